@@ -1,0 +1,168 @@
+//! The command line: the only module that touches the terminal. It parses arguments, calls
+//! the library, shows progress and prints results; `main` maps errors to exit codes.
+
+use crate::Error;
+use crate::report::{self, summary, table, timeseries};
+use crate::scenario::{self, Scenario};
+use crate::sim;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The scenario `vsesim run` uses when given none.
+pub const DEFAULT_SCENARIO: &str = "scenarios/demo.toml";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vsesim",
+    version,
+    about = "Discrete-event capacity simulator for partitioned servers",
+    long_about = "vsesim answers capacity planners' what-if questions by simulation: it replays \
+                  (or synthesizes) CPU demand across servers split into nPars, vPars, VMs and \
+                  resource partitions, and reports utilization, headroom and unmet work.\n\n\
+                  Exit codes: 0 done, 1 simulation or I/O failure, 2 bad input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one scenario and write its output folder.
+    ///
+    /// Writes summary.json, run.json and timeseries.parquet (plus timeseries.csv with --csv)
+    /// to DIR, by default output/<scenario name>/, and prints a short table.
+    Run {
+        /// The scenario file (TOML). Default: scenarios/demo.toml, the bundled demo.
+        scenario: Option<PathBuf>,
+        /// Output folder. Default: output/<scenario name>/.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Also write timeseries.csv.
+        #[arg(long)]
+        csv: bool,
+        /// Do not print the table.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Check a scenario and every trace it names, without running it.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+pub fn main(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            output,
+            csv,
+            quiet,
+        } => {
+            let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
+            run(&path, output, csv, quiet)
+        }
+        Command::Validate { scenario } => validate(&scenario),
+    }
+}
+
+fn load(path: &Path) -> Result<Scenario, Error> {
+    if !path.exists() {
+        return Err(Error::Usage(format!(
+            "{}: no such scenario file{}",
+            path.display(),
+            if path == Path::new(DEFAULT_SCENARIO) {
+                "; run vsesim from the project folder, or name a scenario: vsesim run SCENARIO.toml"
+            } else {
+                ""
+            }
+        )));
+    }
+    scenario::load(path)
+}
+
+fn validate(path: &Path) -> Result<(), Error> {
+    let s = load(path)?;
+    let m = &s.model;
+    let servers = m.nodes.iter().filter(|n| n.parent.is_none()).count();
+    println!(
+        "{}: ok — scenario `{}`: {} servers, {} partitions, {} workloads, horizon {}",
+        path.display(),
+        s.name,
+        servers,
+        m.nodes.len() - servers,
+        m.workloads.len(),
+        scenario::Duration(s.horizon_ms)
+    );
+    Ok(())
+}
+
+fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(), Error> {
+    let started = Instant::now();
+    let scenario = load(path)?;
+    let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(scenario.horizon_ms);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} simulating {msg} [{bar:40}] {percent:>3}% ({eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(scenario.name.clone());
+        Some(bar)
+    } else {
+        None
+    };
+    let loaded = started.elapsed();
+    let sim_started = Instant::now();
+    let outcome = sim::run(&scenario, &mut |now, _| {
+        if let Some(bar) = &bar {
+            bar.set_position(now);
+        }
+    })?;
+    let simulated = sim_started.elapsed();
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+
+    let summary = summary::build(&scenario, &outcome);
+    let mut json = serde_json::to_vec_pretty(&summary)
+        .map_err(|e| Error::Internal(format!("encoding summary.json: {e}")))?;
+    json.push(b'\n');
+    report::write_atomic(&dir.join("summary.json"), &json)?;
+    if let Some(ts) = &outcome.timeseries {
+        timeseries::write_parquet(&dir.join("timeseries.parquet"), &scenario, ts)?;
+        if csv || scenario.report.timeseries_csv {
+            timeseries::write_csv(&dir.join("timeseries.csv"), &scenario, ts)?;
+        }
+    }
+    let total = started.elapsed();
+    let run_info = serde_json::json!({
+        "vsesim_version": env!("CARGO_PKG_VERSION"),
+        "scenario_file": path.display().to_string(),
+        "wall_seconds": total.as_secs_f64(),
+        "load_seconds": loaded.as_secs_f64(),
+        "simulate_seconds": simulated.as_secs_f64(),
+        "events": outcome.stats.events,
+        "segments": outcome.stats.segments,
+        "events_per_second": outcome.stats.events as f64 / simulated.as_secs_f64().max(1e-9),
+    });
+    let mut run_json = serde_json::to_vec_pretty(&run_info)
+        .map_err(|e| Error::Internal(format!("encoding run.json: {e}")))?;
+    run_json.push(b'\n');
+    report::write_atomic(&dir.join("run.json"), &run_json)?;
+
+    if !quiet {
+        print!("{}", table::render(&summary));
+        println!("\nwrote {} in {:.2} s", dir.display(), total.as_secs_f64());
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! vsesim: a discrete-event capacity simulator for partitioned servers under workload
+//! managers and utility pricing.
+//!
+//! Data flows one way: [`scenario`] (parse, validate, compile) → [`model`] (the partition tree)
+//! and [`workload`] (demand) → [`sim`] (the fluid model driven by the [`engine`]) → [`report`]
+//! (what the run recorded, as files). Only `cli` touches the terminal.
+
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod workload;
+
+use std::path::PathBuf;
+
+/// Everything that can stop a command, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad scenario: exit 2.
+    #[error("{0}")]
+    Input(Box<scenario::ScenarioError>),
+    /// A bad trace: exit 2.
+    #[error("{source}\n  in {context}")]
+    Trace {
+        source: Box<workload::TraceError>,
+        context: String,
+    },
+    /// Bad command-line use: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading or writing failed: exit 1.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An invariant of the simulation broke (a bug, never bad input): exit 1.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// 0 done, 1 run or I/O failure, 2 bad input (DESIGN.md).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Trace { .. } | Error::Usage(_) => 2,
+            Error::Io { .. } | Error::Internal(_) => 1,
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `summary.json`: the stable, documented result of one run (docs/OUTPUT.md).
+//!
+//! It holds no wall-clock figures, so two runs of the same scenario and seed compare byte for
+//! byte; timings go to `run.json`. Field names are snake_case and stable: other tools parse
+//! them.
+
+use super::core_hours;
+use crate::model::NodeKind;
+use crate::scenario::{Duration, Scenario};
+use crate::sim::Outcome;
+use crate::sim::metrics::Meters;
+use serde::Serialize;
+
+/// Bumped when a field changes meaning or disappears (never when one is added).
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub format_version: u32,
+    pub scenario: ScenarioInfo,
+    pub events_processed: u64,
+    pub segments: u64,
+    pub totals: Work,
+    pub servers: Vec<NodeReport>,
+    pub partitions: Vec<NodeReport>,
+    pub workloads: Vec<WorkloadReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: u64,
+    pub horizon_ms: u64,
+    pub horizon: String,
+    pub util_limit: f64,
+}
+
+/// Work in core-hours (reference cores × hours).
+#[derive(Debug, Serialize, Clone, Copy, Default)]
+pub struct Work {
+    pub demand_core_hours: f64,
+    pub served_core_hours: f64,
+    /// Served, but later than it arrived.
+    pub delayed_core_hours: f64,
+    pub dropped_core_hours: f64,
+    /// Still waiting at the horizon.
+    pub backlog_core_hours: f64,
+    /// Not served by the horizon: dropped + backlog.
+    pub unmet_core_hours: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Utilization {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// What every entity reports about its CPU and memory.
+#[derive(Debug, Serialize)]
+pub struct Usage {
+    #[serde(flatten)]
+    pub work: Work,
+    /// Served ÷ capacity over time (workloads: ÷ their partition's capacity).
+    pub cpu_utilization: Utilization,
+    /// Peak of the time-aligned demand [reference cores].
+    pub peak_demand_cores: f64,
+    pub memory_peak_gb: f64,
+    /// Share of the horizon with utilization above `util_limit`.
+    pub time_above_limit_share: f64,
+    /// Share of the horizon in which all demand was served as it arrived.
+    pub sla_met_share: f64,
+    /// Longest continuous backlog [ms]; an upper bound on the delay of any work.
+    pub longest_backlog_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeReport {
+    pub name: String,
+    pub kind: &'static str,
+    pub parent: Option<String>,
+    pub server: String,
+    /// Physical cores (vCPUs for a VM).
+    pub cores: u32,
+    /// What it can hold at most [reference cores].
+    pub capacity_cores: f64,
+    pub mean_allocation_cores: f64,
+    pub memory_gb: f64,
+    /// util_limit × capacity − peak demand [reference cores]; negative when over the limit.
+    pub headroom_cores: f64,
+    #[serde(flatten)]
+    pub usage: Usage,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkloadReport {
+    pub name: String,
+    pub partition: String,
+    pub on_shortfall: &'static str,
+    #[serde(flatten)]
+    pub usage: Usage,
+}
+
+fn usage(m: &Meters, i: usize, horizon_ms: u64) -> Usage {
+    let h = horizon_ms as f64;
+    let backlog = m.backlog_cms[i];
+    Usage {
+        work: Work {
+            demand_core_hours: core_hours(m.demand_cms[i]),
+            served_core_hours: core_hours(m.served_cms[i]),
+            delayed_core_hours: core_hours(m.delayed_cms[i]),
+            dropped_core_hours: core_hours(m.dropped_cms[i]),
+            backlog_core_hours: core_hours(backlog),
+            unmet_core_hours: core_hours(m.dropped_cms[i] + backlog),
+        },
+        cpu_utilization: Utilization {
+            mean: m.util_ms[i] / h,
+            p50: m.util_quantile(i, 0.50),
+            p95: m.util_quantile(i, 0.95),
+            p99: m.util_quantile(i, 0.99),
+            max: m.util_max[i],
+        },
+        peak_demand_cores: m.peak_demand[i],
+        memory_peak_gb: m.peak_memory_gb[i],
+        time_above_limit_share: m.above_limit_ms[i] as f64 / h,
+        sla_met_share: m.met_ms[i] as f64 / h,
+        longest_backlog_ms: m.longest_backlog_ms[i],
+    }
+}
+
+pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
+    let model = &scenario.model;
+    let h = scenario.horizon_ms;
+    let mut servers = Vec::new();
+    let mut partitions = Vec::new();
+    let mut totals = Work::default();
+    for (i, node) in model.nodes.iter().enumerate() {
+        let u = usage(&outcome.nodes, i, h);
+        if node.kind == NodeKind::Server {
+            let w = u.work;
+            totals.demand_core_hours += w.demand_core_hours;
+            totals.served_core_hours += w.served_core_hours;
+            totals.delayed_core_hours += w.delayed_core_hours;
+            totals.dropped_core_hours += w.dropped_core_hours;
+            totals.backlog_core_hours += w.backlog_core_hours;
+            totals.unmet_core_hours += w.unmet_core_hours;
+        }
+        let report = NodeReport {
+            name: node.name.clone(),
+            kind: node.kind.as_str(),
+            parent: node.parent.map(|p| model.node(p).name.clone()),
+            server: model.node(node.server).name.clone(),
+            cores: node.cores,
+            capacity_cores: node.nominal,
+            mean_allocation_cores: outcome.nodes.granted_cms[i] / h as f64,
+            memory_gb: node.memory_gb,
+            headroom_cores: scenario.report.util_limit * node.nominal - u.peak_demand_cores,
+            usage: u,
+        };
+        if node.kind == NodeKind::Server {
+            servers.push(report);
+        } else {
+            partitions.push(report);
+        }
+    }
+    let workloads = model
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WorkloadReport {
+            name: w.name.clone(),
+            partition: model.node(w.node).name.clone(),
+            on_shortfall: match w.on_shortfall {
+                crate::model::OnShortfall::Delay => "delay",
+                crate::model::OnShortfall::Drop => "drop",
+            },
+            usage: usage(&outcome.workloads, i, h),
+        })
+        .collect();
+    Summary {
+        format_version: FORMAT_VERSION,
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            horizon_ms: h,
+            horizon: Duration(h).to_string(),
+            util_limit: scenario.report.util_limit,
+        },
+        events_processed: outcome.stats.events,
+        segments: outcome.stats.segments,
+        totals,
+        servers,
+        partitions,
+        workloads,
+    }
+}

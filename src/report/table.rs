@@ -1,0 +1,120 @@
+//! The short table printed after a run: per server and partition, capacity against peak
+//! demand, utilization, work left unserved and the SLA share; the worst workloads follow.
+
+use super::summary::{NodeReport, Summary};
+use std::fmt::Write;
+
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    let s = &summary.scenario;
+    let t = &summary.totals;
+    let _ = writeln!(
+        out,
+        "{} — horizon {}, seed {}, utilization limit {:.0} %",
+        s.name,
+        s.horizon,
+        s.seed,
+        s.util_limit * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "demand {:.1} core-h, served {:.1}, delayed {:.1}, dropped {:.1}, backlog at end {:.1}\n",
+        t.demand_core_hours,
+        t.served_core_hours,
+        t.delayed_core_hours,
+        t.dropped_core_hours,
+        t.backlog_core_hours
+    );
+    let _ = writeln!(
+        out,
+        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>6} {:>6} {:>6} {:>7} {:>9} {:>7}",
+        "entity",
+        "kind",
+        "capacity",
+        "peak",
+        "headroom",
+        "mean",
+        "p95",
+        "max",
+        ">limit",
+        "unmet",
+        "SLA met"
+    );
+    let _ = writeln!(
+        out,
+        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>6} {:>6} {:>6} {:>7} {:>9} {:>7}",
+        "", "", "cores", "cores", "cores", "util", "util", "util", "time", "core-h", "time"
+    );
+    let rows = summary.servers.iter().chain(summary.partitions.iter());
+    for n in rows {
+        row(&mut out, n);
+    }
+    let mut worst: Vec<_> = summary.workloads.iter().collect();
+    worst.sort_by(|a, b| {
+        a.usage
+            .sla_met_share
+            .total_cmp(&b.usage.sla_met_share)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let shown = worst.len().min(10);
+    if shown > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} workloads; {}:",
+            worst.len(),
+            if shown < worst.len() {
+                "the 10 with the lowest SLA met share"
+            } else {
+                "all"
+            }
+        );
+        let _ = writeln!(
+            out,
+            "{:<24} {:<16} {:>8} {:>9} {:>9} {:>7}",
+            "workload", "partition", "peak", "delayed", "unmet", "SLA met"
+        );
+        for w in &worst[..shown] {
+            let u = &w.usage;
+            let _ = writeln!(
+                out,
+                "{:<24} {:<16} {:>8.2} {:>9.2} {:>9.2} {:>6.1}%",
+                clip(&w.name, 24),
+                clip(&w.partition, 16),
+                u.peak_demand_cores,
+                u.work.delayed_core_hours,
+                u.work.unmet_core_hours,
+                u.sla_met_share * 100.0
+            );
+        }
+    }
+    out
+}
+
+fn row(out: &mut String, n: &NodeReport) {
+    let u = &n.usage;
+    let _ = writeln!(
+        out,
+        "{:<18} {:<6} {:>8.2} {:>8.2} {:>9.2} {:>5.1}% {:>5.1}% {:>5.1}% {:>6.1}% {:>9.2} {:>6.1}%",
+        clip(&n.name, 18),
+        n.kind,
+        n.capacity_cores,
+        u.peak_demand_cores,
+        n.headroom_cores,
+        u.cpu_utilization.mean * 100.0,
+        u.cpu_utilization.p95 * 100.0,
+        u.cpu_utilization.max * 100.0,
+        u.time_above_limit_share * 100.0,
+        u.work.unmet_core_hours,
+        u.sla_met_share * 100.0
+    );
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width - 1).collect();
+        t.push('…');
+        t
+    }
+}

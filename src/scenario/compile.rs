@@ -1,0 +1,1165 @@
+//! From raw TOML structs to a validated [`Scenario`]: names resolved to indexes, the
+//! partition tree checked against DOMAIN.md §1, traces read and normalized.
+
+use super::error::ScenarioError;
+use super::raw::*;
+use crate::Error;
+use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
+use crate::workload::synth::{SynthGen, SynthSpec, workload_seed};
+use crate::workload::{Series, native, parquet, planetlab};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+/// Integrity VM limits [IV2][IV3][GV5]: 1..=32 vCPUs (V6.3), entitlement 5..=100 % per vCPU,
+/// default 10 %.
+const MAX_VCPUS: u32 = 32;
+const MIN_ENTITLEMENT_PCT: f64 = 5.0;
+const DEFAULT_ENTITLEMENT_PCT: f64 = 10.0;
+/// Capacity Advisor's default utilization limit is UNCONFIRMED (DOMAIN.md §6); 85 % is the
+/// suggested default and `[report] util_limit` overrides it.
+pub const DEFAULT_UTIL_LIMIT: f64 = 0.85;
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: PathBuf,
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: u64,
+    pub horizon_ms: u64,
+    pub model: Model,
+    /// One per workload, in the order of `model.workloads`.
+    pub demand: Vec<Demand>,
+    pub report: ReportOptions,
+}
+
+/// Where a workload's CPU demand comes from and how to turn it into reference cores.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    pub step_ms: u64,
+    pub source: DemandSource,
+    /// Multiplier from the source's units to reference cores.
+    pub scale: f64,
+    /// Memory demand [GiB] when the source carries none.
+    pub memory_gb: f64,
+    /// Replay from the start when the trace ends before the horizon.
+    pub repeat: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum DemandSource {
+    /// A trace series, shared by every workload that names the same file and column.
+    Trace(Arc<Series>),
+    Synth {
+        spec: SynthSpec,
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// Utilization above which a sample counts as over the limit, in (0, 1].
+    pub util_limit: f64,
+    /// The time series' row step [ms].
+    pub step_ms: u64,
+    pub timeseries: bool,
+    pub timeseries_csv: bool,
+}
+
+/// Read and compile the scenario at `path`. Trace paths are relative to its folder.
+pub fn load(path: &Path) -> Result<Scenario, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Input(input_io(path, &e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Error::Input(Box::new(ScenarioError::at(
+            path,
+            &text,
+            Some(offset..offset + 1),
+            "",
+            "the file is not valid UTF-8; expected a UTF-8 TOML text",
+        )))
+    })?;
+    load_str(path, &text)
+}
+
+fn input_io(path: &Path, e: &std::io::Error) -> Box<ScenarioError> {
+    Box::new(ScenarioError::at(
+        path,
+        "",
+        None,
+        "",
+        format!("cannot read the scenario: {e}"),
+    ))
+}
+
+/// Compile scenario text; `path` names it in errors and anchors relative trace paths.
+pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Error> {
+    let raw = parse(path, text).map_err(|e| Error::Input(Box::new(e)))?;
+    Compiler {
+        file: path,
+        text,
+        traces: HashMap::new(),
+    }
+    .compile(raw)
+}
+
+fn parse(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError::at(
+            path,
+            text,
+            None,
+            "",
+            "the file is empty; expected a [scenario] table with name, horizon and seed",
+        ));
+    }
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ScenarioError::at(path, text, e.span(), "", e.message().to_string()))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if field == "." { String::new() } else { field };
+        ScenarioError::at(path, text, inner.span(), field, inner.message().to_string())
+    })
+}
+
+struct Compiler<'a> {
+    file: &'a Path,
+    text: &'a str,
+    /// Native traces already read, by (path, step), so a wide file is read once.
+    traces: HashMap<(PathBuf, Option<u64>), Arc<native::NativeTrace>>,
+}
+
+/// A partition being placed in the tree.
+struct Pending<'r> {
+    raw: &'r RawPartition,
+    index: usize,
+}
+
+impl<'a> Compiler<'a> {
+    fn err(&self, span: Range<usize>, field: impl Into<String>, msg: impl Into<String>) -> Error {
+        Error::Input(Box::new(ScenarioError::at(
+            self.file,
+            self.text,
+            Some(span),
+            field,
+            msg,
+        )))
+    }
+
+    fn compile(mut self, raw: RawScenario) -> Result<Scenario, Error> {
+        let header = raw.scenario.get_ref();
+        let name = header.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(self.err(
+                header.name.span(),
+                "scenario.name",
+                "expected a non-empty name",
+            ));
+        }
+        if name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(self.err(
+                header.name.span(),
+                "scenario.name",
+                "the name becomes the output folder; expected no `/` or `\\`",
+            ));
+        }
+        let horizon_ms = header.horizon.get_ref().ms();
+        if horizon_ms == 0 {
+            return Err(self.err(
+                header.horizon.span(),
+                "scenario.horizon",
+                "expected a positive duration",
+            ));
+        }
+        if raw.servers.is_empty() {
+            return Err(self.err(
+                raw.scenario.span(),
+                "servers",
+                "no [[servers]]; expected at least one",
+            ));
+        }
+        let (nodes, node_index) = self.compile_tree(&raw)?;
+        let report_step = raw.report.as_ref().and_then(|r| r.get_ref().step.clone());
+        let (workloads, demand) =
+            self.compile_workloads(&raw, &nodes, &node_index, header.seed, horizon_ms)?;
+        let report = self.compile_report(raw.report.as_ref(), report_step, &demand)?;
+        Ok(Scenario {
+            file: self.file.to_path_buf(),
+            name,
+            description: header.description.clone(),
+            seed: header.seed,
+            horizon_ms,
+            model: Model::new(nodes, workloads),
+            demand,
+            report,
+        })
+    }
+
+    fn compile_report(
+        &self,
+        raw: Option<&Spanned<RawReport>>,
+        step: Option<Spanned<super::Duration>>,
+        demand: &[Demand],
+    ) -> Result<ReportOptions, Error> {
+        let mut options = ReportOptions {
+            util_limit: DEFAULT_UTIL_LIMIT,
+            // The finest demand step, so that no sample is averaged away in the time series.
+            step_ms: demand.iter().map(|d| d.step_ms).min().unwrap_or(300_000),
+            timeseries: true,
+            timeseries_csv: false,
+        };
+        let Some(raw) = raw else { return Ok(options) };
+        let raw = raw.get_ref();
+        if let Some(limit) = &raw.util_limit {
+            let v = *limit.get_ref();
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(self.err(
+                    limit.span(),
+                    "report.util_limit",
+                    format!("{v} is out of range; expected a fraction in (0, 1], e.g. 0.85"),
+                ));
+            }
+            options.util_limit = v;
+        }
+        if let Some(step) = step {
+            if step.get_ref().ms() == 0 {
+                return Err(self.err(step.span(), "report.step", "expected a positive duration"));
+            }
+            options.step_ms = step.get_ref().ms();
+        }
+        options.timeseries = raw.timeseries.unwrap_or(true);
+        options.timeseries_csv = raw.timeseries_csv.unwrap_or(false);
+        Ok(options)
+    }
+
+    /// Servers and partitions into preorder nodes, with every limit of DOMAIN.md §1 checked.
+    fn compile_tree(
+        &self,
+        raw: &RawScenario,
+    ) -> Result<(Vec<Node>, HashMap<String, NodeId>), Error> {
+        // Names are unique across servers and partitions: a parent is named without its kind.
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+        let names = raw
+            .servers
+            .iter()
+            .map(|s| (&s.get_ref().name, "servers"))
+            .chain(
+                raw.partitions
+                    .iter()
+                    .map(|p| (&p.get_ref().name, "partitions")),
+            );
+        for (name, table) in names {
+            let n = name.get_ref().as_str();
+            if n.trim().is_empty() {
+                return Err(self.err(
+                    name.span(),
+                    format!("{table}.name"),
+                    "expected a non-empty name",
+                ));
+            }
+            if let Some(first) = seen.insert(n, name.span()) {
+                let (line, _) = line_col(self.text, first.start);
+                return Err(self.err(
+                    name.span(),
+                    format!("{table}.name"),
+                    format!("`{n}` is already used on line {line}; server and partition names must be unique"),
+                ));
+            }
+        }
+
+        // Cycles and unknown parents first, so the kind checks below meet only real trees.
+        let server_names: HashMap<&str, usize> = raw
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.get_ref().name.get_ref().as_str(), i))
+            .collect();
+        let part_names: HashMap<&str, usize> = raw
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.get_ref().name.get_ref().as_str(), i))
+            .collect();
+        for (i, p) in raw.partitions.iter().enumerate() {
+            let p = p.get_ref();
+            let mut chain = vec![p.name.get_ref().as_str()];
+            let mut current = i;
+            loop {
+                let parent = raw.partitions[current].get_ref().parent.get_ref().as_str();
+                if server_names.contains_key(parent) {
+                    break;
+                }
+                let Some(&next) = part_names.get(parent) else {
+                    let field = format!(
+                        "partitions[{current}] ({}).parent",
+                        raw.partitions[current].get_ref().name.get_ref()
+                    );
+                    return Err(self.err(
+                        raw.partitions[current].get_ref().parent.span(),
+                        field,
+                        format!("unknown parent `{parent}`; expected the name of a server or of another partition"),
+                    ));
+                };
+                chain.push(parent);
+                if next == i {
+                    return Err(self.err(
+                        p.parent.span(),
+                        format!("partitions[{i}] ({}).parent", p.name.get_ref()),
+                        format!("the partition tree has a cycle: {}; expected every chain of parents to end at a server", chain.join(" → ")),
+                    ));
+                }
+                if chain.len() > raw.partitions.len() + 1 {
+                    break; // a cycle not through `i`; it is reported for one of its members
+                }
+                current = next;
+            }
+        }
+
+        // Children lists in scenario order.
+        let mut server_children: Vec<Vec<usize>> = vec![Vec::new(); raw.servers.len()];
+        let mut part_children: Vec<Vec<usize>> = vec![Vec::new(); raw.partitions.len()];
+        for (i, p) in raw.partitions.iter().enumerate() {
+            let parent = p.get_ref().parent.get_ref().as_str();
+            if let Some(&s) = server_names.get(parent) {
+                server_children[s].push(i);
+            } else if let Some(&q) = part_names.get(parent) {
+                part_children[q].push(i);
+            }
+        }
+
+        let mut nodes = Vec::with_capacity(raw.servers.len() + raw.partitions.len());
+        let mut index = HashMap::new();
+        for (s, server) in raw.servers.iter().enumerate() {
+            let server_id = NodeId(nodes.len() as u32);
+            let mut root = self.compile_server(s, server)?;
+            root.server = server_id;
+            index.insert(root.name.clone(), server_id);
+            let cells_total = *server.get_ref().cells.get_ref();
+            let speed = root.nominal / root.cores.max(1) as f64;
+            nodes.push(root);
+            let mut used_cells: Vec<Option<usize>> = vec![None; cells_total as usize];
+            // Depth-first in scenario order gives preorder.
+            let mut stack: Vec<(usize, NodeId)> = server_children[s]
+                .iter()
+                .rev()
+                .map(|&c| (c, server_id))
+                .collect();
+            self.check_siblings(raw, &server_children[s], &nodes[server_id.0 as usize])?;
+            while let Some((pi, parent_id)) = stack.pop() {
+                let pending = Pending {
+                    raw: raw.partitions[pi].get_ref(),
+                    index: pi,
+                };
+                let node = self.compile_partition(
+                    raw,
+                    &pending,
+                    &nodes,
+                    parent_id,
+                    server_id,
+                    speed,
+                    server.get_ref(),
+                    &mut used_cells,
+                )?;
+                let id = NodeId(nodes.len() as u32);
+                index.insert(node.name.clone(), id);
+                nodes.push(node);
+                self.check_siblings(raw, &part_children[pi], &nodes[id.0 as usize])?;
+                stack.extend(part_children[pi].iter().rev().map(|&c| (c, id)));
+            }
+        }
+        Ok((nodes, index))
+    }
+
+    fn compile_server(&self, s: usize, server: &Spanned<RawServer>) -> Result<Node, Error> {
+        let r = server.get_ref();
+        let name = r.name.get_ref();
+        let field = |f: &str| format!("servers[{s}] ({name}).{f}");
+        let cells = *r.cells.get_ref();
+        let per_cell = *r.cores_per_cell.get_ref();
+        if cells == 0 || cells > 64 {
+            return Err(self.err(
+                r.cells.span(),
+                field("cells"),
+                format!("{cells} cells; expected 1 to 64"),
+            ));
+        }
+        if per_cell == 0 || per_cell > 256 {
+            return Err(self.err(
+                r.cores_per_cell.span(),
+                field("cores_per_cell"),
+                format!("{per_cell}; expected 1 to 256"),
+            ));
+        }
+        let total = cells * per_cell;
+        let memory = *r.memory_gb_per_cell.get_ref();
+        if !(memory.is_finite() && memory >= 0.0) {
+            return Err(self.err(
+                r.memory_gb_per_cell.span(),
+                field("memory_gb_per_cell"),
+                "expected a number of GiB ≥ 0",
+            ));
+        }
+        let speed = match &r.core_speed {
+            Some(v) => {
+                let x = *v.get_ref();
+                if !(x.is_finite() && x > 0.0 && x <= 1000.0) {
+                    return Err(self.err(v.span(), field("core_speed"), format!("{x}; expected a positive speed relative to the reference core, e.g. 1.0")));
+                }
+                x
+            }
+            None => 1.0,
+        };
+        let active = match &r.active_cores {
+            Some(v) => {
+                let a = *v.get_ref();
+                if a < cells || a > total {
+                    return Err(self.err(v.span(), field("active_cores"), format!("{a} active cores; expected {cells} to {total} (at least one per cell, at most cells × cores_per_cell)")));
+                }
+                a
+            }
+            None => total,
+        };
+        Ok(Node {
+            name: name.clone(),
+            kind: NodeKind::Server,
+            parent: None,
+            server: NodeId(0), // set by the caller, which knows the server's index
+            share: Share::Root {
+                capacity: active as f64 * speed,
+            },
+            nominal: active as f64 * speed,
+            cores: active,
+            memory_gb: memory * cells as f64,
+        })
+    }
+
+    /// Checks that concern a parent and all its children at once: reserved cores fit, the
+    /// minimums fit, elastic siblings are of one kind and have capacity left.
+    fn check_siblings(
+        &self,
+        raw: &RawScenario,
+        children: &[usize],
+        parent: &Node,
+    ) -> Result<(), Error> {
+        let cores = parent.cores;
+        let mut fixed = 0u32;
+        let mut min_sum = 0u32;
+        let mut elastic_kind: Option<RawKind> = None;
+        let mut entitlement = 0.0;
+        for &c in children {
+            let p = raw.partitions[c].get_ref();
+            let kind = *p.kind.get_ref();
+            let field = |f: &str| format!("partitions[{c}] ({}).{f}", p.name.get_ref());
+            match kind {
+                RawKind::Npar => {
+                    let n = p.cores.as_ref().map(|v| *v.get_ref()).unwrap_or(0);
+                    fixed += n;
+                    min_sum += n;
+                }
+                RawKind::Vpar => {
+                    let n = p.cores.as_ref().map(|v| *v.get_ref()).unwrap_or(0);
+                    fixed += n;
+                    min_sum += p.min_cores.as_ref().map(|v| *v.get_ref()).unwrap_or(1);
+                    if min_sum > cores {
+                        let span = p
+                            .min_cores
+                            .as_ref()
+                            .map(|v| v.span())
+                            .unwrap_or(p.name.span());
+                        return Err(self.err(span, field("min_cores"), format!("the vPars' minimums add up to {min_sum} cores but `{}` has {cores}; expected the sum of min_cores ≤ the parent's cores", parent.name)));
+                    }
+                }
+                RawKind::Srp if p.cores.is_some() => {
+                    fixed += p.cores.as_ref().map(|v| *v.get_ref()).unwrap_or(0);
+                }
+                RawKind::Vm | RawKind::Srp => {
+                    let class = if kind == RawKind::Vm {
+                        RawKind::Vm
+                    } else {
+                        RawKind::Srp
+                    };
+                    if let Some(k) = elastic_kind
+                        && k != class
+                    {
+                        return Err(self.err(p.kind.span(), field("kind"), format!("`{}` already hosts {} children; VMs and FSS groups cannot share one parent (WLM allows no FSS groups on a VM host while guests run)", parent.name, if k == RawKind::Vm { "vm" } else { "srp" })));
+                    }
+                    elastic_kind = Some(class);
+                    if kind == RawKind::Vm {
+                        let vcpus = p.vcpus.as_ref().map(|v| *v.get_ref()).unwrap_or(1) as f64;
+                        let e = p
+                            .entitlement
+                            .as_ref()
+                            .map(|v| *v.get_ref())
+                            .unwrap_or(DEFAULT_ENTITLEMENT_PCT);
+                        entitlement += vcpus * e / 100.0;
+                    }
+                }
+            }
+            if fixed > cores {
+                let span = p.cores.as_ref().map(|v| v.span()).unwrap_or(p.name.span());
+                return Err(self.err(span, field("cores"), format!("the partitions in `{}` reserve {fixed} cores but it has {cores}; expected the reserved cores to fit", parent.name)));
+            }
+        }
+        if let Some(kind) = elastic_kind {
+            let left = cores - fixed;
+            let c = *children
+                .iter()
+                .rev()
+                .find(|&&c| raw.partitions[c].get_ref().cores.is_none())
+                .unwrap_or(&children[0]);
+            let p = raw.partitions[c].get_ref();
+            if left == 0 {
+                return Err(self.err(
+                    p.name.span(),
+                    format!("partitions[{c}] ({}).parent", p.name.get_ref()),
+                    format!(
+                        "`{}` has no cores left after its fixed partitions for its {} children",
+                        parent.name,
+                        if kind == RawKind::Vm { "VM" } else { "FSS" }
+                    ),
+                ));
+            }
+            // A guest does not start when the host cannot honour its entitlement [IV6].
+            if entitlement > left as f64 + 1e-9 {
+                return Err(self.err(p.name.span(), format!("partitions[{c}] ({}).entitlement", p.name.get_ref()), format!("the VMs on `{}` are entitled to {entitlement:.2} cores but only {left} are free; expected Σ vcpus × entitlement ≤ host cores", parent.name)));
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compile_partition(
+        &self,
+        raw: &RawScenario,
+        pending: &Pending,
+        nodes: &[Node],
+        parent_id: NodeId,
+        server_id: NodeId,
+        speed: f64,
+        server: &RawServer,
+        used_cells: &mut [Option<usize>],
+    ) -> Result<Node, Error> {
+        let p = pending.raw;
+        let i = pending.index;
+        let name = p.name.get_ref();
+        let field = |f: &str| format!("partitions[{i}] ({name}).{f}");
+        let parent = &nodes[parent_id.0 as usize];
+        let kind = *p.kind.get_ref();
+        let allowed: &[NodeKind] = match kind {
+            RawKind::Npar => &[NodeKind::Server],
+            RawKind::Vpar => &[NodeKind::Server, NodeKind::Npar],
+            RawKind::Vm => &[NodeKind::Server, NodeKind::Npar, NodeKind::Vpar],
+            RawKind::Srp => &[
+                NodeKind::Server,
+                NodeKind::Npar,
+                NodeKind::Vpar,
+                NodeKind::Vm,
+            ],
+        };
+        if !allowed.contains(&parent.kind) {
+            let list: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+            return Err(self.err(
+                p.parent.span(),
+                field("parent"),
+                format!(
+                    "a {} cannot sit in a {} (`{}`); expected a parent of kind {}",
+                    kind_name(kind),
+                    parent.kind.as_str(),
+                    parent.name,
+                    list.join(" or ")
+                ),
+            ));
+        }
+        // Fields that belong to another kind are errors, not silently ignored settings.
+        let stray: &[(&str, bool)] = &[
+            ("cells", p.cells.is_some() && kind != RawKind::Npar),
+            ("min_cores", p.min_cores.is_some() && kind != RawKind::Vpar),
+            ("max_cores", p.max_cores.is_some() && kind != RawKind::Vpar),
+            ("vcpus", p.vcpus.is_some() && kind != RawKind::Vm),
+            (
+                "entitlement",
+                p.entitlement.is_some() && kind != RawKind::Vm,
+            ),
+            ("shares", p.shares.is_some() && kind != RawKind::Srp),
+            ("cores", p.cores.is_some() && kind == RawKind::Vm),
+            (
+                "cap",
+                p.cap.is_some()
+                    && !(kind == RawKind::Vm || (kind == RawKind::Srp && p.shares.is_some())),
+            ),
+        ];
+        if let Some((f, _)) = stray.iter().find(|(_, bad)| *bad) {
+            return Err(self.err(
+                p.name.span(),
+                field(f),
+                format!(
+                    "`{f}` does not apply to a partition of kind {}",
+                    kind_name(kind)
+                ),
+            ));
+        }
+        let host_cores = parent.cores;
+        let memory_gb = match &p.memory_gb {
+            Some(m) => {
+                let v = *m.get_ref();
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(self.err(
+                        m.span(),
+                        field("memory_gb"),
+                        "expected a number of GiB ≥ 0",
+                    ));
+                }
+                v
+            }
+            None => 0.0,
+        };
+        let node = |kind, share, nominal: f64, cores, memory_gb| Node {
+            name: name.clone(),
+            kind,
+            parent: Some(parent_id),
+            server: server_id,
+            share,
+            nominal,
+            cores,
+            memory_gb,
+        };
+        match kind {
+            RawKind::Npar => {
+                let Some(cells) = &p.cells else {
+                    return Err(self.err(p.name.span(), field("cells"), "an npar needs `cells`: a count (cells = 2) or a list of cell indexes (cells = [0, 1])"));
+                };
+                let total = *server.cells.get_ref() as usize;
+                let per_cell = *server.cores_per_cell.get_ref();
+                let mut mine = Vec::new();
+                match cells.get_ref() {
+                    RawCells::List(list) => {
+                        if list.is_empty() {
+                            return Err(self.err(
+                                cells.span(),
+                                field("cells"),
+                                "expected at least one cell",
+                            ));
+                        }
+                        for &c in list {
+                            let c = c as usize;
+                            if c >= total {
+                                return Err(self.err(
+                                    cells.span(),
+                                    field("cells"),
+                                    format!(
+                                        "cell {c} does not exist; `{}` has cells 0 to {}",
+                                        parent.name,
+                                        total - 1
+                                    ),
+                                ));
+                            }
+                            if let Some(owner) = used_cells[c] {
+                                let other = if owner == i {
+                                    name.as_str()
+                                } else {
+                                    raw.partitions[owner].get_ref().name.get_ref().as_str()
+                                };
+                                return Err(self.err(cells.span(), field("cells"), format!("cell {c} of `{}` is already used by `{other}`; expected each cell in one nPar", parent.name)));
+                            }
+                            used_cells[c] = Some(i);
+                            mine.push(c);
+                        }
+                    }
+                    RawCells::Count(n) => {
+                        let free: Vec<usize> = (0..total)
+                            .filter(|&c| used_cells[c].is_none())
+                            .take(*n as usize)
+                            .collect();
+                        if *n == 0 || free.len() < *n as usize {
+                            return Err(self.err(
+                                cells.span(),
+                                field("cells"),
+                                format!(
+                                    "{n} cells asked, {} free in `{}`; expected 1 to {}",
+                                    free.len(),
+                                    parent.name,
+                                    free.len()
+                                ),
+                            ));
+                        }
+                        for &c in &free {
+                            used_cells[c] = Some(i);
+                        }
+                        mine = free;
+                    }
+                }
+                let ncells = mine.len() as u32;
+                let installed = ncells * per_cell;
+                let all_active = parent.cores == *server.cells.get_ref() * per_cell;
+                let cores = match &p.cores {
+                    Some(v) => *v.get_ref(),
+                    None if all_active => installed,
+                    None => {
+                        return Err(self.err(p.name.span(), field("cores"), format!("`{}` has inactive Instant Capacity cores, so say how many of this nPar's {installed} cores are active: cores = N", parent.name)));
+                    }
+                };
+                // At least one active core per active cell [I8b].
+                if cores < ncells || cores > installed {
+                    let span = p.cores.as_ref().map(|v| v.span()).unwrap_or(cells.span());
+                    return Err(self.err(span, field("cores"), format!("{cores} active cores in {ncells} cells; expected {ncells} to {installed} (at least one per cell)")));
+                }
+                let mem = if p.memory_gb.is_some() {
+                    memory_gb
+                } else {
+                    ncells as f64 * server.memory_gb_per_cell.get_ref()
+                };
+                Ok(node(
+                    NodeKind::Npar,
+                    Share::Fixed {
+                        capacity: cores as f64 * speed,
+                    },
+                    cores as f64 * speed,
+                    cores,
+                    mem,
+                ))
+            }
+            RawKind::Vpar => {
+                let Some(cores) = &p.cores else {
+                    return Err(self.err(
+                        p.name.span(),
+                        field("cores"),
+                        "a vpar needs `cores`: its whole-core count",
+                    ));
+                };
+                let n = *cores.get_ref();
+                let min = p.min_cores.as_ref().map(|v| *v.get_ref()).unwrap_or(1);
+                let max = p
+                    .max_cores
+                    .as_ref()
+                    .map(|v| *v.get_ref())
+                    .unwrap_or(host_cores);
+                // min ≤ total ≤ max, at least one core [VP2][VP6].
+                if min == 0 {
+                    return Err(self.err(
+                        p.min_cores
+                            .as_ref()
+                            .map(|v| v.span())
+                            .unwrap_or(p.name.span()),
+                        field("min_cores"),
+                        "expected at least 1 core",
+                    ));
+                }
+                if !(min <= n && n <= max) {
+                    return Err(self.err(cores.span(), field("cores"), format!("cores = {n} with min_cores = {min} and max_cores = {max}; expected min_cores ≤ cores ≤ max_cores")));
+                }
+                if max > host_cores {
+                    return Err(self.err(p.max_cores.as_ref().map(|v| v.span()).unwrap_or(cores.span()), field("max_cores"), format!("{max} cores but `{}` has {host_cores}; expected at most the parent's cores", parent.name)));
+                }
+                Ok(node(
+                    NodeKind::Vpar,
+                    Share::Fixed {
+                        capacity: n as f64 * speed,
+                    },
+                    n as f64 * speed,
+                    n,
+                    memory_gb,
+                ))
+            }
+            RawKind::Vm => {
+                let Some(vcpus) = &p.vcpus else {
+                    return Err(self.err(
+                        p.name.span(),
+                        field("vcpus"),
+                        "a vm needs `vcpus` (1 to 32)",
+                    ));
+                };
+                let v = *vcpus.get_ref();
+                if v == 0 || v > MAX_VCPUS {
+                    return Err(self.err(
+                        vcpus.span(),
+                        field("vcpus"),
+                        format!("{v} vCPUs; expected 1 to {MAX_VCPUS}"),
+                    ));
+                }
+                // A guest's vCPUs sit on distinct physical cores [IV2][IV7].
+                if v > host_cores {
+                    return Err(self.err(vcpus.span(), field("vcpus"), format!("{v} vCPUs but the host `{}` has {host_cores} cores; expected vcpus ≤ host cores", parent.name)));
+                }
+                let pct = |s: &Option<Spanned<f64>>, f: &str, default: f64| -> Result<f64, Error> {
+                    match s {
+                        Some(x) => {
+                            let val = *x.get_ref();
+                            if !(val.is_finite() && (MIN_ENTITLEMENT_PCT..=100.0).contains(&val)) {
+                                return Err(self.err(x.span(), field(f), format!("{val} %; expected a percent of one core per vCPU from 5 to 100")));
+                            }
+                            Ok(val)
+                        }
+                        None => Ok(default),
+                    }
+                };
+                let ent = pct(&p.entitlement, "entitlement", DEFAULT_ENTITLEMENT_PCT)?;
+                let cap = pct(&p.cap, "cap", 100.0)?;
+                if cap < ent {
+                    return Err(self.err(p.cap.as_ref().map(|c| c.span()).unwrap_or(p.name.span()), field("cap"), format!("cap {cap} % is below the entitlement {ent} %; expected cap ≥ entitlement")));
+                }
+                let weight = v as f64 * ent / 100.0 * speed;
+                let max = v as f64 * cap / 100.0 * speed;
+                Ok(node(
+                    NodeKind::Vm,
+                    Share::Elastic { weight, max },
+                    max,
+                    v,
+                    memory_gb,
+                ))
+            }
+            RawKind::Srp => match (&p.cores, &p.shares) {
+                (Some(cores), None) => {
+                    let n = *cores.get_ref();
+                    if n == 0 {
+                        return Err(self.err(
+                            cores.span(),
+                            field("cores"),
+                            "a PSET group needs at least 1 core",
+                        ));
+                    }
+                    Ok(node(
+                        NodeKind::Pset,
+                        Share::Fixed {
+                            capacity: n as f64 * speed,
+                        },
+                        n as f64 * speed,
+                        n,
+                        memory_gb,
+                    ))
+                }
+                (None, Some(shares)) => {
+                    let s = *shares.get_ref();
+                    if !(s.is_finite() && s > 0.0) {
+                        return Err(self.err(shares.span(), field("shares"), format!("{s}; expected a positive number of shares (100 per core by WLM's default)")));
+                    }
+                    let cap = match &p.cap {
+                        Some(c) => {
+                            let v = *c.get_ref();
+                            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                                return Err(self.err(
+                                    c.span(),
+                                    field("cap"),
+                                    format!(
+                                        "{v} %; expected a percent of the parent from 0 to 100"
+                                    ),
+                                ));
+                            }
+                            v / 100.0
+                        }
+                        None => 1.0,
+                    };
+                    let max = parent.nominal * cap;
+                    Ok(node(
+                        NodeKind::Fss,
+                        Share::Elastic { weight: s, max },
+                        max,
+                        host_cores,
+                        memory_gb,
+                    ))
+                }
+                _ => Err(self.err(
+                    p.name.span(),
+                    field("shares"),
+                    "an srp needs exactly one of `shares` (an FSS group) or `cores` (a PSET group)",
+                )),
+            },
+        }
+    }
+
+    fn compile_workloads(
+        &mut self,
+        raw: &RawScenario,
+        nodes: &[Node],
+        node_index: &HashMap<String, NodeId>,
+        seed: u64,
+        horizon_ms: u64,
+    ) -> Result<(Vec<Workload>, Vec<Demand>), Error> {
+        let mut has_children = vec![false; nodes.len()];
+        for n in nodes {
+            if let Some(p) = n.parent {
+                has_children[p.0 as usize] = true;
+            }
+        }
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut workloads = Vec::with_capacity(raw.workloads.len());
+        let mut demand = Vec::with_capacity(raw.workloads.len());
+        for (i, w) in raw.workloads.iter().enumerate() {
+            let r = w.get_ref();
+            let name = r.name.get_ref();
+            let field = |f: &str| format!("workloads[{i}] ({name}).{f}");
+            if name.trim().is_empty() {
+                return Err(self.err(
+                    r.name.span(),
+                    format!("workloads[{i}].name"),
+                    "expected a non-empty name",
+                ));
+            }
+            if let Some(first) = names.insert(name.as_str(), i) {
+                return Err(self.err(r.name.span(), field("name"), format!("`{name}` is already the name of workloads[{first}]; expected unique workload names")));
+            }
+            let target = r.partition.get_ref();
+            let Some(&node) = node_index.get(target.as_str()) else {
+                return Err(self.err(
+                    r.partition.span(),
+                    field("partition"),
+                    format!(
+                        "unknown partition `{target}`; expected the name of a server or partition"
+                    ),
+                ));
+            };
+            if has_children[node.0 as usize] {
+                return Err(self.err(r.partition.span(), field("partition"), format!("`{target}` is divided into partitions; place the workload in one of them (for work outside any group, add an srp such as OTHERS)")));
+            }
+            demand.push(self.compile_demand(i, r, seed, horizon_ms)?);
+            workloads.push(Workload {
+                name: name.clone(),
+                node,
+                on_shortfall: match r.on_shortfall {
+                    RawShortfall::Delay => OnShortfall::Delay,
+                    RawShortfall::Drop => OnShortfall::Drop,
+                },
+            });
+        }
+        Ok((workloads, demand))
+    }
+
+    fn compile_demand(
+        &mut self,
+        i: usize,
+        r: &RawWorkload,
+        seed: u64,
+        horizon_ms: u64,
+    ) -> Result<Demand, Error> {
+        let name = r.name.get_ref();
+        let field = |f: &str| format!("workloads[{i}] ({name}).{f}");
+        let format = r.format.as_ref().map(|f| *f.get_ref());
+        let units = match (&r.units, format) {
+            (Some(u), Some(RawFormat::Planetlab)) if *u.get_ref() != RawUnits::Percent => {
+                return Err(self.err(
+                    u.span(),
+                    field("units"),
+                    "PlanetLab traces are in percent; expected units = \"percent\" or no units",
+                ));
+            }
+            (_, Some(RawFormat::Planetlab)) => RawUnits::Percent,
+            (Some(u), _) => *u.get_ref(),
+            (None, _) => {
+                return Err(self.err(r.name.span(), field("units"), "say what the demand numbers mean: units = \"cores\" (reference cores) or units = \"percent\" (of the `source` machine)"));
+            }
+        };
+        let scale = match (units, &r.source) {
+            (RawUnits::Cores, None) => 1.0,
+            (RawUnits::Cores, Some(s)) => {
+                return Err(self.err(
+                    s.span(),
+                    field("source"),
+                    "`source` converts percent to cores; with units = \"cores\" remove it",
+                ));
+            }
+            (RawUnits::Percent, Some(s)) => {
+                let src = s.get_ref();
+                if !(src.cores.is_finite()
+                    && src.cores > 0.0
+                    && src.speed.is_finite()
+                    && src.speed > 0.0)
+                {
+                    return Err(self.err(
+                        s.span(),
+                        field("source"),
+                        "expected source = { cores = N, speed = S } with N > 0 and S > 0",
+                    ));
+                }
+                // percent of the source machine → reference cores.
+                src.cores * src.speed / 100.0
+            }
+            (RawUnits::Percent, None) => {
+                return Err(self.err(r.name.span(), field("source"), "percent demand needs the machine it was measured on: source = { cores = N, speed = S }"));
+            }
+        };
+        let memory_gb = match &r.memory_gb {
+            Some(m) => {
+                let v = *m.get_ref();
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(self.err(
+                        m.span(),
+                        field("memory_gb"),
+                        "expected a number of GiB ≥ 0",
+                    ));
+                }
+                v
+            }
+            None => 0.0,
+        };
+        let step = r.step.as_ref().map(|s| s.get_ref().ms());
+        let step_span = r.step.as_ref().map(|s| s.span()).unwrap_or(r.name.span());
+        if step == Some(0) {
+            return Err(self.err(step_span, field("step"), "expected a positive duration"));
+        }
+        match (&r.trace, &r.synth) {
+            (Some(_), Some(s)) => Err(self.err(
+                s.span(),
+                field("synth"),
+                "a workload has either `trace` or `synth`, not both",
+            )),
+            (None, None) => Err(self.err(
+                r.name.span(),
+                field("trace"),
+                "no demand: give `trace = \"file\"` or `synth = { pattern = ..., mean = ... }`",
+            )),
+            (None, Some(spec)) => {
+                let step_ms = step.unwrap_or(300_000);
+                if let Some(c) = &r.column {
+                    return Err(self.err(
+                        c.span(),
+                        field("column"),
+                        "`column` selects a trace column; a synth workload has none",
+                    ));
+                }
+                let wseed = workload_seed(seed, i as u64);
+                SynthGen::new(spec.get_ref(), wseed, 0, step_ms)
+                    .map_err(|m| self.err(spec.span(), field("synth"), m))?;
+                Ok(Demand {
+                    step_ms,
+                    source: DemandSource::Synth {
+                        spec: spec.get_ref().clone(),
+                        seed: wseed,
+                    },
+                    scale,
+                    memory_gb,
+                    repeat: false,
+                })
+            }
+            (Some(trace), None) => {
+                let path = resolve(self.file, trace.get_ref());
+                let series: Arc<Series> = match format {
+                    Some(RawFormat::Planetlab) => {
+                        if step.is_some() {
+                            return Err(self.err(
+                                step_span,
+                                field("step"),
+                                "PlanetLab traces are always 5-minute samples; remove `step`",
+                            ));
+                        }
+                        Arc::new(planetlab::read(&path).map_err(|e| {
+                            trace_err(
+                                e,
+                                name,
+                                self.file,
+                                line_col(self.text, trace.span().start).0,
+                            )
+                        })?)
+                    }
+                    _ => {
+                        let key = (path.clone(), step);
+                        let table = match self.traces.get(&key) {
+                            Some(t) => t.clone(),
+                            None => {
+                                let t = read_native(&path, step).map_err(|e| {
+                                    trace_err(
+                                        e,
+                                        name,
+                                        self.file,
+                                        line_col(self.text, trace.span().start).0,
+                                    )
+                                })?;
+                                let t = Arc::new(t);
+                                self.traces.insert(key, t.clone());
+                                t
+                            }
+                        };
+                        let column = r
+                            .column
+                            .as_ref()
+                            .map(|c| c.get_ref().as_str())
+                            .unwrap_or(name.as_str());
+                        let Some(series) = table.get(column) else {
+                            let have: Vec<&str> =
+                                table.series.iter().map(|s| s.0.as_str()).take(20).collect();
+                            let span = r.column.as_ref().map(|c| c.span()).unwrap_or(trace.span());
+                            return Err(self.err(
+                                span,
+                                field("column"),
+                                format!(
+                                    "`{}` has no workload `{column}`; it has: {}{}",
+                                    trace.get_ref(),
+                                    have.join(", "),
+                                    if table.series.len() > 20 { ", …" } else { "" }
+                                ),
+                            ));
+                        };
+                        Arc::new(series.clone())
+                    }
+                };
+                let covered = series.cpu.len() as u64 * series.step_ms;
+                if covered < horizon_ms && !r.repeat {
+                    return Err(self.err(trace.span(), field("trace"), format!("the trace covers {} but the horizon is {}; shorten the horizon or set repeat = true", super::Duration(covered), super::Duration(horizon_ms))));
+                }
+                Ok(Demand {
+                    step_ms: series.step_ms,
+                    source: DemandSource::Trace(series),
+                    scale,
+                    memory_gb,
+                    repeat: r.repeat,
+                })
+            }
+        }
+    }
+}
+
+fn read_native(
+    path: &Path,
+    step_ms: Option<u64>,
+) -> Result<native::NativeTrace, crate::workload::TraceError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("parquet") => parquet::read(path, step_ms),
+        _ => native::read_csv(path, step_ms),
+    }
+}
+
+fn trace_err(
+    e: crate::workload::TraceError,
+    workload: &str,
+    scenario: &Path,
+    line: usize,
+) -> Error {
+    Error::Trace {
+        source: Box::new(e),
+        context: format!("workload `{workload}` ({}:{line})", scenario.display()),
+    }
+}
+
+fn resolve(scenario: &Path, trace: &str) -> PathBuf {
+    let p = Path::new(trace);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        scenario.parent().unwrap_or(Path::new(".")).join(p)
+    }
+}
+
+fn kind_name(kind: RawKind) -> &'static str {
+    match kind {
+        RawKind::Npar => "npar",
+        RawKind::Vpar => "vpar",
+        RawKind::Vm => "vm",
+        RawKind::Srp => "srp",
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    (
+        before.matches('\n').count() + 1,
+        before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+    )
+}

@@ -1,0 +1,15 @@
+//! Scenarios: parse the TOML, validate it once, and compile it into an index-based
+//! [`Scenario`] that the run never has to check again.
+//!
+//! Every error names the file, line, column and field and says what was expected
+//! ([`ScenarioError`]); trace files referenced by the scenario are read here too, so
+//! `vsesim validate` catches a bad trace without running anything.
+
+mod compile;
+pub mod duration;
+pub mod error;
+pub mod raw;
+
+pub use compile::{Demand, DemandSource, ReportOptions, Scenario, load, load_str};
+pub use duration::Duration;
+pub use error::ScenarioError;

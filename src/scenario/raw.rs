@@ -1,0 +1,172 @@
+//! The scenario file as written: serde structs that mirror the TOML one to one.
+//!
+//! Every table denies unknown fields, so a typo is an error, never a silently ignored setting.
+//! Fields checked after parsing keep their `Spanned` position so the compiler can point at them.
+
+use super::duration::Duration;
+use crate::workload::synth::SynthSpec;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: Spanned<RawHeader>,
+    #[serde(default)]
+    pub servers: Vec<Spanned<RawServer>>,
+    #[serde(default)]
+    pub partitions: Vec<Spanned<RawPartition>>,
+    #[serde(default)]
+    pub workloads: Vec<Spanned<RawWorkload>>,
+    #[serde(default)]
+    pub report: Option<Spanned<RawReport>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub horizon: Spanned<Duration>,
+    pub seed: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    pub cells: Spanned<u32>,
+    pub cores_per_cell: Spanned<u32>,
+    pub memory_gb_per_cell: Spanned<f64>,
+    /// Relative to the reference core; 1.0 when absent (documented in docs/SCENARIO.md).
+    #[serde(default)]
+    pub core_speed: Option<Spanned<f64>>,
+    /// The rest are inactive Instant Capacity cores; all active when absent.
+    #[serde(default)]
+    pub active_cores: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawKind {
+    Npar,
+    Vpar,
+    Vm,
+    Srp,
+}
+
+/// An nPar's cells: how many (taken in order from the free ones) or which (0-based indexes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawCells {
+    Count(u32),
+    List(Vec<u32>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPartition {
+    pub name: Spanned<String>,
+    pub kind: Spanned<RawKind>,
+    pub parent: Spanned<String>,
+    #[serde(default)]
+    pub cells: Option<Spanned<RawCells>>,
+    #[serde(default)]
+    pub cores: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub min_cores: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub max_cores: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub vcpus: Option<Spanned<u32>>,
+    /// Percent of one core per vCPU, 5..=100.
+    #[serde(default)]
+    pub entitlement: Option<Spanned<f64>>,
+    /// Percent cap per vCPU (VMs) or of the parent (FSS groups).
+    #[serde(default)]
+    pub cap: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub shares: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub memory_gb: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFormat {
+    Native,
+    Planetlab,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawUnits {
+    /// Reference cores: one core of speed 1.0 busy for the whole sample.
+    Cores,
+    /// Percent of the source machine given by `source`.
+    Percent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RawShortfall {
+    #[default]
+    Delay,
+    Drop,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub cores: f64,
+    #[serde(default = "one")]
+    pub speed: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub name: Spanned<String>,
+    pub partition: Spanned<String>,
+    #[serde(default)]
+    pub trace: Option<Spanned<String>>,
+    #[serde(default)]
+    pub format: Option<Spanned<RawFormat>>,
+    #[serde(default)]
+    pub column: Option<Spanned<String>>,
+    #[serde(default)]
+    pub step: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub synth: Option<Spanned<SynthSpec>>,
+    #[serde(default)]
+    pub units: Option<Spanned<RawUnits>>,
+    #[serde(default)]
+    pub source: Option<Spanned<RawSource>>,
+    #[serde(default)]
+    pub memory_gb: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub on_shortfall: RawShortfall,
+    /// Replay the trace from its start when it ends before the horizon.
+    #[serde(default)]
+    pub repeat: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    #[serde(default)]
+    pub util_limit: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub step: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub timeseries: Option<bool>,
+    #[serde(default)]
+    pub timeseries_csv: Option<bool>,
+}

@@ -1,0 +1,101 @@
+//! Demand streams: workloads grouped by sample step, so one event sets the demand of every
+//! workload aligned to that instant (never one heap entry per workload per sample).
+
+use crate::scenario::{Demand, DemandSource};
+use crate::workload::Series;
+use crate::workload::synth::SynthGen;
+use std::sync::Arc;
+
+enum Members {
+    /// Trace-backed workloads: read sample `k` of each series (modulo its length when it
+    /// repeats). The series are shared, never copied.
+    Trace(Vec<(Arc<Series>, bool)>),
+    /// Generated on the fly, so memory stays linear in workloads, not in horizon × workloads.
+    Synth(Vec<SynthGen>),
+}
+
+pub struct Stream {
+    pub step_ms: u64,
+    /// Workload indexes, in scenario order.
+    workloads: Vec<u32>,
+    scale: Vec<f64>,
+    constant_memory: Vec<f64>,
+    members: Members,
+}
+
+/// Group the workloads into streams by (step, kind of source), in first-appearance order so
+/// the grouping never depends on hashing.
+pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
+    let mut streams: Vec<Stream> = Vec::new();
+    for (w, d) in demand.iter().enumerate() {
+        let is_synth = matches!(d.source, DemandSource::Synth { .. });
+        let found = streams.iter_mut().position(|s| {
+            s.step_ms == d.step_ms && matches!(s.members, Members::Synth(_)) == is_synth
+        });
+        let index = match found {
+            Some(i) => i,
+            None => {
+                streams.push(Stream {
+                    step_ms: d.step_ms,
+                    workloads: Vec::new(),
+                    scale: Vec::new(),
+                    constant_memory: Vec::new(),
+                    members: if is_synth {
+                        Members::Synth(Vec::new())
+                    } else {
+                        Members::Trace(Vec::new())
+                    },
+                });
+                streams.len() - 1
+            }
+        };
+        let s = &mut streams[index];
+        s.workloads.push(w as u32);
+        s.scale.push(d.scale);
+        s.constant_memory.push(d.memory_gb);
+        match (&mut s.members, &d.source) {
+            (Members::Trace(v), DemandSource::Trace(series)) => v.push((series.clone(), d.repeat)),
+            (Members::Synth(v), DemandSource::Synth { spec, seed }) => {
+                v.push(SynthGen::new(spec, *seed, 0, d.step_ms)?)
+            }
+            _ => unreachable!("streams are grouped by source kind"),
+        }
+    }
+    Ok(streams)
+}
+
+impl Stream {
+    /// Set the demand [reference cores] and memory [GiB] of every member for sample `k`.
+    /// A trace that has ended (and does not repeat) leaves demand at zero; the scenario
+    /// compiler has already refused traces shorter than the horizon.
+    pub fn apply(&mut self, k: u64, demand: &mut [f64], memory: &mut [f64]) {
+        match &mut self.members {
+            Members::Trace(series) => {
+                for (j, (s, repeat)) in series.iter().enumerate() {
+                    let w = self.workloads[j] as usize;
+                    let len = s.cpu.len() as u64;
+                    let i = if *repeat && len > 0 { k % len } else { k };
+                    let (cpu, mem) = if i < len {
+                        let i = i as usize;
+                        let mem = s
+                            .memory_gb
+                            .as_ref()
+                            .map_or(self.constant_memory[j], |m| m[i] as f64);
+                        (s.cpu[i] as f64, mem)
+                    } else {
+                        (0.0, self.constant_memory[j])
+                    };
+                    demand[w] = cpu * self.scale[j];
+                    memory[w] = mem;
+                }
+            }
+            Members::Synth(gens) => {
+                for (j, g) in gens.iter_mut().enumerate() {
+                    let w = self.workloads[j] as usize;
+                    demand[w] = g.next_sample() as f64 * self.scale[j];
+                    memory[w] = self.constant_memory[j];
+                }
+            }
+        }
+    }
+}
