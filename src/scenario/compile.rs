@@ -120,9 +120,8 @@ fn parse(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
     let deserializer = toml::Deserializer::parse(text)
         .map_err(|e| ScenarioError::at(path, text, e.span(), "", e.message().to_string()))?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let field = e.path().to_string();
+        let field = field_path(e.path());
         let inner = e.into_inner();
-        let field = if field == "." { String::new() } else { field };
         ScenarioError::at(path, text, inner.span(), field, inner.message().to_string())
     })
 }
@@ -1136,6 +1135,26 @@ fn trace_err(
         source: Box::new(e),
         context: format!("workload `{workload}` ({}:{line})", scenario.display()),
     }
+}
+
+/// `servers[0].cells`, without the wrappers `toml::Spanned` adds to serde's path.
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } if key.starts_with("$__serde_spanned") => {}
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    out
 }
 
 fn resolve(scenario: &Path, trace: &str) -> PathBuf {

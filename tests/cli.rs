@@ -1,0 +1,327 @@
+//! The binary as a user meets it: the default scenario, the output contract, determinism,
+//! exit codes and the messages of bad input.
+
+mod common;
+use common::*;
+
+/// `vsesim run` with no argument runs scenarios/demo.toml and writes the output contract.
+#[test]
+fn default_run_writes_the_output_contract() {
+    let root = project_root();
+    let out_dir = scratch("default-run");
+    let out = vsesim(&["run", "-o", out_dir.to_str().unwrap(), "--csv"], &root);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("sd-new") && table.contains("vp-app"),
+        "table:\n{table}"
+    );
+    for file in [
+        "summary.json",
+        "run.json",
+        "timeseries.parquet",
+        "timeseries.csv",
+    ] {
+        assert!(out_dir.join(file).is_file(), "{file} missing");
+    }
+    let s = read_json(&out_dir.join("summary.json"));
+    assert_eq!(s["scenario"]["name"], "demo");
+    assert_eq!(s["scenario"]["horizon_ms"], 14 * 86_400_000u64);
+    // Conservation over the whole run: demand = served + dropped + backlog at the end.
+    let t = &s["totals"];
+    let balance = f(&t["demand_core_hours"])
+        - f(&t["served_core_hours"])
+        - f(&t["dropped_core_hours"])
+        - f(&t["backlog_core_hours"]);
+    assert!(
+        balance.abs() < 1e-6 * f(&t["demand_core_hours"]),
+        "balance {balance}"
+    );
+    // The server's totals are the sums of its workloads'.
+    let wl_demand: f64 = s["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| f(&w["demand_core_hours"]))
+        .sum();
+    assert!((wl_demand - f(&t["demand_core_hours"])).abs() < 1e-6 * wl_demand);
+    // Capacity is never exceeded: no partition's utilization above 100 %, and no partition
+    // holds on average more than its capacity.
+    for p in s["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(s["servers"].as_array().unwrap())
+    {
+        assert!(
+            f(&p["cpu_utilization"]["max"]) <= 1.0 + 1e-9,
+            "{}",
+            p["name"]
+        );
+        assert!(
+            f(&p["mean_allocation_cores"]) <= f(&p["capacity_cores"]) + 1e-9,
+            "{}",
+            p["name"]
+        );
+    }
+    // The time series has one row per entity per 5-minute step: 14 days × 288 × (6 workloads
+    // + 9 nodes) rows, plus the header.
+    let csv = std::fs::read_to_string(out_dir.join("timeseries.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 14 * 288 * 15 + 1);
+    assert!(csv.starts_with("time,entity,kind,demand,allocation,served,backlog,utilization\n"));
+    let run = read_json(&out_dir.join("run.json"));
+    assert!(f(&run["wall_seconds"]) >= 0.0);
+}
+
+/// Same scenario, same seed: byte-identical summary.json and time series.
+#[test]
+fn runs_are_deterministic() {
+    let root = project_root();
+    let a = scratch("det-a");
+    let b = scratch("det-b");
+    for dir in [&a, &b] {
+        let out = vsesim(
+            &[
+                "run",
+                "scenarios/demo.toml",
+                "-o",
+                dir.to_str().unwrap(),
+                "--quiet",
+                "--csv",
+            ],
+            &root,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    for file in ["summary.json", "timeseries.csv", "timeseries.parquet"] {
+        let x = std::fs::read(a.join(file)).unwrap();
+        let y = std::fs::read(b.join(file)).unwrap();
+        assert!(x == y, "{file} differs between two runs");
+    }
+}
+
+#[test]
+fn validate_accepts_the_demo() {
+    let out = vsesim(&["validate", "scenarios/demo.toml"], &project_root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("6 workloads"));
+}
+
+#[test]
+fn missing_scenario_file_is_bad_input() {
+    let dir = scratch("missing");
+    let out = vsesim(&["run", "nope.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nope.toml: no such scenario file"));
+}
+
+const BASE: &str = r#"
+[scenario]
+name = "bad"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 16
+"#;
+
+/// Run `validate` on BASE + `extra` and return (exit code, stderr).
+fn validate(extra: &str) -> (Option<i32>, String) {
+    let dir = scratch("bad");
+    std::fs::write(dir.join("s.toml"), format!("{BASE}{extra}")).unwrap();
+    let out = vsesim(&["validate", "s.toml"], &dir);
+    (out.status.code(), stderr(&out))
+}
+
+/// The line of `needle` in BASE + extra, 1-based.
+fn line_of(extra: &str, needle: &str) -> usize {
+    let text = format!("{BASE}{extra}");
+    let at = text.find(needle).expect("needle in text");
+    text[..at].matches('\n').count() + 1
+}
+
+fn assert_bad(extra: &str, needle: &str, field: &str, words: &str) {
+    let (code, err) = validate(extra);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    let line = line_of(extra, needle);
+    assert!(
+        err.contains(&format!("s.toml:{line}:")),
+        "expected line {line} in: {err}"
+    );
+    assert!(err.contains(field), "expected field `{field}` in: {err}");
+    assert!(err.contains(words), "expected `{words}` in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn cells_used_twice_are_rejected() {
+    let extra = r#"
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = [0, 1]
+
+[[partitions]]
+name = "np2"
+kind = "npar"
+parent = "sd"
+cells = [1]
+"#;
+    assert_bad(
+        extra,
+        "cells = [1]",
+        "partitions[1] (np2).cells",
+        "already used by `np1`",
+    );
+}
+
+#[test]
+fn vpar_minimums_exceeding_their_npar_are_rejected() {
+    let extra = r#"
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = 1
+
+[[partitions]]
+name = "vp1"
+kind = "vpar"
+parent = "np1"
+cores = 2
+min_cores = 2
+
+[[partitions]]
+name = "vp2"
+kind = "vpar"
+parent = "np1"
+cores = 2
+min_cores = 3
+max_cores = 4
+"#;
+    assert_bad(
+        extra,
+        "min_cores = 3",
+        "(vp2).min_cores",
+        "add up to 5 cores",
+    );
+}
+
+#[test]
+fn vm_with_more_vcpus_than_host_cores_is_rejected() {
+    let extra = r#"
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = 1
+
+[[partitions]]
+name = "guest"
+kind = "vm"
+parent = "np1"
+vcpus = 6
+"#;
+    assert_bad(
+        extra,
+        "vcpus = 6",
+        "(guest).vcpus",
+        "host `np1` has 4 cores",
+    );
+}
+
+#[test]
+fn cycles_in_the_partition_tree_are_rejected() {
+    let extra = r#"
+[[partitions]]
+name = "a"
+kind = "vpar"
+parent = "b"
+cores = 1
+
+[[partitions]]
+name = "b"
+kind = "vpar"
+parent = "a"
+cores = 1
+"#;
+    assert_bad(
+        extra,
+        "parent = \"b\"",
+        "partitions[0] (a).parent",
+        "cycle: a → b → a",
+    );
+}
+
+#[test]
+fn unknown_parents_are_rejected() {
+    let extra = r#"
+[[partitions]]
+name = "vp1"
+kind = "vpar"
+parent = "np9"
+cores = 1
+"#;
+    assert_bad(
+        extra,
+        "parent = \"np9\"",
+        "(vp1).parent",
+        "unknown parent `np9`",
+    );
+}
+
+#[test]
+fn unknown_fields_and_bad_durations_name_the_field() {
+    let (code, err) = validate("\n[report]\nutil_limt = 0.8\n");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown field `util_limt`"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "s.toml:{}:",
+            line_of("\n[report]\nutil_limt = 0.8\n", "util_limt")
+        )),
+        "{err}"
+    );
+
+    let dir = scratch("bad-duration");
+    std::fs::write(
+        dir.join("s.toml"),
+        BASE.replace("\"1h\"", "\"1 fortnight\""),
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "s.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("s.toml:4:") && err.contains("scenario.horizon"),
+        "{err}"
+    );
+    assert!(err.contains("expected a duration"), "{err}");
+}
+
+#[test]
+fn workload_on_a_divided_partition_is_rejected() {
+    let extra = r#"
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = 1
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = { pattern = "flat", mean = 1 }
+"#;
+    assert_bad(
+        extra,
+        "partition = \"sd\"",
+        "(w).partition",
+        "divided into partitions",
+    );
+}

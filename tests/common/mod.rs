@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests: run the built binary, make scratch folders, find
+//! the shared real traces.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub fn vsesim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vsesim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the vsesim binary runs")
+}
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("vsesim-test-{}-{name}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The shared real traces, or `None` (with a note) when they are absent outside CI. In CI
+/// (CI=true) their absence fails the test: a skipped check must never look like a pass.
+pub fn shared_traces(sub: &str) -> Option<PathBuf> {
+    let dir = project_root().join("../shared/traces").join(sub);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "{} is missing; CI must run with ../shared beside the project",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "note: {} is missing; test skipped outside CI",
+        dir.display()
+    );
+    None
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Find an entity by name in a summary.json section.
+pub fn entity<'a>(
+    summary: &'a serde_json::Value,
+    section: &str,
+    name: &str,
+) -> &'a serde_json::Value {
+    summary[section]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["name"] == name))
+        .unwrap_or_else(|| panic!("{section} has no `{name}`"))
+}
+
+pub fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}

@@ -1,0 +1,272 @@
+//! Hand-checkable cases of the fluid model: each comment derives the expected number.
+
+mod common;
+use common::*;
+
+fn run(name: &str, scenario: &str, files: &[(&str, &str)]) -> serde_json::Value {
+    let dir = scratch(name);
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+/// 3 cores of demand for 30 min, then none for 30 min, on a 2-core vPar, in 5-minute samples.
+const STEP_TRACE: &str = "time_s,w\n0,3\n300,3\n600,3\n900,3\n1200,3\n1500,3\n1800,0\n2100,0\n2400,0\n2700,0\n3000,0\n3300,0\n";
+
+fn one_vpar(on_shortfall: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "step"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "vp"
+kind = "vpar"
+parent = "sd"
+cores = 2
+
+[[workloads]]
+name = "w"
+partition = "vp"
+trace = "trace.csv"
+units = "cores"
+on_shortfall = "{on_shortfall}"
+"#
+    )
+}
+
+/// Delay: 90 core-min arrive in the first half hour, 60 are served then, the 30 left over are
+/// served at 2 cores in the next 15 minutes. Oldest work first: per 5-minute segment of the
+/// first half, 10 core-min are served, of which min(10, 5k) come from the backlog
+/// (0+5+10+10+10+10 = 45), then 30 more in the second half: 75 core-min delayed, 1.25 core-h.
+/// Backlog is positive from t = 5 min to 45 min: 40 min. Demand fully served as it arrived
+/// only in the last 4 of 12 segments. Utilization 100 % for 45 min, 0 after: mean 0.75.
+#[test]
+fn delayed_work_is_served_later() {
+    let s = run("delay", &one_vpar("delay"), &[("trace.csv", STEP_TRACE)]);
+    let w = entity(&s, "workloads", "w");
+    assert!((f(&w["demand_core_hours"]) - 1.5).abs() < 1e-9);
+    assert!((f(&w["served_core_hours"]) - 1.5).abs() < 1e-9);
+    assert!((f(&w["delayed_core_hours"]) - 1.25).abs() < 1e-9);
+    assert_eq!(f(&w["unmet_core_hours"]), 0.0);
+    assert_eq!(w["longest_backlog_ms"], 2_400_000);
+    assert!((f(&w["sla_met_share"]) - 4.0 / 12.0).abs() < 1e-12);
+    let vp = entity(&s, "partitions", "vp");
+    assert!((f(&vp["cpu_utilization"]["mean"]) - 0.75).abs() < 1e-9);
+    assert!((f(&vp["cpu_utilization"]["max"]) - 1.0).abs() < 1e-12);
+    assert!((f(&vp["time_above_limit_share"]) - 0.75).abs() < 1e-12);
+    // Headroom = 0.85 × 2 cores − 3 cores of peak demand.
+    assert!((f(&vp["headroom_cores"]) - (0.85 * 2.0 - 3.0)).abs() < 1e-12);
+}
+
+/// Drop: the extra core of the first half hour is lost: 0.5 core-h dropped, 1 served.
+#[test]
+fn dropped_work_is_lost() {
+    let s = run("drop", &one_vpar("drop"), &[("trace.csv", STEP_TRACE)]);
+    let w = entity(&s, "workloads", "w");
+    assert!((f(&w["served_core_hours"]) - 1.0).abs() < 1e-9);
+    assert!((f(&w["dropped_core_hours"]) - 0.5).abs() < 1e-9);
+    assert!((f(&w["unmet_core_hours"]) - 0.5).abs() < 1e-9);
+    assert_eq!(f(&w["backlog_core_hours"]), 0.0);
+    assert!((f(&w["sla_met_share"]) - 0.5).abs() < 1e-12);
+}
+
+/// PRM [PRM1]: FSS groups with 30/20/50 shares; the 20 % group idle → the busy ones get
+/// 37.5 % and 62.5 % of a 4-core vPar: 1.5 and 2.5 cores for 1 h.
+#[test]
+fn fss_groups_share_idle_cycles_by_shares() {
+    let scenario = r#"
+[scenario]
+name = "fss"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "os"
+kind = "vpar"
+parent = "sd"
+cores = 4
+
+[[partitions]]
+name = "a"
+kind = "srp"
+parent = "os"
+shares = 30
+
+[[partitions]]
+name = "b"
+kind = "srp"
+parent = "os"
+shares = 20
+
+[[partitions]]
+name = "c"
+kind = "srp"
+parent = "os"
+shares = 50
+
+[[workloads]]
+name = "wa"
+partition = "a"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 4 }
+
+[[workloads]]
+name = "wb"
+partition = "b"
+units = "cores"
+synth = { pattern = "flat", mean = 0 }
+
+[[workloads]]
+name = "wc"
+partition = "c"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 4 }
+"#;
+    let s = run("fss", scenario, &[]);
+    assert!((f(&entity(&s, "workloads", "wa")["served_core_hours"]) - 1.5).abs() < 1e-9);
+    assert!((f(&entity(&s, "workloads", "wb")["served_core_hours"]) - 0.0).abs() < 1e-12);
+    assert!((f(&entity(&s, "workloads", "wc")["served_core_hours"]) - 2.5).abs() < 1e-9);
+    // The vPar is fully used; each busy group dropped the rest of its 4 cores.
+    assert!((f(&entity(&s, "partitions", "os")["cpu_utilization"]["mean"]) - 1.0).abs() < 1e-9);
+    assert!((f(&entity(&s, "workloads", "wa")["dropped_core_hours"]) - 2.5).abs() < 1e-9);
+}
+
+/// Integrity VM: a 3-core host, guest a (2 vCPUs at 50 % → weight 1 core) and guest b
+/// (2 vCPUs at 25 % → weight 0.5), both wanting 4 cores but capped at their 2 vCPUs. Water
+/// level 3 / 1.5 = 2 per unit weight: a is capped at 2, b gets the 1 core left.
+#[test]
+fn vm_guests_share_the_host_by_entitlement_up_to_their_vcpus() {
+    let scenario = r#"
+[scenario]
+name = "vm"
+horizon = "2h"
+seed = 1
+
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 3
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "a"
+kind = "vm"
+parent = "host"
+vcpus = 2
+entitlement = 50
+
+[[partitions]]
+name = "b"
+kind = "vm"
+parent = "host"
+vcpus = 2
+entitlement = 25
+
+[[workloads]]
+name = "wa"
+partition = "a"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 4 }
+
+[[workloads]]
+name = "wb"
+partition = "b"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 4 }
+"#;
+    let s = run("vm", scenario, &[]);
+    assert!((f(&entity(&s, "workloads", "wa")["served_core_hours"]) - 4.0).abs() < 1e-9);
+    assert!((f(&entity(&s, "workloads", "wb")["served_core_hours"]) - 2.0).abs() < 1e-9);
+    // A guest's utilization is against its vCPUs: a runs flat out, b at half.
+    assert!((f(&entity(&s, "partitions", "a")["cpu_utilization"]["mean"]) - 1.0).abs() < 1e-9);
+    assert!((f(&entity(&s, "partitions", "b")["cpu_utilization"]["mean"]) - 0.5).abs() < 1e-9);
+    assert!((f(&entity(&s, "servers", "host")["cpu_utilization"]["mean"]) - 1.0).abs() < 1e-9);
+}
+
+/// Two workloads in one vPar share it in proportion to their outstanding work: demands 3 and
+/// 1 on 2 cores → served 1.5 and 0.5.
+#[test]
+fn workloads_in_one_partition_share_in_proportion_to_demand() {
+    let scenario = r#"
+[scenario]
+name = "ps"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 8
+
+[[workloads]]
+name = "big"
+partition = "sd"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 3 }
+
+[[workloads]]
+name = "small"
+partition = "sd"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 1 }
+"#;
+    let s = run("ps", scenario, &[]);
+    assert!((f(&entity(&s, "workloads", "big")["served_core_hours"]) - 1.5).abs() < 1e-9);
+    assert!((f(&entity(&s, "workloads", "small")["served_core_hours"]) - 0.5).abs() < 1e-9);
+}
+
+/// Percent traces become reference cores through the source machine: 50 % of an 8-core
+/// machine at speed 0.5 is 2 reference cores.
+#[test]
+fn percent_demand_is_normalized_by_the_source_machine() {
+    let scenario = r#"
+[scenario]
+name = "norm"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "percent"
+source = { cores = 8, speed = 0.5 }
+synth = { pattern = "flat", mean = 50 }
+"#;
+    let s = run("norm", scenario, &[]);
+    let w = entity(&s, "workloads", "w");
+    assert!((f(&w["demand_core_hours"]) - 2.0).abs() < 1e-9);
+    assert!((f(&w["peak_demand_cores"]) - 2.0).abs() < 1e-9);
+    assert!((f(&w["cpu_utilization"]["mean"]) - 0.5).abs() < 1e-9);
+}
