@@ -25,8 +25,9 @@ pub const DEFAULT_SCENARIO: &str = "scenarios/demo.toml";
                   Exit codes: 0 done, 1 simulation or I/O failure, 2 bad input."
 )]
 pub struct Cli {
+    /// With no command, `vsesim` runs the bundled demo (as `vsesim run`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,7 +57,13 @@ pub enum Command {
 }
 
 pub fn main(cli: Cli) -> Result<(), Error> {
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Run {
+        scenario: None,
+        output: None,
+        csv: false,
+        quiet: false,
+    });
+    match command {
         Command::Run {
             scenario,
             output,

@@ -1,0 +1,221 @@
+//! Invariants of the fluid model on random partition trees and demand: work is conserved
+//! (demand = served + dropped + backlog), no node serves more than its capacity, a parent
+//! never hands out more than it has, and delay and drop keep to their own books.
+
+use proptest::prelude::*;
+use std::fmt::Write;
+use std::path::Path;
+use vsesim::model::NodeKind;
+use vsesim::scenario;
+use vsesim::sim;
+
+#[derive(Debug, Clone)]
+struct Leaf {
+    demand: Vec<(f64, f64, bool, bool)>, // (mean as a fraction of capacity, noise, bursts, drop)
+}
+
+#[derive(Debug, Clone)]
+enum Layout {
+    /// Workloads straight on the server.
+    Bare(Leaf),
+    /// vPars of the given cores, each either a leaf or split into FSS groups.
+    Vpars(Vec<(u32, Option<Vec<(f64, Leaf)>>, Leaf)>),
+    /// Integrity VM guests of (vcpus, entitlement %).
+    Vms(Vec<(u32, f64, Leaf)>),
+}
+
+fn leaf() -> impl Strategy<Value = Leaf> {
+    prop::collection::vec(
+        (
+            0.0f64..2.0,
+            prop_oneof![Just(0.0), Just(0.3)],
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        1..3,
+    )
+    .prop_map(|demand| Leaf { demand })
+}
+
+fn layout() -> impl Strategy<Value = Layout> {
+    prop_oneof![
+        leaf().prop_map(Layout::Bare),
+        prop::collection::vec(
+            (
+                1u32..4,
+                prop::option::of(prop::collection::vec((1.0f64..100.0, leaf()), 1..4)),
+                leaf()
+            ),
+            1..4
+        )
+        .prop_map(Layout::Vpars),
+        prop::collection::vec((1u32..4, 5.0f64..100.0, leaf()), 1..4).prop_map(Layout::Vms),
+    ]
+}
+
+fn workloads(
+    out: &mut String,
+    partition: &str,
+    capacity: f64,
+    leaf: &Leaf,
+    counter: &mut usize,
+    step: &str,
+) {
+    for &(mean, noise, bursts, drop) in &leaf.demand {
+        let i = *counter;
+        *counter += 1;
+        let mean = mean * capacity;
+        let bursts = if bursts {
+            format!(", bursts = {{ per_day = 24, size = {capacity}, minutes = 20 }}")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            "[[workloads]]\nname = \"w{i}\"\npartition = \"{partition}\"\nunits = \"cores\"\nstep = \"{step}\"\n\
+             on_shortfall = \"{}\"\nsynth = {{ pattern = \"flat\", mean = {mean}, noise = {noise}{bursts} }}\n\n",
+            if drop { "drop" } else { "delay" }
+        );
+    }
+}
+
+/// A scenario text from a layout; parts that do not fit the server are left out, so every
+/// generated scenario is valid.
+fn scenario_text(cells: u32, per_cell: u32, layout: &Layout, seed: u64) -> String {
+    let total = cells * per_cell;
+    let mut s = format!(
+        "[scenario]\nname = \"prop\"\nhorizon = \"6h\"\nseed = {seed}\n\n[report]\ntimeseries = false\n\n\
+         [[servers]]\nname = \"sd\"\ncells = {cells}\ncores_per_cell = {per_cell}\nmemory_gb_per_cell = 8\n\n"
+    );
+    let mut counter = 0;
+    // Two sample steps that do not divide each other, so segments are uneven.
+    let steps = ["5m", "7m"];
+    match layout {
+        Layout::Bare(leaf) => workloads(&mut s, "sd", total as f64, leaf, &mut counter, steps[0]),
+        Layout::Vpars(vpars) => {
+            let mut used = 0;
+            for (v, (cores, groups, leaf)) in vpars.iter().enumerate() {
+                if used + cores > total {
+                    break;
+                }
+                used += cores;
+                let _ = write!(
+                    s,
+                    "[[partitions]]\nname = \"vp{v}\"\nkind = \"vpar\"\nparent = \"sd\"\ncores = {cores}\n\n"
+                );
+                match groups {
+                    None => workloads(
+                        &mut s,
+                        &format!("vp{v}"),
+                        *cores as f64,
+                        leaf,
+                        &mut counter,
+                        steps[v % 2],
+                    ),
+                    Some(groups) => {
+                        for (g, (shares, leaf)) in groups.iter().enumerate() {
+                            let _ = write!(
+                                s,
+                                "[[partitions]]\nname = \"vp{v}g{g}\"\nkind = \"srp\"\nparent = \"vp{v}\"\nshares = {shares}\n\n"
+                            );
+                            workloads(
+                                &mut s,
+                                &format!("vp{v}g{g}"),
+                                *cores as f64,
+                                leaf,
+                                &mut counter,
+                                steps[g % 2],
+                            );
+                        }
+                    }
+                }
+            }
+            if used == 0 {
+                workloads(
+                    &mut s,
+                    "sd",
+                    total as f64,
+                    &vpars[0].2,
+                    &mut counter,
+                    steps[0],
+                );
+            }
+        }
+        Layout::Vms(vms) => {
+            let mut entitled = 0.0;
+            let mut placed = 0;
+            for (v, (vcpus, ent, leaf)) in vms.iter().enumerate() {
+                let vcpus = (*vcpus).min(total);
+                if entitled + vcpus as f64 * ent / 100.0 > total as f64 {
+                    continue;
+                }
+                entitled += vcpus as f64 * ent / 100.0;
+                placed += 1;
+                let _ = write!(
+                    s,
+                    "[[partitions]]\nname = \"vm{v}\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = {vcpus}\nentitlement = {ent}\n\n"
+                );
+                workloads(
+                    &mut s,
+                    &format!("vm{v}"),
+                    vcpus as f64,
+                    leaf,
+                    &mut counter,
+                    steps[v % 2],
+                );
+            }
+            if placed == 0 {
+                workloads(
+                    &mut s,
+                    "sd",
+                    total as f64,
+                    &vms[0].2,
+                    &mut counter,
+                    steps[0],
+                );
+            }
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn work_is_conserved_and_capacity_never_exceeded(
+        cells in 1u32..4, per_cell in 1u32..5, layout in layout(), seed in 0u64..1000,
+    ) {
+        let text = scenario_text(cells, per_cell, &layout, seed);
+        let sc = scenario::load_str(Path::new("prop.toml"), &text)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        // The run itself checks conservation and grants every segment and fails if broken.
+        let out = sim::run(&sc, &mut |_, _| {}).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let h = sc.horizon_ms as f64;
+        let m = &sc.model;
+        for (i, w) in m.workloads.iter().enumerate() {
+            let mw = &out.workloads;
+            let demand = mw.demand_cms[i];
+            let balance = demand - mw.served_cms[i] - mw.dropped_cms[i] - mw.backlog_cms[i];
+            prop_assert!(balance.abs() <= 1e-9 * demand.max(1.0), "workload {} balance {balance}", w.name);
+            match w.on_shortfall {
+                vsesim::model::OnShortfall::Delay => prop_assert_eq!(mw.dropped_cms[i], 0.0),
+                vsesim::model::OnShortfall::Drop => prop_assert_eq!(mw.backlog_cms[i], 0.0),
+            }
+            prop_assert!(mw.delayed_cms[i] <= mw.served_cms[i] + 1e-9);
+        }
+        for (i, node) in m.nodes.iter().enumerate() {
+            let mn = &out.nodes;
+            prop_assert!(mn.served_cms[i] <= node.nominal * h * (1.0 + 1e-12), "{} served over capacity", node.name);
+            prop_assert!(mn.served_cms[i] <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6);
+            prop_assert!(mn.util_max[i] <= 1.0 + 1e-9);
+            let children: f64 = m.children(vsesim::model::NodeId(i as u32)).iter().map(|c| mn.granted_cms[c.0 as usize]).sum();
+            prop_assert!(children <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6, "{} handed out more than it had", node.name);
+            if node.kind == NodeKind::Server {
+                // A server serves exactly what its workloads were served.
+                let served: f64 = (0..m.workloads.len()).map(|w| out.workloads.served_cms[w]).sum();
+                prop_assert!((served - mn.served_cms[i]).abs() <= 1e-9 * served.max(1.0));
+            }
+        }
+    }
+}
