@@ -14,12 +14,15 @@ struct Leaf {
     demand: Vec<(f64, f64, bool, bool)>, // (mean as a fraction of capacity, noise, bursts, drop)
 }
 
+/// A vPar's cores, its FSS groups (shares and workloads) if split, and its own workloads if not.
+type Vpar = (u32, Option<Vec<(f64, Leaf)>>, Leaf);
+
 #[derive(Debug, Clone)]
 enum Layout {
     /// Workloads straight on the server.
     Bare(Leaf),
     /// vPars of the given cores, each either a leaf or split into FSS groups.
-    Vpars(Vec<(u32, Option<Vec<(f64, Leaf)>>, Leaf)>),
+    Vpars(Vec<Vpar>),
     /// Integrity VM guests of (vcpus, entitlement %).
     Vms(Vec<(u32, f64, Leaf)>),
 }
