@@ -1,17 +1,219 @@
-//! STUB (being written)
+//! PlanetLab/CoMon CPU traces as distributed with CloudSim (`docs/TRACES.md`): one file per VM,
+//! one integer per line, the VM's CPU utilization in percent over 5 minutes from midnight. No
+//! header, no timestamps.
+
 use super::{Series, TraceError};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+
+/// The fixed sample step of PlanetLab traces: 5 minutes, in milliseconds.
 pub const STEP_MS: u64 = 300_000;
+
+/// Field name used in errors: the value on each line.
+const FIELD: &str = "cpu_percent";
+const EXPECTED: &str = "a percent from 0 to 100";
+
+/// Reads one VM's trace. The series starts at 0, steps by [`STEP_MS`] and keeps the file's
+/// percent (0–100) as `cpu`, for the caller to scale; memory is not in the format.
+///
+/// Whitespace around values, CRLF line ends and blank lines at the end are accepted; an empty
+/// file, a blank line before a value, or a value that is not a percent from 0 to 100 is an
+/// error naming the 1-based line.
 pub fn read(path: &Path) -> Result<Series, TraceError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TraceError::new(path, e.to_string()))?;
-    let cpu = text
-        .lines()
-        .map(|l| l.trim().parse::<f32>().unwrap_or(0.0))
-        .collect();
+    let file = File::open(path).map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
+    let mut reader = BufReader::new(file);
+    let mut buf = Vec::new();
+    let mut cpu = Vec::with_capacity(288);
+    let mut line = 0u64;
+    let mut first_blank: Option<u64> = None;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| TraceError::new(path, format!("cannot read: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let at = |message: String| TraceError::new(path, message).at(line).field(FIELD);
+        let text = std::str::from_utf8(&buf)
+            .map_err(|_| at(format!("not valid UTF-8; expected {EXPECTED}")))?
+            .trim();
+        if text.is_empty() {
+            // Only an error if a value follows: trailing blank lines are harmless.
+            first_blank.get_or_insert(line);
+            continue;
+        }
+        if let Some(blank) = first_blank {
+            return Err(TraceError::new(
+                path,
+                format!(
+                    "blank line; expected {EXPECTED} (blank lines are allowed only at the end)"
+                ),
+            )
+            .at(blank)
+            .field(FIELD));
+        }
+        let v: f64 = text
+            .parse()
+            .map_err(|_| at(format!("`{text}` is not a number; expected {EXPECTED}")))?;
+        if v.is_nan() {
+            return Err(at(format!("NaN; expected {EXPECTED}")));
+        }
+        if !(0.0..=100.0).contains(&v) {
+            return Err(at(format!("{text} is out of range; expected {EXPECTED}")));
+        }
+        // -0 passes the range check; keep the series free of negative zeros.
+        cpu.push(v as f32 + 0.0);
+    }
+    if cpu.is_empty() {
+        return Err(TraceError::new(
+            path,
+            format!("empty file; expected one value per line, each {EXPECTED}"),
+        )
+        .field(FIELD));
+    }
     Ok(Series {
         start_ms: 0,
         step_ms: STEP_MS,
         cpu,
         memory_gb: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// The real traces, beside the project (see `../shared/traces/README.md`).
+    const PLANETLAB_DIR: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/traces/planetlab/20110303"
+    );
+
+    /// A temporary file, removed when the test ends.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(content: &[u8]) -> Scratch {
+            static N: AtomicU64 = AtomicU64::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "vsesim-planetlab-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::write(&path, content).unwrap();
+            Scratch(path)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn read_bytes(content: &[u8]) -> (PathBuf, Result<Series, TraceError>) {
+        let file = Scratch::new(content);
+        (file.0.clone(), read(&file.0))
+    }
+
+    #[test]
+    fn reads_percent_samples_five_minutes_apart() {
+        for content in [
+            "12\n0\n100\n7\n",
+            "12\n0\n100\n7",
+            "12\r\n0\r\n100\r\n7\r\n",
+            "  12 \n\t0\n100  \n 7\n\n\n",
+        ] {
+            let (_, s) = read_bytes(content.as_bytes());
+            let s = s.unwrap_or_else(|e| panic!("{content:?}: {e}"));
+            assert_eq!(
+                s,
+                Series {
+                    start_ms: 0,
+                    step_ms: 300_000,
+                    cpu: vec![12.0, 0.0, 100.0, 7.0],
+                    memory_gb: None,
+                },
+                "{content:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_files_name_line_and_field() {
+        let cases: [(&[u8], Option<u64>, &str); 11] = [
+            (b"", None, "empty file"),
+            (b"\n \n", None, "empty file"),
+            (b"1\n\n2\n", Some(2), "blank line"),
+            (b"1\n2\nabc\n", Some(3), "`abc` is not a number"),
+            (b"1\n2.5.1\n", Some(2), "not a number"),
+            (b"NaN\n", Some(1), "NaN"),
+            (b"1\ninf\n", Some(2), "out of range"),
+            (b"1\n-1\n", Some(2), "-1 is out of range"),
+            (b"1\n2\n100.5\n", Some(3), "100.5 is out of range"),
+            (b"1\n\xff\xfe\n", Some(2), "not valid UTF-8"),
+            (b"1 2\n", Some(1), "not a number"),
+        ];
+        for (content, line, says) in cases {
+            let (path, result) = read_bytes(content);
+            let err = result.expect_err(&format!("{:?}", String::from_utf8_lossy(content)));
+            assert_eq!(err.file, path);
+            assert_eq!(err.line, line, "{err}");
+            assert_eq!(err.field.as_deref(), Some("cpu_percent"), "{err}");
+            assert!(err.message.contains(says), "`{says}` not in: {err}");
+            if line.is_some() && says != "not valid UTF-8" {
+                assert!(err.message.contains("a percent from 0 to 100"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn missing_file_names_the_file() {
+        let path =
+            std::env::temp_dir().join(format!("vsesim-planetlab-none-{}", std::process::id()));
+        let err = read(&path).unwrap_err();
+        assert_eq!(err.file, path);
+        assert!(err.message.contains("cannot open"), "{err}");
+    }
+
+    /// The figures quoted in the traces README: 1,052 files, 302,976 samples, mean 12.31 %,
+    /// max 99 %.
+    #[test]
+    fn real_traces_match_the_readme() {
+        let dir = Path::new(PLANETLAB_DIR);
+        if !dir.is_dir() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{} is missing; CI must have the shared traces",
+                dir.display()
+            );
+            eprintln!("note: {} is missing; skipping", dir.display());
+            return;
+        }
+        let mut files = 0usize;
+        let (mut samples, mut sum, mut max) = (0usize, 0f64, 0f32);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let s = read(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                (s.start_ms, s.step_ms, s.cpu.len()),
+                (0, STEP_MS, 288),
+                "{}",
+                path.display()
+            );
+            files += 1;
+            samples += s.cpu.len();
+            sum += s.cpu.iter().map(|&v| f64::from(v)).sum::<f64>();
+            max = s.cpu.iter().copied().fold(max, f32::max);
+        }
+        assert_eq!(files, 1052);
+        assert_eq!(samples, 302_976);
+        assert_eq!(format!("{:.2}", sum / samples as f64), "12.31");
+        assert_eq!(max, 99.0);
+    }
 }
