@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -47,22 +47,22 @@ on_shortfall = "{on_shortfall}"
     )
 }
 
-/// Delay: 90 core-min arrive in the first half hour, 60 are served then, the 30 left over are
-/// served at 2 cores in the next 15 minutes. Oldest work first: per 5-minute segment of the
-/// first half, 10 core-min are served, of which min(10, 5k) come from the backlog
-/// (0+5+10+10+10+10 = 45), then 30 more in the second half: 75 core-min delayed, 1.25 core-h.
-/// Backlog is positive from t = 5 min to 45 min: 40 min. Demand fully served as it arrived
-/// only in the last 4 of 12 segments. Utilization 100 % for 45 min, 0 after: mean 0.75.
+/// Delay: 90 core-min arrive in the first half hour and only 60 can be served then; the queue
+/// grows at 1 core from t = 0 to 30 min (30 core-min), then drains at 2 cores and is empty at
+/// t = 45 min. In a fluid FIFO queue every unit of work that arrived while the queue was not
+/// empty waited: all 90 core-min, 1.5 core-h, were delayed. Backlog lasted 45 min; demand was
+/// served as it arrived only from 45 to 60 min: SLA met 15/60. Utilization 100 % for 45 min,
+/// 0 after: mean 0.75.
 #[test]
 fn delayed_work_is_served_later() {
     let s = run("delay", &one_vpar("delay"), &[("trace.csv", STEP_TRACE)]);
     let w = entity(&s, "workloads", "w");
     assert!((f(&w["demand_core_hours"]) - 1.5).abs() < 1e-9);
     assert!((f(&w["served_core_hours"]) - 1.5).abs() < 1e-9);
-    assert!((f(&w["delayed_core_hours"]) - 1.25).abs() < 1e-9);
+    assert!((f(&w["delayed_core_hours"]) - 1.5).abs() < 1e-9);
     assert_eq!(f(&w["unmet_core_hours"]), 0.0);
-    assert_eq!(w["longest_backlog_ms"], 2_400_000);
-    assert!((f(&w["sla_met_share"]) - 4.0 / 12.0).abs() < 1e-12);
+    assert_eq!(w["longest_backlog_ms"], 2_700_000);
+    assert!((f(&w["sla_met_share"]) - 15.0 / 60.0).abs() < 1e-9);
     let vp = entity(&s, "partitions", "vp");
     assert!((f(&vp["cpu_utilization"]["mean"]) - 0.75).abs() < 1e-9);
     assert!((f(&vp["cpu_utilization"]["max"]) - 1.0).abs() < 1e-12);
@@ -206,10 +206,10 @@ synth = { pattern = "flat", mean = 4 }
     assert!((f(&entity(&s, "servers", "host")["cpu_utilization"]["mean"]) - 1.0).abs() < 1e-9);
 }
 
-/// Two workloads in one vPar share it in proportion to their outstanding work: demands 3 and
-/// 1 on 2 cores → served 1.5 and 0.5.
+/// Two workloads in one partition get equal max-min shares of its 2 cores: the small one
+/// (0.5) fits in its share and is served in full, the big one (3) gets the other 1.5.
 #[test]
-fn workloads_in_one_partition_share_in_proportion_to_demand() {
+fn workloads_in_one_partition_share_equally_up_to_their_demand() {
     let scenario = r#"
 [scenario]
 name = "ps"
@@ -234,11 +234,12 @@ name = "small"
 partition = "sd"
 units = "cores"
 on_shortfall = "drop"
-synth = { pattern = "flat", mean = 1 }
+synth = { pattern = "flat", mean = 0.5 }
 "#;
     let s = run("ps", scenario, &[]);
     assert!((f(&entity(&s, "workloads", "big")["served_core_hours"]) - 1.5).abs() < 1e-9);
     assert!((f(&entity(&s, "workloads", "small")["served_core_hours"]) - 0.5).abs() < 1e-9);
+    assert_eq!(f(&entity(&s, "workloads", "small")["sla_met_share"]), 1.0);
 }
 
 /// Percent traces become reference cores through the source machine: 50 % of an 8-core

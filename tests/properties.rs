@@ -212,8 +212,13 @@ proptest! {
             prop_assert!(mn.served_cms[i] <= node.nominal * h * (1.0 + 1e-12), "{} served over capacity", node.name);
             prop_assert!(mn.served_cms[i] <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6);
             prop_assert!(mn.util_max[i] <= 1.0 + 1e-9);
-            let children: f64 = m.children(vsesim::model::NodeId(i as u32)).iter().map(|c| mn.granted_cms[c.0 as usize]).sum();
-            prop_assert!(children <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6, "{} handed out more than it had", node.name);
+            // Reserved children hold no more than their parent; everything the children
+            // served fits what the parent was allocated.
+            let kids = m.children(vsesim::model::NodeId(i as u32));
+            let reserved: f64 = kids.iter().filter(|c| matches!(m.node(**c).share, vsesim::model::Share::Fixed { .. })).map(|c| mn.granted_cms[c.0 as usize]).sum();
+            prop_assert!(reserved <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6, "{} reserved more than it had", node.name);
+            let served: f64 = kids.iter().map(|c| mn.served_cms[c.0 as usize]).sum();
+            prop_assert!(served <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6, "{} children served more than it had", node.name);
             if node.kind == NodeKind::Server {
                 // A server serves exactly what its workloads were served.
                 let served: f64 = (0..m.workloads.len()).map(|w| out.workloads.served_cms[w]).sum();

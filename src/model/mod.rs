@@ -73,6 +73,13 @@ pub struct Node {
     pub nominal: f64,
     /// Physical cores behind `nominal` (for VMs: vCPUs), for reports.
     pub cores: u32,
+    /// Reference cores per physical core (the server's core speed).
+    pub speed: f64,
+    /// The allocation range its kind allows [physical cores]: a workload manager never goes
+    /// outside it (vPar min..max cores, nPar one core per cell..its installed cores, VM 5 %
+    /// per vCPU..its vCPUs at its cap, PSET 1..parent, FSS 0.01..parent).
+    pub min_cores: f64,
+    pub max_cores: f64,
     pub memory_gb: f64,
 }
 

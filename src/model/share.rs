@@ -5,19 +5,26 @@
 //! whole capacity is used unless every demand is met. This reproduces PRM's documented
 //! behaviour: groups with 30/20/50 shares, the 20 % group idle, get 37.5 % and 62.5 %.
 
-/// Split `capacity` among claimants; writes each one's grant into `grant`.
+/// Split `capacity` among claimants; writes each one's grant into `grant` and returns the
+/// water level (grant per unit of weight of those left short), or infinity when every demand
+/// is met.
 ///
 /// `demand[i] ≥ 0` is what claimant `i` could use this segment (already capped at its maximum);
 /// `weight[i] > 0`. Grants never exceed demands and their sum never exceeds `capacity`. Runs in
 /// O(k²) in the worst case and O(k) when contention settles in one pass, which is the common
 /// case; it allocates nothing.
-pub fn weighted_fair_share(capacity: f64, demand: &[f64], weight: &[f64], grant: &mut [f64]) {
+pub fn weighted_fair_share(
+    capacity: f64,
+    demand: &[f64],
+    weight: &[f64],
+    grant: &mut [f64],
+) -> f64 {
     debug_assert_eq!(demand.len(), weight.len());
     debug_assert_eq!(demand.len(), grant.len());
     let total_demand: f64 = demand.iter().sum();
     if total_demand <= capacity {
         grant.copy_from_slice(demand);
-        return;
+        return f64::INFINITY;
     }
     // A negative grant marks a claimant whose share is not settled yet.
     grant.fill(-1.0);
@@ -30,7 +37,7 @@ pub fn weighted_fair_share(capacity: f64, demand: &[f64], weight: &[f64], grant:
             .map(|(w, _)| *w)
             .sum();
         if weight_open <= 0.0 {
-            return;
+            return f64::INFINITY;
         }
         let level = remaining / weight_open;
         let mut settled_any = false;
@@ -47,7 +54,7 @@ pub fn weighted_fair_share(capacity: f64, demand: &[f64], weight: &[f64], grant:
                     grant[i] = level * weight[i];
                 }
             }
-            return;
+            return level;
         }
     }
 }

@@ -24,6 +24,40 @@ pub struct Summary {
     pub servers: Vec<NodeReport>,
     pub partitions: Vec<NodeReport>,
     pub workloads: Vec<WorkloadReport>,
+    /// gWLM shared resource domains, in scenario order of their domain node.
+    pub domains: Vec<DomainReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DomainReport {
+    /// The node whose capacity is shared.
+    pub name: String,
+    pub mode: &'static str,
+    pub interval_ms: u64,
+    pub latency_ms: u64,
+    pub compartments: Vec<String>,
+    pub arbitrations: u64,
+    /// Share of observed time in which some request was not met.
+    pub shortage_share: f64,
+}
+
+/// How a workload manager treated one compartment.
+#[derive(Debug, Serialize)]
+pub struct PolicyReport {
+    pub domain: String,
+    pub policy: &'static str,
+    pub priority: u32,
+    pub weight: f64,
+    /// Allocation changes applied (0 in advisory mode).
+    pub reallocations: u64,
+    /// Shares of the observed time at the policy's min and max.
+    pub time_at_min_share: f64,
+    pub time_at_max_share: f64,
+    /// Share of intervals whose request the arbitration met in full.
+    pub request_met_share: f64,
+    /// Mean allocation the manager decided [physical cores]; in advisory mode, what it would
+    /// have set.
+    pub mean_decided_cores: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -91,6 +125,8 @@ pub struct NodeReport {
     pub memory_gb: f64,
     /// util_limit × capacity − peak demand [reference cores]; negative when over the limit.
     pub headroom_cores: f64,
+    /// Null unless the node is a compartment of a workload-manager domain.
+    pub policy: Option<PolicyReport>,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -126,14 +162,52 @@ fn usage(m: &Meters, i: usize, horizon_ms: u64) -> Usage {
         peak_demand_cores: m.peak_demand[i],
         memory_peak_gb: m.peak_memory_gb[i],
         time_above_limit_share: m.above_limit_ms[i] as f64 / h,
-        sla_met_share: m.met_ms[i] as f64 / h,
-        longest_backlog_ms: m.longest_backlog_ms[i],
+        sla_met_share: m.met_ms[i] / h,
+        longest_backlog_ms: m.longest_backlog_ms[i].round() as u64,
     }
 }
 
 pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
     let model = &scenario.model;
     let h = scenario.horizon_ms;
+    let mut policies: Vec<Option<PolicyReport>> = (0..model.nodes.len()).map(|_| None).collect();
+    let mut domains = Vec::new();
+    for (d, dom) in scenario.domains.iter().enumerate() {
+        let state = &outcome.domains[d];
+        let share = |x: u64, of: u64| if of == 0 { 0.0 } else { x as f64 / of as f64 };
+        for (j, m) in dom.members.iter().enumerate() {
+            let meter = &outcome.compartments[m.0 as usize];
+            let c = &dom.compartments[j];
+            policies[m.0 as usize] = Some(PolicyReport {
+                domain: model.node(dom.node).name.clone(),
+                policy: dom.policy_names[j],
+                priority: c.priority,
+                weight: c.weight,
+                reallocations: meter.reallocations,
+                time_at_min_share: share(meter.at_min_ms, meter.observed_ms),
+                time_at_max_share: share(meter.at_max_ms, meter.observed_ms),
+                request_met_share: share(meter.request_met_ms, meter.observed_ms),
+                mean_decided_cores: if meter.observed_ms == 0 {
+                    0.0
+                } else {
+                    meter.decided_cms / meter.observed_ms as f64
+                },
+            });
+        }
+        domains.push(DomainReport {
+            name: model.node(dom.node).name.clone(),
+            mode: if dom.advisory { "advisory" } else { "managed" },
+            interval_ms: dom.interval_ms,
+            latency_ms: dom.latency_ms,
+            compartments: dom
+                .members
+                .iter()
+                .map(|m| model.node(*m).name.clone())
+                .collect(),
+            arbitrations: state.arbitrations,
+            shortage_share: share(state.short_ms, state.observed_ms),
+        });
+    }
     let mut servers = Vec::new();
     let mut partitions = Vec::new();
     let mut totals = Work::default();
@@ -158,6 +232,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             mean_allocation_cores: outcome.nodes.granted_cms[i] / h as f64,
             memory_gb: node.memory_gb,
             headroom_cores: scenario.report.util_limit * node.nominal - u.peak_demand_cores,
+            policy: policies[i].take(),
             usage: u,
         };
         if node.kind == NodeKind::Server {
@@ -196,5 +271,6 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         servers,
         partitions,
         workloads,
+        domains,
     }
 }

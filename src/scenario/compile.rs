@@ -5,6 +5,7 @@ use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
 use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
+use crate::policy::{self, Capacity, Domain, Latencies, gwlm};
 use crate::workload::synth::{SynthGen, SynthSpec, workload_seed};
 use crate::workload::{Series, native, parquet, planetlab};
 use std::collections::HashMap;
@@ -18,6 +19,8 @@ use toml::Spanned;
 const MAX_VCPUS: u32 = 32;
 const MIN_ENTITLEMENT_PCT: f64 = 5.0;
 const DEFAULT_ENTITLEMENT_PCT: f64 = 10.0;
+/// WLM moves FSS shares in steps of 0.01 core [W81]; the smallest group allocation.
+const FSS_STEP_CORES: f64 = 0.01;
 /// Capacity Advisor's default utilization limit is UNCONFIRMED (DOMAIN.md §6); 85 % is the
 /// suggested default and `[report] util_limit` overrides it.
 pub const DEFAULT_UTIL_LIMIT: f64 = 0.85;
@@ -34,6 +37,9 @@ pub struct Scenario {
     /// One per workload, in the order of `model.workloads`.
     pub demand: Vec<Demand>,
     pub report: ReportOptions,
+    /// gWLM shared resource domains, ordered so that an outer domain comes before the domains
+    /// nested in it.
+    pub domains: Vec<Domain>,
 }
 
 /// Where a workload's CPU demand comes from and how to turn it into reference cores.
@@ -182,11 +188,12 @@ impl<'a> Compiler<'a> {
                 "no [[servers]]; expected at least one",
             ));
         }
-        let (nodes, node_index) = self.compile_tree(&raw)?;
+        let (mut nodes, node_index) = self.compile_tree(&raw)?;
         let report_step = raw.report.as_ref().and_then(|r| r.get_ref().step.clone());
         let (workloads, demand) =
             self.compile_workloads(&raw, &nodes, &node_index, header.seed, horizon_ms)?;
         let report = self.compile_report(raw.report.as_ref(), report_step, &demand)?;
+        let domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -196,7 +203,276 @@ impl<'a> Compiler<'a> {
             model: Model::new(nodes, workloads),
             demand,
             report,
+            domains,
         })
+    }
+
+    fn latencies(&self, raw: &RawScenario) -> Result<Latencies, Error> {
+        let mut l = Latencies::default();
+        let Some(m) = &raw.managers else { return Ok(l) };
+        let Some(lat) = &m.get_ref().latency else {
+            return Ok(l);
+        };
+        let lat = lat.get_ref();
+        for (v, slot) in [
+            (&lat.npar, &mut l.npar_ms),
+            (&lat.vpar, &mut l.vpar_ms),
+            (&lat.vm, &mut l.vm_ms),
+            (&lat.srp, &mut l.srp_ms),
+        ] {
+            if let Some(v) = v {
+                *slot = v.get_ref().ms();
+            }
+        }
+        Ok(l)
+    }
+
+    /// gWLM domains: members are children of the domain node, each in one domain, all of one
+    /// kind; policies fit the members' own limits and the domain (deploy fails otherwise [G40]).
+    fn compile_domains(
+        &self,
+        raw: &RawScenario,
+        nodes: &mut [Node],
+        index: &HashMap<String, NodeId>,
+    ) -> Result<Vec<Domain>, Error> {
+        let latencies = self.latencies(raw)?;
+        let mut owner: HashMap<NodeId, usize> = HashMap::new();
+        let mut domains = Vec::with_capacity(raw.policies.len());
+        for (d, rd) in raw.policies.iter().enumerate() {
+            let r = rd.get_ref();
+            let dname = r.domain.get_ref();
+            let field = |f: &str| format!("policies[{d}] ({dname}).{f}");
+            let Some(&dnode) = index.get(dname.as_str()) else {
+                return Err(self.err(r.domain.span(), field("domain"), format!("unknown domain `{dname}`; expected the server or partition whose children share its cores")));
+            };
+            let interval_ms = match &r.interval {
+                Some(i) if i.get_ref().ms() == 0 => {
+                    return Err(self.err(
+                        i.span(),
+                        field("interval"),
+                        "expected a positive duration",
+                    ));
+                }
+                Some(i) => i.get_ref().ms(),
+                None => policy::DEFAULT_INTERVAL_MS,
+            };
+            if r.compartments.is_empty() {
+                return Err(self.err(
+                    rd.span(),
+                    field("compartments"),
+                    "a domain needs at least one compartment",
+                ));
+            }
+            let mut members = Vec::new();
+            let mut comps = Vec::new();
+            let mut names = Vec::new();
+            let mut kind = None;
+            for (c, rc) in r.compartments.iter().enumerate() {
+                let rc = rc.get_ref();
+                let pname = rc.partition.get_ref();
+                let cfield =
+                    |f: &str| format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).{f}");
+                let Some(&id) = index.get(pname.as_str()) else {
+                    return Err(self.err(
+                        rc.partition.span(),
+                        cfield("partition"),
+                        format!("unknown partition `{pname}`"),
+                    ));
+                };
+                let node = &nodes[id.0 as usize];
+                if node.parent != Some(dnode) {
+                    return Err(self.err(rc.partition.span(), cfield("partition"), format!("`{pname}` is not a child of the domain `{dname}`; a domain shares its own capacity among its children")));
+                }
+                if let Some(prev) = owner.insert(id, d) {
+                    return Err(self.err(rc.partition.span(), cfield("partition"), format!("`{pname}` is already a compartment of policies[{prev}]; a compartment belongs to one domain")));
+                }
+                let class = match node.kind {
+                    NodeKind::Pset | NodeKind::Fss => NodeKind::Fss,
+                    k => k,
+                };
+                if let Some(k) = kind
+                    && k != class
+                {
+                    return Err(self.err(rc.partition.span(), cfield("partition"), "the compartments of one domain are all nPars, all vPars, all VMs or all PRM groups"));
+                }
+                kind = Some(class);
+                let (lo, hi) = (node.min_cores, node.max_cores);
+                let in_range = |v: f64, f: &str, span: Range<usize>| -> Result<f64, Error> {
+                    if !(v.is_finite() && v >= lo - 1e-9 && v <= hi + 1e-9) {
+                        return Err(self.err(
+                            span,
+                            cfield(f),
+                            format!(
+                                "{v} cores; `{pname}` ({}) can hold {lo} to {hi} cores",
+                                node.kind.as_str()
+                            ),
+                        ));
+                    }
+                    Ok(v)
+                };
+                let pspan = rc.policy.span();
+                let (policy, name) = match rc.policy.get_ref() {
+                    RawPolicy::Fixed { cores } => (
+                        gwlm::Policy::Fixed {
+                            cores: in_range(*cores, "policy.cores", pspan.clone())?,
+                        },
+                        "fixed",
+                    ),
+                    RawPolicy::Utilization { target, min, max } => (
+                        gwlm::Policy::Utilization {
+                            target: self.target(*target, pspan.clone(), cfield("policy.target"))?,
+                            min: in_range(*min, "policy.min", pspan.clone())?,
+                            max: in_range(*max, "policy.max", pspan.clone())?,
+                        },
+                        "utilization",
+                    ),
+                    RawPolicy::OwnBorrow {
+                        owned,
+                        min,
+                        max,
+                        target,
+                    } => (
+                        gwlm::Policy::OwnBorrow {
+                            owned: in_range(*owned, "policy.owned", pspan.clone())?,
+                            min: in_range(*min, "policy.min", pspan.clone())?,
+                            max: in_range(*max, "policy.max", pspan.clone())?,
+                            target: match target {
+                                Some(t) => {
+                                    self.target(*t, pspan.clone(), cfield("policy.target"))?
+                                }
+                                None => policy::DEFAULT_OWN_BORROW_TARGET,
+                            },
+                        },
+                        "own_borrow",
+                    ),
+                };
+                let priority = match &rc.priority {
+                    Some(p) if *p.get_ref() == 0 => {
+                        return Err(self.err(
+                            p.span(),
+                            cfield("priority"),
+                            "expected 1 (highest) or more",
+                        ));
+                    }
+                    Some(p) => *p.get_ref(),
+                    None => 1,
+                };
+                let weight = match &rc.weight {
+                    Some(w) if !(w.get_ref().is_finite() && *w.get_ref() > 0.0) => {
+                        return Err(self.err(
+                            w.span(),
+                            cfield("weight"),
+                            "expected a positive weight",
+                        ));
+                    }
+                    Some(w) => *w.get_ref(),
+                    None => gwlm::default_weight(&policy),
+                };
+                members.push(id);
+                comps.push(gwlm::Compartment {
+                    policy,
+                    priority,
+                    weight,
+                });
+                names.push(name);
+            }
+            let class = kind.unwrap_or(NodeKind::Vpar);
+            let dn = &nodes[dnode.0 as usize];
+            let (capacity, available) = if class == NodeKind::Npar {
+                let total: f64 = members
+                    .iter()
+                    .map(|m| nodes[m.0 as usize].cores as f64)
+                    .sum();
+                (Capacity::Pooled(total), total)
+            } else {
+                // Fixed children outside the domain keep their cores.
+                let reserved: f64 = nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, n)| {
+                        n.parent == Some(dnode) && !members.contains(&NodeId(*i as u32))
+                    })
+                    .filter(|(_, n)| matches!(n.share, Share::Fixed { .. }))
+                    .map(|(_, n)| n.cores as f64)
+                    .sum();
+                (Capacity::OfNode { reserved }, dn.cores as f64 - reserved)
+            };
+            let granularity = match class {
+                NodeKind::Npar | NodeKind::Vpar => gwlm::Granularity::WholeCores,
+                _ if members
+                    .iter()
+                    .all(|m| nodes[m.0 as usize].kind == NodeKind::Pset) =>
+                {
+                    gwlm::Granularity::WholeCores
+                }
+                _ => gwlm::Granularity::Step(FSS_STEP_CORES),
+            };
+            gwlm::check_deploy(available, &comps, granularity).map_err(|m| {
+                self.err(
+                    r.domain.span(),
+                    field("compartments"),
+                    format!("cannot deploy on {available} cores: {m}"),
+                )
+            })?;
+            let latency_ms = match class {
+                NodeKind::Npar => latencies.npar_ms,
+                NodeKind::Vpar => latencies.vpar_ms,
+                NodeKind::Vm => latencies.vm_ms,
+                _ => latencies.srp_ms,
+            };
+            // gWLM's interval should be about twice a reallocation [GGI]; one decision must
+            // take effect before the next is made.
+            if latency_ms >= interval_ms {
+                let span = r
+                    .interval
+                    .as_ref()
+                    .map(|i| i.span())
+                    .unwrap_or(r.domain.span());
+                return Err(self.err(span, field("interval"), format!("the interval {} is not longer than the {} reallocation latency of these compartments; expected an interval above it (gWLM suggests about twice)", super::Duration(interval_ms), super::Duration(latency_ms))));
+            }
+            // A managed compartment can hold up to its policy's max: that is the capacity its
+            // headroom is measured against.
+            if r.mode == RawMode::Managed {
+                for (m, c) in members.iter().zip(&comps) {
+                    let most = match c.policy {
+                        gwlm::Policy::Fixed { cores } => cores,
+                        gwlm::Policy::Utilization { max, .. }
+                        | gwlm::Policy::OwnBorrow { max, .. }
+                        | gwlm::Policy::Custom { max, .. } => max,
+                    };
+                    let node = &mut nodes[m.0 as usize];
+                    node.nominal = most * node.speed;
+                }
+            }
+            domains.push(Domain {
+                node: dnode,
+                members,
+                compartments: comps,
+                policy_names: names,
+                interval_ms,
+                latency_ms,
+                advisory: r.mode == RawMode::Advisory,
+                granularity,
+                capacity,
+            });
+        }
+        // Outer domains first: an inner domain's capacity is its node's allocation, decided
+        // by the outer one. Preorder of the domain node does that.
+        domains.sort_by_key(|d| d.node);
+        Ok(domains)
+    }
+
+    fn target(&self, percent: f64, span: Range<usize>, field: String) -> Result<f64, Error> {
+        if !(percent.is_finite() && percent > 0.0 && percent <= 100.0) {
+            return Err(self.err(
+                span,
+                field,
+                format!(
+                    "{percent}; expected a utilization target in percent, above 0 and at most 100"
+                ),
+            ));
+        }
+        Ok(percent / 100.0)
     }
 
     fn compile_report(
@@ -433,6 +709,9 @@ impl<'a> Compiler<'a> {
             },
             nominal: active as f64 * speed,
             cores: active,
+            speed,
+            min_cores: active as f64,
+            max_cores: active as f64,
             memory_gb: memory * cells as f64,
         })
     }
@@ -617,16 +896,22 @@ impl<'a> Compiler<'a> {
             }
             None => 0.0,
         };
-        let node = |kind, share, nominal: f64, cores, memory_gb| Node {
-            name: name.clone(),
-            kind,
-            parent: Some(parent_id),
-            server: server_id,
-            share,
-            nominal,
-            cores,
-            memory_gb,
-        };
+        let node =
+            |kind, share, nominal: f64, cores, (min_cores, max_cores): (f64, f64), memory_gb| {
+                Node {
+                    name: name.clone(),
+                    kind,
+                    parent: Some(parent_id),
+                    server: server_id,
+                    share,
+                    nominal,
+                    cores,
+                    speed,
+                    min_cores,
+                    max_cores,
+                    memory_gb,
+                }
+            };
         match kind {
             RawKind::Npar => {
                 let Some(cells) = &p.cells else {
@@ -719,6 +1004,7 @@ impl<'a> Compiler<'a> {
                     },
                     cores as f64 * speed,
                     cores,
+                    (ncells as f64, installed as f64),
                     mem,
                 ))
             }
@@ -761,6 +1047,7 @@ impl<'a> Compiler<'a> {
                     },
                     n as f64 * speed,
                     n,
+                    (min as f64, max as f64),
                     memory_gb,
                 ))
             }
@@ -808,6 +1095,10 @@ impl<'a> Compiler<'a> {
                     Share::Elastic { weight, max },
                     max,
                     v,
+                    (
+                        v as f64 * MIN_ENTITLEMENT_PCT / 100.0,
+                        v as f64 * cap / 100.0,
+                    ),
                     memory_gb,
                 ))
             }
@@ -828,6 +1119,7 @@ impl<'a> Compiler<'a> {
                         },
                         n as f64 * speed,
                         n,
+                        (1.0, host_cores as f64),
                         memory_gb,
                     ))
                 }
@@ -858,6 +1150,7 @@ impl<'a> Compiler<'a> {
                         Share::Elastic { weight: s, max },
                         max,
                         host_cores,
+                        (FSS_STEP_CORES, max / speed),
                         memory_gb,
                     ))
                 }

@@ -20,6 +20,87 @@ pub struct RawScenario {
     pub workloads: Vec<Spanned<RawWorkload>>,
     #[serde(default)]
     pub report: Option<Spanned<RawReport>>,
+    /// gWLM shared resource domains.
+    #[serde(default)]
+    pub policies: Vec<Spanned<RawDomain>>,
+    #[serde(default)]
+    pub managers: Option<Spanned<RawManagers>>,
+}
+
+/// Settings shared by every workload manager of the scenario.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManagers {
+    /// Time from a decision to the new allocation taking effect, per partition kind.
+    #[serde(default)]
+    pub latency: Option<Spanned<RawLatency>>,
+}
+
+/// Reallocation latencies (DOMAIN.md §1: UNCONFIRMED, the defaults are suggestions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    #[serde(default)]
+    pub npar: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub vpar: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub vm: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub srp: Option<Spanned<Duration>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RawMode {
+    #[default]
+    Managed,
+    Advisory,
+}
+
+/// A gWLM shared resource domain: the children of `domain` named in `compartments` share
+/// what `domain` has.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomain {
+    pub domain: Spanned<String>,
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub mode: RawMode,
+    pub compartments: Vec<Spanned<RawCompartment>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompartment {
+    pub partition: Spanned<String>,
+    pub policy: Spanned<RawPolicy>,
+    #[serde(default)]
+    pub priority: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub weight: Option<Spanned<f64>>,
+}
+
+/// gWLM policy types [G70a][G30][G40]; cores are physical cores of the compartment's server,
+/// targets are percents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawPolicy {
+    Fixed {
+        cores: f64,
+    },
+    Utilization {
+        target: f64,
+        min: f64,
+        max: f64,
+    },
+    OwnBorrow {
+        owned: f64,
+        min: f64,
+        max: f64,
+        target: Option<f64>,
+    },
 }
 
 #[derive(Debug, Deserialize)]

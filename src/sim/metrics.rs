@@ -21,8 +21,8 @@ pub struct Meters {
     pub util_ms: Vec<f64>,
     pub util_max: Vec<f64>,
     pub above_limit_ms: Vec<u64>,
-    /// Time during which all demand was served as it arrived.
-    pub met_ms: Vec<u64>,
+    /// Time during which all demand was served as it arrived [ms].
+    pub met_ms: Vec<f64>,
     /// The highest demand rate of any segment [reference cores]: for a node, the peak of the
     /// time-aligned sum of its workloads, never the sum of their peaks.
     pub peak_demand: Vec<f64>,
@@ -30,8 +30,8 @@ pub struct Meters {
     /// Backlog at the end of the run [core-ms].
     pub backlog_cms: Vec<f64>,
     /// The longest stretch of continuous backlog [ms]: an upper bound on any work's delay.
-    pub longest_backlog_ms: Vec<u64>,
-    backlog_run_ms: Vec<u64>,
+    pub longest_backlog_ms: Vec<f64>,
+    backlog_run_ms: Vec<f64>,
     hist: Vec<u64>,
 }
 
@@ -46,12 +46,12 @@ impl Meters {
             util_ms: vec![0.0; n],
             util_max: vec![0.0; n],
             above_limit_ms: vec![0; n],
-            met_ms: vec![0; n],
+            met_ms: vec![0.0; n],
             peak_demand: vec![0.0; n],
             peak_memory_gb: vec![0.0; n],
             backlog_cms: vec![0.0; n],
-            longest_backlog_ms: vec![0; n],
-            backlog_run_ms: vec![0; n],
+            longest_backlog_ms: vec![0.0; n],
+            backlog_run_ms: vec![0.0; n],
             hist: vec![0; n * BINS],
         }
     }
@@ -81,9 +81,7 @@ impl Meters {
         if u > util_limit {
             self.above_limit_ms[i] += dt;
         }
-        if seg.met {
-            self.met_ms[i] += dt;
-        }
+        self.met_ms[i] += seg.met_ms;
         if seg.demand_rate > self.peak_demand[i] {
             self.peak_demand[i] = seg.demand_rate;
         }
@@ -91,13 +89,13 @@ impl Meters {
             self.peak_memory_gb[i] = seg.memory_gb;
         }
         self.backlog_cms[i] = seg.backlog;
-        if seg.backlog > 0.0 {
-            self.backlog_run_ms[i] += dt;
-            if self.backlog_run_ms[i] > self.longest_backlog_ms[i] {
-                self.longest_backlog_ms[i] = self.backlog_run_ms[i];
-            }
-        } else {
-            self.backlog_run_ms[i] = 0;
+        // A backlog run goes on across segments while work is left over at their ends.
+        self.backlog_run_ms[i] += seg.busy_ms;
+        if self.backlog_run_ms[i] > self.longest_backlog_ms[i] {
+            self.longest_backlog_ms[i] = self.backlog_run_ms[i];
+        }
+        if !seg.short {
+            self.backlog_run_ms[i] = 0.0;
         }
         let bin = ((u * BINS as f64) as usize).min(BINS - 1);
         self.hist[i * BINS + bin] += dt;
@@ -135,7 +133,12 @@ pub struct Segment {
     pub utilization: f64,
     pub demand_rate: f64,
     pub memory_gb: f64,
-    pub met: bool,
+    /// Time in the segment with every queue empty (all demand served as it arrived) [ms].
+    pub met_ms: f64,
+    /// Time in the segment with some queue not empty [ms].
+    pub busy_ms: f64,
+    /// Work was left over at the segment's end.
+    pub short: bool,
 }
 
 #[cfg(test)]
@@ -145,7 +148,6 @@ mod tests {
     fn seg(u: f64) -> Segment {
         Segment {
             utilization: u,
-            met: true,
             ..Segment::default()
         }
     }

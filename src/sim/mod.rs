@@ -3,18 +3,19 @@
 //! segment is recorded.
 //!
 //! State is struct-of-arrays indexed by workload and node ids; the per-segment loop allocates
-//! nothing. Within one partition, workloads share its capacity in proportion to their
-//! outstanding work (processor sharing: a time-sharing OS serves runnable work at equal
-//! rates, so each workload's share follows its share of the runnable work).
+//! nothing. Within one partition, workloads share its capacity in equal max-min shares.
 
 mod demand;
+pub mod manage;
 pub mod metrics;
 
 use crate::Error;
 use crate::engine::{self, Event, Handler, Queue, RunStats, TimeMs};
-use crate::model::{Model, OnShortfall, Share, share::weighted_fair_share};
+use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share};
+use crate::policy::Domain;
 use crate::scenario::Scenario;
 use demand::{Stream, build_streams};
+use manage::{CompartmentMeter, DomainState, Nodes};
 use metrics::{Meters, Segment};
 
 /// Relative tolerance of the conservation check (floating-point sums over a segment).
@@ -24,6 +25,10 @@ const CONSERVATION_TOLERANCE: f64 = 1e-9;
 enum Ev {
     /// New demand samples for every workload of one stream.
     Sample { stream: u32 },
+    /// A workload manager's decisions take effect.
+    Realloc { domain: u32 },
+    /// A workload manager's interval: observe, arbitrate.
+    Policy { domain: u32 },
     /// Close a time-series row for every entity.
     Report,
     /// The end of the simulated horizon.
@@ -31,14 +36,17 @@ enum Ev {
 }
 
 impl Event for Ev {
-    /// Demand changes first, then the report closes its row, then the horizon: at a shared
-    /// instant the segment before it has already been integrated, so this order only fixes
-    /// what the handler sees, and it is the same on every run.
+    /// At one instant: demand changes, then decisions due take effect, then managers observe
+    /// and decide (seeing the new allocations), then the report closes its row, then the
+    /// horizon. The segment before the instant is integrated before any of them, so the
+    /// order only fixes what each handler sees, and it is the same on every run.
     fn rank(&self) -> u8 {
         match self {
             Ev::Sample { .. } => 0,
-            Ev::Report => 1,
-            Ev::Horizon => 2,
+            Ev::Realloc { .. } => 1,
+            Ev::Policy { .. } => 2,
+            Ev::Report => 3,
+            Ev::Horizon => 4,
         }
     }
 }
@@ -66,6 +74,10 @@ pub struct Outcome {
     pub workloads: Meters,
     pub nodes: Meters,
     pub timeseries: Option<Timeseries>,
+    /// Per node; meaningful for the members of a domain.
+    pub compartments: Vec<CompartmentMeter>,
+    /// Per domain, in `Scenario::domains` order.
+    pub domains: Vec<DomainState>,
 }
 
 struct Sim<'a> {
@@ -81,7 +93,11 @@ struct Sim<'a> {
     // Node per-segment scratch [core-ms unless noted].
     n_need: Vec<f64>,
     n_grant: Vec<f64>,
-    n_ratio: Vec<f64>,
+    /// What each node could have used this segment: its grant when fixed, its weighted share
+    /// (or the spare) when elastic. Reported as its allocation.
+    n_offer: Vec<f64>,
+    /// Time in the segment during which some queue under the node was not empty [ms].
+    n_busy_ms: Vec<f64>,
     n_served: Vec<f64>,
     n_demand_rate: Vec<f64>,
     n_dropped: Vec<f64>,
@@ -92,7 +108,12 @@ struct Sim<'a> {
     n_fixed: Vec<f64>,
     n_max: Vec<f64>,
     n_weight: Vec<f64>,
-    // Fair-share scratch, sized to the widest parent.
+    /// `leaf_workloads[leaf_start[n]..leaf_start[n + 1]]`: the workloads running in node n.
+    leaf_start: Vec<u32>,
+    leaf_workloads: Vec<u32>,
+    /// Equal weights for sharing a leaf among its workloads.
+    ones: Vec<f64>,
+    // Fair-share scratch, sized to the widest parent or most populated leaf.
     scratch_demand: Vec<f64>,
     scratch_weight: Vec<f64>,
     scratch_grant: Vec<f64>,
@@ -104,9 +125,16 @@ struct Sim<'a> {
     row_demand: Vec<f64>,
     row_granted: Vec<f64>,
     row_served: Vec<f64>,
+    /// Σ capacity × duration, the denominator of the row's utilization.
+    row_capacity: Vec<f64>,
     report_step: u64,
     horizon: TimeMs,
     violation: Option<String>,
+    domains: &'a [Domain],
+    dom_state: Vec<DomainState>,
+    n_obs_served: Vec<f64>,
+    n_obs_granted: Vec<f64>,
+    comp_meters: Vec<CompartmentMeter>,
 }
 
 /// Run a scenario to its horizon. `progress(now, horizon)` is called a few hundred times.
@@ -131,7 +159,27 @@ pub fn run(
             }
         }
     }
-    let widest = model.max_children();
+    // Workloads by the node they run in, in scenario order.
+    let mut leaf_start = vec![0u32; nn + 1];
+    for w in &model.workloads {
+        leaf_start[w.node.0 as usize + 1] += 1;
+    }
+    for i in 0..nn {
+        leaf_start[i + 1] += leaf_start[i];
+    }
+    let mut fill = leaf_start.clone();
+    let mut leaf_workloads = vec![0u32; nw];
+    for (w, wl) in model.workloads.iter().enumerate() {
+        let slot = &mut fill[wl.node.0 as usize];
+        leaf_workloads[*slot as usize] = w as u32;
+        *slot += 1;
+    }
+    let most_workloads = leaf_start
+        .windows(2)
+        .map(|p| (p[1] - p[0]) as usize)
+        .max()
+        .unwrap_or(0);
+    let widest = model.max_children().max(most_workloads);
     let entities = nw + nn;
     let report = &scenario.report;
     let mut sim = Sim {
@@ -148,7 +196,8 @@ pub fn run(
         w_node: model.workloads.iter().map(|w| w.node.0).collect(),
         n_need: vec![0.0; nn],
         n_grant: vec![0.0; nn],
-        n_ratio: vec![0.0; nn],
+        n_offer: vec![0.0; nn],
+        n_busy_ms: vec![0.0; nn],
         n_served: vec![0.0; nn],
         n_demand_rate: vec![0.0; nn],
         n_dropped: vec![0.0; nn],
@@ -159,6 +208,9 @@ pub fn run(
         n_fixed,
         n_max,
         n_weight,
+        leaf_start,
+        leaf_workloads,
+        ones: vec![1.0; widest],
         scratch_demand: vec![0.0; widest],
         scratch_weight: vec![0.0; widest],
         scratch_grant: vec![0.0; widest],
@@ -169,17 +221,50 @@ pub fn run(
         row_demand: vec![0.0; entities],
         row_granted: vec![0.0; entities],
         row_served: vec![0.0; entities],
+        row_capacity: vec![0.0; entities],
         report_step: report.step_ms,
         horizon: scenario.horizon_ms,
         violation: None,
         streams,
+        domains: &scenario.domains,
+        dom_state: scenario.domains.iter().map(DomainState::new).collect(),
+        n_obs_served: vec![0.0; nn],
+        n_obs_granted: vec![0.0; nn],
+        comp_meters: vec![CompartmentMeter::default(); nn],
     };
+    for d in &scenario.domains {
+        let Sim {
+            model,
+            n_fixed,
+            n_weight,
+            n_max,
+            n_obs_served,
+            n_obs_granted,
+            comp_meters,
+            ..
+        } = &mut sim;
+        let mut nodes = Nodes {
+            model,
+            fixed: n_fixed,
+            weight: n_weight,
+            max: n_max,
+            obs_served: n_obs_served,
+            obs_granted: n_obs_granted,
+            meters: comp_meters,
+        };
+        manage::deploy(d, &mut nodes);
+    }
     let mut queue = Queue::with_capacity(sim.streams.len() + 4);
     for s in 0..sim.streams.len() {
         queue.schedule(0, Ev::Sample { stream: s as u32 });
     }
     if sim.timeseries.is_some() {
         queue.schedule(sim.report_step.min(sim.horizon), Ev::Report);
+    }
+    for (i, d) in scenario.domains.iter().enumerate() {
+        if d.interval_ms < sim.horizon {
+            queue.schedule(d.interval_ms, Ev::Policy { domain: i as u32 });
+        }
     }
     queue.schedule(sim.horizon, Ev::Horizon);
 
@@ -204,6 +289,8 @@ pub fn run(
         workloads: sim.meters_w,
         nodes: sim.meters_n,
         timeseries: sim.timeseries,
+        compartments: sim.comp_meters,
+        domains: sim.dom_state,
     })
 }
 
@@ -224,6 +311,60 @@ impl Handler<Ev> for Sim<'_> {
                     queue.schedule((now + self.report_step).min(self.horizon), Ev::Report);
                 }
             }
+            Ev::Policy { domain } => {
+                let d = &self.domains[domain as usize];
+                let Sim {
+                    model,
+                    n_fixed,
+                    n_weight,
+                    n_max,
+                    n_obs_served,
+                    n_obs_granted,
+                    comp_meters,
+                    dom_state,
+                    ..
+                } = self;
+                let mut nodes = Nodes {
+                    model,
+                    fixed: n_fixed,
+                    weight: n_weight,
+                    max: n_max,
+                    obs_served: n_obs_served,
+                    obs_granted: n_obs_granted,
+                    meters: comp_meters,
+                };
+                if manage::tick(d, &mut dom_state[domain as usize], &mut nodes, now) {
+                    queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
+                }
+                let next = now + d.interval_ms;
+                if next < self.horizon {
+                    queue.schedule(next, event);
+                }
+            }
+            Ev::Realloc { domain } => {
+                let d = &self.domains[domain as usize];
+                let Sim {
+                    model,
+                    n_fixed,
+                    n_weight,
+                    n_max,
+                    n_obs_served,
+                    n_obs_granted,
+                    comp_meters,
+                    dom_state,
+                    ..
+                } = self;
+                let mut nodes = Nodes {
+                    model,
+                    fixed: n_fixed,
+                    weight: n_weight,
+                    max: n_max,
+                    obs_served: n_obs_served,
+                    obs_granted: n_obs_granted,
+                    meters: comp_meters,
+                };
+                manage::apply(d, &dom_state[domain as usize], &mut nodes);
+            }
             Ev::Horizon => {}
         }
     }
@@ -234,7 +375,13 @@ impl Handler<Ev> for Sim<'_> {
 }
 
 impl Sim<'_> {
-    /// Integrate `[from, to)`, over which demand and capacities are constant.
+    /// Integrate `[from, to)`, over which demand rates and capacities are constant.
+    ///
+    /// Capacity is decided at the segment's start from the outstanding work (new demand plus
+    /// backlog). Within the segment each workload's queue is solved exactly: with arrival
+    /// rate d and service rate r it grows at d − r, or drains and empties at t* = b₀/(r − d),
+    /// after which demand is served as it arrives. So splitting a segment where nothing
+    /// changes leaves the delayed work, the backlog time and the SLA time unchanged.
     fn integrate(&mut self, from: TimeMs, to: TimeMs) {
         let dt_ms = to - from;
         let dt = dt_ms as f64;
@@ -249,6 +396,7 @@ impl Sim<'_> {
             &mut self.n_backlog,
             &mut self.n_short,
             &mut self.n_memory,
+            &mut self.n_busy_ms,
         ] {
             v.fill(0.0);
         }
@@ -273,11 +421,25 @@ impl Sim<'_> {
         for i in 0..nn {
             if model.nodes[i].parent.is_none() {
                 self.n_grant[i] = self.n_fixed[i] * dt;
+                self.n_offer[i] = self.n_grant[i];
             }
-            let children = model.children(crate::model::NodeId(i as u32));
+            let children = model.children(NodeId(i as u32));
             if children.is_empty() {
                 continue;
             }
+            // Reserved children can ask for more than the parent holds only transiently,
+            // while a nested manager has not yet followed its parent's shrink: then they
+            // are squeezed in proportion.
+            let reserved: f64 = children
+                .iter()
+                .filter(|c| self.n_weight[c.0 as usize] <= 0.0)
+                .map(|c| self.n_fixed[c.0 as usize] * dt)
+                .sum();
+            let squeeze = if reserved > self.n_grant[i] {
+                self.n_grant[i] / reserved
+            } else {
+                1.0
+            };
             let mut left = self.n_grant[i];
             let mut k = 0;
             for &c in children {
@@ -287,22 +449,33 @@ impl Sim<'_> {
                     self.scratch_weight[k] = self.n_weight[c];
                     k += 1;
                 } else {
-                    self.n_grant[c] = self.n_fixed[c] * dt;
+                    self.n_grant[c] = self.n_fixed[c] * dt * squeeze;
+                    self.n_offer[c] = self.n_grant[c];
                     left -= self.n_grant[c];
                 }
             }
             if k > 0 {
-                weighted_fair_share(
-                    left.max(0.0),
+                let left = left.max(0.0);
+                let level = weighted_fair_share(
+                    left,
                     &self.scratch_demand[..k],
                     &self.scratch_weight[..k],
                     &mut self.scratch_grant[..k],
                 );
+                let spare = (left - self.scratch_grant[..k].iter().sum::<f64>()).max(0.0);
                 let mut j = 0;
                 for &c in children {
                     let c = c.0 as usize;
                     if self.n_weight[c] > 0.0 {
                         self.n_grant[c] = self.scratch_grant[j];
+                        // What it could have had: its weighted share under contention, or
+                        // its grant plus the spare when nobody was short.
+                        let could = if level.is_finite() {
+                            level * self.n_weight[c]
+                        } else {
+                            self.n_grant[c] + spare
+                        };
+                        self.n_offer[c] = could.min(self.n_max[c] * dt).max(self.n_grant[c]);
                         j += 1;
                     }
                 }
@@ -317,61 +490,106 @@ impl Sim<'_> {
                 });
             }
         }
-        for i in 0..nn {
-            let need = self.n_need[i];
-            self.n_ratio[i] = if need > self.n_grant[i] {
-                self.n_grant[i] / need
-            } else {
-                1.0
-            };
-        }
 
-        // 4. Serve each workload its share of its leaf's grant.
+        // 4. Each leaf's grant is shared by its workloads in equal max-min shares (one
+        //    scheduling entity each, like FSS groups of equal shares): a workload that needs
+        //    less than an equal share leaves the rest to the others, and a deep backlog
+        //    cannot crowd out a neighbour's current demand.
         let mut arrived = 0.0;
         let mut accounted = 0.0;
-        for w in 0..self.w_demand.len() {
-            let leaf = self.w_node[w] as usize;
-            let new_work = self.w_demand[w] * dt;
-            let old_backlog = self.w_backlog[w];
-            let need = new_work + old_backlog;
-            let served = need * self.n_ratio[leaf];
-            let short = need - served;
-            // Oldest work first: what is served comes out of the backlog before new demand.
-            let delayed = served.min(old_backlog);
-            let (dropped, backlog) = if self.w_drop[w] {
-                (short, 0.0)
-            } else {
-                (0.0, short)
-            };
-            self.w_backlog[w] = backlog;
-            arrived += new_work;
-            accounted += served + dropped + backlog - old_backlog;
-            let util = served / (dt * model.nodes[leaf].nominal);
-            self.meters_w.record(
-                w,
-                dt_ms,
-                self.util_limit,
-                Segment {
-                    demand: new_work,
-                    served,
-                    dropped,
-                    delayed,
-                    granted: 0.0,
-                    backlog,
-                    utilization: util,
-                    demand_rate: self.w_demand[w],
-                    memory_gb: self.w_memory[w],
-                    met: short <= 0.0,
-                },
+        for leaf in 0..nn {
+            let members = &self.leaf_workloads
+                [self.leaf_start[leaf] as usize..self.leaf_start[leaf + 1] as usize];
+            if members.is_empty() {
+                continue;
+            }
+            let k = members.len();
+            for (j, &w) in members.iter().enumerate() {
+                let w = w as usize;
+                self.scratch_demand[j] = self.w_demand[w] * dt + self.w_backlog[w];
+            }
+            let grant = self.n_grant[leaf];
+            let level = weighted_fair_share(
+                grant,
+                &self.scratch_demand[..k],
+                &self.ones[..k],
+                &mut self.scratch_grant[..k],
             );
-            self.n_served[leaf] += served;
-            self.n_dropped[leaf] += dropped;
-            self.n_delayed[leaf] += delayed;
-            self.n_backlog[leaf] += backlog;
-            self.n_short[leaf] += short;
-            if self.timeseries.is_some() {
-                self.row_demand[w] += new_work;
-                self.row_served[w] += served;
+            let spare = if level.is_finite() {
+                0.0
+            } else {
+                (grant - self.n_need[leaf]).max(0.0)
+            };
+            for (j, &w) in members.iter().enumerate() {
+                let w = w as usize;
+                let d = self.w_demand[w];
+                let new_work = d * dt;
+                let b0 = self.w_backlog[w];
+                let need = new_work + b0;
+                let served = self.scratch_grant[j].min(need);
+                let short = need - served;
+                // The service rate it was offered [cores·ms per ms]: its equal share when the
+                // leaf was contended, else everything the others left.
+                let rate = if level.is_finite() {
+                    level / dt
+                } else {
+                    (need + spare) / dt
+                };
+                let (dropped, backlog, delayed, busy_ms, met_ms) = if self.w_drop[w] {
+                    // Rates are constant in the segment: short means short throughout.
+                    let met = if short > 0.0 { 0.0 } else { dt };
+                    (short, 0.0, 0.0, 0.0, met)
+                } else if short > 0.0 {
+                    // The queue never empties: all work served waited.
+                    (0.0, short, served, dt, 0.0)
+                } else if b0 > 0.0 {
+                    // The queue empties at t*; work arriving before then waited too.
+                    let t_empty = (b0 / (rate - d)).min(dt);
+                    (0.0, 0.0, b0 + d * t_empty, t_empty, dt - t_empty)
+                } else {
+                    (0.0, 0.0, 0.0, 0.0, dt)
+                };
+                self.w_backlog[w] = backlog;
+                arrived += new_work;
+                accounted += served + dropped + backlog - b0;
+                self.meters_w.record(
+                    w,
+                    dt_ms,
+                    self.util_limit,
+                    Segment {
+                        demand: new_work,
+                        served,
+                        dropped,
+                        delayed,
+                        granted: 0.0,
+                        backlog,
+                        utilization: served / (dt * self.capacity_now(leaf)),
+                        demand_rate: d,
+                        memory_gb: self.w_memory[w],
+                        met_ms,
+                        busy_ms,
+                        short: short > 0.0,
+                    },
+                );
+                self.n_served[leaf] += served;
+                self.n_dropped[leaf] += dropped;
+                self.n_delayed[leaf] += delayed;
+                self.n_backlog[leaf] += backlog;
+                self.n_short[leaf] += short;
+                self.n_busy_ms[leaf] =
+                    self.n_busy_ms[leaf].max(if short > 0.0 { dt } else { busy_ms });
+                if self.timeseries.is_some() {
+                    self.row_demand[w] += new_work;
+                    self.row_served[w] += served;
+                }
+            }
+            // Work conservation: a leaf with work left over used its whole grant.
+            if self.n_short[leaf] > 0.0 && self.n_served[leaf] < grant * (1.0 - 1e-9) - 1e-9 {
+                let name = &model.nodes[leaf].name;
+                let used = self.n_served[leaf];
+                self.violation.get_or_insert_with(|| {
+                    format!("`{name}` left work unserved but used {used} of {grant} core-ms at t = {from} ms")
+                });
             }
         }
         // Conservation, every segment: demand = served + dropped + Δbacklog.
@@ -381,7 +599,8 @@ impl Sim<'_> {
             });
         }
 
-        // 5. Upward sums of what was served, then record every node.
+        // 5. Upward sums of what was served, then record every node. A node's demand is
+        //    all served as it arrives only while every queue under it is empty.
         for i in (1..nn).rev() {
             if let Some(p) = model.nodes[i].parent {
                 let p = p.0 as usize;
@@ -390,6 +609,7 @@ impl Sim<'_> {
                 self.n_delayed[p] += self.n_delayed[i];
                 self.n_backlog[p] += self.n_backlog[i];
                 self.n_short[p] += self.n_short[i];
+                self.n_busy_ms[p] = self.n_busy_ms[p].max(self.n_busy_ms[i]);
             }
         }
         let nw = self.w_demand.len();
@@ -404,6 +624,7 @@ impl Sim<'_> {
                     )
                 });
             }
+            let short = self.n_short[i] > 0.0;
             self.meters_n.record(
                 i,
                 dt_ms,
@@ -413,19 +634,35 @@ impl Sim<'_> {
                     served,
                     dropped: self.n_dropped[i],
                     delayed: self.n_delayed[i],
-                    granted: self.n_grant[i],
+                    granted: self.n_offer[i],
                     backlog: self.n_backlog[i],
-                    utilization: served / (dt * node.nominal),
+                    utilization: served / (dt * self.capacity_now(i)),
                     demand_rate: self.n_demand_rate[i],
                     memory_gb: self.n_memory[i],
-                    met: self.n_short[i] <= 0.0,
+                    met_ms: if short { 0.0 } else { dt - self.n_busy_ms[i] },
+                    busy_ms: self.n_busy_ms[i],
+                    short,
                 },
             );
+            self.n_obs_served[i] += served;
+            self.n_obs_granted[i] += self.n_offer[i];
             if self.timeseries.is_some() {
                 self.row_demand[nw + i] += self.n_demand_rate[i] * dt;
                 self.row_served[nw + i] += served;
-                self.row_granted[nw + i] += self.n_grant[i];
+                self.row_granted[nw + i] += self.n_offer[i];
+                self.row_capacity[nw + i] += self.capacity_now(i) * dt;
             }
+        }
+    }
+
+    /// What a node holds now [reference cores], the denominator of its utilization: its
+    /// reservation when fixed (a managed compartment's current allocation), its most when
+    /// elastic (a VM's vCPUs, an FSS group's parent).
+    fn capacity_now(&self, i: usize) -> f64 {
+        if self.n_weight[i] > 0.0 {
+            self.n_max[i]
+        } else {
+            self.n_fixed[i]
         }
     }
 
@@ -445,24 +682,29 @@ impl Sim<'_> {
             ts.entity.push(e as u32);
             ts.demand.push(self.row_demand[e] / span);
             ts.served.push(self.row_served[e] / span);
-            let (allocation, backlog, nominal) = if e < nw {
+            let (allocation, backlog, capacity) = if e < nw {
                 let leaf = self.w_node[e] as usize;
-                (f64::NAN, self.w_backlog[e], self.model.nodes[leaf].nominal)
+                (f64::NAN, self.w_backlog[e], self.row_capacity[nw + leaf])
             } else {
                 let i = e - nw;
                 (
                     self.row_granted[e] / span,
                     self.n_backlog[i],
-                    self.model.nodes[i].nominal,
+                    self.row_capacity[e],
                 )
             };
             ts.allocation.push(allocation);
             ts.backlog_core_hours.push(backlog / MS_PER_HOUR);
-            ts.utilization.push(self.row_served[e] / span / nominal);
+            ts.utilization.push(if capacity > 0.0 {
+                self.row_served[e] / capacity
+            } else {
+                0.0
+            });
         }
         self.row_demand.fill(0.0);
         self.row_served.fill(0.0);
         self.row_granted.fill(0.0);
+        self.row_capacity.fill(0.0);
         self.row_start = now;
     }
 }

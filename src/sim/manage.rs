@@ -1,0 +1,194 @@
+//! Workload managers inside the run: every domain's interval tick observes what its
+//! compartments consumed against what they held, arbitrates, and (after the kind's latency)
+//! applies the new allocations; advisory domains only record what they would have done.
+//!
+//! Managers see consumption, not demand: a saturated compartment reads 100 % of its
+//! allocation, so growth under saturation happens step by step, as with WLM and gWLM.
+
+use crate::engine::TimeMs;
+use crate::model::Model;
+use crate::policy::{Capacity, Domain, gwlm};
+
+/// Per-domain working state and counters.
+pub struct DomainState {
+    obs: Vec<gwlm::Observation>,
+    decided: Vec<f64>,
+    pub pending: Vec<f64>,
+    scratch: gwlm::Scratch,
+    last_tick: TimeMs,
+    /// Counters for the report.
+    pub arbitrations: u64,
+    pub short_ms: u64,
+    pub observed_ms: u64,
+}
+
+/// What the report says of one compartment.
+#[derive(Debug, Clone, Default)]
+pub struct CompartmentMeter {
+    pub reallocations: u64,
+    pub at_min_ms: u64,
+    pub at_max_ms: u64,
+    pub request_met_ms: u64,
+    pub observed_ms: u64,
+    /// Σ decided allocation × interval [core-ms, physical cores]: the mean of what the
+    /// manager decided (for an advisory domain, what it would have set).
+    pub decided_cms: f64,
+}
+
+impl DomainState {
+    pub fn new(d: &Domain) -> Self {
+        let n = d.members.len();
+        DomainState {
+            obs: vec![
+                gwlm::Observation {
+                    allocation: 0.0,
+                    consumed: 0.0,
+                    metric: 0.0
+                };
+                n
+            ],
+            decided: vec![0.0; n],
+            pending: vec![0.0; n],
+            scratch: gwlm::Scratch::new(n),
+            last_tick: 0,
+            arbitrations: 0,
+            short_ms: 0,
+            observed_ms: 0,
+        }
+    }
+}
+
+/// The node state a manager reads and writes, borrowed from the simulation.
+pub struct Nodes<'a> {
+    pub model: &'a Model,
+    /// Reserved capacity of fixed-share nodes [reference cores].
+    pub fixed: &'a mut [f64],
+    /// Share weight; 0 marks a fixed-share node.
+    pub weight: &'a mut [f64],
+    pub max: &'a [f64],
+    /// Served and granted since the last tick of the node's domain [reference core-ms].
+    pub obs_served: &'a mut [f64],
+    pub obs_granted: &'a mut [f64],
+    pub meters: &'a mut [CompartmentMeter],
+}
+
+/// Managed compartments hold exactly what the manager allocates (a VM's entitlement is capped
+/// at its gWLM allocation [GV6]; a PRM group's share becomes its allocation): turn them into
+/// fixed-share nodes at their current static allocation.
+pub fn deploy(d: &Domain, nodes: &mut Nodes) {
+    if d.advisory {
+        return;
+    }
+    let total_weight: f64 = d.members.iter().map(|m| nodes.weight[m.0 as usize]).sum();
+    let capacity = domain_capacity(d, nodes);
+    for m in &d.members {
+        let i = m.0 as usize;
+        if nodes.weight[i] > 0.0 {
+            let speed = nodes.model.nodes[i].speed;
+            let share = match nodes.model.nodes[i].kind {
+                // A guest starts at its entitlement.
+                crate::model::NodeKind::Vm => nodes.weight[i],
+                // A PRM group starts at its share of the OS.
+                _ => nodes.weight[i] / total_weight * capacity * speed,
+            };
+            nodes.fixed[i] = share;
+            nodes.weight[i] = 0.0;
+        }
+    }
+}
+
+/// What the domain shares now [physical cores].
+fn domain_capacity(d: &Domain, nodes: &Nodes) -> f64 {
+    match d.capacity {
+        Capacity::Pooled(cores) => cores,
+        Capacity::OfNode { reserved } => {
+            let i = d.node.0 as usize;
+            let node = &nodes.model.nodes[i];
+            let held = if nodes.weight[i] > 0.0 {
+                nodes.max[i]
+            } else {
+                nodes.fixed[i]
+            };
+            (held / node.speed - reserved).max(0.0)
+        }
+    }
+}
+
+/// One interval tick at `now`. Returns true when allocations must change (managed domains
+/// only); the new ones are in `state.pending`.
+pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs) -> bool {
+    let span = now.saturating_sub(state.last_tick);
+    state.last_tick = now;
+    if span == 0 {
+        return false;
+    }
+    let dt = span as f64;
+    for (j, m) in d.members.iter().enumerate() {
+        let i = m.0 as usize;
+        let speed = nodes.model.nodes[i].speed;
+        state.obs[j] = gwlm::Observation {
+            allocation: nodes.obs_granted[i] / dt / speed,
+            consumed: nodes.obs_served[i] / dt / speed,
+            metric: 0.0,
+        };
+        nodes.obs_served[i] = 0.0;
+        nodes.obs_granted[i] = 0.0;
+    }
+    let capacity = domain_capacity(d, nodes);
+    let short = gwlm::arbitrate(
+        capacity,
+        &d.compartments,
+        &state.obs,
+        d.granularity,
+        &mut state.scratch,
+        &mut state.decided,
+    );
+    state.arbitrations += 1;
+    state.observed_ms += span;
+    if short {
+        state.short_ms += span;
+    }
+    let mut changed = false;
+    for (j, m) in d.members.iter().enumerate() {
+        let i = m.0 as usize;
+        let c = &d.compartments[j];
+        let meter = &mut nodes.meters[i];
+        let held = state.obs[j].allocation;
+        let (lo, hi) = match c.policy {
+            gwlm::Policy::Fixed { cores } => (cores, cores),
+            gwlm::Policy::Utilization { min, max, .. }
+            | gwlm::Policy::OwnBorrow { min, max, .. }
+            | gwlm::Policy::Custom { min, max } => (min, max),
+        };
+        meter.observed_ms += span;
+        if held <= lo + 1e-9 {
+            meter.at_min_ms += span;
+        }
+        if held >= hi - 1e-9 {
+            meter.at_max_ms += span;
+        }
+        if state.decided[j] >= gwlm::rounded_request(c, &state.obs[j], d.granularity) - 1e-9 {
+            meter.request_met_ms += span;
+        }
+        meter.decided_cms += state.decided[j] * dt;
+        let current = nodes.fixed[i] / nodes.model.nodes[i].speed;
+        if (state.decided[j] - current).abs() > 1e-9 {
+            changed = true;
+        }
+        state.pending[j] = state.decided[j];
+    }
+    changed && !d.advisory
+}
+
+/// Apply a domain's pending allocations.
+pub fn apply(d: &Domain, state: &DomainState, nodes: &mut Nodes) {
+    for (j, m) in d.members.iter().enumerate() {
+        let i = m.0 as usize;
+        let speed = nodes.model.nodes[i].speed;
+        let new = state.pending[j] * speed;
+        if (new - nodes.fixed[i]).abs() > 1e-9 {
+            nodes.fixed[i] = new;
+            nodes.meters[i].reallocations += 1;
+        }
+    }
+}
