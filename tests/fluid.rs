@@ -271,3 +271,31 @@ synth = { pattern = "flat", mean = 50 }
     assert!((f(&w["peak_demand_cores"]) - 2.0).abs() < 1e-9);
     assert!((f(&w["cpu_utilization"]["mean"]) - 0.5).abs() < 1e-9);
 }
+
+/// Cutting segments where nothing changes leaves the figures alone: an unrelated 1-minute
+/// workload on another server splits every 5-minute segment of `w` in five, and `w`'s delayed
+/// work, backlog time and SLA time stay those of the fluid solution above.
+#[test]
+fn figures_do_not_depend_on_how_time_is_cut() {
+    let scenario = one_vpar("delay")
+        + r#"
+[[servers]]
+name = "other"
+cells = 1
+cores_per_cell = 1
+memory_gb_per_cell = 8
+
+[[workloads]]
+name = "ticker"
+partition = "other"
+units = "cores"
+step = "1m"
+synth = { pattern = "flat", mean = 0.5, noise = 0.3 }
+"#;
+    let s = run("cut", &scenario, &[("trace.csv", STEP_TRACE)]);
+    let w = entity(&s, "workloads", "w");
+    assert!((f(&w["delayed_core_hours"]) - 1.5).abs() < 1e-9);
+    assert_eq!(w["longest_backlog_ms"], 2_700_000);
+    assert!((f(&w["sla_met_share"]) - 15.0 / 60.0).abs() < 1e-9);
+    assert!(s["segments"].as_u64().unwrap() >= 60);
+}

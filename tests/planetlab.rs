@@ -36,7 +36,8 @@ fn planetlab_replay_matches_raw_files() {
     assert!((raw_mean - 0.1231).abs() < 0.00005, "raw mean {raw_mean}");
     assert_eq!(raw_max, 0.99);
 
-    // One server with enough cells for a 1-core vPar per VM.
+    // One server with enough cells for a 1-core vPar per VM; each workload picks its VM's
+    // file from the folder, as PlanetLab distributes it.
     let mut toml = String::from(
         "[scenario]\nname = \"planetlab\"\nhorizon = \"1d\"\nseed = 1\n\n\
          [[servers]]\nname = \"big\"\ncells = 5\ncores_per_cell = 256\nmemory_gb_per_cell = 1024\n\n\
@@ -47,8 +48,9 @@ fn planetlab_replay_matches_raw_files() {
             toml,
             "[[partitions]]\nname = \"vp{i}\"\nkind = \"vpar\"\nparent = \"big\"\ncores = 1\n\n\
              [[workloads]]\nname = \"vm{i}\"\npartition = \"vp{i}\"\nformat = \"planetlab\"\n\
-             trace = \"{}\"\nsource = {{ cores = 1, speed = 1.0 }}\n\n",
-            path.display()
+             trace = \"{}\"\ncolumn = \"{}\"\nsource = {{ cores = 1, speed = 1.0 }}\n\n",
+            dir.display(),
+            path.file_name().unwrap().to_string_lossy()
         );
     }
     let work = scratch("planetlab");

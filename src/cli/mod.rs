@@ -145,10 +145,21 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
         .map_err(|e| Error::Internal(format!("encoding summary.json: {e}")))?;
     json.push(b'\n');
     report::write_atomic(&dir.join("summary.json"), &json)?;
+    let (parquet, csv_path) = (dir.join("timeseries.parquet"), dir.join("timeseries.csv"));
+    let want_csv = csv || scenario.report.timeseries_csv;
     if let Some(ts) = &outcome.timeseries {
-        timeseries::write_parquet(&dir.join("timeseries.parquet"), &scenario, ts)?;
-        if csv || scenario.report.timeseries_csv {
-            timeseries::write_csv(&dir.join("timeseries.csv"), &scenario, ts)?;
+        timeseries::write_parquet(&parquet, &scenario, ts)?;
+        if want_csv {
+            timeseries::write_csv(&csv_path, &scenario, ts)?;
+        }
+    }
+    // A folder holds one run: files an earlier run wrote and this one did not are removed.
+    for (path, written) in [
+        (&parquet, outcome.timeseries.is_some()),
+        (&csv_path, outcome.timeseries.is_some() && want_csv),
+    ] {
+        if !written && path.exists() {
+            std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
         }
     }
     let total = started.elapsed();

@@ -50,6 +50,9 @@ pub struct PolicyReport {
     pub weight: f64,
     /// Allocation changes applied (0 in advisory mode).
     pub reallocations: u64,
+    /// Intervals whose decision differed from the allocation held (in advisory mode, the
+    /// changes it would have made).
+    pub changes_decided: u64,
     /// Shares of the observed time at the policy's min and max.
     pub time_at_min_share: f64,
     pub time_at_max_share: f64,
@@ -136,6 +139,9 @@ pub struct WorkloadReport {
     pub name: String,
     pub partition: String,
     pub on_shortfall: &'static str,
+    /// util_limit × its partition's capacity − its own peak demand [reference cores]: how much
+    /// it could grow if it were alone there.
+    pub headroom_cores: f64,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -184,6 +190,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 priority: c.priority,
                 weight: c.weight,
                 reallocations: meter.reallocations,
+                changes_decided: meter.changes_decided,
                 time_at_min_share: share(meter.at_min_ms, meter.observed_ms),
                 time_at_max_share: share(meter.at_max_ms, meter.observed_ms),
                 request_met_share: share(meter.request_met_ms, meter.observed_ms),
@@ -248,6 +255,8 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         .map(|(i, w)| WorkloadReport {
             name: w.name.clone(),
             partition: model.node(w.node).name.clone(),
+            headroom_cores: scenario.report.util_limit * model.node(w.node).nominal
+                - outcome.workloads.peak_demand[i],
             on_shortfall: match w.on_shortfall {
                 crate::model::OnShortfall::Delay => "delay",
                 crate::model::OnShortfall::Drop => "drop",

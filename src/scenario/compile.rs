@@ -24,6 +24,8 @@ const FSS_STEP_CORES: f64 = 0.01;
 /// Capacity Advisor's default utilization limit is UNCONFIRMED (DOMAIN.md §6); 85 % is the
 /// suggested default and `[report] util_limit` overrides it.
 pub const DEFAULT_UTIL_LIMIT: f64 = 0.85;
+/// The time series is held in memory until the run ends (about 60 bytes a row).
+const MAX_TIMESERIES_ROWS: u64 = 20_000_000;
 
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -192,7 +194,14 @@ impl<'a> Compiler<'a> {
         let report_step = raw.report.as_ref().and_then(|r| r.get_ref().step.clone());
         let (workloads, demand) =
             self.compile_workloads(&raw, &nodes, &node_index, header.seed, horizon_ms)?;
-        let report = self.compile_report(raw.report.as_ref(), report_step, &demand)?;
+        let entities = nodes.len() + workloads.len();
+        let report = self.compile_report(
+            raw.report.as_ref(),
+            report_step,
+            &demand,
+            horizon_ms,
+            entities,
+        )?;
         let domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
@@ -480,7 +489,10 @@ impl<'a> Compiler<'a> {
         raw: Option<&Spanned<RawReport>>,
         step: Option<Spanned<super::Duration>>,
         demand: &[Demand],
+        horizon_ms: u64,
+        entities: usize,
     ) -> Result<ReportOptions, Error> {
+        let step_span = step.as_ref().map(|s| s.span());
         let mut options = ReportOptions {
             util_limit: DEFAULT_UTIL_LIMIT,
             // The finest demand step, so that no sample is averaged away in the time series.
@@ -488,8 +500,16 @@ impl<'a> Compiler<'a> {
             timeseries: true,
             timeseries_csv: false,
         };
-        let Some(raw) = raw else { return Ok(options) };
-        let raw = raw.get_ref();
+        let raw_span = raw.map(|r| r.span()).unwrap_or(0..0);
+        let raw = match raw {
+            Some(r) => r.get_ref(),
+            None => &RawReport {
+                util_limit: None,
+                step: None,
+                timeseries: None,
+                timeseries_csv: None,
+            },
+        };
         if let Some(limit) = &raw.util_limit {
             let v = *limit.get_ref();
             if !(v > 0.0 && v <= 1.0) {
@@ -501,14 +521,38 @@ impl<'a> Compiler<'a> {
             }
             options.util_limit = v;
         }
+        let finest = options.step_ms;
         if let Some(step) = step {
-            if step.get_ref().ms() == 0 {
-                return Err(self.err(step.span(), "report.step", "expected a positive duration"));
+            let ms = step.get_ref().ms();
+            // Rows that end between demand samples would only cut segments in two; rows that
+            // are multiples of the finest step never do.
+            if ms == 0 || ms % finest != 0 {
+                return Err(self.err(
+                    step.span(),
+                    "report.step",
+                    format!(
+                        "expected a multiple of the finest demand step ({})",
+                        super::Duration(finest)
+                    ),
+                ));
             }
-            options.step_ms = step.get_ref().ms();
+            options.step_ms = ms;
         }
         options.timeseries = raw.timeseries.unwrap_or(true);
         options.timeseries_csv = raw.timeseries_csv.unwrap_or(false);
+        if options.timeseries {
+            let rows = horizon_ms
+                .div_ceil(options.step_ms)
+                .saturating_mul(entities as u64);
+            if rows > MAX_TIMESERIES_ROWS {
+                let span = step_span.unwrap_or(raw_span);
+                return Err(self.err(
+                    span,
+                    "report.step",
+                    format!("the time series would have {rows} rows (more than {MAX_TIMESERIES_ROWS}, kept in memory); set a longer `step` or `timeseries = false`"),
+                ));
+            }
+        }
         Ok(options)
     }
 
@@ -608,6 +652,8 @@ impl<'a> Compiler<'a> {
         }
 
         let mut nodes = Vec::with_capacity(raw.servers.len() + raw.partitions.len());
+        // The raw partition behind each node (servers: unused), for error spans.
+        let mut raw_of: Vec<usize> = Vec::with_capacity(nodes.capacity());
         let mut index = HashMap::new();
         for (s, server) in raw.servers.iter().enumerate() {
             let server_id = NodeId(nodes.len() as u32);
@@ -617,6 +663,7 @@ impl<'a> Compiler<'a> {
             let cells_total = *server.get_ref().cells.get_ref();
             let speed = root.nominal / root.cores.max(1) as f64;
             nodes.push(root);
+            raw_of.push(usize::MAX);
             let mut used_cells: Vec<Option<usize>> = vec![None; cells_total as usize];
             // Depth-first in scenario order gives preorder.
             let mut stack: Vec<(usize, NodeId)> = server_children[s]
@@ -624,7 +671,6 @@ impl<'a> Compiler<'a> {
                 .rev()
                 .map(|&c| (c, server_id))
                 .collect();
-            self.check_siblings(raw, &server_children[s], &nodes[server_id.0 as usize])?;
             while let Some((pi, parent_id)) = stack.pop() {
                 let pending = Pending {
                     raw: raw.partitions[pi].get_ref(),
@@ -643,9 +689,18 @@ impl<'a> Compiler<'a> {
                 let id = NodeId(nodes.len() as u32);
                 index.insert(node.name.clone(), id);
                 nodes.push(node);
-                self.check_siblings(raw, &part_children[pi], &nodes[id.0 as usize])?;
+                raw_of.push(pi);
                 stack.extend(part_children[pi].iter().rev().map(|&c| (c, id)));
             }
+        }
+        let mut kids: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(p) = n.parent {
+                kids[p.0 as usize].push(i);
+            }
+        }
+        for (i, k) in kids.iter().enumerate() {
+            self.check_siblings(raw, &nodes, &raw_of, i, k)?;
         }
         Ok((nodes, index))
     }
@@ -716,96 +771,90 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// Checks that concern a parent and all its children at once: reserved cores fit, the
-    /// minimums fit, elastic siblings are of one kind and have capacity left.
+    /// Checks that concern a parent and all its children at once, on the compiled nodes: one
+    /// kind of child per parent, reserved cores fit (summed in u64), the vPars' minimums fit,
+    /// the VM guests' entitlements fit, and FSS groups have cores left.
     fn check_siblings(
         &self,
         raw: &RawScenario,
-        children: &[usize],
-        parent: &Node,
+        nodes: &[Node],
+        raw_of: &[usize],
+        parent: usize,
+        kids: &[usize],
     ) -> Result<(), Error> {
-        let cores = parent.cores;
-        let mut fixed = 0u32;
-        let mut min_sum = 0u32;
-        let mut elastic_kind: Option<RawKind> = None;
-        let mut entitlement = 0.0;
-        for &c in children {
-            let p = raw.partitions[c].get_ref();
-            let kind = *p.kind.get_ref();
-            let field = |f: &str| format!("partitions[{c}] ({}).{f}", p.name.get_ref());
-            match kind {
-                RawKind::Npar => {
-                    let n = p.cores.as_ref().map(|v| *v.get_ref()).unwrap_or(0);
-                    fixed += n;
-                    min_sum += n;
-                }
-                RawKind::Vpar => {
-                    let n = p.cores.as_ref().map(|v| *v.get_ref()).unwrap_or(0);
-                    fixed += n;
-                    min_sum += p.min_cores.as_ref().map(|v| *v.get_ref()).unwrap_or(1);
-                    if min_sum > cores {
-                        let span = p
-                            .min_cores
-                            .as_ref()
-                            .map(|v| v.span())
-                            .unwrap_or(p.name.span());
-                        return Err(self.err(span, field("min_cores"), format!("the vPars' minimums add up to {min_sum} cores but `{}` has {cores}; expected the sum of min_cores ≤ the parent's cores", parent.name)));
-                    }
-                }
-                RawKind::Srp if p.cores.is_some() => {
-                    fixed += p.cores.as_ref().map(|v| *v.get_ref()).unwrap_or(0);
-                }
-                RawKind::Vm | RawKind::Srp => {
-                    let class = if kind == RawKind::Vm {
-                        RawKind::Vm
-                    } else {
-                        RawKind::Srp
-                    };
-                    if let Some(k) = elastic_kind
-                        && k != class
-                    {
-                        return Err(self.err(p.kind.span(), field("kind"), format!("`{}` already hosts {} children; VMs and FSS groups cannot share one parent (WLM allows no FSS groups on a VM host while guests run)", parent.name, if k == RawKind::Vm { "vm" } else { "srp" })));
-                    }
-                    elastic_kind = Some(class);
-                    if kind == RawKind::Vm {
-                        let vcpus = p.vcpus.as_ref().map(|v| *v.get_ref()).unwrap_or(1) as f64;
-                        let e = p
-                            .entitlement
-                            .as_ref()
-                            .map(|v| *v.get_ref())
-                            .unwrap_or(DEFAULT_ENTITLEMENT_PCT);
-                        entitlement += vcpus * e / 100.0;
-                    }
+        let Some(&first) = kids.first() else {
+            return Ok(());
+        };
+        let p = &nodes[parent];
+        let class = |k: NodeKind| match k {
+            NodeKind::Pset | NodeKind::Fss => "srp",
+            other => other.as_str(),
+        };
+        let rawp = |i: usize| raw.partitions[raw_of[i]].get_ref();
+        let field =
+            |i: usize, f: &str| format!("partitions[{}] ({}).{f}", raw_of[i], nodes[i].name);
+        let mut reserved = 0u64;
+        let mut minimums = 0u64;
+        let mut entitled = 0.0;
+        for &k in kids {
+            let n = &nodes[k];
+            let r = rawp(k);
+            if class(n.kind) != class(nodes[first].kind) {
+                return Err(self.err(r.kind.span(), field(k, "kind"), format!("`{}` already holds {} partitions; a parent holds one kind: nPars (a split server), vPars, VM guests, or PRM groups (inside one OS)", p.name, class(nodes[first].kind))));
+            }
+            if n.kind == NodeKind::Pset && p.kind == NodeKind::Vm {
+                return Err(self.err(r.cores.as_ref().map(|c| c.span()).unwrap_or(r.name.span()), field(k, "cores"), "PSET groups inside a VM guest are not modelled; use an FSS group (`shares`) there"));
+            }
+            if n.kind == NodeKind::Vpar {
+                minimums += n.min_cores as u64;
+                if minimums > p.cores as u64 {
+                    let span = r
+                        .min_cores
+                        .as_ref()
+                        .map(|v| v.span())
+                        .unwrap_or(r.name.span());
+                    return Err(self.err(span, field(k, "min_cores"), format!("the vPars' minimums add up to {minimums} cores but `{}` has {}; expected the sum of min_cores ≤ the parent's cores", p.name, p.cores)));
                 }
             }
-            if fixed > cores {
-                let span = p.cores.as_ref().map(|v| v.span()).unwrap_or(p.name.span());
-                return Err(self.err(span, field("cores"), format!("the partitions in `{}` reserve {fixed} cores but it has {cores}; expected the reserved cores to fit", parent.name)));
+            if let Share::Fixed { .. } = n.share {
+                reserved += n.cores as u64;
+                if reserved > p.cores as u64 {
+                    let span = r
+                        .cores
+                        .as_ref()
+                        .map(|c| c.span())
+                        .or(r.cells.as_ref().map(|c| c.span()))
+                        .unwrap_or(r.name.span());
+                    return Err(self.err(span, field(k, "cores"), format!("the partitions in `{}` reserve {reserved} cores but it has {}; expected the reserved cores to fit", p.name, p.cores)));
+                }
+            }
+            if let (NodeKind::Vm, Share::Elastic { weight, .. }) = (n.kind, n.share) {
+                entitled += weight / n.speed;
+                // A guest does not start when the host cannot honour its entitlement [IV6].
+                if entitled > p.cores as f64 + 1e-9 {
+                    let span = r
+                        .entitlement
+                        .as_ref()
+                        .map(|v| v.span())
+                        .unwrap_or(r.name.span());
+                    return Err(self.err(span, field(k, "entitlement"), format!("the VMs on `{}` are entitled to {entitled:.2} cores but it has {}; expected Σ vcpus × entitlement ≤ host cores", p.name, p.cores)));
+                }
             }
         }
-        if let Some(kind) = elastic_kind {
-            let left = cores - fixed;
-            let c = *children
-                .iter()
-                .rev()
-                .find(|&&c| raw.partitions[c].get_ref().cores.is_none())
-                .unwrap_or(&children[0]);
-            let p = raw.partitions[c].get_ref();
-            if left == 0 {
-                return Err(self.err(
-                    p.name.span(),
-                    format!("partitions[{c}] ({}).parent", p.name.get_ref()),
-                    format!(
-                        "`{}` has no cores left after its fixed partitions for its {} children",
-                        parent.name,
-                        if kind == RawKind::Vm { "VM" } else { "FSS" }
-                    ),
-                ));
-            }
-            // A guest does not start when the host cannot honour its entitlement [IV6].
-            if entitlement > left as f64 + 1e-9 {
-                return Err(self.err(p.name.span(), format!("partitions[{c}] ({}).entitlement", p.name.get_ref()), format!("the VMs on `{}` are entitled to {entitlement:.2} cores but only {left} are free; expected Σ vcpus × entitlement ≤ host cores", parent.name)));
-            }
+        let elastic = kids
+            .iter()
+            .find(|&&k| matches!(nodes[k].share, Share::Elastic { .. }));
+        if let Some(&k) = elastic
+            && reserved >= p.cores as u64
+        {
+            return Err(self.err(
+                rawp(k).name.span(),
+                field(k, "parent"),
+                format!(
+                    "`{}` has no cores left after its PSET groups for its FSS groups",
+                    p.name
+                ),
+            ));
         }
         Ok(())
     }
@@ -1255,15 +1304,18 @@ impl<'a> Compiler<'a> {
             }
             (RawUnits::Percent, Some(s)) => {
                 let src = s.get_ref();
+                // Bounded so that demand stays finite: no machine has a million cores.
                 if !(src.cores.is_finite()
                     && src.cores > 0.0
+                    && src.cores <= 1e6
                     && src.speed.is_finite()
-                    && src.speed > 0.0)
+                    && src.speed > 0.0
+                    && src.speed <= 1e3)
                 {
                     return Err(self.err(
                         s.span(),
                         field("source"),
-                        "expected source = { cores = N, speed = S } with N > 0 and S > 0",
+                        "expected source = { cores = N, speed = S } with 0 < N ≤ 1,000,000 and 0 < S ≤ 1,000",
                     ));
                 }
                 // percent of the source machine → reference cores.
@@ -1312,7 +1364,9 @@ impl<'a> Compiler<'a> {
                         "`column` selects a trace column; a synth workload has none",
                     ));
                 }
-                let wseed = workload_seed(seed, i as u64);
+                // Keyed by the workload's name, not its position: adding, removing or
+                // reordering workloads leaves every other workload's demand unchanged.
+                let wseed = workload_seed(seed, name_key(name));
                 SynthGen::new(spec.get_ref(), wseed, 0, step_ms)
                     .map_err(|m| self.err(spec.span(), field("synth"), m))?;
                 Ok(Demand {
@@ -1337,6 +1391,27 @@ impl<'a> Compiler<'a> {
                                 "PlanetLab traces are always 5-minute samples; remove `step`",
                             ));
                         }
+                        // A folder of one file per VM, as distributed: the file is the
+                        // workload's `column` (or its name).
+                        let path = if path.is_dir() {
+                            let vm = r
+                                .column
+                                .as_ref()
+                                .map(|c| c.get_ref().as_str())
+                                .unwrap_or(name.as_str());
+                            let file = path.join(vm);
+                            if !file.is_file() {
+                                let span =
+                                    r.column.as_ref().map(|c| c.span()).unwrap_or(trace.span());
+                                return Err(self.err(span, field("column"), format!("the PlanetLab folder `{}` has no VM file `{vm}`; name it with `column`", trace.get_ref())));
+                            }
+                            file
+                        } else {
+                            if let Some(c) = &r.column {
+                                return Err(self.err(c.span(), field("column"), "`column` picks a VM file from a PlanetLab folder; `trace` names a single file"));
+                            }
+                            path
+                        };
                         Arc::new(planetlab::read(&path).map_err(|e| {
                             trace_err(
                                 e,
@@ -1387,7 +1462,7 @@ impl<'a> Compiler<'a> {
                         Arc::new(series.clone())
                     }
                 };
-                let covered = series.cpu.len() as u64 * series.step_ms;
+                let covered = (series.cpu.len() as u64).saturating_mul(series.step_ms);
                 if covered < horizon_ms && !r.repeat {
                     return Err(self.err(trace.span(), field("trace"), format!("the trace covers {} but the horizon is {}; shorten the horizon or set repeat = true", super::Duration(covered), super::Duration(horizon_ms))));
                 }
@@ -1457,6 +1532,14 @@ fn resolve(scenario: &Path, trace: &str) -> PathBuf {
     } else {
         scenario.parent().unwrap_or(Path::new(".")).join(p)
     }
+}
+
+/// A stable 64-bit key of a name (FNV-1a): the same on every platform and Rust version,
+/// unlike `std`'s hasher.
+fn name_key(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn kind_name(kind: RawKind) -> &'static str {

@@ -26,6 +26,9 @@ pub struct DomainState {
 #[derive(Debug, Clone, Default)]
 pub struct CompartmentMeter {
     pub reallocations: u64,
+    /// Intervals whose decision differed from the allocation held: in advisory mode, the
+    /// reallocations it would have made.
+    pub changes_decided: u64,
     pub at_min_ms: u64,
     pub at_max_ms: u64,
     pub request_met_ms: u64,
@@ -171,6 +174,9 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
             meter.request_met_ms += span;
         }
         meter.decided_cms += state.decided[j] * dt;
+        if (state.decided[j] - held).abs() > 1e-9 {
+            meter.changes_decided += 1;
+        }
         let current = nodes.fixed[i] / nodes.model.nodes[i].speed;
         if (state.decided[j] - current).abs() > 1e-9 {
             changed = true;
