@@ -21,6 +21,7 @@ fn run_in(dir: &std::path::Path) -> serde_json::Value {
 /// - At 3600 s `a` jumps to 4 cores but holds 1. The tick at 3600 s still sees the idle
 ///   interval; the tick at 3615 s sees `a` saturated and gives back its 4 owned cores at once
 ///   [G30]; they arrive 2 s later: [4, 4] from 3617 s.
+///
 /// So `a` is short 3 cores for 17 s: 51 core-s of backlog it never works off (4 cores then meet
 /// its demand of 4 exactly). `b` is short 51 + 15 core-s early on and 3 cores from 3617 s to
 /// 7200 s: 66 + 3 × 3583 = 10,815 core-s. `vp-a` changed allocation three times.
