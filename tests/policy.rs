@@ -205,3 +205,279 @@ fn own_borrow_meets_the_same_sla_with_half_the_cores() {
         .sum();
     assert!(f(&managed["servers"][0]["peak_demand_cores"]) < 0.7 * peaks);
 }
+
+/// Two 2-core-demand vPars (demand dropped when short) share a 4-core server under a domain
+/// with a 60 s interval and the default 2 s vPar latency; both start at a static 2 cores.
+fn two_vpars(policies: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "pair"
+horizon = "2h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "vp-a"
+kind = "vpar"
+parent = "sd"
+cores = 2
+
+[[partitions]]
+name = "vp-b"
+kind = "vpar"
+parent = "sd"
+cores = 2
+
+[[workloads]]
+name = "a"
+partition = "vp-a"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 2 }}
+
+[[workloads]]
+name = "b"
+partition = "vp-b"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 2 }}
+
+[[policies]]
+domain = "sd"
+interval = "60s"
+{policies}
+"#
+    )
+}
+
+/// Custom policies request what a metric says [GH1]: a's metric is 1 core in the first hour
+/// and 3 in the second, b's the reverse. The tick at 60 s sets [1, 3] from 62 s; the tick at
+/// 3600 s reads the second hour's samples and sets [3, 1] from 3602 s. Each workload needs 2
+/// cores, so a drops 1 core from 62 s to 3602 s (3540 core-s) and b from 3602 s to 7200 s
+/// (3598 core-s).
+#[test]
+fn custom_policies_request_their_metric() {
+    let dir = scratch("custom");
+    let mut metric = String::from("time_s,a,b\n");
+    for k in 0..24 {
+        let (a, b) = if k < 12 { (1, 3) } else { (3, 1) };
+        metric.push_str(&format!("{},{a},{b}\n", k * 300));
+    }
+    std::fs::write(dir.join("metric.csv"), metric).unwrap();
+    let policies = r#"
+[[policies.compartments]]
+partition = "vp-a"
+policy = { type = "custom", min = 1, max = 3, trace = "metric.csv", column = "a" }
+
+[[policies.compartments]]
+partition = "vp-b"
+policy = { type = "custom", min = 1, max = 3, trace = "metric.csv", column = "b" }
+"#;
+    std::fs::write(dir.join("s.toml"), two_vpars(policies)).unwrap();
+    let s = run_in(&dir);
+    let dropped = |w: &str| f(&entity(&s, "workloads", w)["dropped_core_hours"]) * 3600.0;
+    assert!(
+        (dropped("a") - 3540.0).abs() < 1e-6,
+        "a dropped {}",
+        dropped("a")
+    );
+    assert!(
+        (dropped("b") - 3598.0).abs() < 1e-6,
+        "b dropped {}",
+        dropped("b")
+    );
+    assert_eq!(
+        entity(&s, "partitions", "vp-a")["policy"]["policy"],
+        "custom"
+    );
+}
+
+/// Conditional policies switch by time window [G70c]: inside 00:00–01:00 a is fixed at 3 and b
+/// at 1, outside the reverse. The tick at 60 s (window open) sets [3, 1] from 62 s; the tick
+/// at 3600 s (01:00, closed) sets [1, 3] from 3602 s. So b drops 1 core from 62 s to 3602 s
+/// (3540 core-s) and a from 3602 s to 7200 s (3598 core-s).
+#[test]
+fn conditional_policies_switch_with_their_window() {
+    let dir = scratch("conditional");
+    let policies = r#"
+[[policies.compartments]]
+partition = "vp-a"
+policy = { type = "conditional", window = { from = "00:00", to = "01:00" }, policy = { type = "fixed", cores = 3 }, otherwise = { type = "fixed", cores = 1 } }
+
+[[policies.compartments]]
+partition = "vp-b"
+policy = { type = "conditional", window = { from = "00:00", to = "01:00" }, policy = { type = "fixed", cores = 1 }, otherwise = { type = "fixed", cores = 3 } }
+"#;
+    std::fs::write(dir.join("s.toml"), two_vpars(policies)).unwrap();
+    let s = run_in(&dir);
+    let dropped = |w: &str| f(&entity(&s, "workloads", w)["dropped_core_hours"]) * 3600.0;
+    assert!(
+        (dropped("b") - 3540.0).abs() < 1e-6,
+        "b dropped {}",
+        dropped("b")
+    );
+    assert!(
+        (dropped("a") - 3598.0).abs() < 1e-6,
+        "a dropped {}",
+        dropped("a")
+    );
+}
+
+/// VM guests under gWLM hold exactly their allocation (entitlement capped at it [GV6]): on a
+/// 4-core host two 2-vCPU guests start at their 50 % entitlement (1 core each); fixed policies
+/// of 0.5 and 1.5 cores take effect at the first tick (60 s, VM latency 0). Each needs 2 cores:
+/// g1 serves 1 × 60 + 0.5 × 3540 = 1830 core-s, g2 1 × 60 + 1.5 × 3540 = 5370 core-s, though the
+/// host has 2 cores idle (a managed guest does not take idle cycles beyond its allocation).
+#[test]
+fn vm_guests_hold_their_gwlm_allocation() {
+    let dir = scratch("vmdomain");
+    let scenario = r#"
+[scenario]
+name = "vms"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "g1"
+kind = "vm"
+parent = "host"
+vcpus = 2
+entitlement = 50
+
+[[partitions]]
+name = "g2"
+kind = "vm"
+parent = "host"
+vcpus = 2
+entitlement = 50
+
+[[workloads]]
+name = "w1"
+partition = "g1"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 2 }
+
+[[workloads]]
+name = "w2"
+partition = "g2"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 2 }
+
+[[policies]]
+domain = "host"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "g1"
+policy = { type = "fixed", cores = 0.5 }
+
+[[policies.compartments]]
+partition = "g2"
+policy = { type = "fixed", cores = 1.5 }
+"#;
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let s = run_in(&dir);
+    let served = |w: &str| f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
+    assert!(
+        (served("w1") - 1830.0).abs() < 1e-6,
+        "w1 served {}",
+        served("w1")
+    );
+    assert!(
+        (served("w2") - 5370.0).abs() < 1e-6,
+        "w2 served {}",
+        served("w2")
+    );
+}
+
+/// nPars of a complex share its active cores through Instant Capacity: deactivating a core in
+/// one nPar and activating one in another keeps the total at 6 of 8 [W255][G70a]. np1 and np2
+/// start with 3 active cores each; fixed policies of 2 and 4 take effect 5 s (nPar latency)
+/// after the 60 s tick. Each needs 4 cores: np1 serves 3 × 65 + 2 × 3535 = 7265 core-s, np2
+/// 3 × 65 + 4 × 3535 = 14,335; the server never serves more than its 6 active cores.
+#[test]
+fn npars_move_cores_through_instant_capacity() {
+    let dir = scratch("npardomain");
+    let scenario = r#"
+[scenario]
+name = "npars"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = 1
+cores = 3
+
+[[partitions]]
+name = "np2"
+kind = "npar"
+parent = "sd"
+cells = 1
+cores = 3
+
+[[workloads]]
+name = "w1"
+partition = "np1"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 4 }
+
+[[workloads]]
+name = "w2"
+partition = "np2"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 4 }
+
+[[policies]]
+domain = "sd"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "np1"
+policy = { type = "fixed", cores = 2 }
+
+[[policies.compartments]]
+partition = "np2"
+policy = { type = "fixed", cores = 4 }
+"#;
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let s = run_in(&dir);
+    let served = |w: &str| f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
+    assert!(
+        (served("w1") - 7265.0).abs() < 1e-6,
+        "w1 served {}",
+        served("w1")
+    );
+    assert!(
+        (served("w2") - 14_335.0).abs() < 1e-6,
+        "w2 served {}",
+        served("w2")
+    );
+    assert!(f(&entity(&s, "servers", "sd")["cpu_utilization"]["max"]) <= 1.0);
+    assert!((f(&entity(&s, "servers", "sd")["served_core_hours"]) - 6.0).abs() < 1e-9);
+}

@@ -8,6 +8,8 @@
 pub mod gwlm;
 
 use crate::model::NodeId;
+use crate::workload::Series;
+use std::sync::Arc;
 
 /// One gWLM shared resource domain, compiled.
 #[derive(Debug, Clone)]
@@ -20,6 +22,10 @@ pub struct Domain {
     pub compartments: Vec<gwlm::Compartment>,
     /// The policy type of each member, for reports.
     pub policy_names: Vec<&'static str>,
+    /// Per member: the metric a custom policy reads [cores], sampled at each tick.
+    pub metrics: Vec<Option<Arc<Series>>>,
+    /// Per member: a conditional policy's window and its two policies.
+    pub conditions: Vec<Option<Condition>>,
     pub interval_ms: u64,
     /// From a decision to the new allocation taking effect.
     pub latency_ms: u64,
@@ -30,6 +36,89 @@ pub struct Domain {
     /// them (moved by deactivating in one nPar and activating in another, total unchanged);
     /// otherwise the domain node's cores less those reserved by non-member children.
     pub capacity: Capacity,
+}
+
+/// A conditional policy [G70c]: `inside` applies while the window is open, `outside` else.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    pub window: Window,
+    pub inside: gwlm::Policy,
+    pub outside: gwlm::Policy,
+}
+
+/// A daily window in minutes of the day, `from` inclusive to `to` exclusive, wrapping midnight
+/// when `to < from`; day 0 of a scenario is a Monday.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub from_min: u32,
+    pub to_min: u32,
+    pub days: Days,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Days {
+    All,
+    Weekdays,
+    Weekends,
+}
+
+impl Window {
+    /// Whether the window is open at `t_ms` from the scenario start.
+    pub fn contains(&self, t_ms: u64) -> bool {
+        let minute = t_ms / 60_000;
+        let day = minute / 1440;
+        let of_day = (minute % 1440) as u32;
+        // A window that wraps midnight belongs to the day it opened on.
+        let (open, weekday) = if self.from_min <= self.to_min {
+            (of_day >= self.from_min && of_day < self.to_min, day % 7)
+        } else if of_day >= self.from_min {
+            (true, day % 7)
+        } else {
+            (of_day < self.to_min, (day + 6) % 7)
+        };
+        // 0 = Monday … 5 = Saturday, 6 = Sunday.
+        let weekend = weekday >= 5;
+        open && match self.days {
+            Days::All => true,
+            Days::Weekdays => !weekend,
+            Days::Weekends => weekend,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u64, h: u64, m: u64) -> u64 {
+        ((day * 24 + h) * 60 + m) * 60_000
+    }
+
+    #[test]
+    fn office_hours_on_weekdays() {
+        let w = Window {
+            from_min: 8 * 60,
+            to_min: 18 * 60,
+            days: Days::Weekdays,
+        };
+        assert!(w.contains(at(0, 8, 0))); // Monday 08:00 opens
+        assert!(!w.contains(at(0, 18, 0))); // 18:00 is outside
+        assert!(!w.contains(at(5, 12, 0))); // Saturday
+        assert!(w.contains(at(11, 9, 30))); // the second week's Friday
+    }
+
+    #[test]
+    fn a_night_window_wraps_midnight_and_belongs_to_its_first_day() {
+        let w = Window {
+            from_min: 22 * 60,
+            to_min: 6 * 60,
+            days: Days::Weekdays,
+        };
+        assert!(w.contains(at(4, 23, 0))); // Friday night
+        assert!(w.contains(at(5, 2, 0))); // Saturday 02:00 is still Friday's window
+        assert!(!w.contains(at(6, 2, 0))); // Sunday 02:00 is Saturday's: not a weekday
+        assert!(!w.contains(at(0, 2, 0))); // Monday 02:00 belongs to Sunday
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

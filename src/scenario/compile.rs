@@ -275,6 +275,8 @@ impl<'a> Compiler<'a> {
             let mut members = Vec::new();
             let mut comps = Vec::new();
             let mut names = Vec::new();
+            let mut metrics = Vec::new();
+            let mut conditions: Vec<Option<policy::Condition>> = Vec::new();
             let mut kind = None;
             for (c, rc) in r.compartments.iter().enumerate() {
                 let rc = rc.get_ref();
@@ -305,56 +307,10 @@ impl<'a> Compiler<'a> {
                     return Err(self.err(rc.partition.span(), cfield("partition"), "the compartments of one domain are all nPars, all vPars, all VMs or all PRM groups"));
                 }
                 kind = Some(class);
-                let (lo, hi) = (node.min_cores, node.max_cores);
-                let in_range = |v: f64, f: &str, span: Range<usize>| -> Result<f64, Error> {
-                    if !(v.is_finite() && v >= lo - 1e-9 && v <= hi + 1e-9) {
-                        return Err(self.err(
-                            span,
-                            cfield(f),
-                            format!(
-                                "{v} cores; `{pname}` ({}) can hold {lo} to {hi} cores",
-                                node.kind.as_str()
-                            ),
-                        ));
-                    }
-                    Ok(v)
-                };
                 let pspan = rc.policy.span();
-                let (policy, name) = match rc.policy.get_ref() {
-                    RawPolicy::Fixed { cores } => (
-                        gwlm::Policy::Fixed {
-                            cores: in_range(*cores, "policy.cores", pspan.clone())?,
-                        },
-                        "fixed",
-                    ),
-                    RawPolicy::Utilization { target, min, max } => (
-                        gwlm::Policy::Utilization {
-                            target: self.target(*target, pspan.clone(), cfield("policy.target"))?,
-                            min: in_range(*min, "policy.min", pspan.clone())?,
-                            max: in_range(*max, "policy.max", pspan.clone())?,
-                        },
-                        "utilization",
-                    ),
-                    RawPolicy::OwnBorrow {
-                        owned,
-                        min,
-                        max,
-                        target,
-                    } => (
-                        gwlm::Policy::OwnBorrow {
-                            owned: in_range(*owned, "policy.owned", pspan.clone())?,
-                            min: in_range(*min, "policy.min", pspan.clone())?,
-                            max: in_range(*max, "policy.max", pspan.clone())?,
-                            target: match target {
-                                Some(t) => {
-                                    self.target(*t, pspan.clone(), cfield("policy.target"))?
-                                }
-                                None => policy::DEFAULT_OWN_BORROW_TARGET,
-                            },
-                        },
-                        "own_borrow",
-                    ),
-                };
+                let prefix = format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).policy");
+                let (policy, name, metric, condition) =
+                    self.compile_policy(rc.policy.get_ref(), pspan, &prefix, node, 0)?;
                 let priority = match &rc.priority {
                     Some(p) if *p.get_ref() == 0 => {
                         return Err(self.err(
@@ -378,6 +334,8 @@ impl<'a> Compiler<'a> {
                     None => gwlm::default_weight(&policy),
                 };
                 members.push(id);
+                metrics.push(metric);
+                conditions.push(condition);
                 comps.push(gwlm::Compartment {
                     policy,
                     priority,
@@ -416,6 +374,18 @@ impl<'a> Compiler<'a> {
                 }
                 _ => gwlm::Granularity::Step(FSS_STEP_CORES),
             };
+            // Conditional policies must deploy in either state of their windows.
+            let inside: Vec<gwlm::Compartment> = comps
+                .iter()
+                .zip(&conditions)
+                .map(|(c, cond)| gwlm::Compartment {
+                    policy: cond.map_or(c.policy, |k| k.inside),
+                    ..*c
+                })
+                .collect();
+            gwlm::check_deploy(available, &inside, granularity).map_err(|m| {
+                self.err(r.domain.span(), field("compartments"), format!("cannot deploy on {available} cores while the conditional policies' windows are open: {m}"))
+            })?;
             gwlm::check_deploy(available, &comps, granularity).map_err(|m| {
                 self.err(
                     r.domain.span(),
@@ -458,6 +428,8 @@ impl<'a> Compiler<'a> {
                 members,
                 compartments: comps,
                 policy_names: names,
+                metrics,
+                conditions,
                 interval_ms,
                 latency_ms,
                 advisory: r.mode == RawMode::Advisory,
@@ -469,6 +441,181 @@ impl<'a> Compiler<'a> {
         // by the outer one. Preorder of the domain node does that.
         domains.sort_by_key(|d| d.node);
         Ok(domains)
+    }
+
+    /// One compartment's policy, within what its partition allows. A conditional policy holds
+    /// two plain ones (one level deep); its `policy` counts as the compartment's default.
+    #[allow(clippy::type_complexity)]
+    fn compile_policy(
+        &self,
+        raw: &RawPolicy,
+        span: Range<usize>,
+        prefix: &str,
+        node: &Node,
+        depth: u32,
+    ) -> Result<
+        (
+            gwlm::Policy,
+            &'static str,
+            Option<Arc<Series>>,
+            Option<policy::Condition>,
+        ),
+        Error,
+    > {
+        let (lo, hi) = (node.min_cores, node.max_cores);
+        let field = |f: &str| format!("{prefix}.{f}");
+        let in_range = |v: f64, f: &str| -> Result<f64, Error> {
+            if !(v.is_finite() && v >= lo - 1e-9 && v <= hi + 1e-9) {
+                return Err(self.err(
+                    span.clone(),
+                    field(f),
+                    format!(
+                        "{v} cores; `{}` ({}) can hold {lo} to {hi} cores",
+                        node.name,
+                        node.kind.as_str()
+                    ),
+                ));
+            }
+            Ok(v)
+        };
+        Ok(match raw {
+            RawPolicy::Fixed { cores } => (
+                gwlm::Policy::Fixed {
+                    cores: in_range(*cores, "cores")?,
+                },
+                "fixed",
+                None,
+                None,
+            ),
+            RawPolicy::Utilization { target, min, max } => (
+                gwlm::Policy::Utilization {
+                    target: self.target(*target, span.clone(), field("target"))?,
+                    min: in_range(*min, "min")?,
+                    max: in_range(*max, "max")?,
+                },
+                "utilization",
+                None,
+                None,
+            ),
+            RawPolicy::OwnBorrow {
+                owned,
+                min,
+                max,
+                target,
+            } => (
+                gwlm::Policy::OwnBorrow {
+                    owned: in_range(*owned, "owned")?,
+                    min: in_range(*min, "min")?,
+                    max: in_range(*max, "max")?,
+                    target: match target {
+                        Some(t) => self.target(*t, span.clone(), field("target"))?,
+                        None => policy::DEFAULT_OWN_BORROW_TARGET,
+                    },
+                },
+                "own_borrow",
+                None,
+                None,
+            ),
+            RawPolicy::Custom {
+                min,
+                max,
+                trace,
+                column,
+                step,
+            } => {
+                let path = resolve(self.file, trace);
+                let step = step.map(|s| s.ms());
+                let table = read_native(&path, step).map_err(|e| {
+                    trace_err(e, &node.name, self.file, line_col(self.text, span.start).0)
+                })?;
+                let col = column.as_deref().unwrap_or(node.name.as_str());
+                let Some(series) = table.get(col) else {
+                    return Err(self.err(
+                        span.clone(),
+                        field("column"),
+                        format!("`{trace}` has no column `{col}` for the custom metric"),
+                    ));
+                };
+                (
+                    gwlm::Policy::Custom {
+                        min: in_range(*min, "min")?,
+                        max: in_range(*max, "max")?,
+                    },
+                    "custom",
+                    Some(Arc::new(series.clone())),
+                    None,
+                )
+            }
+            RawPolicy::Conditional {
+                window,
+                policy,
+                otherwise,
+            } => {
+                if depth > 0 {
+                    return Err(self.err(
+                        span.clone(),
+                        field("policy"),
+                        "a conditional policy holds plain policies, not another conditional one",
+                    ));
+                }
+                let win = self.window(window, span.clone(), &field("window"))?;
+                let (inside, _, m1, _) =
+                    self.compile_policy(policy, span.clone(), &field("policy"), node, 1)?;
+                let (outside, _, m2, _) =
+                    self.compile_policy(otherwise, span.clone(), &field("otherwise"), node, 1)?;
+                (
+                    inside,
+                    "conditional",
+                    m1.or(m2),
+                    Some(policy::Condition {
+                        window: win,
+                        inside,
+                        outside,
+                    }),
+                )
+            }
+        })
+    }
+
+    fn window(
+        &self,
+        w: &RawWindow,
+        span: Range<usize>,
+        field: &str,
+    ) -> Result<policy::Window, Error> {
+        let minutes = |t: &str, f: &str| -> Result<u32, Error> {
+            let parsed = t.split_once(':').and_then(|(h, m)| {
+                Some((h.trim().parse::<u32>().ok()?, m.trim().parse::<u32>().ok()?))
+            });
+            match parsed {
+                Some((h, m)) if h < 24 && m < 60 => Ok(h * 60 + m),
+                Some((24, 0)) => Ok(1440),
+                _ => Err(self.err(
+                    span.clone(),
+                    format!("{field}.{f}"),
+                    format!("`{t}`; expected a time of day \"HH:MM\" from 00:00 to 24:00"),
+                )),
+            }
+        };
+        let from_min = minutes(&w.from, "from")?;
+        let to_min = minutes(&w.to, "to")?;
+        if from_min == to_min {
+            return Err(self.err(
+                span,
+                format!("{field}.to"),
+                "the window is empty; expected `to` different from `from`",
+            ));
+        }
+        let days = match w.days {
+            RawDays::All => policy::Days::All,
+            RawDays::Weekdays => policy::Days::Weekdays,
+            RawDays::Weekends => policy::Days::Weekends,
+        };
+        Ok(policy::Window {
+            from_min,
+            to_min,
+            days,
+        })
     }
 
     fn target(&self, percent: f64, span: Range<usize>, field: String) -> Result<f64, Error> {

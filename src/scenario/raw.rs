@@ -101,6 +101,40 @@ pub enum RawPolicy {
         max: f64,
         target: Option<f64>,
     },
+    /// The request is a metric read from a trace (in cores), as `gwlmsend` pushes it [GH1].
+    Custom {
+        min: f64,
+        max: f64,
+        trace: String,
+        column: Option<String>,
+        step: Option<Duration>,
+    },
+    /// One policy inside a time window, another outside it [G70c].
+    Conditional {
+        window: RawWindow,
+        policy: Box<RawPolicy>,
+        otherwise: Box<RawPolicy>,
+    },
+}
+
+/// A daily time window, `from` inclusive to `to` exclusive ("HH:MM"); it wraps midnight when
+/// `to` is earlier than `from`. Day 0 of a scenario is a Monday.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub days: RawDays,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDays {
+    #[default]
+    All,
+    Weekdays,
+    Weekends,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,6 +11,8 @@ use crate::policy::{Capacity, Domain, gwlm};
 
 /// Per-domain working state and counters.
 pub struct DomainState {
+    /// The compartments with the policy in force (conditional ones switch at ticks).
+    comps: Vec<gwlm::Compartment>,
     obs: Vec<gwlm::Observation>,
     decided: Vec<f64>,
     pub pending: Vec<f64>,
@@ -42,6 +44,7 @@ impl DomainState {
     pub fn new(d: &Domain) -> Self {
         let n = d.members.len();
         DomainState {
+            comps: d.compartments.clone(),
             obs: vec![
                 gwlm::Observation {
                     allocation: 0.0,
@@ -129,10 +132,26 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
         let speed = nodes.model.nodes[i].speed;
+        if let Some(c) = &d.conditions[j] {
+            state.comps[j].policy = if c.window.contains(now) {
+                c.inside
+            } else {
+                c.outside
+            };
+        }
+        // A custom policy reads the metric's latest sample (the trace repeats if shorter).
+        let metric = d.metrics[j].as_ref().map_or(0.0, |s| {
+            let k = (now / s.step_ms) as usize;
+            s.cpu
+                .get(k)
+                .or(s.cpu.get(k % s.cpu.len().max(1)))
+                .copied()
+                .unwrap_or(0.0) as f64
+        });
         state.obs[j] = gwlm::Observation {
             allocation: nodes.obs_granted[i] / dt / speed,
             consumed: nodes.obs_served[i] / dt / speed,
-            metric: 0.0,
+            metric,
         };
         nodes.obs_served[i] = 0.0;
         nodes.obs_granted[i] = 0.0;
@@ -140,7 +159,7 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
     let capacity = domain_capacity(d, nodes);
     let short = gwlm::arbitrate(
         capacity,
-        &d.compartments,
+        &state.comps,
         &state.obs,
         d.granularity,
         &mut state.scratch,
@@ -154,7 +173,7 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
     let mut changed = false;
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
-        let c = &d.compartments[j];
+        let c = &state.comps[j];
         let meter = &mut nodes.meters[i];
         let held = state.obs[j].allocation;
         let (lo, hi) = match c.policy {
