@@ -129,10 +129,18 @@ fn replay(c: &mut Criterion) {
 /// 5 complexes, each one nPar of 25 vPars with one synthetic workload, 7 days at 5-minute
 /// samples; `managed` adds one gWLM OwnBorrow domain per nPar at a 60 s interval.
 pub fn policy_scenario(managed: bool) -> String {
-    let mut s = String::from("[scenario]\nname = \"policy\"\nhorizon = \"7d\"\nseed = 3\n\n[report]\ntimeseries = false\n\n");
+    let mut s = String::from(
+        "[scenario]\nname = \"policy\"\nhorizon = \"7d\"\nseed = 3\n\n[report]\ntimeseries = false\n\n",
+    );
     for c in 0..5 {
-        let _ = write!(s, "[[servers]]\nname = \"sd{c}\"\ncells = 16\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n");
-        let _ = write!(s, "[[partitions]]\nname = \"np{c}\"\nkind = \"npar\"\nparent = \"sd{c}\"\ncells = 16\n\n");
+        let _ = write!(
+            s,
+            "[[servers]]\nname = \"sd{c}\"\ncells = 16\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n"
+        );
+        let _ = write!(
+            s,
+            "[[partitions]]\nname = \"np{c}\"\nkind = \"npar\"\nparent = \"sd{c}\"\ncells = 16\n\n"
+        );
         for v in 0..25 {
             let _ = write!(
                 s,
@@ -143,7 +151,10 @@ pub fn policy_scenario(managed: bool) -> String {
             );
         }
         if managed {
-            let _ = write!(s, "[[policies]]\ndomain = \"np{c}\"\ninterval = \"60s\"\n\n");
+            let _ = write!(
+                s,
+                "[[policies]]\ndomain = \"np{c}\"\ninterval = \"60s\"\n\n"
+            );
             for v in 0..25 {
                 let _ = write!(
                     s,
@@ -163,17 +174,39 @@ fn policy(c: &mut Criterion) {
     {
         use vsesim::policy::gwlm::*;
         let comps: Vec<Compartment> = (0..25)
-            .map(|_| Compartment { policy: Policy::OwnBorrow { owned: 2.0, min: 1.0, max: 8.0, target: 0.75 }, priority: 1, weight: 2.0 })
+            .map(|_| Compartment {
+                policy: Policy::OwnBorrow {
+                    owned: 2.0,
+                    min: 1.0,
+                    max: 8.0,
+                    target: 0.75,
+                },
+                priority: 1,
+                weight: 2.0,
+            })
             .collect();
         let obs: Vec<Observation> = (0..25)
-            .map(|i| Observation { allocation: 2.0, consumed: if i % 2 == 0 { 2.0 } else { 0.5 }, metric: 0.0 })
+            .map(|i| Observation {
+                allocation: 2.0,
+                consumed: if i % 2 == 0 { 2.0 } else { 0.5 },
+                metric: 0.0,
+            })
             .collect();
         let mut scratch = Scratch::new(25);
         let mut out = vec![0.0; 25];
         let mut one = c.benchmark_group("policy_arbitrate");
         one.throughput(Throughput::Elements(25));
         one.bench_function("ownborrow_25_compartments", |b| {
-            b.iter(|| black_box(arbitrate(50.0, &comps, &obs, Granularity::WholeCores, &mut scratch, &mut out)))
+            b.iter(|| {
+                black_box(arbitrate(
+                    50.0,
+                    &comps,
+                    &obs,
+                    Granularity::WholeCores,
+                    &mut scratch,
+                    &mut out,
+                ))
+            })
         });
         one.finish();
     }
@@ -182,10 +215,22 @@ fn policy(c: &mut Criterion) {
     let intervals = 125u64 * 7 * 1440;
     g.throughput(Throughput::Elements(intervals));
     for managed in [false, true] {
-        let sc = vsesim::scenario::load_str(Path::new("policy.toml"), &policy_scenario(managed)).expect("valid");
-        let name = if managed { "ownborrow_125_compartments_7d_60s" } else { "static_125_vpars_7d" };
+        let sc = vsesim::scenario::load_str(Path::new("policy.toml"), &policy_scenario(managed))
+            .expect("valid");
+        let name = if managed {
+            "ownborrow_125_compartments_7d_60s"
+        } else {
+            "static_125_vpars_7d"
+        };
         g.bench_function(name, |b| {
-            b.iter(|| black_box(vsesim::sim::run(&sc, &mut |_, _| {}).expect("runs").stats.events))
+            b.iter(|| {
+                black_box(
+                    vsesim::sim::run(&sc, &mut |_, _| {})
+                        .expect("runs")
+                        .stats
+                        .events,
+                )
+            })
         });
     }
     g.finish();

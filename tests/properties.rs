@@ -25,6 +25,10 @@ enum Layout {
     Vpars(Vec<Vpar>),
     /// Integrity VM guests of (vcpus, entitlement %).
     Vms(Vec<(u32, f64, Leaf)>),
+    /// An nPar of vPars under a gWLM domain: (policy kind 0 fixed / 1 utilization /
+    /// 2 OwnBorrow, priority, workloads), the interval in seconds, and VM guests with FSS
+    /// groups inside them in a second nPar.
+    Managed(Vec<(u8, u32, Leaf)>, u32, Vec<(u32, Leaf)>),
 }
 
 fn leaf() -> impl Strategy<Value = Leaf> {
@@ -53,6 +57,12 @@ fn layout() -> impl Strategy<Value = Layout> {
         )
         .prop_map(Layout::Vpars),
         prop::collection::vec((1u32..4, 5.0f64..100.0, leaf()), 1..4).prop_map(Layout::Vms),
+        (
+            prop::collection::vec((0u8..3, 1u32..3, leaf()), 1..5),
+            prop_oneof![Just(15u32), Just(60), Just(420)],
+            prop::collection::vec((1u32..3, leaf()), 0..3),
+        )
+            .prop_map(|(v, i, g)| Layout::Managed(v, i, g)),
     ]
 }
 
@@ -178,12 +188,89 @@ fn scenario_text(cells: u32, per_cell: u32, layout: &Layout, seed: u64) -> Strin
                 );
             }
         }
+        Layout::Managed(vpars, interval, guests) => {
+            // Two nPars: the first holds the managed vPars (one whole core each to start, so
+            // they always fit), the second VM guests with two FSS groups each.
+            let np_cells = cells.div_ceil(2);
+            let np_cores = np_cells * per_cell;
+            let n = (vpars.len() as u32).min(np_cores) as usize;
+            let _ = write!(
+                s,
+                "[[partitions]]\nname = \"np\"\nkind = \"npar\"\nparent = \"sd\"\ncells = {np_cells}\n\n"
+            );
+            for (v, (_, _, leaf)) in vpars.iter().take(n).enumerate() {
+                let _ = write!(
+                    s,
+                    "[[partitions]]\nname = \"vp{v}\"\nkind = \"vpar\"\nparent = \"np\"\ncores = 1\nmin_cores = 1\nmax_cores = {np_cores}\n\n"
+                );
+                workloads(
+                    &mut s,
+                    &format!("vp{v}"),
+                    1.0,
+                    leaf,
+                    &mut counter,
+                    steps[v % 2],
+                );
+            }
+            if cells > np_cells && !guests.is_empty() {
+                let host_cores = (cells - np_cells) * per_cell;
+                let _ = write!(
+                    s,
+                    "[[partitions]]\nname = \"np2\"\nkind = \"npar\"\nparent = \"sd\"\ncells = {}\n\n",
+                    cells - np_cells
+                );
+                let ent = 100.0 / guests.len() as f64 / 2.0;
+                for (g, (vcpus, leaf)) in guests.iter().enumerate() {
+                    let vcpus = (*vcpus).min(host_cores);
+                    let _ = write!(
+                        s,
+                        "[[partitions]]\nname = \"g{g}\"\nkind = \"vm\"\nparent = \"np2\"\nvcpus = {vcpus}\nentitlement = {ent}\n\n"
+                    );
+                    for k in 0..2 {
+                        let _ = write!(
+                            s,
+                            "[[partitions]]\nname = \"g{g}f{k}\"\nkind = \"srp\"\nparent = \"g{g}\"\nshares = {}\n\n",
+                            30 + 40 * k
+                        );
+                        workloads(
+                            &mut s,
+                            &format!("g{g}f{k}"),
+                            vcpus as f64,
+                            leaf,
+                            &mut counter,
+                            steps[k],
+                        );
+                    }
+                }
+            }
+            // One owned core and a min of one each: Σ owned ≤ the nPar whatever is fixed (a
+            // fixed policy holds one core too).
+            let _ = write!(
+                s,
+                "[[policies]]\ndomain = \"np\"\ninterval = \"{interval}s\"\n\n"
+            );
+            for (v, (kind, prio, _)) in vpars.iter().take(n).enumerate() {
+                let policy = match kind {
+                    0 => "{ type = \"fixed\", cores = 1 }".to_string(),
+                    1 => format!(
+                        "{{ type = \"utilization\", target = 70, min = 1, max = {np_cores} }}"
+                    ),
+                    _ => {
+                        format!("{{ type = \"own_borrow\", owned = 1, min = 1, max = {np_cores} }}")
+                    }
+                };
+                let _ = write!(
+                    s,
+                    "[[policies.compartments]]\npartition = \"vp{v}\"\npolicy = {policy}\npriority = {prio}\n\n"
+                );
+            }
+        }
     }
     s
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn work_is_conserved_and_capacity_never_exceeded(

@@ -176,12 +176,7 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
         let c = &state.comps[j];
         let meter = &mut nodes.meters[i];
         let held = state.obs[j].allocation;
-        let (lo, hi) = match c.policy {
-            gwlm::Policy::Fixed { cores } => (cores, cores),
-            gwlm::Policy::Utilization { min, max, .. }
-            | gwlm::Policy::OwnBorrow { min, max, .. }
-            | gwlm::Policy::Custom { min, max } => (min, max),
-        };
+        let (lo, hi) = policy_range(&c.policy);
         meter.observed_ms += span;
         if held <= lo + 1e-9 {
             meter.at_min_ms += span;
@@ -206,14 +201,53 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
 }
 
 /// Apply a domain's pending allocations.
-pub fn apply(d: &Domain, state: &DomainState, nodes: &mut Nodes) {
+///
+/// Every allocation applied is checked: within the partition's own limits and its policy's
+/// min and max, a multiple of the domain's granularity, and all of them within what the
+/// domain shares. A breach is a bug in the arbitration, reported as such.
+pub fn apply(d: &Domain, state: &DomainState, nodes: &mut Nodes) -> Result<(), String> {
+    let capacity = domain_capacity(d, nodes);
+    let total: f64 = state.pending.iter().sum();
+    if total > capacity + 1e-6 {
+        return Err(format!(
+            "domain `{}` allocated {total} cores of {capacity}",
+            nodes.model.nodes[d.node.0 as usize].name
+        ));
+    }
+    let step = match d.granularity {
+        gwlm::Granularity::WholeCores => 1.0,
+        gwlm::Granularity::Step(s) => s,
+    };
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
-        let speed = nodes.model.nodes[i].speed;
-        let new = state.pending[j] * speed;
+        let node = &nodes.model.nodes[i];
+        let cores = state.pending[j];
+        let (lo, hi) = policy_range(&state.comps[j].policy);
+        let units = cores / step;
+        if cores < lo.max(node.min_cores) - 1e-6
+            || cores > hi.min(node.max_cores) + 1e-6
+            || (units - units.round()).abs() > 1e-6
+        {
+            return Err(format!(
+                "`{}` allocated {cores} cores: outside {lo}..{hi} or not a multiple of {step}",
+                node.name
+            ));
+        }
+        let new = cores * node.speed;
         if (new - nodes.fixed[i]).abs() > 1e-9 {
             nodes.fixed[i] = new;
             nodes.meters[i].reallocations += 1;
         }
+    }
+    Ok(())
+}
+
+/// A policy's min and max [cores] (a fixed policy's are its cores).
+fn policy_range(p: &gwlm::Policy) -> (f64, f64) {
+    match *p {
+        gwlm::Policy::Fixed { cores } => (cores, cores),
+        gwlm::Policy::Utilization { min, max, .. }
+        | gwlm::Policy::OwnBorrow { min, max, .. }
+        | gwlm::Policy::Custom { min, max } => (min, max),
     }
 }

@@ -363,7 +363,10 @@ impl Handler<Ev> for Sim<'_> {
                     obs_granted: n_obs_granted,
                     meters: comp_meters,
                 };
-                manage::apply(d, &dom_state[domain as usize], &mut nodes);
+                if let Err(e) = manage::apply(d, &dom_state[domain as usize], &mut nodes) {
+                    self.violation
+                        .get_or_insert(format!("at t = {now} ms: {e}"));
+                }
             }
             Ev::Horizon => {}
         }
