@@ -226,7 +226,7 @@ fn scenario_text(cells: u32, per_cell: u32, layout: &Layout, seed: u64) -> Strin
                         s,
                         "[[partitions]]\nname = \"g{g}\"\nkind = \"vm\"\nparent = \"np2\"\nvcpus = {vcpus}\nentitlement = {ent}\n\n"
                     );
-                    for k in 0..2 {
+                    for (k, step) in steps.iter().enumerate() {
                         let _ = write!(
                             s,
                             "[[partitions]]\nname = \"g{g}f{k}\"\nkind = \"srp\"\nparent = \"g{g}\"\nshares = {}\n\n",
@@ -238,7 +238,7 @@ fn scenario_text(cells: u32, per_cell: u32, layout: &Layout, seed: u64) -> Strin
                             vcpus as f64,
                             leaf,
                             &mut counter,
-                            steps[k],
+                            step,
                         );
                     }
                 }
