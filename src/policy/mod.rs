@@ -6,6 +6,7 @@
 //! domain shares, in which granularity, how often and with what latency.
 
 pub mod gwlm;
+pub mod queueing;
 
 use crate::model::NodeId;
 use crate::workload::Series;
