@@ -481,3 +481,100 @@ policy = { type = "fixed", cores = 4 }
     assert!(f(&entity(&s, "servers", "sd")["cpu_utilization"]["max"]) <= 1.0);
     assert!((f(&entity(&s, "servers", "sd")["served_core_hours"]) - 6.0).abs() < 1e-9);
 }
+
+/// WLM usage goal [W200][W225]: the web group's SLO keeps utilization within 50–75 %; kp = 1
+/// moves P shares (P/100 cores) per interval, P = util − 75 when above the band. web needs 1.7
+/// cores and starts at 2 (half of a 4-core OS by its 50 of 100 shares): 85 % → P = 10 → 2.10
+/// (DOMAIN.md's example); then 1.7/2.10 = 80.95 % → +0.0595 → 2.16 (rounded up to a share);
+/// 78.70 % → 2.20; 77.27 % → 2.23; 76.23 % → 2.25; 75.56 % → 2.26; 75.22 % → 2.27; 74.89 % is
+/// inside the band, so it stays at 2.27. batch, the OTHERS group, takes the rest.
+#[test]
+fn wlm_usage_goal_walks_the_allocation_into_the_band() {
+    let dir = scratch("wlm-usage");
+    let scenario = r#"
+[scenario]
+name = "wlm"
+horizon = "15m"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "os"
+kind = "vpar"
+parent = "sd"
+cores = 4
+
+[[partitions]]
+name = "web"
+kind = "srp"
+parent = "os"
+shares = 50
+
+[[partitions]]
+name = "batch"
+kind = "srp"
+parent = "os"
+shares = 50
+
+[[workloads]]
+name = "w-web"
+partition = "web"
+units = "cores"
+step = "1m"
+synth = { pattern = "flat", mean = 1.7 }
+
+[[workloads]]
+name = "w-batch"
+partition = "batch"
+units = "cores"
+step = "1m"
+synth = { pattern = "flat", mean = 0.5 }
+
+[[wlm]]
+host = "os"
+interval = "60s"
+others = "batch"
+
+[[wlm.slo]]
+name = "web-usage"
+group = "web"
+priority = 1
+goal = { usage = { low = 50, high = 75 } }
+"#;
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
+    let web: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.contains(",web,fss,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .collect();
+    let want = [2.00, 2.10, 2.16, 2.20, 2.23, 2.25, 2.26, 2.27, 2.27, 2.27];
+    for (k, w) in want.iter().enumerate() {
+        assert!(
+            (web[k] - w).abs() < 1e-9,
+            "minute {k}: web holds {} cores, expected {w}; all: {web:?}",
+            web[k]
+        );
+    }
+    let batch: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.contains(",batch,fss,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .collect();
+    assert!(
+        (batch[1] - 1.90).abs() < 1e-9,
+        "OTHERS takes the excess: {batch:?}"
+    );
+    let s = read_json(&dir.join("out/summary.json"));
+    let slo = &s["wlm"][0]["slos"][0];
+    assert_eq!(slo["goal"], "usage");
+    assert!((f(&slo["active_share"]) - 14.0 / 15.0).abs() < 1e-12); // active from the first tick at 1 min
+    assert_eq!(slo["group_reallocations"], 7);
+}

@@ -163,16 +163,21 @@ fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
     if x.is_nan() { lo } else { x.max(lo).min(hi) }
 }
 
-/// `x` rounded up to a multiple of `step` (float noise below a multiple does not round up).
+/// `x` rounded up to a multiple of `step`. Requests come from measured demand stored in f32
+/// (about 7 significant digits), so a request within 1/10,000 of a step above a multiple is
+/// that multiple: rounding such noise up would grant a whole extra core or share.
 fn ceil_to(x: f64, step: Option<f64>) -> f64 {
     match step {
         Some(s) => {
             let u = x / s;
-            (u - slack(u)).ceil().max(0.0) * s
+            (u - REQUEST_NOISE - slack(u)).ceil().max(0.0) * s
         }
         None => x,
     }
 }
+
+/// Below this many steps above a multiple, a request counts as that multiple.
+const REQUEST_NOISE: f64 = 1e-4;
 
 /// A compartment's policy after sanitising, plus its request.
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,6 +7,7 @@
 
 pub mod gwlm;
 pub mod queueing;
+pub mod wlm;
 
 use crate::model::NodeId;
 use crate::workload::Series;
@@ -121,6 +122,38 @@ mod tests {
         assert!(!w.contains(at(0, 2, 0))); // Monday 02:00 belongs to Sunday
     }
 }
+
+/// One HP-UX WLM instance (wlmd), compiled: it manages the PRM groups of one OS.
+#[derive(Debug, Clone)]
+pub struct WlmInstance {
+    /// The OS instance whose capacity the groups share.
+    pub host: NodeId,
+    /// Every PRM group of the host, in scenario order; `groups[i]` describes `members[i]`.
+    pub members: Vec<NodeId>,
+    pub groups: Vec<wlm::Group>,
+    pub slos: Vec<wlm::Slo>,
+    pub slo_names: Vec<String>,
+    /// Where each SLO's metric comes from (metric and response-time goals).
+    pub slo_metrics: Vec<SloMetric>,
+    /// An SLO is active only inside its window, when it has one [W96].
+    pub slo_windows: Vec<Option<Window>>,
+    pub interval_ms: u64,
+    pub config: wlm::Config,
+}
+
+#[derive(Debug, Clone)]
+pub enum SloMetric {
+    None,
+    /// A metric read from a trace at each interval.
+    Trace(Arc<Series>),
+    /// The group's mean response time [s] as an M/M/c queue with this service time [s].
+    ResponseTime {
+        service_s: f64,
+    },
+}
+
+/// WLM's default interval, 60 s [W216].
+pub const DEFAULT_WLM_INTERVAL_MS: u64 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Capacity {

@@ -9,7 +9,7 @@
 /// load `load` (in servers, i.e. arrival rate × service time). Computed with the stable
 /// Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)), C = B / (1 − ρ(1 − B)).
 pub fn erlang_c(servers: u32, load: f64) -> f64 {
-    if servers == 0 || !(load >= 0.0) {
+    if servers == 0 || load.is_nan() || load < 0.0 {
         return 1.0;
     }
     let c = servers as f64;

@@ -26,6 +26,32 @@ pub struct Summary {
     pub workloads: Vec<WorkloadReport>,
     /// gWLM shared resource domains, in scenario order of their domain node.
     pub domains: Vec<DomainReport>,
+    /// HP-UX WLM instances, in scenario order.
+    pub wlm: Vec<WlmReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WlmReport {
+    /// The OS instance whose PRM groups it manages.
+    pub host: String,
+    pub interval_ms: u64,
+    pub intervals: u64,
+    pub slos: Vec<SloReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SloReport {
+    pub name: String,
+    pub group: String,
+    pub priority: u32,
+    /// `usage`, `metric`, `cpushares` or `none`.
+    pub goal: &'static str,
+    /// Share of the horizon during which the SLO was active (its condition held).
+    pub active_share: f64,
+    /// Share of its active time in which the arbiter met its request in full.
+    pub met_share: f64,
+    /// Allocation changes the WLM made to the SLO's group.
+    pub group_reallocations: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -215,6 +241,42 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             shortage_share: share(state.short_ms, state.observed_ms),
         });
     }
+    let wlm = scenario
+        .wlm
+        .iter()
+        .zip(&outcome.wlm)
+        .map(|(w, state)| WlmReport {
+            host: model.node(w.host).name.clone(),
+            interval_ms: w.interval_ms,
+            intervals: state.intervals,
+            slos: w
+                .slos
+                .iter()
+                .enumerate()
+                .map(|(k, slo)| {
+                    let group = w.members[slo.group];
+                    SloReport {
+                        name: w.slo_names[k].clone(),
+                        group: model.node(group).name.clone(),
+                        priority: slo.priority,
+                        goal: match slo.goal {
+                            crate::policy::wlm::Goal::Usage { .. } => "usage",
+                            crate::policy::wlm::Goal::Metric { .. } => "metric",
+                            crate::policy::wlm::Goal::Shares { .. } => "cpushares",
+                            crate::policy::wlm::Goal::None => "none",
+                        },
+                        active_share: state.slo_active_ms[k] as f64 / h as f64,
+                        met_share: if state.slo_active_ms[k] == 0 {
+                            0.0
+                        } else {
+                            state.slo_met_ms[k] as f64 / state.slo_active_ms[k] as f64
+                        },
+                        group_reallocations: outcome.compartments[group.0 as usize].reallocations,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
     let mut servers = Vec::new();
     let mut partitions = Vec::new();
     let mut totals = Work::default();
@@ -281,5 +343,6 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         partitions,
         workloads,
         domains,
+        wlm,
     }
 }

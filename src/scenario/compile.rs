@@ -42,6 +42,8 @@ pub struct Scenario {
     /// gWLM shared resource domains, ordered so that an outer domain comes before the domains
     /// nested in it.
     pub domains: Vec<Domain>,
+    /// HP-UX WLM instances, one per OS they manage.
+    pub wlm: Vec<policy::WlmInstance>,
 }
 
 /// Where a workload's CPU demand comes from and how to turn it into reference cores.
@@ -203,6 +205,7 @@ impl<'a> Compiler<'a> {
             entities,
         )?;
         let domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
+        let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -213,7 +216,313 @@ impl<'a> Compiler<'a> {
             demand,
             report,
             domains,
+            wlm,
         })
+    }
+
+    /// WLM instances: the host's children are all PRM groups and all managed; SLOs name
+    /// groups; the configuration passes WLM's own checks against the host's cores.
+    fn compile_wlm(
+        &self,
+        raw: &RawScenario,
+        nodes: &[Node],
+        index: &HashMap<String, NodeId>,
+        domains: &[Domain],
+    ) -> Result<Vec<policy::WlmInstance>, Error> {
+        use policy::wlm;
+        let mut out = Vec::with_capacity(raw.wlm.len());
+        let mut hosts: HashMap<NodeId, usize> = HashMap::new();
+        for (k, rw) in raw.wlm.iter().enumerate() {
+            let r = rw.get_ref();
+            let hname = r.host.get_ref();
+            let field = |f: &str| format!("wlm[{k}] ({hname}).{f}");
+            let Some(&host) = index.get(hname.as_str()) else {
+                return Err(self.err(r.host.span(), field("host"), format!("unknown host `{hname}`; expected the server or partition whose OS runs the PRM groups")));
+            };
+            if let Some(prev) = hosts.insert(host, k) {
+                return Err(self.err(
+                    r.host.span(),
+                    field("host"),
+                    format!("`{hname}` already has a WLM (wlm[{prev}]); one WLM runs per OS"),
+                ));
+            }
+            let members: Vec<NodeId> = (0..nodes.len())
+                .filter(|&i| nodes[i].parent == Some(host))
+                .map(|i| NodeId(i as u32))
+                .collect();
+            if members.is_empty()
+                || members
+                    .iter()
+                    .any(|m| !matches!(nodes[m.0 as usize].kind, NodeKind::Fss | NodeKind::Pset))
+            {
+                return Err(self.err(
+                    r.host.span(),
+                    field("host"),
+                    format!(
+                        "`{hname}` has no PRM groups; a WLM manages the `srp` children of its host"
+                    ),
+                ));
+            }
+            if domains.iter().any(|d| d.node == host) {
+                return Err(self.err(
+                    r.host.span(),
+                    field("host"),
+                    format!(
+                        "`{hname}` is already a gWLM domain; one manager per set of compartments"
+                    ),
+                ));
+            }
+            let interval_ms = match &r.interval {
+                Some(i) if !(1000..=86_400_000).contains(&i.get_ref().ms()) => {
+                    return Err(self.err(
+                        i.span(),
+                        field("interval"),
+                        "expected 1 s to 1 day (wlm_interval)",
+                    ));
+                }
+                Some(i) => i.get_ref().ms(),
+                None => policy::DEFAULT_WLM_INTERVAL_MS,
+            };
+            let group_of = |name: &Spanned<String>, f: String| -> Result<usize, Error> {
+                members
+                    .iter()
+                    .position(|m| nodes[m.0 as usize].name == *name.get_ref())
+                    .ok_or_else(|| {
+                        self.err(
+                            name.span(),
+                            f,
+                            format!("`{}` is not a PRM group of `{hname}`", name.get_ref()),
+                        )
+                    })
+            };
+            let mut groups: Vec<wlm::Group> = members
+                .iter()
+                .map(|m| {
+                    let n = &nodes[m.0 as usize];
+                    let pset = n.kind == NodeKind::Pset;
+                    wlm::Group {
+                        gmincpu: if pset { 1.0 } else { wlm::IDLE_MIN },
+                        gmaxcpu: None,
+                        weight: 1.0,
+                        pset,
+                    }
+                })
+                .collect();
+            for (gi, rg) in r.groups.iter().enumerate() {
+                let rg = rg.get_ref();
+                let g = group_of(&rg.group, format!("wlm[{k}] ({hname}).groups[{gi}].group"))?;
+                let num = |v: &Option<Spanned<f64>>, f: &str| -> Result<Option<f64>, Error> {
+                    match v {
+                        Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => Err(self
+                            .err(
+                                x.span(),
+                                format!("wlm[{k}] ({hname}).groups[{gi}].{f}"),
+                                "expected a number of cores ≥ 0",
+                            )),
+                        Some(x) => Ok(Some(*x.get_ref())),
+                        None => Ok(None),
+                    }
+                };
+                if let Some(v) = num(&rg.gmincpu, "gmincpu")? {
+                    groups[g].gmincpu = v;
+                }
+                groups[g].gmaxcpu = num(&rg.gmaxcpu, "gmaxcpu")?;
+                if let Some(w) = num(&rg.weight, "weight")? {
+                    groups[g].weight = w;
+                }
+            }
+            let mut slos = Vec::new();
+            let mut names = Vec::new();
+            let mut metrics = Vec::new();
+            let mut windows = Vec::new();
+            for (si, rs) in r.slo.iter().enumerate() {
+                let rs = rs.get_ref();
+                let sname = rs.name.get_ref();
+                let sfield = |f: &str| format!("wlm[{k}] ({hname}).slo[{si}] ({sname}).{f}");
+                let g = group_of(&rs.group, sfield("group"))?;
+                let opt = |v: &Option<Spanned<f64>>, f: &str| -> Result<Option<f64>, Error> {
+                    match v {
+                        Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => {
+                            Err(self.err(x.span(), sfield(f), "expected a number ≥ 0"))
+                        }
+                        Some(x) => Ok(Some(*x.get_ref())),
+                        None => Ok(None),
+                    }
+                };
+                let (goal, metric) = match (&rs.goal, &rs.cpushares) {
+                    (Some(_), Some(c)) => {
+                        return Err(self.err(
+                            c.span(),
+                            sfield("cpushares"),
+                            "an SLO has a goal or cpushares, not both [W204]",
+                        ));
+                    }
+                    (None, Some(c)) => {
+                        let c = c.get_ref();
+                        (
+                            wlm::Goal::Shares {
+                                cores: c.cores,
+                                additive: c.mode == RawSharesMode::More,
+                            },
+                            policy::SloMetric::None,
+                        )
+                    }
+                    (None, None) => (wlm::Goal::None, policy::SloMetric::None),
+                    (Some(goal), None) => match goal.get_ref() {
+                        RawGoal::Usage { low, high } => {
+                            (wlm::Goal::usage(*low, *high), policy::SloMetric::None)
+                        }
+                        RawGoal::Metric {
+                            below,
+                            above,
+                            trace,
+                            column,
+                            step,
+                        } => {
+                            let (below, value) = match (below, above) {
+                                (Some(v), None) => (true, *v),
+                                (None, Some(v)) => (false, *v),
+                                _ => {
+                                    return Err(self.err(
+                                        goal.span(),
+                                        sfield("goal"),
+                                        "a metric goal has exactly one of `below` and `above`",
+                                    ));
+                                }
+                            };
+                            let path = resolve(self.file, trace);
+                            let table = read_native(&path, step.map(|s| s.ms())).map_err(|e| {
+                                trace_err(
+                                    e,
+                                    sname,
+                                    self.file,
+                                    line_col(self.text, goal.span().start).0,
+                                )
+                            })?;
+                            let col = column.as_deref().unwrap_or(sname.as_str());
+                            let Some(series) = table.get(col) else {
+                                return Err(self.err(
+                                    goal.span(),
+                                    sfield("goal.column"),
+                                    format!("`{trace}` has no column `{col}`"),
+                                ));
+                            };
+                            (
+                                wlm::Goal::Metric { below, value },
+                                policy::SloMetric::Trace(Arc::new(series.clone())),
+                            )
+                        }
+                        RawGoal::ResponseTime {
+                            below,
+                            service_time,
+                        } => {
+                            if !(below.is_finite() && *below > 0.0) || service_time.ms() == 0 {
+                                return Err(self.err(
+                                    goal.span(),
+                                    sfield("goal"),
+                                    "expected a positive `below` [s] and `service_time`",
+                                ));
+                            }
+                            (
+                                wlm::Goal::Metric {
+                                    below: true,
+                                    value: *below,
+                                },
+                                policy::SloMetric::ResponseTime {
+                                    service_s: service_time.ms() as f64 / 1000.0,
+                                },
+                            )
+                        }
+                    },
+                };
+                let priority = match &rs.priority {
+                    Some(p) if *p.get_ref() == 0 => {
+                        return Err(self.err(
+                            p.span(),
+                            sfield("priority"),
+                            "expected 1 (highest) or more",
+                        ));
+                    }
+                    Some(p) => *p.get_ref(),
+                    None => 1,
+                };
+                let margin = opt(&rs.margin, "margin")?.unwrap_or(wlm::DEFAULT_MARGIN);
+                if margin > 1.0 {
+                    return Err(self.err(
+                        rs.margin
+                            .as_ref()
+                            .map(|m| m.span())
+                            .unwrap_or(rs.name.span()),
+                        sfield("margin"),
+                        "expected cntl_margin from 0 to 1",
+                    ));
+                }
+                if let Some(w) = &rs.weight {
+                    // WLM's weight belongs to the group [W179]; an SLO's weight sets its group's.
+                    let v = *w.get_ref();
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(self.err(
+                            w.span(),
+                            sfield("weight"),
+                            "expected a positive weight",
+                        ));
+                    }
+                    groups[g].weight = v;
+                }
+                slos.push(wlm::Slo {
+                    group: g,
+                    priority,
+                    goal,
+                    mincpu: opt(&rs.mincpu, "mincpu")?,
+                    maxcpu: opt(&rs.maxcpu, "maxcpu")?,
+                    margin,
+                });
+                names.push(sname.clone());
+                metrics.push(metric);
+                windows.push(match &rs.condition {
+                    Some(w) => Some(self.window(w.get_ref(), w.span(), &sfield("condition"))?),
+                    None => None,
+                });
+            }
+            let controller = match (&r.kp, &r.convergence_rate) {
+                (Some(_), Some(c)) if *c.get_ref() != 0.0 => {
+                    wlm::Controller::ConvergenceRate(*c.get_ref())
+                }
+                (_, Some(c)) if *c.get_ref() != 0.0 => {
+                    wlm::Controller::ConvergenceRate(*c.get_ref())
+                }
+                (Some(kp), _) => wlm::Controller::Kp(*kp.get_ref()),
+                _ => wlm::Controller::Kp(wlm::DEFAULT_KP),
+            };
+            let others = match &r.others {
+                Some(o) => Some(group_of(o, field("others"))?),
+                None => None,
+            };
+            let mut config = wlm::Config {
+                controller,
+                distribute_excess: r.distribute_excess,
+                others,
+                ..wlm::Config::default()
+            };
+            if r.extended_shares {
+                config = config.extended_shares();
+            }
+            let capacity = nodes[host.0 as usize].cores as f64;
+            wlm::check(&groups, &slos, capacity, &config)
+                .map_err(|m| self.err(r.host.span(), field("slo"), m))?;
+            out.push(policy::WlmInstance {
+                host,
+                members,
+                groups,
+                slos,
+                slo_names: names,
+                slo_metrics: metrics,
+                slo_windows: windows,
+                interval_ms,
+                config,
+            });
+        }
+        Ok(out)
     }
 
     fn latencies(&self, raw: &RawScenario) -> Result<Latencies, Error> {

@@ -25,6 +25,120 @@ pub struct RawScenario {
     pub policies: Vec<Spanned<RawDomain>>,
     #[serde(default)]
     pub managers: Option<Spanned<RawManagers>>,
+    /// HP-UX Workload Manager instances, one per OS whose PRM groups it manages.
+    #[serde(default)]
+    pub wlm: Vec<Spanned<RawWlm>>,
+}
+
+/// One WLM instance (wlmd) managing the PRM groups of one OS [W113][W160].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWlm {
+    /// The OS instance: a server, nPar, vPar or VM whose children are PRM groups.
+    pub host: Spanned<String>,
+    /// wlm_interval, 1 s to 1 day, default 60 s [W216].
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub distribute_excess: bool,
+    /// cntl_kp, default 1 [W225].
+    #[serde(default)]
+    pub kp: Option<Spanned<f64>>,
+    /// cntl_convergence_rate; overrides kp when set and not 0 [W229].
+    #[serde(default)]
+    pub convergence_rate: Option<Spanned<f64>>,
+    /// The group that takes the excess when `distribute_excess` is off (WLM's OTHERS).
+    #[serde(default)]
+    pub others: Option<Spanned<String>>,
+    /// 1000 shares a core instead of 100 [W219].
+    #[serde(default)]
+    pub extended_shares: bool,
+    #[serde(default)]
+    pub groups: Vec<Spanned<RawWlmGroup>>,
+    #[serde(default)]
+    pub slo: Vec<Spanned<RawSlo>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWlmGroup {
+    pub group: Spanned<String>,
+    #[serde(default)]
+    pub gmincpu: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub gmaxcpu: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub weight: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub name: Spanned<String>,
+    pub group: Spanned<String>,
+    #[serde(default)]
+    pub priority: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub goal: Option<Spanned<RawGoal>>,
+    #[serde(default)]
+    pub cpushares: Option<Spanned<RawCpuShares>>,
+    #[serde(default)]
+    pub mincpu: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub maxcpu: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub weight: Option<Spanned<f64>>,
+    /// cntl_margin for metric goals, default 0.1 [W210].
+    #[serde(default)]
+    pub margin: Option<Spanned<f64>>,
+    /// The SLO is active only inside this window [W96].
+    #[serde(default)]
+    pub condition: Option<Spanned<RawWindow>>,
+}
+
+/// WLM goals [W200][W201][W471].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawGoal {
+    /// Keep utilization within [low, high] percent (defaults 50–75).
+    Usage {
+        #[serde(default)]
+        low: Option<f64>,
+        #[serde(default)]
+        high: Option<f64>,
+    },
+    /// A metric read from a native trace column, to stay below or above a value.
+    Metric {
+        #[serde(default)]
+        below: Option<f64>,
+        #[serde(default)]
+        above: Option<f64>,
+        trace: String,
+        #[serde(default)]
+        column: Option<String>,
+        #[serde(default)]
+        step: Option<Duration>,
+    },
+    /// The mean response time of the group as an M/M/c queue (Erlang C), to stay below a
+    /// value in seconds, with the given mean service time of one request.
+    ResponseTime { below: f64, service_time: Duration },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCpuShares {
+    /// Cores (100 shares each).
+    pub cores: f64,
+    #[serde(default)]
+    pub mode: RawSharesMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSharesMode {
+    #[default]
+    Total,
+    More,
 }
 
 /// Settings shared by every workload manager of the scenario.

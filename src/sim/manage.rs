@@ -7,7 +7,7 @@
 
 use crate::engine::TimeMs;
 use crate::model::Model;
-use crate::policy::{Capacity, Domain, gwlm};
+use crate::policy::{Capacity, Domain, SloMetric, WlmInstance, gwlm, queueing, wlm};
 
 /// Per-domain working state and counters.
 pub struct DomainState {
@@ -249,5 +249,167 @@ fn policy_range(p: &gwlm::Policy) -> (f64, f64) {
         gwlm::Policy::Utilization { min, max, .. }
         | gwlm::Policy::OwnBorrow { min, max, .. }
         | gwlm::Policy::Custom { min, max } => (min, max),
+    }
+}
+
+/// Per-WLM-instance working state and counters.
+pub struct WlmState {
+    obs: Vec<wlm::Observed>,
+    active: Vec<wlm::Slo>,
+    active_index: Vec<usize>,
+    requests: Vec<f64>,
+    out: Vec<f64>,
+    met: Vec<bool>,
+    scratch: wlm::Scratch,
+    last_tick: TimeMs,
+    pub intervals: u64,
+    /// Per SLO: time it was active, and active with its request met [ms].
+    pub slo_active_ms: Vec<u64>,
+    pub slo_met_ms: Vec<u64>,
+}
+
+impl WlmState {
+    pub fn new(w: &WlmInstance) -> Self {
+        let (g, s) = (w.groups.len(), w.slos.len());
+        WlmState {
+            obs: vec![
+                wlm::Observed {
+                    allocation: 0.0,
+                    consumed: 0.0,
+                    metric: 0.0
+                };
+                g
+            ],
+            active: Vec::with_capacity(s),
+            active_index: Vec::with_capacity(s),
+            requests: vec![0.0; s],
+            out: vec![0.0; g],
+            met: vec![false; s],
+            scratch: wlm::Scratch::new(g, s),
+            last_tick: 0,
+            intervals: 0,
+            slo_active_ms: vec![0; s],
+            slo_met_ms: vec![0; s],
+        }
+    }
+}
+
+/// A WLM takes over its host's PRM groups: each holds exactly its allocation from then on,
+/// starting at its static share of the host.
+pub fn wlm_deploy(w: &WlmInstance, nodes: &mut Nodes) {
+    let host = w.host.0 as usize;
+    let held = if nodes.weight[host] > 0.0 {
+        nodes.max[host]
+    } else {
+        nodes.fixed[host]
+    };
+    let reserved: f64 = w
+        .members
+        .iter()
+        .map(|m| m.0 as usize)
+        .filter(|&i| nodes.weight[i] <= 0.0)
+        .map(|i| nodes.fixed[i])
+        .sum();
+    let total_weight: f64 = w.members.iter().map(|m| nodes.weight[m.0 as usize]).sum();
+    for m in &w.members {
+        let i = m.0 as usize;
+        if nodes.weight[i] > 0.0 {
+            nodes.fixed[i] = nodes.weight[i] / total_weight * (held - reserved).max(0.0);
+            nodes.weight[i] = 0.0;
+        }
+    }
+}
+
+/// One wlm_interval: read what each group consumed, run each active SLO's controller,
+/// arbitrate, and set the new allocations (PRM shares act at once).
+pub fn wlm_tick(w: &WlmInstance, state: &mut WlmState, nodes: &mut Nodes, now: TimeMs) {
+    let span = now.saturating_sub(state.last_tick);
+    state.last_tick = now;
+    if span == 0 {
+        return;
+    }
+    let dt = span as f64;
+    for (g, m) in w.members.iter().enumerate() {
+        let i = m.0 as usize;
+        let speed = nodes.model.nodes[i].speed;
+        state.obs[g] = wlm::Observed {
+            allocation: nodes.obs_granted[i] / dt / speed,
+            consumed: nodes.obs_served[i] / dt / speed,
+            metric: 0.0,
+        };
+        nodes.obs_served[i] = 0.0;
+        nodes.obs_granted[i] = 0.0;
+    }
+    state.active.clear();
+    state.active_index.clear();
+    for (s, slo) in w.slos.iter().enumerate() {
+        if w.slo_windows[s].is_some_and(|win| !win.contains(now)) {
+            continue;
+        }
+        let mut obs = state.obs[slo.group];
+        obs.metric = match &w.slo_metrics[s] {
+            SloMetric::None => 0.0,
+            SloMetric::Trace(series) => {
+                let k = (now / series.step_ms) as usize;
+                series
+                    .cpu
+                    .get(k)
+                    .or(series.cpu.get(k % series.cpu.len().max(1)))
+                    .copied()
+                    .unwrap_or(0.0) as f64
+            }
+            SloMetric::ResponseTime { service_s } => {
+                // The group as an M/M/c queue: c = its whole cores (at least one), loaded in
+                // proportion to its utilization.
+                let c = obs.allocation.round().max(1.0);
+                let load = if obs.allocation > 0.0 {
+                    obs.consumed / obs.allocation * c
+                } else {
+                    f64::INFINITY
+                };
+                queueing::response_time(c as u32, load, *service_s).min(1e12)
+            }
+        };
+        state.requests[state.active.len()] =
+            wlm::request(slo, &w.groups[slo.group], &obs, &w.config);
+        state.active.push(*slo);
+        state.active_index.push(s);
+    }
+    let host = w.host.0 as usize;
+    let held = if nodes.weight[host] > 0.0 {
+        nodes.max[host]
+    } else {
+        nodes.fixed[host]
+    };
+    let capacity = held / nodes.model.nodes[host].speed;
+    let n = state.active.len();
+    wlm::arbitrate(
+        capacity,
+        &w.groups,
+        &state.active,
+        &state.requests[..n],
+        &w.config,
+        &mut state.scratch,
+        &mut state.out,
+        &mut state.met[..n],
+    );
+    state.intervals += 1;
+    for (k, &s) in state.active_index.iter().enumerate() {
+        state.slo_active_ms[s] += span;
+        if state.met[k] {
+            state.slo_met_ms[s] += span;
+        }
+    }
+    for (g, m) in w.members.iter().enumerate() {
+        let i = m.0 as usize;
+        let meter = &mut nodes.meters[i];
+        meter.observed_ms += span;
+        meter.decided_cms += state.out[g] * dt;
+        let new = state.out[g] * nodes.model.nodes[i].speed;
+        if (new - nodes.fixed[i]).abs() > 1e-9 {
+            nodes.fixed[i] = new;
+            meter.reallocations += 1;
+            meter.changes_decided += 1;
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share
 use crate::policy::Domain;
 use crate::scenario::Scenario;
 use demand::{Stream, build_streams};
-use manage::{CompartmentMeter, DomainState, Nodes};
+use manage::{CompartmentMeter, DomainState, Nodes, WlmState};
 use metrics::{Meters, Segment};
 
 /// Relative tolerance of the conservation check (floating-point sums over a segment).
@@ -29,6 +29,8 @@ enum Ev {
     Realloc { domain: u32 },
     /// A workload manager's interval: observe, arbitrate.
     Policy { domain: u32 },
+    /// A WLM instance's interval: controllers, arbiter, new shares at once.
+    Wlm { instance: u32 },
     /// Close a time-series row for every entity.
     Report,
     /// The end of the simulated horizon.
@@ -44,7 +46,7 @@ impl Event for Ev {
         match self {
             Ev::Sample { .. } => 0,
             Ev::Realloc { .. } => 1,
-            Ev::Policy { .. } => 2,
+            Ev::Policy { .. } | Ev::Wlm { .. } => 2,
             Ev::Report => 3,
             Ev::Horizon => 4,
         }
@@ -78,6 +80,8 @@ pub struct Outcome {
     pub compartments: Vec<CompartmentMeter>,
     /// Per domain, in `Scenario::domains` order.
     pub domains: Vec<DomainState>,
+    /// Per WLM instance, in `Scenario::wlm` order.
+    pub wlm: Vec<WlmState>,
 }
 
 struct Sim<'a> {
@@ -132,6 +136,8 @@ struct Sim<'a> {
     violation: Option<String>,
     domains: &'a [Domain],
     dom_state: Vec<DomainState>,
+    wlm: &'a [crate::policy::WlmInstance],
+    wlm_state: Vec<WlmState>,
     n_obs_served: Vec<f64>,
     n_obs_granted: Vec<f64>,
     comp_meters: Vec<CompartmentMeter>,
@@ -228,6 +234,8 @@ pub fn run(
         streams,
         domains: &scenario.domains,
         dom_state: scenario.domains.iter().map(DomainState::new).collect(),
+        wlm: &scenario.wlm,
+        wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
         n_obs_served: vec![0.0; nn],
         n_obs_granted: vec![0.0; nn],
         comp_meters: vec![CompartmentMeter::default(); nn],
@@ -254,6 +262,28 @@ pub fn run(
         };
         manage::deploy(d, &mut nodes);
     }
+    for w in &scenario.wlm {
+        let Sim {
+            model,
+            n_fixed,
+            n_weight,
+            n_max,
+            n_obs_served,
+            n_obs_granted,
+            comp_meters,
+            ..
+        } = &mut sim;
+        let mut nodes = Nodes {
+            model,
+            fixed: n_fixed,
+            weight: n_weight,
+            max: n_max,
+            obs_served: n_obs_served,
+            obs_granted: n_obs_granted,
+            meters: comp_meters,
+        };
+        manage::wlm_deploy(w, &mut nodes);
+    }
     let mut queue = Queue::with_capacity(sim.streams.len() + 4);
     for s in 0..sim.streams.len() {
         queue.schedule(0, Ev::Sample { stream: s as u32 });
@@ -264,6 +294,11 @@ pub fn run(
     for (i, d) in scenario.domains.iter().enumerate() {
         if d.interval_ms < sim.horizon {
             queue.schedule(d.interval_ms, Ev::Policy { domain: i as u32 });
+        }
+    }
+    for (i, w) in scenario.wlm.iter().enumerate() {
+        if w.interval_ms < sim.horizon {
+            queue.schedule(w.interval_ms, Ev::Wlm { instance: i as u32 });
         }
     }
     queue.schedule(sim.horizon, Ev::Horizon);
@@ -291,6 +326,7 @@ pub fn run(
         timeseries: sim.timeseries,
         compartments: sim.comp_meters,
         domains: sim.dom_state,
+        wlm: sim.wlm_state,
     })
 }
 
@@ -366,6 +402,34 @@ impl Handler<Ev> for Sim<'_> {
                 if let Err(e) = manage::apply(d, &dom_state[domain as usize], &mut nodes) {
                     self.violation
                         .get_or_insert(format!("at t = {now} ms: {e}"));
+                }
+            }
+            Ev::Wlm { instance } => {
+                let w = &self.wlm[instance as usize];
+                let Sim {
+                    model,
+                    n_fixed,
+                    n_weight,
+                    n_max,
+                    n_obs_served,
+                    n_obs_granted,
+                    comp_meters,
+                    wlm_state,
+                    ..
+                } = self;
+                let mut nodes = Nodes {
+                    model,
+                    fixed: n_fixed,
+                    weight: n_weight,
+                    max: n_max,
+                    obs_served: n_obs_served,
+                    obs_granted: n_obs_granted,
+                    meters: comp_meters,
+                };
+                manage::wlm_tick(w, &mut wlm_state[instance as usize], &mut nodes, now);
+                let next = now + w.interval_ms;
+                if next < self.horizon {
+                    queue.schedule(next, event);
                 }
             }
             Ev::Horizon => {}
