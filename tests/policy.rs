@@ -578,3 +578,114 @@ goal = { usage = { low = 50, high = 75 } }
     assert!((f(&slo["active_share"]) - 14.0 / 15.0).abs() < 1e-12); // active from the first tick at 1 min
     assert_eq!(slo["group_reallocations"], 7);
 }
+
+/// Nested domains work together: an nPar's allocation is what its vPars share. A complex with
+/// 6 active cores of 8 holds np1 and np2 at 3 each; an outer domain sets np1 to 4 and np2 to 2
+/// (iCAP moves, applied at 60 s + 5 s). Inside np1, vpA (OwnBorrow owning 1 core, max 3,
+/// demand 3, dropped when short) and vpB (fixed 1) start at 1 core each.
+/// - Tick 60 s, inner domain on np1's 3 cores: vpA is saturated, so it asks for at least its
+///   owned core and ⌈1/0.75⌉ = 2: [2, 1] from 62 s.
+/// - Tick 120 s: np1 now holds 4; vpA held 1 core for 2 s and 2 for 58 s (mean 1.9667),
+///   saturated: it asks ⌈1.9667/0.75⌉ = 3: [3, 1] from 122 s, all of np1's 4 cores.
+/// vpA serves 1 × 62 + 2 × 60 + 3 × 3478 = 10,616 core-s of its 10,800 and drops 184.
+#[test]
+fn nested_domains_share_what_the_outer_one_allocates() {
+    let dir = scratch("nested");
+    let scenario = r#"
+[scenario]
+name = "nested"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = 1
+cores = 3
+
+[[partitions]]
+name = "np2"
+kind = "npar"
+parent = "sd"
+cells = 1
+cores = 3
+
+[[partitions]]
+name = "vpA"
+kind = "vpar"
+parent = "np1"
+cores = 1
+max_cores = 4
+
+[[partitions]]
+name = "vpB"
+kind = "vpar"
+parent = "np1"
+cores = 1
+
+[[workloads]]
+name = "a"
+partition = "vpA"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 3 }
+
+[[workloads]]
+name = "b"
+partition = "vpB"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 0.5 }
+
+[[workloads]]
+name = "c"
+partition = "np2"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 2 }
+
+[[policies]]
+domain = "sd"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "np1"
+policy = { type = "fixed", cores = 4 }
+
+[[policies.compartments]]
+partition = "np2"
+policy = { type = "fixed", cores = 2 }
+
+[[policies]]
+domain = "np1"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "vpA"
+policy = { type = "own_borrow", owned = 1, min = 1, max = 3 }
+
+[[policies.compartments]]
+partition = "vpB"
+policy = { type = "fixed", cores = 1 }
+"#;
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let s = run_in(&dir);
+    let a = entity(&s, "workloads", "a");
+    assert!(
+        (f(&a["served_core_hours"]) * 3600.0 - 10_616.0).abs() < 1e-6,
+        "a served {}",
+        f(&a["served_core_hours"]) * 3600.0
+    );
+    assert!((f(&a["dropped_core_hours"]) * 3600.0 - 184.0).abs() < 1e-6);
+    // np2 shrank to 2 cores, exactly its demand: nothing lost.
+    assert_eq!(f(&entity(&s, "workloads", "c")["dropped_core_hours"]), 0.0);
+    assert_eq!(f(&entity(&s, "workloads", "b")["dropped_core_hours"]), 0.0);
+}

@@ -1542,8 +1542,21 @@ impl<'a> Compiler<'a> {
                 if !(min <= n && n <= max) {
                     return Err(self.err(cores.span(), field("cores"), format!("cores = {n} with min_cores = {min} and max_cores = {max}; expected min_cores ≤ cores ≤ max_cores")));
                 }
-                if max > host_cores {
-                    return Err(self.err(p.max_cores.as_ref().map(|v| v.span()).unwrap_or(cores.span()), field("max_cores"), format!("{max} cores but `{}` has {host_cores}; expected at most the parent's cores", parent.name)));
+                // A vPar may grow past its nPar's present cores when a manager grows the nPar,
+                // never past what the nPar could ever hold.
+                let most = parent.max_cores as u32;
+                if max > most {
+                    return Err(self.err(
+                        p.max_cores
+                            .as_ref()
+                            .map(|v| v.span())
+                            .unwrap_or(cores.span()),
+                        field("max_cores"),
+                        format!(
+                            "{max} cores but `{}` can hold at most {most}; expected at most that",
+                            parent.name
+                        ),
+                    ));
                 }
                 Ok(node(
                     NodeKind::Vpar,
