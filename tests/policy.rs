@@ -587,6 +587,7 @@ goal = { usage = { low = 50, high = 75 } }
 ///   owned core and ⌈1/0.75⌉ = 2: [2, 1] from 62 s.
 /// - Tick 120 s: np1 now holds 4; vpA held 1 core for 2 s and 2 for 58 s (mean 1.9667),
 ///   saturated: it asks ⌈1.9667/0.75⌉ = 3: [3, 1] from 122 s, all of np1's 4 cores.
+///
 /// vpA serves 1 × 62 + 2 × 60 + 3 × 3478 = 10,616 core-s of its 10,800 and drops 184.
 #[test]
 fn nested_domains_share_what_the_outer_one_allocates() {
