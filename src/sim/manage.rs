@@ -64,34 +64,48 @@ impl DomainState {
     }
 }
 
-/// The node state a manager reads and writes, borrowed from the simulation.
-pub struct Nodes<'a> {
-    pub model: &'a Model,
+/// The per-node state that workload managers read and write, owned by the simulation: what
+/// each node holds, how it shares, and what it consumed since its manager's last tick.
+pub struct Allocations {
     /// Reserved capacity of fixed-share nodes [reference cores].
-    pub fixed: &'a mut [f64],
+    pub fixed: Vec<f64>,
     /// Share weight; 0 marks a fixed-share node.
-    pub weight: &'a mut [f64],
-    pub max: &'a [f64],
-    /// Served and granted since the last tick of the node's domain [reference core-ms].
-    pub obs_served: &'a mut [f64],
-    pub obs_granted: &'a mut [f64],
-    pub meters: &'a mut [CompartmentMeter],
+    pub weight: Vec<f64>,
+    /// The most a node can use [reference cores].
+    pub max: Vec<f64>,
+    /// Served and offered since the last tick of the node's manager [reference core-ms].
+    pub obs_served: Vec<f64>,
+    pub obs_granted: Vec<f64>,
+    pub meters: Vec<CompartmentMeter>,
+}
+
+impl Allocations {
+    /// What node `i` holds now [reference cores], the denominator of its utilization: its
+    /// reservation when fixed (a managed compartment's current allocation), its most when
+    /// elastic (a VM's vCPUs, an FSS group's parent).
+    pub fn held(&self, i: usize) -> f64 {
+        if self.weight[i] > 0.0 {
+            self.max[i]
+        } else {
+            self.fixed[i]
+        }
+    }
 }
 
 /// Managed compartments hold exactly what the manager allocates (a VM's entitlement is capped
 /// at its gWLM allocation [GV6]; a PRM group's share becomes its allocation): turn them into
 /// fixed-share nodes at their current static allocation.
-pub fn deploy(d: &Domain, nodes: &mut Nodes) {
+pub fn deploy(d: &Domain, model: &Model, nodes: &mut Allocations) {
     if d.advisory {
         return;
     }
     let total_weight: f64 = d.members.iter().map(|m| nodes.weight[m.0 as usize]).sum();
-    let capacity = domain_capacity(d, nodes);
+    let capacity = domain_capacity(d, model, nodes);
     for m in &d.members {
         let i = m.0 as usize;
         if nodes.weight[i] > 0.0 {
-            let speed = nodes.model.nodes[i].speed;
-            let share = match nodes.model.nodes[i].kind {
+            let speed = model.nodes[i].speed;
+            let share = match model.nodes[i].kind {
                 // A guest starts at its entitlement.
                 crate::model::NodeKind::Vm => nodes.weight[i],
                 // A PRM group starts at its share of the OS.
@@ -104,17 +118,13 @@ pub fn deploy(d: &Domain, nodes: &mut Nodes) {
 }
 
 /// What the domain shares now [physical cores].
-fn domain_capacity(d: &Domain, nodes: &Nodes) -> f64 {
+fn domain_capacity(d: &Domain, model: &Model, nodes: &Allocations) -> f64 {
     match d.capacity {
         Capacity::Pooled(cores) => cores,
         Capacity::OfNode { reserved } => {
             let i = d.node.0 as usize;
-            let node = &nodes.model.nodes[i];
-            let held = if nodes.weight[i] > 0.0 {
-                nodes.max[i]
-            } else {
-                nodes.fixed[i]
-            };
+            let node = &model.nodes[i];
+            let held = nodes.held(i);
             (held / node.speed - reserved).max(0.0)
         }
     }
@@ -122,7 +132,13 @@ fn domain_capacity(d: &Domain, nodes: &Nodes) -> f64 {
 
 /// One interval tick at `now`. Returns true when allocations must change (managed domains
 /// only); the new ones are in `state.pending`.
-pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs) -> bool {
+pub fn tick(
+    d: &Domain,
+    state: &mut DomainState,
+    model: &Model,
+    nodes: &mut Allocations,
+    now: TimeMs,
+) -> bool {
     let span = now.saturating_sub(state.last_tick);
     state.last_tick = now;
     if span == 0 {
@@ -131,7 +147,7 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
     let dt = span as f64;
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
-        let speed = nodes.model.nodes[i].speed;
+        let speed = model.nodes[i].speed;
         if let Some(c) = &d.conditions[j] {
             state.comps[j].policy = if c.window.contains(now) {
                 c.inside
@@ -156,7 +172,7 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
         nodes.obs_served[i] = 0.0;
         nodes.obs_granted[i] = 0.0;
     }
-    let capacity = domain_capacity(d, nodes);
+    let capacity = domain_capacity(d, model, nodes);
     let short = gwlm::arbitrate(
         capacity,
         &state.comps,
@@ -191,7 +207,7 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
         if (state.decided[j] - held).abs() > 1e-9 {
             meter.changes_decided += 1;
         }
-        let current = nodes.fixed[i] / nodes.model.nodes[i].speed;
+        let current = nodes.fixed[i] / model.nodes[i].speed;
         if (state.decided[j] - current).abs() > 1e-9 {
             changed = true;
         }
@@ -205,13 +221,18 @@ pub fn tick(d: &Domain, state: &mut DomainState, nodes: &mut Nodes, now: TimeMs)
 /// Every allocation applied is checked: within the partition's own limits and its policy's
 /// min and max, a multiple of the domain's granularity, and all of them within what the
 /// domain shares. A breach is a bug in the arbitration, reported as such.
-pub fn apply(d: &Domain, state: &DomainState, nodes: &mut Nodes) -> Result<(), String> {
-    let capacity = domain_capacity(d, nodes);
+pub fn apply(
+    d: &Domain,
+    state: &DomainState,
+    model: &Model,
+    nodes: &mut Allocations,
+) -> Result<(), String> {
+    let capacity = domain_capacity(d, model, nodes);
     let total: f64 = state.pending.iter().sum();
     if total > capacity + 1e-6 {
         return Err(format!(
             "domain `{}` allocated {total} cores of {capacity}",
-            nodes.model.nodes[d.node.0 as usize].name
+            model.nodes[d.node.0 as usize].name
         ));
     }
     let step = match d.granularity {
@@ -220,7 +241,7 @@ pub fn apply(d: &Domain, state: &DomainState, nodes: &mut Nodes) -> Result<(), S
     };
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
-        let node = &nodes.model.nodes[i];
+        let node = &model.nodes[i];
         let cores = state.pending[j];
         let (lo, hi) = policy_range(&state.comps[j].policy);
         let units = cores / step;
@@ -296,13 +317,9 @@ impl WlmState {
 
 /// A WLM takes over its host's PRM groups: each holds exactly its allocation from then on,
 /// starting at its static share of the host.
-pub fn wlm_deploy(w: &WlmInstance, nodes: &mut Nodes) {
+pub fn wlm_deploy(w: &WlmInstance, nodes: &mut Allocations) {
     let host = w.host.0 as usize;
-    let held = if nodes.weight[host] > 0.0 {
-        nodes.max[host]
-    } else {
-        nodes.fixed[host]
-    };
+    let held = nodes.held(host);
     let reserved: f64 = w
         .members
         .iter()
@@ -322,7 +339,13 @@ pub fn wlm_deploy(w: &WlmInstance, nodes: &mut Nodes) {
 
 /// One wlm_interval: read what each group consumed, run each active SLO's controller,
 /// arbitrate, and set the new allocations (PRM shares act at once).
-pub fn wlm_tick(w: &WlmInstance, state: &mut WlmState, nodes: &mut Nodes, now: TimeMs) {
+pub fn wlm_tick(
+    w: &WlmInstance,
+    state: &mut WlmState,
+    model: &Model,
+    nodes: &mut Allocations,
+    now: TimeMs,
+) {
     let span = now.saturating_sub(state.last_tick);
     state.last_tick = now;
     if span == 0 {
@@ -331,7 +354,7 @@ pub fn wlm_tick(w: &WlmInstance, state: &mut WlmState, nodes: &mut Nodes, now: T
     let dt = span as f64;
     for (g, m) in w.members.iter().enumerate() {
         let i = m.0 as usize;
-        let speed = nodes.model.nodes[i].speed;
+        let speed = model.nodes[i].speed;
         state.obs[g] = wlm::Observed {
             allocation: nodes.obs_granted[i] / dt / speed,
             consumed: nodes.obs_served[i] / dt / speed,
@@ -376,12 +399,8 @@ pub fn wlm_tick(w: &WlmInstance, state: &mut WlmState, nodes: &mut Nodes, now: T
         state.active_index.push(s);
     }
     let host = w.host.0 as usize;
-    let held = if nodes.weight[host] > 0.0 {
-        nodes.max[host]
-    } else {
-        nodes.fixed[host]
-    };
-    let capacity = held / nodes.model.nodes[host].speed;
+    let held = nodes.held(host);
+    let capacity = held / model.nodes[host].speed;
     let n = state.active.len();
     wlm::arbitrate(
         capacity,
@@ -405,7 +424,7 @@ pub fn wlm_tick(w: &WlmInstance, state: &mut WlmState, nodes: &mut Nodes, now: T
         let meter = &mut nodes.meters[i];
         meter.observed_ms += span;
         meter.decided_cms += state.out[g] * dt;
-        let new = state.out[g] * nodes.model.nodes[i].speed;
+        let new = state.out[g] * model.nodes[i].speed;
         if (new - nodes.fixed[i]).abs() > 1e-9 {
             nodes.fixed[i] = new;
             meter.reallocations += 1;

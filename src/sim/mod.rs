@@ -15,7 +15,7 @@ use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share
 use crate::policy::Domain;
 use crate::scenario::Scenario;
 use demand::{Stream, build_streams};
-use manage::{CompartmentMeter, DomainState, Nodes, WlmState};
+use manage::{Allocations, CompartmentMeter, DomainState, WlmState};
 use metrics::{Meters, Segment};
 
 /// Relative tolerance of the conservation check (floating-point sums over a segment).
@@ -109,9 +109,8 @@ struct Sim<'a> {
     n_backlog: Vec<f64>,
     n_short: Vec<f64>,
     n_memory: Vec<f64>,
-    n_fixed: Vec<f64>,
-    n_max: Vec<f64>,
-    n_weight: Vec<f64>,
+    /// What each node holds and how it shares; workload managers change it.
+    alloc: Allocations,
     /// `leaf_workloads[leaf_start[n]..leaf_start[n + 1]]`: the workloads running in node n.
     leaf_start: Vec<u32>,
     leaf_workloads: Vec<u32>,
@@ -138,9 +137,6 @@ struct Sim<'a> {
     dom_state: Vec<DomainState>,
     wlm: &'a [crate::policy::WlmInstance],
     wlm_state: Vec<WlmState>,
-    n_obs_served: Vec<f64>,
-    n_obs_granted: Vec<f64>,
-    comp_meters: Vec<CompartmentMeter>,
 }
 
 /// Run a scenario to its horizon. `progress(now, horizon)` is called a few hundred times.
@@ -211,9 +207,14 @@ pub fn run(
         n_backlog: vec![0.0; nn],
         n_short: vec![0.0; nn],
         n_memory: vec![0.0; nn],
-        n_fixed,
-        n_max,
-        n_weight,
+        alloc: Allocations {
+            fixed: n_fixed,
+            weight: n_weight,
+            max: n_max,
+            obs_served: vec![0.0; nn],
+            obs_granted: vec![0.0; nn],
+            meters: vec![CompartmentMeter::default(); nn],
+        },
         leaf_start,
         leaf_workloads,
         ones: vec![1.0; widest],
@@ -236,53 +237,12 @@ pub fn run(
         dom_state: scenario.domains.iter().map(DomainState::new).collect(),
         wlm: &scenario.wlm,
         wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
-        n_obs_served: vec![0.0; nn],
-        n_obs_granted: vec![0.0; nn],
-        comp_meters: vec![CompartmentMeter::default(); nn],
     };
     for d in &scenario.domains {
-        let Sim {
-            model,
-            n_fixed,
-            n_weight,
-            n_max,
-            n_obs_served,
-            n_obs_granted,
-            comp_meters,
-            ..
-        } = &mut sim;
-        let mut nodes = Nodes {
-            model,
-            fixed: n_fixed,
-            weight: n_weight,
-            max: n_max,
-            obs_served: n_obs_served,
-            obs_granted: n_obs_granted,
-            meters: comp_meters,
-        };
-        manage::deploy(d, &mut nodes);
+        manage::deploy(d, model, &mut sim.alloc);
     }
     for w in &scenario.wlm {
-        let Sim {
-            model,
-            n_fixed,
-            n_weight,
-            n_max,
-            n_obs_served,
-            n_obs_granted,
-            comp_meters,
-            ..
-        } = &mut sim;
-        let mut nodes = Nodes {
-            model,
-            fixed: n_fixed,
-            weight: n_weight,
-            max: n_max,
-            obs_served: n_obs_served,
-            obs_granted: n_obs_granted,
-            meters: comp_meters,
-        };
-        manage::wlm_deploy(w, &mut nodes);
+        manage::wlm_deploy(w, &mut sim.alloc);
     }
     let mut queue = Queue::with_capacity(sim.streams.len() + 4);
     for s in 0..sim.streams.len() {
@@ -324,7 +284,7 @@ pub fn run(
         workloads: sim.meters_w,
         nodes: sim.meters_n,
         timeseries: sim.timeseries,
-        compartments: sim.comp_meters,
+        compartments: sim.alloc.meters,
         domains: sim.dom_state,
         wlm: sim.wlm_state,
     })
@@ -349,27 +309,13 @@ impl Handler<Ev> for Sim<'_> {
             }
             Ev::Policy { domain } => {
                 let d = &self.domains[domain as usize];
-                let Sim {
-                    model,
-                    n_fixed,
-                    n_weight,
-                    n_max,
-                    n_obs_served,
-                    n_obs_granted,
-                    comp_meters,
-                    dom_state,
-                    ..
-                } = self;
-                let mut nodes = Nodes {
-                    model,
-                    fixed: n_fixed,
-                    weight: n_weight,
-                    max: n_max,
-                    obs_served: n_obs_served,
-                    obs_granted: n_obs_granted,
-                    meters: comp_meters,
-                };
-                if manage::tick(d, &mut dom_state[domain as usize], &mut nodes, now) {
+                if manage::tick(
+                    d,
+                    &mut self.dom_state[domain as usize],
+                    self.model,
+                    &mut self.alloc,
+                    now,
+                ) {
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
                 }
                 let next = now + d.interval_ms;
@@ -379,54 +325,25 @@ impl Handler<Ev> for Sim<'_> {
             }
             Ev::Realloc { domain } => {
                 let d = &self.domains[domain as usize];
-                let Sim {
-                    model,
-                    n_fixed,
-                    n_weight,
-                    n_max,
-                    n_obs_served,
-                    n_obs_granted,
-                    comp_meters,
-                    dom_state,
-                    ..
-                } = self;
-                let mut nodes = Nodes {
-                    model,
-                    fixed: n_fixed,
-                    weight: n_weight,
-                    max: n_max,
-                    obs_served: n_obs_served,
-                    obs_granted: n_obs_granted,
-                    meters: comp_meters,
-                };
-                if let Err(e) = manage::apply(d, &dom_state[domain as usize], &mut nodes) {
+                if let Err(e) = manage::apply(
+                    d,
+                    &self.dom_state[domain as usize],
+                    self.model,
+                    &mut self.alloc,
+                ) {
                     self.violation
                         .get_or_insert(format!("at t = {now} ms: {e}"));
                 }
             }
             Ev::Wlm { instance } => {
                 let w = &self.wlm[instance as usize];
-                let Sim {
-                    model,
-                    n_fixed,
-                    n_weight,
-                    n_max,
-                    n_obs_served,
-                    n_obs_granted,
-                    comp_meters,
-                    wlm_state,
-                    ..
-                } = self;
-                let mut nodes = Nodes {
-                    model,
-                    fixed: n_fixed,
-                    weight: n_weight,
-                    max: n_max,
-                    obs_served: n_obs_served,
-                    obs_granted: n_obs_granted,
-                    meters: comp_meters,
-                };
-                manage::wlm_tick(w, &mut wlm_state[instance as usize], &mut nodes, now);
+                manage::wlm_tick(
+                    w,
+                    &mut self.wlm_state[instance as usize],
+                    self.model,
+                    &mut self.alloc,
+                    now,
+                );
                 let next = now + w.interval_ms;
                 if next < self.horizon {
                     queue.schedule(next, event);
@@ -479,7 +396,7 @@ impl Sim<'_> {
         for i in (1..nn).rev() {
             if let Some(p) = model.nodes[i].parent {
                 let p = p.0 as usize;
-                self.n_need[p] += self.n_need[i].min(self.n_max[i] * dt);
+                self.n_need[p] += self.n_need[i].min(self.alloc.max[i] * dt);
                 self.n_demand_rate[p] += self.n_demand_rate[i];
                 self.n_memory[p] += self.n_memory[i];
             }
@@ -487,7 +404,7 @@ impl Sim<'_> {
         // 3. Downward: reserved capacity to fixed children, the rest shared by weight.
         for i in 0..nn {
             if model.nodes[i].parent.is_none() {
-                self.n_grant[i] = self.n_fixed[i] * dt;
+                self.n_grant[i] = self.alloc.fixed[i] * dt;
                 self.n_offer[i] = self.n_grant[i];
             }
             let children = model.children(NodeId(i as u32));
@@ -499,8 +416,8 @@ impl Sim<'_> {
             // are squeezed in proportion.
             let reserved: f64 = children
                 .iter()
-                .filter(|c| self.n_weight[c.0 as usize] <= 0.0)
-                .map(|c| self.n_fixed[c.0 as usize] * dt)
+                .filter(|c| self.alloc.weight[c.0 as usize] <= 0.0)
+                .map(|c| self.alloc.fixed[c.0 as usize] * dt)
                 .sum();
             let squeeze = if reserved > self.n_grant[i] {
                 self.n_grant[i] / reserved
@@ -511,12 +428,12 @@ impl Sim<'_> {
             let mut k = 0;
             for &c in children {
                 let c = c.0 as usize;
-                if self.n_weight[c] > 0.0 {
-                    self.scratch_demand[k] = self.n_need[c].min(self.n_max[c] * dt);
-                    self.scratch_weight[k] = self.n_weight[c];
+                if self.alloc.weight[c] > 0.0 {
+                    self.scratch_demand[k] = self.n_need[c].min(self.alloc.max[c] * dt);
+                    self.scratch_weight[k] = self.alloc.weight[c];
                     k += 1;
                 } else {
-                    self.n_grant[c] = self.n_fixed[c] * dt * squeeze;
+                    self.n_grant[c] = self.alloc.fixed[c] * dt * squeeze;
                     self.n_offer[c] = self.n_grant[c];
                     left -= self.n_grant[c];
                 }
@@ -533,16 +450,16 @@ impl Sim<'_> {
                 let mut j = 0;
                 for &c in children {
                     let c = c.0 as usize;
-                    if self.n_weight[c] > 0.0 {
+                    if self.alloc.weight[c] > 0.0 {
                         self.n_grant[c] = self.scratch_grant[j];
                         // What it could have had: its weighted share under contention, or
                         // its grant plus the spare when nobody was short.
                         let could = if level.is_finite() {
-                            level * self.n_weight[c]
+                            level * self.alloc.weight[c]
                         } else {
                             self.n_grant[c] + spare
                         };
-                        self.n_offer[c] = could.min(self.n_max[c] * dt).max(self.n_grant[c]);
+                        self.n_offer[c] = could.min(self.alloc.max[c] * dt).max(self.n_grant[c]);
                         j += 1;
                     }
                 }
@@ -630,7 +547,7 @@ impl Sim<'_> {
                         delayed,
                         granted: 0.0,
                         backlog,
-                        utilization: served / (dt * self.capacity_now(leaf)),
+                        utilization: served / (dt * self.alloc.held(leaf)),
                         demand_rate: d,
                         memory_gb: self.w_memory[w],
                         met_ms,
@@ -703,7 +620,7 @@ impl Sim<'_> {
                     delayed: self.n_delayed[i],
                     granted: self.n_offer[i],
                     backlog: self.n_backlog[i],
-                    utilization: served / (dt * self.capacity_now(i)),
+                    utilization: served / (dt * self.alloc.held(i)),
                     demand_rate: self.n_demand_rate[i],
                     memory_gb: self.n_memory[i],
                     met_ms: if short { 0.0 } else { dt - self.n_busy_ms[i] },
@@ -711,25 +628,14 @@ impl Sim<'_> {
                     short,
                 },
             );
-            self.n_obs_served[i] += served;
-            self.n_obs_granted[i] += self.n_offer[i];
+            self.alloc.obs_served[i] += served;
+            self.alloc.obs_granted[i] += self.n_offer[i];
             if self.timeseries.is_some() {
                 self.row_demand[nw + i] += self.n_demand_rate[i] * dt;
                 self.row_served[nw + i] += served;
                 self.row_granted[nw + i] += self.n_offer[i];
-                self.row_capacity[nw + i] += self.capacity_now(i) * dt;
+                self.row_capacity[nw + i] += self.alloc.held(i) * dt;
             }
-        }
-    }
-
-    /// What a node holds now [reference cores], the denominator of its utilization: its
-    /// reservation when fixed (a managed compartment's current allocation), its most when
-    /// elastic (a VM's vCPUs, an FSS group's parent).
-    fn capacity_now(&self, i: usize) -> f64 {
-        if self.n_weight[i] > 0.0 {
-            self.n_max[i]
-        } else {
-            self.n_fixed[i]
         }
     }
 
