@@ -390,26 +390,17 @@ impl<'a> Compiler<'a> {
                                     ));
                                 }
                             };
-                            let path = resolve(self.file, trace);
-                            let table = read_native(&path, step.map(|s| s.ms())).map_err(|e| {
-                                trace_err(
-                                    e,
-                                    sname,
-                                    self.file,
-                                    line_col(self.text, goal.span().start).0,
-                                )
-                            })?;
-                            let col = column.as_deref().unwrap_or(sname.as_str());
-                            let Some(series) = table.get(col) else {
-                                return Err(self.err(
-                                    goal.span(),
-                                    sfield("goal.column"),
-                                    format!("`{trace}` has no column `{col}`"),
-                                ));
-                            };
+                            let series = self.metric_series(
+                                trace,
+                                column.as_deref().unwrap_or(sname),
+                                *step,
+                                goal.span(),
+                                sfield("goal.column"),
+                                sname,
+                            )?;
                             (
                                 wlm::Goal::Metric { below, value },
-                                policy::SloMetric::Trace(Arc::new(series.clone())),
+                                policy::SloMetric::Trace(series),
                             )
                         }
                         RawGoal::ResponseTime {
@@ -832,26 +823,21 @@ impl<'a> Compiler<'a> {
                 column,
                 step,
             } => {
-                let path = resolve(self.file, trace);
-                let step = step.map(|s| s.ms());
-                let table = read_native(&path, step).map_err(|e| {
-                    trace_err(e, &node.name, self.file, line_col(self.text, span.start).0)
-                })?;
-                let col = column.as_deref().unwrap_or(node.name.as_str());
-                let Some(series) = table.get(col) else {
-                    return Err(self.err(
-                        span.clone(),
-                        field("column"),
-                        format!("`{trace}` has no column `{col}` for the custom metric"),
-                    ));
-                };
+                let series = self.metric_series(
+                    trace,
+                    column.as_deref().unwrap_or(&node.name),
+                    *step,
+                    span.clone(),
+                    field("column"),
+                    &node.name,
+                )?;
                 (
                     gwlm::Policy::Custom {
                         min: in_range(*min, "min")?,
                         max: in_range(*max, "max")?,
                     },
                     "custom",
-                    Some(Arc::new(series.clone())),
+                    Some(series),
                     None,
                 )
             }
@@ -925,6 +911,40 @@ impl<'a> Compiler<'a> {
             to_min,
             days,
         })
+    }
+
+    /// A memory size [GiB], 0 when absent.
+    fn gib(&self, v: &Option<Spanned<f64>>, field: String) -> Result<f64, Error> {
+        match v {
+            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => {
+                Err(self.err(m.span(), field, "expected a number of GiB ≥ 0"))
+            }
+            Some(m) => Ok(*m.get_ref()),
+            None => Ok(0.0),
+        }
+    }
+
+    /// One column of a native trace, read as a manager's metric (custom policies, metric goals).
+    fn metric_series(
+        &self,
+        trace: &str,
+        column: &str,
+        step: Option<super::Duration>,
+        span: Range<usize>,
+        field: String,
+        who: &str,
+    ) -> Result<Arc<Series>, Error> {
+        let path = resolve(self.file, trace);
+        let table = read_native(&path, step.map(|s| s.ms()))
+            .map_err(|e| trace_err(e, who, self.file, line_col(self.text, span.start).0))?;
+        match table.get(column) {
+            Some(series) => Ok(Arc::new(series.clone())),
+            None => Err(self.err(
+                span,
+                field,
+                format!("`{trace}` has no column `{column}` for the metric"),
+            )),
+        }
     }
 
     fn target(&self, percent: f64, span: Range<usize>, field: String) -> Result<f64, Error> {
@@ -1387,20 +1407,7 @@ impl<'a> Compiler<'a> {
             ));
         }
         let host_cores = parent.cores;
-        let memory_gb = match &p.memory_gb {
-            Some(m) => {
-                let v = *m.get_ref();
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(self.err(
-                        m.span(),
-                        field("memory_gb"),
-                        "expected a number of GiB ≥ 0",
-                    ));
-                }
-                v
-            }
-            None => 0.0,
-        };
+        let memory_gb = self.gib(&p.memory_gb, field("memory_gb"))?;
         let node =
             |kind, share, nominal: f64, cores, (min_cores, max_cores): (f64, f64), memory_gb| {
                 Node {
@@ -1794,20 +1801,7 @@ impl<'a> Compiler<'a> {
                 return Err(self.err(r.name.span(), field("source"), "percent demand needs the machine it was measured on: source = { cores = N, speed = S }"));
             }
         };
-        let memory_gb = match &r.memory_gb {
-            Some(m) => {
-                let v = *m.get_ref();
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(self.err(
-                        m.span(),
-                        field("memory_gb"),
-                        "expected a number of GiB ≥ 0",
-                    ));
-                }
-                v
-            }
-            None => 0.0,
-        };
+        let memory_gb = self.gib(&r.memory_gb, field("memory_gb"))?;
         let step = r.step.as_ref().map(|s| s.get_ref().ms());
         let step_span = r.step.as_ref().map(|s| s.span()).unwrap_or(r.name.span());
         if step == Some(0) {
