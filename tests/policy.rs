@@ -690,3 +690,92 @@ policy = { type = "fixed", cores = 1 }
     assert_eq!(f(&entity(&s, "workloads", "c")["dropped_core_hours"]), 0.0);
     assert_eq!(f(&entity(&s, "workloads", "b")["dropped_core_hours"]), 0.0);
 }
+
+/// WLM's global arbiter (wlmpard) moves whole cores between the vPars WLM instances run in
+/// [W384]. An 8-core nPar holds vpA and vpB with 4 cores each. vpA's WLM has web with
+/// `cpushares = 5.99` (plus 0.01 for OTHERS: 6.00 requested); vpB's has 1.99 (2.00). web
+/// needs 6 cores (dropped when short); FSS groups start at half their OS by shares.
+/// - 0–60 s: web holds 2 (half of vpA's 4).
+/// - WLM tick 60 s: web gets what vpA has: 3.99 (OTHERS keeps 0.01).
+/// - Arbiter tick 120 s reads the 60 s requests, 6 and 2 cores: [6, 2] from 122 s (vPar
+///   latency 2 s). The WLM tick at 120 s still saw 4 cores.
+/// - WLM tick 180 s: web gets 5.99 of vpA's 6.
+///
+/// web serves 2 × 60 + 3.99 × 120 + 5.99 × 3420 = 21,084.6 core-s in the hour.
+#[test]
+fn wlm_arbiter_moves_cores_to_the_partition_that_asks() {
+    let dir = scratch("wlmpard");
+    let mut scenario = String::from(
+        r#"
+[scenario]
+name = "wlmpard"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "np"
+kind = "npar"
+parent = "sd"
+cells = 2
+
+[[wlm_arbiters]]
+domain = "np"
+"#,
+    );
+    for (vp, cores) in [("vpA", 5.99), ("vpB", 1.99)] {
+        scenario.push_str(&format!(
+            r#"
+[[partitions]]
+name = "{vp}"
+kind = "vpar"
+parent = "np"
+cores = 4
+
+[[partitions]]
+name = "{vp}-web"
+kind = "srp"
+parent = "{vp}"
+shares = 50
+
+[[partitions]]
+name = "{vp}-others"
+kind = "srp"
+parent = "{vp}"
+shares = 50
+
+[[workloads]]
+name = "{vp}-w"
+partition = "{vp}-web"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 6 }}
+
+[[wlm]]
+host = "{vp}"
+others = "{vp}-others"
+
+[[wlm.slo]]
+name = "{vp}-shares"
+group = "{vp}-web"
+cpushares = {{ cores = {cores}, mode = "total" }}
+"#
+        ));
+    }
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let s = run_in(&dir);
+    let web = f(&entity(&s, "workloads", "vpA-w")["served_core_hours"]) * 3600.0;
+    assert!(
+        (web - 21_084.6).abs() < 1e-6,
+        "vpA's web served {web} core-s"
+    );
+    let vpa = entity(&s, "partitions", "vpA");
+    assert_eq!(vpa["policy"]["policy"], "wlm");
+    assert_eq!(vpa["policy"]["reallocations"], 1);
+    assert_eq!(s["domains"][0]["interval_ms"], 120_000);
+}

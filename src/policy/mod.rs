@@ -28,6 +28,9 @@ pub struct Domain {
     pub metrics: Vec<Option<Arc<Series>>>,
     /// Per member: a conditional policy's window and its two policies.
     pub conditions: Vec<Option<Condition>>,
+    /// Per member: the WLM instance (index into `Scenario::wlm`) running in it, whose total
+    /// request is the member's metric when this domain is WLM's global arbiter.
+    pub wlm_sources: Vec<Option<usize>>,
     pub interval_ms: u64,
     /// From a decision to the new allocation taking effect.
     pub latency_ms: u64,
@@ -154,6 +157,8 @@ pub enum SloMetric {
 
 /// WLM's default interval, 60 s [W216].
 pub const DEFAULT_WLM_INTERVAL_MS: u64 = 60_000;
+/// wlmpard's default interval, 120 s [W384].
+pub const DEFAULT_ARBITER_INTERVAL_MS: u64 = 120_000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Capacity {

@@ -204,8 +204,9 @@ impl<'a> Compiler<'a> {
             horizon_ms,
             entities,
         )?;
-        let domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
+        let mut domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
         let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
+        self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -218,6 +219,170 @@ impl<'a> Compiler<'a> {
             domains,
             wlm,
         })
+    }
+
+    /// wlmpard: a domain over the partitions of `domain` that run WLM instances, each asking
+    /// for the total its WLM requested at its last interval, at the priority of its most
+    /// important SLO. (WLM's own arbiter splits a partition's request by priority; here the
+    /// whole request competes at its best priority.)
+    fn compile_arbiters(
+        &self,
+        raw: &RawScenario,
+        nodes: &mut [Node],
+        index: &HashMap<String, NodeId>,
+        wlm: &[policy::WlmInstance],
+        domains: &mut Vec<Domain>,
+    ) -> Result<(), Error> {
+        let latencies = self.latencies(raw)?;
+        for (k, ra) in raw.wlm_arbiters.iter().enumerate() {
+            let r = ra.get_ref();
+            let dname = r.domain.get_ref();
+            let field = |f: &str| format!("wlm_arbiters[{k}] ({dname}).{f}");
+            let Some(&dnode) = index.get(dname.as_str()) else {
+                return Err(self.err(r.domain.span(), field("domain"), format!("unknown domain `{dname}`; expected the nPar or server whose partitions run WLM")));
+            };
+            if domains.iter().any(|d| d.node == dnode) {
+                return Err(self.err(
+                    r.domain.span(),
+                    field("domain"),
+                    format!(
+                        "`{dname}` is already a gWLM domain; one manager per set of compartments"
+                    ),
+                ));
+            }
+            let mut members = Vec::new();
+            let mut sources = Vec::new();
+            let mut comps = Vec::new();
+            for (wi, w) in wlm.iter().enumerate() {
+                if nodes[w.host.0 as usize].parent == Some(dnode) {
+                    let n = &nodes[w.host.0 as usize];
+                    if !matches!(n.kind, NodeKind::Vpar | NodeKind::Npar) {
+                        return Err(self.err(r.domain.span(), field("domain"), format!("WLM's arbiter moves whole cores between vPars or nPars; `{}` is a {}", n.name, n.kind.as_str())));
+                    }
+                    let priority = w.slos.iter().map(|s| s.priority).min().unwrap_or(1);
+                    members.push(w.host);
+                    sources.push(Some(wi));
+                    comps.push(gwlm::Compartment {
+                        policy: gwlm::Policy::Custom {
+                            min: n.min_cores,
+                            max: n.max_cores,
+                        },
+                        priority,
+                        weight: 1.0,
+                    });
+                }
+            }
+            if members.is_empty() {
+                return Err(self.err(
+                    r.domain.span(),
+                    field("domain"),
+                    format!("no partition of `{dname}` runs a WLM ([[wlm]] host)"),
+                ));
+            }
+            let interval_ms = match &r.interval {
+                Some(i) if i.get_ref().ms() == 0 => {
+                    return Err(self.err(
+                        i.span(),
+                        field("interval"),
+                        "expected a positive duration",
+                    ));
+                }
+                Some(i) => i.get_ref().ms(),
+                None => policy::DEFAULT_ARBITER_INTERVAL_MS,
+            };
+            let slowest = sources
+                .iter()
+                .flatten()
+                .map(|&w| wlm[w].interval_ms)
+                .max()
+                .unwrap_or(0);
+            if interval_ms <= slowest {
+                let span = r
+                    .interval
+                    .as_ref()
+                    .map(|i| i.span())
+                    .unwrap_or(r.domain.span());
+                return Err(self.err(
+                    span,
+                    field("interval"),
+                    format!(
+                        "{} must exceed the largest wlm_interval under it ({}) [W384]",
+                        super::Duration(interval_ms),
+                        super::Duration(slowest)
+                    ),
+                ));
+            }
+            let class = nodes[members[0].0 as usize].kind;
+            if members.iter().any(|m| nodes[m.0 as usize].kind != class) {
+                return Err(self.err(
+                    r.domain.span(),
+                    field("domain"),
+                    "the partitions under one arbiter are all vPars or all nPars",
+                ));
+            }
+            let (capacity, available) = if class == NodeKind::Npar {
+                let total: f64 = members
+                    .iter()
+                    .map(|m| nodes[m.0 as usize].cores as f64)
+                    .sum();
+                (Capacity::Pooled(total), total)
+            } else {
+                let reserved: f64 = nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, n)| {
+                        n.parent == Some(dnode) && !members.contains(&NodeId(*i as u32))
+                    })
+                    .filter(|(_, n)| matches!(n.share, Share::Fixed { .. }))
+                    .map(|(_, n)| n.cores as f64)
+                    .sum();
+                (
+                    Capacity::OfNode { reserved },
+                    nodes[dnode.0 as usize].cores as f64 - reserved,
+                )
+            };
+            gwlm::check_deploy(available, &comps, gwlm::Granularity::WholeCores).map_err(|m| {
+                self.err(
+                    r.domain.span(),
+                    field("domain"),
+                    format!("cannot deploy on {available} cores: {m}"),
+                )
+            })?;
+            let latency_ms = if class == NodeKind::Npar {
+                latencies.npar_ms
+            } else {
+                latencies.vpar_ms
+            };
+            if latency_ms >= interval_ms {
+                return Err(self.err(
+                    r.domain.span(),
+                    field("interval"),
+                    "the interval must exceed the reallocation latency",
+                ));
+            }
+            // Managed partitions can hold up to their own maximum.
+            for m in &members {
+                let node = &mut nodes[m.0 as usize];
+                node.nominal = node.max_cores * node.speed;
+            }
+            let n = members.len();
+            domains.push(Domain {
+                node: dnode,
+                members,
+                compartments: comps,
+                policy_names: vec!["wlm"; n],
+                interval_ms,
+                latency_ms,
+                advisory: false,
+                granularity: gwlm::Granularity::WholeCores,
+                capacity,
+                metrics: vec![None; n],
+                conditions: vec![None; n],
+                wlm_sources: sources,
+            });
+        }
+        domains.sort_by_key(|d| d.node);
+        Ok(())
     }
 
     /// WLM instances: the host's children are all PRM groups and all managed; SLOs name
@@ -728,6 +893,7 @@ impl<'a> Compiler<'a> {
                 members,
                 compartments: comps,
                 policy_names: names,
+                wlm_sources: vec![None; metrics.len()],
                 metrics,
                 conditions,
                 interval_ms,

@@ -28,6 +28,21 @@ pub struct RawScenario {
     /// HP-UX Workload Manager instances, one per OS whose PRM groups it manages.
     #[serde(default)]
     pub wlm: Vec<Spanned<RawWlm>>,
+    /// WLM's global arbiter (wlmpard): moves cores between the partitions WLM instances run in.
+    #[serde(default)]
+    pub wlm_arbiters: Vec<Spanned<RawWlmArbiter>>,
+}
+
+/// wlmpard [W384][W271][W255]: every interval it takes the core requests of the WLM instances
+/// in the partitions of `domain` and moves whole cores between them (vPars) or between nPars
+/// through Instant Capacity.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWlmArbiter {
+    pub domain: Spanned<String>,
+    /// Default 120 s; must exceed every wlm_interval under it.
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
 }
 
 /// One WLM instance (wlmd) managing the PRM groups of one OS [W113][W160].

@@ -137,6 +137,7 @@ pub fn tick(
     state: &mut DomainState,
     model: &Model,
     nodes: &mut Allocations,
+    wlm: &[WlmState],
     now: TimeMs,
 ) -> bool {
     let span = now.saturating_sub(state.last_tick);
@@ -156,14 +157,18 @@ pub fn tick(
             };
         }
         // A custom policy reads the metric's latest sample (the trace repeats if shorter).
-        let metric = d.metrics[j].as_ref().map_or(0.0, |s| {
-            let k = (now / s.step_ms) as usize;
-            s.cpu
-                .get(k)
-                .or(s.cpu.get(k % s.cpu.len().max(1)))
-                .copied()
-                .unwrap_or(0.0) as f64
-        });
+        let metric = match (&d.metrics[j], d.wlm_sources[j]) {
+            (_, Some(k)) => wlm[k].total_request,
+            (Some(s), None) => {
+                let k = (now / s.step_ms) as usize;
+                s.cpu
+                    .get(k)
+                    .or(s.cpu.get(k % s.cpu.len().max(1)))
+                    .copied()
+                    .unwrap_or(0.0) as f64
+            }
+            (None, None) => 0.0,
+        };
         state.obs[j] = gwlm::Observation {
             allocation: nodes.obs_granted[i] / dt / speed,
             consumed: nodes.obs_served[i] / dt / speed,
@@ -284,6 +289,9 @@ pub struct WlmState {
     scratch: wlm::Scratch,
     last_tick: TimeMs,
     pub intervals: u64,
+    /// What this WLM asked for at its last interval [cores]: each group's largest active SLO
+    /// request, at least its floor, summed. WLM's global arbiter reads it.
+    pub total_request: f64,
     /// Per SLO: time it was active, and active with its request met [ms].
     pub slo_active_ms: Vec<u64>,
     pub slo_met_ms: Vec<u64>,
@@ -309,6 +317,7 @@ impl WlmState {
             scratch: wlm::Scratch::new(g, s),
             last_tick: 0,
             intervals: 0,
+            total_request: 0.0,
             slo_active_ms: vec![0; s],
             slo_met_ms: vec![0; s],
         }
@@ -413,6 +422,24 @@ pub fn wlm_tick(
         &mut state.met[..n],
     );
     state.intervals += 1;
+    state.total_request = w
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let floor = if state.active.iter().any(|s| s.group == g) {
+                group.gmincpu
+            } else {
+                group.gmincpu.max(w.config.idle_min)
+            };
+            state
+                .active
+                .iter()
+                .zip(&state.requests[..n])
+                .filter(|(s, _)| s.group == g)
+                .fold(floor, |t, (_, r)| t.max(*r))
+        })
+        .sum();
     for (k, &s) in state.active_index.iter().enumerate() {
         state.slo_active_ms[s] += span;
         if state.met[k] {

@@ -314,6 +314,7 @@ impl Handler<Ev> for Sim<'_> {
                     &mut self.dom_state[domain as usize],
                     self.model,
                     &mut self.alloc,
+                    &self.wlm_state,
                     now,
                 ) {
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
