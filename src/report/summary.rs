@@ -28,6 +28,92 @@ pub struct Summary {
     pub domains: Vec<DomainReport>,
     /// HP-UX WLM instances, in scenario order.
     pub wlm: Vec<WlmReport>,
+    pub cost: CostReport,
+    pub licensing: Vec<LicensingReport>,
+}
+
+/// What the run cost over its horizon, in the scenario's currency.
+#[derive(Debug, Serialize, Default)]
+pub struct CostReport {
+    pub currency: Option<String>,
+    /// Hardware price amortized straight-line over the horizon.
+    pub hardware: f64,
+    /// Core usage rights bought as a what-if.
+    pub core_rights: f64,
+    /// Temporary Instant Capacity used.
+    pub ticap: f64,
+    /// Pay per use bills.
+    pub ppu: f64,
+    /// Software licensed per active core.
+    pub software: f64,
+    /// Energy of the servers with a power model, with the datacenter's PUE.
+    pub energy: f64,
+    pub total: f64,
+    pub servers: Vec<ServerCost>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct ServerCost {
+    pub name: String,
+    pub hardware: f64,
+    pub core_rights: f64,
+    pub ticap: f64,
+    pub ppu: f64,
+    pub software: f64,
+    pub energy: f64,
+    pub energy_kwh: f64,
+    pub total: f64,
+}
+
+/// Usage rights and utility pricing of one server.
+#[derive(Debug, Serialize)]
+pub struct LicensingReport {
+    pub server: String,
+    /// `icap` (usage rights), or `ppu` (pay per use).
+    pub pricing: &'static str,
+    pub installed_cores: u32,
+    pub rights: u32,
+    pub rights_bought: u32,
+    /// Σ active cores × hours.
+    pub active_core_hours: f64,
+    pub ticap: Option<TicapReport>,
+    pub ppu: Option<PpuReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicapReport {
+    pub initial_core_minutes: f64,
+    pub used_core_minutes: f64,
+    /// May be negative: activations persist past an empty balance (out of compliance).
+    pub left_core_minutes: f64,
+    /// At the burn rate at the horizon; null when nothing burns.
+    pub days_left_at_end: Option<f64>,
+    pub exhausted_at_ms: Option<u64>,
+    pub warnings: Vec<TicapWarningReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicapWarningReport {
+    pub at_ms: u64,
+    pub days_left: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PpuReport {
+    /// `percent` (busy cores) or `active` (active cores).
+    pub metric: &'static str,
+    pub bills: Vec<PpuBillReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PpuBillReport {
+    /// 30-day blocks from the start.
+    pub month: u64,
+    pub days: u64,
+    pub billable_cores: f64,
+    pub fixed: f64,
+    pub variable: f64,
+    pub total: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -277,6 +363,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .collect(),
         })
         .collect();
+    let (cost, licensing) = money(scenario, outcome);
     let mut servers = Vec::new();
     let mut partitions = Vec::new();
     let mut totals = Work::default();
@@ -344,5 +431,104 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         workloads,
         domains,
         wlm,
+        cost,
+        licensing,
     }
+}
+
+/// The cost breakdown and the licensing figures, from the pricing and what the run metered.
+fn money(scenario: &Scenario, outcome: &Outcome) -> (CostReport, Vec<LicensingReport>) {
+    use crate::licensing as lic;
+    let h = scenario.horizon_ms;
+    let model = &scenario.model;
+    let costs = &scenario.costs;
+    let mut report = CostReport {
+        currency: costs.currency.clone(),
+        ..CostReport::default()
+    };
+    let mut licensing = Vec::new();
+    for (k, p) in scenario.pricing.iter().enumerate() {
+        let node = model.node(p.server);
+        let i = p.server.0 as usize;
+        let core_ms = outcome.active_core_ms[k];
+        let mut c = ServerCost {
+            name: node.name.clone(),
+            ..ServerCost::default()
+        };
+        if let Some((price, years)) = p.capex {
+            c.hardware = lic::amortized_capex(price, years, h);
+        }
+        c.core_rights = p.rights_bought as f64 * p.core_right_price;
+        if let (Some(cfg), Some(ledger)) = (p.ticap, &outcome.ticap[k]) {
+            c.ticap = lic::ticap_cost(ledger.used_core_min(), cfg.price_per_core_day);
+        }
+        let bills = outcome.ppu[k]
+            .as_ref()
+            .map(|m| m.bills(h))
+            .unwrap_or_default();
+        c.ppu = bills.iter().map(|b| b.total).sum();
+        c.software = costs
+            .software
+            .iter()
+            .filter(|s| s.servers.contains(&p.server))
+            .map(|s| lic::licence_cost(core_ms, s.per_core_year))
+            .sum();
+        if let Some((idle, max)) = p.power {
+            c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.util_ms[i], h);
+            c.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
+        }
+        c.total = c.hardware + c.core_rights + c.ticap + c.ppu + c.software + c.energy;
+        report.hardware += c.hardware;
+        report.core_rights += c.core_rights;
+        report.ticap += c.ticap;
+        report.ppu += c.ppu;
+        report.software += c.software;
+        report.energy += c.energy;
+        report.total += c.total;
+        report.servers.push(c);
+        licensing.push(LicensingReport {
+            server: node.name.clone(),
+            pricing: if p.ppu.is_some() { "ppu" } else { "icap" },
+            installed_cores: p.installed,
+            rights: p.rights,
+            rights_bought: p.rights_bought,
+            active_core_hours: core_ms / 3_600_000.0,
+            ticap: outcome.ticap[k].as_ref().map(|l| TicapReport {
+                initial_core_minutes: l.initial_core_min(),
+                used_core_minutes: l.used_core_min(),
+                left_core_minutes: l.balance_core_min(),
+                days_left_at_end: {
+                    let burn = l.temporary_cores();
+                    (burn > 0).then(|| l.days_left_at_end(burn))
+                },
+                exhausted_at_ms: l.exhausted_at_ms(),
+                warnings: l
+                    .warnings()
+                    .iter()
+                    .map(|w| TicapWarningReport {
+                        at_ms: w.at_ms,
+                        days_left: w.days_left,
+                    })
+                    .collect(),
+            }),
+            ppu: p.ppu.map(|cfg| PpuReport {
+                metric: match cfg.metric {
+                    crate::licensing::config::PpuMetricKind::Percent => "percent",
+                    crate::licensing::config::PpuMetricKind::Active => "active",
+                },
+                bills: bills
+                    .iter()
+                    .map(|b| PpuBillReport {
+                        month: b.month,
+                        days: b.days,
+                        billable_cores: b.billable_cores,
+                        fixed: b.fixed,
+                        variable: b.variable,
+                        total: b.total,
+                    })
+                    .collect(),
+            }),
+        });
+    }
+    (report, licensing)
 }

@@ -4,6 +4,9 @@
 use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
+use crate::licensing::config::{
+    Costs, PpuConfig, PpuMetricKind, ServerPricing, Software, TicapConfig,
+};
 use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
 use crate::policy::{self, Capacity, Domain, Latencies, gwlm};
 use crate::workload::synth::{SynthGen, SynthSpec, workload_seed};
@@ -44,6 +47,9 @@ pub struct Scenario {
     pub domains: Vec<Domain>,
     /// HP-UX WLM instances, one per OS they manage.
     pub wlm: Vec<policy::WlmInstance>,
+    /// One per server, in server order.
+    pub pricing: Vec<ServerPricing>,
+    pub costs: Costs,
 }
 
 /// Where a workload's CPU demand comes from and how to turn it into reference cores.
@@ -207,6 +213,8 @@ impl<'a> Compiler<'a> {
         let mut domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
         let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
         self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
+        let pricing = self.compile_pricing(&raw, &nodes)?;
+        let costs = self.compile_costs(&raw, &node_index, &nodes)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -218,7 +226,250 @@ impl<'a> Compiler<'a> {
             report,
             domains,
             wlm,
+            pricing,
+            costs,
         })
+    }
+
+    /// Usage rights, utility pricing and hardware prices per server (DOMAIN.md §4).
+    fn compile_pricing(
+        &self,
+        raw: &RawScenario,
+        nodes: &[Node],
+    ) -> Result<Vec<ServerPricing>, Error> {
+        let mut out = Vec::with_capacity(raw.servers.len());
+        let roots = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.parent.is_none())
+            .map(|(i, _)| NodeId(i as u32));
+        for ((s, rs), id) in raw.servers.iter().enumerate().zip(roots) {
+            let r = rs.get_ref();
+            let name = r.name.get_ref();
+            let field = |f: &str| format!("servers[{s}] ({name}).{f}");
+            let installed = *r.cells.get_ref() * *r.cores_per_cell.get_ref();
+            let active = nodes[id.0 as usize].cores;
+            let money = |v: f64, span: Range<usize>, f: &str| -> Result<f64, Error> {
+                if v.is_finite() && v >= 0.0 {
+                    Ok(v)
+                } else {
+                    Err(self.err(span, field(f), format!("{v}; expected an amount ≥ 0")))
+                }
+            };
+            if let Some(ppu) = &r.ppu {
+                // PPU and iCAP are mutually exclusive per server [PPU6].
+                for (f, set) in [
+                    ("rights", r.rights.is_some()),
+                    ("buy_rights", r.buy_rights.is_some()),
+                    ("ticap", r.ticap.is_some()),
+                ] {
+                    if set {
+                        return Err(self.err(ppu.span(), field(f), format!("`{f}` is Instant Capacity, and Pay per use and Instant Capacity are mutually exclusive on one server")));
+                    }
+                }
+            }
+            let bought = r.buy_rights.as_ref().map_or(0, |b| *b.get_ref());
+            let held = r.rights.as_ref().map_or(active, |v| *v.get_ref());
+            if let Some(v) = &r.rights
+                && *v.get_ref() > installed
+            {
+                return Err(self.err(v.span(), field("rights"), format!("{} rights for {installed} installed cores; expected at most the installed cores", v.get_ref())));
+            }
+            let rights = held.saturating_add(bought);
+            if rights > installed {
+                let span = r
+                    .buy_rights
+                    .as_ref()
+                    .map(|b| b.span())
+                    .unwrap_or(r.name.span());
+                return Err(self.err(span, field("buy_rights"), format!("{rights} rights in all for {installed} installed cores; expected at most the installed cores")));
+            }
+            // Active cores beyond the rights run on Temporary Instant Capacity.
+            if active > rights && r.ticap.is_none() {
+                let span = r
+                    .active_cores
+                    .as_ref()
+                    .map(|a| a.span())
+                    .unwrap_or(r.name.span());
+                return Err(self.err(span, field("active_cores"), format!("{active} active cores but {rights} usage rights; buy rights (buy_rights) or give the server a ticap balance")));
+            }
+            let capex = match &r.capex {
+                Some(c) => {
+                    let v = c.get_ref();
+                    if !(v.years.is_finite() && v.years > 0.0) {
+                        return Err(self.err(
+                            c.span(),
+                            field("capex.years"),
+                            "expected a positive number of years",
+                        ));
+                    }
+                    Some((money(v.price, c.span(), "capex.price")?, v.years))
+                }
+                None => None,
+            };
+            let power = match &r.power {
+                Some(p) => {
+                    let v = p.get_ref();
+                    if !(v.idle_w.is_finite()
+                        && v.max_w.is_finite()
+                        && v.idle_w >= 0.0
+                        && v.idle_w <= v.max_w)
+                    {
+                        return Err(self.err(
+                            p.span(),
+                            field("power"),
+                            "expected 0 ≤ idle_w ≤ max_w watts",
+                        ));
+                    }
+                    Some((v.idle_w, v.max_w))
+                }
+                None => None,
+            };
+            let ticap = match &r.ticap {
+                Some(t) => {
+                    let v = t.get_ref();
+                    let warn_days = v.warn_days.unwrap_or(15.0);
+                    if !(warn_days.is_finite() && warn_days >= 0.0) {
+                        return Err(self.err(
+                            t.span(),
+                            field("ticap.warn_days"),
+                            "expected a number of days ≥ 0",
+                        ));
+                    }
+                    Some(TicapConfig {
+                        balance_core_min: money(
+                            v.balance_core_minutes,
+                            t.span(),
+                            "ticap.balance_core_minutes",
+                        )?,
+                        price_per_core_day: money(
+                            v.price_per_core_day,
+                            t.span(),
+                            "ticap.price_per_core_day",
+                        )?,
+                        warn_days,
+                    })
+                }
+                None => None,
+            };
+            let ppu = match &r.ppu {
+                Some(p) => {
+                    let v = p.get_ref();
+                    Some(PpuConfig {
+                        metric: match v.metric {
+                            RawPpuMetric::Percent => PpuMetricKind::Percent,
+                            RawPpuMetric::Active => PpuMetricKind::Active,
+                        },
+                        price_per_core_month: money(
+                            v.price_per_core_month,
+                            p.span(),
+                            "ppu.price_per_core_month",
+                        )?,
+                        fixed_per_month: money(v.fixed_per_month, p.span(), "ppu.fixed_per_month")?,
+                    })
+                }
+                None => None,
+            };
+            let core_right_price = match &r.core_right_price {
+                Some(p) => money(*p.get_ref(), p.span(), "core_right_price")?,
+                None if bought > 0 => {
+                    return Err(self.err(
+                        r.buy_rights
+                            .as_ref()
+                            .map(|b| b.span())
+                            .unwrap_or(r.name.span()),
+                        field("core_right_price"),
+                        "buying rights needs their price: core_right_price = amount per core",
+                    ));
+                }
+                None => 0.0,
+            };
+            out.push(ServerPricing {
+                server: id,
+                installed,
+                rights,
+                rights_bought: bought,
+                core_right_price,
+                capex,
+                power,
+                ticap,
+                ppu,
+            });
+        }
+        Ok(out)
+    }
+
+    fn compile_costs(
+        &self,
+        raw: &RawScenario,
+        index: &HashMap<String, NodeId>,
+        nodes: &[Node],
+    ) -> Result<Costs, Error> {
+        let mut costs = Costs::default();
+        let Some(rc) = &raw.costs else {
+            return Ok(costs);
+        };
+        let r = rc.get_ref();
+        costs.currency = r.currency.clone();
+        if let Some(p) = &r.price_per_kwh {
+            let v = *p.get_ref();
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(self.err(p.span(), "costs.price_per_kwh", "expected an amount ≥ 0"));
+            }
+            costs.price_per_kwh = v;
+        }
+        if let Some(p) = &r.pue {
+            let v = *p.get_ref();
+            if !(v.is_finite() && (1.0..=10.0).contains(&v)) {
+                return Err(self.err(
+                    p.span(),
+                    "costs.pue",
+                    format!("{v}; expected a power usage effectiveness from 1 to 10"),
+                ));
+            }
+            costs.pue = v;
+        }
+        for (k, sw) in r.software.iter().enumerate() {
+            let sw = sw.get_ref();
+            let price = *sw.per_core_year.get_ref();
+            if !(price.is_finite() && price >= 0.0) {
+                return Err(self.err(
+                    sw.per_core_year.span(),
+                    format!("costs.software[{k}] ({}).per_core_year", sw.name),
+                    "expected an amount ≥ 0",
+                ));
+            }
+            let servers = match &sw.servers {
+                None => nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.parent.is_none())
+                    .map(|(i, _)| NodeId(i as u32))
+                    .collect(),
+                Some(list) => {
+                    let mut ids = Vec::new();
+                    for s in list {
+                        match index.get(s.get_ref().as_str()) {
+                            Some(&id) if nodes[id.0 as usize].parent.is_none() => ids.push(id),
+                            _ => {
+                                return Err(self.err(
+                                    s.span(),
+                                    format!("costs.software[{k}] ({}).servers", sw.name),
+                                    format!("`{}` is not a server", s.get_ref()),
+                                ));
+                            }
+                        }
+                    }
+                    ids
+                }
+            };
+            costs.software.push(Software {
+                name: sw.name.clone(),
+                per_core_year: price,
+                servers,
+            });
+        }
+        Ok(costs)
     }
 
     /// wlmpard: a domain over the partitions of `domain` that run WLM instances, each asking

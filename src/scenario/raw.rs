@@ -20,6 +20,8 @@ pub struct RawScenario {
     pub workloads: Vec<Spanned<RawWorkload>>,
     #[serde(default)]
     pub report: Option<Spanned<RawReport>>,
+    #[serde(default)]
+    pub costs: Option<Spanned<RawCosts>>,
     /// gWLM shared resource domains.
     #[serde(default)]
     pub policies: Vec<Spanned<RawDomain>>,
@@ -291,6 +293,94 @@ pub struct RawServer {
     /// The rest are inactive Instant Capacity cores; all active when absent.
     #[serde(default)]
     pub active_cores: Option<Spanned<u32>>,
+    /// Instant Capacity core usage rights held; as many as the active cores when absent.
+    #[serde(default)]
+    pub rights: Option<Spanned<u32>>,
+    /// Core usage rights bought as a what-if, priced at `core_right_price`.
+    #[serde(default)]
+    pub buy_rights: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub core_right_price: Option<Spanned<f64>>,
+    /// Hardware price, amortized straight-line over `years`.
+    #[serde(default)]
+    pub capex: Option<Spanned<RawCapex>>,
+    /// Linear power model: idle watts at 0 %, max watts at 100 % utilization.
+    #[serde(default)]
+    pub power: Option<Spanned<RawPower>>,
+    /// Temporary Instant Capacity balance of this complex.
+    #[serde(default)]
+    pub ticap: Option<Spanned<RawTicap>>,
+    /// Pay per use lease (mutually exclusive with Instant Capacity on one server [PPU6]).
+    #[serde(default)]
+    pub ppu: Option<Spanned<RawPpu>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapex {
+    pub price: f64,
+    pub years: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPower {
+    pub idle_w: f64,
+    pub max_w: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTicap {
+    pub balance_core_minutes: f64,
+    #[serde(default)]
+    pub price_per_core_day: f64,
+    /// Warn when the projected expiry falls within this many days (default 15) [I10a].
+    #[serde(default)]
+    pub warn_days: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPpuMetric {
+    Percent,
+    Active,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPpu {
+    pub metric: RawPpuMetric,
+    pub price_per_core_month: f64,
+    #[serde(default)]
+    pub fixed_per_month: f64,
+}
+
+/// Prices that are not a server's own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCosts {
+    /// A label for the money in the outputs, e.g. "EUR".
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub price_per_kwh: Option<Spanned<f64>>,
+    /// Power usage effectiveness of the datacenter (≥ 1).
+    #[serde(default)]
+    pub pue: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub software: Vec<Spanned<RawSoftware>>,
+}
+
+/// A software licence charged per active core [the book's ISV-licensing argument].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSoftware {
+    pub name: String,
+    pub per_core_year: Spanned<f64>,
+    /// The servers it runs on; all when absent.
+    #[serde(default)]
+    pub servers: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

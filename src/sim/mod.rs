@@ -11,11 +11,16 @@ pub mod metrics;
 
 use crate::Error;
 use crate::engine::{self, Event, Handler, Queue, RunStats, TimeMs};
+use crate::licensing::config::{PpuMetricKind, ServerPricing};
+use crate::licensing::{PpuMeter, PpuMetric, TicapLedger};
 use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share};
 use crate::policy::Domain;
 use crate::scenario::Scenario;
 use demand::{Stream, build_streams};
 use manage::{Allocations, CompartmentMeter, DomainState, WlmState};
+
+/// Pay per use reads the meter every 5 minutes [VSE17][PPU4].
+const METER_MS: u64 = 300_000;
 use metrics::{Meters, Segment};
 
 /// Relative tolerance of the conservation check (floating-point sums over a segment).
@@ -31,6 +36,9 @@ enum Ev {
     Policy { domain: u32 },
     /// A WLM instance's interval: controllers, arbiter, new shares at once.
     Wlm { instance: u32 },
+    /// A 5-minute utility-meter reading (Pay per use) and Temporary Instant Capacity
+    /// settlement.
+    Meter,
     /// Close a time-series row for every entity.
     Report,
     /// The end of the simulated horizon.
@@ -47,8 +55,9 @@ impl Event for Ev {
             Ev::Sample { .. } => 0,
             Ev::Realloc { .. } => 1,
             Ev::Policy { .. } | Ev::Wlm { .. } => 2,
-            Ev::Report => 3,
-            Ev::Horizon => 4,
+            Ev::Meter => 3,
+            Ev::Report => 4,
+            Ev::Horizon => 5,
         }
     }
 }
@@ -82,6 +91,11 @@ pub struct Outcome {
     pub domains: Vec<DomainState>,
     /// Per WLM instance, in `Scenario::wlm` order.
     pub wlm: Vec<WlmState>,
+    /// Per server (in `Scenario::pricing` order): the Temporary Instant Capacity ledger and the
+    /// Pay per use meter where it has them, and Σ active cores × duration [core-ms].
+    pub ticap: Vec<Option<TicapLedger>>,
+    pub ppu: Vec<Option<PpuMeter>>,
+    pub active_core_ms: Vec<f64>,
 }
 
 struct Sim<'a> {
@@ -137,6 +151,12 @@ struct Sim<'a> {
     dom_state: Vec<DomainState>,
     wlm: &'a [crate::policy::WlmInstance],
     wlm_state: Vec<WlmState>,
+    pricing: &'a [ServerPricing],
+    ticap: Vec<Option<TicapLedger>>,
+    ppu: Vec<Option<PpuMeter>>,
+    /// Served since the last meter reading, per server [reference core-ms].
+    ppu_served: Vec<f64>,
+    active_core_ms: Vec<f64>,
 }
 
 /// Run a scenario to its horizon. `progress(now, horizon)` is called a few hundred times.
@@ -237,6 +257,30 @@ pub fn run(
         dom_state: scenario.domains.iter().map(DomainState::new).collect(),
         wlm: &scenario.wlm,
         wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
+        pricing: &scenario.pricing,
+        ticap: scenario
+            .pricing
+            .iter()
+            .map(|p| {
+                p.ticap
+                    .map(|t| TicapLedger::new(t.balance_core_min, t.warn_days))
+            })
+            .collect(),
+        ppu: scenario
+            .pricing
+            .iter()
+            .map(|p| {
+                p.ppu.map(|c| {
+                    let metric = match c.metric {
+                        PpuMetricKind::Percent => PpuMetric::PercentCore,
+                        PpuMetricKind::Active => PpuMetric::ActiveCore,
+                    };
+                    PpuMeter::new(metric, c.price_per_core_month, c.fixed_per_month)
+                })
+            })
+            .collect(),
+        ppu_served: vec![0.0; scenario.pricing.len()],
+        active_core_ms: vec![0.0; scenario.pricing.len()],
     };
     for d in &scenario.domains {
         manage::deploy(d, model, &mut sim.alloc);
@@ -244,7 +288,18 @@ pub fn run(
     for w in &scenario.wlm {
         manage::wlm_deploy(w, &mut sim.alloc);
     }
+    // Active cores beyond the usage rights run on Temporary Instant Capacity from the start.
+    for (k, p) in scenario.pricing.iter().enumerate() {
+        if let Some(ledger) = &mut sim.ticap[k] {
+            let active = model.node(p.server).cores;
+            ledger.set_temporary(0, active.saturating_sub(p.rights));
+        }
+    }
     let mut queue = Queue::with_capacity(sim.streams.len() + 4);
+    let metered = sim.ticap.iter().any(Option::is_some) || sim.ppu.iter().any(Option::is_some);
+    if metered && METER_MS <= sim.horizon {
+        queue.schedule(METER_MS, Ev::Meter);
+    }
     for s in 0..sim.streams.len() {
         queue.schedule(0, Ev::Sample { stream: s as u32 });
     }
@@ -264,6 +319,12 @@ pub fn run(
     queue.schedule(sim.horizon, Ev::Horizon);
 
     let mut stats = RunStats::default();
+    let horizon = sim.horizon;
+    let finish = |sim: &mut Sim| {
+        for ledger in sim.ticap.iter_mut().flatten() {
+            ledger.finish(horizon);
+        }
+    };
     const SLICES: u64 = 200;
     for slice in 1..=SLICES {
         let until = if slice == SLICES {
@@ -279,6 +340,7 @@ pub fn run(
         }
         progress(until, sim.horizon);
     }
+    finish(&mut sim);
     Ok(Outcome {
         stats,
         workloads: sim.meters_w,
@@ -287,6 +349,9 @@ pub fn run(
         compartments: sim.alloc.meters,
         domains: sim.dom_state,
         wlm: sim.wlm_state,
+        ticap: sim.ticap,
+        ppu: sim.ppu,
+        active_core_ms: sim.active_core_ms,
     })
 }
 
@@ -350,12 +415,32 @@ impl Handler<Ev> for Sim<'_> {
                     queue.schedule(next, event);
                 }
             }
+            Ev::Meter => {
+                for (k, p) in self.pricing.iter().enumerate() {
+                    let root = p.server.0 as usize;
+                    let speed = self.model.nodes[root].speed;
+                    if let Some(meter) = &mut self.ppu[k] {
+                        let active = self.alloc.fixed[root] / speed;
+                        let busy = self.ppu_served[k] / METER_MS as f64 / speed;
+                        // The reading covers the 5 minutes just ended.
+                        meter.sample(now - METER_MS, active, busy);
+                    }
+                    self.ppu_served[k] = 0.0;
+                    if let Some(ledger) = &mut self.ticap[k] {
+                        ledger.advance_to(now);
+                    }
+                }
+                if now + METER_MS <= self.horizon {
+                    queue.schedule(now + METER_MS, Ev::Meter);
+                }
+            }
             Ev::Horizon => {}
         }
     }
 
     fn advance(&mut self, from: TimeMs, to: TimeMs) {
         self.integrate(from, to);
+        self.meter_servers((to - from) as f64);
     }
 }
 
@@ -637,6 +722,15 @@ impl Sim<'_> {
                 self.row_granted[nw + i] += self.n_offer[i];
                 self.row_capacity[nw + i] += self.alloc.held(i) * dt;
             }
+        }
+    }
+
+    /// Active cores and meter readings per server, after a segment was integrated.
+    fn meter_servers(&mut self, dt: f64) {
+        for (k, p) in self.pricing.iter().enumerate() {
+            let root = p.server.0 as usize;
+            self.active_core_ms[k] += self.alloc.fixed[root] / self.model.nodes[root].speed * dt;
+            self.ppu_served[k] += self.n_served[root];
         }
     }
 

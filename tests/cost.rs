@@ -1,0 +1,159 @@
+//! Utility pricing and cost, checked against bills worked out by hand (DOMAIN.md §4).
+
+mod common;
+use common::*;
+
+fn run_text(name: &str, text: &str) -> serde_json::Value {
+    let dir = scratch(name);
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+/// An 8-core complex with 4 usage rights runs 6 active cores for 10 days: 2 cores above its
+/// rights on Temporary Instant Capacity all the time, a 3-core workload (50 % of the active
+/// cores).
+/// - TiCAP: 2 cores × 14,400 min = 28,800 core-minutes of the 43,200 (one 30-core-day block);
+///   14,400 left, 5 days at 2 cores; 28,800 / 1,440 = 20 core-days × 250 = 5,000. The very first
+///   settlement (30 min) already projects under 15 days: a warning every day.
+/// - Hardware: 400,000 over 4 years, 10 days of it: 400,000 × 10 / 1,460 = 2,739.73.
+/// - Energy: 1 kW idle + 1 kW × 50 % = 1.5 kW × 240 h = 360 kWh × PUE 1.5 × 0.10 = 54.00.
+/// - Software at 36,500 per core-year = 100 per core-day: 6 cores × 10 days × 100 = 6,000.
+#[test]
+fn icap_ticap_energy_software_and_hardware_by_hand() {
+    let s = run_text(
+        "icap",
+        r#"
+[scenario]
+name = "bill"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+rights = 4
+capex = { price = 400000, years = 4 }
+power = { idle_w = 1000, max_w = 2000 }
+ticap = { balance_core_minutes = 43200, price_per_core_day = 250 }
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = { pattern = "flat", mean = 3 }
+
+[costs]
+currency = "EUR"
+price_per_kwh = 0.10
+pue = 1.5
+
+[[costs.software]]
+name = "db"
+per_core_year = 36500
+
+[report]
+timeseries = false
+"#,
+    );
+    let c = &s["cost"];
+    assert_eq!(c["currency"], "EUR");
+    assert!(
+        (f(&c["ticap"]) - 5000.0).abs() < 1e-6,
+        "ticap {}",
+        c["ticap"]
+    );
+    assert!((f(&c["hardware"]) - 400_000.0 * 10.0 / 1460.0).abs() < 1e-6);
+    assert!(
+        (f(&c["energy"]) - 54.0).abs() < 1e-6,
+        "energy {}",
+        c["energy"]
+    );
+    assert!(
+        (f(&c["software"]) - 6000.0).abs() < 1e-6,
+        "software {}",
+        c["software"]
+    );
+    let total = 5000.0 + 400_000.0 * 10.0 / 1460.0 + 54.0 + 6000.0;
+    assert!((f(&c["total"]) - total).abs() < 1e-6);
+    let t = &s["licensing"][0]["ticap"];
+    assert_eq!(f(&t["used_core_minutes"]), 28_800.0);
+    assert_eq!(f(&t["left_core_minutes"]), 14_400.0);
+    assert!((f(&t["days_left_at_end"]) - 5.0).abs() < 1e-9);
+    let warnings = t["warnings"].as_array().unwrap();
+    assert!(warnings.len() >= 10, "{warnings:?}");
+    assert_eq!(warnings[0]["at_ms"], 1_800_000);
+    assert_eq!(s["licensing"][0]["rights"], 4);
+    assert!((f(&s["licensing"][0]["active_core_hours"]) - 6.0 * 240.0).abs() < 1e-6);
+}
+
+/// Pay per use over one 30-day month, 10 active cores, a workload of 5 busy cores, 100 per
+/// core-month and 500 fixed: percent-core bills 5 busy cores → 500 + 500 = 1,000; active-core
+/// bills 10 → 500 + 1,000 = 1,500 [PPU3].
+#[test]
+fn pay_per_use_bills_by_hand() {
+    for (metric, want) in [("percent", 1000.0), ("active", 1500.0)] {
+        let s = run_text(
+            "ppu",
+            &format!(
+                r#"
+[scenario]
+name = "ppu"
+horizon = "30d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 10
+memory_gb_per_cell = 8
+ppu = {{ metric = "{metric}", price_per_core_month = 100, fixed_per_month = 500 }}
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = {{ pattern = "flat", mean = 5 }}
+
+[report]
+timeseries = false
+"#
+            ),
+        );
+        let bills = s["licensing"][0]["ppu"]["bills"].as_array().unwrap();
+        assert_eq!(bills.len(), 1, "{metric}");
+        assert!(
+            (f(&bills[0]["total"]) - want).abs() < 1e-6,
+            "{metric}: {}",
+            bills[0]["total"]
+        );
+        assert!((f(&s["cost"]["ppu"]) - want).abs() < 1e-6);
+        assert_eq!(s["licensing"][0]["pricing"], "ppu");
+    }
+}
+
+/// PPU and iCAP are mutually exclusive on one server [PPU6]; active cores beyond the rights
+/// need a TiCAP balance.
+#[test]
+fn impossible_pricing_is_bad_input() {
+    let base = "[scenario]\nname = \"x\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 8\nmemory_gb_per_cell = 8\n";
+    for (extra, words) in [
+        (
+            "rights = 4\nppu = { metric = \"percent\", price_per_core_month = 1 }\n",
+            "mutually exclusive",
+        ),
+        ("rights = 4\n", "8 active cores but 4 usage rights"),
+        ("rights = 9\n", "9 rights for 8 installed cores"),
+    ] {
+        let dir = scratch("badprice");
+        std::fs::write(dir.join("s.toml"), format!("{base}{extra}")).unwrap();
+        let out = vsesim(&["validate", "s.toml"], &dir);
+        assert_eq!(out.status.code(), Some(2), "{extra}");
+        assert!(stderr(&out).contains(words), "{extra}: {}", stderr(&out));
+        assert!(stderr(&out).contains("servers[0] (sd)"), "{}", stderr(&out));
+    }
+}
