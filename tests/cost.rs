@@ -157,3 +157,64 @@ fn impossible_pricing_is_bad_input() {
         assert!(stderr(&out).contains("servers[0] (sd)"), "{}", stderr(&out));
     }
 }
+
+/// `vsesim compare` sets runs side by side: the columns carry each run's own summary figures,
+/// and the OwnBorrow consolidation on 8 cores costs half the hardware and half the per-core
+/// database licences of the fixed vPars on 16 (all cores active in both): 320,000 vs 640,000
+/// over 4 years and 8 vs 16 cores at 12,000 per core-year, for 14 days each.
+#[test]
+fn compare_sets_the_runs_side_by_side() {
+    let root = project_root();
+    let dir = scratch("compare");
+    let out = vsesim(
+        &[
+            "compare",
+            "scenarios/consolidation-fixed.toml",
+            "scenarios/consolidation-ownborrow.toml",
+            "-o",
+            dir.to_str().unwrap(),
+        ],
+        &root,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cost: total"));
+    let c = read_json(&dir.join("compare.json"));
+    let cols = c["scenarios"].as_array().unwrap();
+    assert_eq!(cols.len(), 2);
+    for col in cols {
+        let name = col["name"].as_str().unwrap();
+        let s = read_json(&dir.join(name).join("summary.json"));
+        assert_eq!(col["cost"]["total"], s["cost"]["total"]);
+        assert_eq!(col["unmet_core_hours"], s["totals"]["unmet_core_hours"]);
+    }
+    let days = 14.0 / 365.0;
+    let (fixed, managed) = (&cols[0]["cost"], &cols[1]["cost"]);
+    assert!((f(&fixed["hardware"]) - 640_000.0 * 14.0 / 1460.0).abs() < 1e-6);
+    assert!((f(&managed["hardware"]) - 320_000.0 * 14.0 / 1460.0).abs() < 1e-6);
+    assert!((f(&fixed["software"]) - 16.0 * 12_000.0 * days).abs() < 1e-6);
+    assert!((f(&managed["software"]) - 8.0 * 12_000.0 * days).abs() < 1e-6);
+    assert!(f(&managed["total"]) < f(&fixed["total"]));
+}
+
+#[test]
+fn compare_refuses_one_scenario_and_duplicate_names() {
+    let root = project_root();
+    let out = vsesim(&["compare", "scenarios/demo.toml"], &root);
+    assert_eq!(out.status.code(), Some(2));
+    let out = vsesim(
+        &[
+            "compare",
+            "scenarios/demo.toml",
+            "scenarios/demo.toml",
+            "-o",
+            scratch("dup").to_str().unwrap(),
+        ],
+        &root,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("both named `demo`"),
+        "{}",
+        stderr(&out)
+    );
+}

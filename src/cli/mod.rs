@@ -49,6 +49,22 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
+    ///
+    /// Each scenario's output folder goes under DIR (default output/compare/<scenario
+    /// name>/); compare.json holds the side-by-side figures: capacity, peak demand,
+    /// utilization, unmet work, the worst workload's SLA share and the cost breakdown.
+    Compare {
+        /// Two or more scenario files (TOML) with distinct names.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        /// Output folder. Default: output/compare/.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Do not print the table.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Check a scenario and every trace it names, without running it.
     Validate {
         /// The scenario file (TOML).
@@ -73,6 +89,11 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
             run(&path, output, csv, quiet)
         }
+        Command::Compare {
+            scenarios,
+            output,
+            quiet,
+        } => compare(&scenarios, output, quiet),
         Command::Validate { scenario } => validate(&scenario),
     }
 }
@@ -112,7 +133,72 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
     let started = Instant::now();
     let scenario = load(path)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let summary = simulate(path, &scenario, &dir, csv, started)?;
+    if !quiet {
+        print!("{}", table::render(&summary));
+        println!(
+            "\nwrote {} in {:.2} s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// Run each scenario into its own folder under DIR and set them side by side.
+fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<(), Error> {
+    if paths.len() < 2 {
+        return Err(Error::Usage(
+            "compare needs at least two scenarios: vsesim compare A.toml B.toml …".into(),
+        ));
+    }
+    let dir = output.unwrap_or_else(|| Path::new("output").join("compare"));
+    let scenarios = paths
+        .iter()
+        .map(|p| load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, s) in scenarios.iter().enumerate() {
+        if let Some(j) = scenarios[..i].iter().position(|t| t.name == s.name) {
+            return Err(Error::Usage(format!(
+                "{} and {} are both named `{}`; compared scenarios need distinct names (they name the output folders)",
+                paths[j].display(),
+                paths[i].display(),
+                s.name
+            )));
+        }
+    }
+    let mut summaries = Vec::with_capacity(scenarios.len());
+    for (path, scenario) in paths.iter().zip(&scenarios) {
+        let started = Instant::now();
+        summaries.push(simulate(
+            path,
+            scenario,
+            &dir.join(&scenario.name),
+            false,
+            started,
+        )?);
+    }
+    let comparison = report::compare::build(&summaries);
+    let mut json = serde_json::to_vec_pretty(&comparison)
+        .map_err(|e| Error::Internal(format!("encoding compare.json: {e}")))?;
+    json.push(b'\n');
+    report::write_atomic(&dir.join("compare.json"), &json)?;
+    if !quiet {
+        print!("{}", report::compare::render(&comparison));
+        println!("\nwrote {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Simulate one scenario and write its output folder; returns its summary.
+fn simulate(
+    path: &Path,
+    scenario: &Scenario,
+    dir: &Path,
+    csv: bool,
+    started: Instant,
+) -> Result<summary::Summary, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
 
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(scenario.horizon_ms);
@@ -130,7 +216,7 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
     };
     let loaded = started.elapsed();
     let sim_started = Instant::now();
-    let outcome = sim::run(&scenario, &mut |now, _| {
+    let outcome = sim::run(scenario, &mut |now, _| {
         if let Some(bar) = &bar {
             bar.set_position(now);
         }
@@ -140,7 +226,7 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
         bar.finish_and_clear();
     }
 
-    let summary = summary::build(&scenario, &outcome);
+    let summary = summary::build(scenario, &outcome);
     let mut json = serde_json::to_vec_pretty(&summary)
         .map_err(|e| Error::Internal(format!("encoding summary.json: {e}")))?;
     json.push(b'\n');
@@ -148,9 +234,9 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
     let (parquet, csv_path) = (dir.join("timeseries.parquet"), dir.join("timeseries.csv"));
     let want_csv = csv || scenario.report.timeseries_csv;
     if let Some(ts) = &outcome.timeseries {
-        timeseries::write_parquet(&parquet, &scenario, ts)?;
+        timeseries::write_parquet(&parquet, scenario, ts)?;
         if want_csv {
-            timeseries::write_csv(&csv_path, &scenario, ts)?;
+            timeseries::write_csv(&csv_path, scenario, ts)?;
         }
     }
     // A folder holds one run: files an earlier run wrote and this one did not are removed.
@@ -177,10 +263,5 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
         .map_err(|e| Error::Internal(format!("encoding run.json: {e}")))?;
     run_json.push(b'\n');
     report::write_atomic(&dir.join("run.json"), &run_json)?;
-
-    if !quiet {
-        print!("{}", table::render(&summary));
-        println!("\nwrote {} in {:.2} s", dir.display(), total.as_secs_f64());
-    }
-    Ok(())
+    Ok(summary)
 }

@@ -1,0 +1,150 @@
+//! `vsesim compare`: several runs side by side, as Capacity Advisor's scenario comparison
+//! shows them — what each scenario holds, how loaded it is, what it leaves unserved and what
+//! it costs. Built from the runs' summaries only.
+
+use super::summary::{CostReport, Summary};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub scenarios: Vec<Column>,
+}
+
+/// One scenario's figures.
+#[derive(Debug, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub servers: usize,
+    /// Active cores of all servers × their speed [reference cores].
+    pub capacity_cores: f64,
+    /// Highest time-aligned demand of any server, summed over servers [reference cores].
+    pub peak_demand_cores: f64,
+    /// Capacity-weighted mean utilization of the servers.
+    pub mean_utilization: f64,
+    pub demand_core_hours: f64,
+    pub unmet_core_hours: f64,
+    pub delayed_core_hours: f64,
+    /// The lowest SLA met share of any workload, and which.
+    pub worst_sla_met_share: f64,
+    pub worst_workload: Option<String>,
+    pub cost: Cost,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cost {
+    pub currency: Option<String>,
+    pub hardware: f64,
+    pub core_rights: f64,
+    pub ticap: f64,
+    pub ppu: f64,
+    pub software: f64,
+    pub energy: f64,
+    pub total: f64,
+}
+
+impl From<&CostReport> for Cost {
+    fn from(c: &CostReport) -> Self {
+        Cost {
+            currency: c.currency.clone(),
+            hardware: c.hardware,
+            core_rights: c.core_rights,
+            ticap: c.ticap,
+            ppu: c.ppu,
+            software: c.software,
+            energy: c.energy,
+            total: c.total,
+        }
+    }
+}
+
+pub fn build(summaries: &[Summary]) -> Comparison {
+    let scenarios = summaries
+        .iter()
+        .map(|s| {
+            let capacity: f64 = s.servers.iter().map(|n| n.capacity_cores).sum();
+            let weighted: f64 = s
+                .servers
+                .iter()
+                .map(|n| n.capacity_cores * n.usage.cpu_utilization.mean)
+                .sum();
+            let worst = s.workloads.iter().min_by(|a, b| {
+                a.usage
+                    .sla_met_share
+                    .total_cmp(&b.usage.sla_met_share)
+                    .then_with(|| a.name.cmp(&b.name))
+            });
+            Column {
+                name: s.scenario.name.clone(),
+                servers: s.servers.len(),
+                capacity_cores: capacity,
+                peak_demand_cores: s.servers.iter().map(|n| n.usage.peak_demand_cores).sum(),
+                mean_utilization: if capacity > 0.0 {
+                    weighted / capacity
+                } else {
+                    0.0
+                },
+                demand_core_hours: s.totals.demand_core_hours,
+                unmet_core_hours: s.totals.unmet_core_hours,
+                delayed_core_hours: s.totals.delayed_core_hours,
+                worst_sla_met_share: worst.map_or(1.0, |w| w.usage.sla_met_share),
+                worst_workload: worst.map(|w| w.name.clone()),
+                cost: Cost::from(&s.cost),
+            }
+        })
+        .collect();
+    Comparison { scenarios }
+}
+
+/// Rows of figures, one column per scenario.
+pub fn render(c: &Comparison) -> String {
+    let mut out = String::new();
+    let width = c
+        .scenarios
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(10, 28);
+    let _ = write!(out, "{:<26}", "");
+    for s in &c.scenarios {
+        let _ = write!(out, " {:>width$}", s.name);
+    }
+    out.push('\n');
+    type Row = (&'static str, fn(&Column) -> String);
+    let rows: &[Row] = &[
+        ("servers", |s| s.servers.to_string()),
+        ("capacity [cores]", |s| format!("{:.2}", s.capacity_cores)),
+        ("peak demand [cores]", |s| {
+            format!("{:.2}", s.peak_demand_cores)
+        }),
+        ("mean utilization", |s| {
+            format!("{:.1}%", s.mean_utilization * 100.0)
+        }),
+        ("demand [core-h]", |s| format!("{:.1}", s.demand_core_hours)),
+        ("delayed [core-h]", |s| {
+            format!("{:.2}", s.delayed_core_hours)
+        }),
+        ("unmet [core-h]", |s| format!("{:.2}", s.unmet_core_hours)),
+        ("worst SLA met", |s| {
+            format!("{:.1}%", s.worst_sla_met_share * 100.0)
+        }),
+        ("cost: hardware", |s| format!("{:.2}", s.cost.hardware)),
+        ("cost: core rights", |s| {
+            format!("{:.2}", s.cost.core_rights)
+        }),
+        ("cost: TiCAP", |s| format!("{:.2}", s.cost.ticap)),
+        ("cost: pay per use", |s| format!("{:.2}", s.cost.ppu)),
+        ("cost: software", |s| format!("{:.2}", s.cost.software)),
+        ("cost: energy", |s| format!("{:.2}", s.cost.energy)),
+        ("cost: total", |s| format!("{:.2}", s.cost.total)),
+    ];
+    for (label, value) in rows {
+        let _ = write!(out, "{label:<26}");
+        for s in &c.scenarios {
+            let _ = write!(out, " {:>width$}", value(s));
+        }
+        out.push('\n');
+    }
+    out
+}
