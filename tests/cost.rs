@@ -218,3 +218,99 @@ fn compare_refuses_one_scenario_and_duplicate_names() {
         stderr(&out)
     );
 }
+
+fn ticap_domain(utilitypri: u32, priority: u32) -> String {
+    format!(
+        r#"
+[scenario]
+name = "ticap-gwlm"
+horizon = "1d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+ticap = {{ balance_core_minutes = 43200, price_per_core_day = 250 }}
+
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "sd"
+cells = 1
+cores = 3
+
+[[partitions]]
+name = "np2"
+kind = "npar"
+parent = "sd"
+cells = 1
+cores = 3
+
+[[workloads]]
+name = "w1"
+partition = "np1"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 4 }}
+
+[[workloads]]
+name = "w2"
+partition = "np2"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 4 }}
+
+[[policies]]
+domain = "sd"
+interval = "60s"
+ticap = {{ utilitypri = {utilitypri} }}
+
+[[policies.compartments]]
+partition = "np1"
+priority = {priority}
+policy = {{ type = "own_borrow", owned = 3, min = 1, max = 4 }}
+
+[[policies.compartments]]
+partition = "np2"
+priority = {priority}
+policy = {{ type = "own_borrow", owned = 3, min = 1, max = 4 }}
+
+[report]
+timeseries = false
+"#
+    )
+}
+
+/// gWLM activates Temporary Instant Capacity when its nPars are short [GV14][GV15]: 6 of 8
+/// cores active with 6 rights, two nPars owning 3 each and needing 4. At the 60 s tick both
+/// are saturated and ask ⌈3/0.75⌉ = 4: 2 cores short, so 2 inactive cores are activated on
+/// TiCAP and each nPar gets 4 from 65 s (nPar latency 5 s). From then on 2 cores above the
+/// rights are charged every 30 minutes: 48 periods × 2 × 30 = 2,880 core-minutes, 2 core-days ×
+/// 250 = 500. Each workload serves 3 × 65 + 4 × 86,335 = 345,535 core-s of its 345,600.
+/// With utilitypri = 1 and the compartments at priority 2, no TiCAP is used at all.
+#[test]
+fn gwlm_activates_temporary_capacity_within_utilitypri() {
+    let s = run_text("ticap-gwlm", &ticap_domain(1, 1));
+    let t = &s["licensing"][0]["ticap"];
+    assert_eq!(f(&t["used_core_minutes"]), 2880.0, "{t}");
+    assert!((f(&s["cost"]["ticap"]) - 500.0).abs() < 1e-9);
+    let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]) * 3600.0;
+    assert!((served - 345_535.0).abs() < 1e-6, "w1 served {served}");
+    assert!(
+        (f(&s["licensing"][0]["active_core_hours"])
+            - (6.0 * 24.0 + 2.0 * (86_400.0 - 65.0) / 3600.0))
+            .abs()
+            < 1e-9
+    );
+
+    let s = run_text("ticap-gwlm-pri", &ticap_domain(1, 2));
+    assert_eq!(f(&s["licensing"][0]["ticap"]["used_core_minutes"]), 0.0);
+    let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]);
+    assert!(
+        (served - 3.0 * 24.0).abs() < 1e-9,
+        "w1 served {served} core-h on its 3 cores"
+    );
+}

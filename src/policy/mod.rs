@@ -31,6 +31,8 @@ pub struct Domain {
     /// Per member: the WLM instance (index into `Scenario::wlm`) running in it, whose total
     /// request is the member's metric when this domain is WLM's global arbiter.
     pub wlm_sources: Vec<Option<usize>>,
+    /// Temporary Instant Capacity the domain may activate when it is short.
+    pub ticap: Option<TicapUse>,
     pub interval_ms: u64,
     /// From a decision to the new allocation taking effect.
     pub latency_ms: u64,
@@ -41,6 +43,20 @@ pub struct Domain {
     /// them (moved by deactivating in one nPar and activating in another, total unchanged);
     /// otherwise the domain node's cores less those reserved by non-member children.
     pub capacity: Capacity,
+}
+
+/// How a domain of nPars uses Temporary Instant Capacity: when compartments of priority up
+/// to `utilitypri` are short, it activates inactive cores (up to `max_extra`) while the
+/// complex's balance allows one 30-minute quantum per core and stays above `reserve_days`
+/// [GV14][GV15][W274][W275].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TicapUse {
+    /// Index of the complex in `Scenario::pricing`.
+    pub server: usize,
+    pub utilitypri: Option<u32>,
+    pub reserve_days: f64,
+    /// Inactive cores that can be activated [cores].
+    pub max_extra: f64,
 }
 
 /// A conditional policy [G70c]: `inside` applies while the window is open, `outside` else.

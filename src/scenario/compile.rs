@@ -214,6 +214,7 @@ impl<'a> Compiler<'a> {
         let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
         self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
         let pricing = self.compile_pricing(&raw, &nodes)?;
+        self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
         let costs = self.compile_costs(&raw, &node_index, &nodes)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
@@ -229,6 +230,55 @@ impl<'a> Compiler<'a> {
             pricing,
             costs,
         })
+    }
+
+    /// Domains that may activate Temporary Instant Capacity: nPar domains of a complex that
+    /// has a TiCAP balance.
+    fn compile_domain_ticap(
+        &self,
+        raw: &RawScenario,
+        nodes: &[Node],
+        pricing: &[ServerPricing],
+        domains: &mut [Domain],
+    ) -> Result<(), Error> {
+        for (k, rd) in raw.policies.iter().enumerate() {
+            let r = rd.get_ref();
+            let Some(t) = &r.ticap else { continue };
+            let field = |f: &str| format!("policies[{k}] ({}).ticap{f}", r.domain.get_ref());
+            let Some(d) = domains.iter_mut().find(|d| {
+                nodes[d.node.0 as usize].name == *r.domain.get_ref()
+                    && d.wlm_sources.iter().all(Option::is_none)
+            }) else {
+                continue;
+            };
+            if !matches!(d.capacity, Capacity::Pooled(_)) {
+                return Err(self.err(t.span(), field(""), "Temporary Instant Capacity activates cores of a complex: only a domain of nPars can use it"));
+            }
+            let Some(server) = pricing.iter().position(|p| p.server == d.node) else {
+                continue;
+            };
+            let p = &pricing[server];
+            if p.ticap.is_none() {
+                return Err(self.err(t.span(), field(""), format!("`{}` has no TiCAP balance; give the server `ticap = {{ balance_core_minutes = … }}`", r.domain.get_ref())));
+            }
+            let tv = t.get_ref();
+            let reserve_days = tv.reserve_days.unwrap_or(15.0);
+            if !(reserve_days.is_finite() && reserve_days >= 0.0) {
+                return Err(self.err(
+                    t.span(),
+                    field(".reserve_days"),
+                    "expected a number of processing-days ≥ 0",
+                ));
+            }
+            let active = nodes[d.node.0 as usize].cores as f64;
+            d.ticap = Some(policy::TicapUse {
+                server,
+                utilitypri: tv.utilitypri,
+                reserve_days,
+                max_extra: (p.installed as f64 - active).max(0.0),
+            });
+        }
+        Ok(())
     }
 
     /// Usage rights, utility pricing and hardware prices per server (DOMAIN.md §4).
@@ -630,6 +680,7 @@ impl<'a> Compiler<'a> {
                 metrics: vec![None; n],
                 conditions: vec![None; n],
                 wlm_sources: sources,
+                ticap: None,
             });
         }
         domains.sort_by_key(|d| d.node);
@@ -1145,6 +1196,7 @@ impl<'a> Compiler<'a> {
                 compartments: comps,
                 policy_names: names,
                 wlm_sources: vec![None; metrics.len()],
+                ticap: None,
                 metrics,
                 conditions,
                 interval_ms,

@@ -199,7 +199,22 @@ pub struct RawDomain {
     pub interval: Option<Spanned<Duration>>,
     #[serde(default)]
     pub mode: RawMode,
+    /// Activate Temporary Instant Capacity cores when the domain is short (nPar domains of a
+    /// complex with a TiCAP balance) [GV14][GV15][W274].
+    #[serde(default)]
+    pub ticap: Option<Spanned<RawDomainTicap>>,
     pub compartments: Vec<Spanned<RawCompartment>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomainTicap {
+    /// Only compartments of priority 1..=utilitypri may cause activations (all when absent).
+    #[serde(default)]
+    pub utilitypri: Option<u32>,
+    /// Stop activating when this many processing-days or fewer remain (default 15).
+    #[serde(default)]
+    pub reserve_days: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

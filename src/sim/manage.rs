@@ -6,11 +6,15 @@
 //! allocation, so growth under saturation happens step by step, as with WLM and gWLM.
 
 use crate::engine::TimeMs;
+use crate::licensing::TicapLedger;
 use crate::model::Model;
 use crate::policy::{Capacity, Domain, SloMetric, WlmInstance, gwlm, queueing, wlm};
 
 /// Per-domain working state and counters.
 pub struct DomainState {
+    /// Temporary cores active for this domain, and those its last decision wants [cores].
+    pub extra: f64,
+    pub pending_extra: f64,
     /// The compartments with the policy in force (conditional ones switch at ticks).
     comps: Vec<gwlm::Compartment>,
     obs: Vec<gwlm::Observation>,
@@ -44,6 +48,8 @@ impl DomainState {
     pub fn new(d: &Domain) -> Self {
         let n = d.members.len();
         DomainState {
+            extra: 0.0,
+            pending_extra: 0.0,
             comps: d.compartments.clone(),
             obs: vec![
                 gwlm::Observation {
@@ -100,7 +106,7 @@ pub fn deploy(d: &Domain, model: &Model, nodes: &mut Allocations) {
         return;
     }
     let total_weight: f64 = d.members.iter().map(|m| nodes.weight[m.0 as usize]).sum();
-    let capacity = domain_capacity(d, model, nodes);
+    let capacity = domain_capacity(d, model, nodes, 0.0);
     for m in &d.members {
         let i = m.0 as usize;
         if nodes.weight[i] > 0.0 {
@@ -118,9 +124,9 @@ pub fn deploy(d: &Domain, model: &Model, nodes: &mut Allocations) {
 }
 
 /// What the domain shares now [physical cores].
-fn domain_capacity(d: &Domain, model: &Model, nodes: &Allocations) -> f64 {
+fn domain_capacity(d: &Domain, model: &Model, nodes: &Allocations, extra: f64) -> f64 {
     match d.capacity {
-        Capacity::Pooled(cores) => cores,
+        Capacity::Pooled(cores) => cores + extra,
         Capacity::OfNode { reserved } => {
             let i = d.node.0 as usize;
             let node = &model.nodes[i];
@@ -138,6 +144,7 @@ pub fn tick(
     model: &Model,
     nodes: &mut Allocations,
     wlm: &[WlmState],
+    ledgers: &[Option<TicapLedger>],
     now: TimeMs,
 ) -> bool {
     let span = now.saturating_sub(state.last_tick);
@@ -177,15 +184,44 @@ pub fn tick(
         nodes.obs_served[i] = 0.0;
         nodes.obs_granted[i] = 0.0;
     }
-    let capacity = domain_capacity(d, model, nodes);
-    let short = gwlm::arbitrate(
-        capacity,
+    // First within the cores the complex has rights for; then, if compartments of priority up
+    // to utilitypri are still short and the TiCAP balance allows, with temporary cores too.
+    let base = domain_capacity(d, model, nodes, 0.0);
+    let mut short = gwlm::arbitrate(
+        base,
         &state.comps,
         &state.obs,
         d.granularity,
         &mut state.scratch,
         &mut state.decided,
     );
+    state.pending_extra = 0.0;
+    if let (true, Some(t)) = (short, d.ticap) {
+        let shortfall: f64 = state
+            .comps
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| t.utilitypri.is_none_or(|u| c.priority <= u))
+            .map(|(j, c)| {
+                (gwlm::rounded_request(c, &state.obs[j], d.granularity) - state.decided[j]).max(0.0)
+            })
+            .sum();
+        let extra = shortfall.ceil().min(t.max_extra);
+        let allowed = ledgers[t.server]
+            .as_ref()
+            .is_some_and(|l| l.can_activate(extra as u32) && l.utility_reserve_ok(t.reserve_days));
+        if extra > 0.0 && allowed {
+            state.pending_extra = extra;
+            short = gwlm::arbitrate(
+                base + extra,
+                &state.comps,
+                &state.obs,
+                d.granularity,
+                &mut state.scratch,
+                &mut state.decided,
+            );
+        }
+    }
     state.arbitrations += 1;
     state.observed_ms += span;
     if short {
@@ -218,7 +254,7 @@ pub fn tick(
         }
         state.pending[j] = state.decided[j];
     }
-    changed && !d.advisory
+    (changed || state.pending_extra != state.extra) && !d.advisory
 }
 
 /// Apply a domain's pending allocations.
@@ -232,7 +268,7 @@ pub fn apply(
     model: &Model,
     nodes: &mut Allocations,
 ) -> Result<(), String> {
-    let capacity = domain_capacity(d, model, nodes);
+    let capacity = domain_capacity(d, model, nodes, state.pending_extra);
     let total: f64 = state.pending.iter().sum();
     if total > capacity + 1e-6 {
         return Err(format!(

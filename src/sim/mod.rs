@@ -380,6 +380,7 @@ impl Handler<Ev> for Sim<'_> {
                     self.model,
                     &mut self.alloc,
                     &self.wlm_state,
+                    &self.ticap,
                     now,
                 ) {
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
@@ -399,6 +400,22 @@ impl Handler<Ev> for Sim<'_> {
                 ) {
                     self.violation
                         .get_or_insert(format!("at t = {now} ms: {e}"));
+                }
+                // Temporary cores activated or released: the complex's active cores change,
+                // and the ledger charges those above the usage rights.
+                let state = &mut self.dom_state[domain as usize];
+                if let Some(t) = d.ticap
+                    && state.pending_extra != state.extra
+                {
+                    state.extra = state.pending_extra;
+                    let p = &self.pricing[t.server];
+                    let root = p.server.0 as usize;
+                    let node = &self.model.nodes[root];
+                    let active = node.cores as f64 + state.extra;
+                    self.alloc.fixed[root] = active * node.speed;
+                    if let Some(ledger) = &mut self.ticap[t.server] {
+                        ledger.set_temporary(now, (active as u32).saturating_sub(p.rights));
+                    }
                 }
             }
             Ev::Wlm { instance } => {
