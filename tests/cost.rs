@@ -314,3 +314,77 @@ fn gwlm_activates_temporary_capacity_within_utilitypri() {
         "w1 served {served} core-h on its 3 cores"
     );
 }
+
+/// Two complexes in a GiCAP group [I13]: sd-a holds 4 usage rights and sd-b 6; sharing
+/// rights cover the 4 + 2 cores without rights. sd-a's gWLM domain of nPars (3 + 3 active,
+/// both needing 4, as in the TiCAP test above) asks for 2 more cores at the 60 s tick.
+/// - With sd-b running 2 active cores, the group has 10 rights for 8 active cores: the 2
+///   spare rights are lent to sd-a, so sd-a runs 8 cores on 4 rights of its own and the shared
+///   balance is not touched.
+/// - With sd-b running 4, no right is spare: the 2 cores come from the group's balance,
+///   charged as before: 2,880 core-minutes (500) in the day.
+///
+/// Either way sd-a's workloads serve 345,535 core-s each.
+#[test]
+fn gicap_members_lend_spare_rights_and_share_a_balance() {
+    let group = |b_active: u32, sharing: u32| {
+        let sd_a = ticap_domain(1, 1)
+            .replace(
+                "ticap = { balance_core_minutes = 43200, price_per_core_day = 250 }\n",
+                "rights = 4\n",
+            )
+            .replace("name = \"sd\"", "name = \"sd-a\"")
+            .replace("parent = \"sd\"", "parent = \"sd-a\"")
+            .replace("domain = \"sd\"", "domain = \"sd-a\"");
+        format!(
+            r#"{sd_a}
+[[servers]]
+name = "sd-b"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = {b_active}
+rights = 6
+
+[[gicap]]
+name = "pool"
+members = ["sd-a", "sd-b"]
+sharing_rights = {sharing}
+ticap = {{ balance_core_minutes = 43200, price_per_core_day = 250 }}
+"#
+        )
+    };
+    let s = run_text("gicap-loan", &group(2, 6));
+    assert_eq!(
+        f(&s["gicap"][0]["ticap"]["used_core_minutes"]),
+        0.0,
+        "{}",
+        s["gicap"]
+    );
+    assert_eq!(s["gicap"][0]["rights"], 10);
+    assert_eq!(s["licensing"][0]["gicap_group"], "pool");
+    let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]) * 3600.0;
+    assert!((served - 345_535.0).abs() < 1e-6, "w1 served {served}");
+
+    let s = run_text("gicap-paid", &group(4, 6));
+    assert_eq!(
+        f(&s["gicap"][0]["ticap"]["used_core_minutes"]),
+        2880.0,
+        "{}",
+        s["gicap"]
+    );
+    assert!((f(&s["cost"]["ticap"]) - 500.0).abs() < 1e-9);
+    let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]) * 3600.0;
+    assert!((served - 345_535.0).abs() < 1e-6, "w1 served {served}");
+
+    // Sharing rights must cover every core without a usage right: 4 + 2 = 6, not 5.
+    let dir = scratch("gicap-bad");
+    std::fs::write(dir.join("s.toml"), group(2, 5)).unwrap();
+    let out = vsesim(&["validate", "s.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("5 sharing rights for 6 cores"),
+        "{}",
+        stderr(&out)
+    );
+}

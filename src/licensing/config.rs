@@ -21,6 +21,19 @@ pub struct ServerPricing {
     pub power: Option<(f64, f64)>,
     pub ticap: Option<TicapConfig>,
     pub ppu: Option<PpuConfig>,
+    /// The Global Instant Capacity group it belongs to (index into the scenario's groups).
+    pub group: Option<usize>,
+}
+
+/// A Global Instant Capacity group, compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GicapGroup {
+    pub name: String,
+    /// Indexes of its members among the servers' pricing entries.
+    pub members: Vec<usize>,
+    pub sharing_rights: u32,
+    /// The balance the members share.
+    pub ticap: Option<TicapConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

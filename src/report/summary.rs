@@ -30,6 +30,20 @@ pub struct Summary {
     pub wlm: Vec<WlmReport>,
     pub cost: CostReport,
     pub licensing: Vec<LicensingReport>,
+    /// Global Instant Capacity groups.
+    pub gicap: Vec<GicapReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GicapReport {
+    pub name: String,
+    pub members: Vec<String>,
+    /// Usage rights of all members, pooled.
+    pub rights: u32,
+    pub sharing_rights: u32,
+    pub active_core_hours: f64,
+    /// The balance the members share; its cost is in `cost.ticap` (not in any server's).
+    pub ticap: Option<TicapReport>,
 }
 
 /// What the run cost over its horizon, in the scenario's currency.
@@ -69,6 +83,8 @@ pub struct ServerCost {
 #[derive(Debug, Serialize)]
 pub struct LicensingReport {
     pub server: String,
+    /// The GiCAP group it belongs to, whose members pool their rights and share a balance.
+    pub gicap_group: Option<String>,
     /// `icap` (usage rights), or `ppu` (pay per use).
     pub pricing: &'static str,
     pub installed_cores: u32,
@@ -363,7 +379,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .collect(),
         })
         .collect();
-    let (cost, licensing) = money(scenario, outcome);
+    let (cost, licensing, gicap) = money(scenario, outcome);
     let mut servers = Vec::new();
     let mut partitions = Vec::new();
     let mut totals = Work::default();
@@ -433,11 +449,15 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         wlm,
         cost,
         licensing,
+        gicap,
     }
 }
 
 /// The cost breakdown and the licensing figures, from the pricing and what the run metered.
-fn money(scenario: &Scenario, outcome: &Outcome) -> (CostReport, Vec<LicensingReport>) {
+fn money(
+    scenario: &Scenario,
+    outcome: &Outcome,
+) -> (CostReport, Vec<LicensingReport>, Vec<GicapReport>) {
     use crate::licensing as lic;
     let h = scenario.horizon_ms;
     let model = &scenario.model;
@@ -488,29 +508,13 @@ fn money(scenario: &Scenario, outcome: &Outcome) -> (CostReport, Vec<LicensingRe
         report.servers.push(c);
         licensing.push(LicensingReport {
             server: node.name.clone(),
+            gicap_group: p.group.map(|g| scenario.gicap[g].name.clone()),
             pricing: if p.ppu.is_some() { "ppu" } else { "icap" },
             installed_cores: p.installed,
             rights: p.rights,
             rights_bought: p.rights_bought,
             active_core_hours: core_ms / 3_600_000.0,
-            ticap: outcome.ticap[k].as_ref().map(|l| TicapReport {
-                initial_core_minutes: l.initial_core_min(),
-                used_core_minutes: l.used_core_min(),
-                left_core_minutes: l.balance_core_min(),
-                days_left_at_end: {
-                    let burn = l.temporary_cores();
-                    (burn > 0).then(|| l.days_left_at_end(burn))
-                },
-                exhausted_at_ms: l.exhausted_at_ms(),
-                warnings: l
-                    .warnings()
-                    .iter()
-                    .map(|w| TicapWarningReport {
-                        at_ms: w.at_ms,
-                        days_left: w.days_left,
-                    })
-                    .collect(),
-            }),
+            ticap: outcome.ticap[k].as_ref().map(ticap_report),
             ppu: p.ppu.map(|cfg| PpuReport {
                 metric: match cfg.metric {
                     crate::licensing::config::PpuMetricKind::Percent => "percent",
@@ -530,5 +534,56 @@ fn money(scenario: &Scenario, outcome: &Outcome) -> (CostReport, Vec<LicensingRe
             }),
         });
     }
-    (report, licensing)
+    let mut groups = Vec::new();
+    for (g, group) in scenario.gicap.iter().enumerate() {
+        let ledger = outcome.group_ticap[g].as_ref();
+        if let (Some(cfg), Some(l)) = (group.ticap, ledger) {
+            let cost = lic::ticap_cost(l.used_core_min(), cfg.price_per_core_day);
+            report.ticap += cost;
+            report.total += cost;
+        }
+        groups.push(GicapReport {
+            name: group.name.clone(),
+            members: group
+                .members
+                .iter()
+                .map(|&k| model.node(scenario.pricing[k].server).name.clone())
+                .collect(),
+            rights: group
+                .members
+                .iter()
+                .map(|&k| scenario.pricing[k].rights)
+                .sum(),
+            sharing_rights: group.sharing_rights,
+            active_core_hours: group
+                .members
+                .iter()
+                .map(|&k| outcome.active_core_ms[k])
+                .sum::<f64>()
+                / 3_600_000.0,
+            ticap: ledger.map(ticap_report),
+        });
+    }
+    (report, licensing, groups)
+}
+
+fn ticap_report(l: &crate::licensing::TicapLedger) -> TicapReport {
+    TicapReport {
+        initial_core_minutes: l.initial_core_min(),
+        used_core_minutes: l.used_core_min(),
+        left_core_minutes: l.balance_core_min(),
+        days_left_at_end: {
+            let burn = l.temporary_cores();
+            (burn > 0).then(|| l.days_left_at_end(burn))
+        },
+        exhausted_at_ms: l.exhausted_at_ms(),
+        warnings: l
+            .warnings()
+            .iter()
+            .map(|w| TicapWarningReport {
+                at_ms: w.at_ms,
+                days_left: w.days_left,
+            })
+            .collect(),
+    }
 }

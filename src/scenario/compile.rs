@@ -5,7 +5,7 @@ use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
 use crate::licensing::config::{
-    Costs, PpuConfig, PpuMetricKind, ServerPricing, Software, TicapConfig,
+    Costs, GicapGroup, PpuConfig, PpuMetricKind, ServerPricing, Software, TicapConfig,
 };
 use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
 use crate::policy::{self, Capacity, Domain, Latencies, gwlm};
@@ -49,6 +49,7 @@ pub struct Scenario {
     pub wlm: Vec<policy::WlmInstance>,
     /// One per server, in server order.
     pub pricing: Vec<ServerPricing>,
+    pub gicap: Vec<GicapGroup>,
     pub costs: Costs,
 }
 
@@ -213,7 +214,7 @@ impl<'a> Compiler<'a> {
         let mut domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
         let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
         self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
-        let pricing = self.compile_pricing(&raw, &nodes)?;
+        let (pricing, gicap) = self.compile_pricing(&raw, &nodes)?;
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
         let costs = self.compile_costs(&raw, &node_index, &nodes)?;
         Ok(Scenario {
@@ -228,6 +229,7 @@ impl<'a> Compiler<'a> {
             domains,
             wlm,
             pricing,
+            gicap,
             costs,
         })
     }
@@ -258,7 +260,8 @@ impl<'a> Compiler<'a> {
                 continue;
             };
             let p = &pricing[server];
-            if p.ticap.is_none() {
+            // A GiCAP member can borrow its group's spare rights, and its group's balance.
+            if p.ticap.is_none() && p.group.is_none() {
                 return Err(self.err(t.span(), field(""), format!("`{}` has no TiCAP balance; give the server `ticap = {{ balance_core_minutes = … }}`", r.domain.get_ref())));
             }
             let tv = t.get_ref();
@@ -286,8 +289,32 @@ impl<'a> Compiler<'a> {
         &self,
         raw: &RawScenario,
         nodes: &[Node],
-    ) -> Result<Vec<ServerPricing>, Error> {
+    ) -> Result<(Vec<ServerPricing>, Vec<GicapGroup>), Error> {
         let mut out = Vec::with_capacity(raw.servers.len());
+        // Group membership first: a member's own checks depend on its group.
+        let mut member_of: HashMap<&str, usize> = HashMap::new();
+        for (g, rg) in raw.gicap.iter().enumerate() {
+            let r = rg.get_ref();
+            for m in r.members.get_ref() {
+                if !raw.servers.iter().any(|s| s.get_ref().name.get_ref() == m) {
+                    return Err(self.err(
+                        r.members.span(),
+                        format!("gicap[{g}] ({}).members", r.name.get_ref()),
+                        format!("`{m}` is not a server"),
+                    ));
+                }
+                if let Some(prev) = member_of.insert(m.as_str(), g) {
+                    return Err(self.err(r.members.span(), format!("gicap[{g}] ({}).members", r.name.get_ref()), format!("`{m}` is already a member of gicap[{prev}]; a complex belongs to one group")));
+                }
+            }
+            if r.members.get_ref().len() < 2 {
+                return Err(self.err(
+                    r.members.span(),
+                    format!("gicap[{g}] ({}).members", r.name.get_ref()),
+                    "a group needs at least two complexes",
+                ));
+            }
+        }
         let roots = nodes
             .iter()
             .enumerate()
@@ -334,8 +361,22 @@ impl<'a> Compiler<'a> {
                     .unwrap_or(r.name.span());
                 return Err(self.err(span, field("buy_rights"), format!("{rights} rights in all for {installed} installed cores; expected at most the installed cores")));
             }
-            // Active cores beyond the rights run on Temporary Instant Capacity.
-            if active > rights && r.ticap.is_none() {
+            let group = member_of.get(name.as_str()).copied();
+            if let Some(g) = group {
+                if let Some(t) = &r.ticap {
+                    return Err(self.err(t.span(), field("ticap"), format!("`{name}` is in the GiCAP group `{}`, whose members share one balance; give the group the ticap", raw.gicap[g].get_ref().name.get_ref())));
+                }
+                if let Some(p) = &r.ppu {
+                    return Err(self.err(
+                        p.span(),
+                        field("ppu"),
+                        "a GiCAP member uses Instant Capacity, which Pay per use excludes",
+                    ));
+                }
+            }
+            // Active cores beyond the rights run on Temporary Instant Capacity (a GiCAP
+            // member may borrow its group's spare rights instead: checked for the group).
+            if active > rights && r.ticap.is_none() && group.is_none() {
                 let span = r
                     .active_cores
                     .as_ref()
@@ -444,9 +485,66 @@ impl<'a> Compiler<'a> {
                 power,
                 ticap,
                 ppu,
+                group,
             });
         }
-        Ok(out)
+        let mut groups = Vec::with_capacity(raw.gicap.len());
+        for (g, rg) in raw.gicap.iter().enumerate() {
+            let r = rg.get_ref();
+            let gname = r.name.get_ref();
+            let field = |f: &str| format!("gicap[{g}] ({gname}).{f}");
+            let members: Vec<usize> = (0..out.len())
+                .filter(|&k| out[k].group == Some(g))
+                .collect();
+            let active: u64 = members
+                .iter()
+                .map(|&k| nodes[out[k].server.0 as usize].cores as u64)
+                .sum();
+            let rights: u64 = members.iter().map(|&k| out[k].rights as u64).sum();
+            let unlicensed: u64 = members
+                .iter()
+                .map(|&k| (out[k].installed - out[k].rights.min(out[k].installed)) as u64)
+                .sum();
+            // Sharing rights for every core without a usage right [I13].
+            if (*r.sharing_rights.get_ref() as u64) < unlicensed {
+                return Err(self.err(r.sharing_rights.span(), field("sharing_rights"), format!("{} sharing rights for {unlicensed} cores without usage rights in the group; expected at least {unlicensed}", r.sharing_rights.get_ref())));
+            }
+            let ticap = match &r.ticap {
+                Some(t) => {
+                    let v = t.get_ref();
+                    let warn_days = v.warn_days.unwrap_or(15.0);
+                    if !(v.balance_core_minutes.is_finite()
+                        && v.balance_core_minutes >= 0.0
+                        && v.price_per_core_day.is_finite()
+                        && v.price_per_core_day >= 0.0
+                        && warn_days.is_finite()
+                        && warn_days >= 0.0)
+                    {
+                        return Err(self.err(
+                            t.span(),
+                            field("ticap"),
+                            "expected a balance, a price and warn_days ≥ 0",
+                        ));
+                    }
+                    Some(TicapConfig {
+                        balance_core_min: v.balance_core_minutes,
+                        price_per_core_day: v.price_per_core_day,
+                        warn_days,
+                    })
+                }
+                None => None,
+            };
+            if active > rights && ticap.is_none() {
+                return Err(self.err(r.name.span(), field("ticap"), format!("the members run {active} active cores on {rights} usage rights; buy rights or give the group a ticap balance")));
+            }
+            groups.push(GicapGroup {
+                name: gname.clone(),
+                members,
+                sharing_rights: *r.sharing_rights.get_ref(),
+                ticap,
+            });
+        }
+        Ok((out, groups))
     }
 
     fn compile_costs(

@@ -22,6 +22,9 @@ pub struct RawScenario {
     pub report: Option<Spanned<RawReport>>,
     #[serde(default)]
     pub costs: Option<Spanned<RawCosts>>,
+    /// Global Instant Capacity groups of complexes sharing usage rights and a TiCAP balance.
+    #[serde(default)]
+    pub gicap: Vec<Spanned<RawGicap>>,
     /// gWLM shared resource domains.
     #[serde(default)]
     pub policies: Vec<Spanned<RawDomain>>,
@@ -369,6 +372,20 @@ pub struct RawPpu {
     pub price_per_core_month: f64,
     #[serde(default)]
     pub fixed_per_month: f64,
+}
+
+/// A Global Instant Capacity group [I13][VSE17]: its members pool their core usage rights
+/// (a member may run more cores than it holds rights for while another lends its spare ones)
+/// and may share one Temporary Instant Capacity balance. The group needs sharing rights for
+/// all the cores its members have without usage rights.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGicap {
+    pub name: Spanned<String>,
+    pub members: Spanned<Vec<String>>,
+    pub sharing_rights: Spanned<u32>,
+    #[serde(default)]
+    pub ticap: Option<Spanned<RawTicap>>,
 }
 
 /// Prices that are not a server's own.

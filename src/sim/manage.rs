@@ -10,6 +10,15 @@ use crate::licensing::TicapLedger;
 use crate::model::Model;
 use crate::policy::{Capacity, Domain, SloMetric, WlmInstance, gwlm, queueing, wlm};
 
+/// What a domain may draw on to activate cores beyond the active ones: usage rights not in use
+/// (its own complex's, or its GiCAP group's) and the Temporary Instant Capacity balance.
+pub struct TicapView<'a> {
+    pub ledger: Option<&'a TicapLedger>,
+    /// Usage rights not covering an active core, not counting this domain's own temporary
+    /// cores [cores].
+    pub spare_rights: f64,
+}
+
 /// Per-domain working state and counters.
 pub struct DomainState {
     /// Temporary cores active for this domain, and those its last decision wants [cores].
@@ -144,7 +153,7 @@ pub fn tick(
     model: &Model,
     nodes: &mut Allocations,
     wlm: &[WlmState],
-    ledgers: &[Option<TicapLedger>],
+    ticap: &TicapView,
     now: TimeMs,
 ) -> bool {
     let span = now.saturating_sub(state.last_tick);
@@ -207,9 +216,13 @@ pub fn tick(
             })
             .sum();
         let extra = shortfall.ceil().min(t.max_extra);
-        let allowed = ledgers[t.server]
-            .as_ref()
-            .is_some_and(|l| l.can_activate(extra as u32) && l.utility_reserve_ok(t.reserve_days));
+        // Cores covered by spare usage rights (a GiCAP loan) cost nothing; the rest must be
+        // covered by the balance.
+        let paid = (extra - ticap.spare_rights).max(0.0);
+        let allowed = paid == 0.0
+            || ticap.ledger.is_some_and(|l| {
+                l.can_activate(paid as u32) && l.utility_reserve_ok(t.reserve_days)
+            });
         if extra > 0.0 && allowed {
             state.pending_extra = extra;
             short = gwlm::arbitrate(

@@ -11,7 +11,7 @@ pub mod metrics;
 
 use crate::Error;
 use crate::engine::{self, Event, Handler, Queue, RunStats, TimeMs};
-use crate::licensing::config::{PpuMetricKind, ServerPricing};
+use crate::licensing::config::{GicapGroup, PpuMetricKind, ServerPricing};
 use crate::licensing::{PpuMeter, PpuMetric, TicapLedger};
 use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share};
 use crate::policy::Domain;
@@ -94,6 +94,8 @@ pub struct Outcome {
     /// Per server (in `Scenario::pricing` order): the Temporary Instant Capacity ledger and the
     /// Pay per use meter where it has them, and Σ active cores × duration [core-ms].
     pub ticap: Vec<Option<TicapLedger>>,
+    /// Per GiCAP group, the shared balance.
+    pub group_ticap: Vec<Option<TicapLedger>>,
     pub ppu: Vec<Option<PpuMeter>>,
     pub active_core_ms: Vec<f64>,
 }
@@ -152,7 +154,10 @@ struct Sim<'a> {
     wlm: &'a [crate::policy::WlmInstance],
     wlm_state: Vec<WlmState>,
     pricing: &'a [ServerPricing],
+    gicap: &'a [GicapGroup],
     ticap: Vec<Option<TicapLedger>>,
+    /// Per GiCAP group: the balance its members share.
+    group_ticap: Vec<Option<TicapLedger>>,
     ppu: Vec<Option<PpuMeter>>,
     /// Served since the last meter reading, per server [reference core-ms].
     ppu_served: Vec<f64>,
@@ -258,6 +263,15 @@ pub fn run(
         wlm: &scenario.wlm,
         wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
         pricing: &scenario.pricing,
+        gicap: &scenario.gicap,
+        group_ticap: scenario
+            .gicap
+            .iter()
+            .map(|g| {
+                g.ticap
+                    .map(|t| TicapLedger::new(t.balance_core_min, t.warn_days))
+            })
+            .collect(),
         ticap: scenario
             .pricing
             .iter()
@@ -289,14 +303,16 @@ pub fn run(
         manage::wlm_deploy(w, &mut sim.alloc);
     }
     // Active cores beyond the usage rights run on Temporary Instant Capacity from the start.
-    for (k, p) in scenario.pricing.iter().enumerate() {
-        if let Some(ledger) = &mut sim.ticap[k] {
-            let active = model.node(p.server).cores;
-            ledger.set_temporary(0, active.saturating_sub(p.rights));
-        }
+    for k in 0..scenario.pricing.len() {
+        sim.settle_ticap(k, 0);
     }
     let mut queue = Queue::with_capacity(sim.streams.len() + 4);
-    let metered = sim.ticap.iter().any(Option::is_some) || sim.ppu.iter().any(Option::is_some);
+    let metered = sim
+        .ticap
+        .iter()
+        .chain(&sim.group_ticap)
+        .any(Option::is_some)
+        || sim.ppu.iter().any(Option::is_some);
     if metered && METER_MS <= sim.horizon {
         queue.schedule(METER_MS, Ev::Meter);
     }
@@ -321,7 +337,12 @@ pub fn run(
     let mut stats = RunStats::default();
     let horizon = sim.horizon;
     let finish = |sim: &mut Sim| {
-        for ledger in sim.ticap.iter_mut().flatten() {
+        for ledger in sim
+            .ticap
+            .iter_mut()
+            .chain(sim.group_ticap.iter_mut())
+            .flatten()
+        {
             ledger.finish(horizon);
         }
     };
@@ -350,6 +371,7 @@ pub fn run(
         domains: sim.dom_state,
         wlm: sim.wlm_state,
         ticap: sim.ticap,
+        group_ticap: sim.group_ticap,
         ppu: sim.ppu,
         active_core_ms: sim.active_core_ms,
     })
@@ -374,13 +396,22 @@ impl Handler<Ev> for Sim<'_> {
             }
             Ev::Policy { domain } => {
                 let d = &self.domains[domain as usize];
+                let spare_rights = self.spare_rights(d, self.dom_state[domain as usize].extra);
+                let ledger = d.ticap.and_then(|t| match self.pricing[t.server].group {
+                    Some(g) => self.group_ticap[g].as_ref(),
+                    None => self.ticap[t.server].as_ref(),
+                });
+                let view = manage::TicapView {
+                    ledger,
+                    spare_rights,
+                };
                 if manage::tick(
                     d,
                     &mut self.dom_state[domain as usize],
                     self.model,
                     &mut self.alloc,
                     &self.wlm_state,
-                    &self.ticap,
+                    &view,
                     now,
                 ) {
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
@@ -411,11 +442,8 @@ impl Handler<Ev> for Sim<'_> {
                     let p = &self.pricing[t.server];
                     let root = p.server.0 as usize;
                     let node = &self.model.nodes[root];
-                    let active = node.cores as f64 + state.extra;
-                    self.alloc.fixed[root] = active * node.speed;
-                    if let Some(ledger) = &mut self.ticap[t.server] {
-                        ledger.set_temporary(now, (active as u32).saturating_sub(p.rights));
-                    }
+                    self.alloc.fixed[root] = (node.cores as f64 + state.extra) * node.speed;
+                    self.settle_ticap(t.server, now);
                 }
             }
             Ev::Wlm { instance } => {
@@ -446,6 +474,9 @@ impl Handler<Ev> for Sim<'_> {
                     if let Some(ledger) = &mut self.ticap[k] {
                         ledger.advance_to(now);
                     }
+                }
+                for ledger in self.group_ticap.iter_mut().flatten() {
+                    ledger.advance_to(now);
                 }
                 if now + METER_MS <= self.horizon {
                     queue.schedule(now + METER_MS, Ev::Meter);
@@ -739,6 +770,46 @@ impl Sim<'_> {
                 self.row_granted[nw + i] += self.n_offer[i];
                 self.row_capacity[nw + i] += self.alloc.held(i) * dt;
             }
+        }
+    }
+
+    /// Active cores of server `k` (in pricing order) now.
+    fn active_cores(&self, k: usize) -> f64 {
+        let root = self.pricing[k].server.0 as usize;
+        self.alloc.fixed[root] / self.model.nodes[root].speed
+    }
+
+    /// The servers whose usage rights and balance server `k` shares: its GiCAP group's members,
+    /// or itself.
+    fn rights_pool(&self, k: usize) -> Vec<usize> {
+        match self.pricing[k].group {
+            Some(g) => self.gicap[g].members.clone(),
+            None => vec![k],
+        }
+    }
+
+    /// Usage rights of a domain's pool (its complex, or its GiCAP group) not covering an
+    /// active core, not counting the domain's own `extra` temporary cores.
+    fn spare_rights(&self, d: &Domain, extra: f64) -> f64 {
+        let Some(t) = d.ticap else { return 0.0 };
+        let pool = self.rights_pool(t.server);
+        let rights: f64 = pool.iter().map(|&k| self.pricing[k].rights as f64).sum();
+        let active: f64 = pool.iter().map(|&k| self.active_cores(k)).sum();
+        (rights - (active - extra)).max(0.0)
+    }
+
+    /// Tell the ledger of server `k`'s pool how many of its active cores run above its rights.
+    fn settle_ticap(&mut self, k: usize, now: TimeMs) {
+        let pool = self.rights_pool(k);
+        let rights: f64 = pool.iter().map(|&m| self.pricing[m].rights as f64).sum();
+        let active: f64 = pool.iter().map(|&m| self.active_cores(m)).sum();
+        let above = (active - rights).max(0.0).round() as u32;
+        let ledger = match self.pricing[k].group {
+            Some(g) => self.group_ticap[g].as_mut(),
+            None => self.ticap[k].as_mut(),
+        };
+        if let Some(l) = ledger {
+            l.set_temporary(now, above);
         }
     }
 
