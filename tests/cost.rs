@@ -136,6 +136,43 @@ timeseries = false
     }
 }
 
+/// A Pay per use cap limits the active cores [PPU3]: capped at 6 of 10, the active-core
+/// metric bills 6 cores: 500 + 600 = 1,100 for the month.
+#[test]
+fn pay_per_use_cap_limits_the_active_cores() {
+    let s = run_text(
+        "ppu-cap",
+        r#"
+[scenario]
+name = "ppu-cap"
+horizon = "30d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 10
+memory_gb_per_cell = 8
+ppu = { metric = "active", price_per_core_month = 100, fixed_per_month = 500, cap_cores = 6 }
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = { pattern = "flat", mean = 5 }
+
+[report]
+timeseries = false
+"#,
+    );
+    assert!(
+        (f(&s["cost"]["ppu"]) - 1100.0).abs() < 1e-6,
+        "{}",
+        s["cost"]
+    );
+    assert_eq!(f(&s["servers"][0]["capacity_cores"]), 6.0);
+}
+
 /// PPU and iCAP are mutually exclusive on one server [PPU6]; active cores beyond the rights
 /// need a TiCAP balance.
 #[test]
@@ -387,4 +424,88 @@ ticap = {{ balance_core_minutes = 43200, price_per_core_day = 250 }}
         "{}",
         stderr(&out)
     );
+}
+
+/// WLM's global arbiter activates Temporary Instant Capacity for nPars whose SLOs are within
+/// utilitypri [W274]: np1 and np2 hold 3 active cores each of 8 installed; each runs a WLM
+/// whose web SLO asks cpushares 3.99 (+0.01 for OTHERS: 4.00). web starts at half its nPar
+/// (1.5 cores); the WLM ticks at 60 s and 120 s give it 2.99 (OTHERS keeps 0.01); the arbiter
+/// at 120 s reads 4 + 4 on 6 active cores, activates 2 TiCAP cores and gives [4, 4] from
+/// 125 s (nPar latency 5 s); the WLM tick at 180 s gives web 3.99. So np1's web serves
+/// 1.5 × 60 + 2.99 × 120 + 3.99 × 86,220 = 344,466.6 core-s, and the 2 temporary cores cost
+/// 48 periods × 60 = 2,880 core-minutes.
+#[test]
+fn wlm_arbiter_activates_temporary_capacity() {
+    let mut text = String::from(
+        r#"
+[scenario]
+name = "wlm-ticap"
+horizon = "1d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+ticap = { balance_core_minutes = 43200, price_per_core_day = 250 }
+
+[[wlm_arbiters]]
+domain = "sd"
+ticap = { utilitypri = 1 }
+
+[report]
+timeseries = false
+"#,
+    );
+    for (k, cell) in [(1, 0), (2, 1)] {
+        text.push_str(&format!(
+            r#"
+[[partitions]]
+name = "np{k}"
+kind = "npar"
+parent = "sd"
+cells = [{cell}]
+cores = 3
+
+[[partitions]]
+name = "web{k}"
+kind = "srp"
+parent = "np{k}"
+shares = 50
+
+[[partitions]]
+name = "others{k}"
+kind = "srp"
+parent = "np{k}"
+shares = 50
+
+[[workloads]]
+name = "w{k}"
+partition = "web{k}"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 4 }}
+
+[[wlm]]
+host = "np{k}"
+others = "others{k}"
+
+[[wlm.slo]]
+name = "s{k}"
+group = "web{k}"
+cpushares = {{ cores = 3.99 }}
+"#
+        ));
+    }
+    let s = run_text("wlm-ticap", &text);
+    assert_eq!(
+        f(&s["licensing"][0]["ticap"]["used_core_minutes"]),
+        2880.0,
+        "{}",
+        s["licensing"][0]
+    );
+    let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]) * 3600.0;
+    assert!((served - 344_466.6).abs() < 1e-6, "w1 served {served}");
 }

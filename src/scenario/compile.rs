@@ -243,13 +243,37 @@ impl<'a> Compiler<'a> {
         pricing: &[ServerPricing],
         domains: &mut [Domain],
     ) -> Result<(), Error> {
-        for (k, rd) in raw.policies.iter().enumerate() {
-            let r = rd.get_ref();
-            let Some(t) = &r.ticap else { continue };
-            let field = |f: &str| format!("policies[{k}] ({}).ticap{f}", r.domain.get_ref());
+        // gWLM domains and WLM's arbiters alike: (domain name, ticap settings, field prefix,
+        // whether the domain is an arbiter).
+        let wants = raw
+            .policies
+            .iter()
+            .enumerate()
+            .filter_map(|(k, rd)| {
+                rd.get_ref().ticap.as_ref().map(|t| {
+                    (
+                        rd.get_ref().domain.get_ref(),
+                        t,
+                        format!("policies[{k}]"),
+                        false,
+                    )
+                })
+            })
+            .chain(raw.wlm_arbiters.iter().enumerate().filter_map(|(k, ra)| {
+                ra.get_ref().ticap.as_ref().map(|t| {
+                    (
+                        ra.get_ref().domain.get_ref(),
+                        t,
+                        format!("wlm_arbiters[{k}]"),
+                        true,
+                    )
+                })
+            }));
+        for (dname, t, prefix, arbiter) in wants {
+            let field = |f: &str| format!("{prefix} ({dname}).ticap{f}");
             let Some(d) = domains.iter_mut().find(|d| {
-                nodes[d.node.0 as usize].name == *r.domain.get_ref()
-                    && d.wlm_sources.iter().all(Option::is_none)
+                nodes[d.node.0 as usize].name == *dname
+                    && d.wlm_sources.iter().any(Option::is_some) == arbiter
             }) else {
                 continue;
             };
@@ -262,7 +286,7 @@ impl<'a> Compiler<'a> {
             let p = &pricing[server];
             // A GiCAP member can borrow its group's spare rights, and its group's balance.
             if p.ticap.is_none() && p.group.is_none() {
-                return Err(self.err(t.span(), field(""), format!("`{}` has no TiCAP balance; give the server `ticap = {{ balance_core_minutes = … }}`", r.domain.get_ref())));
+                return Err(self.err(t.span(), field(""), format!("`{dname}` has no TiCAP balance; give the server `ticap = {{ balance_core_minutes = … }}`")));
             }
             let tv = t.get_ref();
             let reserve_days = tv.reserve_days.unwrap_or(15.0);
@@ -1796,6 +1820,26 @@ impl<'a> Compiler<'a> {
                 a
             }
             None => total,
+        };
+        // A Pay per use cap limits the active cores (`ppuconfig -rc`, at least one per cell)
+        // [PPU3].
+        let active = match r
+            .ppu
+            .as_ref()
+            .and_then(|p| p.get_ref().cap_cores.map(|c| (c, p.span())))
+        {
+            Some((cap, span)) if cap < cells || cap > total => {
+                return Err(self.err(
+                    span,
+                    field("ppu.cap_cores"),
+                    format!("{cap}; expected {cells} to {total} (at least one per cell)"),
+                ));
+            }
+            Some((cap, span)) if r.active_cores.is_some() && active > cap => {
+                return Err(self.err(span, field("ppu.cap_cores"), format!("active_cores = {active} is above the cap of {cap}; the cap limits the active cores")));
+            }
+            Some((cap, _)) if r.active_cores.is_none() => cap,
+            _ => active,
         };
         Ok(Node {
             name: name.clone(),

@@ -48,6 +48,10 @@ pub struct RawWlmArbiter {
     /// Default 120 s; must exceed every wlm_interval under it.
     #[serde(default)]
     pub interval: Option<Spanned<Duration>>,
+    /// Activate Temporary Instant Capacity for partitions whose best SLO priority is within
+    /// `utilitypri` (nPars of a complex) [W274][W275].
+    #[serde(default)]
+    pub ticap: Option<Spanned<RawDomainTicap>>,
 }
 
 /// One WLM instance (wlmd) managing the PRM groups of one OS [W113][W160].
@@ -372,6 +376,10 @@ pub struct RawPpu {
     pub price_per_core_month: f64,
     #[serde(default)]
     pub fixed_per_month: f64,
+    /// Caps the active cores (`ppuconfig -rc`); the server runs this many when `active_cores`
+    /// is absent.
+    #[serde(default)]
+    pub cap_cores: Option<u32>,
 }
 
 /// A Global Instant Capacity group [I13][VSE17]: its members pool their core usage rights
