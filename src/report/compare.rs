@@ -2,7 +2,7 @@
 //! shows them — what each scenario holds, how loaded it is, what it leaves unserved and what
 //! it costs. Built from the runs' summaries only.
 
-use super::summary::{CostReport, Summary};
+use super::summary::{CostItems, Summary};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -34,28 +34,8 @@ pub struct Column {
 #[derive(Debug, Serialize)]
 pub struct Cost {
     pub currency: Option<String>,
-    pub hardware: f64,
-    pub core_rights: f64,
-    pub ticap: f64,
-    pub ppu: f64,
-    pub software: f64,
-    pub energy: f64,
-    pub total: f64,
-}
-
-impl From<&CostReport> for Cost {
-    fn from(c: &CostReport) -> Self {
-        Cost {
-            currency: c.currency.clone(),
-            hardware: c.hardware,
-            core_rights: c.core_rights,
-            ticap: c.ticap,
-            ppu: c.ppu,
-            software: c.software,
-            energy: c.energy,
-            total: c.total,
-        }
-    }
+    #[serde(flatten)]
+    pub items: CostItems,
 }
 
 pub fn build(summaries: &[Summary]) -> Comparison {
@@ -89,7 +69,10 @@ pub fn build(summaries: &[Summary]) -> Comparison {
                 delayed_core_hours: s.totals.delayed_core_hours,
                 worst_sla_met_share: worst.map_or(1.0, |w| w.usage.sla_met_share),
                 worst_workload: worst.map(|w| w.name.clone()),
-                cost: Cost::from(&s.cost),
+                cost: Cost {
+                    currency: s.cost.currency.clone(),
+                    items: s.cost.items,
+                },
             }
         })
         .collect();
@@ -129,15 +112,19 @@ pub fn render(c: &Comparison) -> String {
         ("worst SLA met", |s| {
             format!("{:.1}%", s.worst_sla_met_share * 100.0)
         }),
-        ("cost: hardware", |s| format!("{:.2}", s.cost.hardware)),
-        ("cost: core rights", |s| {
-            format!("{:.2}", s.cost.core_rights)
+        ("cost: hardware", |s| {
+            format!("{:.2}", s.cost.items.hardware)
         }),
-        ("cost: TiCAP", |s| format!("{:.2}", s.cost.ticap)),
-        ("cost: pay per use", |s| format!("{:.2}", s.cost.ppu)),
-        ("cost: software", |s| format!("{:.2}", s.cost.software)),
-        ("cost: energy", |s| format!("{:.2}", s.cost.energy)),
-        ("cost: total", |s| format!("{:.2}", s.cost.total)),
+        ("cost: core rights", |s| {
+            format!("{:.2}", s.cost.items.core_rights)
+        }),
+        ("cost: TiCAP", |s| format!("{:.2}", s.cost.items.ticap)),
+        ("cost: pay per use", |s| format!("{:.2}", s.cost.items.ppu)),
+        ("cost: software", |s| {
+            format!("{:.2}", s.cost.items.software)
+        }),
+        ("cost: energy", |s| format!("{:.2}", s.cost.items.energy)),
+        ("cost: total", |s| format!("{:.2}", s.cost.items.total)),
     ];
     for (label, value) in rows {
         let _ = write!(out, "{label:<26}");

@@ -50,6 +50,14 @@ pub struct GicapReport {
 #[derive(Debug, Serialize, Default)]
 pub struct CostReport {
     pub currency: Option<String>,
+    #[serde(flatten)]
+    pub items: CostItems,
+    pub servers: Vec<ServerCost>,
+}
+
+/// The cost items and their total [currency].
+#[derive(Debug, Serialize, Default, Clone, Copy)]
+pub struct CostItems {
     /// Hardware price amortized straight-line over the horizon.
     pub hardware: f64,
     /// Core usage rights bought as a what-if.
@@ -63,20 +71,26 @@ pub struct CostReport {
     /// Energy of the servers with a power model, with the datacenter's PUE.
     pub energy: f64,
     pub total: f64,
-    pub servers: Vec<ServerCost>,
+}
+
+impl CostItems {
+    fn add(&mut self, o: &CostItems) {
+        self.hardware += o.hardware;
+        self.core_rights += o.core_rights;
+        self.ticap += o.ticap;
+        self.ppu += o.ppu;
+        self.software += o.software;
+        self.energy += o.energy;
+        self.total += o.total;
+    }
 }
 
 #[derive(Debug, Serialize, Default)]
 pub struct ServerCost {
     pub name: String,
-    pub hardware: f64,
-    pub core_rights: f64,
-    pub ticap: f64,
-    pub ppu: f64,
-    pub software: f64,
-    pub energy: f64,
+    #[serde(flatten)]
+    pub items: CostItems,
     pub energy_kwh: f64,
-    pub total: f64,
 }
 
 /// Usage rights and utility pricing of one server.
@@ -476,35 +490,30 @@ fn money(
             ..ServerCost::default()
         };
         if let Some((price, years)) = p.capex {
-            c.hardware = lic::amortized_capex(price, years, h);
+            c.items.hardware = lic::amortized_capex(price, years, h);
         }
-        c.core_rights = p.rights_bought as f64 * p.core_right_price;
+        c.items.core_rights = p.rights_bought as f64 * p.core_right_price;
         if let (Some(cfg), Some(ledger)) = (p.ticap, &outcome.ticap[k]) {
-            c.ticap = lic::ticap_cost(ledger.used_core_min(), cfg.price_per_core_day);
+            c.items.ticap = lic::ticap_cost(ledger.used_core_min(), cfg.price_per_core_day);
         }
         let bills = outcome.ppu[k]
             .as_ref()
             .map(|m| m.bills(h))
             .unwrap_or_default();
-        c.ppu = bills.iter().map(|b| b.total).sum();
-        c.software = costs
+        // fold from +0.0: an empty f64 sum is -0.0, which would print as such.
+        c.items.ppu = bills.iter().fold(0.0, |a, b| a + b.total);
+        c.items.software = costs
             .software
             .iter()
             .filter(|s| s.servers.contains(&p.server))
-            .map(|s| lic::licence_cost(core_ms, s.per_core_year))
-            .sum();
+            .fold(0.0, |a, s| a + lic::licence_cost(core_ms, s.per_core_year));
         if let Some((idle, max)) = p.power {
             c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.util_ms[i], h);
-            c.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
+            c.items.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
         }
-        c.total = c.hardware + c.core_rights + c.ticap + c.ppu + c.software + c.energy;
-        report.hardware += c.hardware;
-        report.core_rights += c.core_rights;
-        report.ticap += c.ticap;
-        report.ppu += c.ppu;
-        report.software += c.software;
-        report.energy += c.energy;
-        report.total += c.total;
+        let i = &mut c.items;
+        i.total = i.hardware + i.core_rights + i.ticap + i.ppu + i.software + i.energy;
+        report.items.add(&c.items);
         report.servers.push(c);
         licensing.push(LicensingReport {
             server: node.name.clone(),
@@ -539,8 +548,8 @@ fn money(
         let ledger = outcome.group_ticap[g].as_ref();
         if let (Some(cfg), Some(l)) = (group.ticap, ledger) {
             let cost = lic::ticap_cost(l.used_core_min(), cfg.price_per_core_day);
-            report.ticap += cost;
-            report.total += cost;
+            report.items.ticap += cost;
+            report.items.total += cost;
         }
         groups.push(GicapReport {
             name: group.name.clone(),

@@ -743,27 +743,7 @@ impl<'a> Compiler<'a> {
                     "the partitions under one arbiter are all vPars or all nPars",
                 ));
             }
-            let (capacity, available) = if class == NodeKind::Npar {
-                let total: f64 = members
-                    .iter()
-                    .map(|m| nodes[m.0 as usize].cores as f64)
-                    .sum();
-                (Capacity::Pooled(total), total)
-            } else {
-                let reserved: f64 = nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, n)| {
-                        n.parent == Some(dnode) && !members.contains(&NodeId(*i as u32))
-                    })
-                    .filter(|(_, n)| matches!(n.share, Share::Fixed { .. }))
-                    .map(|(_, n)| n.cores as f64)
-                    .sum();
-                (
-                    Capacity::OfNode { reserved },
-                    nodes[dnode.0 as usize].cores as f64 - reserved,
-                )
-            };
+            let (capacity, available) = shared_capacity(nodes, dnode, &members, class);
             gwlm::check_deploy(available, &comps, gwlm::Granularity::WholeCores).map_err(|m| {
                 self.err(
                     r.domain.span(),
@@ -1233,26 +1213,7 @@ impl<'a> Compiler<'a> {
                 names.push(name);
             }
             let class = kind.unwrap_or(NodeKind::Vpar);
-            let dn = &nodes[dnode.0 as usize];
-            let (capacity, available) = if class == NodeKind::Npar {
-                let total: f64 = members
-                    .iter()
-                    .map(|m| nodes[m.0 as usize].cores as f64)
-                    .sum();
-                (Capacity::Pooled(total), total)
-            } else {
-                // Fixed children outside the domain keep their cores.
-                let reserved: f64 = nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, n)| {
-                        n.parent == Some(dnode) && !members.contains(&NodeId(*i as u32))
-                    })
-                    .filter(|(_, n)| matches!(n.share, Share::Fixed { .. }))
-                    .map(|(_, n)| n.cores as f64)
-                    .sum();
-                (Capacity::OfNode { reserved }, dn.cores as f64 - reserved)
-            };
+            let (capacity, available) = shared_capacity(nodes, dnode, &members, class);
             let granularity = match class {
                 NodeKind::Npar | NodeKind::Vpar => gwlm::Granularity::WholeCores,
                 _ if members
@@ -2606,6 +2567,36 @@ fn resolve(scenario: &Path, trace: &str) -> PathBuf {
     } else {
         scenario.parent().unwrap_or(Path::new(".")).join(p)
     }
+}
+
+/// What a domain of `members` (children of `domain`, all of kind `class`) shares, and how many
+/// cores that is at deploy time: nPars of a complex pool their active cores (iCAP moves keep
+/// the total); other kinds share the domain node's cores less those reserved by children
+/// outside the domain.
+fn shared_capacity(
+    nodes: &[Node],
+    domain: NodeId,
+    members: &[NodeId],
+    class: NodeKind,
+) -> (Capacity, f64) {
+    if class == NodeKind::Npar {
+        let total: f64 = members
+            .iter()
+            .map(|m| nodes[m.0 as usize].cores as f64)
+            .sum();
+        return (Capacity::Pooled(total), total);
+    }
+    let reserved: f64 = nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.parent == Some(domain) && !members.contains(&NodeId(*i as u32)))
+        .filter(|(_, n)| matches!(n.share, Share::Fixed { .. }))
+        .map(|(_, n)| n.cores as f64)
+        .sum();
+    (
+        Capacity::OfNode { reserved },
+        nodes[domain.0 as usize].cores as f64 - reserved,
+    )
 }
 
 /// A stable 64-bit key of a name (FNV-1a): the same on every platform and Rust version,
