@@ -203,11 +203,9 @@ fn simulate(
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(scenario.horizon_ms);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} simulating {msg} [{bar:40}] {percent:>3}% ({eta} left)",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{spinner} {msg} [{wide_bar}] {percent:>3}% ({eta} left)")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
         bar.set_message(scenario.name.clone());
         Some(bar)
