@@ -432,3 +432,23 @@ cores = 4294967295
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("(b).cores"), "{err}");
 }
+
+/// A scenario that is not UTF-8 is bad input named by line and column, not a crash
+/// (regression: the caret under the bad byte once sliced inside its replacement character).
+#[test]
+fn non_utf8_scenarios_are_bad_input() {
+    let dir = scratch("nonutf8");
+    std::fs::write(
+        dir.join("s.toml"),
+        b"[scenario]\nname = \"x\xff\"\nhorizon = \"1d\"\nseed = 1\n",
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "s.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("s.toml:2:10") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

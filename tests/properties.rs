@@ -314,3 +314,46 @@ proptest! {
         }
     }
 }
+
+/// Fragments of scenario text, so random combinations reach past the TOML parser into the
+/// compiler's checks.
+const FRAGMENTS: &[&str] = &[
+    "[scenario]\nname = \"p\"\nhorizon = \"1h\"\nseed = 1\n",
+    "[[servers]]\nname = \"sd\"\ncells = 2\ncores_per_cell = 4\nmemory_gb_per_cell = 8\n",
+    "active_cores = 3\n",
+    "rights = 1\n",
+    "[[partitions]]\nname = \"np\"\nkind = \"npar\"\nparent = \"sd\"\ncells = 1\n",
+    "[[partitions]]\nname = \"vp\"\nkind = \"vpar\"\nparent = \"np\"\ncores = 2\n",
+    "[[partitions]]\nname = \"g\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = 40\n",
+    "[[partitions]]\nname = \"f\"\nkind = \"srp\"\nparent = \"vp\"\nshares = 10\n",
+    "[[workloads]]\nname = \"w\"\npartition = \"vp\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 1 }\n",
+    "[[workloads]]\nname = \"w\"\npartition = \"nope\"\nunits = \"percent\"\n",
+    "[[policies]]\ndomain = \"np\"\n[[policies.compartments]]\npartition = \"vp\"\npolicy = { type = \"own_borrow\", owned = 9, min = 1, max = 2 }\n",
+    "[[wlm]]\nhost = \"vp\"\n[[wlm.slo]]\nname = \"s\"\ngroup = \"f\"\ngoal = { usage = {} }\n",
+    "[[gicap]]\nname = \"g\"\nmembers = [\"sd\"]\nsharing_rights = 0\n",
+    "[report]\nstep = \"7s\"\nutil_limit = 2\n",
+    "horizon = \"-1d\"\n",
+    "cores = 4294967295\n",
+    "\u{fffd}\"\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Bad input is answered with an error, never a panic: random combinations of scenario
+    /// fragments, and random bytes (not even UTF-8) read from a file.
+    #[test]
+    fn bad_scenarios_never_panic(picks in prop::collection::vec(0usize..FRAGMENTS.len(), 0..12), bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let text: String = picks.iter().map(|&i| FRAGMENTS[i]).collect();
+        if let Ok(sc) = scenario::load_str(Path::new("frag.toml"), &text) {
+            // What compiles must also run.
+            let ran = sim::run(&sc, &mut |_, _| {});
+            prop_assert!(ran.is_ok(), "a compiled scenario failed to run: {:?}\n{}", ran.err(), text);
+        }
+        let dir = std::env::temp_dir().join(format!("vsesim-bytes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("b.toml");
+        std::fs::write(&file, &bytes).unwrap();
+        let _ = scenario::load(&file);
+    }
+}

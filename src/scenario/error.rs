@@ -44,7 +44,17 @@ impl ScenarioError {
 
 /// 1-based line and column of a byte offset, and a two-line excerpt with a caret.
 fn locate(source: &str, span: Range<usize>) -> (usize, usize, Option<String>) {
-    let start = span.start.min(source.len());
+    // Spans are byte offsets; clamp them into the text and back onto character boundaries,
+    // so a span into a multi-byte character (or past the end) can never panic.
+    let floor = |mut i: usize| {
+        i = i.min(source.len());
+        while !source.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let span = floor(span.start)..floor(span.end);
+    let start = span.start;
     let before = &source[..start];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -90,6 +100,18 @@ impl std::error::Error for ScenarioError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A span that ends inside a multi-byte character (as a non-UTF-8 byte's replacement
+    /// does) or past the text must not panic.
+    #[test]
+    fn spans_inside_characters_are_clamped() {
+        let src = "name = \"x\u{fffd}\"\n";
+        let at = src.find('\u{fffd}').unwrap();
+        let e = ScenarioError::at(Path::new("s.toml"), src, Some(at..at + 1), "", "bad");
+        assert_eq!((e.line, e.column), (1, 10));
+        let e = ScenarioError::at(Path::new("s.toml"), src, Some(500..900), "", "bad");
+        assert_eq!(e.line, 2);
+    }
 
     #[test]
     fn locates_line_column_and_caret() {
