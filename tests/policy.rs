@@ -779,3 +779,111 @@ cpushares = {{ cores = {cores}, mode = "total" }}
     assert_eq!(vpa["policy"]["reallocations"], 1);
     assert_eq!(s["domains"][0]["interval_ms"], 120_000);
 }
+
+/// Erlang C by its textbook sum, independent of the simulator's recursion:
+/// C = (aᶜ/c!)·(c/(c−a)) / (Σₖ₌₀^{c−1} aᵏ/k! + (aᶜ/c!)·(c/(c−a))).
+fn erlang_c_by_sum(c: u32, a: f64) -> f64 {
+    let mut term = 1.0;
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / k as f64;
+        }
+        sum += term;
+    }
+    let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
+    top / (sum + top)
+}
+
+/// A WLM response-time goal [W471]: web (1.5 cores of demand) must answer within 0.5 s with
+/// a 0.2 s service time; with cntl_margin 0.1 the target is 0.45 s. The group is an M/M/c
+/// queue with c = its whole cores and a load in proportion to its utilization. At 2.00 cores
+/// R = 0.2 × (1 + C(2, 1.5)/0.5) = 0.457 s: P = 0.0071 s, kp = 100 moves 0.71 shares, rounded
+/// up to 2.01. At 2.01, R = 0.4514 s is still above the target, so it moves to 2.02, where
+/// R = 0.4458 s meets it; there it stays.
+#[test]
+fn wlm_response_time_goal_settles_where_erlang_c_meets_the_target() {
+    let r = |alloc: f64| {
+        let c = alloc.round();
+        let load = 1.5 / alloc * c;
+        0.2 * (1.0 + erlang_c_by_sum(c as u32, load) / (c - load))
+    };
+    assert!(
+        r(2.00) > 0.45 && r(2.01) > 0.45 && r(2.02) <= 0.45,
+        "{} {} {}",
+        r(2.0),
+        r(2.01),
+        r(2.02)
+    );
+    let dir = scratch("wlm-rt");
+    let scenario = r#"
+[scenario]
+name = "rt"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 8
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "os"
+kind = "vpar"
+parent = "sd"
+cores = 8
+
+[[partitions]]
+name = "web"
+kind = "srp"
+parent = "os"
+shares = 25
+
+[[partitions]]
+name = "batch"
+kind = "srp"
+parent = "os"
+shares = 75
+
+[[workloads]]
+name = "w-web"
+partition = "web"
+units = "cores"
+step = "1m"
+synth = { pattern = "flat", mean = 1.5 }
+
+[[workloads]]
+name = "w-batch"
+partition = "batch"
+units = "cores"
+step = "1m"
+synth = { pattern = "flat", mean = 0.5 }
+
+[[wlm]]
+host = "os"
+kp = 100
+others = "batch"
+
+[[wlm.slo]]
+name = "web-rt"
+group = "web"
+goal = { response_time = { below = 0.5, service_time = "200ms" } }
+"#;
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
+    let web: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.contains(",web,fss,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .collect();
+    for (k, want) in [(0, 2.00), (1, 2.01), (2, 2.02), (30, 2.02), (59, 2.02)] {
+        assert!(
+            (web[k] - want).abs() < 1e-9,
+            "minute {k}: {} cores, expected {want}; {web:?}",
+            web[k]
+        );
+    }
+}
