@@ -25,6 +25,8 @@ pub struct Column {
     pub demand_core_hours: f64,
     pub unmet_core_hours: f64,
     pub delayed_core_hours: f64,
+    /// The scenario's star rating (its worst server's).
+    pub verdict: super::summary::Verdict,
     /// The lowest SLA met share of any workload, and which.
     pub worst_sla_met_share: f64,
     pub worst_workload: Option<String>,
@@ -67,6 +69,7 @@ pub fn build(summaries: &[Summary]) -> Comparison {
                 demand_core_hours: s.totals.demand_core_hours,
                 unmet_core_hours: s.totals.unmet_core_hours,
                 delayed_core_hours: s.totals.delayed_core_hours,
+                verdict: s.verdict,
                 worst_sla_met_share: worst.map_or(1.0, |w| w.usage.sla_met_share),
                 worst_workload: worst.map(|w| w.name.clone()),
                 cost: Cost {
@@ -96,6 +99,7 @@ pub fn render(c: &Comparison) -> String {
     out.push('\n');
     type Row = (&'static str, fn(&Column) -> String);
     let rows: &[Row] = &[
+        ("verdict", |s| super::table::verdict(&s.verdict)),
         ("servers", |s| s.servers.to_string()),
         ("capacity [cores]", |s| format!("{:.2}", s.capacity_cores)),
         ("peak demand [cores]", |s| {

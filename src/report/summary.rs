@@ -21,6 +21,8 @@ pub struct Summary {
     pub events_processed: u64,
     pub segments: u64,
     pub totals: Work,
+    /// The worst server's star rating: the scenario meets only if every server does.
+    pub verdict: Verdict,
     pub servers: Vec<NodeReport>,
     pub partitions: Vec<NodeReport>,
     pub workloads: Vec<WorkloadReport>,
@@ -235,7 +237,61 @@ pub struct Utilization {
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
+    /// Capacity Advisor's 99.9th percentile [CA1].
+    pub p99_9: f64,
     pub max: f64,
+}
+
+/// Capacity Advisor's "meets / does not meet" star rating of a server [CA14], from its
+/// headroom (util_limit × capacity − peak of the time-aligned demand) against the peak of each
+/// single workload on it: 5 stars when any one could double, 4/3/2 when any one could grow by
+/// 75/50/25 %, 1 when it fits with less; `exceeds` when the peak is over the limit.
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// `meets`, `exceeds` or `no_data` (no workload, or no demand).
+    pub status: &'static str,
+    /// 1 to 5 when it meets; null otherwise.
+    pub stars: Option<u8>,
+}
+
+impl Verdict {
+    /// `headroom` [cores] against the peaks of the workloads it carries [cores].
+    pub fn rate(headroom: f64, workload_peaks: &[f64]) -> Verdict {
+        let busiest = workload_peaks.iter().copied().fold(0.0, f64::max);
+        if busiest <= 0.0 {
+            return Verdict {
+                status: "no_data",
+                stars: None,
+            };
+        }
+        if headroom < 0.0 {
+            return Verdict {
+                status: "exceeds",
+                stars: None,
+            };
+        }
+        // "Any single workload could grow by x": the headroom covers x × the largest peak.
+        let growth = headroom / busiest;
+        let stars = match growth {
+            g if g >= 1.0 => 5,
+            g if g >= 0.75 => 4,
+            g if g >= 0.5 => 3,
+            g if g >= 0.25 => 2,
+            _ => 1,
+        };
+        Verdict {
+            status: "meets",
+            stars: Some(stars),
+        }
+    }
+
+    fn rank(&self) -> i32 {
+        match self.status {
+            "exceeds" => 0,
+            "meets" => self.stars.map_or(6, i32::from),
+            _ => 7,
+        }
+    }
 }
 
 /// What every entity reports about its CPU and memory.
@@ -272,6 +328,8 @@ pub struct NodeReport {
     pub headroom_cores: f64,
     /// Null unless the node is a compartment of a workload-manager domain.
     pub policy: Option<PolicyReport>,
+    /// Servers only: the star rating.
+    pub verdict: Option<Verdict>,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -305,6 +363,7 @@ fn usage(m: &Meters, i: usize, horizon_ms: u64) -> Usage {
             p50: m.util_quantile(i, 0.50),
             p95: m.util_quantile(i, 0.95),
             p99: m.util_quantile(i, 0.99),
+            p99_9: m.util_quantile(i, 0.999),
             max: m.util_max[i],
         },
         peak_demand_cores: m.peak_demand[i],
@@ -419,6 +478,19 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             memory_gb: node.memory_gb,
             headroom_cores: scenario.report.util_limit * node.nominal - u.peak_demand_cores,
             policy: policies[i].take(),
+            verdict: (node.kind == NodeKind::Server).then(|| {
+                let peaks: Vec<f64> = model
+                    .workloads
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| model.node(w.node).server.0 as usize == i)
+                    .map(|(k, _)| outcome.workloads.peak_demand[k])
+                    .collect();
+                Verdict::rate(
+                    scenario.report.util_limit * node.nominal - u.peak_demand_cores,
+                    &peaks,
+                )
+            }),
             usage: u,
         };
         if node.kind == NodeKind::Server {
@@ -456,6 +528,14 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         events_processed: outcome.stats.events,
         segments: outcome.stats.segments,
         totals,
+        verdict: servers
+            .iter()
+            .filter_map(|s: &NodeReport| s.verdict)
+            .min_by_key(|v| v.rank())
+            .unwrap_or(Verdict {
+                status: "no_data",
+                stars: None,
+            }),
         servers,
         partitions,
         workloads,
@@ -594,5 +674,25 @@ fn ticap_report(l: &crate::licensing::TicapLedger) -> TicapReport {
                 days_left: w.days_left,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Verdict;
+
+    /// The thresholds of [CA14]: the headroom covers the largest workload's peak × 1, 0.75,
+    /// 0.5, 0.25, or less.
+    #[test]
+    fn stars_follow_the_growth_any_single_workload_could_take() {
+        let stars = |h: f64| Verdict::rate(h, &[2.0, 4.0]).stars;
+        assert_eq!(stars(4.0), Some(5));
+        assert_eq!(stars(3.0), Some(4));
+        assert_eq!(stars(2.0), Some(3));
+        assert_eq!(stars(1.0), Some(2));
+        assert_eq!(stars(0.5), Some(1));
+        assert_eq!(stars(0.0), Some(1));
+        assert_eq!(Verdict::rate(-0.1, &[2.0]).status, "exceeds");
+        assert_eq!(Verdict::rate(1.0, &[]).status, "no_data");
     }
 }

@@ -16,6 +16,7 @@ pub fn render(summary: &Summary) -> String {
         s.seed,
         s.util_limit * 100.0
     );
+    let _ = writeln!(out, "verdict: {}", verdict(&summary.verdict));
     let _ = writeln!(
         out,
         "demand {:.1} core-h, served {:.1}, delayed {:.1}, dropped {:.1}, backlog at end {:.1}\n",
@@ -107,6 +108,19 @@ fn row(out: &mut String, n: &NodeReport) {
         u.work.unmet_core_hours,
         u.sla_met_share * 100.0
     );
+}
+
+/// "meets ★★★☆☆", "EXCEEDS the utilization limit", or "no data".
+pub fn verdict(v: &super::summary::Verdict) -> String {
+    match (v.status, v.stars) {
+        ("meets", Some(n)) => format!(
+            "meets {}{}",
+            "★".repeat(n as usize),
+            "☆".repeat(5 - n as usize)
+        ),
+        ("exceeds", _) => "EXCEEDS the utilization limit".to_string(),
+        _ => "no data".to_string(),
+    }
 }
 
 fn clip(s: &str, width: usize) -> String {
