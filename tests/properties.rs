@@ -298,7 +298,7 @@ proptest! {
             let mn = &out.nodes;
             prop_assert!(mn.served_cms[i] <= node.nominal * h * (1.0 + 1e-12), "{} served over capacity", node.name);
             prop_assert!(mn.served_cms[i] <= mn.granted_cms[i] * (1.0 + 1e-12) + 1e-6);
-            prop_assert!(mn.util_max[i] <= 1.0 + 1e-9);
+            prop_assert!(mn.cpu.max[i] <= 1.0 + 1e-9);
             // Reserved children hold no more than their parent; everything the children
             // served fits what the parent was allocated.
             let kids = m.children(vsesim::model::NodeId(i as u32));

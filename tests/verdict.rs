@@ -13,7 +13,7 @@ fn server_run(
 ) -> serde_json::Value {
     let dir = scratch(name);
     let text = format!(
-        "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = {cores}\nmemory_gb_per_cell = 8\n\n[report]\nutil_limit = {limit}\ntimeseries = false\n{workloads}"
+        "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = {cores}\nmemory_gb_per_cell = 64\n\n[report]\nutil_limit = {limit}\ntimeseries = false\n{workloads}"
     );
     std::fs::write(dir.join("s.toml"), text).unwrap();
     for (f, t) in files {
@@ -65,4 +65,26 @@ fn peak_of_time_aligned_sums_not_sum_of_peaks() {
     assert_eq!(entity(&s, "servers", "sd")["verdict"]["status"], "exceeds");
     assert_eq!(s["verdict"]["status"], "exceeds");
     assert!(s["verdict"]["stars"].is_null());
+}
+
+/// Memory is a resource of its own [CA14]: a 64 GiB server carrying workloads of 40 and 20
+/// GiB is at 60/64 = 93.75 % of its memory; against an 85 % limit it exceeds (however idle its
+/// CPU), against 95 % it meets. Memory is never normalized by core speed.
+#[test]
+fn memory_over_its_limit_makes_the_verdict_red() {
+    let workloads = |limit: f64| {
+        format!(
+            "memory_limit = {limit}\n\n[[workloads]]\nname = \"a\"\npartition = \"sd\"\nunits = \"cores\"\nmemory_gb = 40\nsynth = {{ pattern = \"flat\", mean = 0.5 }}\n\n[[workloads]]\nname = \"b\"\npartition = \"sd\"\nunits = \"cores\"\nmemory_gb = 20\nsynth = {{ pattern = \"flat\", mean = 0.5 }}\n"
+        )
+    };
+    // The [report] table is last in the text, so memory_limit lands in it.
+    let s = server_run("mem-red", 8, 0.85, &workloads(0.85), &[]);
+    let sd = entity(&s, "servers", "sd");
+    assert!((f(&sd["memory"]["utilization"]["max"]) - 60.0 / 64.0).abs() < 1e-12);
+    assert_eq!(f(&sd["memory"]["time_above_limit_share"]), 1.0);
+    assert_eq!(sd["verdict"]["status"], "exceeds");
+    let a = entity(&s, "workloads", "a");
+    assert!((f(&a["memory"]["utilization"]["mean"]) - 40.0 / 64.0).abs() < 1e-12);
+    let s = server_run("mem-ok", 8, 0.85, &workloads(0.95), &[]);
+    assert_eq!(entity(&s, "servers", "sd")["verdict"]["status"], "meets");
 }

@@ -215,6 +215,7 @@ pub struct ScenarioInfo {
     pub horizon_ms: u64,
     pub horizon: String,
     pub util_limit: f64,
+    pub memory_limit: f64,
 }
 
 /// Work in core-hours (reference cores × hours).
@@ -255,16 +256,18 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// `headroom` [cores] against the peaks of the workloads it carries [cores].
-    pub fn rate(headroom: f64, workload_peaks: &[f64]) -> Verdict {
+    /// `headroom` [cores] against the peaks of the workloads it carries [cores];
+    /// `memory_over` when the memory peak is above its limit (any resource over its limit is
+    /// red [CA14]).
+    pub fn rate(headroom: f64, workload_peaks: &[f64], memory_over: bool) -> Verdict {
         let busiest = workload_peaks.iter().copied().fold(0.0, f64::max);
-        if busiest <= 0.0 {
+        if busiest <= 0.0 && !memory_over {
             return Verdict {
                 status: "no_data",
                 stars: None,
             };
         }
-        if headroom < 0.0 {
+        if headroom < 0.0 || memory_over {
             return Verdict {
                 status: "exceeds",
                 stars: None,
@@ -310,6 +313,17 @@ pub struct Usage {
     pub sla_met_share: f64,
     /// Longest continuous backlog [ms]; an upper bound on the delay of any work.
     pub longest_backlog_ms: u64,
+    /// Memory demand against the entity's memory (workloads: their partition's).
+    pub memory: Memory,
+}
+
+/// Memory: never normalized across server types (as Capacity Advisor); all zero where the
+/// entity has no memory configured.
+#[derive(Debug, Serialize)]
+pub struct Memory {
+    pub utilization: Utilization,
+    /// Share of the horizon with memory utilization above `memory_limit`.
+    pub time_above_limit_share: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -359,16 +373,27 @@ fn usage(m: &Meters, i: usize, horizon_ms: u64) -> Usage {
             unmet_core_hours: core_hours(m.dropped_cms[i] + backlog),
         },
         cpu_utilization: Utilization {
-            mean: m.util_ms[i] / h,
-            p50: m.util_quantile(i, 0.50),
-            p95: m.util_quantile(i, 0.95),
-            p99: m.util_quantile(i, 0.99),
-            p99_9: m.util_quantile(i, 0.999),
-            max: m.util_max[i],
+            mean: m.cpu.sum_ms[i] / h,
+            p50: m.cpu.quantile(i, 0.50),
+            p95: m.cpu.quantile(i, 0.95),
+            p99: m.cpu.quantile(i, 0.99),
+            p99_9: m.cpu.quantile(i, 0.999),
+            max: m.cpu.max[i],
         },
         peak_demand_cores: m.peak_demand[i],
         memory_peak_gb: m.peak_memory_gb[i],
-        time_above_limit_share: m.above_limit_ms[i] as f64 / h,
+        time_above_limit_share: m.cpu.above_limit_ms[i] as f64 / h,
+        memory: Memory {
+            utilization: Utilization {
+                mean: m.memory.sum_ms[i] / h,
+                p50: m.memory.quantile(i, 0.50),
+                p95: m.memory.quantile(i, 0.95),
+                p99: m.memory.quantile(i, 0.99),
+                p99_9: m.memory.quantile(i, 0.999),
+                max: m.memory.max[i],
+            },
+            time_above_limit_share: m.memory.above_limit_ms[i] as f64 / h,
+        },
         sla_met_share: m.met_ms[i] / h,
         longest_backlog_ms: m.longest_backlog_ms[i].round() as u64,
     }
@@ -486,9 +511,12 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                     .filter(|(_, w)| model.node(w.node).server.0 as usize == i)
                     .map(|(k, _)| outcome.workloads.peak_demand[k])
                     .collect();
+                let memory_over = node.memory_gb > 0.0
+                    && u.memory_peak_gb > scenario.report.memory_limit * node.memory_gb;
                 Verdict::rate(
                     scenario.report.util_limit * node.nominal - u.peak_demand_cores,
                     &peaks,
+                    memory_over,
                 )
             }),
             usage: u,
@@ -524,6 +552,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             horizon_ms: h,
             horizon: Duration(h).to_string(),
             util_limit: scenario.report.util_limit,
+            memory_limit: scenario.report.memory_limit,
         },
         events_processed: outcome.stats.events,
         segments: outcome.stats.segments,
@@ -588,7 +617,7 @@ fn money(
             .filter(|s| s.servers.contains(&p.server))
             .fold(0.0, |a, s| a + lic::licence_cost(core_ms, s.per_core_year));
         if let Some((idle, max)) = p.power {
-            c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.util_ms[i], h);
+            c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
             c.items.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
         }
         let i = &mut c.items;
@@ -685,14 +714,15 @@ mod tests {
     /// 0.5, 0.25, or less.
     #[test]
     fn stars_follow_the_growth_any_single_workload_could_take() {
-        let stars = |h: f64| Verdict::rate(h, &[2.0, 4.0]).stars;
+        let stars = |h: f64| Verdict::rate(h, &[2.0, 4.0], false).stars;
         assert_eq!(stars(4.0), Some(5));
         assert_eq!(stars(3.0), Some(4));
         assert_eq!(stars(2.0), Some(3));
         assert_eq!(stars(1.0), Some(2));
         assert_eq!(stars(0.5), Some(1));
         assert_eq!(stars(0.0), Some(1));
-        assert_eq!(Verdict::rate(-0.1, &[2.0]).status, "exceeds");
-        assert_eq!(Verdict::rate(1.0, &[]).status, "no_data");
+        assert_eq!(Verdict::rate(-0.1, &[2.0], false).status, "exceeds");
+        assert_eq!(Verdict::rate(4.0, &[2.0], true).status, "exceeds");
+        assert_eq!(Verdict::rate(1.0, &[], false).status, "no_data");
     }
 }

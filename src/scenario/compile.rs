@@ -80,6 +80,8 @@ pub enum DemandSource {
 pub struct ReportOptions {
     /// Utilization above which a sample counts as over the limit, in (0, 1].
     pub util_limit: f64,
+    /// The same for memory (demand ÷ memory).
+    pub memory_limit: f64,
     /// The time series' row step [ms].
     pub step_ms: u64,
     pub timeseries: bool,
@@ -1523,6 +1525,7 @@ impl<'a> Compiler<'a> {
         let step_span = step.as_ref().map(|s| s.span());
         let mut options = ReportOptions {
             util_limit: DEFAULT_UTIL_LIMIT,
+            memory_limit: DEFAULT_UTIL_LIMIT,
             // The finest demand step, so that no sample is averaged away in the time series.
             step_ms: demand.iter().map(|d| d.step_ms).min().unwrap_or(300_000),
             timeseries: true,
@@ -1533,6 +1536,7 @@ impl<'a> Compiler<'a> {
             Some(r) => r.get_ref(),
             None => &RawReport {
                 util_limit: None,
+                memory_limit: None,
                 step: None,
                 timeseries: None,
                 timeseries_csv: None,
@@ -1548,6 +1552,17 @@ impl<'a> Compiler<'a> {
                 ));
             }
             options.util_limit = v;
+        }
+        if let Some(limit) = &raw.memory_limit {
+            let v = *limit.get_ref();
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(self.err(
+                    limit.span(),
+                    "report.memory_limit",
+                    format!("{v} is out of range; expected a fraction in (0, 1], e.g. 0.85"),
+                ));
+            }
+            options.memory_limit = v;
         }
         let finest = options.step_ms;
         if let Some(step) = step {

@@ -538,6 +538,8 @@ pub struct RawReport {
     #[serde(default)]
     pub util_limit: Option<Spanned<f64>>,
     #[serde(default)]
+    pub memory_limit: Option<Spanned<f64>>,
+    #[serde(default)]
     pub step: Option<Spanned<Duration>>,
     #[serde(default)]
     pub timeseries: Option<bool>,

@@ -7,6 +7,61 @@
 
 pub const BINS: usize = 1000;
 
+/// A time-weighted distribution of a utilization in [0, 1] per entity: the exact mean (as
+/// Σ value × duration) and max, the time above a limit, and a 1,000-bin histogram for
+/// percentiles. Values above 1 (memory overcommitted) count in the top bin and in the max.
+#[derive(Debug, Clone)]
+pub struct Dist {
+    /// Σ utilization × duration [ms], for the time-weighted mean.
+    pub sum_ms: Vec<f64>,
+    pub max: Vec<f64>,
+    pub above_limit_ms: Vec<u64>,
+    hist: Vec<u64>,
+}
+
+impl Dist {
+    pub fn new(n: usize) -> Self {
+        Dist {
+            sum_ms: vec![0.0; n],
+            max: vec![0.0; n],
+            above_limit_ms: vec![0; n],
+            hist: vec![0; n * BINS],
+        }
+    }
+
+    #[inline]
+    fn record(&mut self, i: usize, dt: u64, u: f64, limit: f64) {
+        self.sum_ms[i] += u * dt as f64;
+        if u > self.max[i] {
+            self.max[i] = u;
+        }
+        if u > limit {
+            self.above_limit_ms[i] += dt;
+        }
+        let bin = ((u * BINS as f64) as usize).min(BINS - 1);
+        self.hist[i * BINS + bin] += dt;
+    }
+
+    /// The `q` quantile (0..=1) of entity `i`'s time-weighted value: the middle of the
+    /// histogram bin where the cumulative time first reaches `q`, never above the exact max.
+    pub fn quantile(&self, i: usize, q: f64) -> f64 {
+        let bins = &self.hist[i * BINS..(i + 1) * BINS];
+        let total: u64 = bins.iter().sum();
+        if total == 0 {
+            return 0.0;
+        }
+        let target = (q * total as f64).ceil().max(1.0) as u64;
+        let mut cumulative = 0;
+        for (b, &t) in bins.iter().enumerate() {
+            cumulative += t;
+            if cumulative >= target {
+                return ((b as f64 + 0.5) / BINS as f64).min(self.max[i]);
+            }
+        }
+        self.max[i]
+    }
+}
+
 /// Struct-of-arrays accumulators, one slot per entity.
 #[derive(Debug, Clone)]
 pub struct Meters {
@@ -17,10 +72,10 @@ pub struct Meters {
     pub delayed_cms: Vec<f64>,
     /// Capacity granted, for the mean allocation.
     pub granted_cms: Vec<f64>,
-    /// Σ utilization × duration, for the time-weighted mean.
-    pub util_ms: Vec<f64>,
-    pub util_max: Vec<f64>,
-    pub above_limit_ms: Vec<u64>,
+    /// CPU utilization: served ÷ what the entity held.
+    pub cpu: Dist,
+    /// Memory utilization: memory demand ÷ the entity's memory (0 where it has none).
+    pub memory: Dist,
     /// Time during which all demand was served as it arrived [ms].
     pub met_ms: Vec<f64>,
     /// The highest demand rate of any segment [reference cores]: for a node, the peak of the
@@ -32,7 +87,6 @@ pub struct Meters {
     /// The longest stretch of continuous backlog [ms]: an upper bound on any work's delay.
     pub longest_backlog_ms: Vec<f64>,
     backlog_run_ms: Vec<f64>,
-    hist: Vec<u64>,
 }
 
 impl Meters {
@@ -43,16 +97,14 @@ impl Meters {
             dropped_cms: vec![0.0; n],
             delayed_cms: vec![0.0; n],
             granted_cms: vec![0.0; n],
-            util_ms: vec![0.0; n],
-            util_max: vec![0.0; n],
-            above_limit_ms: vec![0; n],
+            cpu: Dist::new(n),
+            memory: Dist::new(n),
             met_ms: vec![0.0; n],
             peak_demand: vec![0.0; n],
             peak_memory_gb: vec![0.0; n],
             backlog_cms: vec![0.0; n],
             longest_backlog_ms: vec![0.0; n],
             backlog_run_ms: vec![0.0; n],
-            hist: vec![0; n * BINS],
         }
     }
 
@@ -67,20 +119,15 @@ impl Meters {
     /// Record one entity's segment of `dt` ms. Amounts are in core-ms, rates in cores.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn record(&mut self, i: usize, dt: u64, util_limit: f64, seg: Segment) {
+    pub fn record(&mut self, i: usize, dt: u64, limits: Limits, seg: Segment) {
         self.demand_cms[i] += seg.demand;
         self.served_cms[i] += seg.served;
         self.dropped_cms[i] += seg.dropped;
         self.delayed_cms[i] += seg.delayed;
         self.granted_cms[i] += seg.granted;
-        let u = seg.utilization;
-        self.util_ms[i] += u * dt as f64;
-        if u > self.util_max[i] {
-            self.util_max[i] = u;
-        }
-        if u > util_limit {
-            self.above_limit_ms[i] += dt;
-        }
+        self.cpu.record(i, dt, seg.utilization, limits.cpu);
+        self.memory
+            .record(i, dt, seg.memory_utilization, limits.memory);
         self.met_ms[i] += seg.met_ms;
         if seg.demand_rate > self.peak_demand[i] {
             self.peak_demand[i] = seg.demand_rate;
@@ -97,28 +144,14 @@ impl Meters {
         if !seg.short {
             self.backlog_run_ms[i] = 0.0;
         }
-        let bin = ((u * BINS as f64) as usize).min(BINS - 1);
-        self.hist[i * BINS + bin] += dt;
     }
+}
 
-    /// The `q` quantile (0..=1) of entity `i`'s time-weighted utilization: the middle of the
-    /// histogram bin where the cumulative time first reaches `q`, never above the exact max.
-    pub fn util_quantile(&self, i: usize, q: f64) -> f64 {
-        let bins = &self.hist[i * BINS..(i + 1) * BINS];
-        let total: u64 = bins.iter().sum();
-        if total == 0 {
-            return 0.0;
-        }
-        let target = (q * total as f64).ceil().max(1.0) as u64;
-        let mut cumulative = 0;
-        for (b, &t) in bins.iter().enumerate() {
-            cumulative += t;
-            if cumulative >= target {
-                return ((b as f64 + 0.5) / BINS as f64).min(self.util_max[i]);
-            }
-        }
-        self.util_max[i]
-    }
+/// The utilization limits of a scenario (fractions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub cpu: f64,
+    pub memory: f64,
 }
 
 /// One entity's figures for one segment.
@@ -133,6 +166,8 @@ pub struct Segment {
     pub utilization: f64,
     pub demand_rate: f64,
     pub memory_gb: f64,
+    /// Memory demand ÷ the entity's memory (0 where it has none).
+    pub memory_utilization: f64,
     /// Time in the segment with every queue empty (all demand served as it arrived) [ms].
     pub met_ms: f64,
     /// Time in the segment with some queue not empty [ms].
@@ -144,6 +179,11 @@ pub struct Segment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const LIMITS: Limits = Limits {
+        cpu: 0.85,
+        memory: 0.85,
+    };
 
     fn seg(u: f64) -> Segment {
         Segment {
@@ -158,23 +198,23 @@ mod tests {
     fn quantiles_match_nearest_rank_within_half_a_bin() {
         let mut m = Meters::new(1);
         for k in 0..100 {
-            m.record(0, 1000, 0.85, seg(k as f64 / 100.0 + 1e-9));
+            m.record(0, 1000, LIMITS, seg(k as f64 / 100.0 + 1e-9));
         }
-        assert!((m.util_quantile(0, 0.50) - 0.49).abs() <= 0.0005 + 1e-12);
-        assert!((m.util_quantile(0, 0.95) - 0.94).abs() <= 0.0005 + 1e-12);
-        assert!((m.util_quantile(0, 1.0) - 0.99).abs() <= 1e-8);
+        assert!((m.cpu.quantile(0, 0.50) - 0.49).abs() <= 0.0005 + 1e-12);
+        assert!((m.cpu.quantile(0, 0.95) - 0.94).abs() <= 0.0005 + 1e-12);
+        assert!((m.cpu.quantile(0, 1.0) - 0.99).abs() <= 1e-8);
         // 15 of the 100 samples (0.85 + 1e-9 … 0.99 + 1e-9) are above the 0.85 limit.
-        assert_eq!(m.above_limit_ms[0], 15_000);
+        assert_eq!(m.cpu.above_limit_ms[0], 15_000);
     }
 
     #[test]
     fn time_weighting_counts_durations_not_samples() {
         let mut m = Meters::new(1);
-        m.record(0, 9000, 0.85, seg(0.1));
-        m.record(0, 1000, 0.85, seg(0.9));
+        m.record(0, 9000, LIMITS, seg(0.1));
+        m.record(0, 1000, LIMITS, seg(0.9));
         // 90 % of the time at 0.1: the median is 0.1, p95 is 0.9, the mean 0.18.
-        assert!((m.util_quantile(0, 0.5) - 0.1005).abs() < 1e-12);
-        assert!((m.util_quantile(0, 0.95) - 0.9).abs() < 1e-12);
-        assert!((m.util_ms[0] / 10_000.0 - 0.18).abs() < 1e-12);
+        assert!((m.cpu.quantile(0, 0.5) - 0.1005).abs() < 1e-12);
+        assert!((m.cpu.quantile(0, 0.95) - 0.9).abs() < 1e-12);
+        assert!((m.cpu.sum_ms[0] / 10_000.0 - 0.18).abs() < 1e-12);
     }
 }

@@ -21,7 +21,12 @@ use manage::{Allocations, CompartmentMeter, DomainState, WlmState};
 
 /// Pay per use reads the meter every 5 minutes [VSE17][PPU4].
 const METER_MS: u64 = 300_000;
-use metrics::{Meters, Segment};
+use metrics::{Limits, Meters, Segment};
+
+/// `part ÷ whole`, 0 when there is no whole (an entity without memory configured).
+fn share_of(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
 
 /// Relative tolerance of the conservation check (floating-point sums over a segment).
 const CONSERVATION_TOLERANCE: f64 = 1e-9;
@@ -102,7 +107,7 @@ pub struct Outcome {
 
 struct Sim<'a> {
     model: &'a Model,
-    util_limit: f64,
+    limits: Limits,
     streams: Vec<Stream>,
     // Workload state [reference cores, GiB, core-ms].
     w_demand: Vec<f64>,
@@ -211,7 +216,10 @@ pub fn run(
     let report = &scenario.report;
     let mut sim = Sim {
         model,
-        util_limit: report.util_limit,
+        limits: Limits {
+            cpu: report.util_limit,
+            memory: report.memory_limit,
+        },
         w_demand: vec![0.0; nw],
         w_memory: vec![0.0; nw],
         w_backlog: vec![0.0; nw],
@@ -673,7 +681,7 @@ impl Sim<'_> {
                 self.meters_w.record(
                     w,
                     dt_ms,
-                    self.util_limit,
+                    self.limits,
                     Segment {
                         demand: new_work,
                         served,
@@ -684,6 +692,7 @@ impl Sim<'_> {
                         utilization: served / (dt * self.alloc.held(leaf)),
                         demand_rate: d,
                         memory_gb: self.w_memory[w],
+                        memory_utilization: share_of(self.w_memory[w], model.nodes[leaf].memory_gb),
                         met_ms,
                         busy_ms,
                         short: short > 0.0,
@@ -746,7 +755,7 @@ impl Sim<'_> {
             self.meters_n.record(
                 i,
                 dt_ms,
-                self.util_limit,
+                self.limits,
                 Segment {
                     demand: self.n_demand_rate[i] * dt,
                     served,
@@ -757,6 +766,7 @@ impl Sim<'_> {
                     utilization: served / (dt * self.alloc.held(i)),
                     demand_rate: self.n_demand_rate[i],
                     memory_gb: self.n_memory[i],
+                    memory_utilization: share_of(self.n_memory[i], node.memory_gb),
                     met_ms: if short { 0.0 } else { dt - self.n_busy_ms[i] },
                     busy_ms: self.n_busy_ms[i],
                     short,
