@@ -88,3 +88,22 @@ fn memory_over_its_limit_makes_the_verdict_red() {
     let s = server_run("mem-ok", 8, 0.85, &workloads(0.95), &[]);
     assert_eq!(entity(&s, "servers", "sd")["verdict"]["status"], "meets");
 }
+
+/// The forecast [CA10][CA11]: the CA14 server (1.75-core peak, 3 cores at its 75 % limit)
+/// growing 20 % a year, compound, crosses its limit after ln(3/1.75)/ln(1.2) years = 1,079.05
+/// days, inside the default 3-year horizon; memory does not grow, so it never does.
+#[test]
+fn forecast_says_when_the_limit_is_crossed() {
+    let s = server_run(
+        "forecast",
+        4,
+        0.75,
+        "growth = { cpu = 0.2 }\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nmemory_gb = 10\nsynth = { pattern = \"flat\", mean = 1.75 }\n",
+        &[],
+    );
+    let fc = &entity(&s, "servers", "sd")["forecast"];
+    let want = (3.0f64 / 1.75).ln() / 1.2f64.ln() * 365.0;
+    assert!((f(&fc["cpu_limit_in_days"]) - want).abs() < 1e-9, "{fc}");
+    assert!(fc["memory_limit_in_days"].is_null());
+    assert_eq!(f(&fc["horizon_days"]), 1095.0);
+}

@@ -255,6 +255,44 @@ pub struct Verdict {
     pub stars: Option<u8>,
 }
 
+/// When a server's peak, grown at the scenario's annual rate [CA10][CA11], crosses its
+/// limit: days after the simulated period; 0 when it already does; null when not within the
+/// forecast horizon (or nothing grows).
+#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+pub struct Forecast {
+    pub horizon_days: f64,
+    pub cpu_limit_in_days: Option<f64>,
+    pub memory_limit_in_days: Option<f64>,
+}
+
+/// Days until `peak` grown at `rate` a year reaches `ceiling` (compound: (1 + r)ᵗ, linear:
+/// 1 + r·t), if within `horizon_days`.
+pub fn days_until(
+    peak: f64,
+    ceiling: f64,
+    rate: f64,
+    compound: bool,
+    horizon_days: f64,
+) -> Option<f64> {
+    if peak <= 0.0 || ceiling <= 0.0 {
+        return None;
+    }
+    let ratio = ceiling / peak;
+    if ratio <= 1.0 {
+        return Some(0.0);
+    }
+    if rate <= 0.0 {
+        return None;
+    }
+    let years = if compound {
+        ratio.ln() / rate.ln_1p()
+    } else {
+        (ratio - 1.0) / rate
+    };
+    let days = years * 365.0;
+    (days <= horizon_days).then_some(days)
+}
+
 impl Verdict {
     /// `headroom` [cores] against the peaks of the workloads it carries [cores];
     /// `memory_over` when the memory peak is above its limit (any resource over its limit is
@@ -344,6 +382,8 @@ pub struct NodeReport {
     pub policy: Option<PolicyReport>,
     /// Servers only: the star rating.
     pub verdict: Option<Verdict>,
+    /// Servers only: when the grown peak crosses each limit.
+    pub forecast: Option<Forecast>,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -503,6 +543,27 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             memory_gb: node.memory_gb,
             headroom_cores: scenario.report.util_limit * node.nominal - u.peak_demand_cores,
             policy: policies[i].take(),
+            forecast: (node.kind == NodeKind::Server).then(|| {
+                let g = scenario.report.growth;
+                let horizon_days = g.horizon_ms as f64 / 86_400_000.0;
+                Forecast {
+                    horizon_days,
+                    cpu_limit_in_days: days_until(
+                        u.peak_demand_cores,
+                        scenario.report.util_limit * node.nominal,
+                        g.cpu,
+                        g.compound,
+                        horizon_days,
+                    ),
+                    memory_limit_in_days: days_until(
+                        u.memory_peak_gb,
+                        scenario.report.memory_limit * node.memory_gb,
+                        g.memory,
+                        g.compound,
+                        horizon_days,
+                    ),
+                }
+            }),
             verdict: (node.kind == NodeKind::Server).then(|| {
                 let peaks: Vec<f64> = model
                     .workloads
@@ -709,6 +770,21 @@ fn ticap_report(l: &crate::licensing::TicapLedger) -> TicapReport {
 #[cfg(test)]
 mod tests {
     use super::Verdict;
+
+    /// 4 cores at a 75 % limit with a 1.75 peak: 3 / 1.75 = 1.714 to go. Compound 20 %/year:
+    /// ln 1.7143 / ln 1.2 = 0.53900 / 0.18232 = 2.9563 years = 1,079.05 days; linear: 0.714 / 0.2 = 3.571 years, beyond
+    /// a 3-year horizon, 1,303.6 days within 5.
+    #[test]
+    fn time_until_the_limit_under_growth() {
+        let d = super::days_until(1.75, 3.0, 0.2, true, 1095.0).unwrap();
+        assert!((d - (3.0f64 / 1.75).ln() / 1.2f64.ln() * 365.0).abs() < 1e-9);
+        assert!((d - 1079.05).abs() < 0.01, "{d}");
+        assert_eq!(super::days_until(1.75, 3.0, 0.2, false, 1095.0), None);
+        let d = super::days_until(1.75, 3.0, 0.2, false, 5.0 * 365.0).unwrap();
+        assert!((d - (3.0 / 1.75 - 1.0) / 0.2 * 365.0).abs() < 1e-9);
+        assert_eq!(super::days_until(4.0, 3.0, 0.2, true, 1095.0), Some(0.0));
+        assert_eq!(super::days_until(1.0, 3.0, 0.0, true, 1095.0), None);
+    }
 
     /// The thresholds of [CA14]: the headroom covers the largest workload's peak × 1, 0.75,
     /// 0.5, 0.25, or less.

@@ -82,10 +82,31 @@ pub struct ReportOptions {
     pub util_limit: f64,
     /// The same for memory (demand ÷ memory).
     pub memory_limit: f64,
+    pub growth: Growth,
     /// The time series' row step [ms].
     pub step_ms: u64,
     pub timeseries: bool,
     pub timeseries_csv: bool,
+}
+
+/// Annual demand growth for the forecast [CA10]: fractions a year per resource.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Growth {
+    pub cpu: f64,
+    pub memory: f64,
+    pub compound: bool,
+    pub horizon_ms: u64,
+}
+
+impl Default for Growth {
+    fn default() -> Self {
+        Growth {
+            cpu: 0.0,
+            memory: 0.0,
+            compound: true,
+            horizon_ms: 3 * 365 * 86_400_000,
+        }
+    }
 }
 
 /// Read and compile the scenario at `path`. Trace paths are relative to its folder.
@@ -1526,6 +1547,7 @@ impl<'a> Compiler<'a> {
         let mut options = ReportOptions {
             util_limit: DEFAULT_UTIL_LIMIT,
             memory_limit: DEFAULT_UTIL_LIMIT,
+            growth: Growth::default(),
             // The finest demand step, so that no sample is averaged away in the time series.
             step_ms: demand.iter().map(|d| d.step_ms).min().unwrap_or(300_000),
             timeseries: true,
@@ -1537,6 +1559,7 @@ impl<'a> Compiler<'a> {
             None => &RawReport {
                 util_limit: None,
                 memory_limit: None,
+                growth: None,
                 step: None,
                 timeseries: None,
                 timeseries_csv: None,
@@ -1552,6 +1575,34 @@ impl<'a> Compiler<'a> {
                 ));
             }
             options.util_limit = v;
+        }
+        if let Some(g) = &raw.growth {
+            let v = g.get_ref();
+            for (f, x) in [("cpu", v.cpu), ("memory", v.memory)] {
+                if !(x.is_finite() && x > -1.0 && x <= 100.0) {
+                    return Err(self.err(
+                        g.span(),
+                        format!("report.growth.{f}"),
+                        format!(
+                            "{x}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year)"
+                        ),
+                    ));
+                }
+            }
+            let horizon_ms = v.horizon.map_or(Growth::default().horizon_ms, |h| h.ms());
+            if horizon_ms == 0 {
+                return Err(self.err(
+                    g.span(),
+                    "report.growth.horizon",
+                    "expected a positive duration",
+                ));
+            }
+            options.growth = Growth {
+                cpu: v.cpu,
+                memory: v.memory,
+                compound: v.model == RawGrowthModel::Compound,
+                horizon_ms,
+            };
         }
         if let Some(limit) = &raw.memory_limit {
             let v = *limit.get_ref();

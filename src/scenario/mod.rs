@@ -10,6 +10,6 @@ pub mod duration;
 pub mod error;
 pub mod raw;
 
-pub use compile::{Demand, DemandSource, ReportOptions, Scenario, load, load_str};
+pub use compile::{Demand, DemandSource, Growth, ReportOptions, Scenario, load, load_str};
 pub use duration::Duration;
 pub use error::ScenarioError;

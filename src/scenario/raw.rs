@@ -532,11 +532,38 @@ pub struct RawWorkload {
     pub repeat: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RawGrowthModel {
+    #[default]
+    Compound,
+    Linear,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrowth {
+    /// Fraction a year, e.g. 0.2 for 20 %/year.
+    #[serde(default)]
+    pub cpu: f64,
+    #[serde(default)]
+    pub memory: f64,
+    #[serde(default)]
+    pub model: RawGrowthModel,
+    /// How far the forecast looks (default 3 years).
+    #[serde(default)]
+    pub horizon: Option<Duration>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReport {
     #[serde(default)]
     pub util_limit: Option<Spanned<f64>>,
+    /// Annual growth of demand, for the forecast: `{ cpu = 0.2, memory = 0.1, model =
+    /// "compound", horizon = "3y" }` [CA10][CA11].
+    #[serde(default)]
+    pub growth: Option<Spanned<RawGrowth>>,
     #[serde(default)]
     pub memory_limit: Option<Spanned<f64>>,
     #[serde(default)]
