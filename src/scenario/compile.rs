@@ -464,30 +464,7 @@ impl<'a> Compiler<'a> {
                 None => None,
             };
             let ticap = match &r.ticap {
-                Some(t) => {
-                    let v = t.get_ref();
-                    let warn_days = v.warn_days.unwrap_or(15.0);
-                    if !(warn_days.is_finite() && warn_days >= 0.0) {
-                        return Err(self.err(
-                            t.span(),
-                            field("ticap.warn_days"),
-                            "expected a number of days ≥ 0",
-                        ));
-                    }
-                    Some(TicapConfig {
-                        balance_core_min: money(
-                            v.balance_core_minutes,
-                            t.span(),
-                            "ticap.balance_core_minutes",
-                        )?,
-                        price_per_core_day: money(
-                            v.price_per_core_day,
-                            t.span(),
-                            "ticap.price_per_core_day",
-                        )?,
-                        warn_days,
-                    })
-                }
+                Some(t) => Some(self.ticap_config(t, &field("ticap"))?),
                 None => None,
             };
             let ppu = match &r.ppu {
@@ -557,28 +534,7 @@ impl<'a> Compiler<'a> {
                 return Err(self.err(r.sharing_rights.span(), field("sharing_rights"), format!("{} sharing rights for {unlicensed} cores without usage rights in the group; expected at least {unlicensed}", r.sharing_rights.get_ref())));
             }
             let ticap = match &r.ticap {
-                Some(t) => {
-                    let v = t.get_ref();
-                    let warn_days = v.warn_days.unwrap_or(15.0);
-                    if !(v.balance_core_minutes.is_finite()
-                        && v.balance_core_minutes >= 0.0
-                        && v.price_per_core_day.is_finite()
-                        && v.price_per_core_day >= 0.0
-                        && warn_days.is_finite()
-                        && warn_days >= 0.0)
-                    {
-                        return Err(self.err(
-                            t.span(),
-                            field("ticap"),
-                            "expected a balance, a price and warn_days ≥ 0",
-                        ));
-                    }
-                    Some(TicapConfig {
-                        balance_core_min: v.balance_core_minutes,
-                        price_per_core_day: v.price_per_core_day,
-                        warn_days,
-                    })
-                }
+                Some(t) => Some(self.ticap_config(t, &field("ticap"))?),
                 None => None,
             };
             if active > rights && ticap.is_none() {
@@ -592,6 +548,35 @@ impl<'a> Compiler<'a> {
             });
         }
         Ok((out, groups))
+    }
+
+    /// A Temporary Instant Capacity balance (a server's or a GiCAP group's): amounts ≥ 0,
+    /// warnings 15 days ahead by default [I10a].
+    fn ticap_config(&self, t: &Spanned<RawTicap>, field: &str) -> Result<TicapConfig, Error> {
+        let v = t.get_ref();
+        let warn_days = v.warn_days.unwrap_or(15.0);
+        for (f, x, what) in [
+            (
+                "balance_core_minutes",
+                v.balance_core_minutes,
+                "a number of core-minutes ≥ 0",
+            ),
+            ("price_per_core_day", v.price_per_core_day, "an amount ≥ 0"),
+            ("warn_days", warn_days, "a number of days ≥ 0"),
+        ] {
+            if !(x.is_finite() && x >= 0.0) {
+                return Err(self.err(
+                    t.span(),
+                    format!("{field}.{f}"),
+                    format!("{x}; expected {what}"),
+                ));
+            }
+        }
+        Ok(TicapConfig {
+            balance_core_min: v.balance_core_minutes,
+            price_per_core_day: v.price_per_core_day,
+            warn_days,
+        })
     }
 
     fn compile_costs(

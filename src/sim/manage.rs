@@ -9,6 +9,7 @@ use crate::engine::TimeMs;
 use crate::licensing::TicapLedger;
 use crate::model::Model;
 use crate::policy::{Capacity, Domain, SloMetric, WlmInstance, gwlm, queueing, wlm};
+use crate::workload::Series;
 
 /// What a domain may draw on to activate cores beyond the active ones: usage rights not in use
 /// (its own complex's, or its GiCAP group's) and the Temporary Instant Capacity balance.
@@ -17,6 +18,17 @@ pub struct TicapView<'a> {
     /// Usage rights not covering an active core, not counting this domain's own temporary
     /// cores [cores].
     pub spare_rights: f64,
+}
+
+/// A metric's sample in force at `now`; a series shorter than the run repeats.
+fn sample_at(series: &Series, now: TimeMs) -> f64 {
+    let k = (now / series.step_ms) as usize;
+    series
+        .cpu
+        .get(k)
+        .or(series.cpu.get(k % series.cpu.len().max(1)))
+        .copied()
+        .unwrap_or(0.0) as f64
 }
 
 /// Per-domain working state and counters.
@@ -175,14 +187,7 @@ pub fn tick(
         // A custom policy reads the metric's latest sample (the trace repeats if shorter).
         let metric = match (&d.metrics[j], d.wlm_sources[j]) {
             (_, Some(k)) => wlm[k].total_request,
-            (Some(s), None) => {
-                let k = (now / s.step_ms) as usize;
-                s.cpu
-                    .get(k)
-                    .or(s.cpu.get(k % s.cpu.len().max(1)))
-                    .copied()
-                    .unwrap_or(0.0) as f64
-            }
+            (Some(s), None) => sample_at(s, now),
             (None, None) => 0.0,
         };
         state.obs[j] = gwlm::Observation {
@@ -430,15 +435,7 @@ pub fn wlm_tick(
         let mut obs = state.obs[slo.group];
         obs.metric = match &w.slo_metrics[s] {
             SloMetric::None => 0.0,
-            SloMetric::Trace(series) => {
-                let k = (now / series.step_ms) as usize;
-                series
-                    .cpu
-                    .get(k)
-                    .or(series.cpu.get(k % series.cpu.len().max(1)))
-                    .copied()
-                    .unwrap_or(0.0) as f64
-            }
+            SloMetric::Trace(series) => sample_at(series, now),
             SloMetric::ResponseTime { service_s } => {
                 // The group as an M/M/c queue: c = its whole cores (at least one), loaded in
                 // proportion to its utilization.

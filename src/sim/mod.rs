@@ -344,16 +344,6 @@ pub fn run(
 
     let mut stats = RunStats::default();
     let horizon = sim.horizon;
-    let finish = |sim: &mut Sim| {
-        for ledger in sim
-            .ticap
-            .iter_mut()
-            .chain(sim.group_ticap.iter_mut())
-            .flatten()
-        {
-            ledger.finish(horizon);
-        }
-    };
     const SLICES: u64 = 200;
     for slice in 1..=SLICES {
         let until = if slice == SLICES {
@@ -369,7 +359,14 @@ pub fn run(
         }
         progress(until, sim.horizon);
     }
-    finish(&mut sim);
+    for ledger in sim
+        .ticap
+        .iter_mut()
+        .chain(sim.group_ticap.iter_mut())
+        .flatten()
+    {
+        ledger.finish(horizon);
+    }
     Ok(Outcome {
         stats,
         workloads: sim.meters_w,
@@ -789,30 +786,30 @@ impl Sim<'_> {
         self.alloc.fixed[root] / self.model.nodes[root].speed
     }
 
-    /// The servers whose usage rights and balance server `k` shares: its GiCAP group's members,
-    /// or itself.
-    fn rights_pool(&self, k: usize) -> Vec<usize> {
-        match self.pricing[k].group {
-            Some(g) => self.gicap[g].members.clone(),
-            None => vec![k],
-        }
+    /// Usage rights and active cores of server `k`'s pool: its GiCAP group's members, or
+    /// itself [cores].
+    fn pool_rights_and_active(&self, k: usize) -> (f64, f64) {
+        let one = [k];
+        let pool: &[usize] = match self.pricing[k].group {
+            Some(g) => &self.gicap[g].members,
+            None => &one,
+        };
+        pool.iter().fold((0.0, 0.0), |(r, a), &m| {
+            (r + self.pricing[m].rights as f64, a + self.active_cores(m))
+        })
     }
 
     /// Usage rights of a domain's pool (its complex, or its GiCAP group) not covering an
     /// active core, not counting the domain's own `extra` temporary cores.
     fn spare_rights(&self, d: &Domain, extra: f64) -> f64 {
         let Some(t) = d.ticap else { return 0.0 };
-        let pool = self.rights_pool(t.server);
-        let rights: f64 = pool.iter().map(|&k| self.pricing[k].rights as f64).sum();
-        let active: f64 = pool.iter().map(|&k| self.active_cores(k)).sum();
+        let (rights, active) = self.pool_rights_and_active(t.server);
         (rights - (active - extra)).max(0.0)
     }
 
     /// Tell the ledger of server `k`'s pool how many of its active cores run above its rights.
     fn settle_ticap(&mut self, k: usize, now: TimeMs) {
-        let pool = self.rights_pool(k);
-        let rights: f64 = pool.iter().map(|&m| self.pricing[m].rights as f64).sum();
-        let active: f64 = pool.iter().map(|&m| self.active_cores(m)).sum();
+        let (rights, active) = self.pool_rights_and_active(k);
         let above = (active - rights).max(0.0).round() as u32;
         let ledger = match self.pricing[k].group {
             Some(g) => self.group_ticap[g].as_mut(),
