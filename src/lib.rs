@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod ha;
 pub mod licensing;
 pub mod model;
 pub mod policy;

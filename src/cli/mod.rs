@@ -48,6 +48,12 @@ pub enum Command {
         /// Do not print the table.
         #[arg(short, long)]
         quiet: bool,
+        /// Also run N replicas of the random failures (seeds drawn from the scenario's seed
+        /// and the replica number; demand is the same in all) and write replicas.json: the
+        /// mean and 95 % confidence interval of availability and unmet work. Replicas run on
+        /// every core; the results do not depend on how many.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=100_000))]
+        replicas: Option<u64>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -78,6 +84,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         output: None,
         csv: false,
         quiet: false,
+        replicas: None,
     });
     match command {
         Command::Run {
@@ -85,9 +92,10 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             output,
             csv,
             quiet,
+            replicas,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
-            run(&path, output, csv, quiet)
+            run(&path, output, csv, quiet, replicas)
         }
         Command::Compare {
             scenarios,
@@ -129,13 +137,33 @@ fn validate(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(), Error> {
+fn run(
+    path: &Path,
+    output: Option<PathBuf>,
+    csv: bool,
+    quiet: bool,
+    replicas: Option<u64>,
+) -> Result<(), Error> {
     let started = Instant::now();
     let scenario = load(path)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let summary = simulate(path, &scenario, &dir, csv, started)?;
+    let replica_report = match replicas {
+        Some(n) => Some(run_replicas(&scenario, n, &dir)?),
+        None => {
+            // A folder holds one run: an earlier run's replicas would not match this one.
+            let stale = dir.join("replicas.json");
+            if stale.exists() {
+                std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+            }
+            None
+        }
+    };
     if !quiet {
         print!("{}", table::render(&summary));
+        if let Some(r) = &replica_report {
+            print!("{}", table::render_replicas(r));
+        }
         println!(
             "\nwrote {} in {:.2} s",
             dir.display(),
@@ -143,6 +171,49 @@ fn run(path: &Path, output: Option<PathBuf>, csv: bool, quiet: bool) -> Result<(
         );
     }
     Ok(())
+}
+
+/// Monte Carlo over random failures: N replicas on every core, then replicas.json.
+fn run_replicas(
+    scenario: &Scenario,
+    n: u64,
+    dir: &Path,
+) -> Result<crate::ha::study::ReplicaReport, Error> {
+    if !scenario.ha.is_random() {
+        return Err(Error::Usage(format!(
+            "--replicas {n}: `{}` has no random failures, so every replica would be the same; add [[failures]] with time_to_failure and time_to_repair",
+            scenario.name
+        )));
+    }
+    let bar = progress_bar(n, "replicas");
+    let report = crate::ha::study::replicas(scenario, n, &|| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    })?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let mut json = serde_json::to_vec_pretty(&report)
+        .map_err(|e| Error::Internal(format!("encoding replicas.json: {e}")))?;
+    json.push(b'\n');
+    report::write_atomic(&dir.join("replicas.json"), &json)?;
+    Ok(report)
+}
+
+/// A progress bar on stderr when it is a terminal.
+fn progress_bar(len: u64, message: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{wide_bar}] {pos}/{len} ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_string());
+    Some(bar)
 }
 
 /// Run each scenario into its own folder under DIR and set them side by side.
@@ -224,7 +295,12 @@ fn simulate(
         bar.finish_and_clear();
     }
 
-    let summary = summary::build(scenario, &outcome);
+    let mut summary = summary::build(scenario, &outcome);
+    if !scenario.ha.clusters.is_empty()
+        && let Some(ha) = &mut summary.ha
+    {
+        ha.n_minus_1 = Some(crate::ha::study::n_minus_1(scenario)?);
+    }
     let mut json = serde_json::to_vec_pretty(&summary)
         .map_err(|e| Error::Internal(format!("encoding summary.json: {e}")))?;
     json.push(b'\n');

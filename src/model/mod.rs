@@ -111,6 +111,18 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether `n` is `ancestor` or lies under it.
+    pub fn is_within(&self, n: NodeId, ancestor: NodeId) -> bool {
+        let mut at = Some(n);
+        while let Some(x) = at {
+            if x == ancestor {
+                return true;
+            }
+            at = self.nodes[x.0 as usize].parent;
+        }
+        false
+    }
+
     /// Build the child index from the nodes' parent links. `nodes` must be in preorder.
     pub fn new(nodes: Vec<Node>, workloads: Vec<Workload>) -> Model {
         let n = nodes.len();

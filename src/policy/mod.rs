@@ -59,12 +59,22 @@ pub struct TicapUse {
     pub max_extra: f64,
 }
 
-/// A conditional policy [G70c]: `inside` applies while the window is open, `outside` else.
+/// A conditional policy [G70c]: `inside` applies while the condition holds, `outside` else.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Condition {
-    pub window: Window,
+    pub when: When,
     pub inside: gwlm::Policy,
     pub outside: gwlm::Policy,
+}
+
+/// What a conditional policy waits for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum When {
+    /// A daily time window is open.
+    Window(Window),
+    /// The Serviceguard package (index in `Ha::packages`) runs in the compartment [GSG]:
+    /// when it fails over to an adoptive node, that node's policy changes.
+    Package(u32),
 }
 
 /// A daily window in minutes of the day, `from` inclusive to `to` exclusive, wrapping midnight

@@ -3,6 +3,7 @@
 //! never changes the run. One place, [`write_atomic`], writes files.
 
 pub mod compare;
+pub mod ha;
 pub mod summary;
 pub mod table;
 pub mod timeseries;

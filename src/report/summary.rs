@@ -34,6 +34,8 @@ pub struct Summary {
     pub licensing: Vec<LicensingReport>,
     /// Global Instant Capacity groups.
     pub gicap: Vec<GicapReport>,
+    /// Failures, Serviceguard packages and the N-1 check; null without clusters or failures.
+    pub ha: Option<super::ha::HaReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -396,6 +398,8 @@ pub struct WorkloadReport {
     /// util_limit × its partition's capacity − its own peak demand [reference cores]: how much
     /// it could grow if it were alone there.
     pub headroom_cores: f64,
+    /// Share of the horizon it ran on a node that was up (1 without failures).
+    pub availability: f64,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -601,6 +605,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 crate::model::OnShortfall::Delay => "delay",
                 crate::model::OnShortfall::Drop => "drop",
             },
+            availability: outcome.ha.up_ms[i] / h as f64,
             usage: usage(&outcome.workloads, i, h),
         })
         .collect();
@@ -634,6 +639,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         cost,
         licensing,
         gicap,
+        ha: super::ha::build(scenario, outcome),
     }
 }
 

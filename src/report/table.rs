@@ -4,6 +4,86 @@
 use super::summary::{NodeReport, Summary};
 use std::fmt::Write;
 
+/// Monte Carlo replicas: means with their 95 % intervals.
+pub fn render_replicas(r: &crate::ha::study::ReplicaReport) -> String {
+    let mut out = String::new();
+    let iv = |i: &crate::ha::study::Interval, scale: f64| {
+        format!(
+            "{:.4} (95 % CI {:.4} – {:.4})",
+            i.mean * scale,
+            i.ci95_low * scale,
+            i.ci95_high * scale
+        )
+    };
+    let _ = writeln!(out, "\n{} replicas of the random failures:", r.replicas);
+    let _ = writeln!(out, "  availability     {}", iv(&r.availability, 1.0));
+    let _ = writeln!(out, "  unmet work       {} core-h", iv(&r.unmet_core_hours, 1.0));
+    for p in &r.packages {
+        let _ = writeln!(
+            out,
+            "  package {:<12} availability {}, failovers {:.2}",
+            p.name,
+            iv(&p.availability, 1.0),
+            p.failovers.mean
+        );
+    }
+    out
+}
+
+/// Packages, failures and the N-1 check.
+fn render_ha(out: &mut String, ha: &super::ha::HaReport) {
+    let _ = writeln!(out, "\navailability {:.5} (mean over workloads)", ha.availability);
+    for p in &ha.packages {
+        let _ = writeln!(
+            out,
+            "package {:<14} {} failover(s), {} failback(s), down {:.1} min, availability {:.5}, at end {} on {}",
+            p.name,
+            p.failovers,
+            p.failbacks,
+            p.downtime_ms as f64 / 60_000.0,
+            p.availability,
+            p.state_at_end,
+            p.node_at_end
+        );
+    }
+    for f in &ha.failures {
+        let _ = writeln!(
+            out,
+            "failure {:<14} {} {}: {} outage(s), down {:.1} h{}",
+            f.target,
+            f.timing,
+            f.kind,
+            f.outages,
+            f.down_ms as f64 / 3_600_000.0,
+            if f.kind == "core" {
+                format!(", {} replaced by iCAP cores", f.replaced_by_icap)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for c in ha.n_minus_1.iter().flatten() {
+        let moved: Vec<String> = c
+            .moved
+            .iter()
+            .map(|m| format!("{} → {}", m.package, m.to.as_deref().unwrap_or("nowhere")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "N-1 without {:<10} {:<13} worst peak {:.0} % of {}{}",
+            c.node,
+            c.verdict,
+            c.worst_peak_utilization * 100.0,
+            c.worst_server.as_deref().unwrap_or("—"),
+            if moved.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", moved.join(", "))
+            }
+        );
+    }
+}
+
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
     let s = &summary.scenario;
@@ -87,6 +167,9 @@ pub fn render(summary: &Summary) -> String {
                 u.sla_met_share * 100.0
             );
         }
+    }
+    if let Some(ha) = &summary.ha {
+        render_ha(&mut out, ha);
     }
     out
 }

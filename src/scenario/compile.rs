@@ -1,6 +1,8 @@
 //! From raw TOML structs to a validated [`Scenario`]: names resolved to indexes, the
 //! partition tree checked against DOMAIN.md §1, traces read and normalized.
 
+mod ha;
+
 use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
@@ -51,6 +53,8 @@ pub struct Scenario {
     pub pricing: Vec<ServerPricing>,
     pub gicap: Vec<GicapGroup>,
     pub costs: Costs,
+    /// Serviceguard clusters, packages and injected failures.
+    pub ha: crate::ha::Ha,
 }
 
 /// Where a workload's CPU demand comes from and how to turn it into reference cores.
@@ -143,6 +147,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Error> {
         file: path,
         text,
         traces: HashMap::new(),
+        packages: raw
+            .packages
+            .iter()
+            .map(|p| p.get_ref().name.get_ref().trim().to_string())
+            .collect(),
     }
     .compile(raw)
 }
@@ -171,6 +180,8 @@ struct Compiler<'a> {
     text: &'a str,
     /// Native traces already read, by (path, step), so a wide file is read once.
     traces: HashMap<(PathBuf, Option<u64>), Arc<native::NativeTrace>>,
+    /// Package names, in scenario order, for conditional policies that name one.
+    packages: Vec<String>,
 }
 
 /// A partition being placed in the tree.
@@ -240,6 +251,7 @@ impl<'a> Compiler<'a> {
         let (pricing, gicap) = self.compile_pricing(&raw, &nodes)?;
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
         let costs = self.compile_costs(&raw, &node_index, &nodes)?;
+        let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -254,6 +266,7 @@ impl<'a> Compiler<'a> {
             pricing,
             gicap,
             costs,
+            ha,
         })
     }
 
@@ -1403,6 +1416,7 @@ impl<'a> Compiler<'a> {
             }
             RawPolicy::Conditional {
                 window,
+                package,
                 policy,
                 otherwise,
             } => {
@@ -1413,7 +1427,28 @@ impl<'a> Compiler<'a> {
                         "a conditional policy holds plain policies, not another conditional one",
                     ));
                 }
-                let win = self.window(window, span.clone(), &field("window"))?;
+                let when = match (window, package) {
+                    (Some(w), None) => {
+                        policy::When::Window(self.window(w, span.clone(), &field("window"))?)
+                    }
+                    (None, Some(p)) => match self.packages.iter().position(|n| n == p) {
+                        Some(k) => policy::When::Package(k as u32),
+                        None => {
+                            return Err(self.err(
+                                span.clone(),
+                                field("package"),
+                                format!("no package is named `{p}`; expected one of the [[packages]]"),
+                            ));
+                        }
+                    },
+                    _ => {
+                        return Err(self.err(
+                            span.clone(),
+                            field("window"),
+                            "a conditional policy needs `window` (a daily time window) or `package` (a Serviceguard package's presence), not both",
+                        ));
+                    }
+                };
                 let (inside, _, m1, _) =
                     self.compile_policy(policy, span.clone(), &field("policy"), node, 1)?;
                 let (outside, _, m2, _) =
@@ -1423,7 +1458,7 @@ impl<'a> Compiler<'a> {
                     "conditional",
                     m1.or(m2),
                     Some(policy::Condition {
-                        window: win,
+                        when,
                         inside,
                         outside,
                     }),

@@ -15,9 +15,27 @@ impl Duration {
         self.0
     }
 
-    /// Parse `"<number><unit>"`; the number may have a fraction (`"1.5h"`), the result is
-    /// rounded to whole milliseconds.
+    /// Parse `"<number><unit>"`, or several separated by spaces (`"1d 6h"`); a number may have
+    /// a fraction (`"1.5h"`), the result is rounded to whole milliseconds.
     pub fn parse(text: &str) -> Result<Duration, String> {
+        // Parts separated by spaces add up: "9d 9h 30m".
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        if parts.len() > 1 {
+            let mut total = 0u64;
+            for part in parts {
+                total = total.saturating_add(Self::parse_one(part)?.0);
+            }
+            if total > 9_007_199_254_740_992 {
+                return Err(format!(
+                    "`{text}` is too long; expected at most about 285,000 years"
+                ));
+            }
+            return Ok(Duration(total));
+        }
+        Self::parse_one(text)
+    }
+
+    fn parse_one(text: &str) -> Result<Duration, String> {
         let text = text.trim();
         let split = text
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))

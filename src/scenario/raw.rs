@@ -36,6 +36,101 @@ pub struct RawScenario {
     /// WLM's global arbiter (wlmpard): moves cores between the partitions WLM instances run in.
     #[serde(default)]
     pub wlm_arbiters: Vec<Spanned<RawWlmArbiter>>,
+    /// Serviceguard clusters.
+    #[serde(default)]
+    pub clusters: Vec<Spanned<RawCluster>>,
+    /// Serviceguard failover packages.
+    #[serde(default)]
+    pub packages: Vec<Spanned<RawPackage>>,
+    /// Failures to inject: scheduled or drawn at random.
+    #[serde(default)]
+    pub failures: Vec<Spanned<RawFailure>>,
+}
+
+/// A Serviceguard cluster [SG1][SG8].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub name: Spanned<String>,
+    /// Member nodes: partitions (or servers) that run packages.
+    pub nodes: Spanned<Vec<Spanned<String>>>,
+    /// MEMBER_TIMEOUT, default 14 s, 3 s to 300 s.
+    #[serde(default)]
+    pub member_timeout: Option<Spanned<Duration>>,
+    /// Cluster lock and reformation after the timeout, default 6 s.
+    #[serde(default)]
+    pub lock_time: Option<Spanned<Duration>>,
+}
+
+/// A failover package [SG3][SG4].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPackage {
+    pub name: Spanned<String>,
+    pub cluster: Spanned<String>,
+    /// Workloads of the package; each must run in the package's first node.
+    pub workloads: Spanned<Vec<Spanned<String>>>,
+    /// Ordered node list; the first is the primary.
+    pub nodes: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub failover_policy: Option<Spanned<RawFailoverPolicy>>,
+    #[serde(default)]
+    pub failback: Option<Spanned<RawFailback>>,
+    /// Application start-up time on a node, default 0.
+    #[serde(default)]
+    pub start_time: Option<Spanned<Duration>>,
+    /// A VM guest package: never started on a node with fewer cores.
+    #[serde(default)]
+    pub vcpus: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFailoverPolicy {
+    ConfiguredNode,
+    MinPackageNode,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFailback {
+    Manual,
+    Automatic,
+}
+
+/// A failure source: `at` (+ `duration`) for one scheduled failure, or `time_to_failure` and
+/// `time_to_repair` distributions for random ones.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailure {
+    /// A server, nPar, vPar or VM (`kind = "node"`), or a server (`kind = "core"`).
+    pub target: Spanned<String>,
+    #[serde(default)]
+    pub kind: Option<Spanned<RawFailureKind>>,
+    #[serde(default)]
+    pub at: Option<Spanned<Duration>>,
+    /// How long a scheduled failure lasts; without it, to the horizon.
+    #[serde(default)]
+    pub duration: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub time_to_failure: Option<Spanned<RawDist>>,
+    #[serde(default)]
+    pub time_to_repair: Option<Spanned<RawDist>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFailureKind {
+    Node,
+    Core,
+}
+
+/// `{ dist = "exponential", mean = "30d" }` or `{ dist = "weibull", shape = 1.5, scale = "30d" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDist {
+    Exponential { mean: Duration },
+    Weibull { shape: f64, scale: Duration },
 }
 
 /// wlmpard [W384][W271][W255]: every interval it takes the core requests of the WLM instances
@@ -263,8 +358,13 @@ pub enum RawPolicy {
         step: Option<Duration>,
     },
     /// One policy inside a time window, another outside it [G70c].
+    /// `window` or `package`: the policy applies while a daily window is open, or while a
+    /// Serviceguard package runs in the compartment.
     Conditional {
-        window: RawWindow,
+        #[serde(default)]
+        window: Option<RawWindow>,
+        #[serde(default)]
+        package: Option<String>,
         policy: Box<RawPolicy>,
         otherwise: Box<RawPolicy>,
     },

@@ -7,8 +7,8 @@
 
 use crate::engine::TimeMs;
 use crate::licensing::TicapLedger;
-use crate::model::Model;
-use crate::policy::{Capacity, Domain, SloMetric, WlmInstance, gwlm, queueing, wlm};
+use crate::model::{Model, NodeId};
+use crate::policy::{Capacity, Domain, SloMetric, When, WlmInstance, gwlm, queueing, wlm};
 use crate::workload::Series;
 
 /// What a domain may draw on to activate cores beyond the active ones: usage rights not in use
@@ -166,6 +166,7 @@ pub fn tick(
     nodes: &mut Allocations,
     wlm: &[WlmState],
     ticap: &TicapView,
+    packages: &[Option<NodeId>],
     now: TimeMs,
 ) -> bool {
     let span = now.saturating_sub(state.last_tick);
@@ -178,7 +179,11 @@ pub fn tick(
         let i = m.0 as usize;
         let speed = model.nodes[i].speed;
         if let Some(c) = &d.conditions[j] {
-            state.comps[j].policy = if c.window.contains(now) {
+            let holds = match c.when {
+                When::Window(w) => w.contains(now),
+                When::Package(k) => packages[k as usize].is_some_and(|n| model.is_within(n, *m)),
+            };
+            state.comps[j].policy = if holds {
                 c.inside
             } else {
                 c.outside

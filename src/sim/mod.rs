@@ -11,6 +11,7 @@ pub mod metrics;
 
 use crate::Error;
 use crate::engine::{self, Event, Handler, Queue, RunStats, TimeMs};
+use crate::ha::{self, FailureKind, Ha};
 use crate::licensing::config::{GicapGroup, PpuMetricKind, ServerPricing};
 use crate::licensing::{PpuMeter, PpuMetric, TicapLedger};
 use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share};
@@ -35,6 +36,13 @@ const CONSERVATION_TOLERANCE: f64 = 1e-9;
 enum Ev {
     /// New demand samples for every workload of one stream.
     Sample { stream: u32 },
+    /// An outage (`HaRun::outages`) begins.
+    Fail { outage: u32 },
+    /// An outage ends: the node is repaired and rebooted, or the core replaced.
+    Repair { outage: u32 },
+    /// A package's next step: after the cluster reformed, pick a node (`start` false); after
+    /// its start-up time, run there (`start` true). Stale when the package's epoch moved on.
+    Package { package: u32, epoch: u32, start: bool },
     /// A workload manager's decisions take effect.
     Realloc { domain: u32 },
     /// A workload manager's interval: observe, arbitrate.
@@ -51,18 +59,21 @@ enum Ev {
 }
 
 impl Event for Ev {
-    /// At one instant: demand changes, then decisions due take effect, then managers observe
+    /// At one instant: demand changes, then failures and repairs, then packages move, then
+    /// decisions due take effect, then managers observe
     /// and decide (seeing the new allocations), then the report closes its row, then the
     /// horizon. The segment before the instant is integrated before any of them, so the
     /// order only fixes what each handler sees, and it is the same on every run.
     fn rank(&self) -> u8 {
         match self {
             Ev::Sample { .. } => 0,
-            Ev::Realloc { .. } => 1,
-            Ev::Policy { .. } | Ev::Wlm { .. } => 2,
-            Ev::Meter => 3,
-            Ev::Report => 4,
-            Ev::Horizon => 5,
+            Ev::Fail { .. } | Ev::Repair { .. } => 1,
+            Ev::Package { .. } => 2,
+            Ev::Realloc { .. } => 3,
+            Ev::Policy { .. } | Ev::Wlm { .. } => 4,
+            Ev::Meter => 5,
+            Ev::Report => 6,
+            Ev::Horizon => 7,
         }
     }
 }
@@ -103,6 +114,53 @@ pub struct Outcome {
     pub group_ticap: Vec<Option<TicapLedger>>,
     pub ppu: Vec<Option<PpuMeter>>,
     pub active_core_ms: Vec<f64>,
+    pub ha: HaRun,
+}
+
+/// What failures and packages did in one run.
+#[derive(Debug, Clone, Default)]
+pub struct HaRun {
+    /// Every outage of every failure source, by (source index in `Ha::failures`, outage), in
+    /// source order then time order.
+    pub outages: Vec<(u32, ha::Outage)>,
+    /// Per outage: a core failure that Dynamic Processor Resiliency covered with an inactive
+    /// core.
+    pub replaced: Vec<bool>,
+    /// Per workload: time it was running on a node that was up [ms].
+    pub up_ms: Vec<f64>,
+    /// Per workload: work that arrived while it was not running [core-ms].
+    pub outage_work: Vec<f64>,
+    pub packages: Vec<PackageState>,
+}
+
+/// A package's state in the run.
+#[derive(Debug, Clone)]
+pub struct PackageState {
+    pub phase: Phase,
+    /// The node it runs on or is starting on.
+    pub node: NodeId,
+    /// The node it last ran on.
+    pub last_node: NodeId,
+    pub epoch: u32,
+    /// Starts on another node than the one it last ran on, after a failure.
+    pub failovers: u32,
+    /// Returns to the primary under automatic failback.
+    pub failbacks: u32,
+    /// Times no node of its list could take it.
+    pub halts: u32,
+    /// Starting on its primary under automatic failback.
+    returning: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    /// Between a failure and the cluster's reformation.
+    Reforming,
+    /// Start-up on `node`.
+    Starting,
+    /// No node of its list is up; it waits for one.
+    Halted,
 }
 
 struct Sim<'a> {
@@ -167,11 +225,35 @@ struct Sim<'a> {
     /// Served since the last meter reading, per server [reference core-ms].
     ppu_served: Vec<f64>,
     active_core_ms: Vec<f64>,
+    ha: &'a Ha,
+    ha_run: HaRun,
+    /// Failures in force on each node; several sources may hold one node down.
+    n_failed: Vec<u32>,
+    /// The node or an ancestor has failed: it serves nothing.
+    n_down: Vec<bool>,
+    /// Cores each server runs short of: failed cores with no inactive core to replace them.
+    n_lost_cores: Vec<f64>,
+    /// Inactive iCAP cores each server still has for Dynamic Processor Resiliency.
+    n_spare_cores: Vec<u32>,
+    /// A workload of a package is not running while the package fails over.
+    w_running: Vec<bool>,
+    /// Per package, the node it runs on (None while it fails over), for conditional policies.
+    package_nodes: Vec<Option<NodeId>>,
 }
 
 /// Run a scenario to its horizon. `progress(now, horizon)` is called a few hundred times.
 pub fn run(
     scenario: &Scenario,
+    progress: &mut dyn FnMut(TimeMs, TimeMs),
+) -> Result<Outcome, Error> {
+    run_replica(scenario, 0, progress)
+}
+
+/// Run one replica: random failures are drawn from the scenario's seed and `replica`; all
+/// else (demand included) is the same in every replica.
+pub fn run_replica(
+    scenario: &Scenario,
+    replica: u64,
     progress: &mut dyn FnMut(TimeMs, TimeMs),
 ) -> Result<Outcome, Error> {
     let model = &scenario.model;
@@ -211,7 +293,50 @@ pub fn run(
         .map(|p| (p[1] - p[0]) as usize)
         .max()
         .unwrap_or(0);
+    // Packages bring their workloads to other leaves.
+    let most_workloads = if scenario.ha.packages.is_empty() {
+        most_workloads
+    } else {
+        nw
+    };
     let widest = model.max_children().max(most_workloads);
+    let ha_run = HaRun {
+        outages: scenario
+            .ha
+            .failures
+            .iter()
+            .enumerate()
+            .flat_map(|(k, f)| {
+                let seed = ha::failure_seed(scenario.seed, replica, k);
+                ha::outages(&f.timing, seed, scenario.horizon_ms)
+                    .into_iter()
+                    .map(move |o| (k as u32, o))
+            })
+            .collect(),
+        replaced: Vec::new(),
+        up_ms: vec![0.0; nw],
+        outage_work: vec![0.0; nw],
+        packages: scenario
+            .ha
+            .packages
+            .iter()
+            .map(|p| PackageState {
+                phase: Phase::Running,
+                node: p.nodes[0],
+                last_node: p.nodes[0],
+                epoch: 0,
+                failovers: 0,
+                failbacks: 0,
+                halts: 0,
+                returning: false,
+            })
+            .collect(),
+    };
+    let mut n_spare_cores = vec![0u32; nn];
+    for p in &scenario.pricing {
+        let root = p.server.0 as usize;
+        n_spare_cores[root] = p.installed.saturating_sub(model.nodes[root].cores);
+    }
     let entities = nw + nn;
     let report = &scenario.report;
     let mut sim = Sim {
@@ -303,7 +428,16 @@ pub fn run(
             .collect(),
         ppu_served: vec![0.0; scenario.pricing.len()],
         active_core_ms: vec![0.0; scenario.pricing.len()],
+        ha: &scenario.ha,
+        ha_run,
+        n_failed: vec![0; nn],
+        n_down: vec![false; nn],
+        n_lost_cores: vec![0.0; nn],
+        n_spare_cores,
+        w_running: vec![true; nw],
+        package_nodes: scenario.ha.packages.iter().map(|p| Some(p.nodes[0])).collect(),
     };
+    sim.ha_run.replaced = vec![false; sim.ha_run.outages.len()];
     for d in &scenario.domains {
         manage::deploy(d, model, &mut sim.alloc);
     }
@@ -326,6 +460,12 @@ pub fn run(
     }
     for s in 0..sim.streams.len() {
         queue.schedule(0, Ev::Sample { stream: s as u32 });
+    }
+    for (o, (_, outage)) in sim.ha_run.outages.iter().enumerate() {
+        queue.schedule(outage.start_ms, Ev::Fail { outage: o as u32 });
+        if outage.end_ms < sim.horizon {
+            queue.schedule(outage.end_ms, Ev::Repair { outage: o as u32 });
+        }
     }
     if sim.timeseries.is_some() {
         queue.schedule(sim.report_step.min(sim.horizon), Ev::Report);
@@ -379,6 +519,7 @@ pub fn run(
         group_ticap: sim.group_ticap,
         ppu: sim.ppu,
         active_core_ms: sim.active_core_ms,
+        ha: sim.ha_run,
     })
 }
 
@@ -417,6 +558,7 @@ impl Handler<Ev> for Sim<'_> {
                     &mut self.alloc,
                     &self.wlm_state,
                     &view,
+                    &self.package_nodes,
                     now,
                 ) {
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
@@ -487,6 +629,21 @@ impl Handler<Ev> for Sim<'_> {
                     queue.schedule(now + METER_MS, Ev::Meter);
                 }
             }
+            Ev::Fail { outage } => self.fail(outage as usize, true, now, queue),
+            Ev::Repair { outage } => self.fail(outage as usize, false, now, queue),
+            Ev::Package {
+                package,
+                epoch,
+                start,
+            } => {
+                if self.ha_run.packages[package as usize].epoch == epoch {
+                    if start {
+                        self.start_package(package as usize, now, queue);
+                    } else {
+                        self.place_package(package as usize, now, queue);
+                    }
+                }
+            }
             Ev::Horizon => {}
         }
     }
@@ -527,15 +684,19 @@ impl Sim<'_> {
         // 1. Outstanding work per leaf.
         for w in 0..self.w_demand.len() {
             let leaf = self.w_node[w] as usize;
-            self.n_need[leaf] += self.w_demand[w] * dt + self.w_backlog[w];
             self.n_demand_rate[leaf] += self.w_demand[w];
-            self.n_memory[leaf] += self.w_memory[w];
+            if self.w_running[w] {
+                self.n_need[leaf] += self.w_demand[w] * dt + self.w_backlog[w];
+                self.n_memory[leaf] += self.w_memory[w];
+            }
         }
         // 2. Upward: what each child could use, capped at its maximum.
         for i in (1..nn).rev() {
             if let Some(p) = model.nodes[i].parent {
                 let p = p.0 as usize;
-                self.n_need[p] += self.n_need[i].min(self.alloc.max[i] * dt);
+                if !self.n_down[i] {
+                    self.n_need[p] += self.n_need[i].min(self.alloc.max[i] * dt);
+                }
                 self.n_demand_rate[p] += self.n_demand_rate[i];
                 self.n_memory[p] += self.n_memory[i];
             }
@@ -543,7 +704,13 @@ impl Sim<'_> {
         // 3. Downward: reserved capacity to fixed children, the rest shared by weight.
         for i in 0..nn {
             if model.nodes[i].parent.is_none() {
-                self.n_grant[i] = self.alloc.fixed[i] * dt;
+                // Cores lost to failures that nothing replaced are lost to everything on it.
+                let held = self.alloc.fixed[i] - self.n_lost_cores[i] * model.nodes[i].speed;
+                self.n_grant[i] = if self.n_down[i] {
+                    0.0
+                } else {
+                    held.max(0.0) * dt
+                };
                 self.n_offer[i] = self.n_grant[i];
             }
             let children = model.children(NodeId(i as u32));
@@ -567,7 +734,14 @@ impl Sim<'_> {
             let mut k = 0;
             for &c in children {
                 let c = c.0 as usize;
-                if self.alloc.weight[c] > 0.0 {
+                if self.n_down[c] {
+                    // A failed partition serves nothing; a reservation stays with it.
+                    self.n_grant[c] = 0.0;
+                    self.n_offer[c] = 0.0;
+                    if self.alloc.weight[c] <= 0.0 {
+                        left -= self.alloc.fixed[c] * dt * squeeze;
+                    }
+                } else if self.alloc.weight[c] > 0.0 {
                     self.scratch_demand[k] = self.n_need[c].min(self.alloc.max[c] * dt);
                     self.scratch_weight[k] = self.alloc.weight[c];
                     k += 1;
@@ -589,7 +763,7 @@ impl Sim<'_> {
                 let mut j = 0;
                 for &c in children {
                     let c = c.0 as usize;
-                    if self.alloc.weight[c] > 0.0 {
+                    if self.alloc.weight[c] > 0.0 && !self.n_down[c] {
                         self.n_grant[c] = self.scratch_grant[j];
                         // What it could have had: its weighted share under contention, or
                         // its grant plus the spare when nobody was short.
@@ -629,8 +803,15 @@ impl Sim<'_> {
             let k = members.len();
             for (j, &w) in members.iter().enumerate() {
                 let w = w as usize;
-                self.scratch_demand[j] = self.w_demand[w] * dt + self.w_backlog[w];
+                // A package's workload that is failing over asks for nothing.
+                self.scratch_demand[j] = if self.w_running[w] {
+                    self.w_demand[w] * dt + self.w_backlog[w]
+                } else {
+                    0.0
+                };
             }
+            let leaf_up = !self.n_down[leaf];
+            let mut running_short = 0.0;
             let grant = self.n_grant[leaf];
             let level = weighted_fair_share(
                 grant,
@@ -651,6 +832,16 @@ impl Sim<'_> {
                 let need = new_work + b0;
                 let served = self.scratch_grant[j].min(need);
                 let short = need - served;
+                if self.w_running[w] {
+                    running_short += short;
+                    if leaf_up {
+                        self.ha_run.up_ms[w] += dt;
+                    } else {
+                        self.ha_run.outage_work[w] += new_work;
+                    }
+                } else {
+                    self.ha_run.outage_work[w] += new_work;
+                }
                 // The service rate it was offered [cores·ms per ms]: its equal share when the
                 // leaf was contended, else everything the others left.
                 let rate = if level.is_finite() {
@@ -708,7 +899,7 @@ impl Sim<'_> {
                 }
             }
             // Work conservation: a leaf with work left over used its whole grant.
-            if self.n_short[leaf] > 0.0 && self.n_served[leaf] < grant * (1.0 - 1e-9) - 1e-9 {
+            if running_short > 0.0 && self.n_served[leaf] < grant * (1.0 - 1e-9) - 1e-9 {
                 let name = &model.nodes[leaf].name;
                 let used = self.n_served[leaf];
                 self.violation.get_or_insert_with(|| {
@@ -777,6 +968,172 @@ impl Sim<'_> {
                 self.row_granted[nw + i] += self.n_offer[i];
                 self.row_capacity[nw + i] += self.alloc.held(i) * dt;
             }
+        }
+    }
+
+    /// An outage begins (`begins`) or ends. A node failure takes the node and everything
+    /// under it down; a core failure takes an inactive iCAP core instead when the server has
+    /// one (Dynamic Processor Resiliency), else the server runs a core short.
+    fn fail(&mut self, o: usize, begins: bool, now: TimeMs, queue: &mut Queue<Ev>) {
+        let spec = &self.ha.failures[self.ha_run.outages[o].0 as usize];
+        let t = spec.target.0 as usize;
+        match spec.kind {
+            FailureKind::Node => {
+                if begins {
+                    self.n_failed[t] += 1;
+                } else {
+                    self.n_failed[t] -= 1;
+                }
+                self.refresh_down(now, queue);
+            }
+            FailureKind::Core if begins => {
+                if self.n_spare_cores[t] > 0 {
+                    self.n_spare_cores[t] -= 1;
+                    self.ha_run.replaced[o] = true;
+                } else {
+                    self.n_lost_cores[t] += 1.0;
+                }
+            }
+            // The repaired core returns as an inactive spare, or gives back the lost one.
+            FailureKind::Core => {
+                if self.ha_run.replaced[o] {
+                    self.n_spare_cores[t] += 1;
+                } else {
+                    self.n_lost_cores[t] -= 1.0;
+                }
+            }
+        }
+    }
+
+    /// Recompute which nodes are down, then react as Serviceguard does: packages on a node
+    /// that went down fail over once the cluster has reformed; halted packages start where a
+    /// node came back; under automatic failback a package returns to its primary.
+    fn refresh_down(&mut self, now: TimeMs, queue: &mut Queue<Ev>) {
+        for i in 0..self.model.nodes.len() {
+            // Preorder: the parent's state is already known.
+            let parent_down = self.model.nodes[i]
+                .parent
+                .is_some_and(|p| self.n_down[p.0 as usize]);
+            self.n_down[i] = parent_down || self.n_failed[i] > 0;
+        }
+        for k in 0..self.ha.packages.len() {
+            let p = &self.ha.packages[k];
+            let state = &self.ha_run.packages[k];
+            let node = state.node;
+            match state.phase {
+                Phase::Running | Phase::Starting if self.n_down[node.0 as usize] => {
+                    self.stop_package(k);
+                    self.ha_run.packages[k].phase = Phase::Reforming;
+                    let at = now + self.ha.clusters[p.cluster].reformation_ms();
+                    self.schedule_package(k, at, false, queue);
+                }
+                Phase::Halted => self.place_package(k, now, queue),
+                Phase::Running
+                    if p.failback == ha::Failback::Automatic
+                        && node != p.nodes[0]
+                        && !self.n_down[p.nodes[0].0 as usize] =>
+                {
+                    self.stop_package(k);
+                    let state = &mut self.ha_run.packages[k];
+                    state.phase = Phase::Starting;
+                    state.node = p.nodes[0];
+                    state.failbacks += 1;
+                    state.returning = true;
+                    self.schedule_package(k, now + p.start_ms, true, queue);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Halt a package's workloads and make its pending steps stale.
+    fn stop_package(&mut self, k: usize) {
+        self.package_nodes[k] = None;
+        for &w in &self.ha.packages[k].workloads {
+            self.w_running[w as usize] = false;
+        }
+        self.ha_run.packages[k].epoch += 1;
+    }
+
+    fn schedule_package(&mut self, k: usize, at: TimeMs, start: bool, queue: &mut Queue<Ev>) {
+        // A step due after the horizon would change nothing reported.
+        if at < self.horizon {
+            queue.schedule(
+                at,
+                Ev::Package {
+                    package: k as u32,
+                    epoch: self.ha_run.packages[k].epoch,
+                    start,
+                },
+            );
+        }
+    }
+
+    /// Pick the adoptive node by the package's failover policy and start the package there,
+    /// or halt it until a node of its list is up.
+    fn place_package(&mut self, k: usize, now: TimeMs, queue: &mut Queue<Ev>) {
+        let p = &self.ha.packages[k];
+        let states = &self.ha_run.packages;
+        let running = |n: NodeId| {
+            states
+                .iter()
+                .filter(|s| s.node == n && matches!(s.phase, Phase::Running | Phase::Starting))
+                .count() as u32
+        };
+        let target = ha::adoptive_node(
+            p,
+            |n| !self.n_down[n.0 as usize],
+            running,
+            |n| self.model.nodes[n.0 as usize].cores,
+        );
+        let state = &mut self.ha_run.packages[k];
+        match target {
+            Some(n) => {
+                state.phase = Phase::Starting;
+                state.node = n;
+                self.schedule_package(k, now + p.start_ms, true, queue);
+            }
+            None => {
+                if state.phase != Phase::Halted {
+                    state.halts += 1;
+                }
+                state.phase = Phase::Halted;
+            }
+        }
+    }
+
+    /// The package's start-up is over: its workloads run on its node from now on.
+    fn start_package(&mut self, k: usize, _now: TimeMs, _queue: &mut Queue<Ev>) {
+        let state = &mut self.ha_run.packages[k];
+        let node = state.node;
+        // A failback was counted when it was decided.
+        if state.last_node != node && !std::mem::take(&mut state.returning) {
+            state.failovers += 1;
+        }
+        state.last_node = node;
+        state.phase = Phase::Running;
+        self.package_nodes[k] = Some(node);
+        for &w in &self.ha.packages[k].workloads {
+            self.w_node[w as usize] = node.0;
+            self.w_running[w as usize] = true;
+        }
+        self.rebuild_leaves();
+    }
+
+    /// Workloads by the node they run in, after a package moved.
+    fn rebuild_leaves(&mut self) {
+        self.leaf_start.fill(0);
+        for &n in &self.w_node {
+            self.leaf_start[n as usize + 1] += 1;
+        }
+        for i in 0..self.model.nodes.len() {
+            self.leaf_start[i + 1] += self.leaf_start[i];
+        }
+        let mut fill = self.leaf_start.clone();
+        for (w, &n) in self.w_node.iter().enumerate() {
+            let slot = &mut fill[n as usize];
+            self.leaf_workloads[*slot as usize] = w as u32;
+            *slot += 1;
         }
     }
 
