@@ -275,8 +275,10 @@ proptest! {
     #[test]
     fn work_is_conserved_and_capacity_never_exceeded(
         cells in 1u32..4, per_cell in 1u32..5, layout in layout(), seed in 0u64..1000,
+        failures in prop::collection::vec((0usize..16, 0u32..360, 1u32..240, any::<bool>()), 0..3),
+        package in any::<bool>(),
     ) {
-        let text = scenario_text(cells, per_cell, &layout, seed);
+        let text = with_failures(scenario_text(cells, per_cell, &layout, seed), &failures, package);
         let sc = scenario::load_str(Path::new("prop.toml"), &text)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         // The run itself checks conservation and grants every segment and fails if broken.
@@ -313,6 +315,54 @@ proptest! {
             }
         }
     }
+}
+
+/// Add failures of random nodes (scheduled at minute `at` for `minutes`, or random with means
+/// of that many minutes) and, when vp0 and vp1 are plain vPars, a Serviceguard package of
+/// vp0's workloads that may fail over to vp1.
+fn with_failures(mut text: String, failures: &[(usize, u32, u32, bool)], package: bool) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut nodes = vec!["sd".to_string()];
+    let mut vp0_workloads = Vec::new();
+    let mut has_children = std::collections::HashSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        let value = |l: &str| l.split('"').nth(1).unwrap_or_default().to_string();
+        if *l == "[[partitions]]" {
+            nodes.push(value(lines[i + 1]));
+            if let Some(parent) = lines[i + 3].strip_prefix("parent = ") {
+                has_children.insert(parent.trim_matches('"').to_string());
+            }
+        }
+        if *l == "[[workloads]]" && lines[i + 2] == "partition = \"vp0\"" {
+            vp0_workloads.push(format!("\"{}\"", value(lines[i + 1])));
+        }
+    }
+    let mut extra = String::new();
+    for &(pick, at, minutes, random) in failures {
+        let target = &nodes[pick % nodes.len()];
+        if random {
+            let _ = write!(
+                extra,
+                "[[failures]]\ntarget = \"{target}\"\ntime_to_failure = {{ dist = \"exponential\", mean = \"{}m\" }}\ntime_to_repair = {{ dist = \"weibull\", shape = 1.5, scale = \"{minutes}m\" }}\n\n",
+                at + 1
+            );
+        } else {
+            let _ = write!(
+                extra,
+                "[[failures]]\ntarget = \"{target}\"\nat = \"{at}m\"\nduration = \"{minutes}m\"\n\n"
+            );
+        }
+    }
+    let plain = |n: &str| nodes.iter().any(|x| x == n) && !has_children.contains(n);
+    if package && plain("vp0") && plain("vp1") && !vp0_workloads.is_empty() {
+        let _ = write!(
+            extra,
+            "[[clusters]]\nname = \"c\"\nnodes = [\"vp0\", \"vp1\"]\n\n[[packages]]\nname = \"p\"\ncluster = \"c\"\nworkloads = [{}]\nnodes = [\"vp0\", \"vp1\"]\nstart_time = \"2m\"\nfailback = \"automatic\"\n\n",
+            vp0_workloads.join(", ")
+        );
+    }
+    text.push_str(&extra);
+    text
 }
 
 /// Fragments of scenario text, so random combinations reach past the TOML parser into the

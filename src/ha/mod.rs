@@ -111,7 +111,10 @@ pub enum FailureKind {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Timing {
     /// Once, at a time, for a duration (`None`: until the horizon).
-    At { at_ms: u64, duration_ms: Option<u64> },
+    At {
+        at_ms: u64,
+        duration_ms: Option<u64>,
+    },
     /// Alternating up and down times drawn from the two distributions, from the start.
     Random { to_failure: Dist, to_repair: Dist },
 }
@@ -241,8 +244,7 @@ pub fn mean_ci95(xs: &[f64]) -> (f64, f64) {
         return (mean, f64::NAN);
     }
     let sd = xs.iter().std_dev();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
     (mean, t * sd / (n as f64).sqrt())
 }
 

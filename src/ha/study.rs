@@ -57,7 +57,12 @@ pub fn n_minus_1(scenario: &Scenario) -> Result<Vec<NMinus1Report>, Error> {
                 .collect();
             let worst = survivors
                 .filter(|sv| sv.capacity_cores > 0.0)
-                .map(|sv| (sv.name.clone(), sv.usage.peak_demand_cores / sv.capacity_cores))
+                .map(|sv| {
+                    (
+                        sv.name.clone(),
+                        sv.usage.peak_demand_cores / sv.capacity_cores,
+                    )
+                })
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             let placed = moved.iter().all(|m| m.to.is_some());
             Ok(NMinus1Report {

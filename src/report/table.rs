@@ -17,7 +17,11 @@ pub fn render_replicas(r: &crate::ha::study::ReplicaReport) -> String {
     };
     let _ = writeln!(out, "\n{} replicas of the random failures:", r.replicas);
     let _ = writeln!(out, "  availability     {}", iv(&r.availability, 1.0));
-    let _ = writeln!(out, "  unmet work       {} core-h", iv(&r.unmet_core_hours, 1.0));
+    let _ = writeln!(
+        out,
+        "  unmet work       {} core-h",
+        iv(&r.unmet_core_hours, 1.0)
+    );
     for p in &r.packages {
         let _ = writeln!(
             out,
@@ -32,7 +36,11 @@ pub fn render_replicas(r: &crate::ha::study::ReplicaReport) -> String {
 
 /// Packages, failures and the N-1 check.
 fn render_ha(out: &mut String, ha: &super::ha::HaReport) {
-    let _ = writeln!(out, "\navailability {:.5} (mean over workloads)", ha.availability);
+    let _ = writeln!(
+        out,
+        "\navailability {:.5} (mean over workloads)",
+        ha.availability
+    );
     for p in &ha.packages {
         let _ = writeln!(
             out,

@@ -1431,16 +1431,18 @@ impl<'a> Compiler<'a> {
                     (Some(w), None) => {
                         policy::When::Window(self.window(w, span.clone(), &field("window"))?)
                     }
-                    (None, Some(p)) => match self.packages.iter().position(|n| n == p) {
-                        Some(k) => policy::When::Package(k as u32),
-                        None => {
-                            return Err(self.err(
+                    (None, Some(p)) => {
+                        match self.packages.iter().position(|n| n == p) {
+                            Some(k) => policy::When::Package(k as u32),
+                            None => {
+                                return Err(self.err(
                                 span.clone(),
                                 field("package"),
                                 format!("no package is named `{p}`; expected one of the [[packages]]"),
                             ));
+                            }
                         }
-                    },
+                    }
                     _ => {
                         return Err(self.err(
                             span.clone(),

@@ -11,13 +11,16 @@ use crate::model::{Model, NodeId};
 use crate::policy::{Capacity, Domain, SloMetric, When, WlmInstance, gwlm, queueing, wlm};
 use crate::workload::Series;
 
-/// What a domain may draw on to activate cores beyond the active ones: usage rights not in use
-/// (its own complex's, or its GiCAP group's) and the Temporary Instant Capacity balance.
-pub struct TicapView<'a> {
+/// What a domain sees beyond its compartments: what it may draw on to activate cores beyond
+/// the active ones (usage rights not in use, its own complex's or its GiCAP group's, and the
+/// Temporary Instant Capacity balance), and where Serviceguard packages run.
+pub struct Surroundings<'a> {
     pub ledger: Option<&'a TicapLedger>,
     /// Usage rights not covering an active core, not counting this domain's own temporary
     /// cores [cores].
     pub spare_rights: f64,
+    /// Per package, the node it runs on (None while it fails over).
+    pub packages: &'a [Option<NodeId>],
 }
 
 /// A metric's sample in force at `now`; a series shorter than the run repeats.
@@ -165,8 +168,7 @@ pub fn tick(
     model: &Model,
     nodes: &mut Allocations,
     wlm: &[WlmState],
-    ticap: &TicapView,
-    packages: &[Option<NodeId>],
+    around: &Surroundings,
     now: TimeMs,
 ) -> bool {
     let span = now.saturating_sub(state.last_tick);
@@ -181,13 +183,11 @@ pub fn tick(
         if let Some(c) = &d.conditions[j] {
             let holds = match c.when {
                 When::Window(w) => w.contains(now),
-                When::Package(k) => packages[k as usize].is_some_and(|n| model.is_within(n, *m)),
+                When::Package(k) => {
+                    around.packages[k as usize].is_some_and(|n| model.is_within(n, *m))
+                }
             };
-            state.comps[j].policy = if holds {
-                c.inside
-            } else {
-                c.outside
-            };
+            state.comps[j].policy = if holds { c.inside } else { c.outside };
         }
         // A custom policy reads the metric's latest sample (the trace repeats if shorter).
         let metric = match (&d.metrics[j], d.wlm_sources[j]) {
@@ -228,9 +228,9 @@ pub fn tick(
         let extra = shortfall.ceil().min(t.max_extra);
         // Cores covered by spare usage rights (a GiCAP loan) cost nothing; the rest must be
         // covered by the balance.
-        let paid = (extra - ticap.spare_rights).max(0.0);
+        let paid = (extra - around.spare_rights).max(0.0);
         let allowed = paid == 0.0
-            || ticap.ledger.is_some_and(|l| {
+            || around.ledger.is_some_and(|l| {
                 l.can_activate(paid as u32) && l.utility_reserve_ok(t.reserve_days)
             });
         if extra > 0.0 && allowed {

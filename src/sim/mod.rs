@@ -42,7 +42,11 @@ enum Ev {
     Repair { outage: u32 },
     /// A package's next step: after the cluster reformed, pick a node (`start` false); after
     /// its start-up time, run there (`start` true). Stale when the package's epoch moved on.
-    Package { package: u32, epoch: u32, start: bool },
+    Package {
+        package: u32,
+        epoch: u32,
+        start: bool,
+    },
     /// A workload manager's decisions take effect.
     Realloc { domain: u32 },
     /// A workload manager's interval: observe, arbitrate.
@@ -435,7 +439,12 @@ pub fn run_replica(
         n_lost_cores: vec![0.0; nn],
         n_spare_cores,
         w_running: vec![true; nw],
-        package_nodes: scenario.ha.packages.iter().map(|p| Some(p.nodes[0])).collect(),
+        package_nodes: scenario
+            .ha
+            .packages
+            .iter()
+            .map(|p| Some(p.nodes[0]))
+            .collect(),
     };
     sim.ha_run.replaced = vec![false; sim.ha_run.outages.len()];
     for d in &scenario.domains {
@@ -547,7 +556,8 @@ impl Handler<Ev> for Sim<'_> {
                     Some(g) => self.group_ticap[g].as_ref(),
                     None => self.ticap[t.server].as_ref(),
                 });
-                let view = manage::TicapView {
+                let view = manage::Surroundings {
+                    packages: &self.package_nodes,
                     ledger,
                     spare_rights,
                 };
@@ -558,7 +568,6 @@ impl Handler<Ev> for Sim<'_> {
                     &mut self.alloc,
                     &self.wlm_state,
                     &view,
-                    &self.package_nodes,
                     now,
                 ) {
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });

@@ -183,8 +183,7 @@ impl Compiler<'_> {
                     "a second package with this name; expected unique package names",
                 ));
             }
-            let Some(cluster) = clusters.iter().position(|c| c.name == *p.cluster.get_ref())
-            else {
+            let Some(cluster) = clusters.iter().position(|c| c.name == *p.cluster.get_ref()) else {
                 return Err(self.err(
                     p.cluster.span(),
                     field("cluster"),
