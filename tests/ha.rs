@@ -399,3 +399,94 @@ nodes = ["vp-b", "vp-a"]
     // The design itself (no loss) meets: 3 cores on 4 is under 85 %.
     assert_eq!(s["verdict"]["status"], "meets");
 }
+
+/// A conditional gWLM policy on a package's presence: node-b holds 1 core, and 3 while the
+/// package runs there. node-a is lost at 12:00 for the rest of the day; the package arrives
+/// at 12:00:20 (14 s + 6 s, no start time). So node-b is decided 1 core for half the day and
+/// 3 for the other half: a mean of 2 (within one 15 s interval of the switch).
+#[test]
+fn a_package_arriving_switches_the_adoptive_nodes_conditional_policy() {
+    let s = run(
+        "conditional",
+        r#"
+[scenario]
+name = "conditional"
+horizon = "1d"
+seed = 3
+
+[[servers]]
+name = "sd-a"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[servers]]
+name = "sd-b"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[partitions]]
+name = "node-a"
+kind = "vpar"
+parent = "sd-a"
+cores = 4
+
+[[partitions]]
+name = "np-b"
+kind = "npar"
+parent = "sd-b"
+cells = 1
+
+[[partitions]]
+name = "node-b"
+kind = "vpar"
+parent = "np-b"
+cores = 1
+max_cores = 3
+
+[[partitions]]
+name = "batch-b"
+kind = "vpar"
+parent = "np-b"
+cores = 1
+max_cores = 3
+
+[[policies]]
+domain = "np-b"
+interval = "15s"
+
+[[policies.compartments]]
+partition = "node-b"
+policy = { type = "conditional", package = "pkg", policy = { type = "fixed", cores = 3 }, otherwise = { type = "fixed", cores = 1 } }
+
+[[policies.compartments]]
+partition = "batch-b"
+policy = { type = "utilization", target = 80, min = 1, max = 3 }
+
+[[workloads]]
+name = "db"
+partition = "node-a"
+units = "cores"
+synth = { pattern = "flat", mean = 1.0 }
+
+[[clusters]]
+name = "sgc"
+nodes = ["node-a", "node-b"]
+
+[[packages]]
+name = "pkg"
+cluster = "sgc"
+workloads = ["db"]
+nodes = ["node-a", "node-b"]
+
+[[failures]]
+target = "node-a"
+at = "12h"
+"#,
+    );
+    let node_b = entity(&s, "partitions", "node-b");
+    let decided = f(&node_b["policy"]["mean_decided_cores"]);
+    assert!((decided - 2.0).abs() < 0.001, "mean decided {decided}");
+    assert_eq!(package(&s, "pkg")["downtime_ms"], 20_000);
+}

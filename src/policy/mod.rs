@@ -164,8 +164,9 @@ pub struct WlmInstance {
     pub slo_names: Vec<String>,
     /// Where each SLO's metric comes from (metric and response-time goals).
     pub slo_metrics: Vec<SloMetric>,
-    /// An SLO is active only inside its window, when it has one [W96].
-    pub slo_windows: Vec<Option<Window>>,
+    /// An SLO is active only while its condition holds, when it has one: a time window
+    /// [W96], or a Serviceguard package running in the host (pkg_active [WSG]).
+    pub slo_windows: Vec<Option<When>>,
     pub interval_ms: u64,
     pub config: wlm::Config,
 }

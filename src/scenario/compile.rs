@@ -1060,9 +1060,30 @@ impl<'a> Compiler<'a> {
                 });
                 names.push(sname.clone());
                 metrics.push(metric);
-                windows.push(match &rs.condition {
-                    Some(w) => Some(self.window(w.get_ref(), w.span(), &sfield("condition"))?),
-                    None => None,
+                windows.push(match (&rs.condition, &rs.package) {
+                    (Some(_), Some(p)) => {
+                        return Err(self.err(
+                            p.span(),
+                            sfield("package"),
+                            "an SLO has one condition: a window (`condition`) or a package (`package`), not both",
+                        ));
+                    }
+                    (Some(w), None) => Some(policy::When::Window(self.window(
+                        w.get_ref(),
+                        w.span(),
+                        &sfield("condition"),
+                    )?)),
+                    (None, Some(p)) => match self.packages.iter().position(|n| n == p.get_ref()) {
+                        Some(k) => Some(policy::When::Package(k as u32)),
+                        None => {
+                            return Err(self.err(
+                                p.span(),
+                                sfield("package"),
+                                format!("no package is named `{}`; expected one of the [[packages]]", p.get_ref()),
+                            ));
+                        }
+                    },
+                    (None, None) => None,
                 });
             }
             let controller = match (&r.kp, &r.convergence_rate) {

@@ -213,6 +213,10 @@ pub struct RawSlo {
     /// The SLO is active only inside this window [W96].
     #[serde(default)]
     pub condition: Option<Spanned<RawWindow>>,
+    /// The SLO is active only while this Serviceguard package runs in the host (WLM's
+    /// sg_pkg_active metric [WSG]).
+    #[serde(default)]
+    pub package: Option<Spanned<String>>,
 }
 
 /// WLM goals [W200][W201][W471].

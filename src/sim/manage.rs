@@ -412,6 +412,7 @@ pub fn wlm_tick(
     state: &mut WlmState,
     model: &Model,
     nodes: &mut Allocations,
+    packages: &[Option<NodeId>],
     now: TimeMs,
 ) {
     let span = now.saturating_sub(state.last_tick);
@@ -434,7 +435,11 @@ pub fn wlm_tick(
     state.active.clear();
     state.active_index.clear();
     for (s, slo) in w.slos.iter().enumerate() {
-        if w.slo_windows[s].is_some_and(|win| !win.contains(now)) {
+        let holds = |when: When| match when {
+            When::Window(win) => win.contains(now),
+            When::Package(k) => packages[k as usize].is_some_and(|n| model.is_within(n, w.host)),
+        };
+        if w.slo_windows[s].is_some_and(|when| !holds(when)) {
             continue;
         }
         let mut obs = state.obs[slo.group];

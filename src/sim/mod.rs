@@ -609,6 +609,7 @@ impl Handler<Ev> for Sim<'_> {
                     &mut self.wlm_state[instance as usize],
                     self.model,
                     &mut self.alloc,
+                    &self.package_nodes,
                     now,
                 );
                 let next = now + w.interval_ms;
