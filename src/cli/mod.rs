@@ -254,11 +254,23 @@ fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<()
         .map_err(|e| Error::Internal(format!("encoding compare.json: {e}")))?;
     json.push(b'\n');
     report::write_atomic(&dir.join("compare.json"), &json)?;
+    let value = serde_json::to_value(&comparison)
+        .map_err(|e| Error::Internal(format!("encoding the report: {e}")))?;
+    let html = report::html::render_compare(&value, &[]).map_err(|e| Error::io(&dir, e))?;
+    report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     if !quiet {
         print!("{}", report::compare::render(&comparison));
         println!("\nwrote {}", dir.display());
     }
     Ok(())
+}
+
+/// report.html: the summary's tables and verdicts, self-contained.
+fn write_report(dir: &Path, summary: &summary::Summary) -> Result<(), Error> {
+    let value = serde_json::to_value(summary)
+        .map_err(|e| Error::Internal(format!("encoding the report: {e}")))?;
+    let html = report::html::render_run(&value, &[]).map_err(|e| Error::io(dir, e))?;
+    report::write_atomic(&dir.join("report.html"), html.as_bytes())
 }
 
 /// Simulate one scenario and write its output folder; returns its summary.
@@ -322,6 +334,7 @@ fn simulate(
             std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
         }
     }
+    write_report(dir, &summary)?;
     let total = started.elapsed();
     let run_info = serde_json::json!({
         "vsesim_version": env!("CARGO_PKG_VERSION"),

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod ha;
+pub mod html;
 pub mod summary;
 pub mod table;
 pub mod timeseries;

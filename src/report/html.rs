@@ -1,0 +1,1648 @@
+//! The HTML report: one page a person opens, prints or mails — the verdict first, then the
+//! tables of summary.json and the charts.
+//!
+//! The page is self-contained on purpose: a Content-Security-Policy forbids every network
+//! load, the CSS is inline, nothing needs JavaScript (long parts fold with `<details>`) and
+//! the charts are inlined SVG. So the file works offline and as an attachment, and opening it
+//! reaches no server.
+//!
+//! It reads the output contract (docs/OUTPUT.md) as an untyped [`serde_json::Value`] rather
+//! than the typed summary, so a report can be drawn from any summary.json on disk, and a field
+//! that is missing, null or of an unexpected shape shows as "—" instead of failing the page.
+//! Every text taken from the JSON is escaped: names come from user scenarios.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io;
+use std::path::PathBuf;
+
+/// A chart to inline: its caption and the SVG file (as plotters writes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub title: String,
+    pub svg_path: PathBuf,
+}
+
+/// What a missing, null or unusable value shows as.
+const DASH: &str = "—";
+
+/// Above this many workloads the full table starts folded, so a 10,000-workload page opens
+/// on its verdict and summary instead of a wall of rows.
+const COLLAPSE_ROWS: usize = 200;
+
+/// How many of the worst-served workloads stay in view when the full table is folded.
+const WORST_SHOWN: usize = 10;
+
+/// Forbids every load from the network or another file; inline `<style>` and inline SVG
+/// still work, and `data:` images are allowed for a future embedded bitmap.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/// Plain, printable styling: system fonts, right-aligned tabular numbers, a coloured verdict.
+const CSS: &str = r#"
+:root { color-scheme: light; --line: #d0d5dd; --head: #f2f4f7; --muted: #5d6675; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+  color: #1d2433; background: #fff; margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1500px; }
+header { margin-bottom: 1rem; }
+.kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; font-size: 12px; }
+h1 { margin: .1rem 0 .3rem; font-size: 28px; overflow-wrap: anywhere; }
+h2 { margin: 2rem 0 .6rem; font-size: 19px; border-bottom: 2px solid var(--line); padding-bottom: .2rem; }
+h3 { margin: 1.3rem 0 .4rem; font-size: 15px; }
+p { margin: .3rem 0; }
+.desc { font-size: 16px; }
+.facts, .note, .none { color: var(--muted); }
+.note { font-size: 12.5px; }
+nav { margin: .8rem 0 0; font-size: 13px; color: var(--muted); }
+nav a { color: #175cd3; margin-right: .9rem; text-decoration: none; }
+nav a:hover { text-decoration: underline; }
+.verdict { display: flex; flex-wrap: wrap; align-items: baseline; gap: .4rem 1rem; margin: 1rem 0 .5rem;
+  padding: .8rem 1.1rem; border: 1px solid; border-left-width: 8px; border-radius: 6px; }
+.verdict .label { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
+.verdict .stars { font-size: 28px; letter-spacing: .08em; line-height: 1; }
+.verdict .status { font-size: 24px; font-weight: 700; }
+.verdict .why { flex-basis: 100%; }
+.meets { background: #ecfdf3; border-color: #12b76a; }
+.meets .stars { color: #dc8a04; }
+.meets .status { color: #05603a; }
+.exceeds { background: #fef3f2; border-color: #d92d20; color: #7a271a; }
+.exceeds .stars, .exceeds .status { color: #b42318; }
+.nodata { background: #f2f4f7; border-color: #98a2b3; }
+dl.totals { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .6rem; margin: .4rem 0; }
+dl.totals div { border: 1px solid var(--line); border-radius: 6px; padding: .45rem .7rem; }
+dl.totals dt { color: var(--muted); font-size: 12px; }
+dl.totals dd { margin: 0; font-size: 19px; font-weight: 600; font-variant-numeric: tabular-nums; }
+dl.totals dd small { font-size: 12px; font-weight: 400; color: var(--muted); }
+.wide { overflow-x: auto; }
+table { border-collapse: collapse; margin: .3rem 0 .5rem; font-size: 13px; }
+th, td { border: 1px solid var(--line); padding: .25rem .5rem; vertical-align: top; }
+th { background: var(--head); font-weight: 600; text-align: left; }
+thead th { vertical-align: bottom; font-size: 12px; line-height: 1.25; }
+th.group { text-align: center; }
+tbody tr:nth-child(even) td { background: #fafbfc; }
+tfoot td, tr.total td, tr.total th { font-weight: 700; border-top: 2px solid #98a2b3; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+td { white-space: nowrap; }
+td.list { white-space: normal; min-width: 12em; }
+td.bad { color: #b42318; font-weight: 600; }
+td.v-meets .stars { color: #dc8a04; }
+td.v-exceeds { color: #b42318; font-weight: 600; background: #fef3f2 !important; }
+td.dash { color: #98a2b3; text-align: center; }
+td .stars { letter-spacing: .05em; }
+table.compare tbody th { white-space: nowrap; }
+table.compare tbody th.part { background: #e4e7ec; text-transform: uppercase; font-size: 11.5px; letter-spacing: .05em; }
+details { margin: .4rem 0; }
+summary { cursor: pointer; font-weight: 600; color: #175cd3; }
+figure { margin: 1rem 0 1.5rem; break-inside: avoid; }
+figcaption { font-weight: 600; margin-bottom: .3rem; }
+.chart svg { max-width: 100%; height: auto; display: block; border: 1px solid var(--line); }
+footer { margin-top: 2.5rem; color: var(--muted); font-size: 12px; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 10pt; }
+  nav { display: none; }
+  .wide { overflow: visible; }
+  .verdict, td.v-exceeds, th { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  tr, dl.totals div { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
+"#;
+
+/// The page of one run, from its summary.json and charts.
+///
+/// Fails only when a chart's SVG file cannot be read; an odd summary still gives a page.
+pub fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error> {
+    let name = text(summary.pointer("/scenario/name"));
+    let mut sections = vec![
+        Section::new("totals", "Totals", totals(summary)),
+        Section::new("servers", "Servers", servers(summary)),
+        Section::new("partitions", "Partitions", partitions(summary)),
+        Section::new("workloads", "Workloads", workloads(summary)),
+    ];
+    let optional = [
+        ("gwlm", "gWLM domains and policies", gwlm(summary)),
+        ("wlm", "WLM", wlm(summary)),
+        ("cost", "Cost", cost(summary)),
+        ("licensing", "Licensing", licensing(summary)),
+        ("ha", "High availability", ha(summary)),
+        ("charts", "Charts", charts_html(charts)?),
+    ];
+    for (id, title, body) in optional {
+        if let Some(body) = body {
+            sections.push(Section::new(id, title, body));
+        }
+    }
+    let header = run_header(summary);
+    Ok(page(&format!("{name} — vsesim report"), &header, &sections))
+}
+
+/// The page of `vsesim compare`: one column per scenario, then the charts.
+///
+/// Fails only when a chart's SVG file cannot be read.
+pub fn render_compare(compare: &Value, charts: &[Chart]) -> Result<String, io::Error> {
+    let scenarios = items(compare.get("scenarios"));
+    let names: Vec<String> = scenarios.iter().map(|s| text(s.get("name"))).collect();
+    let header = format!(
+        "<header><p class=\"kicker\">vsesim · scenario comparison</p><h1>{}</h1>\
+         <p class=\"facts\">{} in the order given. Figures are each run's; cost is over \
+         its horizon.</p></header>",
+        esc(&names.join(" vs ")),
+        match scenarios.len() {
+            1 => "One scenario".to_string(),
+            n => format!("{n} scenarios"),
+        }
+    );
+    let mut sections = vec![Section::new(
+        "comparison",
+        "Side by side",
+        compare_table(&scenarios),
+    )];
+    if let Some(body) = charts_html(charts)? {
+        sections.push(Section::new("charts", "Charts", body));
+    }
+    Ok(page(
+        "Scenario comparison — vsesim report",
+        &header,
+        &sections,
+    ))
+}
+
+/// A titled part of the page, linked from the contents line.
+struct Section {
+    id: &'static str,
+    title: &'static str,
+    body: String,
+}
+
+impl Section {
+    fn new(id: &'static str, title: &'static str, body: String) -> Self {
+        Section { id, title, body }
+    }
+}
+
+/// The whole document: head with the CSP first (before anything could load), header,
+/// contents line, sections and a footer without a date, so the same run gives the same bytes.
+fn page(title: &str, header: &str, sections: &[Section]) -> String {
+    let mut out =
+        String::with_capacity(64 * 1024 + sections.iter().map(|s| s.body.len()).sum::<usize>());
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"vsesim\">\n<title>{}</title>\n<style>{CSS}</style>\n\
+         </head>\n<body>\n{header}\n{}\n<main>\n",
+        esc(title),
+        nav(sections)
+    );
+    for s in sections {
+        let _ = write!(
+            out,
+            "<section id=\"{}\">\n<h2>{}</h2>\n{}\n</section>\n",
+            s.id,
+            esc(s.title),
+            s.body
+        );
+    }
+    out.push_str(
+        "</main>\n<footer>Written by vsesim from its output files (docs/OUTPUT.md). \
+         Units: CPU in reference cores, work in core-hours, memory in GiB.</footer>\n\
+         </body>\n</html>\n",
+    );
+    out
+}
+
+/// A contents line: the long pages (many partitions, charts at the end) need it.
+fn nav(sections: &[Section]) -> String {
+    let links: String = sections
+        .iter()
+        .map(|s| format!("<a href=\"#{}\">{}</a>", s.id, esc(s.title)))
+        .collect();
+    format!("<nav>Contents: {links}</nav>")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run page sections
+
+/// Title, description, the scenario's settings and the verdict banner.
+fn run_header(s: &Value) -> String {
+    let sc = s.get("scenario");
+    let at = |key: &str| sc.and_then(|v| v.get(key));
+    let desc = at("description")
+        .and_then(Value::as_str)
+        .map(|d| format!("<p class=\"desc\">{}</p>", esc(d)))
+        .unwrap_or_default();
+    let facts = format!(
+        "Horizon {} · seed {} · CPU limit {} % · memory limit {} % · {} events · {} segments",
+        text(at("horizon")),
+        text(at("seed")),
+        pct_text(at("util_limit")),
+        pct_text(at("memory_limit")),
+        count_text(s.get("events_processed")),
+        count_text(s.get("segments")),
+    );
+    format!(
+        "<header><p class=\"kicker\">vsesim · run report</p><h1>{}</h1>{desc}\
+         <p class=\"facts\">{}</p>{}</header>",
+        esc(&text(at("name"))),
+        esc(&facts),
+        verdict_banner(s.get("verdict"), at("util_limit"), at("memory_limit"))
+    )
+}
+
+/// The scenario's rating as Capacity Advisor shows it: stars and the status word, red when
+/// it exceeds, with one sentence saying what the rating means.
+fn verdict_banner(verdict: Option<&Value>, util: Option<&Value>, memory: Option<&Value>) -> String {
+    let status = verdict_status(verdict);
+    let limits = format!("CPU {} %, memory {} %", pct_text(util), pct_text(memory));
+    let why = match status.as_deref() {
+        Some("meets") => format!(
+            "Every server's time-aligned peak fits within the limits ({limits}); {}.",
+            stars_meaning(verdict.and_then(|v| v.get("stars")).and_then(Value::as_u64))
+        ),
+        Some("exceeds") => format!(
+            "A server's time-aligned CPU peak is above its CPU limit, or its memory peak above \
+             its memory limit ({limits})."
+        ),
+        Some("no_data") => "No demand to rate.".to_string(),
+        Some(other) => format!("Unknown status “{other}”."),
+        None => "The summary holds no verdict.".to_string(),
+    };
+    format!(
+        "<div class=\"verdict {}\" role=\"status\"><span class=\"label\">Verdict</span>\
+         <span class=\"stars\" aria-label=\"{}\">{}</span><span class=\"status\">{}</span>\
+         <span class=\"why\">{}</span></div>",
+        verdict_class(status.as_deref()),
+        esc(&stars_label(verdict)),
+        stars(verdict),
+        esc(status.as_deref().unwrap_or(DASH)),
+        esc(&why)
+    )
+}
+
+/// What a "meets" rating's stars promise [CA14], worded for the banner.
+fn stars_meaning(stars: Option<u64>) -> String {
+    let growth = match stars {
+        Some(5..) => "double its peak",
+        Some(4) => "grow its peak by 75 %",
+        Some(3) => "grow its peak by 50 %",
+        Some(2) => "grow its peak by 25 %",
+        _ => return "it fits, with less than 25 % room for a workload's peak to grow".to_string(),
+    };
+    format!("the headroom would let any single workload on the worst server {growth}")
+}
+
+/// Demand, served, delayed, dropped, backlog and unmet work, as large figures.
+fn totals(s: &Value) -> String {
+    let t = s.get("totals");
+    let fields = [
+        ("Demand", "demand_core_hours"),
+        ("Served", "served_core_hours"),
+        ("Delayed", "delayed_core_hours"),
+        ("Dropped", "dropped_core_hours"),
+        ("Backlog at the end", "backlog_core_hours"),
+        ("Unmet", "unmet_core_hours"),
+    ];
+    let cards: String = fields
+        .iter()
+        .map(|(label, key)| {
+            format!(
+                "<div><dt>{label}</dt><dd>{} <small>core-h</small></dd></div>",
+                esc(&dec_text(t.and_then(|t| t.get(*key)), 1))
+            )
+        })
+        .collect();
+    format!(
+        "<dl class=\"totals\">{cards}</dl><p class=\"note\">Summed over servers. Unmet = dropped \
+         + backlog: work not done by the horizon. Delayed work was done, but later than it \
+         arrived.</p>"
+    )
+}
+
+/// Group heads shared by several tables; the unit sits in the head, not in every cell.
+const CPU: &str = "CPU utilization [%]";
+const WORK: &str = "Work [core-h]";
+const CORES: &str = "Cores [reference cores]";
+const FORECAST: &str = "Forecast: limit in [days]";
+const TICAP_MIN: &str = "TiCAP [core-min]";
+const TICAP: &str = "TiCAP";
+const INTERVALS: &str = "Share of intervals [%]";
+
+/// The cost items of docs/OUTPUT.md, as column heads and JSON pointers.
+const COST_ITEMS: [(&str, &str); 7] = [
+    ("hardware", "/hardware"),
+    ("core rights", "/core_rights"),
+    ("TiCAP", "/ticap"),
+    ("PPU", "/ppu"),
+    ("software", "/software"),
+    ("energy", "/energy"),
+    ("total", "/total"),
+];
+
+/// The utilization percentiles under a CPU group head; p99 only for servers, where the
+/// table has room for it.
+fn cpu_cols(group: &str, p99: bool) -> Vec<Col> {
+    let mut cols = vec![
+        sub(group, "mean", "/cpu_utilization/mean", Fmt::Pct),
+        sub(group, "p95", "/cpu_utilization/p95", Fmt::Pct),
+    ];
+    if p99 {
+        cols.push(sub(group, "p99", "/cpu_utilization/p99", Fmt::Pct));
+    }
+    cols.push(sub(group, "max", "/cpu_utilization/max", Fmt::Pct));
+    cols
+}
+
+/// SLA and longest backlog: how the entity's work was served, last in each table.
+fn service_cols() -> Vec<Col> {
+    vec![
+        col("SLA met [%\u{a0}time]", "/sla_met_share", Fmt::Pct),
+        col("Longest backlog", "/longest_backlog_ms", Fmt::Duration),
+    ]
+}
+
+fn servers(s: &Value) -> String {
+    let rows = items(s.get("servers"));
+    if rows.is_empty() {
+        return none("No servers.");
+    }
+    let mut cols = vec![
+        col("Server", "/name", Fmt::Text),
+        col("Cores", "/cores", Fmt::Count),
+        col("Capacity [cores]", "/capacity_cores", Fmt::Dec(2)),
+        col("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
+        col("Headroom [cores]", "/headroom_cores", Fmt::Signed(2)),
+    ];
+    cols.extend(cpu_cols(CPU, true));
+    cols.extend([
+        col(
+            "Above limit [%\u{a0}time]",
+            "/time_above_limit_share",
+            Fmt::Pct,
+        ),
+        sub("Memory", "size [GiB]", "/memory_gb", Fmt::Dec(1)),
+        sub("Memory", "peak [GiB]", "/memory_peak_gb", Fmt::Dec(1)),
+        sub("Memory", "mean [%]", "/memory/utilization/mean", Fmt::Pct),
+        sub("Memory", "max [%]", "/memory/utilization/max", Fmt::Pct),
+        col("SLA met [%\u{a0}time]", "/sla_met_share", Fmt::Pct),
+        col("Verdict", "/verdict", Fmt::Verdict),
+        sub(FORECAST, "CPU", "/forecast/cpu_limit_in_days", Fmt::Dec(1)),
+        sub(
+            FORECAST,
+            "memory",
+            "/forecast/memory_limit_in_days",
+            Fmt::Dec(1),
+        ),
+    ]);
+    format!(
+        "{}<p class=\"note\">Headroom = limit × capacity − peak demand; negative in red. \
+         Forecast: days after the simulated period until the peak, grown at the scenario's \
+         growth rate, crosses the limit; 0 = already over; — = not within {} days, or nothing \
+         grows.</p>",
+        table(&cols, &rows, &[]),
+        esc(&dec_text(rows[0].pointer("/forecast/horizon_days"), 0))
+    )
+}
+
+/// The partition tree, indented by depth (the list is in preorder, parents first); the
+/// server column only when there are several servers.
+fn partitions(s: &Value) -> String {
+    let servers = items(s.get("servers"));
+    let rows = items(s.get("partitions"));
+    if rows.is_empty() {
+        return none("No partitions: the servers run their workloads directly.");
+    }
+    let all: Vec<&Value> = servers.iter().chain(rows.iter()).copied().collect();
+    let indents: Vec<usize> = depths(&all)[servers.len()..]
+        .iter()
+        .map(|d| d.saturating_sub(1))
+        .collect();
+    let mut cols = vec![
+        col("Partition", "/name", Fmt::Text),
+        col("Kind", "/kind", Fmt::Text),
+    ];
+    if servers.len() > 1 {
+        cols.push(col("Server", "/server", Fmt::Text));
+    }
+    cols.extend([
+        col("Cores", "/cores", Fmt::Count),
+        sub(CORES, "capacity", "/capacity_cores", Fmt::Dec(2)),
+        sub(CORES, "mean held", "/mean_allocation_cores", Fmt::Dec(2)),
+        sub(CORES, "peak demand", "/peak_demand_cores", Fmt::Dec(2)),
+        sub(CORES, "headroom", "/headroom_cores", Fmt::Signed(2)),
+    ]);
+    cols.extend(cpu_cols(CPU, false));
+    cols.extend([
+        col(
+            "Above limit [%\u{a0}time]",
+            "/time_above_limit_share",
+            Fmt::Pct,
+        ),
+        col("Memory peak [GiB]", "/memory_peak_gb", Fmt::Dec(1)),
+        sub(WORK, "demand", "/demand_core_hours", Fmt::Dec(1)),
+        sub(WORK, "delayed", "/delayed_core_hours", Fmt::Dec(1)),
+        sub(WORK, "unmet", "/unmet_core_hours", Fmt::Dec(1)),
+    ]);
+    cols.extend(service_cols());
+    format!(
+        "{}<p class=\"note\">Indented under their parents. Utilization is served work ÷ what \
+         the partition held.</p>",
+        table(&cols, &rows, &indents)
+    )
+}
+
+/// Depth of each node in a preorder list (parents first): a server is 0.
+fn depths(nodes: &[&Value]) -> Vec<usize> {
+    let mut known: HashMap<&str, usize> = HashMap::new();
+    nodes
+        .iter()
+        .map(|n| {
+            let depth = n
+                .get("parent")
+                .and_then(Value::as_str)
+                .and_then(|p| known.get(p))
+                .map_or(0, |d| d + 1);
+            if let Some(name) = n.get("name").and_then(Value::as_str) {
+                known.insert(name, depth);
+            }
+            depth
+        })
+        .collect()
+}
+
+fn workload_cols() -> Vec<Col> {
+    let mut cols = vec![
+        col("Workload", "/name", Fmt::Text),
+        col("Partition", "/partition", Fmt::Text),
+        col("On shortfall", "/on_shortfall", Fmt::Text),
+        col("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
+        col("Headroom [cores]", "/headroom_cores", Fmt::Signed(2)),
+    ];
+    cols.extend(cpu_cols("CPU utilization [% of partition]", false));
+    cols.extend([
+        col("Memory peak [GiB]", "/memory_peak_gb", Fmt::Dec(1)),
+        sub(WORK, "demand", "/demand_core_hours", Fmt::Dec(1)),
+        sub(WORK, "delayed", "/delayed_core_hours", Fmt::Dec(1)),
+        sub(WORK, "dropped", "/dropped_core_hours", Fmt::Dec(1)),
+        sub(WORK, "unmet", "/unmet_core_hours", Fmt::Dec(1)),
+    ]);
+    cols.extend(service_cols());
+    cols
+}
+
+/// All workloads; past [`COLLAPSE_ROWS`] the full table folds and the worst-served stay out.
+fn workloads(s: &Value) -> String {
+    let rows = items(s.get("workloads"));
+    if rows.is_empty() {
+        return none("No workloads.");
+    }
+    let cols = workload_cols();
+    let full = table(&cols, &rows, &[]);
+    if rows.len() <= COLLAPSE_ROWS {
+        return full;
+    }
+    let worst = worst_served(&rows, WORST_SHOWN);
+    format!(
+        "<h3>The {} with the lowest SLA met share</h3>{}\
+         <details><summary>All {} workloads</summary>{full}</details>",
+        worst.len(),
+        table(&cols, &worst, &[]),
+        esc(&group_thousands(&rows.len().to_string()))
+    )
+}
+
+/// The `n` workloads with the lowest SLA met share, ties in scenario order; a workload
+/// without the figure counts as served.
+fn worst_served<'a>(rows: &[&'a Value], n: usize) -> Vec<&'a Value> {
+    let sla = |w: &Value| {
+        w.get("sla_met_share")
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::INFINITY)
+    };
+    let mut sorted = rows.to_vec();
+    sorted.sort_by(|a, b| sla(a).total_cmp(&sla(b)));
+    sorted.truncate(n);
+    sorted
+}
+
+/// The gWLM domains and the policy of each managed compartment; `None` when nothing is
+/// managed.
+fn gwlm(s: &Value) -> Option<String> {
+    let domains = items(s.get("domains"));
+    let managed: Vec<&Value> = items(s.get("servers"))
+        .into_iter()
+        .chain(items(s.get("partitions")))
+        .filter(|n| n.get("policy").is_some_and(Value::is_object))
+        .collect();
+    if domains.is_empty() && managed.is_empty() {
+        return None;
+    }
+    let domain_cols = vec![
+        col("Domain", "/name", Fmt::Text),
+        col("Mode", "/mode", Fmt::Text),
+        col("Interval", "/interval_ms", Fmt::Duration),
+        col("Latency", "/latency_ms", Fmt::Duration),
+        col("Compartments", "/compartments", Fmt::List),
+        col("Arbitrations", "/arbitrations", Fmt::Count),
+        col("Shortage [%\u{a0}time]", "/shortage_share", Fmt::Pct),
+    ];
+    let policy_cols = vec![
+        col("Compartment", "/name", Fmt::Text),
+        col("Domain", "/policy/domain", Fmt::Text),
+        col("Policy", "/policy/policy", Fmt::Text),
+        col("Priority", "/policy/priority", Fmt::Count),
+        col("Weight", "/policy/weight", Fmt::Dec(2)),
+        col("Reallocations", "/policy/reallocations", Fmt::Count),
+        col("Changes decided", "/policy/changes_decided", Fmt::Count),
+        sub(INTERVALS, "at min", "/policy/time_at_min_share", Fmt::Pct),
+        sub(INTERVALS, "at max", "/policy/time_at_max_share", Fmt::Pct),
+        sub(
+            INTERVALS,
+            "request met",
+            "/policy/request_met_share",
+            Fmt::Pct,
+        ),
+        col(
+            "Mean decided [cores]",
+            "/policy/mean_decided_cores",
+            Fmt::Dec(2),
+        ),
+    ];
+    let mut out = String::new();
+    if !domains.is_empty() {
+        out += &format!("<h3>Domains</h3>{}", table(&domain_cols, &domains, &[]));
+    }
+    if !managed.is_empty() {
+        out += &format!("<h3>Policies</h3>{}", table(&policy_cols, &managed, &[]));
+        out += "<p class=\"note\">In advisory mode nothing is reallocated: “changes decided” \
+                counts what the manager would have changed.</p>";
+    }
+    Some(out)
+}
+
+/// Serviceguard packages, failures and the N-1 check; `None` without clusters or failures.
+fn ha(s: &Value) -> Option<String> {
+    let ha = s.get("ha").filter(|h| h.is_object())?;
+    let package_cols = vec![
+        col("Package", "/name", Fmt::Text),
+        col("Cluster", "/cluster", Fmt::Text),
+        col("Primary", "/primary", Fmt::Text),
+        col("At end", "/node_at_end", Fmt::Text),
+        col("State", "/state_at_end", Fmt::Text),
+        col("Failovers", "/failovers", Fmt::Count),
+        col("Failbacks", "/failbacks", Fmt::Count),
+        col("Halts", "/halts", Fmt::Count),
+        col("Downtime", "/downtime_ms", Fmt::Duration),
+        col("Availability", "/availability", Fmt::Dec(5)),
+        sub(
+            WORK,
+            "delayed in outages",
+            "/outage_delayed_core_hours",
+            Fmt::Dec(2),
+        ),
+        sub(
+            WORK,
+            "lost in outages",
+            "/outage_lost_core_hours",
+            Fmt::Dec(2),
+        ),
+    ];
+    let failure_cols = vec![
+        col("Target", "/target", Fmt::Text),
+        col("Kind", "/kind", Fmt::Text),
+        col("Timing", "/timing", Fmt::Text),
+        col("Outages", "/outages", Fmt::Count),
+        col("Down", "/down_ms", Fmt::Duration),
+        col("Replaced by iCAP cores", "/replaced_by_icap", Fmt::Count),
+    ];
+    let n1_cols = vec![
+        col("Node lost", "/node", Fmt::Text),
+        col("Cluster", "/cluster", Fmt::Text),
+        col("N-1 verdict", "/verdict", Fmt::Text),
+        col("Servers exceeding", "/servers_exceeding", Fmt::List),
+        col("Worst server", "/worst_server", Fmt::Text),
+        col(
+            "Worst peak [% of capacity]",
+            "/worst_peak_utilization",
+            Fmt::Pct,
+        ),
+        col("Unmet [core-h]", "/unmet_core_hours", Fmt::Dec(2)),
+    ];
+    let mut out = format!(
+        "<p class=\"facts\">Availability {} (mean over workloads of the share of time each ran \
+         on a node that was up).</p>",
+        esc(&ha
+            .get("availability")
+            .and_then(Value::as_f64)
+            .map_or(DASH.to_string(), |a| format!("{a:.5}")))
+    );
+    let packages = items(ha.get("packages"));
+    if !packages.is_empty() {
+        out += &format!("<h3>Packages</h3>{}", table(&package_cols, &packages, &[]));
+    }
+    let failures = items(ha.get("failures"));
+    if !failures.is_empty() {
+        out += &format!("<h3>Failures</h3>{}", table(&failure_cols, &failures, &[]));
+    }
+    let n1 = items(ha.get("n_minus_1"));
+    if !n1.is_empty() {
+        out += &format!(
+            "<h3>N-1 check</h3><p class=\"note\">Each cluster node lost for the whole horizon: \
+             its packages run on their adoptive nodes at every moment, the worst included.</p>{}",
+            table(&n1_cols, &n1, &[])
+        );
+    }
+    Some(out)
+}
+
+/// WLM hosts and their service-level objectives; `None` without WLM.
+fn wlm(s: &Value) -> Option<String> {
+    let hosts = items(s.get("wlm"));
+    if hosts.is_empty() {
+        return None;
+    }
+    let cols = vec![
+        col("SLO", "/name", Fmt::Text),
+        col("Group", "/group", Fmt::Text),
+        col("Priority", "/priority", Fmt::Count),
+        col("Goal", "/goal", Fmt::Text),
+        col("Active [%\u{a0}time]", "/active_share", Fmt::Pct),
+        col("Met [% of active time]", "/met_share", Fmt::Pct),
+        col("Group reallocations", "/group_reallocations", Fmt::Count),
+    ];
+    let out = hosts
+        .iter()
+        .map(|h| {
+            format!(
+                "<h3>WLM on {}</h3><p class=\"facts\">Interval {}, {} intervals.</p>{}",
+                esc(&text(h.get("host"))),
+                esc(&duration_text(h.get("interval_ms"))),
+                esc(&count_text(h.get("intervals"))),
+                table(&cols, &items(h.get("slos")), &[])
+            )
+        })
+        .collect();
+    Some(out)
+}
+
+/// Cost per server and in total, in the scenario's currency; `None` when the summary has
+/// no cost object.
+fn cost(s: &Value) -> Option<String> {
+    let cost = s.get("cost").filter(|c| c.is_object())?;
+    let currency = cost.get("currency").and_then(Value::as_str);
+    let total = cost.get("total").and_then(Value::as_f64).unwrap_or(0.0);
+    if currency.is_none() && total == 0.0 {
+        return Some(none("No prices in the scenario: every cost is 0."));
+    }
+    let unit = format!("Cost [{}]", currency.unwrap_or("no currency given"));
+    let mut cols = vec![col("Server", "/name", Fmt::Text)];
+    cols.extend(COST_ITEMS.map(|(head, path)| sub(&unit, head, path, Fmt::Money)));
+    cols.push(col("Energy [kWh]", "/energy_kwh", Fmt::Dec(1)));
+    let rows = items(cost.get("servers"));
+    let kwh: Option<f64> = rows
+        .iter()
+        .map(|r| r.get("energy_kwh").and_then(Value::as_f64))
+        .sum();
+    let mut sum = serde_json::Map::new();
+    sum.insert("name".into(), "All servers".into());
+    for (_, path) in COST_ITEMS {
+        sum.insert(
+            path[1..].into(),
+            cost.pointer(path).cloned().unwrap_or(Value::Null),
+        );
+    }
+    sum.insert("energy_kwh".into(), kwh.map_or(Value::Null, Value::from));
+    Some(format!(
+        "{}<p class=\"note\">Over the simulated horizon: hardware amortized, TiCAP core-days \
+         used, pay-per-use bills, software per active core, energy × PUE. A shared Global \
+         Instant Capacity balance is in the total's TiCAP, not in any server's.</p>",
+        table_with_total(&cols, &rows, &Value::Object(sum))
+    ))
+}
+
+/// Usage rights, TiCAP balances, pay-per-use bills and giCAP groups; `None` when the summary
+/// has none.
+fn licensing(s: &Value) -> Option<String> {
+    let rows = items(s.get("licensing"));
+    let groups = items(s.get("gicap"));
+    if rows.is_empty() && groups.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    if !rows.is_empty() {
+        out += &table(&licensing_cols(), &rows, &[]);
+    }
+    let currency = s.pointer("/cost/currency").and_then(Value::as_str);
+    for r in rows
+        .iter()
+        .filter(|r| r.get("ppu").is_some_and(Value::is_object))
+    {
+        out += &ppu_bills(r, currency);
+    }
+    if !groups.is_empty() {
+        out += &format!(
+            "<h3>Global Instant Capacity groups</h3>{}",
+            table(&gicap_cols(), &groups, &[])
+        );
+    }
+    Some(out)
+}
+
+fn licensing_cols() -> Vec<Col> {
+    let mut cols = vec![
+        col("Server", "/server", Fmt::Text),
+        col("giCAP group", "/gicap_group", Fmt::Text),
+        col("Pricing", "/pricing", Fmt::Text),
+        sub("Cores", "installed", "/installed_cores", Fmt::Count),
+        sub("Cores", "rights", "/rights", Fmt::Count),
+        sub("Cores", "bought", "/rights_bought", Fmt::Count),
+        col("Active [core-h]", "/active_core_hours", Fmt::Dec(1)),
+    ];
+    cols.extend(ticap_cols());
+    cols.push(sub(
+        TICAP,
+        "first warning after",
+        "/ticap/warnings/0/at_ms",
+        Fmt::Duration,
+    ));
+    cols
+}
+
+fn gicap_cols() -> Vec<Col> {
+    let mut cols = vec![
+        col("Group", "/name", Fmt::Text),
+        col("Members", "/members", Fmt::List),
+        sub("Cores", "rights", "/rights", Fmt::Count),
+        sub("Cores", "sharing rights", "/sharing_rights", Fmt::Count),
+        col("Active [core-h]", "/active_core_hours", Fmt::Dec(1)),
+    ];
+    cols.extend(ticap_cols());
+    cols
+}
+
+/// A Temporary Instant Capacity balance: the same columns for a server and a giCAP group.
+fn ticap_cols() -> Vec<Col> {
+    vec![
+        sub(
+            TICAP_MIN,
+            "initial",
+            "/ticap/initial_core_minutes",
+            Fmt::Dec(0),
+        ),
+        sub(TICAP_MIN, "used", "/ticap/used_core_minutes", Fmt::Dec(0)),
+        sub(
+            TICAP_MIN,
+            "left",
+            "/ticap/left_core_minutes",
+            Fmt::Signed(0),
+        ),
+        sub(
+            TICAP,
+            "days left [days]",
+            "/ticap/days_left_at_end",
+            Fmt::Dec(1),
+        ),
+        sub(
+            TICAP,
+            "exhausted after",
+            "/ticap/exhausted_at_ms",
+            Fmt::Duration,
+        ),
+    ]
+}
+
+/// One server's pay-per-use bills, one row per 30-day month.
+fn ppu_bills(r: &Value, currency: Option<&str>) -> String {
+    let unit = format!("Bill [{}]", currency.unwrap_or("no currency given"));
+    let cols = vec![
+        col("Month", "/month", Fmt::Count),
+        col("Days", "/days", Fmt::Count),
+        col("Billable [cores]", "/billable_cores", Fmt::Dec(2)),
+        sub(&unit, "fixed", "/fixed", Fmt::Dec(2)),
+        sub(&unit, "variable", "/variable", Fmt::Dec(2)),
+        sub(&unit, "total", "/total", Fmt::Dec(2)),
+    ];
+    format!(
+        "<h3>Pay per use on {} (metric: {})</h3>{}",
+        esc(&text(r.get("server"))),
+        esc(&text(r.pointer("/ppu/metric"))),
+        table(&cols, &items(r.pointer("/ppu/bills")), &[])
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare page
+
+/// A row of the comparison: what, where in each scenario, how shown.
+struct CompareRow {
+    label: &'static str,
+    path: &'static str,
+    fmt: Fmt,
+}
+
+/// The comparison rows in parts, as compare.json holds them (docs/OUTPUT.md).
+fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
+    let r = |label, path, fmt| CompareRow { label, path, fmt };
+    vec![
+        (
+            "Capacity and load",
+            vec![
+                r("Servers", "/servers", Fmt::Count),
+                r("Capacity [cores]", "/capacity_cores", Fmt::Dec(2)),
+                r("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
+                r("Mean utilization [%]", "/mean_utilization", Fmt::Pct),
+                r("Verdict", "/verdict", Fmt::Verdict),
+            ],
+        ),
+        (
+            "Work and service",
+            vec![
+                r("Demand [core-h]", "/demand_core_hours", Fmt::Dec(1)),
+                r("Delayed [core-h]", "/delayed_core_hours", Fmt::Dec(1)),
+                r("Unmet [core-h]", "/unmet_core_hours", Fmt::Dec(1)),
+                r(
+                    "Worst SLA met [%\u{a0}time]",
+                    "/worst_sla_met_share",
+                    Fmt::Pct,
+                ),
+                r("Worst-served workload", "/worst_workload", Fmt::Text),
+            ],
+        ),
+        (
+            "Cost over the horizon",
+            vec![
+                r("Hardware", "/cost/hardware", Fmt::Money),
+                r("Core rights", "/cost/core_rights", Fmt::Money),
+                r("TiCAP", "/cost/ticap", Fmt::Money),
+                r("Pay per use", "/cost/ppu", Fmt::Money),
+                r("Software", "/cost/software", Fmt::Money),
+                r("Energy", "/cost/energy", Fmt::Money),
+                r("Total", "/cost/total", Fmt::Money),
+            ],
+        ),
+    ]
+}
+
+/// Scenarios as columns, figures as rows: reading across a row compares them.
+fn compare_table(scenarios: &[&Value]) -> String {
+    if scenarios.is_empty() {
+        return none("No scenarios.");
+    }
+    let mut out = String::from("<div class=\"wide\"><table class=\"compare\"><thead><tr><th></th>");
+    for s in scenarios {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(&text(s.get("name"))));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (part, rows) in compare_rows() {
+        let _ = write!(
+            out,
+            "<tr><th class=\"part\" colspan=\"{}\">{part}</th></tr>",
+            scenarios.len() + 1
+        );
+        for row in rows {
+            let class = if row.path == "/cost/total" {
+                " class=\"total\""
+            } else {
+                ""
+            };
+            let _ = write!(out, "<tr{class}><th scope=\"row\">{}</th>", esc(row.label));
+            for s in scenarios {
+                let c = cell(s.pointer(row.path), row.fmt);
+                let currency = s.pointer("/cost/currency").and_then(Value::as_str);
+                let html = match (row.fmt, currency) {
+                    (Fmt::Money, Some(cur)) if c.class != "dash" => {
+                        format!("{} {}", c.html, esc(cur))
+                    }
+                    _ => c.html,
+                };
+                out += &td(
+                    &Cell {
+                        class: c.class,
+                        html,
+                    },
+                    "",
+                );
+            }
+            out.push_str("</tr>");
+        }
+    }
+    out.push_str("</tbody></table></div>");
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+
+/// The charts as figures with their titles; `None` without charts.
+fn charts_html(charts: &[Chart]) -> io::Result<Option<String>> {
+    if charts.is_empty() {
+        return Ok(None);
+    }
+    let figures: io::Result<Vec<String>> = charts.iter().map(figure).collect();
+    Ok(Some(figures?.concat()))
+}
+
+/// One chart, its SVG inlined: a `<img src=file>` would break the page once moved or
+/// mailed, and the CSP forbids it anyway.
+fn figure(chart: &Chart) -> io::Result<String> {
+    let svg = std::fs::read_to_string(&chart.svg_path).map_err(|e| {
+        io::Error::new(e.kind(), format!("chart {}: {e}", chart.svg_path.display()))
+    })?;
+    Ok(format!(
+        "<figure><figcaption>{}</figcaption><div class=\"chart\">{}</div></figure>\n",
+        esc(&chart.title),
+        strip_prolog(&svg).trim_end()
+    ))
+}
+
+/// The SVG without what may only start an XML document (byte-order mark, `<?xml …?>`,
+/// doctype, leading comments): inside HTML an XML declaration is a bogus comment at best.
+fn strip_prolog(svg: &str) -> &str {
+    let mut rest = svg.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        let end = if rest.starts_with("<?") {
+            rest.find("?>").map(|i| i + 2)
+        } else if rest.starts_with("<!--") {
+            rest.find("-->").map(|i| i + 3)
+        } else if rest.starts_with("<!") {
+            rest.find('>').map(|i| i + 1)
+        } else {
+            None
+        };
+        match end {
+            Some(end) => rest = rest[end..].trim_start(),
+            None => return rest,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables and cells
+
+/// How a cell shows a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fmt {
+    /// A string as it is (numbers as JSON writes them).
+    Text,
+    /// An array of strings, comma-separated.
+    List,
+    /// A whole number with thousands separators.
+    Count,
+    /// A fixed number of decimals.
+    Dec(usize),
+    /// Like `Dec`, red when negative: headroom and balances.
+    Signed(usize),
+    /// A fraction shown as a percent with one decimal.
+    Pct,
+    /// Milliseconds as days, hours, minutes, seconds.
+    Duration,
+    /// Money: two decimals (the compare page adds the currency).
+    Money,
+    /// A `{status, stars}` object.
+    Verdict,
+}
+
+impl Fmt {
+    fn numeric(self) -> bool {
+        !matches!(self, Fmt::Text | Fmt::List | Fmt::Verdict)
+    }
+}
+
+/// A table column: an optional group head over it, its head, a JSON pointer into the row.
+struct Col {
+    group: String,
+    head: String,
+    path: &'static str,
+    fmt: Fmt,
+}
+
+/// An ungrouped column.
+fn col(head: &str, path: &'static str, fmt: Fmt) -> Col {
+    sub("", head, path, fmt)
+}
+
+/// A column under a group head.
+fn sub(group: &str, head: &str, path: &'static str, fmt: Fmt) -> Col {
+    Col {
+        group: group.to_string(),
+        head: head.to_string(),
+        path,
+        fmt,
+    }
+}
+
+/// A rendered cell: its class (alignment, colour) and escaped HTML.
+struct Cell {
+    class: &'static str,
+    html: String,
+}
+
+impl Cell {
+    /// What a missing, null or unusable value shows.
+    fn dash() -> Cell {
+        Cell {
+            class: "dash",
+            html: DASH.to_string(),
+        }
+    }
+}
+
+fn table(cols: &[Col], rows: &[&Value], indents: &[usize]) -> String {
+    let body: String = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| row_html(cols, r, indents.get(i).copied().unwrap_or(0)))
+        .collect();
+    table_html(cols, &body, "")
+}
+
+/// A table whose last row, set apart, is the total.
+fn table_with_total(cols: &[Col], rows: &[&Value], total: &Value) -> String {
+    let body: String = rows.iter().map(|r| row_html(cols, r, 0)).collect();
+    table_html(cols, &body, &row_html(cols, total, 0))
+}
+
+fn table_html(cols: &[Col], body: &str, foot: &str) -> String {
+    let foot = if foot.is_empty() {
+        String::new()
+    } else {
+        format!("<tfoot>{foot}</tfoot>")
+    };
+    format!(
+        "<div class=\"wide\"><table>{}<tbody>{body}</tbody>{foot}</table></div>",
+        thead(cols)
+    )
+}
+
+/// The heads: one row, or two when columns are grouped (a group head spans its columns,
+/// an ungrouped head spans both rows).
+fn thead(cols: &[Col]) -> String {
+    let th = |c: &Col, attrs: &str| {
+        let class = if c.fmt.numeric() {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        format!("<th scope=\"col\"{class}{attrs}>{}</th>", esc(&c.head))
+    };
+    if cols.iter().all(|c| c.group.is_empty()) {
+        let heads: String = cols.iter().map(|c| th(c, "")).collect();
+        return format!("<thead><tr>{heads}</tr></thead>");
+    }
+    let mut top = String::new();
+    let mut i = 0;
+    while i < cols.len() {
+        let group = &cols[i].group;
+        if group.is_empty() {
+            top += &th(&cols[i], " rowspan=\"2\"");
+            i += 1;
+            continue;
+        }
+        let span = cols[i..].iter().take_while(|c| &c.group == group).count();
+        let _ = write!(
+            top,
+            "<th scope=\"colgroup\" class=\"group\" colspan=\"{span}\">{}</th>",
+            esc(group)
+        );
+        i += span;
+    }
+    let second: String = cols
+        .iter()
+        .filter(|c| !c.group.is_empty())
+        .map(|c| th(c, ""))
+        .collect();
+    format!("<thead><tr>{top}</tr><tr>{second}</tr></thead>")
+}
+
+/// One row; the first cell indented `indent` levels (the partition tree).
+fn row_html(cols: &[Col], row: &Value, indent: usize) -> String {
+    let mut out = String::from("<tr>");
+    for (i, c) in cols.iter().enumerate() {
+        let cell = cell(row.pointer(c.path), c.fmt);
+        let style = if i == 0 && indent > 0 {
+            format!(
+                " style=\"padding-left:{:.1}em\"",
+                0.5 + 1.2 * indent.min(10) as f64
+            )
+        } else {
+            String::new()
+        };
+        out += &td(&cell, &style);
+    }
+    out.push_str("</tr>");
+    out
+}
+
+fn td(cell: &Cell, style: &str) -> String {
+    if cell.class.is_empty() {
+        format!("<td{style}>{}</td>", cell.html)
+    } else {
+        format!("<td class=\"{}\"{style}>{}</td>", cell.class, cell.html)
+    }
+}
+
+/// A value as a cell. Null or missing is "—"; a string where a number was expected is shown
+/// as it is, since a person can still read it; anything else unexpected is "—".
+fn cell(v: Option<&Value>, fmt: Fmt) -> Cell {
+    let class = if fmt.numeric() { "num" } else { "" };
+    match v {
+        None | Some(Value::Null) => Cell::dash(),
+        Some(v) if fmt == Fmt::Verdict => verdict_cell(v),
+        Some(Value::Array(a)) if fmt == Fmt::List => Cell {
+            class: "list",
+            html: esc(&a
+                .iter()
+                .map(|x| text(Some(x)))
+                .collect::<Vec<_>>()
+                .join(", ")),
+        },
+        Some(Value::Number(n)) if fmt.numeric() => number_cell(n.as_f64().unwrap_or(f64::NAN), fmt),
+        Some(Value::Array(_) | Value::Object(_)) => Cell::dash(),
+        Some(v) => Cell {
+            class,
+            html: esc(&text(Some(v))),
+        },
+    }
+}
+
+fn number_cell(x: f64, fmt: Fmt) -> Cell {
+    let shown = match fmt {
+        Fmt::Count => fixed(x, 0),
+        Fmt::Dec(d) | Fmt::Signed(d) => fixed(x, d),
+        Fmt::Money => fixed(x, 2),
+        Fmt::Pct => pct(x),
+        Fmt::Duration => duration(x),
+        Fmt::Text | Fmt::List | Fmt::Verdict => x.to_string(),
+    };
+    let bad = matches!(fmt, Fmt::Signed(_)) && x < 0.0 && shown.starts_with('-');
+    Cell {
+        class: if bad { "num bad" } else { "num" },
+        html: esc(&shown),
+    }
+}
+
+/// A verdict in a table: stars and the status word, red when it exceeds.
+fn verdict_cell(v: &Value) -> Cell {
+    let Some(status) = verdict_status(Some(v)) else {
+        return Cell::dash();
+    };
+    let class = match verdict_class(Some(&status)) {
+        "meets" => "v-meets",
+        "exceeds" => "v-exceeds",
+        _ => "",
+    };
+    Cell {
+        class,
+        html: format!(
+            "<span class=\"stars\" aria-label=\"{}\">{}</span> {}",
+            esc(&stars_label(Some(v))),
+            stars(Some(v)),
+            esc(&status)
+        ),
+    }
+}
+
+fn verdict_status(v: Option<&Value>) -> Option<String> {
+    v?.get("status")?.as_str().map(str::to_string)
+}
+
+/// The CSS class of a status; a fixed set, so nothing from the JSON reaches an attribute.
+fn verdict_class(status: Option<&str>) -> &'static str {
+    match status {
+        Some("meets") => "meets",
+        Some("exceeds") => "exceeds",
+        _ => "nodata",
+    }
+}
+
+/// Five stars, filled as many as the rating; five hollow ones when it exceeds (no rating);
+/// none when there is nothing to rate.
+fn stars(v: Option<&Value>) -> String {
+    let n = v.and_then(|v| v.get("stars")).and_then(Value::as_u64);
+    match (n, verdict_status(v).as_deref()) {
+        (Some(n), _) => {
+            let n = n.min(5) as usize;
+            format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
+        }
+        (None, Some("exceeds")) => "☆".repeat(5),
+        _ => String::new(),
+    }
+}
+
+/// The stars in words, for screen readers.
+fn stars_label(v: Option<&Value>) -> String {
+    match v.and_then(|v| v.get("stars")).and_then(Value::as_u64) {
+        Some(n) => format!("{} of 5 stars", n.min(5)),
+        None => "no stars".to_string(),
+    }
+}
+
+fn none(message: &str) -> String {
+    format!("<p class=\"none\">{}</p>", esc(message))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and text
+
+/// The elements of an array, or none when the value is missing or not an array.
+fn items(v: Option<&Value>) -> Vec<&Value> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+/// A scalar as plain text (not escaped); "—" for null, missing, arrays and objects.
+fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => DASH.to_string(),
+    }
+}
+
+fn pct_text(v: Option<&Value>) -> String {
+    v.and_then(Value::as_f64)
+        .map_or_else(|| DASH.to_string(), pct)
+}
+
+fn dec_text(v: Option<&Value>, decimals: usize) -> String {
+    v.and_then(Value::as_f64)
+        .map_or_else(|| DASH.to_string(), |x| fixed(x, decimals))
+}
+
+fn count_text(v: Option<&Value>) -> String {
+    dec_text(v, 0)
+}
+
+fn duration_text(v: Option<&Value>) -> String {
+    v.and_then(Value::as_f64)
+        .map_or_else(|| DASH.to_string(), duration)
+}
+
+/// `x` with `decimals` decimals and thousands separators; never "-0.0".
+fn fixed(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return DASH.to_string();
+    }
+    let digits = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let negative = x < 0.0 && digits.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    let sign = if negative { "-" } else { "" };
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    format!("{sign}{}{frac}", group_thousands(int))
+}
+
+/// "1234567" → "1,234,567".
+fn group_thousands(int: &str) -> String {
+    let len = int.len();
+    let mut out = String::with_capacity(len + len / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (len - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A fraction as a percent with one decimal. A share just short of all, or just above none,
+/// says so (">99.9", "<0.1") instead of rounding to a misleading "100.0" or "0.0": an SLA
+/// met 99.97 % of the time was missed.
+fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    let shown = fixed(p, 1);
+    if shown == "100.0" && p < 100.0 {
+        ">99.9".to_string()
+    } else if shown == "0.0" && p > 0.0 {
+        "<0.1".to_string()
+    } else {
+        shown
+    }
+}
+
+/// Milliseconds for people: the two largest units ("6h 45m", "2d 3h"), or ms under a second.
+fn duration(ms: f64) -> String {
+    if !ms.is_finite() || ms < 0.0 {
+        return fixed(ms, 0);
+    }
+    if ms == 0.0 {
+        return "0".to_string();
+    }
+    if ms < 1000.0 {
+        return format!("{} ms", fixed(ms, 0));
+    }
+    let seconds = (ms / 1000.0) as u64;
+    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    let amounts: Vec<(u64, &str)> = units
+        .iter()
+        .map(|&(size, unit)| ((seconds / size) % next_unit(size), unit))
+        .collect();
+    let first = amounts.iter().position(|&(n, _)| n > 0).unwrap_or(3);
+    amounts[first..]
+        .iter()
+        .take(2)
+        .filter(|&&(n, _)| n > 0)
+        .map(|&(n, unit)| format!("{n}{unit}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How many of a unit make the next larger one (days do not roll over).
+fn next_unit(size: u64) -> u64 {
+    match size {
+        86_400 => u64::MAX,
+        3_600 => 24,
+        _ => 60,
+    }
+}
+
+/// Text for HTML content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn scratch_file(name: &str, content: &str) -> PathBuf {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "vsesim-html-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    fn server(name: &str, verdict: Value) -> Value {
+        json!({
+            "name": name, "kind": "server", "parent": null, "server": name, "cores": 12,
+            "capacity_cores": 12.0, "memory_gb": 256.0, "headroom_cores": -0.18,
+            "verdict": verdict,
+            "forecast": {"horizon_days": 1095.0, "cpu_limit_in_days": 0.0, "memory_limit_in_days": null},
+            "cpu_utilization": {"mean": 0.3756, "p95": 0.6035, "p99": 0.6865, "max": 0.7658},
+            "peak_demand_cores": 10.38, "memory_peak_gb": 120.0, "sla_met_share": 0.8524,
+            "memory": {"utilization": {"mean": 0.46875, "max": 0.46875}}
+        })
+    }
+
+    fn summary(name: &str, verdict: Value) -> Value {
+        json!({
+            "format_version": 1,
+            "scenario": {"name": name, "description": "a <test> & more", "seed": 42,
+                         "horizon": "14d", "util_limit": 0.85, "memory_limit": 0.85},
+            "events_processed": 8065, "segments": 4032,
+            "totals": {"demand_core_hours": 1533.6, "served_core_hours": 1514.48,
+                       "delayed_core_hours": 38.7, "dropped_core_hours": 19.1,
+                       "backlog_core_hours": 0.0, "unmet_core_hours": 19.1},
+            "verdict": verdict.clone(),
+            "servers": [server("sd-new", verdict)],
+            "partitions": [
+                {"name": "np", "kind": "npar", "parent": "sd-new", "server": "sd-new"},
+                {"name": "vp", "kind": "vpar", "parent": "np", "server": "sd-new"}
+            ],
+            "workloads": [{"name": "oltp", "partition": "vp", "on_shortfall": "delay", "sla_met_share": 0.9997}],
+            "domains": [], "wlm": [], "licensing": [], "gicap": []
+        })
+    }
+
+    #[test]
+    fn hostile_names_are_escaped_everywhere() {
+        let evil = r#"<script>alert("x")</script> & 'co'"#;
+        let mut s = summary(evil, json!({"status": "meets", "stars": 3}));
+        s["servers"][0]["name"] = json!(evil);
+        s["workloads"][0]["partition"] = json!("<img src=x onerror=alert(1)>");
+        s["scenario"]["horizon"] = json!("\"><b>");
+        let chart = Chart {
+            title: "</figcaption><script>".into(),
+            svg_path: scratch_file("c.svg", "<svg></svg>"),
+        };
+        let html = render_run(&s, &[chart]).unwrap();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("\"><b>"));
+        assert!(
+            html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;")
+        );
+        assert!(html.contains("<title>&lt;script&gt;"));
+        let cmp = json!({"scenarios": [{"name": evil, "worst_workload": "<i>", "cost": {"currency": "<u>", "total": 1.0}}]});
+        let html = render_compare(&cmp, &[]).unwrap();
+        assert!(!html.contains("<script") && !html.contains("<i>") && !html.contains("<u>"));
+        assert_eq!(esc("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+    }
+
+    #[test]
+    fn the_banner_shows_the_verdicts_stars_and_word() {
+        let banner = |v: Value| verdict_banner(Some(&v), Some(&json!(0.85)), Some(&json!(0.85)));
+        let three = banner(json!({"status": "meets", "stars": 3}));
+        assert!(three.contains(">★★★☆☆<"), "{three}");
+        assert!(three.contains(">meets<") && three.contains("class=\"verdict meets\""));
+        assert!(three.contains("by 50 %"));
+        assert!(banner(json!({"status": "meets", "stars": 5})).contains(">★★★★★<"));
+        assert!(banner(json!({"status": "meets", "stars": 1})).contains(">★☆☆☆☆<"));
+        let exceeds = banner(json!({"status": "exceeds", "stars": null}));
+        assert!(exceeds.contains("class=\"verdict exceeds\"") && exceeds.contains(">exceeds<"));
+        assert!(exceeds.contains(">☆☆☆☆☆<") && !exceeds.contains('★'));
+        let no_data = banner(json!({"status": "no_data", "stars": null}));
+        assert!(no_data.contains("verdict nodata") && no_data.contains(">no_data<"));
+        assert!(!no_data.contains('☆'));
+        // The page carries the scenario's banner and each server's verdict in its table.
+        let page = render_run(&summary("s", json!({"status": "meets", "stars": 4})), &[]).unwrap();
+        assert!(page.contains("<span class=\"status\">meets</span>"));
+        assert_eq!(page.matches("★★★★☆").count(), 2, "banner and server row");
+    }
+
+    #[test]
+    fn nulls_and_missing_fields_render_as_a_dash() {
+        for fmt in [
+            Fmt::Text,
+            Fmt::Count,
+            Fmt::Dec(1),
+            Fmt::Pct,
+            Fmt::Duration,
+            Fmt::Verdict,
+            Fmt::Money,
+        ] {
+            assert_eq!(cell(Some(&Value::Null), fmt).html, DASH);
+            assert_eq!(cell(None, fmt).html, DASH);
+        }
+        let mut s = summary("s", json!({"status": "exceeds", "stars": null}));
+        s["servers"][0]["headroom_cores"] = Value::Null;
+        let html = render_run(&s, &[]).unwrap();
+        // In the server row: the null headroom, the absent time above the limit and the null
+        // memory forecast.
+        assert!(html.contains("<td class=\"dash\">—</td>"));
+        let row = html
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap();
+        assert_eq!(row.matches("<td class=\"dash\">—</td>").count(), 3, "{row}");
+    }
+
+    #[test]
+    fn unexpected_shapes_still_give_a_page() {
+        for v in [
+            Value::Null,
+            json!([1, 2]),
+            json!("x"),
+            json!({"servers": "nope", "workloads": [1, null, {}]}),
+            json!({"scenario": {"name": ["a"]}, "verdict": 3, "totals": [], "cost": {"servers": 5}}),
+        ] {
+            let html = render_run(&v, &[]).unwrap();
+            assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+            assert!(render_compare(&v, &[]).unwrap().contains("</html>"));
+        }
+    }
+
+    #[test]
+    fn charts_are_inlined_without_the_xml_declaration() {
+        let svg = "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- plotters -->\n\
+                   <svg width=\"10\" height=\"10\" viewBox=\"0 0 10 10\" xmlns=\"http://www.w3.org/2000/svg\">\
+                   <text>peak &amp; mean</text></svg>\n";
+        let chart = Chart {
+            title: "Utilization".into(),
+            svg_path: scratch_file("u.svg", svg),
+        };
+        let html = render_run(
+            &summary("s", json!({"status": "meets", "stars": 5})),
+            std::slice::from_ref(&chart),
+        )
+        .unwrap();
+        assert!(!html.contains("<?xml") && !html.contains("plotters -->"));
+        assert!(html.contains(
+            "<figcaption>Utilization</figcaption><div class=\"chart\"><svg width=\"10\" height=\"10\" \
+             viewBox=\"0 0 10 10\" xmlns=\"http://www.w3.org/2000/svg\"><text>peak &amp; mean</text></svg></div>"
+        ));
+        assert!(html.contains("<a href=\"#charts\">Charts</a>"));
+        assert!(
+            render_compare(&json!({"scenarios": []}), &[chart])
+                .unwrap()
+                .contains("<text>peak")
+        );
+        let missing = Chart {
+            title: "x".into(),
+            svg_path: "/nonexistent/x.svg".into(),
+        };
+        let err = render_run(&Value::Null, &[missing]).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/x.svg"));
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_bytes() {
+        let s = summary("s", json!({"status": "meets", "stars": 2}));
+        let chart = Chart {
+            title: "c".into(),
+            svg_path: scratch_file("d.svg", "<svg/>"),
+        };
+        let a = render_run(&s, std::slice::from_ref(&chart)).unwrap();
+        assert_eq!(a, render_run(&s, &[chart]).unwrap());
+        let cmp = json!({"scenarios": [{"name": "a"}, {"name": "b"}]});
+        assert_eq!(
+            render_compare(&cmp, &[]).unwrap(),
+            render_compare(&cmp, &[]).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_page_is_self_contained() {
+        let html = render_run(&summary("s", json!({"status": "meets", "stars": 2})), &[]).unwrap();
+        assert!(html.contains(&format!(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+        )));
+        assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("src="));
+    }
+
+    #[test]
+    fn many_workloads_fold_and_the_worst_stay_in_view() {
+        let mut s = summary("s", json!({"status": "meets", "stars": 2}));
+        let many: Vec<Value> = (0..COLLAPSE_ROWS + 1)
+            .map(|i| json!({"name": format!("w{i}"), "sla_met_share": if i == 150 { 0.5 } else { 1.0 }}))
+            .collect();
+        s["workloads"] = Value::Array(many.clone());
+        let html = render_run(&s, &[]).unwrap();
+        assert!(html.contains("<details><summary>All 201 workloads</summary>"));
+        let worst = html
+            .split("lowest SLA met share")
+            .nth(1)
+            .unwrap()
+            .split("<details>")
+            .next()
+            .unwrap();
+        assert!(worst.starts_with("</h3>") && worst.contains(">w150<") && worst.contains(">50.0<"));
+        s["workloads"] = Value::Array(many[..COLLAPSE_ROWS].to_vec());
+        assert!(!render_run(&s, &[]).unwrap().contains("<details>"));
+    }
+
+    #[test]
+    fn numbers_are_formatted_for_people() {
+        assert_eq!(fixed(1533.6017, 1), "1,533.6");
+        assert_eq!(fixed(-0.01, 1), "0.0");
+        assert_eq!(fixed(-1234567.0, 0), "-1,234,567");
+        assert_eq!(fixed(999.96, 1), "1,000.0");
+        assert_eq!(pct(0.3756), "37.6");
+        assert_eq!(pct(1.0), "100.0");
+        assert_eq!(pct(0.99973), ">99.9");
+        assert_eq!(pct(0.0001), "<0.1");
+        assert_eq!(pct(0.0), "0.0");
+        assert_eq!(duration(24_300_000.0), "6h 45m");
+        assert_eq!(duration(322_832.0), "5m 22s");
+        assert_eq!(duration(86_400_000.0 * 3.0 + 60_000.0), "3d");
+        assert_eq!(duration(15_000.0), "15s");
+        assert_eq!(duration(250.0), "250 ms");
+        assert_eq!(duration(0.0), "0");
+        let c = cell(Some(&json!(-0.18)), Fmt::Signed(2));
+        assert_eq!((c.class, c.html.as_str()), ("num bad", "-0.18"));
+        assert_eq!(cell(Some(&json!("n/a")), Fmt::Pct).html, "n/a");
+        assert_eq!(
+            cell(Some(&json!(["a", "<b>"])), Fmt::List).html,
+            "a, &lt;b&gt;"
+        );
+    }
+
+    #[test]
+    fn partitions_indent_by_depth() {
+        let s = summary("s", json!({"status": "meets", "stars": 2}));
+        let html = partitions(&s);
+        assert!(html.contains("<td>np</td>"));
+        assert!(html.contains("<td style=\"padding-left:1.7em\">vp</td>"));
+    }
+
+    #[test]
+    fn the_compare_page_has_one_column_per_scenario() {
+        let cmp = json!({"scenarios": [
+            {"name": "fixed", "mean_utilization": 0.25, "verdict": {"status": "meets", "stars": 5},
+             "cost": {"currency": "USD", "total": 13785.244}},
+            {"name": "ownborrow", "mean_utilization": 0.5, "verdict": {"status": "exceeds", "stars": null},
+             "cost": {"currency": "USD", "total": 6931.34}}
+        ]});
+        let html = render_compare(&cmp, &[]).unwrap();
+        assert!(html.contains("<th scope=\"col\">fixed</th><th scope=\"col\">ownborrow</th>"));
+        assert!(html.contains("<td class=\"num\">25.0</td><td class=\"num\">50.0</td>"));
+        assert!(html.contains("13,785.24 USD") && html.contains("6,931.34 USD"));
+        assert!(html.contains("★★★★★</span> meets") && html.contains("class=\"v-exceeds\""));
+    }
+}

@@ -1,0 +1,324 @@
+//! The HTML report as a person meets it: headless Chromium opens the report.html of a real
+//! run, takes a screenshot and dumps the DOM it built.
+//!
+//! Chromium is installed by the test setup if absent (`apt-get install chromium`, as root).
+//! Where it cannot be had the test fails with the reason: a check that did not run must
+//! never look like a pass.
+#![cfg(unix)]
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A render takes about a second; a minute means Chromium hangs (e.g. waiting on a network
+/// this machine does not have).
+const RENDER_LIMIT: Duration = Duration::from_secs(60);
+
+/// apt-get may have to fetch ~100 MB; past this it is not going to succeed.
+const INSTALL_LIMIT: Duration = Duration::from_secs(900);
+
+/// Flags for a closed network and a root user: no sandbox (root), no GPU, nothing
+/// fetched in the background, a fresh profile per run, console messages logged to stderr.
+const FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+];
+
+/// Stderr that means the page misbehaved. The page has no script, so any console message
+/// is the browser complaining. Chromium 148 logs every console message (even
+/// `console.error`) as `INFO:CONSOLE`, and words a CSP block as "Loading … violates the
+/// following Content Security Policy directive" (older versions: "Refused to load").
+const CONSOLE_ERRORS: &[&str] = &[
+    "CONSOLE",
+    "Uncaught",
+    "Refused to",
+    "Content Security Policy",
+    "net::ERR_",
+];
+
+/// A 1280×2000 white page compresses to ~12 kB; the demo report is ~300 kB or more.
+const MIN_PNG_BYTES: u64 = 60_000;
+
+/// The demo report, opened in Chromium: it draws (a screenshot of a real page, not a blank
+/// one), it shows the scenario's name and verdict, and it loads nothing the CSP refuses.
+#[test]
+fn the_report_renders_in_chromium() {
+    let dir = scratch("browser");
+    let out = dir.join("out");
+    run_vsesim(&out);
+    let report = out.join("report.html");
+    assert!(report.is_file(), "{} missing", report.display());
+    let summary = read_json(&out.join("summary.json"));
+    let name = summary["scenario"]["name"].as_str().expect("scenario.name");
+    let status = summary["verdict"]["status"]
+        .as_str()
+        .expect("verdict.status");
+
+    let chromium = chromium();
+    let url = file_url(&report);
+    let png = dir.join("report.png");
+    let shot = render(
+        &chromium,
+        &dir,
+        "screenshot",
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1280,2000",
+            &url,
+        ],
+    );
+    eprintln!("Chromium screenshot took {:.2?}", shot.elapsed);
+    assert_drawn(&png, 1280, 2000);
+    assert_no_console_errors(&shot.stderr);
+
+    let dump = render(&chromium, &dir, "dump-dom", &["--dump-dom", &url]);
+    eprintln!("Chromium --dump-dom took {:.2?}", dump.elapsed);
+    assert_no_console_errors(&dump.stderr);
+    let dom = &dump.stdout;
+    assert!(dom.contains("</html>"), "no DOM dumped:\n{}", dump.stderr);
+    let text = visible_text(dom);
+    assert!(
+        text.contains(&escape(name)),
+        "scenario name `{name}` not shown"
+    );
+    assert!(text.contains(status), "verdict `{status}` not shown");
+    assert!(
+        dom.contains("http-equiv=\"Content-Security-Policy\"")
+            && dom.contains("default-src 'none'"),
+        "the page lost its Content-Security-Policy: without it a failed load is silent"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `vsesim run scenarios/demo.toml -o OUT -q` from the crate root.
+fn run_vsesim(out: &Path) {
+    let run = Command::new(env!("CARGO_BIN_EXE_vsesim"))
+        .args(["run", "scenarios/demo.toml", "-o"])
+        .arg(out)
+        .arg("-q")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the vsesim binary runs");
+    assert!(
+        run.status.success(),
+        "vsesim run failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// What one bounded run of a program left.
+struct Ran {
+    status: Option<ExitStatus>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Chromium on one page with [`FLAGS`] and a fresh profile; fails the test when it times
+/// out or exits with an error.
+fn render(chromium: &Path, dir: &Path, what: &str, args: &[&str]) -> Ran {
+    let profile = dir.join(format!("profile-{what}"));
+    std::fs::create_dir_all(&profile).expect("profile dir");
+    let mut cmd = Command::new(chromium);
+    cmd.args(FLAGS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args);
+    let ran = run_bounded(cmd, RENDER_LIMIT, dir, what);
+    match ran.status {
+        Some(s) if s.success() => ran,
+        Some(s) => panic!("chromium {what} failed ({s}):\n{}", ran.stderr),
+        None => panic!(
+            "chromium {what} did not finish in {RENDER_LIMIT:?}; killed. stderr:\n{}",
+            ran.stderr
+        ),
+    }
+}
+
+/// Runs `cmd` in a process group of its own, output to files (a large DOM would fill a
+/// pipe nobody reads), and kills the whole group past `limit`: Chromium's helper
+/// processes go with it. `status` is `None` when killed.
+fn run_bounded(mut cmd: Command, limit: Duration, dir: &Path, name: &str) -> Ran {
+    let out_path = dir.join(format!("{name}.stdout"));
+    let err_path = dir.join(format!("{name}.stderr"));
+    cmd.stdin(Stdio::null())
+        .stdout(File::create(&out_path).expect("stdout file"))
+        .stderr(File::create(&err_path).expect("stderr file"))
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    Ran {
+        status,
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// The Chromium binary, installed first if absent; panics with the reason when it cannot
+/// be had.
+fn chromium() -> PathBuf {
+    let path = PathBuf::from(CHROMIUM);
+    if path.is_file() {
+        return path;
+    }
+    let log = install_chromium();
+    assert!(
+        path.is_file(),
+        "{CHROMIUM} is absent and the test setup could not install it; install it with \
+         `apt-get install -y chromium`.\n{log}"
+    );
+    path
+}
+
+/// `apt-get install -y chromium`, after an `apt-get update` when the first try fails (stale
+/// package lists). Returns what happened, for the failure message.
+fn install_chromium() -> String {
+    if !is_root() {
+        return "not running as root: cannot install packages".to_string();
+    }
+    let dir = scratch("apt");
+    let mut log = String::new();
+    for step in [
+        &["install", "-y", "chromium"][..],
+        &["update"][..],
+        &["install", "-y", "chromium"][..],
+    ] {
+        let mut cmd = Command::new("apt-get");
+        cmd.args(step).env("DEBIAN_FRONTEND", "noninteractive");
+        let ran = run_bounded(cmd, INSTALL_LIMIT, &dir, step[0]);
+        log += &format!(
+            "$ apt-get {}: {:?}\n{}\n",
+            step.join(" "),
+            ran.status,
+            tail(&ran.stderr, 20)
+        );
+        if step[0] == "install" && ran.status.is_some_and(|s| s.success()) {
+            break;
+        }
+    }
+    log
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The screenshot is a PNG of the window's size and holds a drawn page: a blank one
+/// compresses to far fewer bytes.
+fn assert_drawn(png: &Path, width: u32, height: u32) {
+    let bytes = std::fs::read(png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && &bytes[12..16] == b"IHDR",
+        "{} is not a PNG",
+        png.display()
+    );
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (width, height), "screenshot size");
+    assert!(
+        bytes.len() as u64 > MIN_PNG_BYTES,
+        "screenshot is {} bytes: a blank page?",
+        bytes.len()
+    );
+}
+
+fn assert_no_console_errors(stderr: &str) {
+    let bad: Vec<&str> = stderr
+        .lines()
+        .filter(|l| CONSOLE_ERRORS.iter().any(|p| l.contains(p)))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the page logged errors:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// `file://` URL of an absolute path, with bytes outside the safe set percent-encoded.
+fn file_url(path: &Path) -> String {
+    let path = path.canonicalize().expect("report path");
+    let mut url = String::from("file://");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url += &format!("%{b:02X}");
+        }
+    }
+    url
+}
+
+/// The body's text as serialized (entities kept), without tags: what the page shows, not
+/// its class names or CSS, where "meets" and "exceeds" always appear.
+fn visible_text(dom: &str) -> String {
+    let body = dom.split_once("<body").map_or(dom, |(_, b)| b);
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut in_tag = true; // still inside `<body …>`
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// How a name appears in Chromium's serialized DOM (text content).
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// A fresh, empty folder under the system temp dir.
+fn scratch(name: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("vsesim-test-{}-{name}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
