@@ -71,6 +71,12 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Redraw the charts (DIR/charts/*.png, *.svg) and report.html of a run's folder from its
+    /// summary.json and timeseries.parquet.
+    Plot {
+        /// The folder `vsesim run` wrote, e.g. output/demo.
+        dir: PathBuf,
+    },
     /// Check a scenario and every trace it names, without running it.
     Validate {
         /// The scenario file (TOML).
@@ -103,6 +109,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             quiet,
         } => compare(&scenarios, output, quiet),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Plot { dir } => plot(&dir),
     }
 }
 
@@ -256,7 +263,8 @@ fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<()
     report::write_atomic(&dir.join("compare.json"), &json)?;
     let value = serde_json::to_value(&comparison)
         .map_err(|e| Error::Internal(format!("encoding the report: {e}")))?;
-    let html = report::html::render_compare(&value, &[]).map_err(|e| Error::io(&dir, e))?;
+    let charts = draw(&dir, |out| report::charts::draw_compare(&value, out))?;
+    let html = report::html::render_compare(&value, &charts).map_err(|e| Error::io(&dir, e))?;
     report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     if !quiet {
         print!("{}", report::compare::render(&comparison));
@@ -265,12 +273,64 @@ fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<()
     Ok(())
 }
 
-/// report.html: the summary's tables and verdicts, self-contained.
-fn write_report(dir: &Path, summary: &summary::Summary) -> Result<(), Error> {
-    let value = serde_json::to_value(summary)
-        .map_err(|e| Error::Internal(format!("encoding the report: {e}")))?;
-    let html = report::html::render_run(&value, &[]).map_err(|e| Error::io(dir, e))?;
-    report::write_atomic(&dir.join("report.html"), html.as_bytes())
+/// The charts (charts/*.png and *.svg) and report.html of a run's folder, from its
+/// summary.json and timeseries.parquet: what `run` ends with and `plot` redoes.
+fn write_report(dir: &Path) -> Result<usize, Error> {
+    let summary_path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
+    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not a summary.json written by vsesim run: {e}",
+            summary_path.display()
+        ))
+    })?;
+    let parquet = dir.join("timeseries.parquet");
+    let rows = if parquet.exists() {
+        timeseries::read_parquet(&parquet)?
+    } else {
+        Vec::new()
+    };
+    let charts = draw(dir, |out| report::charts::draw_run(&summary, &rows, out))?;
+    let html = report::html::render_run(&summary, &charts).map_err(|e| Error::io(dir, e))?;
+    report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    Ok(charts.len())
+}
+
+/// Draw into DIR/charts/, emptied first: a folder holds one run's charts.
+fn draw(
+    dir: &Path,
+    f: impl FnOnce(&Path) -> Result<Vec<report::charts::ChartFile>, report::charts::ChartError>,
+) -> Result<Vec<report::html::Chart>, Error> {
+    let out = dir.join("charts");
+    if out.is_dir() {
+        for entry in std::fs::read_dir(&out).map_err(|e| Error::io(&out, e))? {
+            let path = entry.map_err(|e| Error::io(&out, e))?.path();
+            if path.extension().is_some_and(|e| e == "png" || e == "svg") {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+    }
+    let files = f(&out).map_err(|e| Error::Internal(format!("drawing the charts: {e}")))?;
+    Ok(files
+        .into_iter()
+        .map(|c| report::html::Chart {
+            title: c.title,
+            svg_path: c.svg,
+        })
+        .collect())
+}
+
+/// Redraw a run's charts and report.html from its folder.
+fn plot(dir: &Path) -> Result<(), Error> {
+    if !dir.join("summary.json").is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no summary.json; expected the folder of a `vsesim run` (e.g. output/demo)",
+            dir.display()
+        )));
+    }
+    let n = write_report(dir)?;
+    println!("drew {n} charts and report.html in {}", dir.display());
+    Ok(())
 }
 
 /// Simulate one scenario and write its output folder; returns its summary.
@@ -334,7 +394,7 @@ fn simulate(
             std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
         }
     }
-    write_report(dir, &summary)?;
+    write_report(dir)?;
     let total = started.elapsed();
     let run_info = serde_json::json!({
         "vsesim_version": env!("CARGO_PKG_VERSION"),

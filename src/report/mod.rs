@@ -2,6 +2,7 @@
 //! the terminal table. It reads the [`Outcome`](crate::sim::Outcome) and the scenario; it
 //! never changes the run. One place, [`write_atomic`], writes files.
 
+pub mod charts;
 pub mod compare;
 pub mod ha;
 pub mod html;

@@ -93,3 +93,62 @@ pub fn write_csv(path: &Path, scenario: &Scenario, ts: &Timeseries) -> Result<()
         .map_err(|e| Error::Internal(format!("encoding {}: {e}", path.display())))?;
     write_atomic(path, &bytes)
 }
+
+/// Read a run's timeseries.parquet back, for `vsesim plot` and the charts of a run.
+pub fn read_parquet(path: &Path) -> Result<Vec<super::charts::Row>, Error> {
+    let bad = |what: String| {
+        Error::Usage(format!(
+            "{}: {what}; expected a timeseries.parquet written by vsesim run",
+            path.display()
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let column = |name: &str| {
+        df.column(name)
+            .map(|c| c.as_materialized_series().clone())
+            .map_err(|_| bad(format!("no `{name}` column")))
+    };
+    let floats = |name: &str| -> Result<Vec<Option<f64>>, Error> {
+        let s = column(name)?;
+        let s = s
+            .cast(&DataType::Float64)
+            .map_err(|e| bad(format!("column `{name}`: {e}")))?;
+        Ok(s.f64()
+            .map_err(|e| bad(format!("column `{name}`: {e}")))?
+            .iter()
+            .collect())
+    };
+    let texts = |name: &str| -> Result<Vec<String>, Error> {
+        let s = column(name)?;
+        Ok(s.str()
+            .map_err(|e| bad(format!("column `{name}`: {e}")))?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let time = column("time")?;
+    let time: Vec<Option<u64>> = time
+        .u64()
+        .map_err(|e| bad(format!("column `time`: {e}")))?
+        .iter()
+        .collect();
+    let (entity, kind) = (texts("entity")?, texts("kind")?);
+    let (demand, allocation, served) =
+        (floats("demand")?, floats("allocation")?, floats("served")?);
+    let (backlog, utilization) = (floats("backlog")?, floats("utilization")?);
+    Ok((0..df.height())
+        .map(|i| super::charts::Row {
+            time_ms: time[i].unwrap_or(0),
+            entity: entity[i].clone(),
+            kind: kind[i].clone(),
+            demand: demand[i].unwrap_or(f64::NAN),
+            allocation: allocation[i],
+            served: served[i].unwrap_or(f64::NAN),
+            backlog: backlog[i].unwrap_or(f64::NAN),
+            utilization: utilization[i].unwrap_or(f64::NAN),
+        })
+        .collect())
+}
