@@ -21,8 +21,42 @@ fn default_run_writes_the_output_contract() {
         "run.json",
         "timeseries.parquet",
         "timeseries.csv",
+        "stats.parquet",
+        "stats.csv",
+        "report.html",
+        "charts/stack_sd-new.png",
+        "charts/stack_sd-new.svg",
+        "charts/heatmap_sd-new.png",
+        "charts/demand_vp-db.svg",
+        "charts/cost.svg",
     ] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
+    }
+    // stats.csv: a scenario row, then CPU and memory rows for 9 nodes and 6 workloads.
+    let stats = std::fs::read_to_string(out_dir.join("stats.csv")).unwrap();
+    assert_eq!(stats.lines().count(), 1 + 1 + 2 * (9 + 6));
+    // The scenario row's percentiles are exact (statrs over the time-series rows, which are
+    // the 5-minute segments here); the server's come from a 1,000-bin histogram, within
+    // ±0.0005 of the exact value: with one server they must agree to that.
+    let row = |prefix: &str| -> Vec<f64> {
+        let line = stats.lines().find(|l| l.starts_with(prefix)).unwrap();
+        line.split(',')
+            .skip(3)
+            .take(6)
+            .map(|x| x.parse().unwrap())
+            .collect()
+    };
+    let (scenario, server) = (row("demo,scenario,cpu,"), row("sd-new,server,cpu,"));
+    for (a, b) in scenario.iter().zip(&server) {
+        assert!(
+            (a - b).abs() <= 0.0005 + 1e-12,
+            "{scenario:?} vs {server:?}"
+        );
+    }
+    // The charts name what they show.
+    let stack = std::fs::read_to_string(out_dir.join("charts/stack_sd-new.svg")).unwrap();
+    for name in ["oltp", "reporting", "web", "batch", "dev", "test", "sd-new"] {
+        assert!(stack.contains(name), "stacked chart lacks {name}");
     }
     let s = read_json(&out_dir.join("summary.json"));
     assert_eq!(s["scenario"]["name"], "demo");
@@ -128,11 +162,76 @@ fn runs_are_deterministic() {
             .expect("runs");
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    for file in ["summary.json", "timeseries.csv", "timeseries.parquet"] {
+    for file in [
+        "summary.json",
+        "timeseries.csv",
+        "timeseries.parquet",
+        "stats.csv",
+        "stats.parquet",
+        "report.html",
+        "charts/stack_sd-new.png",
+        "charts/heatmap_sd-new.svg",
+    ] {
         let x = std::fs::read(a.join(file)).unwrap();
         let y = std::fs::read(b.join(file)).unwrap();
         assert!(x == y, "{file} differs between two runs");
     }
+}
+
+/// `vsesim plot DIR` redraws a run's charts and report.html from its files: the same bytes
+/// as the run drew.
+#[test]
+fn plot_redraws_the_charts_of_a_run() {
+    let root = project_root();
+    let dir = scratch("plot");
+    let out = vsesim(&["run", "-o", dir.to_str().unwrap(), "-q"], &root);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = std::fs::read(dir.join("charts/heatmap_sd-new.png")).unwrap();
+    let html = std::fs::read(dir.join("report.html")).unwrap();
+    std::fs::remove_dir_all(dir.join("charts")).unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    let out = vsesim(&["plot", dir.to_str().unwrap()], &root);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        before,
+        std::fs::read(dir.join("charts/heatmap_sd-new.png")).unwrap()
+    );
+    assert_eq!(html, std::fs::read(dir.join("report.html")).unwrap());
+    // A folder that is not a run's is bad input.
+    let out = vsesim(&["plot", scratch("empty").to_str().unwrap()], &root);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("summary.json"), "{}", stderr(&out));
+}
+
+/// `vsesim compare` writes compare.json, one chart per metric and a report page naming every
+/// scenario.
+#[test]
+fn compare_draws_its_charts_and_report() {
+    let root = project_root();
+    let dir = scratch("compare");
+    let out = vsesim(
+        &[
+            "compare",
+            "scenarios/consolidation-fixed.toml",
+            "scenarios/consolidation-ownborrow.toml",
+            "-o",
+            dir.to_str().unwrap(),
+            "-q",
+        ],
+        &root,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("consolidation-fixed") && html.contains("consolidation-ownborrow"));
+    let charts: Vec<_> = std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        charts.iter().filter(|c| c.ends_with(".svg")).count() >= 5,
+        "{charts:?}"
+    );
+    assert!(html.matches("<svg").count() >= 5, "charts not inlined");
 }
 
 #[test]

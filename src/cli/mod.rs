@@ -394,6 +394,8 @@ fn simulate(
             std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
         }
     }
+    let stats = report::stats::rows(&summary, outcome.timeseries.as_ref(), &scenario.model);
+    report::stats::write(dir, &stats)?;
     write_report(dir)?;
     let total = started.elapsed();
     let run_info = serde_json::json!({
