@@ -166,13 +166,70 @@ fn parse(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
             "the file is empty; expected a [scenario] table with name, horizon and seed",
         ));
     }
-    let deserializer = toml::Deserializer::parse(text)
-        .map_err(|e| ScenarioError::at(path, text, e.span(), "", e.message().to_string()))?;
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+        // A duplicate key: name it (the span is the second one).
+        let key = e
+            .span()
+            .and_then(|s| text.get(s))
+            .filter(|k| e.message().contains("duplicate key") && !k.trim().is_empty())
+            .map(|k| k.trim().to_string());
+        match key {
+            Some(k) => ScenarioError::at(
+                path,
+                text,
+                e.span(),
+                k.clone(),
+                format!("duplicate key `{k}`; expected each key once per table"),
+            ),
+            None => ScenarioError::at(path, text, e.span(), "", e.message().to_string()),
+        }
+    })?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let field = field_path(e.path());
         let inner = e.into_inner();
-        ScenarioError::at(path, text, inner.span(), field, inner.message().to_string())
+        let message = humane(inner.message(), &field);
+        ScenarioError::at(path, text, inner.span(), field, message)
     })
+}
+
+/// serde's words for a value of the wrong type or range, in a planner's words: no Rust type
+/// names, and the range where the field has one.
+fn humane(message: &str, field: &str) -> String {
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|m| m.rsplit_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    let leaf = leaf.split('[').next().unwrap_or(leaf);
+    let hint = match (leaf, expected) {
+        ("cells", _) => "a whole number of cells, 1 to 64",
+        ("cores_per_cell", _) => "a whole number of cores, 1 to 256",
+        (l, _) if l.ends_with("_gb") || l.ends_with("_gb_per_cell") => {
+            "a number of GiB, without a unit"
+        }
+        (_, "u8" | "u16" | "u32" | "u64" | "usize") => "a whole number ≥ 0",
+        (_, "i32" | "i64") => "a whole number",
+        (_, "f32" | "f64") => "a number",
+        (_, "a boolean") => "true or false",
+        (_, other) => other,
+    };
+    // "string \"two\"", "integer `99` as i128", "floating point `1.5`": keep the value.
+    let value = found
+        .split_once(' ')
+        .map_or(found, |(_, v)| v)
+        .trim_start_matches("point ")
+        .split(" as ")
+        .next()
+        .unwrap_or(found)
+        .trim_matches('`');
+    if found.starts_with("integer") && expected.starts_with(['u', 'i']) {
+        format!("{value} is out of range; expected {hint}")
+    } else {
+        format!("found {value}; expected {hint}")
+    }
 }
 
 struct Compiler<'a> {
@@ -199,6 +256,24 @@ impl<'a> Compiler<'a> {
             field,
             msg,
         )))
+    }
+
+    /// A trace path the scenario names, resolved against its folder; a missing file is the
+    /// scenario's error, pointed at the field that names it.
+    fn existing(&self, trace: &Spanned<String>, field: String) -> Result<PathBuf, Error> {
+        let path = resolve(self.file, trace.get_ref());
+        if path.exists() {
+            return Ok(path);
+        }
+        Err(self.err(
+            trace.span(),
+            field,
+            format!(
+                "`{}`: no such file (looked for {}); trace paths are relative to the scenario's folder",
+                trace.get_ref(),
+                path.display()
+            ),
+        ))
     }
 
     fn compile(mut self, raw: RawScenario) -> Result<Scenario, Error> {
@@ -1188,6 +1263,7 @@ impl<'a> Compiler<'a> {
             let mut names = Vec::new();
             let mut metrics = Vec::new();
             let mut conditions: Vec<Option<policy::Condition>> = Vec::new();
+            let mut policy_spans: Vec<(Range<usize>, String)> = Vec::new();
             let mut kind = None;
             for (c, rc) in r.compartments.iter().enumerate() {
                 let rc = rc.get_ref();
@@ -1219,6 +1295,7 @@ impl<'a> Compiler<'a> {
                 }
                 kind = Some(class);
                 let pspan = rc.policy.span();
+                policy_spans.push((pspan.clone(), pname.clone()));
                 let prefix = format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).policy");
                 let (policy, name, metric, condition) =
                     self.compile_policy(rc.policy.get_ref(), pspan, &prefix, node, 0)?;
@@ -1266,25 +1343,58 @@ impl<'a> Compiler<'a> {
                 }
                 _ => gwlm::Granularity::Step(FSS_STEP_CORES),
             };
-            // Conditional policies must deploy in either state of their windows.
-            let inside: Vec<gwlm::Compartment> = comps
-                .iter()
-                .zip(&conditions)
-                .map(|(c, cond)| gwlm::Compartment {
-                    policy: cond.map_or(c.policy, |k| k.inside),
-                    ..*c
-                })
-                .collect();
-            gwlm::check_deploy(available, &inside, granularity).map_err(|m| {
-                self.err(r.domain.span(), field("compartments"), format!("cannot deploy on {available} cores while the conditional policies' windows are open: {m}"))
-            })?;
-            gwlm::check_deploy(available, &comps, granularity).map_err(|m| {
-                self.err(
-                    r.domain.span(),
-                    field("compartments"),
-                    format!("cannot deploy on {available} cores: {m}"),
-                )
-            })?;
+            let deploy_err = |m: String, when: &str| {
+                // "compartment i: …" names a compartment by its index; say its name, and point
+                // at its policy when the fault is its own rather than the domain's sum.
+                let (i, rest) = m
+                    .strip_prefix("compartment ")
+                    .and_then(|r| r.split_once(": "))
+                    .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)))
+                    .unwrap_or((usize::MAX, m.as_str()));
+                let Some((span, name)) = policy_spans.get(i) else {
+                    return self.err(
+                        r.domain.span(),
+                        field("compartments"),
+                        format!("cannot deploy on {available} cores{when}: {m}"),
+                    );
+                };
+                match rest.split_once(&format!("of compartments 0..={i}")) {
+                    Some((head, tail)) => {
+                        let names: Vec<String> = policy_spans[..=i]
+                            .iter()
+                            .map(|(_, n)| format!("`{n}`"))
+                            .collect();
+                        self.err(
+                            r.domain.span(),
+                            field("compartments"),
+                            format!(
+                                "cannot deploy on {available} cores{when}: {head}of {}{tail} (first exceeded at `{name}`)",
+                                names.join(", ")
+                            ),
+                        )
+                    }
+                    None => self.err(
+                        span.clone(),
+                        format!("policies[{d}] ({dname}).compartments[{i}] ({name}).policy"),
+                        format!("{rest}{when}"),
+                    ),
+                }
+            };
+            gwlm::check_deploy(available, &comps, granularity).map_err(|m| deploy_err(m, ""))?;
+            // Conditional policies must deploy in either state of their conditions.
+            if conditions.iter().any(Option::is_some) {
+                let inside: Vec<gwlm::Compartment> = comps
+                    .iter()
+                    .zip(&conditions)
+                    .map(|(c, cond)| gwlm::Compartment {
+                        policy: cond.map_or(c.policy, |k| k.inside),
+                        ..*c
+                    })
+                    .collect();
+                gwlm::check_deploy(available, &inside, granularity).map_err(|m| {
+                    deploy_err(m, " while the conditional policies' conditions hold")
+                })?;
+            }
             let latency_ms = match class {
                 NodeKind::Npar => latencies.npar_ms,
                 NodeKind::Vpar => latencies.vpar_ms,
@@ -1553,6 +1663,16 @@ impl<'a> Compiler<'a> {
         who: &str,
     ) -> Result<Arc<Series>, Error> {
         let path = resolve(self.file, trace);
+        if !path.exists() {
+            return Err(self.err(
+                span,
+                field,
+                format!(
+                    "`{trace}`: no such file (looked for {}); trace paths are relative to the scenario's folder",
+                    path.display()
+                ),
+            ));
+        }
         let table = read_native(&path, step.map(|s| s.ms()))
             .map_err(|e| trace_err(e, who, self.file, line_col(self.text, span.start).0))?;
         match table.get(column) {
@@ -2525,7 +2645,7 @@ impl<'a> Compiler<'a> {
                 })
             }
             (Some(trace), None) => {
-                let path = resolve(self.file, trace.get_ref());
+                let path = self.existing(trace, field("trace"))?;
                 let series: Arc<Series> = match format {
                     Some(RawFormat::Planetlab) => {
                         if step.is_some() {

@@ -18,11 +18,29 @@ impl Duration {
     /// Parse `"<number><unit>"`, or several separated by spaces (`"1d 6h"`); a number may have
     /// a fraction (`"1.5h"`), the result is rounded to whole milliseconds.
     pub fn parse(text: &str) -> Result<Duration, String> {
-        // Parts separated by spaces add up: "9d 9h 30m".
-        let parts: Vec<&str> = text.split_whitespace().collect();
+        if text.trim_start().starts_with('-') {
+            return Err(format!(
+                "`{}` is negative; expected {EXPECTED}",
+                text.trim()
+            ));
+        }
+        // Parts separated by spaces add up: "9d 9h 30m"; a number may stand apart from its
+        // unit ("15 s").
+        let mut parts: Vec<String> = Vec::new();
+        for token in text.split_whitespace() {
+            match parts.last_mut() {
+                Some(last)
+                    if last.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && token.starts_with(|c: char| c.is_alphabetic()) =>
+                {
+                    last.push_str(token)
+                }
+                _ => parts.push(token.to_string()),
+            }
+        }
         if parts.len() > 1 {
             let mut total = 0u64;
-            for part in parts {
+            for part in &parts {
                 total = total.saturating_add(Self::parse_one(part)?.0);
             }
             if total > 9_007_199_254_740_992 {
@@ -32,7 +50,7 @@ impl Duration {
             }
             return Ok(Duration(total));
         }
-        Self::parse_one(text)
+        Self::parse_one(parts.first().map_or(text, String::as_str))
     }
 
     fn parse_one(text: &str) -> Result<Duration, String> {
@@ -121,6 +139,19 @@ mod tests {
         for bad in ["15", "s", "-5m", "5 parsecs", "1e400d", "", "1.2.3s"] {
             assert!(Duration::parse(bad).is_err(), "{bad} should fail");
         }
+    }
+
+    #[test]
+    fn parts_add_up_and_may_stand_apart_from_their_units() {
+        assert_eq!(
+            Duration::parse("9d 9h 30m"),
+            Ok(Duration(((9 * 24 + 9) * 60 + 30) * 60_000))
+        );
+        assert_eq!(Duration::parse("15 s"), Ok(Duration(15_000)));
+        let e = Duration::parse("1 fortnight").unwrap_err();
+        assert!(e.contains("fortnight"), "{e}");
+        let e = Duration::parse("-15s").unwrap_err();
+        assert!(e.contains("negative"), "{e}");
     }
 
     #[test]
