@@ -1,6 +1,8 @@
 //! The command line: the only module that touches the terminal. It parses arguments, calls
 //! the library, shows progress and prints results; `main` maps errors to exit codes.
 
+mod import;
+
 use crate::Error;
 use crate::report::{self, summary, table, timeseries};
 use crate::scenario::{self, Scenario};
@@ -77,6 +79,42 @@ pub enum Command {
         /// The folder `vsesim run` wrote, e.g. output/demo.
         dir: PathBuf,
     },
+    /// Convert a public trace to vsesim's native layout (Parquet, long: time_s, workload,
+    /// cpu, memory_gb), streaming.
+    ///
+    /// FORMAT: planetlab (a folder of one file per VM), bitbrains (a folder of per-VM CSVs,
+    /// GWA-T-12), alibaba-machine / alibaba-container (cluster-trace-v2018 usage tables; the
+    /// meta table beside them gives core counts), azure / azure-max / azure-min (Azure public
+    /// dataset vm_cpu_readings, V1 or V2, with vmtable beside it for core counts). `cpu` is in
+    /// cores of the source machine (percent × its cores); OUT.sources.csv beside the output
+    /// keeps each source's cores, clock and memory for normalization. Malformed rows stop the
+    /// import naming file, line and column; quirks the trace's documentation describes (NULL
+    /// cells, duplicates, clock drift) are tolerated and counted.
+    Import {
+        /// The trace format (see above).
+        format: String,
+        /// The trace: a file or a folder, as the format is distributed.
+        src: PathBuf,
+        /// The Parquet file to write.
+        #[arg(short, long, value_name = "OUT.parquet")]
+        output: PathBuf,
+        /// Output step in seconds (default 300).
+        #[arg(long, value_name = "SECONDS")]
+        step: Option<u32>,
+        /// Cores assumed where the trace gives none (default 1: values are fractions of the
+        /// source machine).
+        #[arg(long)]
+        cores: Option<f64>,
+        /// Memory size in GiB assumed where the trace gives memory only as a share (Alibaba).
+        #[arg(long, value_name = "GIB")]
+        memory_gb: Option<f64>,
+        /// Import only these workloads (comma-separated names or ids).
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Do not print the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Check a scenario and every trace it names, without running it.
     Validate {
         /// The scenario file (TOML).
@@ -110,6 +148,25 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         } => compare(&scenarios, output, quiet),
         Command::Validate { scenario } => validate(&scenario),
         Command::Plot { dir } => plot(&dir),
+        Command::Import {
+            format,
+            src,
+            output,
+            step,
+            cores,
+            memory_gb,
+            select,
+            quiet,
+        } => import::run(import::Args {
+            format,
+            src,
+            output,
+            step_s: step,
+            cores,
+            memory_gb,
+            select,
+            quiet,
+        }),
     }
 }
 
