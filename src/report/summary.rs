@@ -218,6 +218,9 @@ pub struct ScenarioInfo {
     pub horizon: String,
     pub util_limit: f64,
     pub memory_limit: f64,
+    /// The percentile of time-aligned CPU demand that headroom and verdicts size for (100:
+    /// the peak).
+    pub sizing_percentile: f64,
 }
 
 /// Work in core-hours (reference cores × hours).
@@ -265,6 +268,35 @@ pub struct Forecast {
     pub horizon_days: f64,
     pub cpu_limit_in_days: Option<f64>,
     pub memory_limit_in_days: Option<f64>,
+}
+
+/// Server `i`'s CPU growth a year: its workloads' rates (their own, or the scenario's),
+/// weighted by the work each brought. An approximation: workloads growing at different rates
+/// change the shape of the time-aligned sum, which scaling its sizing demand does not see.
+fn server_growth(scenario: &Scenario, outcome: &Outcome, i: usize) -> f64 {
+    let model = &scenario.model;
+    let default = scenario.report.growth.cpu;
+    let (mut weighted, mut total) = (0.0, 0.0);
+    for (k, w) in model.workloads.iter().enumerate() {
+        if model.node(w.node).server.0 as usize != i {
+            continue;
+        }
+        let rate = scenario
+            .report
+            .workload_growth
+            .get(k)
+            .copied()
+            .flatten()
+            .unwrap_or(default);
+        let work = outcome.workloads.demand_cms[k];
+        weighted += rate * work;
+        total += work;
+    }
+    if total > 0.0 {
+        weighted / total
+    } else {
+        default
+    }
 }
 
 /// Days until `peak` grown at `rate` a year reaches `ceiling` (compound: (1 + r)ᵗ, linear:
@@ -378,7 +410,10 @@ pub struct NodeReport {
     pub capacity_cores: f64,
     pub mean_allocation_cores: f64,
     pub memory_gb: f64,
-    /// util_limit × capacity − peak demand [reference cores]; negative when over the limit.
+    /// The time-aligned CPU demand at the sizing percentile [reference cores]: the peak at
+    /// 100, within 0.1 % of the capacity below.
+    pub sizing_demand_cores: f64,
+    /// util_limit × capacity − sizing demand [reference cores]; negative when over the limit.
     pub headroom_cores: f64,
     /// Null unless the node is a compartment of a workload-manager domain.
     pub policy: Option<PolicyReport>,
@@ -527,6 +562,16 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
     let mut totals = Work::default();
     for (i, node) in model.nodes.iter().enumerate() {
         let u = usage(&outcome.nodes, i, h);
+        let q = scenario.report.sizing_quantile;
+        let sizing = if q >= 1.0 {
+            u.peak_demand_cores
+        } else {
+            outcome
+                .nodes
+                .demand_quantile(i, q, node.nominal)
+                .unwrap_or(u.peak_demand_cores)
+                .min(u.peak_demand_cores)
+        };
         if node.kind == NodeKind::Server {
             let w = u.work;
             totals.demand_core_hours += w.demand_core_hours;
@@ -545,15 +590,17 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             capacity_cores: node.nominal,
             mean_allocation_cores: outcome.nodes.granted_cms[i] / h as f64,
             memory_gb: node.memory_gb,
-            headroom_cores: scenario.report.util_limit * node.nominal - u.peak_demand_cores,
+            sizing_demand_cores: sizing,
+            headroom_cores: scenario.report.util_limit * node.nominal - sizing,
             policy: policies[i].take(),
             forecast: (node.kind == NodeKind::Server).then(|| {
-                let g = scenario.report.growth;
+                let mut g = scenario.report.growth;
+                g.cpu = server_growth(scenario, outcome, i);
                 let horizon_days = g.horizon_ms as f64 / 86_400_000.0;
                 Forecast {
                     horizon_days,
                     cpu_limit_in_days: days_until(
-                        u.peak_demand_cores,
+                        sizing,
                         scenario.report.util_limit * node.nominal,
                         g.cpu,
                         g.compound,
@@ -579,7 +626,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 let memory_over = node.memory_gb > 0.0
                     && u.memory_peak_gb > scenario.report.memory_limit * node.memory_gb;
                 Verdict::rate(
-                    scenario.report.util_limit * node.nominal - u.peak_demand_cores,
+                    scenario.report.util_limit * node.nominal - sizing,
                     &peaks,
                     memory_over,
                 )
@@ -619,6 +666,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             horizon: Duration(h).to_string(),
             util_limit: scenario.report.util_limit,
             memory_limit: scenario.report.memory_limit,
+            sizing_percentile: scenario.report.sizing_quantile * 100.0,
         },
         events_processed: outcome.stats.events,
         segments: outcome.stats.segments,

@@ -86,7 +86,12 @@ pub struct ReportOptions {
     pub util_limit: f64,
     /// The same for memory (demand ÷ memory).
     pub memory_limit: f64,
+    /// The share of time the time-aligned CPU demand must fit under the limit: 1 sizes for
+    /// the peak, 0.99 for p99.
+    pub sizing_quantile: f64,
     pub growth: Growth,
+    /// Per workload, its own annual CPU growth where it overrides `growth.cpu`.
+    pub workload_growth: Vec<Option<f64>>,
     /// The time series' row step [ms].
     pub step_ms: u64,
     pub timeseries: bool,
@@ -326,6 +331,29 @@ impl<'a> Compiler<'a> {
         let (pricing, gicap) = self.compile_pricing(&raw, &nodes)?;
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
         let costs = self.compile_costs(&raw, &node_index, &nodes)?;
+        let mut report = report;
+        for (k, rw) in raw.workloads.iter().enumerate() {
+            let w = rw.get_ref();
+            let g = match &w.growth {
+                Some(g)
+                    if !(g.get_ref().is_finite()
+                        && *g.get_ref() > -1.0
+                        && *g.get_ref() <= 100.0) =>
+                {
+                    return Err(self.err(
+                        g.span(),
+                        format!("workloads[{k}] ({}).growth", w.name.get_ref()),
+                        format!(
+                            "{}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year)",
+                            g.get_ref()
+                        ),
+                    ));
+                }
+                Some(g) => Some(*g.get_ref()),
+                None => None,
+            };
+            report.workload_growth.push(g);
+        }
         let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
@@ -1710,7 +1738,9 @@ impl<'a> Compiler<'a> {
         let mut options = ReportOptions {
             util_limit: DEFAULT_UTIL_LIMIT,
             memory_limit: DEFAULT_UTIL_LIMIT,
+            sizing_quantile: 1.0,
             growth: Growth::default(),
+            workload_growth: Vec::new(),
             // The finest demand step, so that no sample is averaged away in the time series.
             step_ms: demand.iter().map(|d| d.step_ms).min().unwrap_or(300_000),
             timeseries: true,
@@ -1722,6 +1752,7 @@ impl<'a> Compiler<'a> {
             None => &RawReport {
                 util_limit: None,
                 memory_limit: None,
+                sizing_percentile: None,
                 growth: None,
                 step: None,
                 timeseries: None,
@@ -1738,6 +1769,19 @@ impl<'a> Compiler<'a> {
                 ));
             }
             options.util_limit = v;
+        }
+        if let Some(p) = &raw.sizing_percentile {
+            let v = *p.get_ref();
+            if !(50.0..=100.0).contains(&v) {
+                return Err(self.err(
+                    p.span(),
+                    "report.sizing_percentile",
+                    format!(
+                        "{v} is out of range; expected a percentile from 50 to 100 (100 = the peak)"
+                    ),
+                ));
+            }
+            options.sizing_quantile = v / 100.0;
         }
         if let Some(g) = &raw.growth {
             let v = g.get_ref();

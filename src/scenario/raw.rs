@@ -613,6 +613,9 @@ fn one() -> f64 {
 pub struct RawWorkload {
     pub name: Spanned<String>,
     pub partition: Spanned<String>,
+    /// Annual CPU growth of this workload for the forecast, overriding `[report] growth.cpu`.
+    #[serde(default)]
+    pub growth: Option<Spanned<f64>>,
     #[serde(default)]
     pub trace: Option<Spanned<String>>,
     #[serde(default)]
@@ -670,6 +673,10 @@ pub struct RawReport {
     pub growth: Option<Spanned<RawGrowth>>,
     #[serde(default)]
     pub memory_limit: Option<Spanned<f64>>,
+    /// The percentile of the time-aligned demand the verdict and headroom size for (Capacity
+    /// Advisor's "chosen percentile"), 50 to 100; default 100, the peak.
+    #[serde(default)]
+    pub sizing_percentile: Option<Spanned<f64>>,
     #[serde(default)]
     pub step: Option<Spanned<Duration>>,
     #[serde(default)]

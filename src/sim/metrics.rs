@@ -7,6 +7,10 @@
 
 pub const BINS: usize = 1000;
 
+/// The demand distribution covers up to twice the capacity (bins of 0.2 % of it): demand
+/// beyond capacity is what a sizing percentile must see.
+pub const DEMAND_RANGE: f64 = 2.0;
+
 /// A time-weighted distribution of a utilization in [0, 1] per entity: the exact mean (as
 /// Σ value × duration) and max, the time above a limit, and a 1,000-bin histogram for
 /// percentiles. Values above 1 (memory overcommitted) count in the top bin and in the max.
@@ -76,6 +80,9 @@ pub struct Meters {
     pub cpu: Dist,
     /// Memory utilization: memory demand ÷ the entity's memory (0 where it has none).
     pub memory: Dist,
+    /// Time-aligned demand ÷ (capacity × [`DEMAND_RANGE`]), for sizing at a percentile rather
+    /// than the peak; nodes only (empty for workloads).
+    pub demand: Dist,
     /// Time during which all demand was served as it arrived [ms].
     pub met_ms: Vec<f64>,
     /// The highest demand rate of any segment [reference cores]: for a node, the peak of the
@@ -99,6 +106,7 @@ impl Meters {
             granted_cms: vec![0.0; n],
             cpu: Dist::new(n),
             memory: Dist::new(n),
+            demand: Dist::new(0),
             met_ms: vec![0.0; n],
             peak_demand: vec![0.0; n],
             peak_memory_gb: vec![0.0; n],
@@ -106,6 +114,20 @@ impl Meters {
             longest_backlog_ms: vec![0.0; n],
             backlog_run_ms: vec![0.0; n],
         }
+    }
+
+    /// Meters that also keep each entity's demand distribution (nodes).
+    pub fn with_demand(n: usize) -> Self {
+        Meters {
+            demand: Dist::new(n),
+            ..Meters::new(n)
+        }
+    }
+
+    /// Entity `i`'s time-aligned demand at quantile `q` [reference cores], given its capacity;
+    /// within 0.1 % of the capacity. None when not recorded.
+    pub fn demand_quantile(&self, i: usize, q: f64, capacity: f64) -> Option<f64> {
+        (i < self.demand.max.len()).then(|| self.demand.quantile(i, q) * DEMAND_RANGE * capacity)
     }
 
     pub fn len(&self) -> usize {
@@ -128,6 +150,10 @@ impl Meters {
         self.cpu.record(i, dt, seg.utilization, limits.cpu);
         self.memory
             .record(i, dt, seg.memory_utilization, limits.memory);
+        if i < self.demand.max.len() {
+            self.demand
+                .record(i, dt, seg.demand_share / DEMAND_RANGE, f64::INFINITY);
+        }
         self.met_ms[i] += seg.met_ms;
         if seg.demand_rate > self.peak_demand[i] {
             self.peak_demand[i] = seg.demand_rate;
@@ -168,6 +194,8 @@ pub struct Segment {
     pub memory_gb: f64,
     /// Memory demand ÷ the entity's memory (0 where it has none).
     pub memory_utilization: f64,
+    /// Demand rate ÷ capacity (nodes).
+    pub demand_share: f64,
     /// Time in the segment with every queue empty (all demand served as it arrived) [ms].
     pub met_ms: f64,
     /// Time in the segment with some queue not empty [ms].
