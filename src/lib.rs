@@ -10,6 +10,7 @@ pub mod engine;
 pub mod ha;
 pub mod licensing;
 pub mod model;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod scenario;

@@ -115,6 +115,25 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Plan a consolidation: place measured workloads on the fewest (or cheapest) target
+    /// servers so that every server's time-aligned demand stays within its utilization limit
+    /// at the chosen percentile.
+    ///
+    /// PLAN.toml names the trace (native CSV or Parquet, e.g. from `vsesim import`), its
+    /// units, the percentile, the limits, the objective and the candidate [[targets]] (cores,
+    /// core_speed, memory_gb, price, partitioning "vm" or "vpar"); see docs/PLAN.md. Writes
+    /// DIR/plan.json, DIR/NAME-plan.toml (the plan as a scenario: run it to verify) and
+    /// DIR/NAME-sum-of-peaks.toml (the classic sizing it saves against).
+    Plan {
+        /// The plan file (TOML).
+        plan: PathBuf,
+        /// Output folder. Default: output/plan-<name>/.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Do not print the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Check a scenario and every trace it names, without running it.
     Validate {
         /// The scenario file (TOML).
@@ -148,6 +167,11 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         } => compare(&scenarios, output, quiet),
         Command::Validate { scenario } => validate(&scenario),
         Command::Plot { dir } => plot(&dir),
+        Command::Plan {
+            plan,
+            output,
+            quiet,
+        } => crate::plan::run(&plan, output, quiet),
         Command::Import {
             format,
             src,

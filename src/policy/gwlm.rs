@@ -1313,7 +1313,10 @@ mod tests {
             let cap = amount(capacity);
             prop_assert!(out.iter().all(|a| !a.is_nan() && *a >= 0.0), "{out:?}");
             if cap < 1e300 && gran.step().is_some_and(|s| s > 1e-300) {
-                prop_assert!(out.iter().sum::<f64>() <= cap * (1.0 + 1e-9) + 1e-9, "{out:?}");
+                // Bounds within 1e-9 of an allocation are written exactly (from_units), so
+                // each compartment may stand up to 1e-9 above its units.
+                let snap = 1e-9 * out.len().max(1) as f64;
+                prop_assert!(out.iter().sum::<f64>() <= cap * (1.0 + 1e-9) + snap, "{out:?}");
             }
         }
     }
