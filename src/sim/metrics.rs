@@ -94,6 +94,27 @@ pub struct Meters {
     /// The longest stretch of continuous backlog [ms]: an upper bound on any work's delay.
     pub longest_backlog_ms: Vec<f64>,
     backlog_run_ms: Vec<f64>,
+    /// Consecutive segments with the same utilizations are one run for the distributions:
+    /// recorded once when it ends ([`Meters::flush`]), not segment by segment. Most segments
+    /// repeat their predecessor (a manager's tick cuts a 5-minute sample into five), and the
+    /// histograms' scattered writes are the costliest part of recording.
+    run: Vec<Run>,
+    limits: Limits,
+}
+
+/// The distribution values of an entity's current run of identical segments.
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    dt: u64,
+    cpu: f64,
+    memory: f64,
+    demand: f64,
+}
+
+/// Values this close are the same for the distributions (floating-point noise of rates times
+/// different durations); a histogram bin is 10⁻³ wide.
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * (1.0 + a.abs())
 }
 
 impl Meters {
@@ -113,6 +134,31 @@ impl Meters {
             backlog_cms: vec![0.0; n],
             longest_backlog_ms: vec![0.0; n],
             backlog_run_ms: vec![0.0; n],
+            run: vec![Run::default(); n],
+            limits: Limits {
+                cpu: f64::INFINITY,
+                memory: f64::INFINITY,
+            },
+        }
+    }
+
+    /// Record entity `i`'s open run into its distributions.
+    fn close_run(&mut self, i: usize) {
+        let r = std::mem::take(&mut self.run[i]);
+        if r.dt == 0 {
+            return;
+        }
+        self.cpu.record(i, r.dt, r.cpu, self.limits.cpu);
+        self.memory.record(i, r.dt, r.memory, self.limits.memory);
+        if i < self.demand.max.len() {
+            self.demand.record(i, r.dt, r.demand, f64::INFINITY);
+        }
+    }
+
+    /// Record every open run: call before reading the distributions.
+    pub fn flush(&mut self) {
+        for i in 0..self.run.len() {
+            self.close_run(i);
         }
     }
 
@@ -147,12 +193,23 @@ impl Meters {
         self.dropped_cms[i] += seg.dropped;
         self.delayed_cms[i] += seg.delayed;
         self.granted_cms[i] += seg.granted;
-        self.cpu.record(i, dt, seg.utilization, limits.cpu);
-        self.memory
-            .record(i, dt, seg.memory_utilization, limits.memory);
-        if i < self.demand.max.len() {
-            self.demand
-                .record(i, dt, seg.demand_share / DEMAND_RANGE, f64::INFINITY);
+        self.limits = limits;
+        let demand = seg.demand_share / DEMAND_RANGE;
+        let r = &mut self.run[i];
+        if r.dt > 0
+            && same(r.cpu, seg.utilization)
+            && same(r.memory, seg.memory_utilization)
+            && same(r.demand, demand)
+        {
+            r.dt += dt;
+        } else {
+            self.close_run(i);
+            self.run[i] = Run {
+                dt,
+                cpu: seg.utilization,
+                memory: seg.memory_utilization,
+                demand,
+            };
         }
         self.met_ms[i] += seg.met_ms;
         if seg.demand_rate > self.peak_demand[i] {
@@ -228,6 +285,7 @@ mod tests {
         for k in 0..100 {
             m.record(0, 1000, LIMITS, seg(k as f64 / 100.0 + 1e-9));
         }
+        m.flush();
         assert!((m.cpu.quantile(0, 0.50) - 0.49).abs() <= 0.0005 + 1e-12);
         assert!((m.cpu.quantile(0, 0.95) - 0.94).abs() <= 0.0005 + 1e-12);
         assert!((m.cpu.quantile(0, 1.0) - 0.99).abs() <= 1e-8);
@@ -240,6 +298,7 @@ mod tests {
         let mut m = Meters::new(1);
         m.record(0, 9000, LIMITS, seg(0.1));
         m.record(0, 1000, LIMITS, seg(0.9));
+        m.flush();
         // 90 % of the time at 0.1: the median is 0.1, p95 is 0.9, the mean 0.18.
         assert!((m.cpu.quantile(0, 0.5) - 0.1005).abs() < 1e-12);
         assert!((m.cpu.quantile(0, 0.95) - 0.9).abs() < 1e-12);

@@ -516,6 +516,8 @@ pub fn run_replica(
     {
         ledger.finish(horizon);
     }
+    sim.meters_w.flush();
+    sim.meters_n.flush();
     Ok(Outcome {
         stats,
         workloads: sim.meters_w,

@@ -977,6 +977,58 @@ mod tests {
     }
 
     #[test]
+    fn pin_existing_output() {
+        fn fnv(v: &[f32]) -> u64 {
+            v.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+                x.to_bits()
+                    .to_le_bytes()
+                    .iter()
+                    .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+            })
+        }
+        let b = |per_day, size, minutes| {
+            Some(Bursts {
+                per_day,
+                size,
+                minutes,
+            })
+        };
+        let mut specs = vec![];
+        let mut w = spec(Pattern::Weekly, 35.0, Some(80.0));
+        w.peak_hour = 11.0;
+        w.noise = 0.1;
+        specs.push(w);
+        let mut d = spec(Pattern::Diurnal, 12.0, Some(35.0));
+        d.peak_hour = 2.0;
+        d.noise = 0.15;
+        specs.push(d);
+        let mut f = spec(Pattern::Flat, 15.0, None);
+        f.noise = 0.2;
+        f.bursts = b(3.0, 30.0, 45.0);
+        specs.push(f);
+        let mut f = spec(Pattern::Flat, 0.3, None);
+        f.noise = 0.3;
+        f.bursts = b(2.0, 1.2, 60.0);
+        specs.push(f);
+        let mut w = spec(Pattern::Weekly, 0.4, Some(1.2));
+        w.noise = 0.2;
+        w.weekend = 0.3;
+        w.peak_hour = 9.75;
+        w.bursts = b(1.0, 1.0, 30.0);
+        specs.push(w);
+        for (i, s) in specs.iter().enumerate() {
+            for (seed, start, step) in [
+                (workload_seed(42, 7), 0, MIN5),
+                (3, 11_820_000, 7 * 60_000),
+                (99, 0, HOUR_MS),
+            ] {
+                let v = generate(s, seed, start, step, 20_000).unwrap();
+                println!("PIN ({i}, {seed}, {start}, {step}, 0x{:016x}),", fnv(&v));
+            }
+        }
+    }
+
+    #[test]
     fn a_generator_stays_small() {
         // Per-workload memory is what makes streaming 10,000 workloads worthwhile.
         assert!(std::mem::size_of::<SynthGen>() <= 192);
