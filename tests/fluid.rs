@@ -272,6 +272,59 @@ synth = { pattern = "flat", mean = 50 }
     assert!((f(&w["cpu_utilization"]["mean"]) - 0.5).abs() < 1e-9);
 }
 
+/// Normalization across server types by a performance index per model: the old machine
+/// (model `rp3440`, 0.5 per core) ran 8 cores at 50 %: 2 reference cores. The new server
+/// (model `rx8640`, 1.6 per core) has 4 cores: 6.4 reference cores, so it runs at 2/6.4 =
+/// 31.25 %. Memory is not normalized.
+#[test]
+fn server_models_carry_the_performance_index() {
+    let scenario = r#"
+[scenario]
+name = "models"
+horizon = "1h"
+seed = 1
+
+[[server_models]]
+name = "rp3440"
+core_speed = 0.5
+
+[[server_models]]
+name = "rx8640"
+core_speed = 1.6
+benchmark = "SPECint_rate2006 per core, relative to the reference"
+
+[[servers]]
+name = "sd"
+model = "rx8640"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "percent"
+source = { cores = 8, model = "rp3440" }
+memory_gb = 3
+synth = { pattern = "flat", mean = 50 }
+"#;
+    let s = run("models", scenario, &[]);
+    let sd = entity(&s, "servers", "sd");
+    assert!((f(&sd["capacity_cores"]) - 6.4).abs() < 1e-9);
+    assert!((f(&sd["cpu_utilization"]["mean"]) - 2.0 / 6.4).abs() < 1e-9);
+    assert!((f(&sd["memory_peak_gb"]) - 3.0).abs() < 1e-9);
+    // An unknown model for a source is an error naming the known ones.
+    let dir = scratch("models-bad");
+    std::fs::write(
+        dir.join("s.toml"),
+        scenario.replace("model = \"rp3440\"", "model = \"rp9999\""),
+    )
+    .unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("rp9999") && stderr(&out).contains("rx8640"));
+}
+
 /// Cutting segments where nothing changes leaves the figures alone: an unrelated 1-minute
 /// workload on another server splits every 5-minute segment of `w` in five, and `w`'s delayed
 /// work, backlog time and SLA time stay those of the fluid solution above.

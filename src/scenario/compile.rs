@@ -157,6 +157,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Error> {
             .iter()
             .map(|p| p.get_ref().name.get_ref().trim().to_string())
             .collect(),
+        models: HashMap::new(),
     }
     .compile(raw)
 }
@@ -244,6 +245,8 @@ struct Compiler<'a> {
     traces: HashMap<(PathBuf, Option<u64>), Arc<native::NativeTrace>>,
     /// Package names, in scenario order, for conditional policies that name one.
     packages: Vec<String>,
+    /// Server models' performance index per core, by name.
+    models: HashMap<String, f64>,
 }
 
 /// A partition being placed in the tree.
@@ -281,7 +284,53 @@ impl<'a> Compiler<'a> {
         ))
     }
 
+    /// `[[server_models]]`: names unique, indexes positive.
+    fn compile_models(&mut self, raw: &RawScenario) -> Result<(), Error> {
+        for (k, rm) in raw.server_models.iter().enumerate() {
+            let m = rm.get_ref();
+            let name = m.name.get_ref().trim().to_string();
+            let field = |f: &str| format!("server_models[{k}] ({name}).{f}");
+            let speed = *m.core_speed.get_ref();
+            if !(speed.is_finite() && speed > 0.0 && speed <= 1000.0) {
+                return Err(self.err(
+                    m.core_speed.span(),
+                    field("core_speed"),
+                    format!("{speed}; expected a positive performance index per core relative to the reference core, e.g. 1.6"),
+                ));
+            }
+            if self.models.insert(name.clone(), speed).is_some() {
+                return Err(self.err(
+                    m.name.span(),
+                    field("name"),
+                    "a second model with this name; expected unique names",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A model's core speed, or an error pointing at the name.
+    fn model_speed(&self, name: &str, span: Range<usize>, field: String) -> Result<f64, Error> {
+        self.models.get(name).copied().ok_or_else(|| {
+            let mut known: Vec<&str> = self.models.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            self.err(
+                span,
+                field,
+                format!(
+                    "no server model is named `{name}`; expected one of the [[server_models]] ({})",
+                    if known.is_empty() {
+                        "none given".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )
+        })
+    }
+
     fn compile(mut self, raw: RawScenario) -> Result<Scenario, Error> {
+        self.compile_models(&raw)?;
         let header = raw.scenario.get_ref();
         let name = header.name.get_ref().trim().to_string();
         if name.is_empty() {
@@ -2035,15 +2084,25 @@ impl<'a> Compiler<'a> {
                 "expected a number of GiB ≥ 0",
             ));
         }
-        let speed = match &r.core_speed {
-            Some(v) => {
+        let model_speed = match &r.model {
+            Some(m) if self.models.contains_key(m) => {
+                Some(self.model_speed(m, r.name.span(), field("model"))?)
+            }
+            _ => None,
+        };
+        let speed = match (&r.core_speed, model_speed) {
+            (Some(v), Some(_)) => {
+                return Err(self.err(v.span(), field("core_speed"), format!("the model `{}` gives the core speed; expected `core_speed` or a model from [[server_models]], not both", r.model.as_deref().unwrap_or_default())));
+            }
+            (Some(v), None) => {
                 let x = *v.get_ref();
                 if !(x.is_finite() && x > 0.0 && x <= 1000.0) {
                     return Err(self.err(v.span(), field("core_speed"), format!("{x}; expected a positive speed relative to the reference core, e.g. 1.0")));
                 }
                 x
             }
-            None => 1.0,
+            (None, Some(x)) => x,
+            (None, None) => 1.0,
         };
         let active = match &r.active_cores {
             Some(v) => {
@@ -2624,7 +2683,27 @@ impl<'a> Compiler<'a> {
                 ));
             }
             (RawUnits::Percent, Some(s)) => {
-                let src = s.get_ref();
+                let raw_src = s.get_ref();
+                let speed = match (raw_src.speed, &raw_src.model) {
+                    (Some(_), Some(_)) => {
+                        return Err(self.err(
+                            s.span(),
+                            field("source"),
+                            "give the source's `speed` or its `model`, not both",
+                        ));
+                    }
+                    (Some(v), None) => v,
+                    (None, Some(m)) => self.model_speed(m, s.span(), field("source.model"))?,
+                    (None, None) => 1.0,
+                };
+                struct Src {
+                    cores: f64,
+                    speed: f64,
+                }
+                let src = &Src {
+                    cores: raw_src.cores,
+                    speed,
+                };
                 // Bounded so that demand stays finite: no machine has a million cores.
                 if !(src.cores.is_finite()
                     && src.cores > 0.0

@@ -36,6 +36,9 @@ pub struct RawScenario {
     /// WLM's global arbiter (wlmpard): moves cores between the partitions WLM instances run in.
     #[serde(default)]
     pub wlm_arbiters: Vec<Spanned<RawWlmArbiter>>,
+    /// Server models and their performance index: CPU normalization across server types.
+    #[serde(default)]
+    pub server_models: Vec<Spanned<RawServerModel>>,
     /// Serviceguard clusters.
     #[serde(default)]
     pub clusters: Vec<Spanned<RawCluster>>,
@@ -45,6 +48,19 @@ pub struct RawScenario {
     /// Failures to inject: scheduled or drawn at random.
     #[serde(default)]
     pub failures: Vec<Spanned<RawFailure>>,
+}
+
+/// A server model's performance index per core, relative to the reference core (a benchmark
+/// the planner trusts, e.g. SPECint_rate per core ÷ the reference's), as Capacity Advisor
+/// normalized CPU across server types; memory is never normalized.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServerModel {
+    pub name: Spanned<String>,
+    pub core_speed: Spanned<f64>,
+    /// Where the index comes from (free text, for the reader).
+    #[serde(default)]
+    pub benchmark: Option<String>,
 }
 
 /// A Serviceguard cluster [SG1][SG8].
@@ -600,12 +616,12 @@ pub enum RawShortfall {
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
     pub cores: f64,
-    #[serde(default = "one")]
-    pub speed: f64,
-}
-
-fn one() -> f64 {
-    1.0
+    /// Speed of one source core relative to the reference core (default 1) …
+    #[serde(default)]
+    pub speed: Option<f64>,
+    /// … or the source's server model, whose `core_speed` it takes.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
