@@ -1708,9 +1708,9 @@ mod tests {
     fn long_series_have_the_spec_mean() {
         // Law of large numbers. Every pattern over 210 days at 5 minutes (60,480 samples, a
         // whole number of weeks, 30-day months and 210-day business cycles, so the noise-free
-        // mean is exact) with noise c = 0.2. The sample mean's standard error is about
-        // c · rms(level) / √n ≤ 0.2 · 1.9 · mean / 246 ≈ 0.15 % of the mean; 1 % is over 6 of
-        // them. Normal noise at c = 0.2 is clamped at zero with probability Φ(−5) ≈ 3e−7, which
+        // mean is exact but for the samples' f32 rounding), then with noise c = 0.2. The
+        // sample mean's standard error is about c · rms(level) / √n ≤ 0.2 · 2.4 · mean / 246
+        // ≈ 0.2 % of the mean (the month end's plateau has the largest rms); 1 % is 5 of them. Normal noise at c = 0.2 is clamped at zero with probability Φ(−5) ≈ 3e−7, which
         // biases the mean by less than 1e−7.
         let n = (210 * DAY / MIN5) as usize;
         let mut specs = vec![
@@ -1727,7 +1727,7 @@ mod tests {
             assert_rel(
                 mean_of(&exact),
                 20.0,
-                1e-9,
+                1e-6,
                 &format!("{:?} noise-free", s.pattern),
             );
             assert_rel(max_of(&exact), s.peak.unwrap_or(20.0), 1e-6, "peak");
@@ -1846,7 +1846,7 @@ mod tests {
                 &format!("hour {k} (day {day_of_month})"),
             );
         }
-        assert_rel(mean_of(&v), 10.0, 1e-9, "mean over 3 months");
+        assert_rel(mean_of(&v), 10.0, 1e-6, "mean over 3 months");
         // Business days: month 0 is days 0–29 with day 0 a Monday, so its last 3 weekdays are
         // Friday 25, Monday 28 and Tuesday 29 (26, 27 are the weekend); month 1 (days 30–59)
         // ends on Wednesday 59: days 57, 58, 59.
@@ -1855,7 +1855,7 @@ mod tests {
         let high: Vec<usize> = (0..60).filter(|&d| v[d] as f64 > 10.0).collect();
         assert_eq!(high, [25, 28, 29, 57, 58, 59]);
         // Over the 210-day cycle the window holds exactly 3 of 30 days on average.
-        assert_rel(mean_of(&v), 10.0, 1e-9, "business mean");
+        assert_rel(mean_of(&v), 10.0, 1e-6, "business mean");
         assert_rel(max_of(&v), 40.0, 1e-6, "business peak");
         // The window cannot exceed `30/days` × mean without a negative floor.
         s.business_days = None;
@@ -1923,7 +1923,8 @@ mod tests {
         s.growth = Some(-0.5);
         let v = generate(&s, 0, 0, DAY, 4 * 365).unwrap();
         assert_rel(v[365] as f64, 5.0, 1e-6, "half after a year");
-        assert!(v[730..].iter().all(|&x| x == 0.0));
+        assert!(v[730] < 1e-9, "zero at two years, to rounding: {}", v[730]);
+        assert!(v[731..].iter().all(|&x| x == 0.0));
     }
 
     #[test]
