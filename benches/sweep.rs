@@ -71,5 +71,11 @@ fn throughput(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
 
-criterion_group!(benches, throughput);
+// No criterion plots: its plotters backend needs a registered font, which only vsesim's own
+// charts register (plotters is built with ab_glyph, without system fonts).
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = throughput
+}
 criterion_main!(benches);

@@ -81,10 +81,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
     if !args.quiet {
         let whose = match plan.info.shard {
             Some(s) => format!(
-                "shard {}/{}: {total} of {} points",
-                s.k, s.n, plan.info.points
+                "shard {}/{}: {total} of {}",
+                s.k,
+                s.n,
+                plural(plan.info.points, "point")
             ),
-            None => format!("{total} points"),
+            None => plural(total, "point"),
         };
         println!(
             "sweep `{}`: {whose} × {} replica{}; {} done before, {} to run on {} thread{} → {}{}",
@@ -162,9 +164,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
     if !plan.completes() {
         if !args.quiet {
             println!(
-                "ran {} point{} (--limit): {done} of {total} done; run the same command without --limit to finish",
-                executed.ran,
-                if executed.ran == 1 { "" } else { "s" }
+                "ran {} (--limit): {done} of {total} done; run the same command without --limit to finish",
+                plural(executed.ran, "point")
             );
         }
         return Ok(());
@@ -174,8 +175,9 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
         if executed.ran > 0 {
             let runs = executed.ran * plan.info.replicas;
             println!(
-                "ran {} points ({runs} runs) in {run_seconds:.2} s: {:.1} points/s, {:.1} runs/s",
-                executed.ran,
+                "ran {} ({}) in {run_seconds:.2} s: {:.1} points/s, {:.1} runs/s",
+                plural(executed.ran, "point"),
+                plural(runs, "run"),
                 executed.ran as f64 / run_seconds.max(1e-9),
                 runs as f64 / run_seconds.max(1e-9)
             );
@@ -199,17 +201,21 @@ pub fn merge(args: MergeArgs) -> Result<(), Error> {
     Ok(())
 }
 
+fn plural(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// What was written, and the Pareto front.
 fn report(f: &Finished) {
     println!(
-        "wrote {}: results.parquet/.csv ({} rows), summary.parquet/.csv ({} points){}",
+        "wrote {}: results.parquet/.csv ({}), summary.parquet/.csv ({}){}",
         f.dir.display(),
-        f.rows,
-        f.points,
+        plural(f.rows, "row"),
+        plural(f.points, "point"),
         if f.front.is_some() {
             format!(
-                ", pareto.csv/.json, {} charts (charts/*.png, *.svg)",
-                f.charts
+                ", pareto.csv/.json, {} (charts/*.png, *.svg)",
+                plural(f.charts as u64, "chart")
             )
         } else {
             String::new()
@@ -217,9 +223,9 @@ fn report(f: &Finished) {
     );
     if let Some(front) = &f.front {
         println!(
-            "\nPareto front: {} of {} points, lowest {} for the highest {} (means over {} replica{}{})\n",
+            "\nPareto front: {} of {}, lowest {} for the highest {} (means over {} replica{}{})\n",
             front.points.len(),
-            f.points,
+            plural(f.points, "point"),
             front.minimize,
             front.maximize,
             f.info.replicas,

@@ -77,21 +77,26 @@ pub fn draw(
             ));
         }
     }
-    let mut files = Vec::new();
-    for (stem, chart) in &charts {
-        let stem: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        files.extend(write_chart(out_dir, &stem, chart)?);
-    }
-    Ok(files)
+    // Charts are independent: draw them on rayon's threads (each to its own files), and
+    // list the files in chart order.
+    use rayon::prelude::*;
+    let files: Vec<Vec<PathBuf>> = charts
+        .par_iter()
+        .map(|(stem, chart)| {
+            let stem: String = stem
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            write_chart(out_dir, &stem, chart)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(files.into_iter().flatten().collect())
 }
 
 /// Summary figures whose mean is not the same at every point (a constant says nothing

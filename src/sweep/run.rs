@@ -342,8 +342,10 @@ fn apply(spec: &Spec, point: &Point) -> Result<(toml::Table, Vec<Vec<String>>), 
     Ok((table, trails))
 }
 
-/// Compile the point's scenario with the replica's seed. An invalid scenario is reported at
-/// the sweep file's axis whose field the scenario's error names (or at `base`).
+/// Compile the point's scenario with the replica's seed, and without a time series: a sweep
+/// writes none, and keeping one per running point would cost memory in proportion to the
+/// horizon. An invalid scenario is reported at the sweep file's axis whose field the
+/// scenario's error names (or at `base`).
 fn scenario_of(
     spec: &Spec,
     table: &toml::Table,
@@ -354,6 +356,13 @@ fn scenario_of(
     let mut t = table.clone();
     if let Some(toml::Value::Table(h)) = t.get_mut("scenario") {
         h.insert("seed".into(), toml::Value::Integer(seed as i64));
+    }
+    if let toml::Value::Table(r) = t
+        .entry("report")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+    {
+        r.insert("timeseries".into(), toml::Value::Boolean(false));
+        r.remove("timeseries_csv");
     }
     let text = toml::to_string(&t)
         .map_err(|e| Error::Internal(format!("writing point {}'s scenario: {e}", point.index)))?;
