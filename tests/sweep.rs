@@ -538,3 +538,85 @@ fn latin_hypercube_samples_each_stratum_once() {
     strata.sort();
     assert_eq!(strata, [0, 1, 2, 3]);
 }
+
+/// Malformed sweep files: each is exit 2 with the file, line and field, never a panic.
+#[test]
+fn malformed_sweep_files_name_file_line_and_field() {
+    let dir = setup("sweep-malformed", NOISY_BASE, "");
+    let head = "[sweep]\nbase = \"base.toml\"\n";
+    let cases: [(&str, &str, &str); 12] = [
+        (
+            "[sweep]\n",
+            "sweep.toml:1:1: sweep: missing field `base`",
+            "",
+        ),
+        (
+            "[sweep]\nbase = \"nope.toml\"\n",
+            "sweep.toml:2:8: sweep.base",
+            "cannot read",
+        ),
+        (
+            "replicas = 0\n",
+            "sweep.toml:3:12: sweep.replicas",
+            "1 to 100000",
+        ),
+        (
+            "sampling = \"sobol\"\n",
+            "sweep.toml:3:12: sweep.sampling",
+            "latin_hypercube",
+        ),
+        ("samples = 3\n", "sweep.toml:3:11: sweep.samples", "grid"),
+        (
+            "[[axes]]\npath = \"partitions[0].cores\"\nuniform = { low = 1, high = 3 }\n",
+            "sweep.toml:5:11: axes[0].uniform",
+            "a grid needs a list",
+        ),
+        (
+            "[[axes]]\npath = \"partitions[0].cores\"\nvalues = [1, \"x\"]\n",
+            "sweep.toml:5:10: axes[0].values",
+            "mix kinds",
+        ),
+        (
+            "[[axes]]\npath = \"partitions[0].cores\"\nrange = { from = 0, to = 1e300, step = 1e-300 }\n",
+            "sweep.toml:5:",
+            "more than 1000000 values",
+        ),
+        (
+            "[[axes]]\npath = \"partitions[0].cores\"\nvalues = [1.5]\n",
+            "sweep.toml:4:8: axes[0].path",
+            "whole number",
+        ),
+        (
+            "[[axes]]\npath = \"scenario.seed\"\nvalues = [1]\n",
+            "sweep.toml:4:8: axes[0].path",
+            "replicas",
+        ),
+        (
+            "[[axes]]\npath = \"partitions[0]\"\nvalues = [1]\n",
+            "sweep.toml:4:8: axes[0].path",
+            "is a table",
+        ),
+        (
+            "[[axes]]\nname = \"cost_total\"\npath = \"partitions[0].cores\"\nvalues = [1]\n",
+            "sweep.toml:4:8: axes[0].name",
+            "column of the results",
+        ),
+    ];
+    for (text, location, words) in cases {
+        let text = if text.starts_with("[sweep]") {
+            text.to_string()
+        } else {
+            format!("{head}{text}")
+        };
+        std::fs::write(dir.join("sweep.toml"), &text).unwrap();
+        let out = vsesim(&["sweep", "sweep.toml", "-o", "out"], &dir);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}\n{err}");
+        assert!(
+            err.contains(location) && err.contains(words),
+            "{text}\n{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!dir.join("out").exists(), "bad input writes nothing");
+}

@@ -12,9 +12,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// At most this many points: a larger grid is more likely a mistake than a plan, and its
-/// point list alone would take memory.
-pub const MAX_POINTS: u64 = 10_000_000;
+/// At most this many points: a larger grid is more likely a mistake than a plan, its point
+/// list is held in memory, and each point is a file.
+pub const MAX_POINTS: u64 = 1_000_000;
 /// At most this many replicas per point (as `run --replicas`).
 pub const MAX_REPLICAS: u64 = 100_000;
 
@@ -501,7 +501,12 @@ fn parse_raw(file: &Path, text: &str) -> Result<RawFile, Error> {
     let de = toml::Deserializer::parse(text)
         .map_err(|e| input(file, text, e.span(), "", e.message().to_string()))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
+        // toml's Spanned shows up in serde's path as a private field name: drop it.
+        let field = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "")
+            .replace("$__serde_spanned_private_value", "");
         let field = if field == "." { String::new() } else { field };
         let inner = e.into_inner();
         input(
@@ -603,7 +608,17 @@ fn axis_domain(a: &RawAxis, sampling: Sampling, err: ErrAt<'_>) -> Result<Domain
                 format!("found {to}, below `from` = {from}; expected to ≥ from"),
             ));
         }
-        let count = ((t - f) / s + 1e-9).floor() as u64 + 1;
+        let steps = ((t - f) / s + 1e-9).floor();
+        if steps.is_nan() || steps >= MAX_POINTS as f64 {
+            return Err(err(
+                r.step.span(),
+                "range.step",
+                format!(
+                    "the range has more than {MAX_POINTS} values; expected at most {MAX_POINTS}"
+                ),
+            ));
+        }
+        let count = steps as u64 + 1;
         if count > MAX_POINTS {
             return Err(err(
                 r.step.span(),
