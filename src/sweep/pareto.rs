@@ -91,6 +91,9 @@ pub fn front(sums: &[PointSummary]) -> Front {
     }
 }
 
+/// Rows the terminal shows; pareto.csv has them all.
+const MAX_ROWS: usize = 30;
+
 /// The front as a terminal table: point, the axes, mean cost and mean SLA with their
 /// intervals.
 pub fn render(front: &Front, axes: &[String]) -> String {
@@ -130,6 +133,8 @@ pub fn render(front: &Front, axes: &[String]) -> String {
             r.extend(axes.iter().map(|a| {
                 p.params.get(a).map_or(String::new(), |v| match v {
                     Param::Text(s) => s.clone(),
+                    // Sampled floats in full are noise on a terminal; pareto.csv has them.
+                    Param::Float(x) => crate::report::charts::fmt_tick(*x),
                     v => v.to_string(),
                 })
             }));
@@ -160,11 +165,18 @@ pub fn render(front: &Front, axes: &[String]) -> String {
         s.trim_end().to_string() + "\n"
     };
     let mut out = line(&header);
-    for r in &rows {
+    for r in rows.iter().take(MAX_ROWS) {
         out.push_str(&line(r));
+    }
+    if rows.len() > MAX_ROWS {
+        out.push_str(&format!(
+            "… and {} more rows: pareto.csv lists every point\n",
+            rows.len() - MAX_ROWS
+        ));
     }
     let alike: Vec<String> = groups
         .iter()
+        .take(MAX_ROWS)
         .filter(|g| g.len() > 1)
         .map(|g| {
             let rest: Vec<String> = g[1..].iter().map(|p| p.point.to_string()).collect();
