@@ -15,6 +15,7 @@ pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod workload;
 
 use std::path::PathBuf;
@@ -43,14 +44,19 @@ pub enum Error {
     /// An invariant of the simulation broke (a bug, never bad input): exit 1.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Stopped by Ctrl-C or SIGTERM before the work was done; what was finished is kept:
+    /// exit 130, the shell's code for a command ended by SIGINT.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Error {
-    /// 0 done, 1 run or I/O failure, 2 bad input (DESIGN.md).
+    /// 0 done, 1 run or I/O failure, 2 bad input (DESIGN.md); 130 interrupted.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Trace { .. } | Error::Usage(_) => 2,
             Error::Io { .. } | Error::Internal(_) => 1,
+            Error::Interrupted(_) => 130,
         }
     }
 

@@ -2,6 +2,7 @@
 //! the library, shows progress and prints results; `main` maps errors to exit codes.
 
 mod import;
+mod sweep;
 
 use crate::Error;
 use crate::report::{self, summary, table, timeseries};
@@ -139,6 +140,20 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Run a base scenario over a grid or a sample of its fields, with seeded replicas.
+    ///
+    /// Each point (a value per axis) runs every replica; points run in parallel (-j) and each
+    /// is written to DIR/points/ when done, so a rerun resumes where a stopped or killed one
+    /// left off. At the end: results.parquet/.csv (a row per point and replica: the axes and
+    /// every figure), summary.parquet/.csv (means and 95 % confidence intervals), the
+    /// cost-versus-SLA Pareto front (pareto.csv/.json, printed) and charts. docs/SWEEP.md.
+    Sweep(sweep::SweepArgs),
+    /// Combine the folders of a sharded sweep (`vsesim sweep … --shard K/N`) into one.
+    ///
+    /// Checks that the shards come from the same sweep (same sweep file, base, traces and
+    /// vsesim), that each of shards 1..N is there once and that no point is missing; then
+    /// writes the tables, Pareto front and charts as the sweep run whole would.
+    Merge(sweep::MergeArgs),
 }
 
 pub fn main(cli: Cli) -> Result<(), Error> {
@@ -191,6 +206,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             select,
             quiet,
         }),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
     }
 }
 

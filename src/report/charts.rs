@@ -176,7 +176,7 @@ const COST_ITEMS: [(&str, &str, RGBColor); 6] = [
     ("energy", "energy", RGBColor(188, 189, 34)),
 ];
 
-fn palette(i: usize) -> RGBColor {
+pub(crate) fn palette(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
@@ -188,13 +188,13 @@ fn palette(i: usize) -> RGBColor {
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the font once per process; every draw call needs it for measuring text.
-fn ensure_font() -> Result<(), ChartError> {
+pub(crate) fn ensure_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
     if ok { Ok(()) } else { Err(ChartError::Font) }
 }
 
-fn font(px: u32) -> TextStyle<'static> {
+pub(crate) fn font(px: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, px).into_font())
 }
 
@@ -527,7 +527,7 @@ fn fit<DB: DrawingBackend>(
 
 /// Axis tick: a round number printed without float noise ("0.3", not "0.30000000000000004"),
 /// and huge or tiny ones in exponent form ("2.5e9") so they fit the label area.
-fn fmt_tick(v: f64) -> String {
+pub(crate) fn fmt_tick(v: f64) -> String {
     let a = v.abs();
     if a >= 1e7 || (a > 0.0 && a < 1e-3) {
         let s = format!("{v:.2e}");

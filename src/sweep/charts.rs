@@ -1,0 +1,489 @@
+//! The sweep's charts, as PNG and SVG under `charts/`: each figure that varies across the
+//! points against each axis (the mean over replicas with its 95 % confidence interval), and
+//! the cost-versus-SLA Pareto front. Drawn from the summary only; the same summary gives the
+//! same files (the font is the report's embedded one).
+
+use super::pareto::{self, Front};
+use super::run::SweepInfo;
+use super::spec::{Kind, Param};
+use super::table::PointSummary;
+use crate::report::charts::{ChartError, ensure_font, fmt_tick, font, palette};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const SIZE: (u32, u32) = (1000, 560);
+/// Beyond this many values of the colouring axis, points are drawn in one colour: more
+/// colours cannot be told apart.
+const MAX_GROUPS: usize = 12;
+const GREY: RGBColor = RGBColor(170, 170, 170);
+const FRONT: RGBColor = RGBColor(214, 39, 40);
+
+/// One mean with its interval, at x.
+#[derive(Debug, Clone)]
+struct Mark {
+    x: f64,
+    mean: f64,
+    ci: Option<(f64, f64)>,
+    label: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Series {
+    label: Option<String>,
+    colour: RGBColor,
+    marks: Vec<Mark>,
+    /// Join the marks by a line, in x order.
+    line: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Scatter {
+    title: String,
+    x_desc: String,
+    y_desc: String,
+    /// Category names when x is a text or true/false axis (x = 0, 1, …).
+    categories: Option<Vec<String>>,
+    series: Vec<Series>,
+}
+
+/// Draw every chart into `out_dir`; returns the files written (PNG, SVG pairs).
+pub fn draw(
+    info: &SweepInfo,
+    sums: &[PointSummary],
+    front: &Front,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, ChartError> {
+    ensure_font()?;
+    std::fs::create_dir_all(out_dir).map_err(|e| ChartError::Io {
+        path: out_dir.to_path_buf(),
+        source: e,
+    })?;
+    let mut charts: Vec<(String, Scatter)> = Vec::new();
+    if !sums.is_empty() {
+        charts.push(("pareto".into(), pareto_chart(sums, front)));
+    }
+    let figures = varying_figures(sums);
+    for (a, axis) in info.axes.iter().enumerate() {
+        let xs: Vec<Option<&Param>> = sums.iter().map(|s| s.params.get(&axis.name)).collect();
+        if distinct(&xs).len() < 2 {
+            continue;
+        }
+        for fig in &figures {
+            charts.push((
+                format!("{fig}_by_{}", axis.name),
+                figure_chart(info, sums, a, fig),
+            ));
+        }
+    }
+    // Charts are independent: draw them on rayon's threads (each to its own files), and
+    // list the files in chart order.
+    use rayon::prelude::*;
+    let files: Vec<Vec<PathBuf>> = charts
+        .par_iter()
+        .map(|(stem, chart)| {
+            let stem: String = stem
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            write_chart(out_dir, &stem, chart)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(files.into_iter().flatten().collect())
+}
+
+/// Summary figures whose mean is not the same at every point (a constant says nothing
+/// against an axis), with `verdict_meets_share`.
+fn varying_figures(sums: &[PointSummary]) -> Vec<String> {
+    let Some(first) = sums.first() else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = first.stats.iter().map(|(n, _)| n.clone()).collect();
+    names.push("verdict_meets_share".into());
+    names
+        .into_iter()
+        .filter(|n| {
+            let vals: Vec<f64> = sums.iter().filter_map(|s| mean_of(s, n)).collect();
+            let (lo, hi) = vals
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            vals.len() >= 2 && hi - lo > 1e-12 * hi.abs().max(lo.abs()).max(1.0)
+        })
+        .collect()
+}
+
+fn mean_of(s: &PointSummary, name: &str) -> Option<f64> {
+    if name == "verdict_meets_share" {
+        return Some(s.verdict_meets_share);
+    }
+    s.stat(name)
+        .and_then(|st| st.mean)
+        .filter(|v| v.is_finite())
+}
+
+fn ci_of(s: &PointSummary, name: &str) -> Option<(f64, f64)> {
+    let st = s.stat(name)?;
+    match (st.ci95_low, st.ci95_high) {
+        (Some(l), Some(h)) if l.is_finite() && h.is_finite() => Some((l, h)),
+        _ => None,
+    }
+}
+
+fn distinct<'a>(xs: &[Option<&'a Param>]) -> Vec<&'a Param> {
+    let mut out: Vec<&Param> = Vec::new();
+    for p in xs.iter().flatten() {
+        if !out.contains(p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn sort_params(v: &mut [&Param]) {
+    v.sort_by(|a, b| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        _ => a.to_string().cmp(&b.to_string()),
+    });
+}
+
+fn plain(p: &Param) -> String {
+    match p {
+        Param::Text(s) => s.clone(),
+        Param::Float(x) => fmt_tick(*x),
+        other => other.to_string(),
+    }
+}
+
+/// `fig` against axis `a`: one series per value of the first other axis (when it has few
+/// values), joined by lines when the sweep is a grid of at most two axes.
+fn figure_chart(info: &SweepInfo, sums: &[PointSummary], a: usize, fig: &str) -> Scatter {
+    let axis = &info.axes[a];
+    let xs: Vec<Option<&Param>> = sums.iter().map(|s| s.params.get(&axis.name)).collect();
+    let categories = match axis.kind {
+        Kind::Int | Kind::Float => None,
+        Kind::Bool | Kind::Text => {
+            let mut d = distinct(&xs);
+            sort_params(&mut d);
+            Some(d.into_iter().cloned().collect::<Vec<Param>>())
+        }
+    };
+    let x_of = |p: &Param| -> f64 {
+        match &categories {
+            Some(c) => c.iter().position(|q| q == p).unwrap_or(0) as f64,
+            None => p.as_f64().unwrap_or(f64::NAN),
+        }
+    };
+    let other = info
+        .axes
+        .iter()
+        .enumerate()
+        .find(|(b, _)| *b != a)
+        .map(|(_, o)| o);
+    let groups: Option<Vec<&Param>> = other.and_then(|o| {
+        let mut d = distinct(
+            &sums
+                .iter()
+                .map(|s| s.params.get(&o.name))
+                .collect::<Vec<_>>(),
+        );
+        sort_params(&mut d);
+        (d.len() >= 2 && d.len() <= MAX_GROUPS).then_some(d)
+    });
+    let line = info.sampling == super::spec::Sampling::Grid && info.axes.len() <= 2;
+    let mark = |s: &PointSummary| -> Option<Mark> {
+        Some(Mark {
+            x: x_of(s.params.get(&axis.name)?),
+            mean: mean_of(s, fig)?,
+            ci: ci_of(s, fig),
+            label: None,
+        })
+    };
+    let series = match (&groups, other) {
+        (Some(g), Some(o)) => g
+            .iter()
+            .enumerate()
+            .map(|(k, v)| Series {
+                label: Some(format!("{} = {}", o.name, plain(v))),
+                colour: palette(k),
+                marks: sums
+                    .iter()
+                    .filter(|s| s.params.get(&o.name) == Some(*v))
+                    .filter_map(mark)
+                    .collect(),
+                line,
+            })
+            .collect(),
+        _ => vec![Series {
+            label: None,
+            colour: palette(0),
+            marks: sums.iter().filter_map(mark).collect(),
+            line: line && info.axes.len() == 1,
+        }],
+    };
+    let interval = if sums.iter().any(|s| s.replicas > 1) {
+        " (mean, 95 % CI)"
+    } else {
+        ""
+    };
+    Scatter {
+        title: format!("{fig} by {}{interval}", axis.name),
+        x_desc: format!("{} — {}", axis.name, axis.path),
+        y_desc: fig.to_string(),
+        categories: categories.map(|c| c.iter().map(plain).collect()),
+        series,
+    }
+}
+
+fn pareto_chart(sums: &[PointSummary], front: &Front) -> Scatter {
+    let on_front: Vec<u64> = front.points.iter().map(|p| p.point).collect();
+    let mark = |s: &PointSummary, label: bool| -> Option<Mark> {
+        Some(Mark {
+            x: mean_of(s, pareto::COST)?,
+            mean: mean_of(s, pareto::SLA)?,
+            ci: ci_of(s, pareto::SLA),
+            label: label.then(|| format!("#{}", s.point)),
+        })
+    };
+    let others: Vec<Mark> = sums
+        .iter()
+        .filter(|s| !on_front.contains(&s.point))
+        .filter_map(|s| mark(s, false))
+        .collect();
+    let mut best: Vec<Mark> = front
+        .points
+        .iter()
+        .filter_map(|p| sums.iter().find(|s| s.point == p.point))
+        .filter_map(|s| mark(s, true))
+        .collect();
+    // Labels that would overlap (within 4 % of the plot in both directions) are merged
+    // into the first: "#3 (+7)"; pareto.csv names them all.
+    let span = |f: fn(&Mark) -> f64| {
+        let (lo, hi) = range(others.iter().chain(&best).map(f));
+        (hi - lo).max(f64::MIN_POSITIVE)
+    };
+    let (sx, sy) = (span(|m| m.x), span(|m| m.mean));
+    let mut anchor: Option<(usize, usize)> = None; // (index, marks merged into it)
+    for k in 0..best.len() {
+        if let Some((a, n)) = anchor
+            && ((best[k].x - best[a].x) / sx).abs() < 0.04
+            && ((best[k].mean - best[a].mean) / sy).abs() < 0.04
+        {
+            best[k].label = None;
+            anchor = Some((a, n + 1));
+            continue;
+        }
+        merge_label(&mut best, anchor);
+        anchor = Some((k, 0));
+    }
+    merge_label(&mut best, anchor);
+    Scatter {
+        title: format!(
+            "Pareto front: {} of {} points beat the rest on cost and SLA",
+            best.len(),
+            sums.len()
+        ),
+        x_desc: format!("{} (mean over replicas)", pareto::COST),
+        y_desc: format!("{} (mean)", pareto::SLA),
+        categories: None,
+        series: vec![
+            Series {
+                label: Some("dominated".into()),
+                colour: GREY,
+                marks: others,
+                line: false,
+            },
+            Series {
+                label: Some("Pareto-optimal".into()),
+                colour: FRONT,
+                marks: best,
+                line: true,
+            },
+        ],
+    }
+}
+
+fn merge_label(marks: &mut [Mark], anchor: Option<(usize, usize)>) {
+    if let Some((a, n)) = anchor
+        && n > 0
+        && let Some(l) = &mut marks[a].label
+    {
+        l.push_str(&format!(" (+{n})"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Drawing and writing
+
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * 0.08
+    } else {
+        (lo.abs() * 0.05).max(0.5)
+    };
+    (lo - pad, hi + pad)
+}
+
+fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Scatter) -> Drawn<DB> {
+    root.fill(&WHITE)?;
+    let marks = || c.series.iter().flat_map(|s| s.marks.iter());
+    let (x0, x1) = match &c.categories {
+        Some(cats) => (-0.5, cats.len() as f64 - 0.5),
+        None => range(marks().map(|m| m.x)),
+    };
+    let (y0, y1) = range(marks().flat_map(|m| {
+        let (l, h) = m.ci.unwrap_or((m.mean, m.mean));
+        [m.mean, l, h]
+    }));
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, font(20))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let cats = c.categories.clone();
+    let x_fmt = move |v: &f64| match &cats {
+        Some(names) => {
+            let i = v.round();
+            if (v - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        }
+        None => fmt_tick(*v),
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(&c.x_desc)
+        .y_desc(&c.y_desc)
+        .label_style(font(13))
+        .axis_desc_style(font(15))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215));
+    if let Some(names) = &c.categories {
+        mesh.x_labels(names.len().max(2) * 2 + 1);
+    }
+    mesh.draw()?;
+    let cap = (x1 - x0) * 0.006;
+    for s in &c.series {
+        let colour = s.colour;
+        for m in &s.marks {
+            if let Some((l, h)) = m.ci {
+                chart.draw_series([
+                    PathElement::new(vec![(m.x, l), (m.x, h)], colour.stroke_width(1)),
+                    PathElement::new(vec![(m.x - cap, l), (m.x + cap, l)], colour.stroke_width(1)),
+                    PathElement::new(vec![(m.x - cap, h), (m.x + cap, h)], colour.stroke_width(1)),
+                ])?;
+            }
+        }
+        if s.line && s.marks.len() > 1 {
+            let mut pts: Vec<(f64, f64)> = s.marks.iter().map(|m| (m.x, m.mean)).collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+            chart.draw_series(LineSeries::new(pts, colour.stroke_width(2)))?;
+        }
+        let drawn = chart.draw_series(
+            s.marks
+                .iter()
+                .map(|m| Circle::new((m.x, m.mean), 4, colour.filled())),
+        )?;
+        if let Some(label) = &s.label {
+            drawn
+                .label(label.clone())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
+        }
+        for m in &s.marks {
+            if let Some(label) = &m.label {
+                chart.draw_series([Text::new(
+                    label.clone(),
+                    (m.x, m.mean),
+                    font(12).color(&BLACK),
+                )])?;
+            }
+        }
+    }
+    if c.series.iter().any(|s| s.label.is_some()) {
+        chart
+            .configure_series_labels()
+            .label_font(font(13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+    }
+    Ok(())
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ChartError {
+    ChartError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn draw_error<E: std::error::Error + Send + Sync + 'static>(path: &Path, e: E) -> ChartError {
+    ChartError::Draw {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    }
+}
+
+/// SVG and PNG, each through a temporary name and a rename.
+fn write_chart(dir: &Path, stem: &str, c: &Scatter) -> Result<Vec<PathBuf>, ChartError> {
+    let svg = dir.join(format!("{stem}.svg"));
+    let png = dir.join(format!("{stem}.png"));
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        render(&root, c).map_err(|e| draw_error(&svg, e))?;
+        root.present().map_err(|e| draw_error(&svg, e))?;
+    }
+    let tmp = dir.join(format!(".{stem}.svg.tmp"));
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        })
+        .map_err(|e| io_error(&tmp, e))?;
+    std::fs::rename(&tmp, &svg).map_err(|e| io_error(&svg, e))?;
+    // The PNG encoder picks the format from the extension, so the temporary name ends in .png.
+    let tmp = dir.join(format!(".{stem}.tmp.png"));
+    let drawn = (|| {
+        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        render(&root, c).map_err(|e| draw_error(&png, e))?;
+        root.present().map_err(|e| draw_error(&png, e))
+    })();
+    let done = drawn
+        .and_then(|()| {
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| io_error(&tmp, e))
+        })
+        .and_then(|()| std::fs::rename(&tmp, &png).map_err(|e| io_error(&png, e)));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done?;
+    Ok(vec![png, svg])
+}
