@@ -699,7 +699,10 @@ fn quantize(
     for (k, o) in order.iter_mut().enumerate() {
         *o = k;
     }
-    order.sort_unstable_by(|&i, &j| frac[j].total_cmp(&frac[i]).then(i.cmp(&j)));
+    // Remainders equal up to floating-point noise (a level of 1.6666666666666665 × weights)
+    // are a tie, and ties go to the lower index, as the rule says; found by the SimPy peer.
+    let key = |x: f64| (x * 1e9).round();
+    order.sort_unstable_by(|&i, &j| key(frac[j]).total_cmp(&key(frac[i])).then(i.cmp(&j)));
     for &i in order.iter() {
         if left < 1.0 {
             break;

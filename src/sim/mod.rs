@@ -571,7 +571,9 @@ impl Handler<Ev> for Sim<'_> {
                     &self.wlm_state,
                     &view,
                     now,
-                ) {
+                ) && now + d.latency_ms < self.horizon
+                {
+                    // A move that would take effect at the horizon changes nothing reported.
                     queue.schedule(now + d.latency_ms, Ev::Realloc { domain });
                 }
                 let next = now + d.interval_ms;
