@@ -3,6 +3,7 @@
 
 mod import;
 mod sweep;
+mod synth;
 
 use crate::Error;
 use crate::report::{self, summary, table, timeseries};
@@ -135,6 +136,23 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Write a synthetic trace of many workloads (native long layout: time_s, workload, cpu,
+    /// and memory_gb when the spec gives memory), streaming.
+    ///
+    /// SPEC.toml has a [synth] table (step, default "5m"; horizon; seed) and [[workloads]]
+    /// (name; count = N for NAME-001…; synth = { pattern, mean, peak, noise, … } as in a
+    /// scenario; group and correlation for correlated noise; memory_gb or memory = { … });
+    /// see docs/SYNTH.md. Same spec and seed, same bytes.
+    Synth {
+        /// The spec file (TOML).
+        spec: PathBuf,
+        /// The trace to write: .parquet or .csv.
+        #[arg(short, long, value_name = "OUT.parquet|OUT.csv")]
+        output: PathBuf,
+        /// Do not print the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Check a scenario and every trace it names, without running it.
     Validate {
         /// The scenario file (TOML).
@@ -187,6 +205,15 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             output,
             quiet,
         } => crate::plan::run(&plan, output, quiet),
+        Command::Synth {
+            spec,
+            output,
+            quiet,
+        } => synth::run(synth::Args {
+            spec,
+            output,
+            quiet,
+        }),
         Command::Import {
             format,
             src,

@@ -2754,12 +2754,14 @@ impl<'a> Compiler<'a> {
                 // Keyed by the workload's name, not its position: adding, removing or
                 // reordering workloads leaves every other workload's demand unchanged.
                 let wseed = workload_seed(seed, name_key(name));
-                SynthGen::new(spec.get_ref(), wseed, 0, step_ms)
+                // A `group`'s common noise is keyed by the scenario seed and the group name.
+                let seeded = spec.get_ref().clone().with_scenario_seed(seed);
+                SynthGen::new(&seeded, wseed, 0, step_ms)
                     .map_err(|m| self.err(spec.span(), field("synth"), m))?;
                 Ok(Demand {
                     step_ms,
                     source: DemandSource::Synth {
-                        spec: spec.get_ref().clone(),
+                        spec: seeded,
                         seed: wseed,
                     },
                     scale,
