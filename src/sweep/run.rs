@@ -231,8 +231,11 @@ pub fn prepare(sweep_file: &Path, opts: &Options) -> Result<Plan, Error> {
         .collect();
 
     let (old, forced) = check_folder(&dir, &info, opts.resume)?;
-    info.forced = forced || old.is_some_and(|o| o.forced && opts.resume != Resume::Restart);
+    let was_complete = old.as_ref().is_some_and(|o| o.complete);
+    info.forced = forced || old.is_some_and(|o| o.forced);
     let done = finished_points(&dir, &info, &spec, &points, &mine)?;
+    // A folder with nothing left to run keeps its tables and stays complete.
+    info.complete = was_complete && done.len() == mine.len();
     let mut pending: Vec<u64> = mine.iter().copied().filter(|i| !done.contains(i)).collect();
     if let Some(limit) = opts.limit {
         pending.truncate(limit.min(usize::MAX as u64) as usize);
