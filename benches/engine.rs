@@ -236,5 +236,11 @@ fn policy(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queue, replay, policy);
+criterion_group! {
+    name = benches;
+    // Criterion's own plots would need a font registered with plotters' ab_glyph backend
+    // (vsesim's charts register theirs); the numbers are what matters here.
+    config = Criterion::default().without_plots();
+    targets = queue, replay, policy
+}
 criterion_main!(benches);
