@@ -325,6 +325,66 @@ synth = { pattern = "flat", mean = 50 }
     assert!(stderr(&out).contains("rp9999") && stderr(&out).contains("rx8640"));
 }
 
+/// A `drop` workload beside a draining `delay` queue (found by the SimPy peer, which gives
+/// the same): one 2-core vPar; `batch` (delay) asks 2.5 cores for 10 minutes, so 5
+/// core-minutes queue up; `web` (drop) asks 1.5 cores from minute 10. While batch's queue
+/// drains (minutes 10–15) each gets 1 core of the 2: web loses 0.5 × 5 = 2.5 core-minutes,
+/// and batch's queue empties at minute 15 (it drains at 1 core). Whatever cuts the segment.
+#[test]
+fn a_drop_workload_beside_a_draining_queue_loses_its_share_meanwhile() {
+    let scenario = |extra: &str| {
+        format!(
+            r#"
+[scenario]
+name = "mixed"
+horizon = "30m"
+seed = 1
+
+[[servers]]
+name = "s"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "v"
+kind = "vpar"
+parent = "s"
+cores = 2
+
+[[workloads]]
+name = "batch"
+partition = "v"
+units = "cores"
+trace = "mixed.csv"
+
+[[workloads]]
+name = "web"
+partition = "v"
+units = "cores"
+trace = "mixed.csv"
+on_shortfall = "drop"
+{extra}"#
+        )
+    };
+    let trace = "time_s,batch,web\n0,2.5,0\n600,0,1.5\n1200,0,0\n";
+    // An unrelated 1-minute workload on another server cuts every segment into minutes.
+    let cut = "\n[[servers]]\nname = \"t\"\ncells = 1\ncores_per_cell = 1\nmemory_gb_per_cell = 8\n\n[[workloads]]\nname = \"tick\"\npartition = \"t\"\nunits = \"cores\"\nstep = \"1m\"\nsynth = { pattern = \"flat\", mean = 0.1 }\n";
+    for extra in ["", cut] {
+        let s = run("mixed", &scenario(extra), &[("mixed.csv", trace)]);
+        let web = entity(&s, "workloads", "web");
+        assert!(
+            (f(&web["dropped_core_hours"]) - 2.5 / 60.0).abs() < 1e-9,
+            "{}",
+            web["dropped_core_hours"]
+        );
+        let batch = entity(&s, "workloads", "batch");
+        // Queued from 0 to 15 minutes: 25 core-min arrived in the first 10, all waited.
+        assert_eq!(batch["longest_backlog_ms"], 900_000);
+        assert!(f(&batch["unmet_core_hours"]).abs() < 1e-9);
+    }
+}
+
 /// Cutting segments where nothing changes leaves the figures alone: an unrelated 1-minute
 /// workload on another server splits every 5-minute segment of `w` in five, and `w`'s delayed
 /// work, backlog time and SLA time stay those of the fluid solution above.

@@ -241,6 +241,11 @@ struct Sim<'a> {
     n_spare_cores: Vec<u32>,
     /// A workload of a package is not running while the package fails over.
     w_running: Vec<bool>,
+    /// Per member of the leaf being solved in phases: served, dropped, backlog at the end,
+    /// delayed [core-ms], time queued, time short without a queue (drop) [ms].
+    phase: [Vec<f64>; 6],
+    /// Backlog of each member as the phases advance [core-ms].
+    phase_backlog: Vec<f64>,
     /// Per package, the node it runs on (None while it fails over), for conditional policies.
     package_nodes: Vec<Option<NodeId>>,
 }
@@ -439,6 +444,8 @@ pub fn run_replica(
         n_lost_cores: vec![0.0; nn],
         n_spare_cores,
         w_running: vec![true; nw],
+        phase: std::array::from_fn(|_| vec![0.0; widest]),
+        phase_backlog: vec![0.0; widest],
         package_nodes: scenario
             .ha
             .packages
@@ -838,14 +845,50 @@ impl Sim<'_> {
             } else {
                 (grant - self.n_need[leaf]).max(0.0)
             };
+            // With a queue at the start and company, shares change when a queue empties:
+            // solve the segment in phases (shares over whole-segment amounts would credit a
+            // neighbour with capacity that frees up only later; found by the SimPy peer).
+            let phased = k > 1
+                && members.iter().any(|&w| {
+                    let w = w as usize;
+                    self.w_running[w] && self.w_backlog[w] > 0.0 && !self.w_drop[w]
+                });
+            if phased {
+                share_in_phases(
+                    Leaf {
+                        members,
+                        running: &self.w_running,
+                        drop: &self.w_drop,
+                        demand: &self.w_demand,
+                        backlog: &self.w_backlog,
+                        ones: &self.ones,
+                    },
+                    grant / dt,
+                    dt,
+                    PhaseScratch {
+                        wants: &mut self.scratch_demand,
+                        rates: &mut self.scratch_grant,
+                        out: &mut self.phase,
+                        backlog: &mut self.phase_backlog,
+                    },
+                );
+            }
             for (j, &w) in members.iter().enumerate() {
                 let w = w as usize;
                 let d = self.w_demand[w];
                 let new_work = d * dt;
                 let b0 = self.w_backlog[w];
                 let need = new_work + b0;
-                let served = self.scratch_grant[j].min(need);
-                let short = need - served;
+                let served = if phased {
+                    self.phase[0][j]
+                } else {
+                    self.scratch_grant[j].min(need)
+                };
+                let short = if phased {
+                    self.phase[1][j] + self.phase[2][j]
+                } else {
+                    need - served
+                };
                 if self.w_running[w] {
                     running_short += short;
                     if leaf_up {
@@ -863,7 +906,10 @@ impl Sim<'_> {
                 } else {
                     (need + spare) / dt
                 };
-                let (dropped, backlog, delayed, busy_ms, met_ms) = if self.w_drop[w] {
+                let (dropped, backlog, delayed, busy_ms, met_ms) = if phased {
+                    let p = &self.phase;
+                    (p[1][j], p[2][j], p[3][j], p[4][j], dt - p[4][j] - p[5][j])
+                } else if self.w_drop[w] {
                     // Rates are constant in the segment: short means short throughout.
                     let met = if short > 0.0 { 0.0 } else { dt };
                     (short, 0.0, 0.0, 0.0, met)
@@ -914,7 +960,9 @@ impl Sim<'_> {
                 }
             }
             // Work conservation: a leaf with work left over used its whole grant.
-            if running_short > 0.0 && self.n_served[leaf] < grant * (1.0 - 1e-9) - 1e-9 {
+            // (Solved in phases, a leaf may lose work while a queue drains and leave capacity
+            // idle after: each phase is work-conserving, the segment need not be.)
+            if !phased && running_short > 0.0 && self.n_served[leaf] < grant * (1.0 - 1e-9) - 1e-9 {
                 let name = &model.nodes[leaf].name;
                 let used = self.n_served[leaf];
                 self.violation.get_or_insert_with(|| {
@@ -1243,4 +1291,97 @@ impl Sim<'_> {
         self.row_capacity.fill(0.0);
         self.row_start = now;
     }
+}
+
+/// Share a leaf's capacity `rate` [cores] among `members` over a segment of `dt` ms in
+/// phases: within a phase every rate is constant; a queued `delay` workload takes all the
+/// share it is offered (its want is unbounded), the others want their demand; equal max-min
+/// shares. A phase ends when a queue empties. Results go to `s.out` by member.
+fn share_in_phases(leaf: Leaf<'_>, rate: f64, dt: f64, s: PhaseScratch<'_>) {
+    let members = leaf.members;
+    let k = members.len();
+    for p in s.out.iter_mut() {
+        p[..k].fill(0.0);
+    }
+    for (j, &w) in members.iter().enumerate() {
+        s.backlog[j] = leaf.backlog[w as usize];
+    }
+    let mut t = 0.0;
+    // At most one phase per queue that empties, plus the last.
+    for _ in 0..=k {
+        if t >= dt {
+            break;
+        }
+        for (j, &w) in members.iter().enumerate() {
+            let w = w as usize;
+            s.wants[j] = if !leaf.running[w] {
+                0.0
+            } else if !leaf.drop[w] && s.backlog[j] > 0.0 {
+                rate
+            } else {
+                leaf.demand[w]
+            };
+        }
+        weighted_fair_share(rate, &s.wants[..k], &leaf.ones[..k], &mut s.rates[..k]);
+        // The phase lasts until the first queue that drains empties.
+        let mut tau = dt - t;
+        for (j, &w) in members.iter().enumerate() {
+            let (r, d, b) = (s.rates[j], leaf.demand[w as usize], s.backlog[j]);
+            if b > 0.0 && r > d {
+                tau = tau.min(b / (r - d));
+            }
+        }
+        for (j, &w) in members.iter().enumerate() {
+            let w = w as usize;
+            let (r, d, b) = (s.rates[j], leaf.demand[w], s.backlog[j]);
+            s.out[0][j] += r * tau;
+            if leaf.drop[w] {
+                let lost = (d - r).max(0.0) * tau;
+                s.out[1][j] += lost;
+                if lost > 0.0 {
+                    s.out[5][j] += tau;
+                }
+            } else {
+                let after = b + (d - r) * tau;
+                // A queue that drains in this phase empties exactly at its end.
+                let after = if b > 0.0 && r > d && after <= b * 1e-12 {
+                    0.0
+                } else {
+                    after.max(0.0)
+                };
+                if b > 0.0 || after > 0.0 {
+                    s.out[3][j] += r * tau;
+                    s.out[4][j] += tau;
+                }
+                s.backlog[j] = after;
+            }
+        }
+        t += tau;
+        if tau <= 0.0 {
+            break;
+        }
+    }
+    for (j, &w) in members.iter().enumerate() {
+        if !leaf.drop[w as usize] {
+            s.out[2][j] = s.backlog[j];
+        }
+    }
+}
+
+/// What [`share_in_phases`] reads of a leaf.
+struct Leaf<'a> {
+    members: &'a [u32],
+    running: &'a [bool],
+    drop: &'a [bool],
+    demand: &'a [f64],
+    backlog: &'a [f64],
+    ones: &'a [f64],
+}
+
+/// Where [`share_in_phases`] works and writes.
+struct PhaseScratch<'a> {
+    wants: &'a mut [f64],
+    rates: &'a mut [f64],
+    out: &'a mut [Vec<f64>; 6],
+    backlog: &'a mut [f64],
 }
