@@ -44,9 +44,10 @@ pub fn run(args: Args) -> Result<(), Error> {
     let (sources, summary) = if args.format.trim().eq_ignore_ascii_case("planetlab") {
         planetlab_folder(&args.src, &args.output, &options)?
     } else {
-        let format: Format = args.format.parse().map_err(|e: String| {
-            Error::Usage(format!("{e}, planetlab"))
-        })?;
+        let format: Format = args
+            .format
+            .parse()
+            .map_err(|e: String| Error::Usage(format!("{e}, planetlab")))?;
         // Azure carries no memory; the others do (Alibaba with --memory-gb).
         let with_memory = match format {
             Format::Azure(_) => false,
@@ -54,8 +55,8 @@ pub fn run(args: Args) -> Result<(), Error> {
             Format::Bitbrains => true,
         };
         let mut writer = NativeWriter::create(&args.output, with_memory).map_err(cause)?;
-        let report = import::import(format, &args.src, &options, &mut |s| writer.push(s))
-            .map_err(cause)?;
+        let report =
+            import::import(format, &args.src, &options, &mut |s| writer.push(s)).map_err(cause)?;
         writer.finish().map_err(cause)?;
         let skipped = report.rows_skipped();
         let summary = format!(

@@ -50,9 +50,9 @@
 //! narrows it.
 
 pub mod alibaba;
-pub mod writer;
 pub mod azure;
 pub mod bitbrains;
+pub mod writer;
 
 use crate::workload::TraceError;
 use serde::Serialize;
