@@ -62,6 +62,16 @@ pub enum Cell {
 /// must agree with it (within 1 ms) when it has one.
 pub fn read_csv(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError> {
     let file = File::open(path).map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
+    read_csv_from(path, file, step_ms)
+}
+
+/// [`read_csv`] on any reader: `path` only names the trace in errors. For tests and fuzzing,
+/// which have the bytes in memory.
+pub fn read_csv_from(
+    path: &Path,
+    reader: impl Read,
+    step_ms: Option<u64>,
+) -> Result<NativeTrace, TraceError> {
     // Only `\n` ends a record: with `\r` as a terminator too, csv counts the lines of CRLF
     // files one short. The `\r` left at the end of the last field is trimmed away.
     let mut reader = csv::ReaderBuilder::new()
@@ -69,7 +79,7 @@ pub fn read_csv(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceE
         .flexible(true)
         .trim(csv::Trim::All)
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(BlankLinesVisible::new(BufReader::new(file)));
+        .from_reader(BlankLinesVisible::new(BufReader::new(reader)));
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, &[], e))?
@@ -1216,6 +1226,21 @@ mod tests {
         let err = read_csv(&path, None).unwrap_err();
         assert_eq!(err.file, path);
         assert!(err.message.contains("cannot open"), "{err}");
+    }
+
+    #[test]
+    fn bytes_read_as_the_file_does() {
+        for (content, step_ms) in [
+            ("time_s,a,b\n0,1,2\n300,3,4\n", None),
+            ("a\n1\n\n2\n", Some(60_000)),
+        ] {
+            let from_bytes = read_csv_from(Path::new("t.csv"), content.as_bytes(), step_ms);
+            let dir = Scratch::new("bytes");
+            let from_file = read_csv(&dir.file("t.csv", content), step_ms);
+            let strip =
+                |r: Result<NativeTrace, TraceError>| r.map_err(|e| (e.line, e.field, e.message));
+            assert_eq!(strip(from_bytes), strip(from_file), "{content:?}");
+        }
     }
 
     #[test]

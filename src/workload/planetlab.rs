@@ -22,7 +22,12 @@ const EXPECTED: &str = "a percent from 0 to 100";
 /// error naming the 1-based line.
 pub fn read(path: &Path) -> Result<Series, TraceError> {
     let file = File::open(path).map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
-    let mut reader = BufReader::new(file);
+    read_from(path, BufReader::new(file))
+}
+
+/// [`read`] on any reader: `path` only names the trace in errors. For tests and fuzzing,
+/// which have the bytes in memory.
+pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceError> {
     let mut buf = Vec::new();
     let mut cpu = Vec::with_capacity(288);
     let mut line = 0u64;
@@ -169,6 +174,16 @@ mod tests {
             if line.is_some() && says != "not valid UTF-8" {
                 assert!(err.message.contains("a percent from 0 to 100"), "{err}");
             }
+        }
+    }
+
+    #[test]
+    fn bytes_read_as_the_file_does() {
+        for content in ["12\n0\n100\n", "1\n\n2\n"] {
+            let (_, from_file) = read_bytes(content.as_bytes());
+            let from_bytes = read_from(Path::new("t.txt"), content.as_bytes());
+            let strip = |r: Result<Series, TraceError>| r.map_err(|e| (e.line, e.message));
+            assert_eq!(strip(from_bytes), strip(from_file), "{content:?}");
         }
     }
 
