@@ -113,14 +113,7 @@ pub struct Model {
 impl Model {
     /// Whether `n` is `ancestor` or lies under it.
     pub fn is_within(&self, n: NodeId, ancestor: NodeId) -> bool {
-        let mut at = Some(n);
-        while let Some(x) = at {
-            if x == ancestor {
-                return true;
-            }
-            at = self.nodes[x.0 as usize].parent;
-        }
-        false
+        is_within(&self.nodes, n, ancestor)
     }
 
     /// Build the child index from the nodes' parent links. `nodes` must be in preorder.
@@ -170,4 +163,16 @@ impl Model {
             .max()
             .unwrap_or(0)
     }
+}
+
+/// Whether `n` is `ancestor` or lies under it, in a tree still being built.
+pub fn is_within(nodes: &[Node], n: NodeId, ancestor: NodeId) -> bool {
+    let mut at = Some(n);
+    while let Some(x) = at {
+        if x == ancestor {
+            return true;
+        }
+        at = nodes[x.0 as usize].parent;
+    }
+    false
 }

@@ -283,20 +283,9 @@ pub fn run_replica(
         }
     }
     // Workloads by the node they run in, in scenario order.
-    let mut leaf_start = vec![0u32; nn + 1];
-    for w in &model.workloads {
-        leaf_start[w.node.0 as usize + 1] += 1;
-    }
-    for i in 0..nn {
-        leaf_start[i + 1] += leaf_start[i];
-    }
-    let mut fill = leaf_start.clone();
-    let mut leaf_workloads = vec![0u32; nw];
-    for (w, wl) in model.workloads.iter().enumerate() {
-        let slot = &mut fill[wl.node.0 as usize];
-        leaf_workloads[*slot as usize] = w as u32;
-        *slot += 1;
-    }
+    let w_node: Vec<u32> = model.workloads.iter().map(|w| w.node.0).collect();
+    let (mut leaf_start, mut leaf_workloads) = (vec![0u32; nn + 1], vec![0u32; nw]);
+    group_by_leaf(&w_node, &mut leaf_start, &mut leaf_workloads);
     let most_workloads = leaf_start
         .windows(2)
         .map(|p| (p[1] - p[0]) as usize)
@@ -362,7 +351,7 @@ pub fn run_replica(
             .iter()
             .map(|w| w.on_shortfall == OnShortfall::Drop)
             .collect(),
-        w_node: model.workloads.iter().map(|w| w.node.0).collect(),
+        w_node,
         n_need: vec![0.0; nn],
         n_grant: vec![0.0; nn],
         n_offer: vec![0.0; nn],
@@ -1186,19 +1175,7 @@ impl Sim<'_> {
 
     /// Workloads by the node they run in, after a package moved.
     fn rebuild_leaves(&mut self) {
-        self.leaf_start.fill(0);
-        for &n in &self.w_node {
-            self.leaf_start[n as usize + 1] += 1;
-        }
-        for i in 0..self.model.nodes.len() {
-            self.leaf_start[i + 1] += self.leaf_start[i];
-        }
-        let mut fill = self.leaf_start.clone();
-        for (w, &n) in self.w_node.iter().enumerate() {
-            let slot = &mut fill[n as usize];
-            self.leaf_workloads[*slot as usize] = w as u32;
-            *slot += 1;
-        }
+        group_by_leaf(&self.w_node, &mut self.leaf_start, &mut self.leaf_workloads);
     }
 
     /// Active cores of server `k` (in pricing order) now.
@@ -1384,4 +1361,22 @@ struct PhaseScratch<'a> {
     rates: &'a mut [f64],
     out: &'a mut [Vec<f64>; 6],
     backlog: &'a mut [f64],
+}
+
+/// Workloads grouped by the node they run in, in workload order:
+/// `workloads[start[n]..start[n + 1]]` run in node n (`start` has one more slot than nodes).
+fn group_by_leaf(w_node: &[u32], start: &mut [u32], workloads: &mut [u32]) {
+    start.fill(0);
+    for &n in w_node {
+        start[n as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.to_vec();
+    for (w, &n) in w_node.iter().enumerate() {
+        let slot = &mut fill[n as usize];
+        workloads[*slot as usize] = w as u32;
+        *slot += 1;
+    }
 }

@@ -7,7 +7,7 @@ use crate::ha::{
     Cluster, DEFAULT_LOCK_MS, DEFAULT_MEMBER_TIMEOUT_MS, Dist, Failback, FailoverPolicy,
     FailureKind, FailureSpec, Ha, Package, Timing,
 };
-use crate::model::{Node, NodeId, NodeKind, Workload};
+use crate::model::{Node, NodeId, NodeKind, Workload, is_within};
 use crate::scenario::duration::Duration;
 use crate::scenario::raw::*;
 use std::collections::HashMap;
@@ -109,7 +109,7 @@ impl Compiler<'_> {
                 // A node is an OS instance: nested members would watch their own host.
                 if let Some(&m) = members
                     .iter()
-                    .find(|&&m| is_under(nodes, id, m) || is_under(nodes, m, id))
+                    .find(|&&m| is_within(nodes, id, m) || is_within(nodes, m, id))
                 {
                     return Err(self.err(
                         n.span(),
@@ -252,7 +252,7 @@ impl Compiler<'_> {
                 // The package starts on its primary: its workloads must be placed there, in
                 // the node itself or in a resource partition of its OS.
                 let at = workloads[w].node;
-                if !is_under(nodes, at, list[0]) {
+                if !is_within(nodes, at, list[0]) {
                     return Err(self.err(
                         wname.span(),
                         field("workloads"),
@@ -425,16 +425,4 @@ impl Compiler<'_> {
             }
         }
     }
-}
-
-/// Whether `n` is `ancestor` or lies under it.
-pub(crate) fn is_under(nodes: &[Node], n: NodeId, ancestor: NodeId) -> bool {
-    let mut at = Some(n);
-    while let Some(x) = at {
-        if x == ancestor {
-            return true;
-        }
-        at = nodes[x.0 as usize].parent;
-    }
-    false
 }
