@@ -1,7 +1,7 @@
 //! `vsesim import FORMAT SRC -o OUT.parquet`: public traces to the native long layout.
 
 use crate::Error;
-use crate::workload::import::writer::{NativeWriter, write_sources};
+use crate::workload::import::writer::{Columns, NativeWriter, write_sources};
 use crate::workload::import::{self, Basis, Capacity, Format, ImportError, Options, Source};
 use crate::workload::{TraceError, planetlab};
 use std::path::{Path, PathBuf};
@@ -14,6 +14,10 @@ pub struct Args {
     pub step_s: Option<u32>,
     pub cores: Option<f64>,
     pub memory_gb: Option<f64>,
+    /// Alibaba: MB/s of a source machine's disk at 100 %.
+    pub disk_mbps: Option<f64>,
+    /// Alibaba: MB/s of a source machine's network at 100 %.
+    pub network_mbps: Option<f64>,
     pub select: Vec<String>,
     pub quiet: bool,
 }
@@ -48,13 +52,8 @@ pub fn run(args: Args) -> Result<(), Error> {
             .format
             .parse()
             .map_err(|e: String| Error::Usage(format!("{e}, planetlab")))?;
-        // Azure carries no memory; the others do (Alibaba with --memory-gb).
-        let with_memory = match format {
-            Format::Azure(_) => false,
-            Format::Alibaba(_) => options.default_memory_gb.is_some(),
-            Format::Bitbrains => true,
-        };
-        let mut writer = NativeWriter::create(&args.output, with_memory).map_err(cause)?;
+        let columns = columns(format, &args)?;
+        let mut writer = NativeWriter::create(&args.output, columns).map_err(cause)?;
         let report =
             import::import(format, &args.src, &options, &mut |s| writer.push(s)).map_err(cause)?;
         writer.finish().map_err(cause)?;
@@ -83,6 +82,45 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// KB/s to MB/s (decimal, as disk and network vendors count).
+const MBPS_PER_KBPS: f64 = 1e-3;
+
+/// The optional columns each format fills. Azure carries no memory, disk or network; Bitbrains
+/// carries all three (KB/s); Alibaba gives memory and I/O as shares of sizes it does not
+/// publish, so they are kept only where the user gives the sizes.
+fn columns(format: Format, args: &Args) -> Result<Columns, Error> {
+    let bandwidth = |value: Option<f64>, flag: &str| match value {
+        Some(v) if !(v.is_finite() && v > 0.0) => Err(Error::Usage(format!(
+            "--{flag} {v}: expected a bandwidth in MB/s > 0"
+        ))),
+        Some(v) => Ok(Some(v / 100.0)),
+        None => Ok(None),
+    };
+    let alibaba_only = |value: Option<f64>, flag: &str| {
+        if value.is_some() && !matches!(format, Format::Alibaba(_)) {
+            return Err(Error::Usage(format!(
+                "--{flag} applies to Alibaba's percent columns only; this format gives its own units"
+            )));
+        }
+        Ok(())
+    };
+    alibaba_only(args.disk_mbps, "disk-mbps")?;
+    alibaba_only(args.network_mbps, "network-mbps")?;
+    Ok(match format {
+        Format::Azure(_) => Columns::default(),
+        Format::Alibaba(_) => Columns {
+            memory: args.memory_gb.is_some(),
+            disk_mbps_per_unit: bandwidth(args.disk_mbps, "disk-mbps")?,
+            network_mbps_per_unit: bandwidth(args.network_mbps, "network-mbps")?,
+        },
+        Format::Bitbrains => Columns {
+            memory: true,
+            disk_mbps_per_unit: Some(MBPS_PER_KBPS),
+            network_mbps_per_unit: Some(MBPS_PER_KBPS),
+        },
+    })
 }
 
 /// An import error as the command's error: bad input is exit 2, a failed write exit 1.
@@ -133,7 +171,7 @@ fn planetlab_folder(
         ));
     }
     let cores = options.default_cores;
-    let mut writer = NativeWriter::create(output, false).map_err(cause)?;
+    let mut writer = NativeWriter::create(output, Columns::default()).map_err(cause)?;
     let mut sources = Vec::with_capacity(files.len());
     let mut length = None;
     for file in &files {

@@ -82,7 +82,7 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Convert a public trace to vsesim's native layout (Parquet, long: time_s, workload,
-    /// cpu, memory_gb), streaming.
+    /// cpu, memory_gb, disk_mbps, network_mbps), streaming.
     ///
     /// FORMAT: planetlab (a folder of one file per VM), bitbrains (a folder of per-VM CSVs,
     /// GWA-T-12), alibaba-machine / alibaba-container (cluster-trace-v2018 usage tables; the
@@ -110,6 +110,14 @@ pub enum Command {
         /// Memory size in GiB assumed where the trace gives memory only as a share (Alibaba).
         #[arg(long, value_name = "GIB")]
         memory_gb: Option<f64>,
+        /// Disk bandwidth of a source machine at 100 % (Alibaba's `disk_io_percent` is a share
+        /// of it); without it Alibaba's disk is not kept. Bitbrains gives KB/s: always kept.
+        #[arg(long, value_name = "MB/S")]
+        disk_mbps: Option<f64>,
+        /// Network bandwidth of a source machine at 100 % (Alibaba's `net_in` + `net_out` are
+        /// shares of it); without it Alibaba's network is not kept.
+        #[arg(long, value_name = "MB/S")]
+        network_mbps: Option<f64>,
         /// Import only these workloads (comma-separated names or ids).
         #[arg(long, value_delimiter = ',')]
         select: Vec<String>,
@@ -221,6 +229,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             step,
             cores,
             memory_gb,
+            disk_mbps,
+            network_mbps,
             select,
             quiet,
         } => import::run(import::Args {
@@ -230,6 +240,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             step_s: step,
             cores,
             memory_gb,
+            disk_mbps,
+            network_mbps,
             select,
             quiet,
         }),

@@ -14,7 +14,7 @@
 
 use crate::Error;
 use crate::scenario::{Duration, ScenarioError};
-use crate::workload::import::writer::NativeWriter;
+use crate::workload::import::writer::{Columns, NativeWriter};
 use crate::workload::import::{ImportError, Sample};
 use crate::workload::synth::{SynthGen, SynthSpec, name_seed, workload_seed};
 use serde::Deserialize;
@@ -523,7 +523,7 @@ fn write_parquet(plan: &Plan, path: &Path) -> Result<u64, Error> {
         ImportError::Usage(m) => Error::Usage(m),
         other => Error::io(path, std::io::Error::other(other.to_string())),
     };
-    let mut writer = NativeWriter::create(path, plan.with_memory).map_err(failed)?;
+    let mut writer = NativeWriter::create(path, Columns::memory_only(plan.with_memory)).map_err(failed)?;
     let rows = each_row(plan, |name, time_s, cpu, mem| {
         writer
             .push(Sample {

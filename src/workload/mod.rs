@@ -25,6 +25,24 @@ pub struct Series {
     pub cpu: Vec<f32>,
     /// Memory demand in GiB, where the source carries it.
     pub memory_gb: Option<Vec<f32>>,
+    /// Disk I/O demand in MB/s (reads + writes), where the source carries it.
+    pub disk_mbps: Option<Vec<f32>>,
+    /// Network I/O demand in MB/s (received + sent), where the source carries it.
+    pub network_mbps: Option<Vec<f32>>,
+}
+
+impl Series {
+    /// A series of CPU demand alone (most trace formats carry nothing else).
+    pub fn cpu_only(start_ms: u64, step_ms: u64, cpu: Vec<f32>) -> Self {
+        Series {
+            start_ms,
+            step_ms,
+            cpu,
+            memory_gb: None,
+            disk_mbps: None,
+            network_mbps: None,
+        }
+    }
 }
 
 /// A bad or unreadable trace: where it is and what was expected.

@@ -1,5 +1,5 @@
 //! vsesim's own trace format (`docs/TRACES.md`): a table of CPU demand, wide (one column per
-//! workload) or long (`workload`, `cpu` and optionally `memory_gb`, one row per sample), with
+//! workload) or long (`workload`, `cpu` and optionally `memory_gb`, `disk_mbps`, `network_mbps`, one row per sample), with
 //! an optional `time_s` column.
 //!
 //! The layout logic ([`from_rows`]) works on a header and rows of [`Cell`]s so that CSV (here)
@@ -20,6 +20,12 @@ pub const WORKLOAD_COLUMN: &str = "workload";
 pub const CPU_COLUMN: &str = "cpu";
 /// Long layout: the optional memory demand column, in GiB.
 pub const MEMORY_COLUMN: &str = "memory_gb";
+/// Long layout: the optional disk I/O demand column, in MB/s.
+pub const DISK_COLUMN: &str = "disk_mbps";
+/// Long layout: the optional network I/O demand column, in MB/s.
+pub const NETWORK_COLUMN: &str = "network_mbps";
+/// The long layout's optional demand columns besides CPU, in [`Series`] field order.
+pub const OTHER_COLUMNS: [&str; 3] = [MEMORY_COLUMN, DISK_COLUMN, NETWORK_COLUMN];
 
 /// Rounding times to whole milliseconds can make a step differ from the first one by 1 ms
 /// (decimal seconds such as 0.1 are not exact in binary); more than that is a real gap.
@@ -206,7 +212,7 @@ pub fn from_rows(
                 Layout::Long {
                     workload,
                     cpu,
-                    memory,
+                    other,
                 },
                 Table::Long { workloads, index },
             ) => {
@@ -219,7 +225,7 @@ pub fn from_rows(
                             name,
                             clock: Clock::default(),
                             cpu: Vec::new(),
-                            memory: Vec::new(),
+                            other: Default::default(),
                             last_line: line,
                         });
                         workloads.len() - 1
@@ -230,8 +236,10 @@ pub fn from_rows(
                     w.clock.push(&at(t), time_ms(&at(t), &cells[t])?)?;
                 }
                 w.cpu.push(demand(&at(*cpu), &cells[*cpu])?);
-                if let Some(m) = memory {
-                    w.memory.push(demand(&at(*m), &cells[*m])?);
+                for (column, values) in other.iter().zip(&mut w.other) {
+                    if let Some(c) = *column {
+                        values.push(demand(&at(c), &cells[c])?);
+                    }
                 }
                 w.last_line = line;
             }
@@ -249,19 +257,11 @@ pub fn from_rows(
             let series = columns
                 .iter()
                 .zip(cpu)
-                .map(|(&c, cpu)| {
-                    let series = Series {
-                        start_ms,
-                        step_ms,
-                        cpu,
-                        memory_gb: None,
-                    };
-                    (names[c].to_owned(), series)
-                })
+                .map(|(&c, cpu)| (names[c].to_owned(), Series::cpu_only(start_ms, step_ms, cpu)))
                 .collect();
             Ok(NativeTrace { series })
         }
-        (Layout::Long { memory, .. }, Table::Long { workloads, .. }) => {
+        (Layout::Long { other, .. }, Table::Long { workloads, .. }) => {
             let Some(first) = workloads.first() else {
                 return Err(no_rows(path));
             };
@@ -272,11 +272,14 @@ pub fn from_rows(
             let series = workloads
                 .into_iter()
                 .map(|w| {
+                    let [memory, disk, network] = w.other;
                     let series = Series {
                         start_ms,
                         step_ms,
                         cpu: w.cpu,
-                        memory_gb: memory.map(|_| w.memory),
+                        memory_gb: other[0].map(|_| memory),
+                        disk_mbps: other[1].map(|_| disk),
+                        network_mbps: other[2].map(|_| network),
                     };
                     (w.name, series)
                 })
@@ -299,7 +302,8 @@ enum Layout {
     Long {
         workload: usize,
         cpu: usize,
-        memory: Option<usize>,
+        /// The columns of [`OTHER_COLUMNS`], where present.
+        other: [Option<usize>; 3],
     },
 }
 
@@ -318,7 +322,7 @@ struct LongSeries {
     name: String,
     clock: Clock,
     cpu: Vec<f32>,
-    memory: Vec<f32>,
+    other: [Vec<f32>; 3],
     last_line: u64,
 }
 
@@ -387,26 +391,29 @@ fn plan(path: &Path, header: &[String], step_ms: Option<u64>) -> Result<Plan, Tr
                 "a `workload` column makes this the long layout, which needs a `cpu` column",
             ));
         };
-        let known = [TIME_COLUMN, WORKLOAD_COLUMN, CPU_COLUMN, MEMORY_COLUMN];
-        if let Some(other) = names.iter().find(|n| !known.contains(n)) {
+        let known = [TIME_COLUMN, WORKLOAD_COLUMN, CPU_COLUMN];
+        if let Some(other) = names
+            .iter()
+            .find(|n| !known.contains(n) && !OTHER_COLUMNS.contains(n))
+        {
             return Err(TraceError::new(
                 path,
-                "unknown column in the long layout; expected only `workload`, `cpu`, `time_s` and `memory_gb`",
+                "unknown column in the long layout; expected only `workload`, `cpu`, `time_s`, `memory_gb`, `disk_mbps` and `network_mbps`",
             )
             .field(*other));
         }
         Layout::Long {
             workload,
             cpu,
-            memory: seen.get(MEMORY_COLUMN).copied(),
+            other: OTHER_COLUMNS.map(|c| seen.get(c).copied()),
         }
     } else {
-        if seen.contains_key(MEMORY_COLUMN) {
+        if let Some(column) = OTHER_COLUMNS.iter().find(|c| seen.contains_key(*c)) {
             return Err(TraceError::new(
                 path,
-                "memory is carried only in the long layout (columns `workload`, `cpu`, `memory_gb`); in the wide layout every column but `time_s` is a workload",
+                "memory, disk and network are carried only in the long layout (columns `workload`, `cpu`, `memory_gb`, `disk_mbps`, `network_mbps`); in the wide layout every column but `time_s` is a workload",
             )
-            .field(MEMORY_COLUMN));
+            .field(*column));
         }
         let columns: Vec<usize> = (0..names.len()).filter(|&i| Some(i) != time).collect();
         if columns.is_empty() {
@@ -602,7 +609,7 @@ fn number(at: &Place, cell: &Cell, expected: &str) -> Result<f64, TraceError> {
     Ok(v + 0.0)
 }
 
-/// A demand value (CPU or memory), in the file's units.
+/// A demand value (CPU, memory, disk or network), in the file's units.
 fn demand(at: &Place, cell: &Cell) -> Result<f32, TraceError> {
     const EXPECTED: &str = "a finite number ≥ 0";
     let v = number(at, cell, EXPECTED)? as f32;
@@ -785,12 +792,7 @@ mod tests {
     }
 
     fn series(start_ms: u64, step_ms: u64, cpu: &[f32]) -> Series {
-        Series {
-            start_ms,
-            step_ms,
-            cpu: cpu.to_vec(),
-            memory_gb: None,
-        }
+        Series::cpu_only(start_ms, step_ms, cpu.to_vec())
     }
 
     #[test]
@@ -944,6 +946,20 @@ mod tests {
         assert_eq!((a.start_ms, a.step_ms), (0, 60_000));
         let t = ok("workload,time_s,cpu\na,0,1\na,60,2\n", None);
         assert_eq!(t.get("a").unwrap().memory_gb, None);
+    }
+
+    /// Disk and network ride beside CPU in any column order; a trace without them has none.
+    #[test]
+    fn long_layout_carries_disk_and_network() {
+        let t = ok(
+            "network_mbps,workload,disk_mbps,cpu\n3,a,10,1\n4.5,a,20,2\n",
+            Some(1000),
+        );
+        let a = t.get("a").unwrap();
+        assert_eq!(a.disk_mbps.as_deref(), Some(&[10.0f32, 20.0][..]));
+        assert_eq!(a.network_mbps.as_deref(), Some(&[3.0f32, 4.5][..]));
+        assert_eq!(a.memory_gb, None);
+        assert_eq!(a.cpu, vec![1.0, 2.0]);
     }
 
     #[test]

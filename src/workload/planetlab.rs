@@ -79,12 +79,7 @@ pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceE
         )
         .field(FIELD));
     }
-    Ok(Series {
-        start_ms: 0,
-        step_ms: STEP_MS,
-        cpu,
-        memory_gb: None,
-    })
+    Ok(Series::cpu_only(0, STEP_MS, cpu))
 }
 
 #[cfg(test)]
@@ -138,12 +133,7 @@ mod tests {
             let s = s.unwrap_or_else(|e| panic!("{content:?}: {e}"));
             assert_eq!(
                 s,
-                Series {
-                    start_ms: 0,
-                    step_ms: 300_000,
-                    cpu: vec![12.0, 0.0, 100.0, 7.0],
-                    memory_gb: None,
-                },
+                Series::cpu_only(0, 300_000, vec![12.0, 0.0, 100.0, 7.0]),
                 "{content:?}"
             );
         }

@@ -10,20 +10,43 @@ use std::path::{Path, PathBuf};
 /// Rows per Parquet row group.
 const BATCH_ROWS: usize = 1 << 20;
 
+/// Which optional columns the trace gets. Disk and network come in each source's own unit
+/// ([`Sample::disk`], [`Sample::net`]); the factor turns that into MB/s, and a column without
+/// a factor is not written (a percent of an unknown bandwidth is no MB/s).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Columns {
+    /// Write a `memory_gb` column (0 for samples without memory).
+    pub memory: bool,
+    /// MB/s per unit of [`Sample::disk`]: write a `disk_mbps` column.
+    pub disk_mbps_per_unit: Option<f64>,
+    /// MB/s per unit of [`Sample::net`]: write a `network_mbps` column.
+    pub network_mbps_per_unit: Option<f64>,
+}
+
+impl Columns {
+    pub fn memory_only(memory: bool) -> Self {
+        Columns {
+            memory,
+            ..Columns::default()
+        }
+    }
+}
+
 pub struct NativeWriter {
     writer: polars::io::parquet::write::BatchedWriter<File>,
     tmp: PathBuf,
     path: PathBuf,
-    with_memory: bool,
+    columns: Columns,
     time: Vec<f64>,
     workload: Vec<String>,
     cpu: Vec<f64>,
     memory: Vec<f64>,
+    disk: Vec<f64>,
+    network: Vec<f64>,
 }
 
 impl NativeWriter {
-    /// `with_memory`: write a `memory_gb` column (0 for samples without memory).
-    pub fn create(path: &Path, with_memory: bool) -> Result<Self, ImportError> {
+    pub fn create(path: &Path, columns: Columns) -> Result<Self, ImportError> {
         let tmp = path.with_extension("parquet.tmp");
         let file = File::create(&tmp)
             .map_err(|e| ImportError::Usage(format!("{}: cannot create: {e}", tmp.display())))?;
@@ -32,8 +55,14 @@ impl NativeWriter {
             Field::new("workload".into(), DataType::String),
             Field::new("cpu".into(), DataType::Float64),
         ];
-        if with_memory {
+        if columns.memory {
             fields.push(Field::new("memory_gb".into(), DataType::Float64));
+        }
+        if columns.disk_mbps_per_unit.is_some() {
+            fields.push(Field::new("disk_mbps".into(), DataType::Float64));
+        }
+        if columns.network_mbps_per_unit.is_some() {
+            fields.push(Field::new("network_mbps".into(), DataType::Float64));
         }
         let schema = Schema::from_iter(fields);
         let writer = ParquetWriter::new(file)
@@ -43,11 +72,13 @@ impl NativeWriter {
             writer,
             tmp,
             path: path.to_path_buf(),
-            with_memory,
+            columns,
             time: Vec::new(),
             workload: Vec::new(),
             cpu: Vec::new(),
             memory: Vec::new(),
+            disk: Vec::new(),
+            network: Vec::new(),
         })
     }
 
@@ -55,8 +86,14 @@ impl NativeWriter {
         self.time.push(s.time_s);
         self.workload.push(s.workload.to_string());
         self.cpu.push(s.cpu_cores);
-        if self.with_memory {
+        if self.columns.memory {
             self.memory.push(s.memory_gb.unwrap_or(0.0));
+        }
+        if let Some(k) = self.columns.disk_mbps_per_unit {
+            self.disk.push(s.disk.unwrap_or(0.0) * k);
+        }
+        if let Some(k) = self.columns.network_mbps_per_unit {
+            self.network.push(s.net.unwrap_or(0.0) * k);
         }
         if self.time.len() >= BATCH_ROWS {
             self.flush()?;
@@ -74,10 +111,22 @@ impl NativeWriter {
             Column::new("workload".into(), std::mem::take(&mut self.workload)),
             Column::new("cpu".into(), std::mem::take(&mut self.cpu)),
         ];
-        if self.with_memory {
+        if self.columns.memory {
             columns.push(Column::new(
                 "memory_gb".into(),
                 std::mem::take(&mut self.memory),
+            ));
+        }
+        if self.columns.disk_mbps_per_unit.is_some() {
+            columns.push(Column::new(
+                "disk_mbps".into(),
+                std::mem::take(&mut self.disk),
+            ));
+        }
+        if self.columns.network_mbps_per_unit.is_some() {
+            columns.push(Column::new(
+                "network_mbps".into(),
+                std::mem::take(&mut self.network),
             ));
         }
         let df = DataFrame::new(n, columns).map_err(ImportError::sink)?;
