@@ -96,6 +96,11 @@ cases! {
     negative_mean: "negative_mean.toml", Some(16), "(w).synth", ["mean", "-1", "≥ 0"];
     nan_mean: "nan_mean.toml", Some(16), "(w).synth", ["mean", "NaN"];
     negative_memory: "negative_memory.toml", Some(17), "(w).memory_gb", ["GiB ≥ 0"];
+    negative_disk: "negative_disk.toml", Some(17), "(w).disk_mbps", ["MB/s ≥ 0"];
+    nan_network_capacity: "nan_network_capacity.toml", Some(11), "(sd).network_mbps",
+        ["MB/s ≥ 0"];
+    unknown_target_server: "unknown_target_server.toml", Some(19), "report.target_server",
+        ["`sd9`", "[[servers]]"];
     trace_and_synth: "trace_and_synth.toml", Some(16), "(w).synth", ["not both"];
     neither_trace_nor_synth: "neither_trace_nor_synth.toml", Some(13), "(w).trace",
         ["trace", "synth"];

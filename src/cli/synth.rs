@@ -523,7 +523,8 @@ fn write_parquet(plan: &Plan, path: &Path) -> Result<u64, Error> {
         ImportError::Usage(m) => Error::Usage(m),
         other => Error::io(path, std::io::Error::other(other.to_string())),
     };
-    let mut writer = NativeWriter::create(path, Columns::memory_only(plan.with_memory)).map_err(failed)?;
+    let mut writer =
+        NativeWriter::create(path, Columns::memory_only(plan.with_memory)).map_err(failed)?;
     let rows = each_row(plan, |name, time_s, cpu, mem| {
         writer
             .push(Sample {

@@ -81,6 +81,12 @@ pub struct Node {
     pub min_cores: f64,
     pub max_cores: f64,
     pub memory_gb: f64,
+    /// Disk and network I/O capacity [MB/s]; 0 where not configured (then reported but not
+    /// judged: Capacity Advisor's default capacity, the observed high-water mark [CA6], can
+    /// never be exceeded). A partition without its own shares its parent's devices and
+    /// figure.
+    pub disk_mbps: f64,
+    pub network_mbps: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

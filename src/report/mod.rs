@@ -6,6 +6,7 @@ pub mod charts;
 pub mod compare;
 pub mod ha;
 pub mod html;
+pub mod planning;
 pub mod stats;
 pub mod summary;
 pub mod table;

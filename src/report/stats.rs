@@ -2,7 +2,7 @@
 //! entity and resource, for tools that want a data frame rather than nested JSON; and a
 //! scenario row computed from the time series.
 
-use super::summary::{NodeReport, Summary, Usage, Utilization, Verdict};
+use super::summary::{Io, NodeReport, Summary, Usage, Utilization, Verdict};
 use crate::Error;
 use crate::model::Model;
 use crate::sim::Timeseries;
@@ -15,7 +15,7 @@ pub struct StatRow {
     pub entity: String,
     /// `scenario`, `server`, `npar`, `vpar`, `vm`, `pset`, `fss` or `workload`.
     pub kind: String,
-    /// `cpu` [reference cores] or `memory` [GiB].
+    /// `cpu` [reference cores], `memory` [GiB], `disk` or `network` [MB/s].
     pub resource: &'static str,
     pub mean: f64,
     pub p50: f64,
@@ -32,8 +32,8 @@ pub struct StatRow {
     pub stars: Option<u8>,
 }
 
-/// The rows: per server, partition and workload, CPU then memory; first a scenario row for
-/// CPU when there is a time series.
+/// The rows: per server, partition and workload, CPU, memory, then disk and network where a
+/// capacity judges them; first a scenario row for CPU when there is a time series.
 pub fn rows(summary: &Summary, timeseries: Option<&Timeseries>, model: &Model) -> Vec<StatRow> {
     let s = &summary.scenario;
     let mut out = Vec::new();
@@ -42,33 +42,41 @@ pub fn rows(summary: &Summary, timeseries: Option<&Timeseries>, model: &Model) -
     {
         out.push(row);
     }
-    let node = |n: &NodeReport, out: &mut Vec<StatRow>| {
-        let (verdict, stars) = split(n.verdict);
-        out.push(stat(
-            &n.name,
-            n.kind,
-            "cpu",
-            &n.usage.cpu_utilization,
-            &n.usage,
-            n.capacity_cores,
-            s.util_limit,
-            (verdict, stars),
-        ));
-        let memory = &n.usage.memory;
-        out.push(StatRow {
-            time_above_limit_share: memory.time_above_limit_share,
-            ..stat(
+    let node =
+        |n: &NodeReport, out: &mut Vec<StatRow>| {
+            let (verdict, stars) = split(n.verdict);
+            out.push(stat(
                 &n.name,
                 n.kind,
-                "memory",
-                &memory.utilization,
+                "cpu",
+                &n.usage.cpu_utilization,
                 &n.usage,
-                n.memory_gb,
-                s.memory_limit,
+                n.capacity_cores,
+                s.util_limit,
                 (verdict, stars),
-            )
-        });
-    };
+            ));
+            let memory = &n.usage.memory;
+            out.push(StatRow {
+                time_above_limit_share: memory.time_above_limit_share,
+                ..stat(
+                    &n.name,
+                    n.kind,
+                    "memory",
+                    &memory.utilization,
+                    &n.usage,
+                    n.memory_gb,
+                    s.memory_limit,
+                    (verdict, stars),
+                )
+            });
+            let ios = [
+                ("disk", &n.usage.disk, s.disk_limit),
+                ("network", &n.usage.network, s.network_limit),
+            ];
+            out.extend(ios.into_iter().filter_map(|(r, io, limit)| {
+                io_row(&n.name, n.kind, r, io, limit, (verdict, stars))
+            }));
+        };
     for n in summary.servers.iter().chain(&summary.partitions) {
         node(n, &mut out);
     }
@@ -103,8 +111,49 @@ pub fn rows(summary: &Summary, timeseries: Option<&Timeseries>, model: &Model) -
                 (None, None),
             )
         });
+        let ios = [
+            ("disk", &w.usage.disk, s.disk_limit),
+            ("network", &w.usage.network, s.network_limit),
+        ];
+        out.extend(
+            ios.into_iter().filter_map(|(r, io, limit)| {
+                io_row(&w.name, "workload", r, io, limit, (None, None))
+            }),
+        );
     }
     out
+}
+
+/// A disk or network row, where a configured capacity judges it.
+fn io_row(
+    entity: &str,
+    kind: &str,
+    resource: &'static str,
+    io: &Io,
+    limit: f64,
+    (verdict, stars): (Option<&'static str>, Option<u8>),
+) -> Option<StatRow> {
+    let (Some(u), Some(capacity)) = (&io.utilization, io.capacity_mbps) else {
+        return None;
+    };
+    Some(StatRow {
+        entity: entity.to_string(),
+        kind: kind.to_string(),
+        resource,
+        mean: u.mean,
+        p50: u.p50,
+        p95: u.p95,
+        p99: u.p99,
+        p99_9: u.p99_9,
+        max: u.max,
+        time_above_limit_share: io.time_above_limit_share.unwrap_or(0.0),
+        peak: io.peak_mbps,
+        capacity,
+        limit,
+        headroom: limit * capacity - io.peak_mbps,
+        verdict,
+        stars,
+    })
 }
 
 fn split(v: Option<Verdict>) -> (Option<&'static str>, Option<u8>) {

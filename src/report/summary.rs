@@ -5,10 +5,11 @@
 //! them.
 
 use super::core_hours;
+use super::planning;
 use crate::model::NodeKind;
 use crate::scenario::{Duration, Scenario};
 use crate::sim::Outcome;
-use crate::sim::metrics::Meters;
+use crate::sim::metrics::{Dist, Held, Meters};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or disappears (never when one is added).
@@ -36,6 +37,8 @@ pub struct Summary {
     pub gicap: Vec<GicapReport>,
     /// Failures, Serviceguard packages and the N-1 check; null without clusters or failures.
     pub ha: Option<super::ha::HaReport>,
+    /// How many servers like the target the study's grown demand needs.
+    pub planning: super::planning::StudyPlan,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,6 +221,8 @@ pub struct ScenarioInfo {
     pub horizon: String,
     pub util_limit: f64,
     pub memory_limit: f64,
+    pub disk_limit: f64,
+    pub network_limit: f64,
     /// The percentile of time-aligned CPU demand that headroom and verdicts size for (100:
     /// the peak).
     pub sizing_percentile: f64,
@@ -268,6 +273,9 @@ pub struct Forecast {
     pub horizon_days: f64,
     pub cpu_limit_in_days: Option<f64>,
     pub memory_limit_in_days: Option<f64>,
+    /// Null also where the server has no disk or network capacity configured.
+    pub disk_limit_in_days: Option<f64>,
+    pub network_limit_in_days: Option<f64>,
 }
 
 /// Server `i`'s CPU growth a year: its workloads' rates (their own, or the scenario's),
@@ -329,8 +337,8 @@ pub fn days_until(
 
 impl Verdict {
     /// `headroom` [cores] against the peaks of the workloads it carries [cores];
-    /// `memory_over` when the memory peak is above its limit (any resource over its limit is
-    /// red [CA14]).
+    /// `memory_over` when memory, disk or network is above its limit (any resource over its
+    /// limit is red [CA14]).
     pub fn rate(headroom: f64, workload_peaks: &[f64], memory_over: bool) -> Verdict {
         let busiest = workload_peaks.iter().copied().fold(0.0, f64::max);
         if busiest <= 0.0 && !memory_over {
@@ -387,6 +395,23 @@ pub struct Usage {
     pub longest_backlog_ms: u64,
     /// Memory demand against the entity's memory (workloads: their partition's).
     pub memory: Memory,
+    /// Disk and network I/O against the capacity configured (workloads: their partition's).
+    pub disk: Io,
+    pub network: Io,
+}
+
+/// Disk or network I/O [MB/s]. Where no capacity is configured, Capacity Advisor's default
+/// is the observed high-water mark [CA6], which by definition is never exceeded: the demand
+/// is reported and nothing is judged (utilization and time above the limit are null).
+#[derive(Debug, Serialize)]
+pub struct Io {
+    pub capacity_mbps: Option<f64>,
+    /// The peak (time-aligned for nodes) and the time-weighted mean.
+    pub peak_mbps: f64,
+    pub mean_mbps: f64,
+    pub utilization: Option<Utilization>,
+    /// Share of the horizon with utilization above the scenario's limit.
+    pub time_above_limit_share: Option<f64>,
 }
 
 /// Memory: never normalized across server types (as Capacity Advisor); all zero where the
@@ -410,6 +435,9 @@ pub struct NodeReport {
     pub capacity_cores: f64,
     pub mean_allocation_cores: f64,
     pub memory_gb: f64,
+    /// Disk and network I/O capacity [MB/s]; null where not configured.
+    pub disk_mbps: Option<f64>,
+    pub network_mbps: Option<f64>,
     /// The time-aligned CPU demand at the sizing percentile [reference cores]: the peak at
     /// 100, within 0.1 % of the capacity below.
     pub sizing_demand_cores: f64,
@@ -421,6 +449,8 @@ pub struct NodeReport {
     pub verdict: Option<Verdict>,
     /// Servers only: when the grown peak crosses each limit.
     pub forecast: Option<Forecast>,
+    /// Servers only: time remaining, capacity remaining and recommended size per resource.
+    pub planning: Option<super::planning::ServerPlan>,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -439,7 +469,33 @@ pub struct WorkloadReport {
     pub usage: Usage,
 }
 
-fn usage(m: &Meters, i: usize, horizon_ms: u64) -> Usage {
+/// The time-weighted utilization figures of entity `i` in `d`.
+fn utilization(d: &Dist, i: usize, h: f64) -> Utilization {
+    Utilization {
+        mean: d.sum_ms[i] / h,
+        p50: d.quantile(i, 0.50),
+        p95: d.quantile(i, 0.95),
+        p99: d.quantile(i, 0.99),
+        p99_9: d.quantile(i, 0.999),
+        max: d.max[i],
+    }
+}
+
+/// Disk or network of entity `i`: judged only where `capacity` is configured and the run kept
+/// the distribution.
+fn io(d: &Dist, i: usize, h: f64, capacity: f64, peak: f64, sum_ms: f64) -> Io {
+    let judged = capacity > 0.0 && i < d.max.len();
+    Io {
+        capacity_mbps: (capacity > 0.0).then_some(capacity),
+        peak_mbps: peak,
+        mean_mbps: sum_ms / h,
+        utilization: judged.then(|| utilization(d, i, h)),
+        time_above_limit_share: judged.then(|| d.above_limit_ms[i] as f64 / h),
+    }
+}
+
+/// `capacity`: the entity's memory, disk and network (workloads: their partition's).
+fn usage(m: &Meters, i: usize, horizon_ms: u64, capacity: Held) -> Usage {
     let h = horizon_ms as f64;
     let backlog = m.backlog_cms[i];
     Usage {
@@ -460,19 +516,28 @@ fn usage(m: &Meters, i: usize, horizon_ms: u64) -> Usage {
             max: m.cpu.max[i],
         },
         peak_demand_cores: m.peak_demand[i],
-        memory_peak_gb: m.peak_memory_gb[i],
+        memory_peak_gb: m.peak_held[i].memory_gb,
         time_above_limit_share: m.cpu.above_limit_ms[i] as f64 / h,
         memory: Memory {
-            utilization: Utilization {
-                mean: m.memory.sum_ms[i] / h,
-                p50: m.memory.quantile(i, 0.50),
-                p95: m.memory.quantile(i, 0.95),
-                p99: m.memory.quantile(i, 0.99),
-                p99_9: m.memory.quantile(i, 0.999),
-                max: m.memory.max[i],
-            },
+            utilization: utilization(&m.memory, i, h),
             time_above_limit_share: m.memory.above_limit_ms[i] as f64 / h,
         },
+        disk: io(
+            &m.disk,
+            i,
+            h,
+            capacity.disk_mbps,
+            m.peak_held[i].disk_mbps,
+            m.held_ms[i].disk_mbps,
+        ),
+        network: io(
+            &m.network,
+            i,
+            h,
+            capacity.network_mbps,
+            m.peak_held[i].network_mbps,
+            m.held_ms[i].network_mbps,
+        ),
         sla_met_share: m.met_ms[i] / h,
         longest_backlog_ms: m.longest_backlog_ms[i].round() as u64,
     }
@@ -560,8 +625,10 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
     let mut servers = Vec::new();
     let mut partitions = Vec::new();
     let mut totals = Work::default();
+    let mut study = StudyDemand::default();
     for (i, node) in model.nodes.iter().enumerate() {
-        let u = usage(&outcome.nodes, i, h);
+        let cap = capacity_of(node);
+        let u = usage(&outcome.nodes, i, h, cap);
         let q = scenario.report.sizing_quantile;
         let sizing = if q >= 1.0 {
             u.peak_demand_cores
@@ -581,6 +648,42 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             totals.backlog_core_hours += w.backlog_core_hours;
             totals.unmet_core_hours += w.unmet_core_hours;
         }
+        let server = (node.kind == NodeKind::Server).then(|| {
+            let m = &outcome.nodes;
+            let held = Held {
+                memory_gb: held_sizing(&m.memory, i, q, cap.memory_gb, u.memory_peak_gb),
+                disk_mbps: held_sizing(&m.disk, i, q, cap.disk_mbps, u.disk.peak_mbps),
+                network_mbps: held_sizing(&m.network, i, q, cap.network_mbps, u.network.peak_mbps),
+            };
+            let mut g = scenario.report.growth;
+            g.cpu = server_growth(scenario, outcome, i);
+            let plan = server_plan(scenario, node, sizing, held, g);
+            study.add(&plan, node.speed);
+            let over = |p: &Option<planning::ResourcePlan>| {
+                p.is_some_and(|p| p.capacity > 0.0 && p.capacity_remaining < 0.0)
+            };
+            let peaks: Vec<f64> = model
+                .workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| model.node(w.node).server.0 as usize == i)
+                .map(|(k, _)| outcome.workloads.peak_demand[k])
+                .collect();
+            let verdict = Verdict::rate(
+                scenario.report.util_limit * node.nominal - sizing,
+                &peaks,
+                over(&Some(plan.memory)) || over(&plan.disk) || over(&plan.network),
+            );
+            let days = |p: &Option<planning::ResourcePlan>| p.and_then(|p| p.time_remaining_days);
+            let forecast = Forecast {
+                horizon_days: plan.horizon_days,
+                cpu_limit_in_days: plan.cpu.time_remaining_days,
+                memory_limit_in_days: days(&Some(plan.memory)),
+                disk_limit_in_days: days(&plan.disk),
+                network_limit_in_days: days(&plan.network),
+            };
+            (verdict, forecast, plan)
+        });
         let report = NodeReport {
             name: node.name.clone(),
             kind: node.kind.as_str(),
@@ -590,47 +693,14 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             capacity_cores: node.nominal,
             mean_allocation_cores: outcome.nodes.granted_cms[i] / h as f64,
             memory_gb: node.memory_gb,
+            disk_mbps: (node.disk_mbps > 0.0).then_some(node.disk_mbps),
+            network_mbps: (node.network_mbps > 0.0).then_some(node.network_mbps),
             sizing_demand_cores: sizing,
             headroom_cores: scenario.report.util_limit * node.nominal - sizing,
             policy: policies[i].take(),
-            forecast: (node.kind == NodeKind::Server).then(|| {
-                let mut g = scenario.report.growth;
-                g.cpu = server_growth(scenario, outcome, i);
-                let horizon_days = g.horizon_ms as f64 / 86_400_000.0;
-                Forecast {
-                    horizon_days,
-                    cpu_limit_in_days: days_until(
-                        sizing,
-                        scenario.report.util_limit * node.nominal,
-                        g.cpu,
-                        g.compound,
-                        horizon_days,
-                    ),
-                    memory_limit_in_days: days_until(
-                        u.memory_peak_gb,
-                        scenario.report.memory_limit * node.memory_gb,
-                        g.memory,
-                        g.compound,
-                        horizon_days,
-                    ),
-                }
-            }),
-            verdict: (node.kind == NodeKind::Server).then(|| {
-                let peaks: Vec<f64> = model
-                    .workloads
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, w)| model.node(w.node).server.0 as usize == i)
-                    .map(|(k, _)| outcome.workloads.peak_demand[k])
-                    .collect();
-                let memory_over = node.memory_gb > 0.0
-                    && u.memory_peak_gb > scenario.report.memory_limit * node.memory_gb;
-                Verdict::rate(
-                    scenario.report.util_limit * node.nominal - sizing,
-                    &peaks,
-                    memory_over,
-                )
-            }),
+            verdict: server.map(|s| s.0),
+            forecast: server.map(|s| s.1),
+            planning: server.map(|s| s.2),
             usage: u,
         };
         if node.kind == NodeKind::Server {
@@ -653,7 +723,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 crate::model::OnShortfall::Drop => "drop",
             },
             availability: outcome.ha.up_ms[i] / h as f64,
-            usage: usage(&outcome.workloads, i, h),
+            usage: usage(&outcome.workloads, i, h, capacity_of(model.node(w.node))),
         })
         .collect();
     Summary {
@@ -666,6 +736,8 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             horizon: Duration(h).to_string(),
             util_limit: scenario.report.util_limit,
             memory_limit: scenario.report.memory_limit,
+            disk_limit: scenario.report.disk_limit,
+            network_limit: scenario.report.network_limit,
             sizing_percentile: scenario.report.sizing_quantile * 100.0,
         },
         events_processed: outcome.stats.events,
@@ -688,6 +760,138 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         licensing,
         gicap,
         ha: super::ha::build(scenario, outcome),
+        planning: study.plan(scenario),
+    }
+}
+
+fn capacity_of(node: &crate::model::Node) -> Held {
+    Held {
+        memory_gb: node.memory_gb,
+        disk_mbps: node.disk_mbps,
+        network_mbps: node.network_mbps,
+    }
+}
+
+/// A held resource's demand at sizing quantile `q`, from its utilization distribution (a bin
+/// of 0.1 % of the capacity); the peak at q = 1, where no capacity scales the distribution,
+/// and where the quantile falls in the top bin (which also holds everything above capacity).
+fn held_sizing(d: &Dist, i: usize, q: f64, capacity: f64, peak: f64) -> f64 {
+    if q >= 1.0 || capacity <= 0.0 || i >= d.max.len() {
+        return peak;
+    }
+    let u = d.quantile(i, q);
+    if u >= 1.0 - 1.0 / crate::sim::metrics::BINS as f64 {
+        peak
+    } else {
+        (u * capacity).min(peak)
+    }
+}
+
+/// The planning answers of one server from its sizing demands (CPU in reference cores).
+fn server_plan(
+    scenario: &Scenario,
+    node: &crate::model::Node,
+    cpu_sizing: f64,
+    held: Held,
+    g: crate::scenario::Growth,
+) -> planning::ServerPlan {
+    let r = &scenario.report;
+    let horizon_days = g.horizon_ms as f64 / 86_400_000.0;
+    let grow = |rate| planning::Growth {
+        rate,
+        compound: g.compound,
+    };
+    let io = |unit, capacity: f64, limit, demand, rate| {
+        (capacity > 0.0).then(|| {
+            planning::resource(
+                unit,
+                capacity,
+                limit,
+                demand,
+                grow(rate),
+                horizon_days,
+                false,
+            )
+        })
+    };
+    planning::ServerPlan {
+        horizon_days,
+        // In the server's own cores, as a planner buys them.
+        cpu: planning::resource(
+            "cores",
+            node.cores as f64,
+            r.util_limit,
+            cpu_sizing / node.speed,
+            grow(g.cpu),
+            horizon_days,
+            true,
+        ),
+        memory: planning::resource(
+            "GiB",
+            node.memory_gb,
+            r.memory_limit,
+            held.memory_gb,
+            grow(g.memory),
+            horizon_days,
+            false,
+        ),
+        disk: io("MB/s", node.disk_mbps, r.disk_limit, held.disk_mbps, g.disk),
+        network: io(
+            "MB/s",
+            node.network_mbps,
+            r.network_limit,
+            held.network_mbps,
+            g.network,
+        ),
+    }
+}
+
+/// The study's demand at the end of the horizon, summed over servers: CPU in reference cores.
+#[derive(Default)]
+struct StudyDemand {
+    horizon_days: f64,
+    cpu: f64,
+    held: Held,
+}
+
+impl StudyDemand {
+    fn add(&mut self, p: &planning::ServerPlan, speed: f64) {
+        let largest = |r: &planning::ResourcePlan| r.demand_now.max(r.demand_at_horizon);
+        self.horizon_days = p.horizon_days;
+        self.cpu += largest(&p.cpu) * speed;
+        self.held += Held {
+            memory_gb: largest(&p.memory),
+            disk_mbps: p.disk.as_ref().map_or(0.0, largest),
+            network_mbps: p.network.as_ref().map_or(0.0, largest),
+        };
+    }
+
+    fn plan(&self, scenario: &Scenario) -> planning::StudyPlan {
+        let r = &scenario.report;
+        let target = scenario
+            .model
+            .node(r.target_server.unwrap_or(crate::model::NodeId(0)));
+        let by_resource = planning::ByResource {
+            cpu: planning::servers_for(self.cpu, target.nominal, r.util_limit).unwrap_or(0),
+            memory: planning::servers_for(self.held.memory_gb, target.memory_gb, r.memory_limit),
+            disk: planning::servers_for(self.held.disk_mbps, target.disk_mbps, r.disk_limit),
+            network: planning::servers_for(
+                self.held.network_mbps,
+                target.network_mbps,
+                r.network_limit,
+            ),
+        };
+        let b = by_resource;
+        planning::StudyPlan {
+            horizon_days: self.horizon_days,
+            target_server: target.name.clone(),
+            servers_needed: [Some(b.cpu), b.memory, b.disk, b.network]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(0),
+            by_resource,
+        }
     }
 }
 

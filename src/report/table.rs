@@ -138,6 +138,7 @@ pub fn render(summary: &Summary) -> String {
     for n in rows {
         row(&mut out, n);
     }
+    render_planning(&mut out, summary);
     let mut worst: Vec<_> = summary.workloads.iter().collect();
     worst.sort_by(|a, b| {
         a.usage
@@ -182,6 +183,92 @@ pub fn render(summary: &Summary) -> String {
     out
 }
 
+/// Servers listed in the planning table; the rest are in summary.json.
+const PLANNING_ROWS: usize = 20;
+
+/// Time remaining, capacity remaining and the recommended size per server and resource,
+/// then how many target servers the study needs.
+fn render_planning(out: &mut String, summary: &Summary) {
+    let p = &summary.planning;
+    let b = &p.by_resource;
+    let mut counts = vec![format!("cpu {}", b.cpu)];
+    for (name, n) in [
+        ("memory", b.memory),
+        ("disk", b.disk),
+        ("network", b.network),
+    ] {
+        if let Some(n) = n {
+            counts.push(format!("{name} {n}"));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nplanning over {:.0} days at the sizing percentile: {} servers like {} needed ({})",
+        p.horizon_days,
+        p.servers_needed,
+        p.target_server,
+        counts.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "{:<18} {:<8} {:>10} {:>10} {:>10} {:>16} {:>10} {:>12}",
+        "server",
+        "resource",
+        "capacity",
+        "now",
+        "at horizon",
+        "time remaining",
+        "remaining",
+        "recommended"
+    );
+    for n in summary.servers.iter().take(PLANNING_ROWS) {
+        let Some(plan) = &n.planning else { continue };
+        let resources = [
+            ("cpu", Some(&plan.cpu)),
+            ("memory", Some(&plan.memory)),
+            ("disk", plan.disk.as_ref()),
+            ("network", plan.network.as_ref()),
+        ];
+        let mut first = true;
+        for (name, r) in resources {
+            let Some(r) = r else { continue };
+            let left = match r.time_remaining_days {
+                Some(d) if d <= 0.0 => "over now".to_string(),
+                Some(d) => format!("{d:.0} days"),
+                None => "beyond horizon".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "{:<18} {:<8} {:>10} {:>10.2} {:>10.2} {:>16} {:>10.2} {:>12}",
+                if first {
+                    clip(&n.name, 18)
+                } else {
+                    String::new()
+                },
+                name,
+                format!("{:.0} {}", r.capacity, r.unit),
+                r.demand_now,
+                r.demand_at_horizon,
+                left,
+                r.capacity_remaining,
+                if r.unit == "cores" {
+                    format!("{:.0} {}", r.recommended, r.unit)
+                } else {
+                    format!("{:.1} {}", r.recommended, r.unit)
+                },
+            );
+            first = false;
+        }
+    }
+    if summary.servers.len() > PLANNING_ROWS {
+        let _ = writeln!(
+            out,
+            "… and {} more servers in summary.json",
+            summary.servers.len() - PLANNING_ROWS
+        );
+    }
+}
+
 fn row(out: &mut String, n: &NodeReport) {
     let u = &n.usage;
     let _ = writeln!(
@@ -209,7 +296,7 @@ pub fn verdict(v: &super::summary::Verdict) -> String {
             "★".repeat(n as usize),
             "☆".repeat(5 - n as usize)
         ),
-        ("exceeds", _) => "EXCEEDS the utilization limit".to_string(),
+        ("exceeds", _) => "EXCEEDS a utilization limit (CPU, memory, disk or network)".to_string(),
         _ => "no data".to_string(),
     }
 }

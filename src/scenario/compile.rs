@@ -66,6 +66,9 @@ pub struct Demand {
     pub scale: f64,
     /// Memory demand [GiB] when the source carries none.
     pub memory_gb: f64,
+    /// Disk and network demand [MB/s] when the source carries none.
+    pub disk_mbps: f64,
+    pub network_mbps: f64,
     /// Replay from the start when the trace ends before the horizon.
     pub repeat: bool,
 }
@@ -86,6 +89,12 @@ pub struct ReportOptions {
     pub util_limit: f64,
     /// The same for memory (demand ÷ memory).
     pub memory_limit: f64,
+    /// The same for disk and network I/O (demand ÷ capacity, where configured).
+    pub disk_limit: f64,
+    pub network_limit: f64,
+    /// The node whose size `planning.servers_needed` counts in: `[report] target_server`, or
+    /// the largest server (by reference cores, then memory; the first of equals).
+    pub target_server: Option<crate::model::NodeId>,
     /// The share of time the time-aligned CPU demand must fit under the limit: 1 sizes for
     /// the peak, 0.99 for p99.
     pub sizing_quantile: f64,
@@ -103,6 +112,8 @@ pub struct ReportOptions {
 pub struct Growth {
     pub cpu: f64,
     pub memory: f64,
+    pub disk: f64,
+    pub network: f64,
     pub compound: bool,
     pub horizon_ms: u64,
 }
@@ -112,6 +123,8 @@ impl Default for Growth {
         Growth {
             cpu: 0.0,
             memory: 0.0,
+            disk: 0.0,
+            network: 0.0,
             compound: true,
             horizon_ms: 3 * 365 * 86_400_000,
         }
@@ -381,6 +394,7 @@ impl<'a> Compiler<'a> {
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
         let costs = self.compile_costs(&raw, &node_index, &nodes)?;
         let mut report = report;
+        report.target_server = Some(self.target_server(&raw, &nodes, &node_index)?);
         for (k, rw) in raw.workloads.iter().enumerate() {
             let w = rw.get_ref();
             let g = match &w.growth {
@@ -1719,6 +1733,54 @@ impl<'a> Compiler<'a> {
     }
 
     /// A memory size [GiB], 0 when absent.
+    /// The server a consolidation's size is counted in: the one `[report] target_server`
+    /// names, else the largest (reference cores, then memory; the first of equals).
+    fn target_server(
+        &self,
+        raw: &RawScenario,
+        nodes: &[Node],
+        index: &HashMap<String, NodeId>,
+    ) -> Result<NodeId, Error> {
+        let named = raw
+            .report
+            .as_ref()
+            .and_then(|r| r.get_ref().target_server.as_ref());
+        if let Some(name) = named {
+            return match index.get(name.get_ref().as_str()) {
+                Some(&id) if nodes[id.0 as usize].kind == NodeKind::Server => Ok(id),
+                _ => Err(self.err(
+                    name.span(),
+                    "report.target_server",
+                    format!(
+                        "no server `{}`; expected the name of one of the [[servers]]",
+                        name.get_ref()
+                    ),
+                )),
+            };
+        }
+        let mut best = NodeId(0);
+        for (i, n) in nodes.iter().enumerate() {
+            let b = &nodes[best.0 as usize];
+            if n.kind == NodeKind::Server && (n.nominal, n.memory_gb) > (b.nominal, b.memory_gb) {
+                best = NodeId(i as u32);
+            }
+        }
+        Ok(best)
+    }
+
+    /// An I/O bandwidth or demand [MB/s], if given.
+    fn mbps(&self, v: &Option<Spanned<f64>>, field: String) -> Result<Option<f64>, Error> {
+        match v {
+            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => Err(self.err(
+                m.span(),
+                field,
+                "expected a bandwidth in MB/s ≥ 0, e.g. 400",
+            )),
+            Some(m) => Ok(Some(*m.get_ref())),
+            None => Ok(None),
+        }
+    }
+
     fn gib(&self, v: &Option<Spanned<f64>>, field: String) -> Result<f64, Error> {
         match v {
             Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => {
@@ -1787,6 +1849,9 @@ impl<'a> Compiler<'a> {
         let mut options = ReportOptions {
             util_limit: DEFAULT_UTIL_LIMIT,
             memory_limit: DEFAULT_UTIL_LIMIT,
+            disk_limit: DEFAULT_UTIL_LIMIT,
+            network_limit: DEFAULT_UTIL_LIMIT,
+            target_server: None,
             sizing_quantile: 1.0,
             growth: Growth::default(),
             workload_growth: Vec::new(),
@@ -1801,6 +1866,9 @@ impl<'a> Compiler<'a> {
             None => &RawReport {
                 util_limit: None,
                 memory_limit: None,
+                disk_limit: None,
+                network_limit: None,
+                target_server: None,
                 sizing_percentile: None,
                 growth: None,
                 step: None,
@@ -1834,7 +1902,12 @@ impl<'a> Compiler<'a> {
         }
         if let Some(g) = &raw.growth {
             let v = g.get_ref();
-            for (f, x) in [("cpu", v.cpu), ("memory", v.memory)] {
+            for (f, x) in [
+                ("cpu", v.cpu),
+                ("memory", v.memory),
+                ("disk", v.disk),
+                ("network", v.network),
+            ] {
                 if !(x.is_finite() && x > -1.0 && x <= 100.0) {
                     return Err(self.err(
                         g.span(),
@@ -1856,20 +1929,32 @@ impl<'a> Compiler<'a> {
             options.growth = Growth {
                 cpu: v.cpu,
                 memory: v.memory,
+                disk: v.disk,
+                network: v.network,
                 compound: v.model == RawGrowthModel::Compound,
                 horizon_ms,
             };
         }
-        if let Some(limit) = &raw.memory_limit {
-            let v = *limit.get_ref();
-            if !(v > 0.0 && v <= 1.0) {
-                return Err(self.err(
-                    limit.span(),
-                    "report.memory_limit",
-                    format!("{v} is out of range; expected a fraction in (0, 1], e.g. 0.85"),
-                ));
+        for (limit, name, slot) in [
+            (&raw.memory_limit, "memory_limit", &mut options.memory_limit),
+            (&raw.disk_limit, "disk_limit", &mut options.disk_limit),
+            (
+                &raw.network_limit,
+                "network_limit",
+                &mut options.network_limit,
+            ),
+        ] {
+            if let Some(limit) = limit {
+                let v = *limit.get_ref();
+                if !(v > 0.0 && v <= 1.0) {
+                    return Err(self.err(
+                        limit.span(),
+                        format!("report.{name}"),
+                        format!("{v} is out of range; expected a fraction in (0, 1], e.g. 0.85"),
+                    ));
+                }
+                *slot = v;
             }
-            options.memory_limit = v;
         }
         let finest = options.step_ms;
         if let Some(step) = step {
@@ -2148,6 +2233,10 @@ impl<'a> Compiler<'a> {
             min_cores: active as f64,
             max_cores: active as f64,
             memory_gb: memory * cells as f64,
+            disk_mbps: self.mbps(&r.disk_mbps, field("disk_mbps"))?.unwrap_or(0.0),
+            network_mbps: self
+                .mbps(&r.network_mbps, field("network_mbps"))?
+                .unwrap_or(0.0),
         })
     }
 
@@ -2312,6 +2401,12 @@ impl<'a> Compiler<'a> {
         }
         let host_cores = parent.cores;
         let memory_gb = self.gib(&p.memory_gb, field("memory_gb"))?;
+        let disk_mbps = self
+            .mbps(&p.disk_mbps, field("disk_mbps"))?
+            .unwrap_or(parent.disk_mbps);
+        let network_mbps = self
+            .mbps(&p.network_mbps, field("network_mbps"))?
+            .unwrap_or(parent.network_mbps);
         let node =
             |kind, share, nominal: f64, cores, (min_cores, max_cores): (f64, f64), memory_gb| {
                 Node {
@@ -2326,6 +2421,8 @@ impl<'a> Compiler<'a> {
                     min_cores,
                     max_cores,
                     memory_gb,
+                    disk_mbps,
+                    network_mbps,
                 }
             };
         match kind {
@@ -2726,6 +2823,10 @@ impl<'a> Compiler<'a> {
             }
         };
         let memory_gb = self.gib(&r.memory_gb, field("memory_gb"))?;
+        let disk_mbps = self.mbps(&r.disk_mbps, field("disk_mbps"))?.unwrap_or(0.0);
+        let network_mbps = self
+            .mbps(&r.network_mbps, field("network_mbps"))?
+            .unwrap_or(0.0);
         let step = r.step.as_ref().map(|s| s.get_ref().ms());
         let step_span = r.step.as_ref().map(|s| s.span()).unwrap_or(r.name.span());
         if step == Some(0) {
@@ -2766,6 +2867,8 @@ impl<'a> Compiler<'a> {
                     },
                     scale,
                     memory_gb,
+                    disk_mbps,
+                    network_mbps,
                     repeat: false,
                 })
             }
@@ -2860,6 +2963,8 @@ impl<'a> Compiler<'a> {
                     source: DemandSource::Trace(series),
                     scale,
                     memory_gb,
+                    disk_mbps,
+                    network_mbps,
                     repeat: r.repeat,
                 })
             }

@@ -7,8 +7,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Duration(pub u64);
 
-pub const EXPECTED: &str =
-    "a duration such as \"500ms\", \"15s\", \"5m\", \"4h\", \"30d\" or \"1w\"";
+pub const EXPECTED: &str = "a duration such as \"500ms\", \"15s\", \"5m\", \"4h\", \"30d\", \"1w\" or \"3y\" (365 days a year)";
 
 impl Duration {
     pub fn ms(self) -> u64 {
@@ -66,6 +65,8 @@ impl Duration {
             "h" => 3600e3,
             "d" => 86_400e3,
             "w" => 7.0 * 86_400e3,
+            // A forecast year, as growth rates count them: 365 days.
+            "y" => 365.0 * 86_400e3,
             other => {
                 return Err(format!(
                     "unknown unit `{other}` in `{text}`; expected {EXPECTED}"
@@ -131,6 +132,7 @@ mod tests {
         assert_eq!(Duration::parse("1.5h"), Ok(Duration(5_400_000)));
         assert_eq!(Duration::parse("30d"), Ok(Duration(2_592_000_000)));
         assert_eq!(Duration::parse("1w"), Ok(Duration(604_800_000)));
+        assert_eq!(Duration::parse("3y"), Ok(Duration(3 * 365 * 86_400_000)));
         assert_eq!(Duration::parse("250ms"), Ok(Duration(250)));
     }
 

@@ -429,6 +429,12 @@ pub struct RawServer {
     pub cells: Spanned<u32>,
     pub cores_per_cell: Spanned<u32>,
     pub memory_gb_per_cell: Spanned<f64>,
+    /// Disk and network I/O capacity [MB/s], for their utilization limits; not judged when
+    /// absent.
+    #[serde(default)]
+    pub disk_mbps: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub network_mbps: Option<Spanned<f64>>,
     /// Relative to the reference core; 1.0 when absent (documented in docs/SCENARIO.md).
     #[serde(default)]
     pub core_speed: Option<Spanned<f64>>,
@@ -586,6 +592,11 @@ pub struct RawPartition {
     pub shares: Option<Spanned<f64>>,
     #[serde(default)]
     pub memory_gb: Option<Spanned<f64>>,
+    /// Own disk and network capacity [MB/s]; absent: the parent's.
+    #[serde(default)]
+    pub disk_mbps: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub network_mbps: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -648,6 +659,11 @@ pub struct RawWorkload {
     pub source: Option<Spanned<RawSource>>,
     #[serde(default)]
     pub memory_gb: Option<Spanned<f64>>,
+    /// Constant disk and network demand [MB/s] where the trace carries none.
+    #[serde(default)]
+    pub disk_mbps: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub network_mbps: Option<Spanned<f64>>,
     #[serde(default)]
     pub on_shortfall: RawShortfall,
     /// Replay the trace from its start when it ends before the horizon.
@@ -672,6 +688,10 @@ pub struct RawGrowth {
     #[serde(default)]
     pub memory: f64,
     #[serde(default)]
+    pub disk: f64,
+    #[serde(default)]
+    pub network: f64,
+    #[serde(default)]
     pub model: RawGrowthModel,
     /// How far the forecast looks (default 3 years).
     #[serde(default)]
@@ -684,11 +704,19 @@ pub struct RawReport {
     #[serde(default)]
     pub util_limit: Option<Spanned<f64>>,
     /// Annual growth of demand, for the forecast: `{ cpu = 0.2, memory = 0.1, model =
-    /// "compound", horizon = "3y" }` [CA10][CA11].
+    /// "compound", horizon = "3y" }` [CA10][CA11]; also `disk` and `network`.
     #[serde(default)]
     pub growth: Option<Spanned<RawGrowth>>,
     #[serde(default)]
     pub memory_limit: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub disk_limit: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub network_limit: Option<Spanned<f64>>,
+    /// The server a consolidation's size is counted in (`planning.servers_needed`); default
+    /// the scenario's largest.
+    #[serde(default)]
+    pub target_server: Option<Spanned<String>>,
     /// The percentile of the time-aligned demand the verdict and headroom size for (Capacity
     /// Advisor's "chosen percentile"), 50 to 100; default 100, the peak.
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! Demand streams: workloads grouped by sample step, so one event sets the demand of every
 //! workload aligned to that instant (never one heap entry per workload per sample).
 
+use super::metrics::Held;
 use crate::scenario::{Demand, DemandSource};
 use crate::workload::Series;
 use crate::workload::synth::SynthGen;
@@ -19,7 +20,8 @@ pub struct Stream {
     /// Workload indexes, in scenario order.
     workloads: Vec<u32>,
     scale: Vec<f64>,
-    constant_memory: Vec<f64>,
+    /// What each member holds when its source carries none of it.
+    constant: Vec<Held>,
     members: Members,
 }
 
@@ -39,7 +41,7 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
                     step_ms: d.step_ms,
                     workloads: Vec::new(),
                     scale: Vec::new(),
-                    constant_memory: Vec::new(),
+                    constant: Vec::new(),
                     members: if is_synth {
                         Members::Synth(Vec::new())
                     } else {
@@ -52,7 +54,11 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
         let s = &mut streams[index];
         s.workloads.push(w as u32);
         s.scale.push(d.scale);
-        s.constant_memory.push(d.memory_gb);
+        s.constant.push(Held {
+            memory_gb: d.memory_gb,
+            disk_mbps: d.disk_mbps,
+            network_mbps: d.network_mbps,
+        });
         match (&mut s.members, &d.source) {
             (Members::Trace(v), DemandSource::Trace(series)) => v.push((series.clone(), d.repeat)),
             (Members::Synth(v), DemandSource::Synth { spec, seed }) => {
@@ -65,35 +71,40 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
 }
 
 impl Stream {
-    /// Set the demand [reference cores] and memory [GiB] of every member for sample `k`.
-    /// A trace that has ended (and does not repeat) leaves demand at zero; the scenario
-    /// compiler has already refused traces shorter than the horizon.
-    pub fn apply(&mut self, k: u64, demand: &mut [f64], memory: &mut [f64]) {
+    /// Set the demand [reference cores] and the memory, disk and network of every member
+    /// for sample `k`. A trace that has ended (and does not repeat) leaves CPU demand at zero;
+    /// the scenario compiler has already refused traces shorter than the horizon.
+    pub fn apply(&mut self, k: u64, demand: &mut [f64], held: &mut [Held]) {
         match &mut self.members {
             Members::Trace(series) => {
                 for (j, (s, repeat)) in series.iter().enumerate() {
                     let w = self.workloads[j] as usize;
                     let len = s.cpu.len() as u64;
                     let i = if *repeat && len > 0 { k % len } else { k };
-                    let (cpu, mem) = if i < len {
+                    let fallback = self.constant[j];
+                    let (cpu, h) = if i < len {
                         let i = i as usize;
-                        let mem = s
-                            .memory_gb
-                            .as_ref()
-                            .map_or(self.constant_memory[j], |m| m[i] as f64);
-                        (s.cpu[i] as f64, mem)
+                        let at = |v: &Option<Vec<f32>>, default: f64| {
+                            v.as_ref().map_or(default, |v| v[i] as f64)
+                        };
+                        let h = Held {
+                            memory_gb: at(&s.memory_gb, fallback.memory_gb),
+                            disk_mbps: at(&s.disk_mbps, fallback.disk_mbps),
+                            network_mbps: at(&s.network_mbps, fallback.network_mbps),
+                        };
+                        (s.cpu[i] as f64, h)
                     } else {
-                        (0.0, self.constant_memory[j])
+                        (0.0, fallback)
                     };
                     demand[w] = cpu * self.scale[j];
-                    memory[w] = mem;
+                    held[w] = h;
                 }
             }
             Members::Synth(gens) => {
                 for (j, g) in gens.iter_mut().enumerate() {
                     let w = self.workloads[j] as usize;
                     demand[w] = g.next_sample() as f64 * self.scale[j];
-                    memory[w] = self.constant_memory[j];
+                    held[w] = self.constant[j];
                 }
             }
         }

@@ -11,6 +11,49 @@ pub const BINS: usize = 1000;
 /// beyond capacity is what a sizing percentile must see.
 pub const DEMAND_RANGE: f64 = 2.0;
 
+/// Demand besides CPU, which is held rather than served: it never queues, and a node's is the
+/// sum of what runs under it. Memory in GiB, disk and network I/O in MB/s.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Held {
+    pub memory_gb: f64,
+    pub disk_mbps: f64,
+    pub network_mbps: f64,
+}
+
+impl std::ops::AddAssign for Held {
+    fn add_assign(&mut self, o: Held) {
+        self.memory_gb += o.memory_gb;
+        self.disk_mbps += o.disk_mbps;
+        self.network_mbps += o.network_mbps;
+    }
+}
+
+impl Held {
+    /// Each resource ÷ its capacity (0 where there is none).
+    pub fn share_of(&self, capacity: &Held) -> Held {
+        let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+        Held {
+            memory_gb: share(self.memory_gb, capacity.memory_gb),
+            disk_mbps: share(self.disk_mbps, capacity.disk_mbps),
+            network_mbps: share(self.network_mbps, capacity.network_mbps),
+        }
+    }
+
+    fn max(&self, o: &Held) -> Held {
+        Held {
+            memory_gb: self.memory_gb.max(o.memory_gb),
+            disk_mbps: self.disk_mbps.max(o.disk_mbps),
+            network_mbps: self.network_mbps.max(o.network_mbps),
+        }
+    }
+
+    fn same(&self, o: &Held) -> bool {
+        same(self.memory_gb, o.memory_gb)
+            && same(self.disk_mbps, o.disk_mbps)
+            && same(self.network_mbps, o.network_mbps)
+    }
+}
+
 /// A time-weighted distribution of a utilization in [0, 1] per entity: the exact mean (as
 /// Σ value × duration) and max, the time above a limit, and a 1,000-bin histogram for
 /// percentiles. Values above 1 (memory overcommitted) count in the top bin and in the max.
@@ -80,6 +123,10 @@ pub struct Meters {
     pub cpu: Dist,
     /// Memory utilization: memory demand ÷ the entity's memory (0 where it has none).
     pub memory: Dist,
+    /// Disk and network utilization: demand ÷ capacity. Empty (no entity) unless some node
+    /// has that capacity configured: 8 kB per entity is not spent on what is not judged.
+    pub disk: Dist,
+    pub network: Dist,
     /// Time-aligned demand ÷ (capacity × [`DEMAND_RANGE`]), for sizing at a percentile rather
     /// than the peak; nodes only (empty for workloads).
     pub demand: Dist,
@@ -88,7 +135,10 @@ pub struct Meters {
     /// The highest demand rate of any segment [reference cores]: for a node, the peak of the
     /// time-aligned sum of its workloads, never the sum of their peaks.
     pub peak_demand: Vec<f64>,
-    pub peak_memory_gb: Vec<f64>,
+    /// The peak of each held resource (time-aligned for nodes).
+    pub peak_held: Vec<Held>,
+    /// Σ held × duration [unit·ms], for the time-weighted means.
+    pub held_ms: Vec<Held>,
     /// Backlog at the end of the run [core-ms].
     pub backlog_cms: Vec<f64>,
     /// The longest stretch of continuous backlog [ms]: an upper bound on any work's delay.
@@ -107,7 +157,8 @@ pub struct Meters {
 struct Run {
     dt: u64,
     cpu: f64,
-    memory: f64,
+    /// Utilizations of the held resources.
+    held: Held,
     demand: f64,
 }
 
@@ -127,10 +178,13 @@ impl Meters {
             granted_cms: vec![0.0; n],
             cpu: Dist::new(n),
             memory: Dist::new(n),
+            disk: Dist::new(0),
+            network: Dist::new(0),
             demand: Dist::new(0),
             met_ms: vec![0.0; n],
             peak_demand: vec![0.0; n],
-            peak_memory_gb: vec![0.0; n],
+            peak_held: vec![Held::default(); n],
+            held_ms: vec![Held::default(); n],
             backlog_cms: vec![0.0; n],
             longest_backlog_ms: vec![0.0; n],
             backlog_run_ms: vec![0.0; n],
@@ -138,6 +192,8 @@ impl Meters {
             limits: Limits {
                 cpu: f64::INFINITY,
                 memory: f64::INFINITY,
+                disk: f64::INFINITY,
+                network: f64::INFINITY,
             },
         }
     }
@@ -149,7 +205,16 @@ impl Meters {
             return;
         }
         self.cpu.record(i, r.dt, r.cpu, self.limits.cpu);
-        self.memory.record(i, r.dt, r.memory, self.limits.memory);
+        self.memory
+            .record(i, r.dt, r.held.memory_gb, self.limits.memory);
+        if i < self.disk.max.len() {
+            self.disk
+                .record(i, r.dt, r.held.disk_mbps, self.limits.disk);
+        }
+        if i < self.network.max.len() {
+            self.network
+                .record(i, r.dt, r.held.network_mbps, self.limits.network);
+        }
         if i < self.demand.max.len() {
             self.demand.record(i, r.dt, r.demand, f64::INFINITY);
         }
@@ -168,6 +233,18 @@ impl Meters {
             demand: Dist::new(n),
             ..Meters::new(n)
         }
+    }
+
+    /// Keep disk and network utilization distributions, where some capacity is configured.
+    pub fn with_io(mut self, disk: bool, network: bool) -> Self {
+        let n = self.len();
+        if disk {
+            self.disk = Dist::new(n);
+        }
+        if network {
+            self.network = Dist::new(n);
+        }
+        self
     }
 
     /// Entity `i`'s time-aligned demand at quantile `q` [reference cores], given its capacity;
@@ -198,7 +275,7 @@ impl Meters {
         let r = &mut self.run[i];
         if r.dt > 0
             && same(r.cpu, seg.utilization)
-            && same(r.memory, seg.memory_utilization)
+            && r.held.same(&seg.held_utilization)
             && same(r.demand, demand)
         {
             r.dt += dt;
@@ -207,7 +284,7 @@ impl Meters {
             self.run[i] = Run {
                 dt,
                 cpu: seg.utilization,
-                memory: seg.memory_utilization,
+                held: seg.held_utilization,
                 demand,
             };
         }
@@ -215,9 +292,13 @@ impl Meters {
         if seg.demand_rate > self.peak_demand[i] {
             self.peak_demand[i] = seg.demand_rate;
         }
-        if seg.memory_gb > self.peak_memory_gb[i] {
-            self.peak_memory_gb[i] = seg.memory_gb;
-        }
+        self.peak_held[i] = self.peak_held[i].max(&seg.held);
+        let t = dt as f64;
+        self.held_ms[i] += Held {
+            memory_gb: seg.held.memory_gb * t,
+            disk_mbps: seg.held.disk_mbps * t,
+            network_mbps: seg.held.network_mbps * t,
+        };
         self.backlog_cms[i] = seg.backlog;
         // A backlog run goes on across segments while work is left over at their ends.
         self.backlog_run_ms[i] += seg.busy_ms;
@@ -235,6 +316,8 @@ impl Meters {
 pub struct Limits {
     pub cpu: f64,
     pub memory: f64,
+    pub disk: f64,
+    pub network: f64,
 }
 
 /// One entity's figures for one segment.
@@ -248,9 +331,10 @@ pub struct Segment {
     pub backlog: f64,
     pub utilization: f64,
     pub demand_rate: f64,
-    pub memory_gb: f64,
-    /// Memory demand ÷ the entity's memory (0 where it has none).
-    pub memory_utilization: f64,
+    /// Memory, disk and network demand.
+    pub held: Held,
+    /// Each ÷ the entity's capacity of it (0 where it has none).
+    pub held_utilization: Held,
     /// Demand rate ÷ capacity (nodes).
     pub demand_share: f64,
     /// Time in the segment with every queue empty (all demand served as it arrived) [ms].
@@ -268,6 +352,8 @@ mod tests {
     const LIMITS: Limits = Limits {
         cpu: 0.85,
         memory: 0.85,
+        disk: 0.85,
+        network: 0.85,
     };
 
     fn seg(u: f64) -> Segment {

@@ -22,7 +22,7 @@ use manage::{Allocations, CompartmentMeter, DomainState, WlmState};
 
 /// Pay per use reads the meter every 5 minutes [VSE17][PPU4].
 const METER_MS: u64 = 300_000;
-use metrics::{Limits, Meters, Segment};
+use metrics::{Held, Limits, Meters, Segment};
 
 /// `part ÷ whole`, 0 when there is no whole (an entity without memory configured).
 fn share_of(part: f64, whole: f64) -> f64 {
@@ -173,7 +173,8 @@ struct Sim<'a> {
     streams: Vec<Stream>,
     // Workload state [reference cores, GiB, core-ms].
     w_demand: Vec<f64>,
-    w_memory: Vec<f64>,
+    /// Memory, disk and network demand of each workload.
+    w_held: Vec<Held>,
     w_backlog: Vec<f64>,
     w_drop: Vec<bool>,
     w_node: Vec<u32>,
@@ -191,7 +192,9 @@ struct Sim<'a> {
     n_delayed: Vec<f64>,
     n_backlog: Vec<f64>,
     n_short: Vec<f64>,
-    n_memory: Vec<f64>,
+    n_held: Vec<Held>,
+    /// Each node's memory, disk and network capacity, the denominators of their utilization.
+    n_capacity: Vec<Held>,
     /// What each node holds and how it shares; workload managers change it.
     alloc: Allocations,
     /// `leaf_workloads[leaf_start[n]..leaf_start[n + 1]]`: the workloads running in node n.
@@ -337,14 +340,27 @@ pub fn run_replica(
     }
     let entities = nw + nn;
     let report = &scenario.report;
+    let n_capacity: Vec<Held> = model
+        .nodes
+        .iter()
+        .map(|n| Held {
+            memory_gb: n.memory_gb,
+            disk_mbps: n.disk_mbps,
+            network_mbps: n.network_mbps,
+        })
+        .collect();
+    let any_disk = n_capacity.iter().any(|c| c.disk_mbps > 0.0);
+    let any_network = n_capacity.iter().any(|c| c.network_mbps > 0.0);
     let mut sim = Sim {
         model,
         limits: Limits {
             cpu: report.util_limit,
             memory: report.memory_limit,
+            disk: report.disk_limit,
+            network: report.network_limit,
         },
         w_demand: vec![0.0; nw],
-        w_memory: vec![0.0; nw],
+        w_held: vec![Held::default(); nw],
         w_backlog: vec![0.0; nw],
         w_drop: model
             .workloads
@@ -362,7 +378,7 @@ pub fn run_replica(
         n_delayed: vec![0.0; nn],
         n_backlog: vec![0.0; nn],
         n_short: vec![0.0; nn],
-        n_memory: vec![0.0; nn],
+        n_held: vec![Held::default(); nn],
         alloc: Allocations {
             fixed: n_fixed,
             weight: n_weight,
@@ -377,8 +393,9 @@ pub fn run_replica(
         scratch_demand: vec![0.0; widest],
         scratch_weight: vec![0.0; widest],
         scratch_grant: vec![0.0; widest],
-        meters_w: Meters::new(nw),
-        meters_n: Meters::with_demand(nn),
+        meters_w: Meters::new(nw).with_io(any_disk, any_network),
+        meters_n: Meters::with_demand(nn).with_io(any_disk, any_network),
+        n_capacity,
         timeseries: report.timeseries.then(Timeseries::default),
         row_start: 0,
         row_demand: vec![0.0; entities],
@@ -535,7 +552,7 @@ impl Handler<Ev> for Sim<'_> {
         match event {
             Ev::Sample { stream } => {
                 let s = &mut self.streams[stream as usize];
-                s.apply(now / s.step_ms, &mut self.w_demand, &mut self.w_memory);
+                s.apply(now / s.step_ms, &mut self.w_demand, &mut self.w_held);
                 let next = now + s.step_ms;
                 if next < self.horizon {
                     queue.schedule(next, event);
@@ -685,11 +702,11 @@ impl Sim<'_> {
             &mut self.n_delayed,
             &mut self.n_backlog,
             &mut self.n_short,
-            &mut self.n_memory,
             &mut self.n_busy_ms,
         ] {
             v.fill(0.0);
         }
+        self.n_held.fill(Held::default());
 
         // 1. Outstanding work per leaf.
         for w in 0..self.w_demand.len() {
@@ -697,7 +714,7 @@ impl Sim<'_> {
             self.n_demand_rate[leaf] += self.w_demand[w];
             if self.w_running[w] {
                 self.n_need[leaf] += self.w_demand[w] * dt + self.w_backlog[w];
-                self.n_memory[leaf] += self.w_memory[w];
+                self.n_held[leaf] += self.w_held[w];
             }
         }
         // 2. Upward: what each child could use, capped at its maximum.
@@ -708,7 +725,8 @@ impl Sim<'_> {
                     self.n_need[p] += self.n_need[i].min(self.alloc.max[i] * dt);
                 }
                 self.n_demand_rate[p] += self.n_demand_rate[i];
-                self.n_memory[p] += self.n_memory[i];
+                let held = self.n_held[i];
+                self.n_held[p] += held;
             }
         }
         // 3. Downward: reserved capacity to fixed children, the rest shared by weight.
@@ -928,8 +946,8 @@ impl Sim<'_> {
                         backlog,
                         utilization: served / (dt * self.alloc.held(leaf)),
                         demand_rate: d,
-                        memory_gb: self.w_memory[w],
-                        memory_utilization: share_of(self.w_memory[w], model.nodes[leaf].memory_gb),
+                        held: self.w_held[w],
+                        held_utilization: self.w_held[w].share_of(&self.n_capacity[leaf]),
                         demand_share: 0.0,
                         met_ms,
                         busy_ms,
@@ -1005,8 +1023,8 @@ impl Sim<'_> {
                     backlog: self.n_backlog[i],
                     utilization: served / (dt * self.alloc.held(i)),
                     demand_rate: self.n_demand_rate[i],
-                    memory_gb: self.n_memory[i],
-                    memory_utilization: share_of(self.n_memory[i], node.memory_gb),
+                    held: self.n_held[i],
+                    held_utilization: self.n_held[i].share_of(&self.n_capacity[i]),
                     demand_share: share_of(self.n_demand_rate[i], node.nominal),
                     met_ms: if short { 0.0 } else { dt - self.n_busy_ms[i] },
                     busy_ms: self.n_busy_ms[i],

@@ -257,7 +257,12 @@ pub fn from_rows(
             let series = columns
                 .iter()
                 .zip(cpu)
-                .map(|(&c, cpu)| (names[c].to_owned(), Series::cpu_only(start_ms, step_ms, cpu)))
+                .map(|(&c, cpu)| {
+                    (
+                        names[c].to_owned(),
+                        Series::cpu_only(start_ms, step_ms, cpu),
+                    )
+                })
                 .collect();
             Ok(NativeTrace { series })
         }

@@ -1,0 +1,191 @@
+//! Planning answers under the forecast, as planners know them from VMware's capacity
+//! analytics and Microsoft's MAP (DOMAIN.md §6): per server and resource, the time remaining
+//! until the grown demand crosses its limit, the capacity remaining now, and the size that
+//! would meet the limit over the whole forecast horizon; per study, how many target servers
+//! the demand needs.
+//!
+//! Pure arithmetic on figures the run measured: the demand at the sizing percentile, the
+//! growth rates and the limits. The growth curve is Capacity Advisor's: linear (1 + r·t) or
+//! compound ((1 + r)ᵗ) in years [CA10][CA11].
+
+use serde::Serialize;
+
+/// One resource of one server.
+#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+pub struct ResourcePlan {
+    /// `cores` (the server's own physical cores), `GiB` or `MB/s`.
+    pub unit: &'static str,
+    pub capacity: f64,
+    pub limit: f64,
+    /// The demand at the sizing percentile over the simulated period.
+    pub demand_now: f64,
+    /// `demand_now` grown to the end of the forecast horizon.
+    pub demand_at_horizon: f64,
+    /// Days after the simulated period until the grown demand reaches limit × capacity: 0
+    /// when it already does; null when not within the horizon ("beyond the horizon").
+    pub time_remaining_days: Option<f64>,
+    /// limit × capacity − demand now; negative when over.
+    pub capacity_remaining: f64,
+    /// The capacity at which the demand stays within the limit for the whole horizon: the
+    /// largest demand of the horizon ÷ limit. Cores are whole cores.
+    pub recommended: f64,
+}
+
+/// A server's four resources; disk and network are null where the server has no capacity
+/// of them configured (nothing to judge against).
+#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+pub struct ServerPlan {
+    pub horizon_days: f64,
+    pub cpu: ResourcePlan,
+    pub memory: ResourcePlan,
+    pub disk: Option<ResourcePlan>,
+    pub network: Option<ResourcePlan>,
+}
+
+/// How many servers like `target_server` the whole study's demand needs at the end of the
+/// horizon, per resource and overall (the largest). Demand is summed over the servers, each
+/// at its own sizing percentile: time-aligned within a server, not across servers, so it is
+/// an upper bound of what a consolidation needs (`vsesim plan` places workloads for the
+/// exact count).
+#[derive(Debug, Serialize, Clone, PartialEq)]
+pub struct StudyPlan {
+    pub horizon_days: f64,
+    pub target_server: String,
+    pub servers_needed: u32,
+    pub by_resource: ByResource,
+}
+
+#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+pub struct ByResource {
+    pub cpu: u32,
+    pub memory: Option<u32>,
+    pub disk: Option<u32>,
+    pub network: Option<u32>,
+}
+
+/// How a forecast grows demand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Growth {
+    /// Fraction a year (0.5 = 50 %/year); may be negative, above -1.
+    pub rate: f64,
+    pub compound: bool,
+}
+
+impl Growth {
+    /// The factor after `years`; a linear decline stops at zero.
+    pub fn factor(&self, years: f64) -> f64 {
+        if self.compound {
+            (1.0 + self.rate).powf(years)
+        } else {
+            (1.0 + self.rate * years).max(0.0)
+        }
+    }
+}
+
+/// Tolerance for whole cores: 6.000000001 cores of demand from rounding is 6 cores.
+const WHOLE: f64 = 1e-9;
+
+/// The plan of one resource: `demand_now` against `limit × capacity`, grown at `growth` over
+/// `horizon_days`. `whole`: round the recommendation up to whole units (cores).
+pub fn resource(
+    unit: &'static str,
+    capacity: f64,
+    limit: f64,
+    demand_now: f64,
+    growth: Growth,
+    horizon_days: f64,
+    whole: bool,
+) -> ResourcePlan {
+    let years = horizon_days / 365.0;
+    let demand_at_horizon = demand_now * growth.factor(years);
+    // Growth is monotonic, so the largest demand of the horizon is at one of its ends.
+    let largest = demand_now.max(demand_at_horizon);
+    let recommended = largest / limit;
+    ResourcePlan {
+        unit,
+        capacity,
+        limit,
+        demand_now,
+        demand_at_horizon,
+        time_remaining_days: super::summary::days_until(
+            demand_now,
+            limit * capacity,
+            growth.rate,
+            growth.compound,
+            horizon_days,
+        ),
+        capacity_remaining: limit * capacity - demand_now,
+        recommended: if whole {
+            (recommended - WHOLE).ceil().max(0.0)
+        } else {
+            recommended
+        },
+    }
+}
+
+/// Servers of `capacity` (at `limit`) that `demand` needs; None where the target has none of
+/// the resource. At least one server when there is any demand.
+pub fn servers_for(demand: f64, capacity: f64, limit: f64) -> Option<u32> {
+    if capacity <= 0.0 {
+        return None;
+    }
+    let n = (demand / (limit * capacity) - WHOLE).ceil().max(0.0);
+    Some(n.min(u32::MAX as f64) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #11's example: 2 cores growing 50 % a year linearly on 4 cores at a 75 % limit
+    /// reach 3 cores after exactly one year (2 × (1 + 0.5 × 1) = 3).
+    #[test]
+    fn two_cores_at_fifty_percent_linear_cross_three_after_a_year() {
+        let linear = Growth {
+            rate: 0.5,
+            compound: false,
+        };
+        let p = resource("cores", 4.0, 0.75, 2.0, linear, 3.0 * 365.0, true);
+        assert_eq!(p.time_remaining_days, Some(365.0));
+        assert_eq!(p.capacity_remaining, 1.0);
+        // After 3 years: 2 × (1 + 1.5) = 5 cores, which needs 5 / 0.75 = 6.67 → 7 cores.
+        assert_eq!(p.demand_at_horizon, 5.0);
+        assert_eq!(p.recommended, 7.0);
+        // Over a half-year horizon the crossing is beyond it.
+        let p = resource("cores", 4.0, 0.75, 2.0, linear, 182.0, true);
+        assert_eq!(p.time_remaining_days, None);
+    }
+
+    /// Compound 20 %: 1.75 → 3 takes ln(3/1.75)/ln 1.2 years; already over is 0 days and
+    /// negative capacity remaining; shrinking demand recommends for today's.
+    #[test]
+    fn compound_growth_over_and_shrinking() {
+        let g = Growth {
+            rate: 0.2,
+            compound: true,
+        };
+        let p = resource("GiB", 4.0, 0.75, 1.75, g, 1095.0, false);
+        let years = (3.0f64 / 1.75).ln() / 1.2f64.ln();
+        assert!((p.time_remaining_days.unwrap() - years * 365.0).abs() < 1e-9);
+        assert!((p.demand_at_horizon - 1.75 * 1.2f64.powi(3)).abs() < 1e-12);
+        let over = resource("GiB", 4.0, 0.75, 3.5, g, 1095.0, false);
+        assert_eq!(over.time_remaining_days, Some(0.0));
+        assert_eq!(over.capacity_remaining, -0.5);
+        let shrinking = Growth {
+            rate: -0.5,
+            compound: false,
+        };
+        let p = resource("cores", 8.0, 0.5, 3.0, shrinking, 3.0 * 365.0, true);
+        assert_eq!(p.demand_at_horizon, 0.0);
+        assert_eq!(p.recommended, 6.0);
+    }
+
+    #[test]
+    fn servers_needed_rounds_up_but_not_on_rounding_noise() {
+        assert_eq!(servers_for(12.0, 16.0, 0.75), Some(1));
+        assert_eq!(servers_for(12.000_000_000_1, 16.0, 0.75), Some(1));
+        assert_eq!(servers_for(12.1, 16.0, 0.75), Some(2));
+        assert_eq!(servers_for(0.0, 16.0, 0.75), Some(0));
+        assert_eq!(servers_for(5.0, 0.0, 0.75), None);
+    }
+}
