@@ -4,6 +4,14 @@
 use clap::Parser;
 
 fn main() {
+    // Rust ignores SIGPIPE, so printing to a closed pipe (`vsesim run | head`) panics. Output
+    // files are written before anything is printed, so ending at once, as Unix tools do, loses
+    // nothing.
+    #[cfg(unix)]
+    // SAFETY: called first, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = vsesim::cli::Cli::parse();
     if let Err(e) = vsesim::cli::main(cli) {
         eprintln!("error: {e}");
