@@ -1,15 +1,16 @@
-//! `vsesim import FORMAT SRC -o OUT.parquet`: public traces to the native long layout.
+//! `vsesim import FORMAT SRC… -o OUT.parquet`: public traces to the native long layout.
 
 use crate::Error;
 use crate::workload::import::writer::{Columns, NativeWriter, write_sources};
 use crate::workload::import::{self, Basis, Capacity, Format, ImportError, Options, Source};
-use crate::workload::{TraceError, planetlab};
+use crate::workload::{TraceError, capprofile, planetlab};
 use std::path::{Path, PathBuf};
 
 /// What the command line gives.
 pub struct Args {
     pub format: String,
-    pub src: PathBuf,
+    /// One file or folder; several only for capprofile (a profile per file).
+    pub src: Vec<PathBuf>,
     pub output: PathBuf,
     pub step_s: Option<u32>,
     pub cores: Option<f64>,
@@ -23,11 +24,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    if !args.src.exists() {
-        return Err(Error::Usage(format!(
-            "{}: no such file or folder",
-            args.src.display()
-        )));
+    for src in &args.src {
+        if !src.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such file or folder",
+                src.display()
+            )));
+        }
     }
     if args.output.extension().is_none_or(|e| e != "parquet") {
         return Err(Error::Usage(format!(
@@ -45,17 +48,22 @@ pub fn run(args: Args) -> Result<(), Error> {
         select: (!args.select.is_empty()).then(|| args.select.iter().cloned().collect()),
     };
     let sources_path = args.output.with_extension("sources.csv");
-    let (sources, summary) = if args.format.trim().eq_ignore_ascii_case("planetlab") {
-        planetlab_folder(&args.src, &args.output, &options)?
+    let format = args.format.trim().to_ascii_lowercase();
+    let (sources, summary) = if format == "capprofile" {
+        capprofile_files(&args)?
+    } else if format == "planetlab" {
+        let src = single(&args.src, &format)?;
+        planetlab_folder(src, &args.output, &options)?
     } else {
+        let src = single(&args.src, &format)?;
         let format: Format = args
             .format
             .parse()
-            .map_err(|e: String| Error::Usage(format!("{e}, planetlab")))?;
+            .map_err(|e: String| Error::Usage(format!("{e}, planetlab, capprofile")))?;
         let columns = columns(format, &args)?;
         let mut writer = NativeWriter::create(&args.output, columns).map_err(cause)?;
         let report =
-            import::import(format, &args.src, &options, &mut |s| writer.push(s)).map_err(cause)?;
+            import::import(format, src, &options, &mut |s| writer.push(s)).map_err(cause)?;
         writer.finish().map_err(cause)?;
         let skipped = report.rows_skipped();
         let summary = format!(
@@ -82,6 +90,16 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// The one SRC of a format distributed as one file or folder.
+fn single<'a>(srcs: &'a [PathBuf], format: &str) -> Result<&'a Path, Error> {
+    match srcs {
+        [src] => Ok(src),
+        _ => Err(Error::Usage(format!(
+            "{format} takes one SRC (a file or a folder, as the trace is distributed); only capprofile takes several"
+        ))),
+    }
 }
 
 /// KB/s to MB/s (decimal, as disk and network vendors count).
@@ -133,6 +151,108 @@ fn cause(e: ImportError) -> Error {
         ImportError::Usage(m) => Error::Usage(m),
         ImportError::Sink(e) => Error::Internal(format!("writing the output: {e}")),
     }
+}
+
+/// Capacity Advisor profiles: each SRC a profile file or a folder of them (every file in it
+/// not starting with `.`, in name order), one workload per profile.
+fn capprofile_files(args: &Args) -> Result<(Vec<Source>, String), Error> {
+    if args.step_s.is_some() {
+        return Err(Error::Usage(
+            "capprofile takes its step from the profiles' times; leave out --step".into(),
+        ));
+    }
+    if args.disk_mbps.is_some() || args.network_mbps.is_some() {
+        return Err(Error::Usage(
+            "--disk-mbps and --network-mbps apply to Alibaba's percent columns only; capprofile's DISK_UTIL and NET_UTIL are MB/s".into(),
+        ));
+    }
+    let mut parsed = Vec::new();
+    for path in profile_files(&args.src)? {
+        let bytes = std::fs::read(&path).map_err(|e| {
+            cause(ImportError::Trace(TraceError::new(
+                &path,
+                format!("cannot read: {e}"),
+            )))
+        })?;
+        let profile = capprofile::parse(&path, &bytes).map_err(|e| cause(e.into()))?;
+        parsed.push((path, profile));
+    }
+    let options = capprofile::Options {
+        default_cores: args.cores,
+        default_memory_gb: args.memory_gb,
+        select: (!args.select.is_empty()).then(|| args.select.iter().cloned().collect()),
+    };
+    let plan = capprofile::plan(parsed, &options).map_err(cause)?;
+    let mut writer = NativeWriter::create(&args.output, plan.columns()).map_err(cause)?;
+    let report = plan.emit(&mut |s| writer.push(s)).map_err(cause)?;
+    writer.finish().map_err(cause)?;
+    let mut summary = format!(
+        "{} workloads × {} samples every {} s, time_s 0 = {} ({} sample lines; {} duplicate times, the last line kept; {} no-data samples filled with the last value",
+        report.sources.len(),
+        report.samples_per_workload,
+        report.step_s,
+        capprofile::format_utc(report.origin_s),
+        report.lines,
+        report.duplicates,
+        report.no_data_samples,
+    );
+    if let Some(gap) = &report.longest_gap {
+        summary.push_str(&format!(
+            " (longest: {} steps of `{}` from {} s)",
+            gap.steps, gap.workload, gap.from_s
+        ));
+    }
+    let cells: Vec<String> = report
+        .no_data_cells
+        .iter()
+        .map(|(m, n)| format!("{m} {n}"))
+        .collect();
+    if !cells.is_empty() {
+        summary.push_str(&format!(
+            "; no-data cells, filled likewise: {}",
+            cells.join(", ")
+        ));
+    }
+    summary.push_str(&format!(
+        "; {} steps padded with zero outside a profile's span)",
+        report.padded
+    ));
+    if !report.not_kept.is_empty() {
+        let names: Vec<&str> = report.not_kept.iter().copied().collect();
+        summary.push_str(&format!(
+            "\n{} checked but not kept: the native layout holds demand, not allocations",
+            names.join(" and ")
+        ));
+    }
+    Ok((report.sources, summary))
+}
+
+/// The files SRC… name: a file itself, a folder's files (not its subfolders, nor hidden
+/// entries) in name order.
+fn profile_files(srcs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for src in srcs {
+        if !src.is_dir() {
+            files.push(src.clone());
+            continue;
+        }
+        let mut inside: Vec<PathBuf> = std::fs::read_dir(src)
+            .map_err(|e| Error::io(src, e))?
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        if inside.is_empty() {
+            return Err(Error::Usage(format!(
+                "{}: no files in this folder; expected Capacity Advisor profiles",
+                src.display()
+            )));
+        }
+        inside.sort();
+        files.extend(inside);
+    }
+    Ok(files)
 }
 
 /// PlanetLab as distributed: a folder of one file per VM, a percent of the VM's CPU every

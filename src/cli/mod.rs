@@ -1,6 +1,7 @@
 //! The command line: the only module that touches the terminal. It parses arguments, calls
 //! the library, shows progress and prints results; `main` maps errors to exit codes.
 
+mod export;
 mod import;
 mod sweep;
 mod synth;
@@ -87,16 +88,20 @@ pub enum Command {
     /// FORMAT: planetlab (a folder of one file per VM), bitbrains (a folder of per-VM CSVs,
     /// GWA-T-12), alibaba-machine / alibaba-container (cluster-trace-v2018 usage tables; the
     /// meta table beside them gives core counts), azure / azure-max / azure-min (Azure public
-    /// dataset vm_cpu_readings, V1 or V2, with vmtable beside it for core counts). `cpu` is in
-    /// cores of the source machine (percent × its cores); OUT.sources.csv beside the output
-    /// keeps each source's cores, clock and memory for normalization. Malformed rows stop the
-    /// import naming file, line and column; quirks the trace's documentation describes (NULL
-    /// cells, duplicates, clock drift) are tolerated and counted.
+    /// dataset vm_cpu_readings, V1 or V2, with vmtable beside it for core counts), capprofile
+    /// (HP Capacity Advisor profiles: one file per system, several files or folders of them;
+    /// docs/TRACES.md). `cpu` is in cores of the source machine (percent × its cores);
+    /// OUT.sources.csv beside the output keeps each source's cores, clock and memory for
+    /// normalization. Malformed rows stop the import naming file, line and column; quirks the
+    /// trace's documentation describes (NULL cells, duplicates, clock drift, missing samples)
+    /// are tolerated and counted.
     Import {
         /// The trace format (see above).
         format: String,
-        /// The trace: a file or a folder, as the format is distributed.
-        src: PathBuf,
+        /// The trace: a file or a folder, as the format is distributed (capprofile: one or
+        /// more profile files or folders of them).
+        #[arg(required = true, num_args = 1..)]
+        src: Vec<PathBuf>,
         /// The Parquet file to write.
         #[arg(short, long, value_name = "OUT.parquet")]
         output: PathBuf,
@@ -104,7 +109,7 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS")]
         step: Option<u32>,
         /// Cores assumed where the trace gives none (default 1: values are fractions of the
-        /// source machine).
+        /// source machine; capprofile: for a profile without `#CPU`, else an error).
         #[arg(long)]
         cores: Option<f64>,
         /// Memory size in GiB assumed where the trace gives memory only as a share (Alibaba).
@@ -121,6 +126,46 @@ pub enum Command {
         /// Import only these workloads (comma-separated names or ids).
         #[arg(long, value_delimiter = ',')]
         select: Vec<String>,
+        /// Do not print the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Write a trace or a run's time series as HP Capacity Advisor profiles (capprofile(4)
+    /// text files, one per workload or entity), for `capprofile -i` or `vsesim import
+    /// capprofile`.
+    ///
+    /// SRC is a native trace (CSV or Parquet, wide or long; e.g. from `vsesim import`): one
+    /// profile per workload, `cpu` read as cores of the host (CPU_UTIL = cpu ÷ cores × 100),
+    /// the host from SRC's .sources.csv when it is beside SRC, else from --cores, --ghz and
+    /// --memory-gb. Or SRC is a `vsesim run` output folder: one profile per workload, partition
+    /// and server of its timeseries.parquet, the host from its summary.json. Samples are
+    /// stamped at the end of their 5 minutes from --start. Files are DIR/NAME.txt, the name
+    /// made file-safe (the true name is in #Profile). docs/TRACES.md.
+    Export {
+        /// The format to write: capprofile.
+        format: String,
+        /// A native trace (.csv or .parquet) or a `vsesim run` output folder.
+        src: PathBuf,
+        /// The folder to write the profiles to (created if needed).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Cores of the host of every workload SRC.sources.csv does not cover (a whole number).
+        #[arg(long)]
+        cores: Option<f64>,
+        /// Clock of those hosts' cores in GHz; for a run folder, the clock of a reference core
+        /// (speed 1.0), default 1.
+        #[arg(long, value_name = "GHZ")]
+        ghz: Option<f64>,
+        /// Memory of those hosts in GiB (needed when the trace has memory_gb).
+        #[arg(long, value_name = "GIB")]
+        memory_gb: Option<f64>,
+        /// Step in seconds of a CSV trace without time_s.
+        #[arg(long, value_name = "SECONDS")]
+        step: Option<u32>,
+        /// UTC date and time of time_s = 0: YYYY-MM-DD, "YYYY-MM-DD hh:mm" or YYYYMMDDhhmm.
+        /// Default 2000-01-01 00:00.
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
         /// Do not print the summary.
         #[arg(short, long)]
         quiet: bool,
@@ -243,6 +288,27 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             disk_mbps,
             network_mbps,
             select,
+            quiet,
+        }),
+        Command::Export {
+            format,
+            src,
+            output,
+            cores,
+            ghz,
+            memory_gb,
+            step,
+            start,
+            quiet,
+        } => export::run(export::Args {
+            format,
+            src,
+            output,
+            cores,
+            ghz,
+            memory_gb,
+            step_s: step,
+            start,
             quiet,
         }),
         Command::Sweep(args) => sweep::sweep(args),

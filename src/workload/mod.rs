@@ -4,6 +4,7 @@
 //! on is a [`Series`]: a regular step function of CPU demand (and optionally memory), which the
 //! scenario compiler turns into reference cores with the source machine's size.
 
+pub mod capprofile;
 pub mod import;
 pub mod native;
 pub mod parquet;
