@@ -58,7 +58,7 @@ const MIN_PNG_BYTES: u64 = 60_000;
 fn the_report_renders_in_chromium() {
     let dir = scratch("browser");
     let out = dir.join("out");
-    run_vsesim(&out);
+    run_vsesim("scenarios/demo.toml", &out);
     let report = out.join("report.html");
     assert!(report.is_file(), "{} missing", report.display());
     let summary = read_json(&out.join("summary.json"));
@@ -100,13 +100,133 @@ fn the_report_renders_in_chromium() {
             && dom.contains("default-src 'none'"),
         "the page lost its Content-Security-Policy: without it a failed load is silent"
     );
+    assert_demo_tree(dom, &summary);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `vsesim run scenarios/demo.toml -o OUT -q` from the crate root.
-fn run_vsesim(out: &Path) {
+/// The demo's server, one of its vPars and that vPar's workload (scenarios/demo.toml).
+const DEMO_TREE: [&str; 3] = ["sd-new", "vp-db", "oltp"];
+
+/// The datacenter tree as Chromium built it: the demo's server, a vPar and a workload by
+/// name, each element inside the one above it: the vPar's `<details>` within the server's,
+/// the workload's row within the vPar's.
+fn assert_demo_tree(dom: &str, summary: &serde_json::Value) {
+    let [server, vpar, workload] = DEMO_TREE;
+    let names = |key: &str| -> Vec<&str> {
+        summary[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n["name"].as_str())
+            .collect()
+    };
+    assert!(names("servers").contains(&server), "demo.toml changed");
+    assert!(names("partitions").contains(&vpar), "demo.toml changed");
+    assert!(names("workloads").contains(&workload), "demo.toml changed");
+
+    let tree = section(dom, "datacenter");
+    let server_el = details_around(tree, server);
+    let vpar_el = details_around(server_el, vpar);
+    assert!(
+        vpar_el.len() < server_el.len() && vpar_el.starts_with("<details"),
+        "{vpar} is not a fold inside {server}'s"
+    );
+    assert!(
+        vpar_el.contains(&format!("<strong>{workload}</strong>")),
+        "{workload} is not inside {vpar}'s fold"
+    );
+    let text = visible_text(vpar_el);
+    assert!(text.contains("workload"), "kind not shown: {text}");
+    assert!(text.contains("over limit") || text.contains("ok"));
+}
+
+/// A second bundled scenario that buys Temporary Instant Capacity: its server's row in the
+/// tree says how many cores are installed, active and inactive, and that TiCAP is in use,
+/// with the figures of its summary.json.
+#[test]
+fn the_datacenter_tree_shows_ticap_in_chromium() {
+    let dir = scratch("browser-ticap");
+    let out = dir.join("out");
+    run_vsesim("scenarios/consolidation-ticap.toml", &out);
+    let summary = read_json(&out.join("summary.json"));
+    let lic = &summary["licensing"][0];
+    let server = lic["server"].as_str().expect("licensing[0].server");
+    let installed = lic["installed_cores"].as_u64().expect("installed_cores");
+    let rights = lic["rights"].as_u64().expect("rights");
+    let used = lic["ticap"]["used_core_minutes"]
+        .as_f64()
+        .expect("the scenario uses TiCAP");
+    assert!(used > 0.0, "consolidation-ticap.toml no longer uses TiCAP");
+
+    let chromium = chromium();
+    let url = file_url(&out.join("report.html"));
+    let dump = render(&chromium, &dir, "dump-dom", &["--dump-dom", &url]);
+    assert_no_console_errors(&dump.stderr);
+    let tree = section(&dump.stdout, "datacenter");
+    let row = details_around(tree, server);
+    let row = &row[..row.find("</summary>").expect("the server's row")];
+    let text = visible_text(row);
+    let expected = format!(
+        "cores: {installed} installed, {rights} active (usage rights), {} inactive iCAP, \
+         TiCAP in use: {} core-min",
+        installed - rights,
+        thousands(used.round() as u64)
+    );
+    assert!(text.contains(&expected), "`{expected}` not in `{text}`");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The serialized `<section id=…>` of a page.
+fn section<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section `{id}` in the DOM"));
+    let end = dom[start..].find("</section>").expect("section closed");
+    &dom[start..start + end]
+}
+
+/// The innermost `<details>` element holding the node named `name` in its row.
+fn details_around<'a>(html: &'a str, name: &str) -> &'a str {
+    let at = html
+        .find(&format!("<strong>{name}</strong>"))
+        .unwrap_or_else(|| panic!("`{name}` not in the tree"));
+    let start = html[..at]
+        .rfind("<details")
+        .unwrap_or_else(|| panic!("`{name}` is in no <details>"));
+    let mut depth = 0;
+    let mut i = start;
+    while i < html.len() {
+        let rest = &html[i..];
+        if rest.starts_with("<details") {
+            depth += 1;
+        } else if rest.starts_with("</details>") {
+            depth -= 1;
+            if depth == 0 {
+                return &html[start..i + "</details>".len()];
+            }
+        }
+        i += rest[1..].find('<').map_or(rest.len(), |n| n + 1);
+    }
+    panic!("the <details> around `{name}` is not closed")
+}
+
+/// 30360 → "30,360", as the report writes counts.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `vsesim run SCENARIO -o OUT -q` from the crate root.
+fn run_vsesim(scenario: &str, out: &Path) {
     let run = Command::new(env!("CARGO_BIN_EXE_vsesim"))
-        .args(["run", "scenarios/demo.toml", "-o"])
+        .args(["run", scenario, "-o"])
         .arg(out)
         .arg("-q")
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -97,12 +97,51 @@ figure { margin: 1rem 0 1.5rem; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 .chart svg { max-width: 100%; height: auto; display: block; border: 1px solid var(--line); }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: 12px; }
+.tree { font-size: 13px; min-width: 71em; margin: .3rem 0 .5rem; border-top: 1px solid var(--line); }
+.tree .row { display: grid; grid-template-columns: 1.1em minmax(12em, 1fr) 9.5em 20em 16.5em;
+  column-gap: 1em; align-items: baseline; padding: .2rem .3rem; border-bottom: 1px solid #eaecf0; }
+.tree .head { font-size: 12px; font-weight: 600; line-height: 1.25; background: var(--head);
+  border-bottom: 1px solid var(--line); }
+.tree .head span { white-space: normal; }
+.tree details { margin: 0; }
+.tree summary.row { list-style: none; font-weight: 400; color: inherit; }
+.tree summary.row::-webkit-details-marker { display: none; }
+.tree .row::before { content: ""; color: #175cd3; }
+.tree summary.row::before { content: "▸"; }
+.tree details[open] > summary.row::before { content: "▾"; }
+.tree .kids { margin-left: .55em; padding-left: .75em; border-left: 1px dotted #98a2b3; }
+.tree .srv > summary.row { background: #f5f7fa; }
+.tree .srv > summary .nm strong { font-size: 14px; }
+.tree .nm { overflow-wrap: anywhere; }
+.tree .nm small { color: var(--muted); margin-left: .1em; }
+.tree .wl .nm strong { font-weight: 400; }
+.tree .al { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.tree .m { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.tree .v-meets .stars { color: #dc8a04; }
+.tree .v-exceeds, .tree .bad { color: #b42318; font-weight: 600; }
+.tree .ok { color: #05603a; }
+.tree .x { grid-column: 2 / -1; font-size: 12px; color: var(--muted); }
+.tree .more { padding: .2rem .3rem .2rem 1.8em; color: var(--muted); font-style: italic; }
+.tree details.wls > summary { font-weight: 400; font-size: 12.5px; padding: .15rem .3rem; }
+.bar { display: inline-block; position: relative; width: 6.5em; height: .85em; vertical-align: -.08em;
+  margin-right: .45em; background: #eef0f3; border: 1px solid #c3c9d3; }
+.bar span { position: absolute; left: 0; top: 0; bottom: 0; }
+.bar .p { background: #b2ccff; }
+.bar .f { background: #2e6bd6; }
+.bar.over .p { background: #fda29b; }
+.bar.over .f { background: #d92d20; }
+.lim .bar::after { content: ""; position: absolute; top: -3px; bottom: -3px; left: var(--lim);
+  border-left: 2px solid #1d2433; }
 @media print {
   body { padding: 0; max-width: none; font-size: 10pt; }
   nav { display: none; }
   .wide { overflow: visible; }
-  .verdict, td.v-exceeds, th { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
-  tr, dl.totals div { break-inside: avoid; }
+  .verdict, td.v-exceeds, th, .bar, .tree .srv > summary.row, .tree .head {
+    print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  tr, dl.totals div, .tree .row { break-inside: avoid; }
+  .tree { min-width: 0; font-size: 9pt; }
+  .tree .row { grid-template-columns: 1em minmax(7em, 1fr) 7.5em 17em 12em; }
+  .bar { width: 4.5em; }
   h2 { break-after: avoid; }
 }
 "#;
@@ -114,10 +153,16 @@ pub fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error
     let name = text(summary.pointer("/scenario/name"));
     let mut sections = vec![
         Section::new("totals", "Totals", totals(summary)),
+        Section::new("datacenter", "Datacenter", datacenter(summary)),
+    ];
+    if let Some(body) = planning(summary) {
+        sections.push(Section::new("planning", "Planning", body));
+    }
+    sections.extend([
         Section::new("servers", "Servers", servers(summary)),
         Section::new("partitions", "Partitions", partitions(summary)),
         Section::new("workloads", "Workloads", workloads(summary)),
-    ];
+    ]);
     let optional = [
         ("gwlm", "gWLM domains and policies", gwlm(summary)),
         ("wlm", "WLM", wlm(summary)),
@@ -522,6 +567,626 @@ fn worst_served<'a>(rows: &[&'a Value], n: usize) -> Vec<&'a Value> {
     sorted.sort_by(|a, b| sla(a).total_cmp(&sla(b)));
     sorted.truncate(n);
     sorted
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datacenter view
+
+/// Workload rows listed under one node of the datacenter tree. Past it the node lists its
+/// first ones in scenario order and a "… and N more" line, which says how many of the rest
+/// were over the limit at times; every workload stays in the Workloads table. Cutting, not
+/// folding, is what keeps a page with a 10,000-workload node small: folded rows still weigh
+/// ~300 bytes each.
+const TREE_WORKLOADS: usize = 50;
+
+/// The partition tree as HP's Virtualization Manager drew it: servers ▸ nPars ▸ vPars and
+/// VMs ▸ resource partitions ▸ workloads, each row with its allocation, a utilization bar
+/// against the limit, its verdict and (servers) its licensing. Every level folds with
+/// `<details>`, open at first, so it needs no script and prints unfolded.
+///
+/// Above [`COLLAPSE_ROWS`] workloads in all, a node lists only its workloads that were over
+/// the limit, folded behind a line that counts them; a node without one says so in a line.
+/// The tree then stays about the nodes (the scale scenario's 1,375 partitions and 10,000
+/// workloads give ~0.5 MB of tree instead of ~4 MB) and the page opens on them, as the
+/// Workloads table folds at the same size and keeps every workload.
+fn datacenter(s: &Value) -> String {
+    let servers = items(s.get("servers"));
+    if servers.is_empty() {
+        return none("No servers.");
+    }
+    let nodes: Vec<&Value> = servers
+        .iter()
+        .chain(items(s.get("partitions")).iter())
+        .copied()
+        .collect();
+    let workloads = items(s.get("workloads"));
+    let tree = Tree::build(&nodes, &workloads);
+    let limit = s.pointer("/scenario/util_limit").and_then(Value::as_f64);
+    let ctx = TreeCtx {
+        limit,
+        licensing: items(s.get("licensing"))
+            .into_iter()
+            .filter_map(|l| Some((l.get("server")?.as_str()?, l)))
+            .rev() // the first entry for a server wins
+            .collect(),
+        big: workloads.len() > COLLAPSE_ROWS,
+        horizon_hours: s
+            .pointer("/scenario/horizon_ms")
+            .and_then(Value::as_f64)
+            .filter(|&ms| ms > 0.0)
+            .map(|ms| ms / 3_600_000.0),
+    };
+    let (class, style) = match limit {
+        Some(l) if l.is_finite() => (
+            "tree lim",
+            format!(" style=\"--lim:{:.1}%\"", (l * 100.0).clamp(0.0, 100.0)),
+        ),
+        _ => ("tree", String::new()),
+    };
+    let mut out = format!(
+        "<div class=\"wide\"><div class=\"{class}\"{style}>\
+         <div class=\"row head\"><span>Server ▸ partition ▸ workload</span>\
+         <span class=\"al\">Allocation [cores]<br>mean / capacity</span>\
+         <span>CPU utilization [%]<br>bar: mean, p99; line: limit {}</span>\
+         <span>Verdict</span></div>",
+        esc(&pct_text(s.pointer("/scenario/util_limit")))
+    );
+    tree.render(&ctx, &mut out);
+    out.push_str("</div></div>");
+    if ctx.big {
+        let _ = write!(
+            out,
+            "<p class=\"note\">With {} workloads the tree lists only those over the limit; \
+             the Workloads table has them all.</p>",
+            group_thousands(&workloads.len().to_string())
+        );
+    }
+    out += "<p class=\"note\">Children in the order of summary.json; a workload's allocation is \
+            the cores it used on average (served work ÷ horizon), its utilization is of its \
+            partition. Red: above the CPU limit for some of the time (time above the limit \
+            &gt; 0), or a server whose peak exceeds its limits. A second line gives a server's \
+            cores and licensing, and the p99 utilization of memory, disk and network where \
+            they are used.</p>";
+    out
+}
+
+/// The nodes of servers[] and partitions[] linked by `parent`, and the workloads by
+/// `partition`; indices into `nodes`.
+struct Tree<'a> {
+    nodes: Vec<&'a Value>,
+    roots: Vec<usize>,
+    children: Vec<Vec<usize>>,
+    workloads: Vec<Vec<&'a Value>>,
+    /// Workloads whose partition names no node: shown after the tree, not dropped.
+    unplaced: Vec<&'a Value>,
+}
+
+/// What the rows need beyond their own entry.
+struct TreeCtx<'a> {
+    /// `scenario.util_limit`, for files without a time above the limit.
+    limit: Option<f64>,
+    licensing: HashMap<&'a str, &'a Value>,
+    /// More than [`COLLAPSE_ROWS`] workloads in all: the tree lists only those over the
+    /// limit.
+    big: bool,
+    horizon_hours: Option<f64>,
+}
+
+/// One step of the walk: open a node, or close the `<details>` of one.
+enum Step {
+    Open(usize),
+    Close,
+}
+
+impl<'a> Tree<'a> {
+    /// A parent must come before its child (summary.json lists nodes in preorder), so the
+    /// links form a forest whatever the file holds; a node whose parent is not found earlier
+    /// is a root.
+    fn build(nodes: &[&'a Value], workloads: &[&'a Value]) -> Self {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut roots = Vec::new();
+        let mut children = vec![Vec::new(); nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            match n
+                .get("parent")
+                .and_then(Value::as_str)
+                .and_then(|p| index.get(p))
+            {
+                Some(&p) => children[p].push(i),
+                None => roots.push(i),
+            }
+            if let Some(name) = n.get("name").and_then(Value::as_str) {
+                index.entry(name).or_insert(i);
+            }
+        }
+        let mut per_node = vec![Vec::new(); nodes.len()];
+        let mut unplaced = Vec::new();
+        for &w in workloads {
+            match w
+                .get("partition")
+                .and_then(Value::as_str)
+                .and_then(|p| index.get(p))
+            {
+                Some(&i) => per_node[i].push(w),
+                None => unplaced.push(w),
+            }
+        }
+        Tree {
+            nodes: nodes.to_vec(),
+            roots,
+            children,
+            workloads: per_node,
+            unplaced,
+        }
+    }
+
+    /// Depth first with a stack of its own, so a hostile chain of thousands of nested
+    /// partitions cannot overflow the call stack.
+    fn render(&self, ctx: &TreeCtx, out: &mut String) {
+        let mut stack: Vec<Step> = self.roots.iter().rev().map(|&i| Step::Open(i)).collect();
+        while let Some(step) = stack.pop() {
+            let i = match step {
+                Step::Close => {
+                    out.push_str("</div></details>");
+                    continue;
+                }
+                Step::Open(i) => i,
+            };
+            let node = self.nodes[i];
+            let is_server = node.get("parent").is_none_or(Value::is_null)
+                && node.get("kind").and_then(Value::as_str) == Some("server");
+            let row = tree_row(node, RowKind::Node { is_server }, ctx);
+            if self.children[i].is_empty() && self.workloads[i].is_empty() {
+                let _ = write!(out, "<div class=\"row\">{row}</div>");
+                continue;
+            }
+            let class = if is_server { " class=\"srv\"" } else { "" };
+            let _ = write!(
+                out,
+                "<details open{class}><summary class=\"row\">{row}</summary><div class=\"kids\">"
+            );
+            workload_rows(&self.workloads[i], ctx, out);
+            stack.push(Step::Close);
+            stack.extend(self.children[i].iter().rev().map(|&c| Step::Open(c)));
+        }
+        if !self.unplaced.is_empty() {
+            out.push_str(
+                "<details open><summary class=\"row\"><span class=\"nm\">\
+                 Workloads on no node above</span></summary><div class=\"kids\">",
+            );
+            workload_rows(&self.unplaced, ctx, out);
+            out.push_str("</div></details>");
+        }
+    }
+}
+
+/// A node's workloads: the first [`TREE_WORKLOADS`] in scenario order and a line for the
+/// rest. In a large scenario ([`TreeCtx::big`]) only those over the limit are listed, folded
+/// behind a line that counts them.
+fn workload_rows(workloads: &[&Value], ctx: &TreeCtx, out: &mut String) {
+    if workloads.is_empty() {
+        return;
+    }
+    let over: Vec<&Value> = workloads
+        .iter()
+        .copied()
+        .filter(|w| over_limit(w, ctx.limit))
+        .collect();
+    if ctx.big && over.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"more\">{}, none over the limit: see the \
+             <a href=\"#workloads\">Workloads</a> table.</div>",
+            plural(workloads.len(), "workload")
+        );
+        return;
+    }
+    let listed = if ctx.big { &over } else { workloads };
+    if ctx.big {
+        let _ = write!(
+            out,
+            "<details class=\"wls\"><summary>{} · <span class=\"bad\">{} over the limit at \
+             times</span></summary>",
+            plural(workloads.len(), "workload"),
+            group_thousands(&over.len().to_string())
+        );
+    }
+    let shown = &listed[..listed.len().min(TREE_WORKLOADS)];
+    for w in shown {
+        let _ = write!(
+            out,
+            "<div class=\"row wl\">{}</div>",
+            tree_row(w, RowKind::Workload, ctx)
+        );
+    }
+    let rest = workloads.len() - shown.len();
+    if rest > 0 {
+        let rest_over = over.len() - shown.iter().filter(|w| over_limit(w, ctx.limit)).count();
+        let _ = write!(
+            out,
+            "<div class=\"more\">… and {} more{}: all are in the \
+             <a href=\"#workloads\">Workloads</a> table.</div>",
+            group_thousands(&rest.to_string()),
+            match rest_over {
+                0 => ", none over the limit".to_string(),
+                n => format!(
+                    ", <span class=\"bad\">{} of them over the limit at times</span>",
+                    group_thousands(&n.to_string())
+                ),
+            }
+        );
+    }
+    if ctx.big {
+        out.push_str("</details>");
+    }
+}
+
+/// "1 workload", "8 workloads", "1,200 workloads".
+fn plural(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", group_thousands(&n.to_string()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKind {
+    Node { is_server: bool },
+    Workload,
+}
+
+/// The cells of one tree row: name and kind, allocation, utilization bar, verdict, and a
+/// second line with licensing and the other resources when there is something to say.
+fn tree_row(v: &Value, kind: RowKind, ctx: &TreeCtx) -> String {
+    let name = esc(&text(v.get("name")));
+    let kind_name = match kind {
+        RowKind::Workload => "workload".to_string(),
+        RowKind::Node { .. } => esc(&text(v.get("kind"))),
+    };
+    let allocation = match kind {
+        RowKind::Node { .. } => format!(
+            "{} / {}",
+            esc(&dec_text(v.get("mean_allocation_cores"), 2)),
+            esc(&dec_text(v.get("capacity_cores"), 2))
+        ),
+        RowKind::Workload => {
+            let used = v
+                .get("served_core_hours")
+                .and_then(Value::as_f64)
+                .zip(ctx.horizon_hours)
+                .map(|(h, horizon)| h / horizon);
+            format!(
+                "uses {}",
+                esc(&used.map_or(DASH.to_string(), |u| fixed(u, 2)))
+            )
+        }
+    };
+    let verdict = match kind {
+        RowKind::Node { is_server: true } => match v.get("verdict") {
+            Some(verdict) if verdict.is_object() => {
+                let c = verdict_cell(verdict);
+                format!("<span class=\"{}\">{}</span>", c.class, c.html)
+            }
+            _ => format!("<span>{DASH}</span>"),
+        },
+        _ => time_above_text(v),
+    };
+    let mut extra = Vec::new();
+    if kind == (RowKind::Node { is_server: true }) {
+        extra.extend(
+            v.get("name")
+                .and_then(Value::as_str)
+                .and_then(|n| ctx.licensing.get(n))
+                .map(|l| licensing_state(l)),
+        );
+    }
+    extra.extend(other_resources(v));
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("<span class=\"x\">{}</span>", extra.join(" · "))
+    };
+    format!(
+        "<span class=\"nm\"><strong>{name}</strong> <small>{kind_name}</small></span>\
+         <span class=\"al\">{allocation}</span>{}{verdict}{extra}",
+        cpu_meter(v, ctx.limit)
+    )
+}
+
+/// Over the CPU limit at some time: its time above the limit is positive. Old files
+/// without that figure fall back to the p99 against `limit`.
+fn over_limit(v: &Value, limit: Option<f64>) -> bool {
+    match v.get("time_above_limit_share").and_then(Value::as_f64) {
+        Some(share) => share > 0.0,
+        None => {
+            let p99 = v.pointer("/cpu_utilization/p99").and_then(Value::as_f64);
+            matches!((p99, limit), (Some(p), Some(l)) if p > l)
+        }
+    }
+}
+
+/// The bar: mean utilization dark, lighter on to the p99 (the max in files without one),
+/// the limit a line drawn by the stylesheet; red when over the limit at some time.
+fn cpu_meter(v: &Value, limit: Option<f64>) -> String {
+    let u = v.get("cpu_utilization");
+    let at = |k: &str| u.and_then(|u| u.get(k)).and_then(Value::as_f64);
+    let Some(mean) = at("mean") else {
+        return format!("<span class=\"m\">{DASH}</span>");
+    };
+    let (label, high) = match (at("p99"), at("max")) {
+        (Some(p), _) => ("p99", Some(p)),
+        (None, Some(m)) => ("max", Some(m)),
+        (None, None) => ("p99", None),
+    };
+    let width = |x: f64| {
+        if x.is_finite() {
+            (x * 100.0).clamp(0.0, 100.0)
+        } else {
+            0.0
+        }
+    };
+    let over = if over_limit(v, limit) { " over" } else { "" };
+    format!(
+        "<span class=\"m\"><span class=\"bar{over}\" aria-hidden=\"true\">\
+         <span class=\"p\" style=\"width:{:.1}%\"></span><span class=\"f\" style=\"width:{:.1}%\">\
+         </span></span>mean {} · {label} {}</span>",
+        width(high.unwrap_or(mean)),
+        width(mean),
+        esc(&pct(mean)),
+        esc(&high.map_or(DASH.to_string(), pct)),
+    )
+}
+
+/// A partition's or workload's verdict: how long it spent over the CPU limit.
+fn time_above_text(v: &Value) -> String {
+    match v.get("time_above_limit_share").and_then(Value::as_f64) {
+        Some(share) if share > 0.0 => format!(
+            "<span class=\"bad\">over limit {} % of the time</span>",
+            esc(&pct(share))
+        ),
+        Some(_) => "<span class=\"ok\">ok</span>".to_string(),
+        None => format!("<span>{DASH}</span>"),
+    }
+}
+
+/// A server's cores and how they are paid for: installed, active (usage rights), inactive
+/// iCAP (installed − rights), and TiCAP in use or pay per use.
+fn licensing_state(l: &Value) -> String {
+    let installed = l.get("installed_cores").and_then(Value::as_f64);
+    let rights = l.get("rights").and_then(Value::as_f64);
+    let ppu = l.get("pricing").and_then(Value::as_str) == Some("ppu");
+    let mut parts = vec![
+        format!("{} installed", esc(&dec_text(l.get("installed_cores"), 0))),
+        format!(
+            "{} active (usage rights)",
+            esc(&dec_text(l.get("rights"), 0))
+        ),
+    ];
+    if let (Some(installed), Some(rights)) = (installed, rights) {
+        let inactive = fixed((installed - rights).max(0.0), 0);
+        let what = if ppu { "inactive" } else { "inactive iCAP" };
+        parts.push(format!("{} {what}", esc(&inactive)));
+    }
+    if let Some(group) = l.get("gicap_group").and_then(Value::as_str) {
+        parts.push(format!("giCAP group {}", esc(group)));
+    }
+    let ticap = l.get("ticap").filter(|t| t.is_object());
+    match ticap
+        .and_then(|t| t.get("used_core_minutes"))
+        .and_then(Value::as_f64)
+    {
+        Some(used) if used > 0.0 => parts.push(format!(
+            "<span class=\"bad\">TiCAP in use: {} core-min</span>",
+            esc(&fixed(used, 0))
+        )),
+        Some(_) => parts.push("TiCAP unused".to_string()),
+        None => {}
+    }
+    if ppu {
+        parts.push("pay per use (PPU)".to_string());
+    }
+    format!("cores: {}", parts.join(", "))
+}
+
+/// "p99: mem 47.0 % · disk 12.0 % · net 3.1 %" for the resources an entity has: memory
+/// when used (a node given memory that no workload asks for would only say "0.0 %"), disk
+/// and network when their capacity is known. Red when above its limit at some time.
+fn other_resources(v: &Value) -> Option<String> {
+    let p99 = |u: Option<&Value>| {
+        let at = |k: &str| u.and_then(|u| u.get(k)).and_then(Value::as_f64);
+        at("p99").or_else(|| at("max"))
+    };
+    let shown = |label: &str, res: Option<&Value>| {
+        let value = p99(res.and_then(|r| r.get("utilization")))?;
+        let over = res
+            .and_then(|r| r.get("time_above_limit_share"))
+            .and_then(Value::as_f64)
+            .is_some_and(|s| s > 0.0);
+        let text = format!("{label} {} %", esc(&pct(value)));
+        Some(if over {
+            format!("<span class=\"bad\">{text}</span>")
+        } else {
+            text
+        })
+    };
+    let mut parts = Vec::new();
+    let memory = v.get("memory");
+    let used = memory
+        .and_then(|m| m.pointer("/utilization/max"))
+        .and_then(Value::as_f64)
+        .is_some_and(|m| m > 0.0);
+    if used {
+        parts.extend(shown("mem", memory));
+    }
+    for (label, key) in [("disk", "disk"), ("net", "network")] {
+        let res = v.get(key).filter(|r| {
+            r.get("capacity_mbps")
+                .and_then(Value::as_f64)
+                .is_some_and(|c| c > 0.0)
+        });
+        if res.is_some() {
+            parts.extend(shown(label, res));
+        }
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("p99: {}", parts.join(" · ")))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+/// The resources of a planning answer, in the order shown; other keys follow.
+const RESOURCES: [&str; 4] = ["cpu", "memory", "disk", "network"];
+
+/// The planning answers: how many target servers a consolidation needs, and per server and
+/// resource how long until the limit and what size would meet it; `None` when the summary
+/// has neither (files from before planning).
+fn planning(s: &Value) -> Option<String> {
+    let study = s.get("planning").filter(|p| p.is_object());
+    let per_server: Vec<(&Value, &Value)> = items(s.get("servers"))
+        .into_iter()
+        .filter_map(|srv| Some((srv, srv.get("planning").filter(|p| p.is_object())?)))
+        .collect();
+    if study.is_none() && per_server.is_empty() {
+        return None;
+    }
+    let mut out = study.map(study_line).unwrap_or_default();
+    if !per_server.is_empty() {
+        out += &planning_table(&per_server);
+    }
+    Some(out)
+}
+
+/// "3 target servers of type sd-b needed over 365 days: cpu 3, memory 2 (disk, network:
+/// not configured)."
+fn study_line(p: &Value) -> String {
+    let needed = p.get("servers_needed").and_then(Value::as_f64);
+    let noun = if needed == Some(1.0) {
+        "target server"
+    } else {
+        "target servers"
+    };
+    let target = p
+        .get("target_server")
+        .and_then(Value::as_str)
+        .map(|t| format!(" of type <strong>{}</strong>", esc(t)))
+        .unwrap_or_default();
+    let by = p.get("by_resource");
+    let mut counted = Vec::new();
+    let mut unset = Vec::new();
+    for key in resource_keys(by) {
+        match by.and_then(|b| b.get(key.as_str())) {
+            Some(Value::Null) => unset.push(esc(&key)),
+            Some(v) => counted.push(format!("{} {}", esc(&key), esc(&text(Some(v))))),
+            None => {}
+        }
+    }
+    let over = p
+        .get("horizon_days")
+        .and_then(Value::as_f64)
+        .map(|d| format!(" over {} days", esc(&fixed(d, 0))))
+        .unwrap_or_default();
+    let mut line = format!(
+        "<p class=\"desc\"><strong>{}</strong> {noun}{target} needed{over}",
+        esc(&dec_text(p.get("servers_needed"), 0)),
+    );
+    if !counted.is_empty() {
+        let _ = write!(line, ": {}", counted.join(", "));
+    }
+    if !unset.is_empty() {
+        let _ = write!(line, " ({}: not configured)", unset.join(", "));
+    }
+    line.push_str(".</p><p class=\"note\">The count is the largest over the resources.</p>");
+    line
+}
+
+/// [`RESOURCES`] first, then any other keys of the object, in its order.
+fn resource_keys(obj: Option<&Value>) -> Vec<String> {
+    let mut keys: Vec<String> = RESOURCES.iter().map(|k| k.to_string()).collect();
+    if let Some(map) = obj.and_then(Value::as_object) {
+        keys.extend(
+            map.keys()
+                .filter(|k| !RESOURCES.contains(&k.as_str()) && *k != "horizon_days")
+                .cloned(),
+        );
+    }
+    keys
+}
+
+/// One row per server and resource; a resource given as null reads "not configured".
+fn planning_table(per_server: &[(&Value, &Value)]) -> String {
+    let cols = vec![
+        col("Server", "", Fmt::Text),
+        col("Resource", "", Fmt::Text),
+        col("Unit", "", Fmt::Text),
+        col("Capacity", "", Fmt::Dec(1)),
+        col("Limit [%]", "", Fmt::Pct),
+        sub("Demand", "now", "", Fmt::Dec(1)),
+        sub("Demand", "at the horizon", "", Fmt::Dec(1)),
+        col("Time remaining [days]", "", Fmt::Dec(1)),
+        col("Capacity remaining", "", Fmt::Signed(1)),
+        col("Recommended size", "", Fmt::Dec(0)),
+    ];
+    let mut body = String::new();
+    let mut horizons = Vec::new();
+    for (srv, p) in per_server {
+        let server = esc(&text(srv.get("name")));
+        if let Some(days) = p.get("horizon_days").and_then(Value::as_f64) {
+            let days = fixed(days, 0);
+            if !horizons.contains(&days) {
+                horizons.push(days);
+            }
+        }
+        for key in resource_keys(Some(p)) {
+            let r = match p.get(key.as_str()) {
+                None => continue,
+                Some(r) if r.is_object() => r,
+                Some(_) => {
+                    let _ = write!(
+                        body,
+                        "<tr><td>{server}</td><td>{}</td>\
+                         <td class=\"dash\" colspan=\"8\">not configured</td></tr>",
+                        esc(&key)
+                    );
+                    continue;
+                }
+            };
+            let whole = r.get("unit").and_then(Value::as_str) == Some("cores");
+            let num = |k: &str, fmt: Fmt| td(&cell(r.get(k), fmt), "");
+            let remaining = match r.get("time_remaining_days") {
+                Some(Value::Null) => "<td>beyond the horizon</td>".to_string(),
+                Some(v) if v.as_f64() == Some(0.0) => {
+                    "<td class=\"num bad\">0 (already over)</td>".to_string()
+                }
+                v => td(&cell(v, Fmt::Dec(1)), ""),
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{server}</td><td>{}</td>{}{}{}{}{}{remaining}{}{}</tr>",
+                esc(&key),
+                num("unit", Fmt::Text),
+                num("capacity", Fmt::Dec(1)),
+                num("limit", Fmt::Pct),
+                num("demand_now", Fmt::Dec(1)),
+                num("demand_at_horizon", Fmt::Dec(1)),
+                num("capacity_remaining", Fmt::Signed(1)),
+                num("recommended", Fmt::Dec(if whole { 0 } else { 1 })),
+            );
+        }
+    }
+    let horizon = match horizons.as_slice() {
+        [one] => format!("{one} days"),
+        _ => "the planning horizon".to_string(),
+    };
+    format!(
+        "{}<p class=\"note\">Demand at the horizon: grown over {horizon}. Time remaining: days \
+         until the demand crosses limit × capacity; 0 = already over; beyond the horizon = not \
+         within {horizon}. Capacity remaining = limit × capacity − demand now, negative in \
+         red. Recommended size: the capacity that meets the limit at the horizon (CPU in \
+         whole cores).</p>",
+        table_html(&cols, &body, "")
+    )
 }
 
 /// The gWLM domains and the policy of each managed compartment; `None` when nothing is
@@ -1467,10 +2132,15 @@ mod tests {
         let no_data = banner(json!({"status": "no_data", "stars": null}));
         assert!(no_data.contains("verdict nodata") && no_data.contains(">no_data<"));
         assert!(!no_data.contains('☆'));
-        // The page carries the scenario's banner and each server's verdict in its table.
+        // The page carries the scenario's banner and each server's verdict in the datacenter
+        // tree and in its table.
         let page = render_run(&summary("s", json!({"status": "meets", "stars": 4})), &[]).unwrap();
         assert!(page.contains("<span class=\"status\">meets</span>"));
-        assert_eq!(page.matches("★★★★☆").count(), 2, "banner and server row");
+        assert_eq!(
+            page.matches("★★★★☆").count(),
+            3,
+            "banner, tree and server row"
+        );
     }
 
     #[test]
@@ -1644,5 +2314,355 @@ mod tests {
         assert!(html.contains("<td class=\"num\">25.0</td><td class=\"num\">50.0</td>"));
         assert!(html.contains("13,785.24 USD") && html.contains("6,931.34 USD"));
         assert!(html.contains("★★★★★</span> meets") && html.contains("class=\"v-exceeds\""));
+    }
+
+    /// The body of one `<section>` of a page.
+    fn section<'a>(html: &'a str, id: &str) -> &'a str {
+        let start = html
+            .find(&format!("<section id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("no section {id}"));
+        let len = html[start..].find("</section>").unwrap();
+        &html[start..start + len]
+    }
+
+    /// How many `<details>` are open at the first occurrence of `needle`.
+    fn details_depth(html: &str, needle: &str) -> usize {
+        let at = html
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing"));
+        html[..at].matches("<details").count() - html[..at].matches("</details>").count()
+    }
+
+    /// The demo's shape, small: server ▸ nPar ▸ vPar ▸ workload, with a second nPar after.
+    fn tree_summary() -> Value {
+        let mut s = summary("s", json!({"status": "meets", "stars": 3}));
+        s["partitions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "np2", "kind": "npar", "parent": "sd-new", "server": "sd-new"}));
+        s["scenario"]["horizon_ms"] = json!(3_600_000 * 10);
+        s["workloads"][0]["served_core_hours"] = json!(15.0);
+        s
+    }
+
+    #[test]
+    fn the_datacenter_tree_nests_workloads_in_partitions_in_servers() {
+        let html = render_run(&tree_summary(), &[]).unwrap();
+        assert!(html.contains("<a href=\"#datacenter\">Datacenter</a>"));
+        let tree = section(&html, "datacenter");
+        let at = |name: &str| tree.find(&format!("<strong>{name}</strong>")).unwrap();
+        // Preorder: the server, its nPar, the vPar, the vPar's workload, then the next nPar.
+        assert!(at("sd-new") < at("np") && at("np") < at("vp"));
+        assert!(at("vp") < at("oltp") && at("oltp") < at("np2"));
+        // Each level one <details> deeper; the workload is a row inside its vPar's.
+        assert_eq!(details_depth(tree, "<strong>sd-new</strong>"), 1);
+        assert_eq!(details_depth(tree, "<strong>np</strong>"), 2);
+        assert_eq!(details_depth(tree, "<strong>vp</strong>"), 3);
+        assert_eq!(details_depth(tree, "<strong>oltp</strong>"), 3);
+        assert_eq!(
+            details_depth(tree, "<strong>np2</strong>"),
+            1,
+            "np2 is back under the server"
+        );
+        assert!(
+            tree.contains("<strong>np2</strong> <small>npar</small>"),
+            "kind shown"
+        );
+        assert!(tree.contains("<strong>oltp</strong> <small>workload</small>"));
+        // np2 has nothing under it: a plain row, not a fold.
+        let np2 = &tree[..at("np2")];
+        assert!(
+            np2.ends_with("<div class=\"row\"><span class=\"nm\">"),
+            "{np2}"
+        );
+        // Every fold is open, so the page prints unfolded; all are closed again.
+        assert_eq!(tree.matches("<details open").count(), 3);
+        assert_eq!(
+            tree.matches("<details").count(),
+            tree.matches("</details>").count()
+        );
+        // Allocation as mean / capacity; a workload's is what it used (15 core-h over 10 h).
+        assert!(tree.contains("<span class=\"al\">— / 12.00</span>"));
+        assert!(tree.contains("<span class=\"al\">uses 1.50</span>"));
+        // The bar: mean and p99 as widths and as text, the limit from the scenario.
+        assert!(tree.contains("class=\"tree lim\" style=\"--lim:85.0%\""));
+        assert!(tree.contains(
+            "<span class=\"p\" style=\"width:68.7%\"></span><span class=\"f\" style=\"width:37.6%\">"
+        ));
+        assert!(tree.contains("mean 37.6 · p99 68.7"));
+        // No limit in the file: no line, and nothing is judged against a guess.
+        let mut s = tree_summary();
+        s["scenario"]["util_limit"] = Value::Null;
+        let html = render_run(&s, &[]).unwrap();
+        assert!(section(&html, "datacenter").contains("<div class=\"tree\">"));
+    }
+
+    #[test]
+    fn the_tree_colours_what_is_over_the_limit() {
+        let mut s = tree_summary();
+        s["servers"][0]["verdict"] = json!({"status": "exceeds", "stars": null});
+        s["partitions"][1]["time_above_limit_share"] = json!(0.0226);
+        s["partitions"][1]["cpu_utilization"] = json!({"mean": 0.47, "p99": 0.89});
+        s["partitions"][0]["time_above_limit_share"] = json!(0.0);
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        let row = |name: &str| {
+            let start = tree.find(&format!("<strong>{name}</strong>")).unwrap();
+            let end = tree[start..].find("</summary>").unwrap();
+            &tree[start..start + end]
+        };
+        assert!(
+            row("sd-new").contains("<span class=\"v-exceeds\"><span class=\"stars\" aria-label=\"no stars\">☆☆☆☆☆</span> exceeds</span>"),
+            "{}",
+            row("sd-new")
+        );
+        assert!(row("vp").contains("class=\"bar over\""));
+        assert!(row("vp").contains("<span class=\"bad\">over limit 2.3 % of the time</span>"));
+        assert!(row("np").contains("<span class=\"ok\">ok</span>"));
+        assert!(!row("np").contains("bar over"));
+        // An old file without the time above the limit: the p99 against the limit decides.
+        let old = json!({"cpu_utilization": {"mean": 0.5, "p99": 0.9}});
+        assert!(cpu_meter(&old, Some(0.85)).contains("bar over"));
+        assert!(!cpu_meter(&old, Some(0.95)).contains("bar over"));
+        assert!(time_above_text(&old).contains(DASH));
+    }
+
+    #[test]
+    fn the_tree_shows_each_servers_licensing_state() {
+        let mut s = tree_summary();
+        s["licensing"] = json!([{
+            "server": "sd-new", "gicap_group": null, "pricing": "icap", "installed_cores": 8,
+            "rights": 6, "rights_bought": 0, "active_core_hours": 100.0,
+            "ticap": {"initial_core_minutes": 43200.0, "used_core_minutes": 30360.0,
+                      "left_core_minutes": 12840.0}, "ppu": null
+        }]);
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        // 8 installed − 6 rights = 2 inactive iCAP cores.
+        assert!(tree.contains(
+            "cores: 8 installed, 6 active (usage rights), 2 inactive iCAP, \
+             <span class=\"bad\">TiCAP in use: 30,360 core-min</span>"
+        ));
+        let unused = json!({"installed_cores": 16, "rights": 12, "pricing": "icap",
+                            "ticap": {"used_core_minutes": 0.0}});
+        assert_eq!(
+            licensing_state(&unused),
+            "cores: 16 installed, 12 active (usage rights), 4 inactive iCAP, TiCAP unused"
+        );
+        let ppu = json!({"installed_cores": 80, "rights": 60, "pricing": "ppu",
+                         "gicap_group": "<g>", "ticap": null});
+        assert_eq!(
+            licensing_state(&ppu),
+            "cores: 80 installed, 60 active (usage rights), 20 inactive, giCAP group &lt;g&gt;, \
+             pay per use (PPU)"
+        );
+        // No licensing entry for the server: no line rather than a wrong one.
+        s["licensing"] = json!([{"server": "other", "installed_cores": 1, "rights": 1}]);
+        let html = render_run(&s, &[]).unwrap();
+        assert!(!section(&html, "datacenter").contains("installed"));
+    }
+
+    #[test]
+    fn the_tree_shows_memory_disk_and_network_where_used() {
+        let mut s = tree_summary();
+        s["partitions"][1]["disk"] = json!({"capacity_mbps": 400.0, "peak_mbps": 380.0,
+            "mean_mbps": 100.0, "utilization": {"mean": 0.25, "p99": 0.9, "max": 0.95},
+            "time_above_limit_share": 0.01});
+        s["partitions"][1]["network"] = json!({"capacity_mbps": 1000.0, "peak_mbps": 50.0,
+            "mean_mbps": 20.0, "utilization": {"mean": 0.02, "p99": 0.045, "max": 0.05},
+            "time_above_limit_share": 0.0});
+        s["partitions"][0]["network"] = json!({"capacity_mbps": null, "peak_mbps": 50.0,
+            "mean_mbps": 20.0, "utilization": {"mean": 0.0, "max": 0.0},
+            "time_above_limit_share": null});
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        // The server's memory (p99 absent in the fixture: its max), the vPar's disk and net.
+        assert!(tree.contains("<span class=\"x\">p99: mem 46.9 %</span>"));
+        assert!(tree.contains(
+            "<span class=\"x\">p99: <span class=\"bad\">disk 90.0 %</span> · net 4.5 %</span>"
+        ));
+        // The nPar's network has no capacity: nothing to say.
+        let np = tree.split("<strong>np</strong>").nth(1).unwrap();
+        assert!(!np.split("</summary>").next().unwrap().contains("net"));
+    }
+
+    #[test]
+    fn names_in_the_tree_are_escaped() {
+        let evil = "a<b&\"c";
+        let mut s = tree_summary();
+        s["partitions"][0]["name"] = json!(evil);
+        s["partitions"][1]["parent"] = json!(evil);
+        s["partitions"][0]["kind"] = json!("<k>");
+        s["workloads"][0]["name"] = json!("<w>");
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        assert!(tree.contains("<strong>a&lt;b&amp;&quot;c</strong> <small>&lt;k&gt;</small>"));
+        assert!(tree.contains("<strong>&lt;w&gt;</strong>"));
+        assert!(!tree.contains(evil) && !tree.contains("<k>") && !tree.contains("<w>"));
+        // The escaped name still links the vPar to its parent.
+        assert_eq!(details_depth(tree, "<strong>vp</strong>"), 3);
+    }
+
+    #[test]
+    fn a_node_lists_its_first_workloads_and_counts_the_rest() {
+        let mut s = tree_summary();
+        // 120 workloads in vp; three of those past the first 50 are over the limit.
+        s["workloads"] = (0..120)
+            .map(|i| {
+                let over = if [60, 70, 119].contains(&i) { 0.1 } else { 0.0 };
+                json!({"name": format!("w{i}"), "partition": "vp", "time_above_limit_share": over})
+            })
+            .collect();
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        assert_eq!(
+            tree.matches("<div class=\"row wl\">").count(),
+            TREE_WORKLOADS
+        );
+        assert!(tree.contains("<strong>w49</strong>") && !tree.contains("<strong>w50</strong>"));
+        assert!(tree.contains(
+            "… and 70 more, <span class=\"bad\">3 of them over the limit at times</span>: all \
+             are in the <a href=\"#workloads\">Workloads</a> table."
+        ));
+        // Exactly at the cap: no line.
+        s["workloads"] = Value::Array(s["workloads"].as_array().unwrap()[..50].to_vec());
+        let html = render_run(&s, &[]).unwrap();
+        assert!(!section(&html, "datacenter").contains("more"));
+    }
+
+    #[test]
+    fn a_large_scenario_lists_only_the_workloads_over_the_limit() {
+        let mut s = tree_summary();
+        // 201 workloads: 200 quiet ones in vp, and one over the limit in np2.
+        let mut many: Vec<Value> = (0..COLLAPSE_ROWS)
+            .map(|i| json!({"name": format!("w{i}"), "partition": "vp", "time_above_limit_share": 0.0}))
+            .collect();
+        many.push(json!({"name": "hot", "partition": "np2", "time_above_limit_share": 0.2}));
+        s["workloads"] = Value::Array(many);
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        assert_eq!(tree.matches("<div class=\"row wl\">").count(), 1);
+        assert!(tree.contains(
+            "<div class=\"more\">200 workloads, none over the limit: see the \
+             <a href=\"#workloads\">Workloads</a> table.</div>"
+        ));
+        assert!(tree.contains(
+            "<details class=\"wls\"><summary>1 workload · <span class=\"bad\">1 over the limit \
+             at times</span></summary><div class=\"row wl\"><span class=\"nm\"><strong>hot</strong>"
+        ));
+    }
+
+    #[test]
+    fn odd_trees_still_render() {
+        let mut s = tree_summary();
+        // A parent named after its child, a workload on no node, a duplicate name.
+        s["partitions"] = json!([
+            {"name": "late", "kind": "vpar", "parent": "np"},
+            {"name": "np", "kind": "npar", "parent": "sd-new"},
+            {"name": "np", "kind": "npar", "parent": "sd-new"}
+        ]);
+        s["workloads"] =
+            json!([{"name": "lost", "partition": "nowhere"}, {"name": "x", "partition": "np"}]);
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        assert_eq!(
+            details_depth(tree, "<strong>late</strong>"),
+            0,
+            "an orphan is a root"
+        );
+        assert_eq!(
+            details_depth(tree, "<strong>x</strong>"),
+            2,
+            "the first np holds x"
+        );
+        assert_eq!(details_depth(tree, "<strong>lost</strong>"), 1);
+        assert!(tree.contains("Workloads on no node above"));
+        assert_eq!(
+            tree.matches("<details").count(),
+            tree.matches("</details>").count()
+        );
+        // A chain of 20,000 nested partitions: no stack overflow, every fold closed.
+        s["workloads"] = json!([]);
+        s["partitions"] = (0..20_000)
+            .map(|i| {
+                let parent = if i == 0 {
+                    "sd-new".to_string()
+                } else {
+                    format!("p{}", i - 1)
+                };
+                json!({"name": format!("p{i}"), "kind": "vpar", "parent": parent})
+            })
+            .collect();
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        assert_eq!(tree.matches("</details>").count(), 20_000);
+        // No servers: a sentence, not an empty tree.
+        let html = render_run(&json!({"servers": []}), &[]).unwrap();
+        assert!(section(&html, "datacenter").contains("No servers."));
+    }
+
+    fn planned(s: &mut Value) {
+        s["planning"] = json!({"horizon_days": 365.0, "target_server": "sd-<b>",
+            "servers_needed": 3, "by_resource": {"cpu": 3, "memory": 2, "disk": null, "network": null}});
+        s["servers"][0]["planning"] = json!({
+            "horizon_days": 365.0,
+            "cpu": {"unit": "cores", "capacity": 16.0, "limit": 0.75, "demand_now": 7.1,
+                    "demand_at_horizon": 9.3, "time_remaining_days": 420.5,
+                    "capacity_remaining": 4.9, "recommended": 13.0},
+            "memory": {"unit": "GiB", "capacity": 256.0, "limit": 0.85, "demand_now": 230.0,
+                       "demand_at_horizon": 260.0, "time_remaining_days": null,
+                       "capacity_remaining": -12.4, "recommended": 305.9},
+            "disk": {"unit": "MB/s", "capacity": 400.0, "limit": 0.85, "demand_now": 400.0,
+                     "demand_at_horizon": 500.0, "time_remaining_days": 0.0,
+                     "capacity_remaining": -60.0, "recommended": 588.2},
+            "network": null
+        });
+    }
+
+    #[test]
+    fn planning_answers_show_when_present() {
+        let mut s = tree_summary();
+        planned(&mut s);
+        let html = render_run(&s, &[]).unwrap();
+        assert!(html.contains("<a href=\"#planning\">Planning</a>"));
+        let p = section(&html, "planning");
+        assert!(p.contains(
+            "<strong>3</strong> target servers of type <strong>sd-&lt;b&gt;</strong> needed over 365 days: cpu 3, \
+             memory 2 (disk, network: not configured)."
+        ));
+        assert!(p.contains(
+            "<tr><td>sd-new</td><td>cpu</td><td>cores</td><td class=\"num\">16.0</td>\
+             <td class=\"num\">75.0</td><td class=\"num\">7.1</td><td class=\"num\">9.3</td>\
+             <td class=\"num\">420.5</td><td class=\"num\">4.9</td><td class=\"num\">13</td></tr>"
+        ));
+        // Null time remaining: beyond the horizon; negative capacity remaining in red;
+        // recommended sizes other than cores keep a decimal.
+        assert!(p.contains(
+            "<td>beyond the horizon</td><td class=\"num bad\">-12.4</td><td class=\"num\">305.9</td>"
+        ));
+        assert!(p.contains("<td class=\"num bad\">0 (already over)</td>"));
+        assert!(p.contains(
+            "<tr><td>sd-new</td><td>network</td><td class=\"dash\" colspan=\"8\">not configured</td></tr>"
+        ));
+        assert!(p.contains("grown over 365 days"));
+        // The planning answers come before the detail tables.
+        assert!(html.find("id=\"planning\"").unwrap() < html.find("id=\"servers\"").unwrap());
+        // One server needed, no per-server answers: the study line alone.
+        s["planning"]["servers_needed"] = json!(1);
+        s["servers"][0]["planning"] = Value::Null;
+        let html = render_run(&s, &[]).unwrap();
+        let p = section(&html, "planning");
+        assert!(p.contains("<strong>1</strong> target server of type") && !p.contains("<table"));
+    }
+
+    #[test]
+    fn no_planning_fields_give_no_planning_section() {
+        let html = render_run(&tree_summary(), &[]).unwrap();
+        assert!(!html.contains("id=\"planning\"") && !html.contains("#planning"));
+        let mut s = tree_summary();
+        s["planning"] = Value::Null;
+        s["servers"][0]["planning"] = Value::Null;
+        let html = render_run(&s, &[]).unwrap();
+        assert!(!html.contains("id=\"planning\""));
     }
 }
