@@ -117,6 +117,11 @@ fn native_parquet_inputs_never_panic() {
 }
 
 #[test]
+fn capprofile_inputs_never_panic() {
+    replay("capprofile", targets::capprofile);
+}
+
+#[test]
 fn planetlab_inputs_never_panic() {
     replay("planetlab", targets::planetlab);
 }

@@ -57,6 +57,41 @@ pub fn native_parquet(data: &[u8]) {
     }
 }
 
+/// A Capacity Advisor profile: parsed, planned onto its grid and emitted. An accepted profile
+/// gives finite, non-negative samples, as many per workload as the grid has steps.
+pub fn capprofile(data: &[u8]) {
+    use vsesim::workload::capprofile;
+    let path = Path::new("fuzz.txt");
+    let Ok(parsed) = capprofile::parse(path, data) else {
+        return;
+    };
+    let options = capprofile::Options {
+        default_cores: Some(4.0),
+        default_memory_gb: Some(16.0),
+        select: None,
+    };
+    let Ok(plan) = capprofile::plan(vec![(path.to_path_buf(), parsed)], &options) else {
+        return;
+    };
+    let mut samples = 0u64;
+    let mut sink = |s: import::Sample<'_>| {
+        for v in [Some(s.cpu_cores), s.memory_gb, s.disk, s.net]
+            .into_iter()
+            .flatten()
+        {
+            assert!(v.is_finite() && v >= 0.0, "sample out of range: {s:?}");
+        }
+        samples += 1;
+        Ok(())
+    };
+    if let Ok(report) = plan.emit(&mut sink) {
+        assert_eq!(
+            samples, report.samples,
+            "samples emitted and reported differ"
+        );
+    }
+}
+
 /// A PlanetLab trace: one percent per line.
 pub fn planetlab(data: &[u8]) {
     if let Ok(series) = planetlab::read_from(Path::new("fuzz.txt"), data) {
