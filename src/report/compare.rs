@@ -27,6 +27,11 @@ pub struct Column {
     pub delayed_core_hours: f64,
     /// The scenario's star rating (its worst server's).
     pub verdict: super::summary::Verdict,
+    /// Servers like its target server the study's grown demand needs (`planning`).
+    pub servers_needed: u32,
+    /// The soonest any server crosses any resource's limit under the forecast [days after
+    /// the run]: 0 when one already does, null when none does within the horizon.
+    pub time_remaining_days: Option<f64>,
     /// The lowest SLA met share of any workload, and which.
     pub worst_sla_met_share: f64,
     pub worst_workload: Option<String>,
@@ -70,6 +75,8 @@ pub fn build(summaries: &[Summary]) -> Comparison {
                 unmet_core_hours: s.totals.unmet_core_hours,
                 delayed_core_hours: s.totals.delayed_core_hours,
                 verdict: s.verdict,
+                servers_needed: s.planning.servers_needed,
+                time_remaining_days: soonest_crossing(s),
                 worst_sla_met_share: worst.map_or(1.0, |w| w.usage.sla_met_share),
                 worst_workload: worst.map(|w| w.name.clone()),
                 cost: Cost {
@@ -80,6 +87,17 @@ pub fn build(summaries: &[Summary]) -> Comparison {
         })
         .collect();
     Comparison { scenarios }
+}
+
+/// The smallest `time_remaining_days` of any server and resource.
+fn soonest_crossing(s: &Summary) -> Option<f64> {
+    s.servers
+        .iter()
+        .filter_map(|n| n.planning.as_ref())
+        .flat_map(|p| [Some(p.cpu), Some(p.memory), p.disk, p.network])
+        .flatten()
+        .filter_map(|r| r.time_remaining_days)
+        .min_by(f64::total_cmp)
 }
 
 /// Rows of figures, one column per scenario.
@@ -107,6 +125,11 @@ pub fn render(c: &Comparison) -> String {
         }),
         ("mean utilization", |s| {
             format!("{:.1}%", s.mean_utilization * 100.0)
+        }),
+        ("servers needed", |s| s.servers_needed.to_string()),
+        ("limit crossed in [days]", |s| match s.time_remaining_days {
+            Some(d) => format!("{d:.0}"),
+            None => "beyond".to_string(),
         }),
         ("demand [core-h]", |s| format!("{:.1}", s.demand_core_hours)),
         ("delayed [core-h]", |s| {

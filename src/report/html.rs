@@ -1516,6 +1516,12 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
                 r("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
                 r("Mean utilization [%]", "/mean_utilization", Fmt::Pct),
                 r("Verdict", "/verdict", Fmt::Verdict),
+                r("Servers needed (planning)", "/servers_needed", Fmt::Count),
+                r(
+                    "Soonest limit crossing [days]",
+                    "/time_remaining_days",
+                    Fmt::Dec(0),
+                ),
             ],
         ),
         (
