@@ -13,25 +13,102 @@ pub fn read(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError
     read_from(path, file, step_ms)
 }
 
+/// Rows decoded at a time: the row groups `vsesim import` writes, so each is decoded once.
+/// Memory holds the series and one chunk, never the whole file.
+const CHUNK_ROWS: usize = 1 << 20;
+
 /// [`read`] on any reader polars can read Parquet from (a file, or a `Cursor` over bytes):
 /// `path` only names the trace in errors. For tests and fuzzing, which have the bytes in
 /// memory. A corrupt file is an error, also where polars panics on it.
+///
+/// The file is read in chunks of [`CHUNK_ROWS`] rows, handed row by row to the layout logic,
+/// so a multi-GB trace costs its series (f32 per sample), not its decoded table.
 pub fn read_from(
     path: &Path,
     reader: impl polars::io::mmap::MmapBytesReader,
     step_ms: Option<u64>,
 ) -> Result<NativeTrace, TraceError> {
+    read_in_chunks(path, reader, step_ms, CHUNK_ROWS)
+}
+
+fn read_in_chunks(
+    path: &Path,
+    reader: impl polars::io::mmap::MmapBytesReader,
+    step_ms: Option<u64>,
+    chunk_rows: usize,
+) -> Result<NativeTrace, TraceError> {
     let mut reader = reader;
     check_footer(&mut reader)
         .map_err(|e| TraceError::new(path, format!("not a readable Parquet file: {e}")))?;
-    // polars 0.55 panics, rather than returning an error, on some corrupt files: a column
-    // chunk whose offsets point past the end of the file (found by fuzzing; the file is
-    // `fuzz/regressions/native_parquet/column_chunk_past_the_end.parquet`). Bad input must
-    // never panic, so a panic inside the reader becomes the error a corrupt file deserves.
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ParquetReader::new(reader).finish()
-    }));
-    let df = match read {
+    let total = unpanicked(path, || ParquetReader::new(&mut reader).num_rows())?;
+    let first = chunk(path, &mut reader, 0, total.min(chunk_rows))?;
+    let header: Vec<String> = first
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut current = columns(path, &header, &first)?;
+    let mut left = first.height();
+    drop(first);
+    let names = header.clone();
+    let mut done = total.min(chunk_rows);
+    let mut row = 0u64;
+    let mut failed = false;
+    let rows = std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        loop {
+            if left > 0 {
+                left -= 1;
+                row += 1;
+                let cells = current
+                    .iter_mut()
+                    .map(|c| c.next().unwrap_or(Cell::Missing))
+                    .collect();
+                return Some(Ok((row, cells)));
+            }
+            if done >= total {
+                return None;
+            }
+            let n = (total - done).min(chunk_rows);
+            let next = chunk(path, &mut reader, done, n)
+                .and_then(|df| Ok((columns(path, &header, &df)?, df.height())));
+            match next {
+                Ok((columns, height)) => (current, left) = (columns, height),
+                Err(e) => {
+                    failed = true;
+                    return Some(Err(e));
+                }
+            }
+            done += n;
+        }
+    });
+    native::from_rows(path, &names, rows, step_ms)
+}
+
+/// Rows `offset..offset + n` as a table; a panic inside polars is the error a corrupt file
+/// deserves.
+fn chunk(
+    path: &Path,
+    reader: &mut impl polars::io::mmap::MmapBytesReader,
+    offset: usize,
+    n: usize,
+) -> Result<DataFrame, TraceError> {
+    unpanicked(path, || {
+        ParquetReader::new(&mut *reader)
+            .with_slice(Some((offset, n)))
+            .finish()
+    })
+}
+
+/// polars 0.55 panics, rather than returning an error, on some corrupt files: a column chunk
+/// whose offsets point past the end of the file (found by fuzzing; the file is
+/// `fuzz/regressions/native_parquet/column_chunk_past_the_end.parquet`). Bad input must never
+/// panic, so a panic inside the reader becomes an error.
+fn unpanicked<T>(path: &Path, read: impl FnOnce() -> PolarsResult<T>) -> Result<T, TraceError> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    match result {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(panic) => {
             let why = (panic.downcast_ref::<&str>().copied())
@@ -40,12 +117,15 @@ pub fn read_from(
             Err(format!("corrupt file (the reader stopped: {why})"))
         }
     }
-    .map_err(|e| TraceError::new(path, format!("not a readable Parquet file: {e}")))?;
-    let header: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
+    .map_err(|e| TraceError::new(path, format!("not a readable Parquet file: {e}")))
+}
+
+/// A chunk's columns as cells, to be taken row by row. The columns are the first chunk's.
+fn columns(
+    path: &Path,
+    header: &[String],
+    df: &DataFrame,
+) -> Result<Vec<std::vec::IntoIter<Cell>>, TraceError> {
     let mut columns = Vec::with_capacity(header.len());
     for (name, column) in header.iter().zip(df.columns()) {
         let series = column.as_materialized_series();
@@ -71,19 +151,9 @@ pub fn read_from(
                 .field(name.as_str()));
             }
         };
-        columns.push(cells);
+        columns.push(cells.into_iter());
     }
-    let height = df.height();
-    let mut columns: Vec<std::vec::IntoIter<Cell>> =
-        columns.into_iter().map(|c| c.into_iter()).collect();
-    let rows = (0..height).map(move |r| {
-        let cells: Vec<Cell> = columns
-            .iter_mut()
-            .map(|c| c.next().unwrap_or(Cell::Missing))
-            .collect();
-        Ok((r as u64 + 1, cells))
-    });
-    native::from_rows(path, &header, rows, step_ms)
+    Ok(columns)
 }
 
 /// Rejects a footer that polars would read as declaring more than it holds.
@@ -422,6 +492,47 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let from_bytes = read_from(Path::new("t.parquet"), std::io::Cursor::new(bytes), None);
         assert_eq!(from_bytes.unwrap(), from_file.unwrap());
+    }
+
+    /// Read in chunks (here 3 rows, with row groups of 4 so chunks cut through them), a
+    /// long-layout trace of two workloads gives the series of the whole table, and an error in
+    /// a later chunk names its row of the file.
+    #[test]
+    fn chunks_give_the_whole_series_and_the_right_rows() {
+        let n = 11usize;
+        let time: Vec<i64> = (0..n as i64).flat_map(|t| [t * 60, t * 60]).collect();
+        let workload: Vec<&str> = (0..n).flat_map(|_| ["a", "b"]).collect();
+        let cpu: Vec<f64> = (0..2 * n).map(|k| k as f64 / 4.0).collect();
+        let table = |cpu: Vec<f64>| {
+            let mut df = DataFrame::new(
+                2 * n,
+                vec![
+                    Column::new("time_s".into(), time.clone()),
+                    Column::new("workload".into(), workload.clone()),
+                    Column::new("cpu".into(), cpu),
+                ],
+            )
+            .unwrap();
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes)
+                .with_row_group_size(Some(4))
+                .finish(&mut df)
+                .unwrap();
+            bytes
+        };
+        let bytes = table(cpu.clone());
+        let path = Path::new("t.parquet");
+        let whole = read_in_chunks(path, std::io::Cursor::new(bytes.clone()), None, 1 << 20);
+        let chunked = read_in_chunks(path, std::io::Cursor::new(bytes), None, 3).unwrap();
+        assert_eq!(chunked, whole.unwrap());
+        let a: Vec<f32> = (0..n).map(|t| (2 * t) as f32 / 4.0).collect();
+        assert_eq!(chunked.get("a").unwrap().cpu, a);
+        assert_eq!(chunked.get("b").unwrap().step_ms, 60_000);
+        // Row 17 (in the sixth chunk of 3) is negative.
+        let mut bad = cpu;
+        bad[16] = -1.0;
+        let e = read_in_chunks(path, std::io::Cursor::new(table(bad)), None, 3).unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(17), Some("cpu")), "{e}");
     }
 
     /// Found by fuzzing: polars asked for 136 GB for this file (its 740-byte footer declares
