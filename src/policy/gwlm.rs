@@ -582,9 +582,10 @@ pub fn arbitrate(
 /// [WR][W179]. Returns the cores handed out.
 ///
 /// `f(L) = Σ clamp(L·wᵢ, allocᵢ, capᵢ)` is piecewise linear and non-decreasing with breakpoints
-/// `allocᵢ/wᵢ` (where i starts rising: the slope gains wᵢ) and `capᵢ/wᵢ` (where it stops).
-/// Sorted, one sweep finds the linear piece that reaches the target: O(n log n), and no
-/// allocation for domains of up to 32 compartments.
+/// `allocᵢ/wᵢ` and `capᵢ/wᵢ`; the level lies between the last breakpoint with `f < target` and
+/// the first with `f ≥ target`, where `f` is linear. The breakpoints are sorted and that pair
+/// found by bisection, each `f` summed afresh (a running slope would cancel catastrophically
+/// between weights of 10⁻⁹ and 10⁹): O(n log n), and no allocation up to 32 compartments.
 fn rise(extra: f64, alloc: &mut [f64], cap: &[f64], w: &[f64]) -> f64 {
     if extra.is_nan() || extra <= 0.0 {
         return 0.0;
@@ -608,48 +609,50 @@ fn rise(extra: f64, alloc: &mut [f64], cap: &[f64], w: &[f64]) -> f64 {
     // Nobody can take more than `extra`: keeps breakpoints finite for huge caps.
     let ceiling = |a: f64, c: f64| c.min(a + extra);
     let target = have + extra;
-    // (level, change of the constant part, change of the slope) at each breakpoint.
-    let mut on_stack = [(0.0, 0.0, 0.0); 64];
+    let f = |level: f64| -> f64 {
+        alloc
+            .iter()
+            .zip(cap)
+            .zip(w)
+            .filter(|((a, c), _)| c > a)
+            .map(|((a, c), w)| clamp(level * w, *a, ceiling(*a, *c)))
+            .sum()
+    };
+    let mut on_stack = [0.0; 64];
     let mut on_heap = Vec::new();
-    let points: &mut [(f64, f64, f64)] = if 2 * rising <= on_stack.len() {
+    let points: &mut [f64] = if 2 * rising <= on_stack.len() {
         &mut on_stack[..2 * rising]
     } else {
-        on_heap.resize(2 * rising, (0.0, 0.0, 0.0));
+        on_heap.resize(2 * rising, 0.0);
         &mut on_heap
     };
     let mut k = 0;
     for ((a, c), wi) in alloc.iter().zip(cap).zip(w) {
         if c > a {
-            let top = ceiling(*a, *c);
-            points[k] = (a / wi, -a, *wi);
-            points[k + 1] = (top / wi, top, -wi);
+            points[k] = a / wi;
+            points[k + 1] = ceiling(*a, *c) / wi;
             k += 2;
         }
     }
-    points.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-    // f(L) = constant + slope·L between breakpoints; f(0) = the floors.
-    let (mut constant, mut slope, mut prev) = (have, 0.0, 0.0);
-    let mut level = None;
-    let mut j = 0;
-    while j < points.len() {
-        let b = points[j].0;
-        if constant + slope * b >= target {
-            level = Some(if slope > 0.0 {
-                ((target - constant) / slope).clamp(prev, b)
+    points.sort_unstable_by(f64::total_cmp);
+    // The first breakpoint where f reaches the target (f is non-decreasing).
+    let first = points.partition_point(|&b| f(b) < target);
+    let level = match points.get(first) {
+        // Past the last breakpoint everyone is at their ceiling.
+        None => points.last().copied().unwrap_or(0.0),
+        Some(&hi) => {
+            let (lo, f_lo) = match first {
+                0 => (0.0, have),
+                j => (points[j - 1], f(points[j - 1])),
+            };
+            let f_hi = f(hi);
+            if f_hi > f_lo && f_hi > target {
+                lo + (target - f_lo) / (f_hi - f_lo) * (hi - lo)
             } else {
-                prev
-            });
-            break;
+                hi
+            }
         }
-        while j < points.len() && points[j].0 == b {
-            constant += points[j].1;
-            slope += points[j].2;
-            j += 1;
-        }
-        prev = b;
-    }
-    // Past the last breakpoint everyone is at their ceiling.
-    let level = level.unwrap_or(prev);
+    };
     let mut given = 0.0;
     for ((a, c), wi) in alloc.iter_mut().zip(cap).zip(w) {
         if *c > *a {
@@ -1184,7 +1187,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
-        /// The sorted breakpoint sweep of the rising tide equals bisection on the level.
+        /// The sorted breakpoints' bisection of the rising tide equals bisection on the level.
         #[test]
         fn rise_matches_bisection(
             parts in prop::collection::vec((0.0f64..5.0, 0.0f64..10.0, 0.1f64..10.0), 1..8),

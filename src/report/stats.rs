@@ -137,22 +137,10 @@ fn io_row(
         return None;
     };
     Some(StatRow {
-        entity: entity.to_string(),
-        kind: kind.to_string(),
-        resource,
-        mean: u.mean,
-        p50: u.p50,
-        p95: u.p95,
-        p99: u.p99,
-        p99_9: u.p99_9,
-        max: u.max,
         time_above_limit_share: io.time_above_limit_share.unwrap_or(0.0),
         peak: io.peak_mbps,
-        capacity,
-        limit,
         headroom: limit * capacity - io.peak_mbps,
-        verdict,
-        stars,
+        ..base(entity, kind, resource, u, capacity, limit, (verdict, stars))
     })
 }
 
@@ -177,6 +165,25 @@ fn stat(
         usage.memory_peak_gb
     };
     StatRow {
+        time_above_limit_share: usage.time_above_limit_share,
+        peak,
+        headroom: limit * capacity - peak,
+        ..base(entity, kind, resource, u, capacity, limit, (verdict, stars))
+    }
+}
+
+/// The fields every row fills the same way; peak, headroom and time above the limit are the
+/// caller's.
+fn base(
+    entity: &str,
+    kind: &str,
+    resource: &'static str,
+    u: &Utilization,
+    capacity: f64,
+    limit: f64,
+    (verdict, stars): (Option<&'static str>, Option<u8>),
+) -> StatRow {
+    StatRow {
         entity: entity.to_string(),
         kind: kind.to_string(),
         resource,
@@ -186,11 +193,11 @@ fn stat(
         p99: u.p99,
         p99_9: u.p99_9,
         max: u.max,
-        time_above_limit_share: usage.time_above_limit_share,
-        peak,
+        time_above_limit_share: 0.0,
+        peak: 0.0,
         capacity,
         limit,
-        headroom: limit * capacity - peak,
+        headroom: 0.0,
         verdict,
         stars,
     }

@@ -337,17 +337,17 @@ pub fn days_until(
 
 impl Verdict {
     /// `headroom` [cores] against the peaks of the workloads it carries [cores];
-    /// `memory_over` when memory, disk or network is above its limit (any resource over its
+    /// `other_over` when memory, disk or network is above its limit (any resource over its
     /// limit is red [CA14]).
-    pub fn rate(headroom: f64, workload_peaks: &[f64], memory_over: bool) -> Verdict {
+    pub fn rate(headroom: f64, workload_peaks: &[f64], other_over: bool) -> Verdict {
         let busiest = workload_peaks.iter().copied().fold(0.0, f64::max);
-        if busiest <= 0.0 && !memory_over {
+        if busiest <= 0.0 && !other_over {
             return Verdict {
                 status: "no_data",
                 stars: None,
             };
         }
-        if headroom < 0.0 || memory_over {
+        if headroom < 0.0 || other_over {
             return Verdict {
                 status: "exceeds",
                 stars: None,
