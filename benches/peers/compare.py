@@ -221,29 +221,34 @@ def medium(args, work):
               f"{t['process_wakeups']} process wake-ups")
         peers["grouped" if grouped else "per_workload"] = peer
     peer = peers["per_workload"]
-    # The peer breaks ties in the whole-core rounding by gWLM's rule; vsesim lets float noise
-    # break some (README.md, finding 2). Differences from that are reported; with
-    # --float-ties the peer breaks them as vsesim does, and then nothing may differ.
-    tie_problems, _ = check_agreement(summary, peer)
+    # The peer breaks ties in the whole-core rounding by gWLM's rule. Until session 3 vsesim
+    # let float noise break some (README.md, finding 2), and agreement was checked against the
+    # peer with --float-ties; since vsesim's level is computed exactly at a breakpoint it
+    # breaks them by the rule, and agreeing with either peer is agreement.
+    tie_problems, tie_worst = check_agreement(summary, peer)
     tied = run_peer(scenario, case / "peer-float-ties.json", float_ties=True)
     problems, worst = check_agreement(summary, tied)
     vpars = sorted({p.split()[1].rstrip(":") for p in tie_problems if p.startswith("vPar ")})
     works = sorted({p.split()[1].rstrip(":") for p in tie_problems if p.startswith("workload ")})
-    if tie_problems:
+    if not tie_problems:
+        # Agreement with the model itself; the --float-ties diagnostic no longer applies.
+        problems, worst = [], tie_worst
+        print(f"medium, ties by gWLM's rule: AGREE (200 workloads, 50 vPars: max |diff| "
+              f"{worst['work']:.1e} core-hours, {worst['mean_allocation']:.1e} cores; "
+              f"reallocation counts equal)")
+    else:
         print(f"medium, ties by gWLM's rule: {len(vpars)} vPars and {len(works)} workloads differ "
               f"from vsesim (README.md, finding 2: vsesim lets float noise break ties), e.g.")
         for p in tie_problems[:4]:
             print("  " + p)
-    else:
-        print("medium, ties by gWLM's rule: no difference from vsesim")
-    if problems:
-        print(f"medium DISAGREEMENT even with ties broken as vsesim does ({len(problems)}):")
-        for p in problems[:40]:
-            print("  " + p)
-    else:
-        print(f"medium, ties broken as vsesim does (--float-ties): AGREE (200 workloads, 50 vPars: "
-              f"max |diff| {worst['work']:.1e} core-hours, {worst['mean_allocation']:.1e} cores; "
-              f"reallocation counts equal)")
+        if problems:
+            print(f"medium DISAGREEMENT even with ties broken as vsesim does ({len(problems)}):")
+            for p in problems[:40]:
+                print("  " + p)
+        else:
+            print(f"medium, ties broken as vsesim does (--float-ties): AGREE (200 workloads, "
+                  f"50 vPars: max |diff| {worst['work']:.1e} core-hours, "
+                  f"{worst['mean_allocation']:.1e} cores; reallocation counts equal)")
     t = peer["timing"]
     ratio_sim = t["simulate_seconds"] / v_sim
     ratio_wall = (t["load_seconds"] + t["simulate_seconds"]) / v_wall
