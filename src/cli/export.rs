@@ -5,7 +5,7 @@
 use crate::Error;
 use crate::report::{self, charts::Row, timeseries};
 use crate::workload::capprofile::{self, Header, Host, HostCpu, Metric, Profile};
-use crate::workload::{TraceError, native, parquet};
+use crate::workload::{TraceError, native};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -91,12 +91,7 @@ fn trace_error(e: TraceError) -> Error {
 fn trace_profiles(args: &Args, epoch_s: i64) -> Result<Vec<Profile>, Error> {
     check_flags(args)?;
     let step_ms = args.step_s.map(|s| u64::from(s) * 1000);
-    let trace = if args.src.extension().is_some_and(|e| e == "parquet") {
-        parquet::read(&args.src, step_ms)
-    } else {
-        native::read_csv(&args.src, step_ms)
-    }
-    .map_err(trace_error)?;
+    let trace = native::read(&args.src, step_ms).map_err(trace_error)?;
     let sources_path = args.src.with_extension("sources.csv");
     let sources = if sources_path.is_file() {
         read_sources(&sources_path)?
@@ -284,13 +279,7 @@ fn run_profiles(args: &Args, epoch_s: i64) -> Result<Vec<Profile>, Error> {
             dir.display()
         )));
     }
-    let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
-    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::Usage(format!(
-            "{}: not a summary.json written by vsesim run: {e}",
-            summary_path.display()
-        ))
-    })?;
+    let summary = super::read_summary(dir)?;
     let (nodes, partition_of) = tree(&summary).ok_or_else(|| {
         Error::Usage(format!(
             "{}: no servers, partitions and workloads with cores and capacity_cores; expected a summary.json written by vsesim run",

@@ -476,17 +476,22 @@ fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<()
     Ok(())
 }
 
+/// A run folder's summary.json, as the untyped output contract the report and export read.
+fn read_summary(dir: &Path) -> Result<serde_json::Value, Error> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not a summary.json written by vsesim run: {e}",
+            path.display()
+        ))
+    })
+}
+
 /// The charts (charts/*.png and *.svg) and report.html of a run's folder, from its
 /// summary.json and timeseries.parquet: what `run` ends with and `plot` redoes.
 fn write_report(dir: &Path) -> Result<usize, Error> {
-    let summary_path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
-    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::Usage(format!(
-            "{}: not a summary.json written by vsesim run: {e}",
-            summary_path.display()
-        ))
-    })?;
+    let summary = read_summary(dir)?;
     let parquet = dir.join("timeseries.parquet");
     let rows = if parquet.exists() {
         timeseries::read_parquet(&parquet)?

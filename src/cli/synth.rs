@@ -196,17 +196,7 @@ fn read_spec(path: &Path) -> Result<String, Error> {
         |message: String| Error::Input(Box::new(ScenarioError::at(path, "", None, "", message)));
     let bytes =
         std::fs::read(path).map_err(|e| whole_file(format!("cannot read the spec: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        Error::Input(Box::new(ScenarioError::at(
-            path,
-            &text,
-            Some(offset..offset + 1),
-            "",
-            "the file is not valid UTF-8; expected a UTF-8 TOML text",
-        )))
-    })
+    crate::scenario::utf8_text(path, bytes)
 }
 
 /// Parse and check a spec file: every error names the file, line, column and field.
@@ -228,7 +218,7 @@ fn compile(file: &Path, text: &str) -> Result<Plan, Error> {
     let deserializer =
         toml::Deserializer::parse(text).map_err(|e| err(e.span(), "", e.message().to_string()))?;
     let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let field = field_path(e.path());
+        let field = crate::scenario::field_path(e.path());
         let inner = e.into_inner();
         err(inner.span(), &field, inner.message().to_string())
     })?;
@@ -436,27 +426,6 @@ fn compile(file: &Path, text: &str) -> Result<Plan, Error> {
         groups: groups.len(),
         with_memory,
     })
-}
-
-/// A serde path as the field of an error: `workloads[2].synth.mean`, without the private keys
-/// `toml::Spanned` adds.
-fn field_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } if key.starts_with("$__serde_spanned") => {}
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Segment::Unknown => {}
-        }
-    }
-    out
 }
 
 /// Draw every row, workload by workload, and hand it to `row`; returns the number of rows.

@@ -7,7 +7,7 @@ pub mod placement;
 
 use crate::Error;
 use crate::scenario::ScenarioError;
-use crate::workload::{native, parquet};
+use crate::workload::native;
 use placement::{Objective, Partition, Partitioning, PlanConfig, PlannedServer, ServerType};
 use serde::Deserialize;
 use std::fmt::Write;
@@ -215,13 +215,7 @@ pub fn load(file: &Path) -> Result<PlanSpec, Error> {
             ),
         ));
     }
-    let is_parquet = trace.extension().is_some_and(|e| e == "parquet");
-    let table = if is_parquet {
-        parquet::read(&trace, p.step.map(|s| s.ms()))
-    } else {
-        native::read_csv(&trace, p.step.map(|s| s.ms()))
-    }
-    .map_err(|e| Error::Trace {
+    let table = native::read(&trace, p.step.map(|s| s.ms())).map_err(|e| Error::Trace {
         source: Box::new(e),
         context: format!("the plan's trace ({})", file.display()),
     })?;

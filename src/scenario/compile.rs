@@ -12,7 +12,7 @@ use crate::licensing::config::{
 use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
 use crate::policy::{self, Capacity, Domain, Latencies, gwlm};
 use crate::workload::synth::{SynthGen, SynthSpec, workload_seed};
-use crate::workload::{Series, native, parquet, planetlab};
+use crate::workload::{Series, native, planetlab};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -134,7 +134,12 @@ impl Default for Growth {
 /// Read and compile the scenario at `path`. Trace paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::Input(input_io(path, &e)))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    load_str(path, &utf8_text(path, bytes)?)
+}
+
+/// A TOML file's bytes as text; invalid UTF-8 is an error pointing at the first bad byte.
+pub(crate) fn utf8_text(path: &Path, bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
         Error::Input(Box::new(ScenarioError::at(
@@ -144,8 +149,7 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
             "",
             "the file is not valid UTF-8; expected a UTF-8 TOML text",
         )))
-    })?;
-    load_str(path, &text)
+    })
 }
 
 fn input_io(path: &Path, e: &std::io::Error) -> Box<ScenarioError> {
@@ -1812,7 +1816,7 @@ impl<'a> Compiler<'a> {
                 ),
             ));
         }
-        let table = read_native(&path, step.map(|s| s.ms()))
+        let table = native::read(&path, step.map(|s| s.ms()))
             .map_err(|e| trace_err(e, who, self.file, line_col(self.text, span.start).0))?;
         match table.get(column) {
             Some(series) => Ok(Arc::new(series.clone())),
@@ -2918,7 +2922,7 @@ impl<'a> Compiler<'a> {
                         let table = match self.traces.get(&key) {
                             Some(t) => t.clone(),
                             None => {
-                                let t = read_native(&path, step).map_err(|e| {
+                                let t = native::read(&path, step).map_err(|e| {
                                     trace_err(
                                         e,
                                         name,
@@ -2972,21 +2976,6 @@ impl<'a> Compiler<'a> {
     }
 }
 
-fn read_native(
-    path: &Path,
-    step_ms: Option<u64>,
-) -> Result<native::NativeTrace, crate::workload::TraceError> {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("parquet") => parquet::read(path, step_ms),
-        _ => native::read_csv(path, step_ms),
-    }
-}
-
 fn trace_err(
     e: crate::workload::TraceError,
     workload: &str,
@@ -2999,8 +2988,9 @@ fn trace_err(
     }
 }
 
-/// `servers[0].cells`, without the wrappers `toml::Spanned` adds to serde's path.
-fn field_path(path: &serde_path_to_error::Path) -> String {
+/// `servers[0].cells`, without the wrappers `toml::Spanned` adds to serde's path. Also names
+/// the fields of `vsesim synth`'s spec files.
+pub(crate) fn field_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for segment in path.iter() {

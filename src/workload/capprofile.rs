@@ -771,23 +771,8 @@ impl Raw {
 
 /// A metric's value: finite, ≥ 0, within the native format's f32.
 fn value(text: &str, expected: &str) -> Result<f64, String> {
-    let v: f64 = text.parse().map_err(|_| {
-        format!("`{text}` is not a number; expected {expected} (or NA for no data)")
-    })?;
-    let problem = if v.is_nan() {
-        "NaN".to_owned()
-    } else if v.is_infinite() {
-        "infinite".to_owned()
-    } else if v < 0.0 {
-        format!("{text} is negative")
-    } else if v > MAX_VALUE {
-        format!("{text} is too large")
-    } else {
-        return Ok(v + 0.0); // no negative zero
-    };
-    Err(format!(
-        "{problem}; expected {expected} (or NA for no data)"
-    ))
+    super::import::demand_value(text)
+        .map_err(|problem| format!("{problem}; expected {expected} (or NA for no data)"))
 }
 
 /// `YYYYMMDDhhmm` as Unix seconds (UTC).

@@ -61,6 +61,19 @@ pub enum Cell {
     Missing,
 }
 
+/// Reads a native trace: Parquet when the file name ends in `.parquet` (any case), else CSV.
+pub fn read(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError> {
+    let is_parquet = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if is_parquet {
+        super::parquet::read(path, step_ms)
+    } else {
+        read_csv(path, step_ms)
+    }
+}
+
 /// Reads a native trace in CSV: comma-separated, a header line of column names, whitespace
 /// around fields ignored, LF or CRLF line ends, blank lines allowed only at the end.
 ///

@@ -50,7 +50,7 @@ fn read_in_chunks(
     let mut current = columns(path, &header, &first)?;
     let mut left = first.height();
     drop(first);
-    let names = header.clone();
+    let columns_of = header.as_slice();
     let mut done = total.min(chunk_rows);
     let mut row = 0u64;
     let mut failed = false;
@@ -73,7 +73,7 @@ fn read_in_chunks(
             }
             let n = (total - done).min(chunk_rows);
             let next = chunk(path, &mut reader, done, n)
-                .and_then(|df| Ok((columns(path, &header, &df)?, df.height())));
+                .and_then(|df| Ok((columns(path, columns_of, &df)?, df.height())));
             match next {
                 Ok((columns, height)) => (current, left) = (columns, height),
                 Err(e) => {
@@ -84,7 +84,7 @@ fn read_in_chunks(
             done += n;
         }
     });
-    native::from_rows(path, &names, rows, step_ms)
+    native::from_rows(path, &header, rows, step_ms)
 }
 
 /// Rows `offset..offset + n` as a table; a panic inside polars is the error a corrupt file

@@ -639,22 +639,29 @@ impl<'a> Row<'a> {
     }
 
     fn parse(&self, col: usize, text: &str, expected: &str) -> Result<f64, TraceError> {
-        let v: f64 = text
-            .parse()
-            .map_err(|_| self.field_error(col, not_a_number(text, expected)))?;
-        let problem = if v.is_nan() {
-            "NaN".to_owned()
-        } else if v.is_infinite() {
-            "infinite".to_owned()
-        } else if v < 0.0 {
-            format!("{text} is negative")
-        } else if v > MAX_VALUE {
-            format!("{text} is too large")
-        } else {
-            return Ok(v + 0.0); // no negative zeros in the output
-        };
-        Err(self.field_error(col, format!("{problem}; expected {expected}")))
+        demand_value(text)
+            .map_err(|problem| self.field_error(col, format!("{problem}; expected {expected}")))
     }
+}
+
+/// A demand value as text: a finite number ≥ 0 that fits the native format's f32, else what
+/// is wrong with it (the caller says what was expected). Shared by every importer.
+pub(crate) fn demand_value(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    let problem = if v.is_nan() {
+        "NaN".to_owned()
+    } else if v.is_infinite() {
+        "infinite".to_owned()
+    } else if v < 0.0 {
+        format!("{text} is negative")
+    } else if v > MAX_VALUE {
+        format!("{text} is too large")
+    } else {
+        return Ok(v + 0.0); // no negative zeros in the output
+    };
+    Err(problem)
 }
 
 fn not_a_number(text: &str, expected: &str) -> String {
