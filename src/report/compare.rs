@@ -49,28 +49,13 @@ pub fn build(summaries: &[Summary]) -> Comparison {
     let scenarios = summaries
         .iter()
         .map(|s| {
-            let capacity: f64 = s.servers.iter().map(|n| n.capacity_cores).sum();
-            let weighted: f64 = s
-                .servers
-                .iter()
-                .map(|n| n.capacity_cores * n.usage.cpu_utilization.mean)
-                .sum();
-            let worst = s.workloads.iter().min_by(|a, b| {
-                a.usage
-                    .sla_met_share
-                    .total_cmp(&b.usage.sla_met_share)
-                    .then_with(|| a.name.cmp(&b.name))
-            });
+            let worst = s.worst_served();
             Column {
                 name: s.scenario.name.clone(),
                 servers: s.servers.len(),
-                capacity_cores: capacity,
+                capacity_cores: s.capacity_cores(),
                 peak_demand_cores: s.servers.iter().map(|n| n.usage.peak_demand_cores).sum(),
-                mean_utilization: if capacity > 0.0 {
-                    weighted / capacity
-                } else {
-                    0.0
-                },
+                mean_utilization: s.mean_utilization(),
                 demand_core_hours: s.totals.demand_core_hours,
                 unmet_core_hours: s.totals.unmet_core_hours,
                 delayed_core_hours: s.totals.delayed_core_hours,
@@ -94,8 +79,8 @@ fn soonest_crossing(s: &Summary) -> Option<f64> {
     s.servers
         .iter()
         .filter_map(|n| n.planning.as_ref())
-        .flat_map(|p| [Some(p.cpu), Some(p.memory), p.disk, p.network])
-        .flatten()
+        .flat_map(|p| p.resources())
+        .filter_map(|(_, r)| r)
         .filter_map(|r| r.time_remaining_days)
         .min_by(f64::total_cmp)
 }

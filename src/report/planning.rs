@@ -42,6 +42,18 @@ pub struct ServerPlan {
     pub network: Option<ResourcePlan>,
 }
 
+impl ServerPlan {
+    /// The resources by name, in report order; None where not configured.
+    pub fn resources(&self) -> [(&'static str, Option<&ResourcePlan>); 4] {
+        [
+            ("cpu", Some(&self.cpu)),
+            ("memory", Some(&self.memory)),
+            ("disk", self.disk.as_ref()),
+            ("network", self.network.as_ref()),
+        ]
+    }
+}
+
 /// How many servers like `target_server` the whole study's demand needs at the end of the
 /// horizon, per resource and overall (the largest). Demand is summed over the servers, each
 /// at its own sizing percentile: time-aligned within a server, not across servers, so it is

@@ -335,6 +335,38 @@ pub fn days_until(
     (days <= horizon_days).then_some(days)
 }
 
+impl Summary {
+    /// Active capacity of all servers [reference cores].
+    pub fn capacity_cores(&self) -> f64 {
+        self.servers.iter().map(|n| n.capacity_cores).sum()
+    }
+
+    /// The servers' mean CPU utilization, weighted by capacity (0 without capacity).
+    pub fn mean_utilization(&self) -> f64 {
+        let capacity = self.capacity_cores();
+        let weighted: f64 = self
+            .servers
+            .iter()
+            .map(|n| n.capacity_cores * n.usage.cpu_utilization.mean)
+            .sum();
+        if capacity > 0.0 {
+            weighted / capacity
+        } else {
+            0.0
+        }
+    }
+
+    /// The workload with the lowest SLA met share (the first by name among equals).
+    pub fn worst_served(&self) -> Option<&WorkloadReport> {
+        self.workloads.iter().min_by(|a, b| {
+            a.usage
+                .sla_met_share
+                .total_cmp(&b.usage.sla_met_share)
+                .then_with(|| a.name.cmp(&b.name))
+        })
+    }
+}
+
 impl Verdict {
     /// `headroom` [cores] against the peaks of the workloads it carries [cores];
     /// `other_over` when memory, disk or network is above its limit (any resource over its
@@ -659,9 +691,6 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             g.cpu = server_growth(scenario, outcome, i);
             let plan = server_plan(scenario, node, sizing, held, g);
             study.add(&plan, node.speed);
-            let over = |p: &Option<planning::ResourcePlan>| {
-                p.is_some_and(|p| p.capacity > 0.0 && p.capacity_remaining < 0.0)
-            };
             let peaks: Vec<f64> = model
                 .workloads
                 .iter()
@@ -669,18 +698,23 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .filter(|(_, w)| model.node(w.node).server.0 as usize == i)
                 .map(|(k, _)| outcome.workloads.peak_demand[k])
                 .collect();
+            // CPU is judged by its headroom; the others turn the verdict red when over.
+            let other_over = plan.resources()[1..]
+                .iter()
+                .filter_map(|(_, r)| *r)
+                .any(|r| r.capacity > 0.0 && r.capacity_remaining < 0.0);
             let verdict = Verdict::rate(
                 scenario.report.util_limit * node.nominal - sizing,
                 &peaks,
-                over(&Some(plan.memory)) || over(&plan.disk) || over(&plan.network),
+                other_over,
             );
-            let days = |p: &Option<planning::ResourcePlan>| p.and_then(|p| p.time_remaining_days);
+            let days = |r: Option<&planning::ResourcePlan>| r.and_then(|r| r.time_remaining_days);
             let forecast = Forecast {
                 horizon_days: plan.horizon_days,
                 cpu_limit_in_days: plan.cpu.time_remaining_days,
-                memory_limit_in_days: days(&Some(plan.memory)),
-                disk_limit_in_days: days(&plan.disk),
-                network_limit_in_days: days(&plan.network),
+                memory_limit_in_days: plan.memory.time_remaining_days,
+                disk_limit_in_days: days(plan.disk.as_ref()),
+                network_limit_in_days: days(plan.network.as_ref()),
             };
             (verdict, forecast, plan)
         });

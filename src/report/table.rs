@@ -223,14 +223,8 @@ fn render_planning(out: &mut String, summary: &Summary) {
     );
     for n in summary.servers.iter().take(PLANNING_ROWS) {
         let Some(plan) = &n.planning else { continue };
-        let resources = [
-            ("cpu", Some(&plan.cpu)),
-            ("memory", Some(&plan.memory)),
-            ("disk", plan.disk.as_ref()),
-            ("network", plan.network.as_ref()),
-        ];
         let mut first = true;
-        for (name, r) in resources {
+        for (name, r) in plan.resources() {
             let Some(r) = r else { continue };
             let left = match r.time_remaining_days {
                 Some(d) if d <= 0.0 => "over now".to_string(),

@@ -31,7 +31,7 @@ impl std::ops::AddAssign for Held {
 impl Held {
     /// Each resource ÷ its capacity (0 where there is none).
     pub fn share_of(&self, capacity: &Held) -> Held {
-        let share = |part: f64, whole: f64| if whole > 0.0 { part / whole } else { 0.0 };
+        let share = super::share_of;
         Held {
             memory_gb: share(self.memory_gb, capacity.memory_gb),
             disk_mbps: share(self.disk_mbps, capacity.disk_mbps),

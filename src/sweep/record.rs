@@ -154,18 +154,7 @@ impl Metrics {
     /// The figures of one run, from its summary.json.
     pub fn of(s: &Summary) -> Metrics {
         let c = &s.cost.items;
-        let capacity: f64 = s.servers.iter().map(|n| n.capacity_cores).sum();
-        let weighted: f64 = s
-            .servers
-            .iter()
-            .map(|n| n.capacity_cores * n.usage.cpu_utilization.mean)
-            .sum();
-        let worst = s.workloads.iter().min_by(|a, b| {
-            a.usage
-                .sla_met_share
-                .total_cmp(&b.usage.sla_met_share)
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        let worst = s.worst_served();
         let max_of = |f: &dyn Fn(&crate::report::summary::NodeReport) -> f64| {
             s.servers.iter().map(f).fold(0.0, f64::max)
         };
@@ -201,13 +190,9 @@ impl Metrics {
                 .map(|w| w.usage.longest_backlog_ms)
                 .max()
                 .unwrap_or(0),
-            capacity_cores: capacity,
+            capacity_cores: s.capacity_cores(),
             peak_demand_cores: s.servers.iter().map(|n| n.usage.peak_demand_cores).sum(),
-            util_mean: if capacity > 0.0 {
-                weighted / capacity
-            } else {
-                0.0
-            },
+            util_mean: s.mean_utilization(),
             util_p95: max_of(&|n| n.usage.cpu_utilization.p95),
             util_max: max_of(&|n| n.usage.cpu_utilization.max),
             time_above_limit_share: max_of(&|n| n.usage.time_above_limit_share),
