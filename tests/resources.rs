@@ -255,3 +255,62 @@ fn bitbrains_disk_and_network_are_carried_through_a_run() {
         .sum();
     assert!(rel(sum_of_vm_means, disk_mean));
 }
+
+/// Alibaba gives disk I/O as a percent 0–100 of a bandwidth it does not publish (its README):
+/// without `--disk-mbps` no disk column is written; with 200 MB/s every value is within
+/// 0..=200 MB/s and some are above 0. The flag is refused for a format with its own units
+/// (Bitbrains: KB/s) and for a bandwidth ≤ 0, with exit 2.
+#[test]
+fn alibaba_disk_is_kept_only_with_its_bandwidth() {
+    let Some(src) = shared_traces("alibaba2018") else {
+        return;
+    };
+    let dir = scratch("alibaba-disk");
+    let usage = src.join("machine_usage.csv");
+    let import = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "import",
+            "alibaba-machine",
+            usage.to_str().unwrap(),
+            "-o",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        args.push("--quiet");
+        vsesim(&args, &dir)
+    };
+    let read = |file: &str| {
+        let f = std::fs::File::open(dir.join(file)).unwrap();
+        ParquetReader::new(f).finish().unwrap()
+    };
+    let out = import(&[], "plain.parquet");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read("plain.parquet").column("disk_mbps").is_err());
+    let out = import(&["--disk-mbps", "200"], "disk.parquet");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read("disk.parquet");
+    let disk = df.column("disk_mbps").unwrap().f64().unwrap().clone();
+    assert!(
+        disk.iter()
+            .all(|v| v.is_some_and(|v| (0.0..=200.0).contains(&v)))
+    );
+    assert!(disk.max().unwrap() > 0.0);
+    let bb = shared_traces("bitbrains").unwrap();
+    let out = vsesim(
+        &[
+            "import",
+            "bitbrains",
+            bb.to_str().unwrap(),
+            "-o",
+            "bb.parquet",
+            "--disk-mbps",
+            "5",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--disk-mbps"), "{}", stderr(&out));
+    let out = import(&["--disk-mbps=-5"], "neg.parquet");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("> 0"), "{}", stderr(&out));
+}
