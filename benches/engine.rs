@@ -87,7 +87,7 @@ fn replay(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1000 * samples));
     g.bench_function("synthetic_1000_workloads_7d", |b| {
         b.iter(|| {
-            let out = vsesim::sim::run(&scenario, &mut |_, _| {}).expect("runs");
+            let out = vsesim::sim::run(&scenario, &|_, _| {}).expect("runs");
             black_box(out.stats.events)
         })
     });
@@ -113,7 +113,7 @@ fn replay(c: &mut Criterion) {
         g.bench_function("planetlab_1052_vms_1d_with_parsing", |b| {
             b.iter(|| {
                 let sc = vsesim::scenario::load_str(Path::new("pl.toml"), &s).expect("valid");
-                let out = vsesim::sim::run(&sc, &mut |_, _| {}).expect("runs");
+                let out = vsesim::sim::run(&sc, &|_, _| {}).expect("runs");
                 black_box(out.stats.events)
             })
         });
@@ -225,7 +225,7 @@ fn policy(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 black_box(
-                    vsesim::sim::run(&sc, &mut |_, _| {})
+                    vsesim::sim::run(&sc, &|_, _| {})
                         .expect("runs")
                         .stats
                         .events,

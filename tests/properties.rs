@@ -282,7 +282,7 @@ proptest! {
         let sc = scenario::load_str(Path::new("prop.toml"), &text)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         // The run itself checks conservation and grants every segment and fails if broken.
-        let out = sim::run(&sc, &mut |_, _| {}).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let out = sim::run(&sc, &|_, _| {}).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let h = sc.horizon_ms as f64;
         let m = &sc.model;
         for (i, w) in m.workloads.iter().enumerate() {
@@ -397,7 +397,7 @@ proptest! {
         let text: String = picks.iter().map(|&i| FRAGMENTS[i]).collect();
         if let Ok(sc) = scenario::load_str(Path::new("frag.toml"), &text) {
             // What compiles must also run.
-            let ran = sim::run(&sc, &mut |_, _| {});
+            let ran = sim::run(&sc, &|_, _| {});
             prop_assert!(ran.is_ok(), "a compiled scenario failed to run: {:?}\n{}", ran.err(), text);
         }
         let dir = std::env::temp_dir().join(format!("vsesim-bytes-{}", std::process::id()));

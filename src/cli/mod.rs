@@ -565,9 +565,10 @@ fn simulate(
     };
     let loaded = started.elapsed();
     let sim_started = Instant::now();
-    let outcome = sim::run(scenario, &mut |now, _| {
+    let outcome = sim::run(scenario, &|done, total| {
         if let Some(bar) = &bar {
-            bar.set_position(now);
+            bar.set_length(total);
+            bar.set_position(done);
         }
     })?;
     let simulated = sim_started.elapsed();

@@ -6,6 +6,7 @@
 //! where a package goes (its failover policy over the nodes that are up). The simulation
 //! applies them (`sim`), the report counts what they cost (`report`).
 
+pub mod failover;
 pub mod study;
 
 use crate::model::NodeId;

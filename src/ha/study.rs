@@ -33,7 +33,7 @@ pub fn n_minus_1(scenario: &Scenario) -> Result<Vec<NMinus1Report>, Error> {
                     duration_ms: None,
                 },
             }];
-            let outcome = sim::run(&what_if, &mut |_, _| {})?;
+            let outcome = sim::run(&what_if, &|_, _| {})?;
             let s = summary::build(&what_if, &outcome);
             let model = &scenario.model;
             let moved: Vec<MovedPackage> = scenario
@@ -141,7 +141,7 @@ pub fn replicas(
     let runs = (0..n)
         .into_par_iter()
         .map(|r| {
-            let outcome = sim::run_replica(scenario, r, &mut |_, _| {})?;
+            let outcome = sim::run_replica(scenario, r, &|_, _| {})?;
             let s = summary::build(scenario, &outcome);
             done();
             let ha = s.ha.as_ref();

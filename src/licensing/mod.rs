@@ -40,6 +40,8 @@
 /// The scenario's pricing parameters, compiled and validated by the scenario compiler (kept
 /// beside the meters they configure; nothing in this file uses them).
 pub mod config;
+/// The books of one run: active cores, ledgers and meters, by server.
+pub mod settle;
 
 /// One minute [ms].
 pub const MINUTE_MS: u64 = 60_000;

@@ -32,6 +32,11 @@ pub const DEFAULT_UTIL_LIMIT: f64 = 0.85;
 /// The time series is held in memory until the run ends (about 60 bytes a row).
 const MAX_TIMESERIES_ROWS: u64 = 20_000_000;
 
+/// The report interval by default: Capacity Advisor's 5-minute means [GH2][CA1].
+pub const DEFAULT_REPORT_INTERVAL_MS: u64 = 300_000;
+/// Report intervals allowed [ms]: a second to a day.
+pub const REPORT_INTERVAL_RANGE_MS: (u64, u64) = (1_000, 86_400_000);
+
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -103,6 +108,9 @@ pub struct ReportOptions {
     pub workload_growth: Vec<Option<f64>>,
     /// The time series' row step [ms].
     pub step_ms: u64,
+    /// The report interval [ms]: utilization percentiles, maxima, time above a limit and the
+    /// sizing percentile are taken over its means (Capacity Advisor's 5-minute data).
+    pub interval_ms: u64,
     pub timeseries: bool,
     pub timeseries_csv: bool,
 }
@@ -1861,6 +1869,7 @@ impl<'a> Compiler<'a> {
             workload_growth: Vec::new(),
             // The finest demand step, so that no sample is averaged away in the time series.
             step_ms: demand.iter().map(|d| d.step_ms).min().unwrap_or(300_000),
+            interval_ms: DEFAULT_REPORT_INTERVAL_MS,
             timeseries: true,
             timeseries_csv: false,
         };
@@ -1876,6 +1885,7 @@ impl<'a> Compiler<'a> {
                 sizing_percentile: None,
                 growth: None,
                 step: None,
+                interval: None,
                 timeseries: None,
                 timeseries_csv: None,
             },
@@ -1976,6 +1986,20 @@ impl<'a> Compiler<'a> {
                 ));
             }
             options.step_ms = ms;
+        }
+        if let Some(interval) = &raw.interval {
+            let ms = interval.get_ref().ms();
+            if !(REPORT_INTERVAL_RANGE_MS.0..=REPORT_INTERVAL_RANGE_MS.1).contains(&ms) {
+                return Err(self.err(
+                    interval.span(),
+                    "report.interval",
+                    format!(
+                        "{} is out of range; expected 1s to 1d (Capacity Advisor's data are 5-minute means: \"5m\")",
+                        super::Duration(ms)
+                    ),
+                ));
+            }
+            options.interval_ms = ms;
         }
         options.timeseries = raw.timeseries.unwrap_or(true);
         options.timeseries_csv = raw.timeseries_csv.unwrap_or(false);

@@ -723,6 +723,9 @@ pub struct RawReport {
     pub sizing_percentile: Option<Spanned<f64>>,
     #[serde(default)]
     pub step: Option<Spanned<Duration>>,
+    /// The interval whose means the utilization distributions are taken over; default 5 min.
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
     #[serde(default)]
     pub timeseries: Option<bool>,
     #[serde(default)]

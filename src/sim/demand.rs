@@ -71,6 +71,16 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
 }
 
 impl Stream {
+    /// How many workloads it sets.
+    pub fn len(&self) -> usize {
+        self.workloads.len()
+    }
+
+    /// The workload index of its `j`-th member.
+    pub fn workload(&self, j: usize) -> usize {
+        self.workloads[j] as usize
+    }
+
     /// Set the demand [reference cores] and the memory, disk and network of every member
     /// for sample `k`. A trace that has ended (and does not repeat) leaves CPU demand at zero;
     /// the scenario compiler has already refused traces shorter than the horizon.

@@ -52,6 +52,44 @@ pub struct DomainState {
     pub observed_ms: u64,
 }
 
+/// What the report reads of a domain.
+#[derive(Debug, Clone, Default)]
+pub struct DomainRecord {
+    pub arbitrations: u64,
+    /// Time in which some request was not met [ms].
+    pub short_ms: u64,
+    pub observed_ms: u64,
+}
+
+impl DomainState {
+    pub fn record(&self) -> DomainRecord {
+        DomainRecord {
+            arbitrations: self.arbitrations,
+            short_ms: self.short_ms,
+            observed_ms: self.observed_ms,
+        }
+    }
+}
+
+/// What the report reads of a WLM instance.
+#[derive(Debug, Clone, Default)]
+pub struct WlmRecord {
+    pub intervals: u64,
+    /// Per SLO: time it was active, and active with its request met [ms].
+    pub slo_active_ms: Vec<u64>,
+    pub slo_met_ms: Vec<u64>,
+}
+
+impl WlmState {
+    pub fn record(&self) -> WlmRecord {
+        WlmRecord {
+            intervals: self.intervals,
+            slo_active_ms: self.slo_active_ms.clone(),
+            slo_met_ms: self.slo_met_ms.clone(),
+        }
+    }
+}
+
 /// What the report says of one compartment.
 #[derive(Debug, Clone, Default)]
 pub struct CompartmentMeter {

@@ -1,15 +1,31 @@
-//! What a run records about each entity (workload or node), accumulated as the run goes so
-//! that memory grows with entities, never with entities × horizon.
+//! What a run records about each entity (workload or node): the records the report reads.
 //!
-//! Internal quantities are in core-milliseconds (reference cores × ms) and milliseconds; the
-//! report converts to core-hours. Utilization percentiles come from a time-weighted histogram
-//! of 1,000 bins over [0, 1]: exact to ±0.05 percentage points, with the mean and max exact.
+//! Work (demand, served, delayed, dropped, backlog), SLA time and availability are exact
+//! integrals over the run. Utilization *distributions* (percentiles, maximum, time above a
+//! limit, the sizing percentile of demand) are taken over the means of the report intervals
+//! (`[report] interval`, 5 minutes by default), as Capacity Advisor's own data are 5-minute
+//! averages [CA1][GH2]: they do not depend on how the run happened to cut time, and an
+//! entity's histogram is written once per interval, in blocks, not once per constant-rate
+//! piece. Internal quantities are in core-milliseconds (reference cores × ms) and
+//! milliseconds; the report converts to core-hours.
+//!
+//! Memory per entity and distribution: 40 bytes of dense counters, 2 bytes per buffered
+//! interval (a block of [`BLOCK`] intervals), and an 8,000-byte histogram allocated only once
+//! the entity shows a value above zero (an idle resource costs no histogram).
 
 pub const BINS: usize = 1000;
+
+/// Intervals buffered before they are written into the histograms together: a day of
+/// 5-minute intervals. Writing one entity's histogram many times in a row keeps its hot bins
+/// in cache, where one write per entity per interval missed it every time.
+pub const BLOCK: usize = 288;
 
 /// The demand distribution covers up to twice the capacity (bins of 0.2 % of it): demand
 /// beyond capacity is what a sizing percentile must see.
 pub const DEMAND_RANGE: f64 = 2.0;
+
+/// A buffered interval mean of exactly zero (kept apart from bin 0, as the histogram does).
+const ZERO: u16 = u16::MAX;
 
 /// Demand besides CPU, which is held rather than served: it never queues, and a node's is the
 /// sum of what runs under it. Memory in GiB, disk and network I/O in MB/s.
@@ -28,46 +44,70 @@ impl std::ops::AddAssign for Held {
     }
 }
 
+impl std::ops::Mul<f64> for Held {
+    type Output = Held;
+    fn mul(self, k: f64) -> Held {
+        Held {
+            memory_gb: self.memory_gb * k,
+            disk_mbps: self.disk_mbps * k,
+            network_mbps: self.network_mbps * k,
+        }
+    }
+}
+
+/// `part ÷ whole`, 0 when there is no whole (an entity without memory configured).
+pub fn share_of(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
+
+/// Served ÷ capacity, with the floating-point noise of summing pieces removed at full
+/// use: a partition that served exactly its capacity reads 1, not 1.0000000000000002.
+pub fn utilization(served: f64, capacity: f64) -> f64 {
+    let u = share_of(served, capacity);
+    if u > 1.0 && u < 1.0 + 1e-9 { 1.0 } else { u }
+}
+
 impl Held {
     /// Each resource ÷ its capacity (0 where there is none).
     pub fn share_of(&self, capacity: &Held) -> Held {
-        let share = super::share_of;
         Held {
-            memory_gb: share(self.memory_gb, capacity.memory_gb),
-            disk_mbps: share(self.disk_mbps, capacity.disk_mbps),
-            network_mbps: share(self.network_mbps, capacity.network_mbps),
+            memory_gb: share_of(self.memory_gb, capacity.memory_gb),
+            disk_mbps: share_of(self.disk_mbps, capacity.disk_mbps),
+            network_mbps: share_of(self.network_mbps, capacity.network_mbps),
         }
     }
 
-    fn max(&self, o: &Held) -> Held {
+    pub fn max(&self, o: &Held) -> Held {
         Held {
             memory_gb: self.memory_gb.max(o.memory_gb),
             disk_mbps: self.disk_mbps.max(o.disk_mbps),
             network_mbps: self.network_mbps.max(o.network_mbps),
         }
     }
-
-    fn same(&self, o: &Held) -> bool {
-        same(self.memory_gb, o.memory_gb)
-            && same(self.disk_mbps, o.disk_mbps)
-            && same(self.network_mbps, o.network_mbps)
-    }
 }
 
-/// A time-weighted distribution of a utilization in [0, 1] per entity: the exact mean (as
-/// Σ value × duration) and max, the time above a limit, and a 1,000-bin histogram for
-/// percentiles. Values above 1 (memory overcommitted) count in the top bin and in the max.
+/// A distribution of one utilization per entity, over interval means: the time-weighted
+/// mean (Σ value × duration, set by the run: CPU's is exact over constant-rate pieces), the
+/// largest interval mean, the time in intervals above a limit, and a 1,000-bin histogram over
+/// [0, 1] for percentiles (exact to ±0.05 percentage points; values above 1 count in the top
+/// bin and in the max).
 #[derive(Debug, Clone)]
 pub struct Dist {
     /// Σ utilization × duration [ms], for the time-weighted mean.
     pub sum_ms: Vec<f64>,
     pub max: Vec<f64>,
     pub above_limit_ms: Vec<u64>,
-    /// Time at exactly 0 (memory where none is configured, an idle entity), kept apart from
-    /// bin 0 of `hist`: a dense counter is a cache hit where a histogram bin is a miss, and
-    /// recording a run's histograms was a quarter of a large run's time.
+    /// Time in intervals whose mean was exactly 0 (an idle entity, memory where none is
+    /// configured), kept apart from the histogram so that it needs none.
     zero_ms: Vec<u64>,
-    hist: Vec<u64>,
+    hist: Vec<Option<Box<[u64; BINS]>>>,
+    /// The bins of the buffered intervals, interval-major: `pending[k * n + i]`.
+    pending: Vec<u16>,
+    /// Duration of each buffered interval [ms].
+    pending_ms: Vec<u64>,
+    /// False for a distribution kept only for its dense figures' sake (a lean run): intervals
+    /// are not recorded, every figure reads 0.
+    recorded: bool,
 }
 
 impl Dist {
@@ -77,36 +117,93 @@ impl Dist {
             max: vec![0.0; n],
             above_limit_ms: vec![0; n],
             zero_ms: vec![0; n],
-            hist: vec![0; n * BINS],
+            hist: (0..n).map(|_| None).collect(),
+            pending: Vec::new(),
+            pending_ms: Vec::new(),
+            recorded: true,
         }
     }
 
-    #[inline]
-    fn record(&mut self, i: usize, dt: u64, u: f64, limit: f64) {
-        if u == 0.0 {
-            // Adds nothing to the sum; the max and a positive limit are not passed.
-            self.zero_ms[i] += dt;
-            if limit < 0.0 {
-                self.above_limit_ms[i] += dt;
-            }
+    /// A distribution that records nothing but answers for `n` entities (all zero).
+    pub fn unrecorded(n: usize) -> Self {
+        Dist {
+            recorded: false,
+            ..Dist::new(n)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.max.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.max.is_empty()
+    }
+
+    /// Record one interval of `dt` ms for every entity: `value(i)` is entity i's mean over it.
+    /// The max and the time above `limit` are kept at once; the histogram bins are buffered.
+    pub fn record_interval(&mut self, dt: u64, limit: f64, mut value: impl FnMut(usize) -> f64) {
+        let n = self.len();
+        if n == 0 || dt == 0 || !self.recorded {
             return;
         }
-        self.sum_ms[i] += u * dt as f64;
-        if u > self.max[i] {
-            self.max[i] = u;
+        let start = self.pending.len();
+        self.pending.resize(start + n, ZERO);
+        let bins = &mut self.pending[start..];
+        for (i, bin) in bins.iter_mut().enumerate() {
+            let u = value(i);
+            if u > self.max[i] {
+                self.max[i] = u;
+            }
+            if u > limit {
+                self.above_limit_ms[i] += dt;
+            }
+            // Zero (and, never produced by the run, a negative or NaN mean) counts as idle.
+            *bin = if u > 0.0 {
+                ((u * BINS as f64) as usize).min(BINS - 1) as u16
+            } else {
+                ZERO
+            };
         }
-        if u > limit {
-            self.above_limit_ms[i] += dt;
+        self.pending_ms.push(dt);
+        if self.pending_ms.len() >= BLOCK {
+            self.flush();
         }
-        let bin = ((u * BINS as f64) as usize).min(BINS - 1);
-        self.hist[i * BINS + bin] += dt;
     }
 
-    /// The `q` quantile (0..=1) of entity `i`'s time-weighted value: the middle of the
-    /// histogram bin where the cumulative time first reaches `q`, never above the exact max.
+    /// Write the buffered intervals into the histograms, a cache line of entities at a time.
+    pub fn flush(&mut self) {
+        let n = self.len();
+        let k = self.pending_ms.len();
+        if k == 0 {
+            return;
+        }
+        const LANE: usize = 32;
+        for first in (0..n).step_by(LANE) {
+            let last = (first + LANE).min(n);
+            for (j, &ms) in self.pending_ms.iter().enumerate() {
+                let row = &self.pending[j * n + first..j * n + last];
+                for (off, &bin) in row.iter().enumerate() {
+                    let i = first + off;
+                    if bin == ZERO {
+                        self.zero_ms[i] += ms;
+                    } else {
+                        self.hist[i].get_or_insert_with(|| Box::new([0; BINS]))[bin as usize] += ms;
+                    }
+                }
+            }
+        }
+        self.pending.clear();
+        self.pending_ms.clear();
+    }
+
+    /// The `q` quantile (0..=1) of entity `i`'s time-weighted interval means: the middle of
+    /// the histogram bin where the cumulative time first reaches `q`, never above the exact
+    /// max. Call [`Dist::flush`] first.
     pub fn quantile(&self, i: usize, q: f64) -> f64 {
-        let bins = &self.hist[i * BINS..(i + 1) * BINS];
+        debug_assert!(self.pending_ms.is_empty(), "quantile before flush");
         let zero = self.zero_ms[i];
+        let bins: &[u64] = self.hist[i].as_deref().map_or(&[], |h| &h[..]);
         let total: u64 = bins.iter().sum::<u64>() + zero;
         if total == 0 {
             return 0.0;
@@ -124,9 +221,34 @@ impl Dist {
         }
         self.max[i]
     }
+
+    /// Put `from`'s entities (flushed) at the indexes `map` gives; a distribution not kept
+    /// in `from` leaves its entities at their defaults (all zero, as a run that kept it and
+    /// saw only zeros would not: it leaves them unjudged, which reads the same).
+    pub fn place(to: &mut Dist, mut from: Dist, map: &[u32]) {
+        if from.is_empty() || to.is_empty() {
+            return;
+        }
+        from.flush();
+        for (l, &g) in map.iter().enumerate() {
+            let g = g as usize;
+            to.sum_ms[g] = from.sum_ms[l];
+            to.max[g] = from.max[l];
+            to.above_limit_ms[g] = from.above_limit_ms[l];
+            to.zero_ms[g] = from.zero_ms[l];
+            to.hist[g] = from.hist[l].take();
+        }
+    }
+
+    /// Bytes held per entity now (histograms allocated so far included), for PERFORMANCE.md.
+    pub fn bytes(&self) -> usize {
+        let dense = self.len() * (8 * 4 + std::mem::size_of::<Option<Box<[u64; BINS]>>>());
+        let hist = self.hist.iter().filter(|h| h.is_some()).count() * BINS * 8;
+        dense + hist + self.pending.capacity() * 2
+    }
 }
 
-/// Struct-of-arrays accumulators, one slot per entity.
+/// Struct-of-arrays records, one slot per entity.
 #[derive(Debug, Clone)]
 pub struct Meters {
     pub demand_cms: Vec<f64>,
@@ -134,14 +256,14 @@ pub struct Meters {
     pub dropped_cms: Vec<f64>,
     /// Work served later than it arrived (out of backlog).
     pub delayed_cms: Vec<f64>,
-    /// Capacity granted, for the mean allocation.
+    /// Capacity offered, for the mean allocation.
     pub granted_cms: Vec<f64>,
-    /// CPU utilization: served ÷ what the entity held.
+    /// CPU utilization: served ÷ what the entity held (a workload: its partition's).
     pub cpu: Dist,
     /// Memory utilization: memory demand ÷ the entity's memory (0 where it has none).
     pub memory: Dist,
     /// Disk and network utilization: demand ÷ capacity. Empty (no entity) unless some node
-    /// has that capacity configured: 8 kB per entity is not spent on what is not judged.
+    /// has that capacity configured.
     pub disk: Dist,
     pub network: Dist,
     /// Time-aligned demand ÷ (capacity × [`DEMAND_RANGE`]), for sizing at a percentile rather
@@ -149,8 +271,8 @@ pub struct Meters {
     pub demand: Dist,
     /// Time during which all demand was served as it arrived [ms].
     pub met_ms: Vec<f64>,
-    /// The highest demand rate of any segment [reference cores]: for a node, the peak of the
-    /// time-aligned sum of its workloads, never the sum of their peaks.
+    /// The highest demand rate held for a positive time [reference cores]: for a node, the
+    /// peak of the time-aligned sum of its workloads, never the sum of their peaks.
     pub peak_demand: Vec<f64>,
     /// The peak of each held resource (time-aligned for nodes).
     pub peak_held: Vec<Held>,
@@ -160,114 +282,67 @@ pub struct Meters {
     pub backlog_cms: Vec<f64>,
     /// The longest stretch of continuous backlog [ms]: an upper bound on any work's delay.
     pub longest_backlog_ms: Vec<f64>,
-    backlog_run_ms: Vec<f64>,
-    /// Consecutive segments with the same utilizations are one run for the distributions:
-    /// recorded once when it ends ([`Meters::flush`]), not segment by segment. Most segments
-    /// repeat their predecessor (a manager's tick cuts a 5-minute sample into five), and the
-    /// histograms' scattered writes are the costliest part of recording.
-    run: Vec<Run>,
-    limits: Limits,
 }
 
-/// The distribution values of an entity's current run of identical segments.
-#[derive(Debug, Clone, Copy, Default)]
-struct Run {
-    dt: u64,
-    cpu: f64,
-    /// Utilizations of the held resources.
-    held: Held,
-    demand: f64,
-}
-
-/// Values this close are the same for the distributions (floating-point noise of rates times
-/// different durations); a histogram bin is 10⁻³ wide.
-fn same(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-12 * (1.0 + a.abs())
+/// Which distributions a run keeps: `run` keeps all; a sweep point only what a sweep writes
+/// (no per-workload distributions: a sweep reports servers' utilization and workloads' work
+/// and SLA, never a workload's percentiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    Full,
+    Lean,
 }
 
 impl Meters {
-    pub fn new(n: usize) -> Self {
+    /// Records for `n` entities, with CPU and memory distributions when `dists`, disk and
+    /// network ones when `disk`/`network`, and a demand distribution when `demand` (nodes).
+    pub fn new(n: usize, dists: bool, disk: bool, network: bool, demand: bool) -> Self {
+        let d = |on: bool| Dist::new(if on { n } else { 0 });
+        // Lean records still answer every entity's CPU and memory figures (as zero).
+        let kept = |on: bool| {
+            if on {
+                Dist::new(n)
+            } else {
+                Dist::unrecorded(n)
+            }
+        };
         Meters {
             demand_cms: vec![0.0; n],
             served_cms: vec![0.0; n],
             dropped_cms: vec![0.0; n],
             delayed_cms: vec![0.0; n],
             granted_cms: vec![0.0; n],
-            cpu: Dist::new(n),
-            memory: Dist::new(n),
-            disk: Dist::new(0),
-            network: Dist::new(0),
-            demand: Dist::new(0),
+            cpu: kept(dists),
+            memory: kept(dists),
+            disk: d(dists && disk),
+            network: d(dists && network),
+            demand: d(demand),
             met_ms: vec![0.0; n],
             peak_demand: vec![0.0; n],
             peak_held: vec![Held::default(); n],
             held_ms: vec![Held::default(); n],
             backlog_cms: vec![0.0; n],
             longest_backlog_ms: vec![0.0; n],
-            backlog_run_ms: vec![0.0; n],
-            run: vec![Run::default(); n],
-            limits: Limits {
-                cpu: f64::INFINITY,
-                memory: f64::INFINITY,
-                disk: f64::INFINITY,
-                network: f64::INFINITY,
-            },
         }
     }
 
-    /// Record entity `i`'s open run into its distributions.
-    fn close_run(&mut self, i: usize) {
-        let r = std::mem::take(&mut self.run[i]);
-        if r.dt == 0 {
-            return;
-        }
-        self.cpu.record(i, r.dt, r.cpu, self.limits.cpu);
-        self.memory
-            .record(i, r.dt, r.held.memory_gb, self.limits.memory);
-        if i < self.disk.max.len() {
-            self.disk
-                .record(i, r.dt, r.held.disk_mbps, self.limits.disk);
-        }
-        if i < self.network.max.len() {
-            self.network
-                .record(i, r.dt, r.held.network_mbps, self.limits.network);
-        }
-        if i < self.demand.max.len() {
-            self.demand.record(i, r.dt, r.demand, f64::INFINITY);
-        }
-    }
-
-    /// Record every open run: call before reading the distributions.
+    /// Write every buffered interval: call before reading the distributions.
     pub fn flush(&mut self) {
-        for i in 0..self.run.len() {
-            self.close_run(i);
+        for d in [
+            &mut self.cpu,
+            &mut self.memory,
+            &mut self.disk,
+            &mut self.network,
+            &mut self.demand,
+        ] {
+            d.flush();
         }
-    }
-
-    /// Meters that also keep each entity's demand distribution (nodes).
-    pub fn with_demand(n: usize) -> Self {
-        Meters {
-            demand: Dist::new(n),
-            ..Meters::new(n)
-        }
-    }
-
-    /// Keep disk and network utilization distributions, where some capacity is configured.
-    pub fn with_io(mut self, disk: bool, network: bool) -> Self {
-        let n = self.len();
-        if disk {
-            self.disk = Dist::new(n);
-        }
-        if network {
-            self.network = Dist::new(n);
-        }
-        self
     }
 
     /// Entity `i`'s time-aligned demand at quantile `q` [reference cores], given its capacity;
     /// within 0.1 % of the capacity. None when not recorded.
     pub fn demand_quantile(&self, i: usize, q: f64, capacity: f64) -> Option<f64> {
-        (i < self.demand.max.len()).then(|| self.demand.quantile(i, q) * DEMAND_RANGE * capacity)
+        (i < self.demand.len()).then(|| self.demand.quantile(i, q) * DEMAND_RANGE * capacity)
     }
 
     pub fn len(&self) -> usize {
@@ -278,53 +353,20 @@ impl Meters {
         self.demand_cms.is_empty()
     }
 
-    /// Record one entity's segment of `dt` ms. Amounts are in core-ms, rates in cores.
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    pub fn record(&mut self, i: usize, dt: u64, limits: Limits, seg: Segment) {
-        self.demand_cms[i] += seg.demand;
-        self.served_cms[i] += seg.served;
-        self.dropped_cms[i] += seg.dropped;
-        self.delayed_cms[i] += seg.delayed;
-        self.granted_cms[i] += seg.granted;
-        self.limits = limits;
-        let demand = seg.demand_share / DEMAND_RANGE;
-        let r = &mut self.run[i];
-        if r.dt > 0
-            && same(r.cpu, seg.utilization)
-            && r.held.same(&seg.held_utilization)
-            && same(r.demand, demand)
-        {
-            r.dt += dt;
-        } else {
-            self.close_run(i);
-            self.run[i] = Run {
-                dt,
-                cpu: seg.utilization,
-                held: seg.held_utilization,
-                demand,
-            };
-        }
-        self.met_ms[i] += seg.met_ms;
-        if seg.demand_rate > self.peak_demand[i] {
-            self.peak_demand[i] = seg.demand_rate;
-        }
-        self.peak_held[i] = self.peak_held[i].max(&seg.held);
-        let t = dt as f64;
-        self.held_ms[i] += Held {
-            memory_gb: seg.held.memory_gb * t,
-            disk_mbps: seg.held.disk_mbps * t,
-            network_mbps: seg.held.network_mbps * t,
-        };
-        self.backlog_cms[i] = seg.backlog;
-        // A backlog run goes on across segments while work is left over at their ends.
-        self.backlog_run_ms[i] += seg.busy_ms;
-        if self.backlog_run_ms[i] > self.longest_backlog_ms[i] {
-            self.longest_backlog_ms[i] = self.backlog_run_ms[i];
-        }
-        if !seg.short {
-            self.backlog_run_ms[i] = 0.0;
-        }
+    /// Bytes held for all entities (dense records and distributions).
+    pub fn bytes(&self) -> usize {
+        let dense = self.len() * (8 * 10 + 2 * std::mem::size_of::<Held>());
+        dense
+            + [
+                &self.cpu,
+                &self.memory,
+                &self.disk,
+                &self.network,
+                &self.demand,
+            ]
+            .iter()
+            .map(|d| d.bytes())
+            .sum::<usize>()
     }
 }
 
@@ -337,96 +379,58 @@ pub struct Limits {
     pub network: f64,
 }
 
-/// One entity's figures for one segment.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Segment {
-    pub demand: f64,
-    pub served: f64,
-    pub dropped: f64,
-    pub delayed: f64,
-    pub granted: f64,
-    pub backlog: f64,
-    pub utilization: f64,
-    pub demand_rate: f64,
-    /// Memory, disk and network demand.
-    pub held: Held,
-    /// Each ÷ the entity's capacity of it (0 where it has none).
-    pub held_utilization: Held,
-    /// Demand rate ÷ capacity (nodes).
-    pub demand_share: f64,
-    /// Time in the segment with every queue empty (all demand served as it arrived) [ms].
-    pub met_ms: f64,
-    /// Time in the segment with some queue not empty [ms].
-    pub busy_ms: f64,
-    /// Work was left over at the segment's end.
-    pub short: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LIMITS: Limits = Limits {
-        cpu: 0.85,
-        memory: 0.85,
-        disk: 0.85,
-        network: 0.85,
-    };
-
-    fn seg(u: f64) -> Segment {
-        Segment {
-            utilization: u,
-            ..Segment::default()
-        }
-    }
-
-    /// 100 equal segments at 0.00, 0.01, …, 0.99: the nearest-rank p50 is 0.49 and p95 is 0.94;
-    /// the histogram reports within half a bin (0.0005) of them, and the exact max.
+    /// 100 equal intervals at 0.00, 0.01, …, 0.99: the nearest-rank p50 is 0.49 and p95 is
+    /// 0.94; the histogram reports within half a bin (0.0005) of them, and the exact max.
     #[test]
     fn quantiles_match_nearest_rank_within_half_a_bin() {
-        let mut m = Meters::new(1);
+        let mut d = Dist::new(1);
         for k in 0..100 {
-            m.record(0, 1000, LIMITS, seg(k as f64 / 100.0 + 1e-9));
+            d.record_interval(1000, 0.85, |_| k as f64 / 100.0 + 1e-9);
         }
-        m.flush();
-        assert!((m.cpu.quantile(0, 0.50) - 0.49).abs() <= 0.0005 + 1e-12);
-        assert!((m.cpu.quantile(0, 0.95) - 0.94).abs() <= 0.0005 + 1e-12);
-        assert!((m.cpu.quantile(0, 1.0) - 0.99).abs() <= 1e-8);
-        // 15 of the 100 samples (0.85 + 1e-9 … 0.99 + 1e-9) are above the 0.85 limit.
-        assert_eq!(m.cpu.above_limit_ms[0], 15_000);
+        d.flush();
+        assert!((d.quantile(0, 0.50) - 0.49).abs() <= 0.0005 + 1e-12);
+        assert!((d.quantile(0, 0.95) - 0.94).abs() <= 0.0005 + 1e-12);
+        assert!((d.quantile(0, 1.0) - 0.99).abs() <= 1e-8);
+        // 15 of the 100 intervals (0.85 + 1e-9 … 0.99 + 1e-9) are above the 0.85 limit.
+        assert_eq!(d.above_limit_ms[0], 15_000);
     }
 
-    /// Time at exactly zero is counted apart from the histogram but in every figure: half
-    /// the time idle, half at 0.5 gives p50 = 0 (exactly), p95 = 0.5, mean 0.25, and no time
-    /// above a 0.4 limit while idle.
+    /// Time at exactly zero counts in every quantile without a histogram: half the time idle,
+    /// half at 0.5 gives p50 = 0 exactly and p95 = 0.5; an entity always idle has no histogram.
     #[test]
-    fn zero_values_count_in_quantiles_and_means() {
-        let mut m = Meters::new(1);
-        let limits = Limits { cpu: 0.4, ..LIMITS };
-        m.record(0, 5000, limits, seg(0.0));
-        m.record(0, 5000, limits, seg(0.5));
-        m.flush();
-        assert_eq!(m.cpu.quantile(0, 0.5), 0.0);
-        assert_eq!(m.cpu.quantile(0, 0.95), 0.5);
-        assert!((m.cpu.sum_ms[0] / 10_000.0 - 0.25).abs() < 1e-12);
-        assert_eq!(m.cpu.above_limit_ms[0], 5000);
-        assert_eq!(m.cpu.max[0], 0.5);
-        // All idle: every quantile and the max are 0.
-        let mut m = Meters::new(1);
-        m.record(0, 1000, LIMITS, seg(0.0));
-        m.flush();
-        assert_eq!((m.cpu.quantile(0, 0.99), m.cpu.max[0]), (0.0, 0.0));
+    fn zero_values_count_in_quantiles_without_a_histogram() {
+        let mut d = Dist::new(2);
+        d.record_interval(5000, 0.4, |_| 0.0);
+        d.record_interval(5000, 0.4, |i| if i == 0 { 0.5 } else { 0.0 });
+        d.flush();
+        assert_eq!(d.quantile(0, 0.5), 0.0);
+        assert_eq!(d.quantile(0, 0.95), 0.5);
+        assert_eq!(d.above_limit_ms[0], 5000);
+        assert_eq!(d.max[0], 0.5);
+        assert_eq!((d.quantile(1, 0.99), d.max[1]), (0.0, 0.0));
+        assert!(d.hist[1].is_none() && d.hist[0].is_some());
     }
 
+    /// Intervals of different lengths weigh by their duration: 9 s at 0.1 and 1 s at 0.9 give
+    /// a median of 0.1 and a p95 of 0.9 — across a block boundary, so buffered and written
+    /// intervals count alike.
     #[test]
-    fn time_weighting_counts_durations_not_samples() {
-        let mut m = Meters::new(1);
-        m.record(0, 9000, LIMITS, seg(0.1));
-        m.record(0, 1000, LIMITS, seg(0.9));
-        m.flush();
-        // 90 % of the time at 0.1: the median is 0.1, p95 is 0.9, the mean 0.18.
-        assert!((m.cpu.quantile(0, 0.5) - 0.1005).abs() < 1e-12);
-        assert!((m.cpu.quantile(0, 0.95) - 0.9).abs() < 1e-12);
-        assert!((m.cpu.sum_ms[0] / 10_000.0 - 0.18).abs() < 1e-12);
+    fn durations_weigh_across_blocks() {
+        let mut d = Dist::new(3);
+        for _ in 0..BLOCK - 1 {
+            d.record_interval(9, 1.0, |_| 0.1);
+        }
+        for _ in 0..BLOCK - 1 {
+            d.record_interval(1, 1.0, |_| 0.9);
+        }
+        d.flush();
+        for i in 0..3 {
+            assert!((d.quantile(i, 0.5) - 0.1005).abs() < 1e-12);
+            assert!((d.quantile(i, 0.95) - 0.9).abs() < 1e-12);
+        }
     }
 }

@@ -303,7 +303,12 @@ pub fn run_point(spec: &Spec, point: &Point, sweep_id: &str) -> Result<PointFile
         .map(|r| {
             let seed = replica_seed(spec.seed, r);
             let scenario = scenario_of(spec, &table, point, &trails, seed)?;
-            let outcome = sim::run_replica(&scenario, r, &mut |_, _| {})?;
+            // A sweep writes no workload percentiles: the lean records skip them.
+            let options = sim::RunOptions {
+                replica: r,
+                recording: sim::metrics::Recording::Lean,
+            };
+            let outcome = sim::run_with(&scenario, options, &|_, _| {})?;
             let s = summary::build(&scenario, &outcome);
             Ok(ReplicaRecord {
                 replica: r,

@@ -1,0 +1,1503 @@
+//! The run loop: events in, lazy integration of pools, records out.
+//!
+//! Nothing is integrated because time passed. A pool (see [`super::fluid`]) is brought up to
+//! an instant only when one of its inputs is about to change there (a demand sample, its
+//! grant, its members) or when something reads it (a manager's observation, a report
+//! interval, a meter reading, a time-series row). A manager's tick therefore costs what its
+//! domain holds, and a part of the datacenter where nothing happens costs nothing between its
+//! own samples. A simple pool whose workloads are all served as they arrive (no queue, enough
+//! grant) is *clean*: integrating it updates the partition's books only, and its workloads'
+//! books catch up in one step (`settle`) when their demand changes or a reader needs them.
+//!
+//! Piecewise-constant quantities (demand rates, held memory and I/O, static grants and
+//! capacities) are accounted when they change and when a reader closes a period, not per
+//! span.
+
+use super::demand::{Stream, build_streams};
+use super::fluid::{self, Feed, Member, NONE, Pool, PoolView, Tree};
+use super::manage::{self, Allocations, CompartmentMeter, DomainState, WlmState};
+use super::metrics::{DEMAND_RANGE, Held, Limits, Meters, Recording, share_of, utilization};
+use super::{Ev, Outcome, Timeseries};
+use crate::Error;
+use crate::engine::{self, Handler, Queue, RunStats, TimeMs};
+use crate::ha::failover::{Failover, Step};
+use crate::licensing::PPU_SAMPLE_MS;
+use crate::licensing::settle::Settlement;
+use crate::model::{Model, OnShortfall, Share};
+use crate::scenario::Scenario;
+
+/// Relative tolerance of the conservation check (floating-point sums over a span).
+const CONSERVATION_TOLERANCE: f64 = 1e-9;
+
+const MS_PER_HOUR: f64 = 3_600_000.0;
+
+/// Domains ticking together: the same interval and latency, in scenario order.
+struct DomainGroup {
+    interval_ms: u64,
+    latency_ms: u64,
+    domains: Vec<usize>,
+}
+
+/// Per-workload working state and books.
+struct Workloads {
+    demand: Vec<f64>,
+    held: Vec<Held>,
+    backlog: Vec<f64>,
+    drop: Vec<bool>,
+    /// When demand and held were last accounted.
+    since: Vec<TimeMs>,
+    iv_served: Vec<f64>,
+    /// Σ partition capacity × duration in the interval [core-ms]: the utilization's
+    /// denominator.
+    iv_capacity: Vec<f64>,
+    /// Σ held ÷ the partition's capacity × duration in the interval [ms].
+    iv_held: Vec<Held>,
+    /// The backlog run in progress [ms].
+    run_ms: Vec<f64>,
+    up_ms: Vec<f64>,
+    outage_work: Vec<f64>,
+    row: Rows,
+    rec: Meters,
+}
+
+/// Per-node working state and books.
+struct Nodes {
+    /// Static nodes' grant [reference cores]; scratch squeeze factors.
+    grant: Vec<f64>,
+    squeeze: Vec<f64>,
+    /// When the piecewise-constant quantities were last accounted.
+    since: Vec<TimeMs>,
+    /// The capacity in force (what the node holds: its utilization's denominator).
+    capacity: Vec<f64>,
+    /// Time-aligned demand rate of the workloads beneath; held resources of those running.
+    demand: Vec<f64>,
+    held: Vec<Held>,
+    /// Leaves: demand of the running workloads.
+    demand_running: Vec<f64>,
+    /// Served, dropped, delayed by the pool root or dynamic node itself: a static node's
+    /// figures are the sums over the pools beneath.
+    own_served: Vec<f64>,
+    own_dropped: Vec<f64>,
+    own_delayed: Vec<f64>,
+    own_iv: Vec<f64>,
+    iv_capacity: Vec<f64>,
+    iv_demand: Vec<f64>,
+    iv_held: Vec<Held>,
+    /// Served in the interval before the capacity last changed (for the exact mean).
+    iv_mark: Vec<f64>,
+    /// Unmet stretches `[from, to)` in the open interval (pool roots and dynamic nodes).
+    unmet: Vec<Vec<(f64, f64)>>,
+    /// A backlog run still open at the last interval boundary [ms].
+    run_open: Vec<f64>,
+    /// Memory, disk and network capacity.
+    held_capacity: Vec<Held>,
+    row: Rows,
+    rec: Meters,
+}
+
+/// Accumulators of the open time-series row (empty without a time series).
+#[derive(Default)]
+struct Rows {
+    demand: Vec<f64>,
+    served: Vec<f64>,
+    granted: Vec<f64>,
+    capacity: Vec<f64>,
+}
+
+impl Rows {
+    fn new(n: usize, on: bool) -> Rows {
+        let n = if on { n } else { 0 };
+        Rows {
+            demand: vec![0.0; n],
+            served: vec![0.0; n],
+            granted: vec![0.0; n],
+            capacity: vec![0.0; n],
+        }
+    }
+
+    fn clear(&mut self) {
+        for v in [
+            &mut self.demand,
+            &mut self.served,
+            &mut self.granted,
+            &mut self.capacity,
+        ] {
+            v.fill(0.0);
+        }
+    }
+}
+
+/// Per-pool lazy state.
+struct Pools {
+    /// Integrated up to.
+    at: Vec<TimeMs>,
+    /// Every workload is served as it arrives: books kept at the pool only.
+    clean: Vec<bool>,
+    /// Since the workloads' books were last brought up to date, while clean: duration,
+    /// Σ duration ÷ capacity, Σ capacity × duration.
+    clean_ms: Vec<f64>,
+    clean_h: Vec<f64>,
+    clean_capacity: Vec<f64>,
+    /// Some workload of the simple pool has a queue or is not running.
+    blocked: Vec<bool>,
+}
+
+pub(super) struct Sim<'a> {
+    model: &'a Model,
+    scenario: &'a Scenario,
+    limits: Limits,
+    horizon: TimeMs,
+    interval_ms: u64,
+    interval_start: TimeMs,
+    row_step: u64,
+    row_start: TimeMs,
+    timeseries: Option<Timeseries>,
+    streams: Vec<Stream>,
+    w: Workloads,
+    n: Nodes,
+    p: Pools,
+    tree: Tree,
+    alloc: Allocations,
+    /// `leaf_workloads[leaf_start[n]..leaf_start[n + 1]]`: the workloads running in node n.
+    leaf_start: Vec<u32>,
+    leaf_workloads: Vec<u32>,
+    members: Vec<Member>,
+    outs: Vec<fluid::Outcome>,
+    spans: Vec<fluid::NodeSpan>,
+    slots: Vec<std::ops::Range<usize>>,
+    scratch: fluid::Scratch,
+    pool_scratch: fluid::PoolScratch,
+    union: Vec<(f64, f64)>,
+    dirty: Vec<bool>,
+    groups: Vec<DomainGroup>,
+    dom_state: Vec<DomainState>,
+    /// Per domain: its last tick decided a change not yet applied.
+    due: Vec<bool>,
+    wlm_state: Vec<WlmState>,
+    settlement: Settlement<'a>,
+    failover: Failover<'a>,
+    steps: Vec<Step>,
+    violation: Option<String>,
+    integrations: u64,
+}
+
+impl<'a> Sim<'a> {
+    pub(super) fn new(
+        scenario: &'a Scenario,
+        recording: Recording,
+        outages: Vec<(u32, crate::ha::Outage)>,
+    ) -> Result<Sim<'a>, Error> {
+        let model = &scenario.model;
+        let nw = model.workloads.len();
+        let nn = model.nodes.len();
+        let streams = build_streams(&scenario.demand).map_err(Error::Internal)?;
+        let (mut fixed, mut max, mut weight) = (vec![0.0; nn], vec![0.0; nn], vec![0.0; nn]);
+        for (i, node) in model.nodes.iter().enumerate() {
+            match node.share {
+                Share::Root { capacity } | Share::Fixed { capacity } => {
+                    fixed[i] = capacity;
+                    max[i] = capacity;
+                }
+                Share::Elastic { weight: w, max: m } => {
+                    max[i] = m;
+                    weight[i] = w;
+                }
+            }
+        }
+        let mut alloc = Allocations {
+            fixed,
+            weight,
+            max,
+            obs_served: vec![0.0; nn],
+            obs_granted: vec![0.0; nn],
+            meters: vec![CompartmentMeter::default(); nn],
+        };
+        for d in &scenario.domains {
+            manage::deploy(d, model, &mut alloc);
+        }
+        for w in &scenario.wlm {
+            manage::wlm_deploy(w, &mut alloc);
+        }
+        let mut compartment = vec![false; nn];
+        for m in scenario
+            .domains
+            .iter()
+            .flat_map(|d| &d.members)
+            .chain(scenario.wlm.iter().flat_map(|w| &w.members))
+        {
+            compartment[m.0 as usize] = true;
+        }
+        let mut server_pricing = vec![NONE; nn];
+        for (k, p) in scenario.pricing.iter().enumerate() {
+            server_pricing[p.server.0 as usize] = k as u32;
+        }
+        let tree = Tree::new(model, &alloc.weight, compartment, &server_pricing);
+
+        let mut spare_cores = vec![0u32; nn];
+        for p in &scenario.pricing {
+            let root = p.server.0 as usize;
+            spare_cores[root] = p.installed.saturating_sub(model.nodes[root].cores);
+        }
+        let failover = Failover::new(
+            &scenario.ha,
+            model,
+            scenario.horizon_ms,
+            outages,
+            spare_cores,
+        );
+        let active = scenario
+            .pricing
+            .iter()
+            .map(|p| {
+                let root = p.server.0 as usize;
+                alloc.fixed[root] / model.nodes[root].speed
+            })
+            .collect();
+        let settlement = Settlement::new(&scenario.pricing, &scenario.gicap, active);
+
+        let report = &scenario.report;
+        let held_capacity: Vec<Held> = model
+            .nodes
+            .iter()
+            .map(|n| Held {
+                memory_gb: n.memory_gb,
+                disk_mbps: n.disk_mbps,
+                network_mbps: n.network_mbps,
+            })
+            .collect();
+        let any_disk = held_capacity.iter().any(|c| c.disk_mbps > 0.0);
+        let any_network = held_capacity.iter().any(|c| c.network_mbps > 0.0);
+        let ts = report.timeseries && recording == Recording::Full;
+        let full = recording == Recording::Full;
+        // Packages bring workloads to other leaves: a pool may then hold any of them.
+        let mut most = 0;
+        let mut count = vec![0usize; nn];
+        for w in &model.workloads {
+            count[w.node.0 as usize] += 1;
+        }
+        for p in 0..tree.pools.len() {
+            let total: usize = tree.nodes_of(p).iter().map(|&n| count[n as usize]).sum();
+            most = most.max(total);
+        }
+        if !scenario.ha.packages.is_empty() {
+            most = nw;
+        }
+        let most = most.max(1);
+        let capacity: Vec<f64> = (0..nn).map(|i| alloc.held(i)).collect();
+
+        let mut groups: Vec<DomainGroup> = Vec::new();
+        for (i, d) in scenario.domains.iter().enumerate() {
+            match groups
+                .iter_mut()
+                .find(|g| g.interval_ms == d.interval_ms && g.latency_ms == d.latency_ms)
+            {
+                Some(g) => g.domains.push(i),
+                None => groups.push(DomainGroup {
+                    interval_ms: d.interval_ms,
+                    latency_ms: d.latency_ms,
+                    domains: vec![i],
+                }),
+            }
+        }
+
+        let npools = tree.pools.len();
+        let mut sim = Sim {
+            model,
+            scenario,
+            limits: Limits {
+                cpu: report.util_limit,
+                memory: report.memory_limit,
+                disk: report.disk_limit,
+                network: report.network_limit,
+            },
+            horizon: scenario.horizon_ms,
+            interval_ms: report.interval_ms,
+            interval_start: 0,
+            row_step: report.step_ms,
+            row_start: 0,
+            timeseries: ts.then(Timeseries::default),
+            streams,
+            w: Workloads {
+                demand: vec![0.0; nw],
+                held: vec![Held::default(); nw],
+                backlog: vec![0.0; nw],
+                drop: model
+                    .workloads
+                    .iter()
+                    .map(|w| w.on_shortfall == OnShortfall::Drop)
+                    .collect(),
+                since: vec![0; nw],
+                iv_served: vec![0.0; nw],
+                iv_capacity: vec![0.0; nw],
+                iv_held: vec![Held::default(); nw],
+                run_ms: vec![0.0; nw],
+                up_ms: vec![0.0; nw],
+                outage_work: vec![0.0; nw],
+                row: Rows::new(nw, ts),
+                rec: Meters::new(nw, full, any_disk, any_network, false),
+            },
+            n: Nodes {
+                grant: vec![0.0; nn],
+                squeeze: vec![1.0; nn],
+                since: vec![0; nn],
+                capacity,
+                demand: vec![0.0; nn],
+                held: vec![Held::default(); nn],
+                demand_running: vec![0.0; nn],
+                own_served: vec![0.0; nn],
+                own_dropped: vec![0.0; nn],
+                own_delayed: vec![0.0; nn],
+                own_iv: vec![0.0; nn],
+                iv_capacity: vec![0.0; nn],
+                iv_demand: vec![0.0; nn],
+                iv_held: vec![Held::default(); nn],
+                iv_mark: vec![0.0; nn],
+                unmet: vec![Vec::new(); nn],
+                run_open: vec![0.0; nn],
+                held_capacity,
+                row: Rows::new(nn, ts),
+                rec: Meters::new(nn, true, any_disk, any_network, true),
+            },
+            p: Pools {
+                at: vec![0; npools],
+                clean: vec![false; npools],
+                clean_ms: vec![0.0; npools],
+                clean_h: vec![0.0; npools],
+                clean_capacity: vec![0.0; npools],
+                blocked: vec![false; npools],
+            },
+            tree,
+            alloc,
+            leaf_start: vec![0; nn + 1],
+            leaf_workloads: vec![0; nw],
+            members: Vec::with_capacity(most),
+            outs: vec![fluid::Outcome::default(); most],
+            spans: Vec::new(),
+            slots: Vec::new(),
+            scratch: fluid::Scratch::new(most),
+            pool_scratch: fluid::PoolScratch::default(),
+            union: Vec::new(),
+            dirty: vec![false; nn],
+            dom_state: scenario.domains.iter().map(DomainState::new).collect(),
+            due: vec![false; scenario.domains.len()],
+            groups,
+            wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
+            settlement,
+            failover,
+            steps: Vec::new(),
+            violation: None,
+            integrations: 0,
+        };
+        sim.rebuild_leaves();
+        sim.static_grants(0..nn);
+        sim.refresh_rates_all();
+        for p in 0..npools {
+            sim.refresh_blocked(p);
+            sim.reevaluate(p);
+        }
+        Ok(sim)
+    }
+
+    /// Run to the horizon, reporting progress as the clock moves.
+    pub(super) fn run(mut self, progress: &mut dyn FnMut(TimeMs)) -> Result<Outcome, Error> {
+        let mut queue = Queue::with_capacity(self.streams.len() + self.groups.len() + 8);
+        if self.settlement.metered() && PPU_SAMPLE_MS <= self.horizon {
+            queue.schedule(PPU_SAMPLE_MS, Ev::Meter);
+        }
+        for s in 0..self.streams.len() {
+            queue.schedule(0, Ev::Sample { stream: s as u32 });
+        }
+        for (o, (_, outage)) in self.failover.outages.iter().enumerate() {
+            queue.schedule(outage.start_ms, Ev::Fail { outage: o as u32 });
+            if outage.end_ms < self.horizon {
+                queue.schedule(outage.end_ms, Ev::Repair { outage: o as u32 });
+            }
+        }
+        if self.timeseries.is_some() {
+            queue.schedule(self.row_step.min(self.horizon), Ev::Report);
+        }
+        queue.schedule(self.interval_ms.min(self.horizon), Ev::Interval);
+        for (g, group) in self.groups.iter().enumerate() {
+            if group.interval_ms < self.horizon {
+                queue.schedule(group.interval_ms, Ev::Policy { group: g as u32 });
+            }
+        }
+        for (i, w) in self.scenario.wlm.iter().enumerate() {
+            if w.interval_ms < self.horizon {
+                queue.schedule(w.interval_ms, Ev::Wlm { instance: i as u32 });
+            }
+        }
+        queue.schedule(self.horizon, Ev::Horizon);
+
+        let mut stats = RunStats::default();
+        const SLICES: u64 = 200;
+        for slice in 1..=SLICES {
+            let until = if slice == SLICES {
+                self.horizon
+            } else {
+                self.horizon / SLICES * slice
+            };
+            let s = engine::run(&mut queue, &mut self, until);
+            stats.events += s.events;
+            stats.segments += s.segments;
+            if let Some(v) = self.violation.take() {
+                return Err(Error::Internal(v));
+            }
+            progress(until);
+        }
+        Ok(self.finish(stats))
+    }
+
+    /// Workloads by the node they run in, in workload order.
+    fn rebuild_leaves(&mut self) {
+        let start = &mut self.leaf_start;
+        start.fill(0);
+        for &n in &self.failover.leaf {
+            start[n as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        for (w, &n) in self.failover.leaf.iter().enumerate() {
+            let slot = &mut fill[n as usize];
+            self.leaf_workloads[*slot as usize] = w as u32;
+            *slot += 1;
+        }
+    }
+
+    fn members_of(&self, leaf: usize) -> std::ops::Range<usize> {
+        self.leaf_start[leaf] as usize..self.leaf_start[leaf + 1] as usize
+    }
+
+    /// Recompute the static grants of the static nodes in a preorder range.
+    fn static_grants(&mut self, nodes: std::ops::Range<usize>) {
+        fluid::static_grants(
+            self.model,
+            &self.tree,
+            nodes,
+            &self.alloc.fixed,
+            &self.alloc.weight,
+            &self.failover.lost_cores,
+            &self.failover.down,
+            &mut self.n.grant,
+            &mut self.n.squeeze,
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Piecewise-constant accounting
+    // -----------------------------------------------------------------------------------------
+
+    /// Account node `i`'s grant, capacity, demand and held resources up to `now`.
+    fn flush_node(&mut self, i: usize, now: TimeMs) {
+        let since = self.n.since[i];
+        if now <= since {
+            return;
+        }
+        let dt = (now - since) as f64;
+        let n = &mut self.n;
+        if self.tree.feed[i] == Feed::Static {
+            let g = n.grant[i] * dt;
+            n.rec.granted_cms[i] += g;
+            self.alloc.obs_granted[i] += g;
+            if !n.row.granted.is_empty() {
+                n.row.granted[i] += g;
+            }
+        }
+        let cap = n.capacity[i] * dt;
+        n.iv_capacity[i] += cap;
+        let d = n.demand[i];
+        n.rec.demand_cms[i] += d * dt;
+        n.iv_demand[i] += d * dt;
+        if d > n.rec.peak_demand[i] {
+            n.rec.peak_demand[i] = d;
+        }
+        let h = n.held[i];
+        n.rec.held_ms[i] += h * dt;
+        n.iv_held[i] += h.share_of(&n.held_capacity[i]) * dt;
+        n.rec.peak_held[i] = n.rec.peak_held[i].max(&h);
+        if !n.row.demand.is_empty() {
+            n.row.demand[i] += d * dt;
+            n.row.capacity[i] += cap;
+        }
+        n.since[i] = now;
+    }
+
+    /// Account workload `w`'s demand and held resources up to `now`.
+    fn flush_workload(&mut self, w: usize, now: TimeMs) {
+        let since = self.w.since[w];
+        if now <= since {
+            return;
+        }
+        let dt = (now - since) as f64;
+        let ws = &mut self.w;
+        let d = ws.demand[w];
+        ws.rec.demand_cms[w] += d * dt;
+        if d > ws.rec.peak_demand[w] {
+            ws.rec.peak_demand[w] = d;
+        }
+        let h = ws.held[w];
+        ws.rec.held_ms[w] += h * dt;
+        let leaf = self.failover.leaf[w] as usize;
+        ws.iv_held[w] += h.share_of(&self.n.held_capacity[leaf]) * dt;
+        ws.rec.peak_held[w] = ws.rec.peak_held[w].max(&h);
+        if !ws.row.demand.is_empty() {
+            ws.row.demand[w] += d * dt;
+        }
+        ws.since[w] = now;
+    }
+
+    /// What node `i` served in the open interval: its own when it is part of a pool, else
+    /// the sum over the pools beneath.
+    fn total(&self, i: usize, own: &[f64]) -> f64 {
+        if self.tree.feed[i] != Feed::Static {
+            return own[i];
+        }
+        self.tree
+            .region(i)
+            .map(|p| own[self.tree.pools[p].root as usize])
+            .sum()
+    }
+
+    /// Node `i`'s capacity changes now: the exact time-weighted utilization takes what it
+    /// served at the old one. The pools beneath must be integrated to now.
+    fn capacity_changes(&mut self, i: usize, now: TimeMs, new: f64) {
+        if new == self.n.capacity[i] {
+            return;
+        }
+        self.flush_node(i, now);
+        let served = self.total(i, &self.n.own_iv);
+        self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], self.n.capacity[i]);
+        self.n.iv_mark[i] = served;
+        self.n.capacity[i] = new;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Demand and membership
+    // -----------------------------------------------------------------------------------------
+
+    /// Recompute the demand and held sums of every node marked dirty (and their ancestors),
+    /// accounting the old values first.
+    fn refresh_rates(&mut self, now: TimeMs) {
+        for i in (0..self.model.nodes.len()).rev() {
+            if !std::mem::take(&mut self.dirty[i]) {
+                continue;
+            }
+            self.flush_node(i, now);
+            self.recompute_rates(i);
+            let p = self.tree.parent[i];
+            if p != NONE {
+                self.dirty[p as usize] = true;
+            }
+        }
+    }
+
+    fn refresh_rates_all(&mut self) {
+        for i in (0..self.model.nodes.len()).rev() {
+            self.dirty[i] = false;
+            self.recompute_rates(i);
+        }
+    }
+
+    fn recompute_rates(&mut self, i: usize) {
+        let (mut d, mut running, mut h) = (0.0, 0.0, Held::default());
+        if self.tree.inner[i] {
+            for c in self.model.children(crate::model::NodeId(i as u32)) {
+                let c = c.0 as usize;
+                d += self.n.demand[c];
+                h += self.n.held[c];
+            }
+        } else {
+            for k in self.members_of(i) {
+                let w = self.leaf_workloads[k] as usize;
+                d += self.w.demand[w];
+                if self.failover.running[w] {
+                    running += self.w.demand[w];
+                    h += self.w.held[w];
+                }
+            }
+        }
+        self.n.demand[i] = d;
+        self.n.demand_running[i] = running;
+        self.n.held[i] = h;
+    }
+
+    fn refresh_blocked(&mut self, p: usize) {
+        let pool = &self.tree.pools[p];
+        if !pool.simple {
+            self.p.blocked[p] = true;
+            return;
+        }
+        let leaf = pool.root as usize;
+        self.p.blocked[p] = self.members_of(leaf).any(|k| {
+            let w = self.leaf_workloads[k] as usize;
+            self.w.backlog[w] > 0.0 || !self.failover.running[w]
+        });
+    }
+
+    /// Whether pool `p` is clean with its current inputs; a pool that stops being clean has
+    /// its workloads' books brought up to date first.
+    fn reevaluate(&mut self, p: usize) {
+        let leaf = self.tree.pools[p].root as usize;
+        let clean = self.tree.pools[p].simple
+            && !self.p.blocked[p]
+            && !self.failover.down[leaf]
+            && self.n.demand_running[leaf] <= self.n.grant[leaf];
+        if self.p.clean[p] && !clean {
+            self.settle(p);
+        }
+        self.p.clean[p] = clean;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Integration
+    // -----------------------------------------------------------------------------------------
+
+    /// Bring pool `p` up to `now`.
+    fn integrate(&mut self, p: usize, now: TimeMs) {
+        let from = self.p.at[p];
+        if now <= from {
+            return;
+        }
+        self.integrations += 1;
+        let dt = (now - from) as f64;
+        if self.p.clean[p] {
+            self.integrate_clean(p, dt);
+        } else if self.tree.pools[p].simple {
+            self.integrate_leaf(p, from, dt);
+        } else {
+            self.integrate_pool(p, from, dt);
+        }
+        self.p.at[p] = now;
+    }
+
+    fn integrate_region(&mut self, pools: std::ops::Range<usize>, now: TimeMs) {
+        for p in pools {
+            self.integrate(p, now);
+        }
+    }
+
+    /// A clean pool: every workload is served as it arrives.
+    fn integrate_clean(&mut self, p: usize, dt: f64) {
+        let leaf = self.tree.pools[p].root as usize;
+        let served = self.n.demand_running[leaf] * dt;
+        let capacity = self.n.capacity[leaf];
+        self.p.clean_ms[p] += dt;
+        self.p.clean_h[p] += share_of(dt, capacity);
+        self.p.clean_capacity[p] += capacity * dt;
+        self.credit_root(p, leaf, served);
+    }
+
+    /// What a pool's root served: its own books, its observers', its server's meter, the row.
+    #[inline]
+    fn credit_root(&mut self, p: usize, root: usize, served: f64) {
+        self.n.own_served[root] += served;
+        self.n.own_iv[root] += served;
+        let pool: &Pool = &self.tree.pools[p];
+        for &o in &self.tree.observers[pool.observers.start as usize..pool.observers.end as usize] {
+            self.alloc.obs_served[o as usize] += served;
+        }
+        if pool.server != NONE {
+            self.settlement.add_served(pool.server as usize, served);
+        }
+        if !self.n.row.served.is_empty() {
+            self.n.row.served[root] += served;
+        }
+    }
+
+    /// Bring a clean pool's workloads' books up to the pool's time.
+    fn settle(&mut self, p: usize) {
+        let dt = std::mem::take(&mut self.p.clean_ms[p]);
+        let h = std::mem::take(&mut self.p.clean_h[p]);
+        let cap = std::mem::take(&mut self.p.clean_capacity[p]);
+        if dt <= 0.0 {
+            return;
+        }
+        let leaf = self.tree.pools[p].root as usize;
+        for k in self.members_of(leaf) {
+            let w = self.leaf_workloads[k] as usize;
+            let d = self.w.demand[w];
+            let served = d * dt;
+            let ws = &mut self.w;
+            ws.rec.served_cms[w] += served;
+            ws.iv_served[w] += served;
+            ws.rec.cpu.sum_ms[w] += d * h;
+            ws.iv_capacity[w] += cap;
+            ws.rec.met_ms[w] += dt;
+            ws.run_ms[w] = 0.0;
+            ws.up_ms[w] += dt;
+            if !ws.row.served.is_empty() {
+                ws.row.served[w] += served;
+                ws.row.capacity[w] += cap;
+            }
+        }
+    }
+
+    /// A simple pool with a queue, a shortage or a workload not running.
+    fn integrate_leaf(&mut self, p: usize, from: TimeMs, dt: f64) {
+        let leaf = self.tree.pools[p].root as usize;
+        let range = self.members_of(leaf);
+        self.members.clear();
+        for k in range.clone() {
+            let w = self.leaf_workloads[k] as usize;
+            self.members.push(Member {
+                demand: self.w.demand[w],
+                backlog: self.w.backlog[w],
+                drop: self.w.drop[w],
+                running: self.failover.running[w],
+            });
+        }
+        let rate = self.n.grant[leaf];
+        fluid::solve_leaf(&self.members, rate, dt, &mut self.scratch, &mut self.outs);
+        let up = !self.failover.down[leaf];
+        let capacity = self.n.capacity[leaf];
+        let (mut served, mut dropped, mut delayed, mut unmet) = (0.0, 0.0, 0.0, 0.0f64);
+        let (mut arrived, mut accounted, mut short, mut blocked) = (0.0, 0.0, false, false);
+        for (j, k) in range.enumerate() {
+            let w = self.leaf_workloads[k] as usize;
+            let o = self.outs[j];
+            let m = self.members[j];
+            self.book_workload(w, &o, m, dt, capacity, up);
+            served += o.served;
+            dropped += o.dropped;
+            delayed += o.delayed;
+            unmet = unmet.max(o.unmet_ms);
+            arrived += m.demand * dt;
+            accounted += o.served + o.dropped + o.backlog - m.backlog;
+            short |= o.backlog > 0.0 || o.dropped > 0.0;
+            blocked |= o.backlog > 0.0 || !m.running;
+        }
+        let grant = rate * dt;
+        if served > grant * (1.0 + 1e-12) + 1e-9 {
+            let name = &self.model.nodes[leaf].name;
+            self.violation.get_or_insert_with(|| {
+                format!("`{name}` served {served} core-ms with {grant} granted at t = {from} ms")
+            });
+        }
+        // Work conservation: a leaf with work left over used its whole grant (solved in
+        // phases, a leaf may lose work while a queue drains and leave capacity idle after:
+        // each phase is work-conserving, the span need not be).
+        let phased = self.members.len() > 1
+            && self
+                .members
+                .iter()
+                .any(|m| m.running && m.backlog > 0.0 && !m.drop);
+        let running_short = self
+            .members
+            .iter()
+            .zip(&self.outs)
+            .any(|(m, o)| m.running && (o.backlog > 0.0 || o.dropped > 0.0));
+        if !phased && running_short && up && served < grant * (1.0 - 1e-9) - 1e-9 {
+            let name = &self.model.nodes[leaf].name;
+            self.violation.get_or_insert_with(|| {
+                format!("`{name}` left work unserved but used {served} of {grant} core-ms at t = {from} ms")
+            });
+        }
+        self.check_conservation(arrived, accounted, from);
+        let _ = short;
+        self.n.own_dropped[leaf] += dropped;
+        self.n.own_delayed[leaf] += delayed;
+        if unmet > 0.0 {
+            push_unmet(&mut self.n.unmet[leaf], from as f64, from as f64 + unmet);
+        }
+        self.credit_root(p, leaf, served);
+        self.p.blocked[p] = blocked;
+    }
+
+    fn check_conservation(&mut self, arrived: f64, accounted: f64, from: TimeMs) {
+        if (arrived - accounted).abs() > CONSERVATION_TOLERANCE * arrived.max(1.0) {
+            self.violation.get_or_insert_with(|| {
+                format!("conservation of work broken at t = {from} ms: {arrived} core-ms arrived, {accounted} accounted for")
+            });
+        }
+    }
+
+    /// One workload's books for a span it was solved over.
+    #[inline]
+    fn book_workload(
+        &mut self,
+        w: usize,
+        o: &fluid::Outcome,
+        m: Member,
+        dt: f64,
+        capacity: f64,
+        leaf_up: bool,
+    ) {
+        let ws = &mut self.w;
+        ws.rec.served_cms[w] += o.served;
+        ws.rec.dropped_cms[w] += o.dropped;
+        ws.rec.delayed_cms[w] += o.delayed;
+        ws.iv_served[w] += o.served;
+        ws.rec.cpu.sum_ms[w] += share_of(o.served, capacity);
+        ws.iv_capacity[w] += capacity * dt;
+        ws.rec.met_ms[w] += dt - o.unmet_ms;
+        // A backlog run goes on across spans while work is left over at their ends.
+        ws.run_ms[w] += o.busy_ms;
+        if ws.run_ms[w] > ws.rec.longest_backlog_ms[w] {
+            ws.rec.longest_backlog_ms[w] = ws.run_ms[w];
+        }
+        if o.backlog <= 0.0 {
+            ws.run_ms[w] = 0.0;
+        }
+        ws.backlog[w] = o.backlog;
+        if m.running && leaf_up {
+            ws.up_ms[w] += dt;
+        } else {
+            ws.outage_work[w] += m.demand * dt;
+        }
+        if !ws.row.served.is_empty() {
+            ws.row.served[w] += o.served;
+            ws.row.capacity[w] += capacity * dt;
+        }
+    }
+
+    /// A pool with dynamic nodes (VM guests, FSS groups sharing by weight).
+    fn integrate_pool(&mut self, p: usize, from: TimeMs, dt: f64) {
+        let nodes: Vec<u32> = self.tree.nodes_of(p).to_vec();
+        self.members.clear();
+        self.slots.clear();
+        for &n in &nodes {
+            let start = self.members.len();
+            for k in self.members_of(n as usize) {
+                let w = self.leaf_workloads[k] as usize;
+                self.members.push(Member {
+                    demand: self.w.demand[w],
+                    backlog: self.w.backlog[w],
+                    drop: self.w.drop[w],
+                    running: self.failover.running[w],
+                });
+            }
+            self.slots.push(start..self.members.len());
+        }
+        if self.outs.len() < self.members.len() {
+            self.outs
+                .resize(self.members.len(), fluid::Outcome::default());
+        }
+        self.spans.clear();
+        self.spans.resize(nodes.len(), fluid::NodeSpan::default());
+        let root = nodes[0] as usize;
+        let view = PoolView {
+            model: self.model,
+            tree: &self.tree,
+            pool: p,
+            root_rate: self.n.grant[root],
+            fixed: &self.alloc.fixed,
+            weight: &self.alloc.weight,
+            max: &self.alloc.max,
+            down: &self.failover.down,
+            leaf_members: &self.slots,
+            members: &self.members,
+        };
+        fluid::solve_pool(
+            &view,
+            dt,
+            &mut self.pool_scratch,
+            &mut self.outs,
+            &mut self.spans,
+        );
+        // Workloads, then each node's sums over the workloads beneath it (children follow
+        // their parent in `nodes`, so a backward pass adds each into its parent).
+        let k = nodes.len();
+        let mut sums = vec![(0.0f64, 0.0f64, 0.0f64, 0.0f64); k];
+        let (mut arrived, mut accounted) = (0.0, 0.0);
+        for (x, &n) in nodes.iter().enumerate() {
+            let leaf = n as usize;
+            let capacity = self.n.capacity[leaf];
+            let up = !self.failover.down[leaf];
+            for (j, kk) in self.slots[x].clone().zip(self.members_of(leaf)) {
+                let w = self.leaf_workloads[kk] as usize;
+                let o = self.outs[j];
+                let m = self.members[j];
+                self.book_workload(w, &o, m, dt, capacity, up);
+                let s = &mut sums[x];
+                s.0 += o.served;
+                s.1 += o.dropped;
+                s.2 += o.delayed;
+                s.3 = s.3.max(o.unmet_ms);
+                arrived += m.demand * dt;
+                accounted += o.served + o.dropped + o.backlog - m.backlog;
+            }
+        }
+        self.check_conservation(arrived, accounted, from);
+        for x in (1..k).rev() {
+            let parent = self.tree.parent[nodes[x] as usize];
+            let px = nodes[..x].iter().rposition(|&y| y == parent).unwrap_or(0);
+            let s = sums[x];
+            let t = &mut sums[px];
+            t.0 += s.0;
+            t.1 += s.1;
+            t.2 += s.2;
+            t.3 = t.3.max(s.3);
+        }
+        for (x, &n) in nodes.iter().enumerate() {
+            let i = n as usize;
+            let (served, dropped, delayed, unmet) = sums[x];
+            if x > 0 {
+                let offered = self.spans[x].offered;
+                self.n.rec.granted_cms[i] += offered;
+                if !self.n.row.granted.is_empty() {
+                    self.n.row.granted[i] += offered;
+                }
+                if self.tree.compartment[i] {
+                    self.alloc.obs_served[i] += served;
+                    self.alloc.obs_granted[i] += offered;
+                }
+                if served > offered.max(0.0) * (1.0 + 1e-12) + 1e-9 && offered > 0.0 {
+                    // Offered is at least the grant, so serving more is a bug.
+                    let name = &self.model.nodes[i].name;
+                    self.violation.get_or_insert_with(|| {
+                        format!("`{name}` served {served} core-ms with {offered} offered at t = {from} ms")
+                    });
+                }
+                self.n.own_served[i] += served;
+                self.n.own_iv[i] += served;
+                if !self.n.row.served.is_empty() {
+                    self.n.row.served[i] += served;
+                }
+            }
+            self.n.own_dropped[i] += dropped;
+            self.n.own_delayed[i] += delayed;
+            if unmet > 0.0 {
+                push_unmet(&mut self.n.unmet[i], from as f64, from as f64 + unmet);
+            }
+        }
+        let (served, ..) = sums[0];
+        let grant = self.n.grant[root] * dt;
+        if served > grant * (1.0 + 1e-12) + 1e-9 {
+            let name = &self.model.nodes[root].name;
+            self.violation.get_or_insert_with(|| {
+                format!("`{name}` served {served} core-ms with {grant} granted at t = {from} ms")
+            });
+        }
+        self.credit_root(p, root, served);
+    }
+
+    /// Integrate every pool to `now` and bring every book up to it.
+    fn bring_all(&mut self, now: TimeMs) {
+        for p in 0..self.tree.pools.len() {
+            self.integrate(p, now);
+            self.settle(p);
+        }
+        for i in 0..self.model.nodes.len() {
+            self.flush_node(i, now);
+        }
+        for w in 0..self.model.workloads.len() {
+            self.flush_workload(w, now);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Readers
+    // -----------------------------------------------------------------------------------------
+
+    /// Close the statistics interval `[interval_start, now)`.
+    fn close_interval(&mut self, now: TimeMs) {
+        let span = now.saturating_sub(self.interval_start);
+        if span == 0 {
+            return;
+        }
+        self.bring_all(now);
+        let dt = span as f64;
+        let nn = self.model.nodes.len();
+        // Nodes: totals over the pools beneath, the exact mean's last piece, then the means.
+        let cpu: Vec<f64> = (0..nn)
+            .map(|i| {
+                let served = self.total(i, &self.n.own_iv);
+                let capacity = self.n.capacity[i];
+                self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], capacity);
+                utilization(served, self.n.iv_capacity[i])
+            })
+            .collect();
+        let limits = self.limits;
+        let n = &mut self.n;
+        n.rec.cpu.record_interval(span, limits.cpu, |i| cpu[i]);
+        let nominal: Vec<f64> = self.model.nodes.iter().map(|x| x.nominal).collect();
+        let iv_demand = &n.iv_demand;
+        n.rec.demand.record_interval(span, f64::INFINITY, |i| {
+            share_of(iv_demand[i] / dt, nominal[i] * DEMAND_RANGE)
+        });
+        record_held(&mut n.rec, &n.iv_held, span, limits);
+        let ws = &mut self.w;
+        let (served, capacity) = (&ws.iv_served, &ws.iv_capacity);
+        ws.rec
+            .cpu
+            .record_interval(span, limits.cpu, |w| utilization(served[w], capacity[w]));
+        record_held(&mut ws.rec, &ws.iv_held, span, limits);
+        self.close_unmet(now);
+        let n = &mut self.n;
+        for v in [
+            &mut n.own_iv,
+            &mut n.iv_capacity,
+            &mut n.iv_demand,
+            &mut n.iv_mark,
+        ] {
+            v.fill(0.0);
+        }
+        n.iv_held.fill(Held::default());
+        let ws = &mut self.w;
+        ws.iv_served.fill(0.0);
+        ws.iv_capacity.fill(0.0);
+        ws.iv_held.fill(Held::default());
+        self.interval_start = now;
+    }
+
+    /// Each node's time with all demand met, and its backlog runs, from the union of the
+    /// unmet stretches beneath it in the interval just closed.
+    fn close_unmet(&mut self, now: TimeMs) {
+        let start = self.interval_start as f64;
+        let end = now as f64;
+        let dt = end - start;
+        for i in 0..self.model.nodes.len() {
+            self.union.clear();
+            if self.tree.feed[i] == Feed::Static {
+                for p in self.tree.region(i) {
+                    let root = self.tree.pools[p].root as usize;
+                    self.union.extend_from_slice(&self.n.unmet[root]);
+                }
+            } else {
+                self.union.extend_from_slice(&self.n.unmet[i]);
+            }
+            if self.union.is_empty() {
+                self.n.rec.met_ms[i] += dt;
+                self.n.run_open[i] = 0.0;
+                continue;
+            }
+            self.union.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let (covered, longest, open) = union_runs(
+                &self.union,
+                start,
+                end,
+                self.n.run_open[i],
+                self.n.rec.longest_backlog_ms[i],
+            );
+            self.n.rec.longest_backlog_ms[i] = longest;
+            self.n.run_open[i] = open;
+            self.n.rec.met_ms[i] += dt - covered;
+        }
+        for l in &mut self.n.unmet {
+            l.clear();
+        }
+    }
+
+    /// Append one time-series row per entity for `[row_start, now)`.
+    fn close_row(&mut self, now: TimeMs) {
+        if self.timeseries.is_none() {
+            return;
+        }
+        let span = now.saturating_sub(self.row_start);
+        if span == 0 {
+            return;
+        }
+        self.bring_all(now);
+        let span = span as f64;
+        let nw = self.model.workloads.len();
+        let nn = self.model.nodes.len();
+        // Backlog at the row's end, summed up the tree.
+        let mut backlog = vec![0.0; nn];
+        for w in 0..nw {
+            backlog[self.failover.leaf[w] as usize] += self.w.backlog[w];
+        }
+        for i in (0..nn).rev() {
+            let p = self.tree.parent[i];
+            if p != NONE {
+                backlog[p as usize] += backlog[i];
+            }
+        }
+        let served: Vec<f64> = (0..nn).map(|i| self.total(i, &self.n.row.served)).collect();
+        let Some(ts) = &mut self.timeseries else {
+            return;
+        };
+        for w in 0..nw {
+            let r = &self.w.row;
+            ts.time_ms.push(self.row_start);
+            ts.entity.push(w as u32);
+            ts.demand.push(r.demand[w] / span);
+            ts.served.push(r.served[w] / span);
+            ts.allocation.push(f64::NAN);
+            ts.backlog_core_hours.push(self.w.backlog[w] / MS_PER_HOUR);
+            ts.utilization.push(share_of(r.served[w], r.capacity[w]));
+        }
+        for (i, &s) in served.iter().enumerate() {
+            let r = &self.n.row;
+            ts.time_ms.push(self.row_start);
+            ts.entity.push((nw + i) as u32);
+            ts.demand.push(r.demand[i] / span);
+            ts.served.push(s / span);
+            ts.allocation.push(r.granted[i] / span);
+            ts.backlog_core_hours.push(backlog[i] / MS_PER_HOUR);
+            ts.utilization.push(share_of(s, r.capacity[i]));
+        }
+        self.w.row.clear();
+        self.n.row.clear();
+        self.row_start = now;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Managers
+    // -----------------------------------------------------------------------------------------
+
+    /// Bring what compartment `m` is observed by up to `now`.
+    fn observe(&mut self, m: usize, now: TimeMs) {
+        self.integrate_region(self.tree.region(m), now);
+        self.flush_node(m, now);
+    }
+
+    fn policy_tick(&mut self, g: usize, now: TimeMs, queue: &mut Queue<Ev>) {
+        let mut schedule = false;
+        for x in 0..self.groups[g].domains.len() {
+            let d = self.groups[g].domains[x];
+            let domain = &self.scenario.domains[d];
+            for m in &domain.members {
+                self.observe(m.0 as usize, now);
+            }
+            let (spare_rights, ledger) = match domain.ticap {
+                Some(t) => (
+                    self.settlement
+                        .spare_rights(t.server, self.dom_state[d].extra),
+                    self.settlement.ledger(t.server),
+                ),
+                None => (0.0, None),
+            };
+            let view = manage::Surroundings {
+                packages: &self.failover.package_nodes,
+                ledger,
+                spare_rights,
+            };
+            let changed = manage::tick(
+                domain,
+                &mut self.dom_state[d],
+                self.model,
+                &mut self.alloc,
+                &self.wlm_state,
+                &view,
+                now,
+            );
+            if !changed {
+                self.due[d] = false;
+                continue;
+            }
+            if domain.latency_ms == 0 {
+                self.apply_domain(d, now);
+            } else if now + domain.latency_ms < self.horizon {
+                // A move that would take effect at the horizon changes nothing reported.
+                self.due[d] = true;
+                schedule = true;
+            }
+        }
+        let group = &self.groups[g];
+        if schedule {
+            queue.schedule(now + group.latency_ms, Ev::Realloc { group: g as u32 });
+        }
+        let next = now + group.interval_ms;
+        if next < self.horizon {
+            queue.schedule(next, Ev::Policy { group: g as u32 });
+        }
+    }
+
+    fn realloc(&mut self, g: usize, now: TimeMs) {
+        for x in 0..self.groups[g].domains.len() {
+            let d = self.groups[g].domains[x];
+            if std::mem::take(&mut self.due[d]) {
+                self.apply_domain(d, now);
+            }
+        }
+    }
+
+    /// A domain's decisions take effect: the nodes whose allocation changes, and everything
+    /// their grants feed, are integrated up to now first.
+    fn apply_domain(&mut self, d: usize, now: TimeMs) {
+        let domain = &self.scenario.domains[d];
+        let state = &self.dom_state[d];
+        let ticap = domain.ticap.filter(|_| state.pending_extra != state.extra);
+        // Temporary cores change the complex's active cores, and with them every grant in it.
+        let top = match ticap {
+            Some(t) => self.scenario.pricing[t.server].server.0 as usize,
+            None => domain.node.0 as usize,
+        };
+        let nodes = top..self.tree.end[top] as usize;
+        self.integrate_region(self.tree.region(top), now);
+        for i in nodes.clone() {
+            self.flush_node(i, now);
+        }
+        if let Err(e) = manage::apply(domain, &self.dom_state[d], self.model, &mut self.alloc) {
+            self.violation
+                .get_or_insert(format!("at t = {now} ms: {e}"));
+        }
+        if let Some(t) = ticap {
+            let state = &mut self.dom_state[d];
+            state.extra = state.pending_extra;
+            let root = top;
+            let node = &self.model.nodes[root];
+            self.alloc.fixed[root] = (node.cores as f64 + state.extra) * node.speed;
+            self.settlement
+                .set_active(t.server, self.alloc.fixed[root] / node.speed, now);
+        }
+        self.after_allocation(nodes, now);
+    }
+
+    /// Allocations in `nodes` (a subtree) changed at `now`: new capacities, grants and
+    /// cleanliness.
+    fn after_allocation(&mut self, nodes: std::ops::Range<usize>, now: TimeMs) {
+        for i in nodes.clone() {
+            let new = self.alloc.held(i);
+            self.capacity_changes(i, now, new);
+        }
+        self.static_grants(nodes.clone());
+        let top = nodes.start;
+        for p in self.tree.region(top) {
+            self.reevaluate(p);
+        }
+    }
+
+    fn wlm_tick(&mut self, k: usize, now: TimeMs, queue: &mut Queue<Ev>) {
+        let w = &self.scenario.wlm[k];
+        let host = w.host.0 as usize;
+        let nodes = host..self.tree.end[host] as usize;
+        self.integrate_region(self.tree.region(host), now);
+        for i in nodes.clone() {
+            self.flush_node(i, now);
+        }
+        manage::wlm_tick(
+            w,
+            &mut self.wlm_state[k],
+            self.model,
+            &mut self.alloc,
+            &self.failover.package_nodes,
+            now,
+        );
+        self.after_allocation(nodes, now);
+        let next = now + w.interval_ms;
+        if next < self.horizon {
+            queue.schedule(next, Ev::Wlm { instance: k as u32 });
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Failures
+    // -----------------------------------------------------------------------------------------
+
+    /// Something Serviceguard decides changes now: bring everything up to now, let it
+    /// decide, then rebuild what depends on where workloads run and what is down.
+    fn ha_event(
+        &mut self,
+        now: TimeMs,
+        queue: &mut Queue<Ev>,
+        f: impl FnOnce(&mut Failover, &mut Vec<Step>),
+    ) {
+        self.bring_all(now);
+        for p in 0..self.tree.pools.len() {
+            // Settled above; a pool stays clean only if it still is below.
+            self.p.clean[p] = false;
+        }
+        f(&mut self.failover, &mut self.steps);
+        for s in self.steps.drain(..) {
+            queue.schedule(s.at_ms, Ev::Package(s));
+        }
+        self.rebuild_leaves();
+        let nn = self.model.nodes.len();
+        self.static_grants(0..nn);
+        self.refresh_rates_all();
+        for p in 0..self.tree.pools.len() {
+            self.refresh_blocked(p);
+            self.reevaluate(p);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The end
+    // -----------------------------------------------------------------------------------------
+
+    fn finish(mut self, stats: RunStats) -> Outcome {
+        let nn = self.model.nodes.len();
+        let nw = self.model.workloads.len();
+        // Records of static nodes are sums over the pools beneath.
+        let mut backlog = vec![0.0; nn];
+        for w in 0..nw {
+            self.w.rec.backlog_cms[w] = self.w.backlog[w];
+            backlog[self.failover.leaf[w] as usize] += self.w.backlog[w];
+        }
+        for i in (0..nn).rev() {
+            let p = self.tree.parent[i];
+            if p != NONE {
+                backlog[p as usize] += backlog[i];
+            }
+        }
+        for (i, b) in backlog.into_iter().enumerate() {
+            self.n.rec.served_cms[i] = self.total(i, &self.n.own_served);
+            self.n.rec.dropped_cms[i] = self.total(i, &self.n.own_dropped);
+            self.n.rec.delayed_cms[i] = self.total(i, &self.n.own_delayed);
+            self.n.rec.backlog_cms[i] = b;
+        }
+        self.w.rec.flush();
+        self.n.rec.flush();
+        let books = self.settlement.finish(self.horizon);
+        let stats = RunStats {
+            events: stats.events,
+            segments: stats.segments,
+        };
+        let _ = self.integrations;
+        Outcome {
+            stats,
+            workloads: self.w.rec,
+            nodes: self.n.rec,
+            timeseries: self.timeseries,
+            compartments: self.alloc.meters,
+            domains: self.dom_state.iter().map(DomainState::record).collect(),
+            wlm: self.wlm_state.iter().map(WlmState::record).collect(),
+            ticap: books.ticap,
+            group_ticap: books.group_ticap,
+            ppu: books.ppu,
+            active_core_ms: books.active_core_ms,
+            ha: self.failover.into_record(self.w.up_ms, self.w.outage_work),
+        }
+    }
+}
+
+/// Held resources' interval means ÷ capacity (`iv` holds their integrals over the interval):
+/// memory always, disk and network where kept. Their time-weighted means are exact from the
+/// integrals, capacity being constant.
+fn record_held(rec: &mut Meters, iv: &[Held], span: u64, limits: Limits) {
+    let dt = span as f64;
+    for (d, limit, of) in [
+        (
+            &mut rec.memory,
+            limits.memory,
+            (|h: &Held| h.memory_gb) as fn(&Held) -> f64,
+        ),
+        (&mut rec.disk, limits.disk, |h: &Held| h.disk_mbps),
+        (&mut rec.network, limits.network, |h: &Held| h.network_mbps),
+    ] {
+        for (sum, h) in d.sum_ms.iter_mut().zip(iv) {
+            *sum += of(h);
+        }
+        d.record_interval(span, limit, |i| of(&iv[i]) / dt);
+    }
+}
+
+/// The union of sorted stretches within `[start, end)`: the time covered, the longest run
+/// (a run open at `start` continues one that reached the previous boundary: `open` long),
+/// and the length of the run still open at `end` (0 if none reaches it).
+fn union_runs(
+    sorted: &[(f64, f64)],
+    start: f64,
+    end: f64,
+    open: f64,
+    longest: f64,
+) -> (f64, f64, f64) {
+    let (mut covered, mut longest, mut carry) = (0.0, longest, 0.0);
+    let mut close = |a: f64, b: f64, covered: &mut f64| {
+        let run = if a <= start { open + (b - a) } else { b - a };
+        longest = longest.max(run);
+        *covered += b - a;
+        if b >= end { run } else { 0.0 }
+    };
+    let mut cur: Option<(f64, f64)> = None;
+    for &(a, b) in sorted {
+        cur = match cur {
+            Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
+            Some((ca, cb)) => {
+                carry = close(ca, cb, &mut covered);
+                Some((a, b))
+            }
+            None => Some((a, b)),
+        };
+    }
+    if let Some((ca, cb)) = cur {
+        carry = close(ca, cb, &mut covered);
+    }
+    (covered, longest, carry)
+}
+
+/// Add `[a, b)` to a node's unmet stretches, joining it to the last when they touch.
+fn push_unmet(list: &mut Vec<(f64, f64)>, a: f64, b: f64) {
+    if b <= a {
+        return;
+    }
+    if let Some(last) = list.last_mut()
+        && last.1 == a
+    {
+        last.1 = b;
+        return;
+    }
+    list.push((a, b));
+}
+
+impl Handler<Ev> for Sim<'_> {
+    fn handle(&mut self, now: TimeMs, event: Ev, queue: &mut Queue<Ev>) {
+        match event {
+            Ev::Sample { stream } => {
+                let s = stream as usize;
+                for j in 0..self.streams[s].len() {
+                    let w = self.streams[s].workload(j);
+                    let leaf = self.failover.leaf[w] as usize;
+                    let p = self.tree.pool_of[leaf] as usize;
+                    self.integrate(p, now);
+                    self.settle(p);
+                    self.flush_workload(w, now);
+                    self.dirty[leaf] = true;
+                }
+                let st = &mut self.streams[s];
+                st.apply(now / st.step_ms, &mut self.w.demand, &mut self.w.held);
+                let next = now + st.step_ms;
+                if next < self.horizon {
+                    queue.schedule(next, event);
+                }
+                // Pools of the leaves marked dirty: new sums, then cleanliness.
+                let touched: Vec<usize> = (0..self.model.nodes.len())
+                    .filter(|&i| self.dirty[i] && !self.tree.inner[i])
+                    .collect();
+                self.refresh_rates(now);
+                for leaf in touched {
+                    let p = self.tree.pool_of[leaf] as usize;
+                    self.reevaluate(p);
+                }
+            }
+            Ev::Report => {
+                self.close_row(now);
+                if now < self.horizon {
+                    queue.schedule((now + self.row_step).min(self.horizon), Ev::Report);
+                }
+            }
+            Ev::Interval => {
+                self.close_interval(now);
+                if now < self.horizon {
+                    queue.schedule((now + self.interval_ms).min(self.horizon), Ev::Interval);
+                }
+            }
+            Ev::Policy { group } => self.policy_tick(group as usize, now, queue),
+            Ev::Realloc { group } => self.realloc(group as usize, now),
+            Ev::Wlm { instance } => self.wlm_tick(instance as usize, now, queue),
+            Ev::Meter => {
+                for p in 0..self.tree.pools.len() {
+                    self.integrate(p, now);
+                }
+                let model = self.model;
+                let pricing = &self.scenario.pricing;
+                self.settlement
+                    .read_meters(now, |k| model.nodes[pricing[k].server.0 as usize].speed);
+                if now + PPU_SAMPLE_MS <= self.horizon {
+                    queue.schedule(now + PPU_SAMPLE_MS, Ev::Meter);
+                }
+            }
+            Ev::Fail { outage } => self.ha_event(now, queue, |f, steps| {
+                f.fail(outage as usize, true, now, steps)
+            }),
+            Ev::Repair { outage } => self.ha_event(now, queue, |f, steps| {
+                f.fail(outage as usize, false, now, steps)
+            }),
+            Ev::Package(step) => {
+                if self.failover.packages[step.package as usize].epoch == step.epoch {
+                    self.ha_event(now, queue, |f, steps| {
+                        f.step(step, now, steps);
+                    });
+                }
+            }
+            Ev::Horizon => {
+                self.bring_all(now);
+            }
+        }
+    }
+
+    fn advance(&mut self, _from: TimeMs, _to: TimeMs) {}
+}
