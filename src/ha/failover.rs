@@ -176,6 +176,9 @@ impl<'a> Failover<'a> {
         }
         if s.start {
             self.start_package(k);
+            // A primary that came back while the package was starting elsewhere takes it back
+            // as soon as it runs, not at the next unrelated failure.
+            self.failback(k, now, steps);
         } else {
             self.place_package(k, now, steps);
         }
@@ -204,22 +207,31 @@ impl<'a> Failover<'a> {
                     self.schedule(k, at, false, steps);
                 }
                 Phase::Halted => self.place_package(k, now, steps),
-                Phase::Running
-                    if p.failback == Failback::Automatic
-                        && node != p.nodes[0]
-                        && !self.down[p.nodes[0].0 as usize] =>
-                {
-                    self.stop_package(k);
-                    let state = &mut self.packages[k];
-                    state.phase = Phase::Starting;
-                    state.node = p.nodes[0];
-                    state.failbacks += 1;
-                    state.returning = true;
-                    self.schedule(k, now + p.start_ms, true, steps);
-                }
+                Phase::Running => self.failback(k, now, steps),
                 _ => {}
             }
         }
+    }
+
+    /// Under automatic failback, a package running away from its primary while the primary
+    /// is up returns to it: it halts and starts there.
+    fn failback(&mut self, k: usize, now: u64, steps: &mut Vec<Step>) {
+        let p = &self.ha.packages[k];
+        let state = &self.packages[k];
+        if state.phase != Phase::Running
+            || p.failback != Failback::Automatic
+            || state.node == p.nodes[0]
+            || self.down[p.nodes[0].0 as usize]
+        {
+            return;
+        }
+        self.stop_package(k);
+        let state = &mut self.packages[k];
+        state.phase = Phase::Starting;
+        state.node = p.nodes[0];
+        state.failbacks += 1;
+        state.returning = true;
+        self.schedule(k, now + p.start_ms, true, steps);
     }
 
     /// Halt a package's workloads and make its pending steps stale.

@@ -229,23 +229,64 @@ fn bounds(p: &Policy) -> (f64, f64, f64, f64) {
 }
 
 fn request_with(c: &Compartment, o: &Observation, step: Option<f64>) -> f64 {
-    let (lo, hi, owned, target) = bounds(&c.policy);
-    let raw = match c.policy {
-        Policy::Fixed { .. } => return lo,
-        Policy::Utilization { .. } => observed(o.consumed) / target,
-        Policy::OwnBorrow { .. } => {
-            let wanted = observed(o.consumed) / target;
-            let allocation = observed(o.allocation);
-            // Above its target it "needs" its cores: owned comes back at once, not step by step.
-            if wanted > allocation + slack(allocation) {
-                wanted.max(owned)
-            } else {
-                wanted
-            }
+    Prepared::new(c).request_with(o, step)
+}
+
+/// A compartment's policy with its bounds sanitised once: a manager that computes a request
+/// per compartment every interval need not redo it. Gives exactly [`rounded_request`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prepared {
+    policy: Policy,
+    lo: f64,
+    hi: f64,
+    owned: f64,
+    target: f64,
+}
+
+impl Prepared {
+    pub fn new(c: &Compartment) -> Prepared {
+        let (lo, hi, owned, target) = bounds(&c.policy);
+        Prepared {
+            policy: c.policy,
+            lo,
+            hi,
+            owned,
+            target,
         }
-        Policy::Custom { .. } => observed(o.metric),
-    };
-    clamp(ceil_to(raw, step), lo, hi)
+    }
+
+    /// [`rounded_request`] of the compartment this was prepared from.
+    #[inline]
+    pub fn request(&self, o: &Observation, gran: Granularity) -> f64 {
+        self.request_with(o, gran.step())
+    }
+
+    #[inline]
+    fn request_with(&self, o: &Observation, step: Option<f64>) -> f64 {
+        let Prepared {
+            lo,
+            hi,
+            owned,
+            target,
+            ..
+        } = *self;
+        let raw = match self.policy {
+            Policy::Fixed { .. } => return lo,
+            Policy::Utilization { .. } => observed(o.consumed) / target,
+            Policy::OwnBorrow { .. } => {
+                let wanted = observed(o.consumed) / target;
+                let allocation = observed(o.allocation);
+                // Above its target it "needs" its cores: owned comes back at once, not step by step.
+                if wanted > allocation + slack(allocation) {
+                    wanted.max(owned)
+                } else {
+                    wanted
+                }
+            }
+            Policy::Custom { .. } => observed(o.metric),
+        };
+        clamp(ceil_to(raw, step), lo, hi)
+    }
 }
 
 /// Request of one compartment before arbitration [cores], clamped to [min, max]; Fixed → its

@@ -5,9 +5,10 @@
 //! grant, its members) or when something reads it (a manager's observation, a report
 //! interval, a meter reading, a time-series row). A manager's tick therefore costs what its
 //! domain holds, and a part of the datacenter where nothing happens costs nothing between its
-//! own samples. A simple pool whose workloads are all served as they arrive (no queue, enough
-//! grant) is *clean*: integrating it updates the partition's books only, and its workloads'
-//! books catch up in one step (`settle`) when their demand changes or a reader needs them.
+//! own samples. Between the instants a simple pool's inputs change or one of its queues
+//! empties, every workload's rate is constant: integrating it then updates the partition's
+//! books only, and the workloads' books catch up in one step (`settle`) when their inputs
+//! change or a reader needs them.
 //!
 //! Piecewise-constant quantities (demand rates, held memory and I/O, static grants and
 //! capacities) are accounted when they change and when a reader closes a period, not per
@@ -23,6 +24,7 @@ use crate::engine::{self, Handler, Queue, RunStats, TimeMs};
 use crate::ha::failover::{Failover, Step};
 use crate::licensing::PPU_SAMPLE_MS;
 use crate::licensing::settle::Settlement;
+use crate::model::share::weighted_fair_share;
 use crate::model::{Model, OnShortfall, Share};
 use crate::scenario::Scenario;
 
@@ -44,6 +46,8 @@ struct Workloads {
     held: Vec<Held>,
     backlog: Vec<f64>,
     drop: Vec<bool>,
+    /// Service rate while its pool is linear [reference cores].
+    rate: Vec<f64>,
     /// When demand and held were last accounted.
     since: Vec<TimeMs>,
     iv_served: Vec<f64>,
@@ -67,6 +71,8 @@ struct Nodes {
     squeeze: Vec<f64>,
     /// When the piecewise-constant quantities were last accounted.
     since: Vec<TimeMs>,
+    /// When the grant was last accounted into what a manager observes.
+    obs_since: Vec<TimeMs>,
     /// The capacity in force (what the node holds: its utilization's denominator).
     capacity: Vec<f64>,
     /// Time-aligned demand rate of the workloads beneath; held resources of those running.
@@ -127,19 +133,26 @@ impl Rows {
     }
 }
 
-/// Per-pool lazy state.
+/// Per-pool lazy state. A simple pool is *linear* between the instants its inputs change
+/// and the instants a draining queue empties: every workload's rate is constant, so a span
+/// that ends before `until` is booked at the partition only, and the workloads' books catch
+/// up in one step ([`Sim::settle`]).
 struct Pools {
     /// Integrated up to.
     at: Vec<TimeMs>,
-    /// Every workload is served as it arrives: books kept at the pool only.
-    clean: Vec<bool>,
-    /// Since the workloads' books were last brought up to date, while clean: duration,
-    /// Σ duration ÷ capacity, Σ capacity × duration.
-    clean_ms: Vec<f64>,
-    clean_h: Vec<f64>,
-    clean_capacity: Vec<f64>,
-    /// Some workload of the simple pool has a queue or is not running.
-    blocked: Vec<bool>,
+    /// Its workloads' rates (`Workloads::rate`) hold until `until`.
+    linear: Vec<bool>,
+    /// When the first draining queue empties [ms, fractional], or infinity.
+    until: Vec<f64>,
+    /// The partition's rates while linear: served, dropped, served out of a queue
+    /// [reference cores]; and whether some workload is not served as it arrives.
+    served_rate: Vec<f64>,
+    dropped_rate: Vec<f64>,
+    delayed_rate: Vec<f64>,
+    unmet: Vec<bool>,
+    /// Time since the books of the partition and its workloads were last brought up to
+    /// date [ms]; its capacity has not changed meanwhile (a change settles first).
+    lin_ms: Vec<f64>,
 }
 
 pub(super) struct Sim<'a> {
@@ -169,6 +182,8 @@ pub(super) struct Sim<'a> {
     pool_scratch: fluid::PoolScratch,
     union: Vec<(f64, f64)>,
     dirty: Vec<bool>,
+    /// Scratch: the members a decision moves.
+    moving: Vec<u32>,
     groups: Vec<DomainGroup>,
     dom_state: Vec<DomainState>,
     /// Per domain: its last tick decided a change not yet applied.
@@ -326,6 +341,7 @@ impl<'a> Sim<'a> {
                     .iter()
                     .map(|w| w.on_shortfall == OnShortfall::Drop)
                     .collect(),
+                rate: vec![0.0; nw],
                 since: vec![0; nw],
                 iv_served: vec![0.0; nw],
                 iv_capacity: vec![0.0; nw],
@@ -340,6 +356,7 @@ impl<'a> Sim<'a> {
                 grant: vec![0.0; nn],
                 squeeze: vec![1.0; nn],
                 since: vec![0; nn],
+                obs_since: vec![0; nn],
                 capacity,
                 demand: vec![0.0; nn],
                 held: vec![Held::default(); nn],
@@ -360,11 +377,13 @@ impl<'a> Sim<'a> {
             },
             p: Pools {
                 at: vec![0; npools],
-                clean: vec![false; npools],
-                clean_ms: vec![0.0; npools],
-                clean_h: vec![0.0; npools],
-                clean_capacity: vec![0.0; npools],
-                blocked: vec![false; npools],
+                linear: vec![false; npools],
+                until: vec![f64::INFINITY; npools],
+                served_rate: vec![0.0; npools],
+                dropped_rate: vec![0.0; npools],
+                delayed_rate: vec![0.0; npools],
+                unmet: vec![false; npools],
+                lin_ms: vec![0.0; npools],
             },
             tree,
             alloc,
@@ -378,6 +397,7 @@ impl<'a> Sim<'a> {
             pool_scratch: fluid::PoolScratch::default(),
             union: Vec::new(),
             dirty: vec![false; nn],
+            moving: Vec::new(),
             dom_state: scenario.domains.iter().map(DomainState::new).collect(),
             due: vec![false; scenario.domains.len()],
             groups,
@@ -392,8 +412,7 @@ impl<'a> Sim<'a> {
         sim.static_grants(0..nn);
         sim.refresh_rates_all();
         for p in 0..npools {
-            sim.refresh_blocked(p);
-            sim.reevaluate(p);
+            sim.establish(p);
         }
         Ok(sim)
     }
@@ -491,6 +510,7 @@ impl<'a> Sim<'a> {
 
     /// Account node `i`'s grant, capacity, demand and held resources up to `now`.
     fn flush_node(&mut self, i: usize, now: TimeMs) {
+        self.observe_grant(i, now);
         let since = self.n.since[i];
         if now <= since {
             return;
@@ -500,7 +520,6 @@ impl<'a> Sim<'a> {
         if self.tree.feed[i] == Feed::Static {
             let g = n.grant[i] * dt;
             n.rec.granted_cms[i] += g;
-            self.alloc.obs_granted[i] += g;
             if !n.row.granted.is_empty() {
                 n.row.granted[i] += g;
             }
@@ -623,31 +642,73 @@ impl<'a> Sim<'a> {
         self.n.held[i] = h;
     }
 
-    fn refresh_blocked(&mut self, p: usize) {
+    /// A simple pool's workloads' rates under its current inputs, and until when they hold
+    /// (its workloads' books must be up to its time). A queued `delay` workload takes all the
+    /// equal share it is offered; the others want their demand.
+    fn establish(&mut self, p: usize) {
         let pool = &self.tree.pools[p];
         if !pool.simple {
-            self.p.blocked[p] = true;
+            self.p.linear[p] = false;
             return;
         }
         let leaf = pool.root as usize;
-        self.p.blocked[p] = self.members_of(leaf).any(|k| {
-            let w = self.leaf_workloads[k] as usize;
-            self.w.backlog[w] > 0.0 || !self.failover.running[w]
-        });
+        let rate = self.n.grant[leaf];
+        let range = self.members_of(leaf);
+        let k = range.len();
+        let s = &mut self.scratch;
+        for (j, x) in range.clone().enumerate() {
+            let w = self.leaf_workloads[x] as usize;
+            s.wants[j] = if !self.failover.running[w] {
+                0.0
+            } else if !self.w.drop[w] && self.w.backlog[w] > 0.0 {
+                rate
+            } else {
+                self.w.demand[w]
+            };
+        }
+        weighted_fair_share(rate, &s.wants[..k], &s.ones[..k], &mut s.grants[..k]);
+        let at = self.p.at[p] as f64;
+        let (mut served, mut dropped, mut delayed) = (0.0, 0.0, 0.0);
+        let (mut until, mut unmet) = (f64::INFINITY, false);
+        for (j, x) in range.enumerate() {
+            let w = self.leaf_workloads[x] as usize;
+            let (r, d, b) = (s.grants[j], self.w.demand[w], self.w.backlog[w]);
+            self.w.rate[w] = r;
+            served += r;
+            if self.w.drop[w] {
+                if d > r {
+                    dropped += d - r;
+                    unmet = true;
+                }
+            } else if b > 0.0 || d > r {
+                delayed += r;
+                unmet = true;
+                if b > 0.0 && r > d {
+                    until = until.min(at + b / (r - d));
+                }
+            }
+        }
+        let q = &mut self.p;
+        q.linear[p] = true;
+        q.until[p] = until;
+        q.served_rate[p] = served;
+        q.dropped_rate[p] = dropped;
+        q.delayed_rate[p] = delayed;
+        q.unmet[p] = unmet;
     }
 
-    /// Whether pool `p` is clean with its current inputs; a pool that stops being clean has
-    /// its workloads' books brought up to date first.
-    fn reevaluate(&mut self, p: usize) {
-        let leaf = self.tree.pools[p].root as usize;
-        let clean = self.tree.pools[p].simple
-            && !self.p.blocked[p]
-            && !self.failover.down[leaf]
-            && self.n.demand_running[leaf] <= self.n.grant[leaf];
-        if self.p.clean[p] && !clean {
+    /// Bring the books of every pool in a range up to its time, before its inputs change.
+    fn settle_region(&mut self, pools: std::ops::Range<usize>) {
+        for p in pools {
             self.settle(p);
         }
-        self.p.clean[p] = clean;
+    }
+
+    /// Rates anew for every pool in a range, after its inputs changed.
+    fn establish_region(&mut self, pools: std::ops::Range<usize>) {
+        for p in pools {
+            self.establish(p);
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -662,10 +723,15 @@ impl<'a> Sim<'a> {
         }
         self.integrations += 1;
         let dt = (now - from) as f64;
-        if self.p.clean[p] {
-            self.integrate_clean(p, dt);
+        if self.p.linear[p] && (now as f64) < self.p.until[p] {
+            self.integrate_linear(p, dt);
         } else if self.tree.pools[p].simple {
+            // A queue empties within the span: solved in phases, then linear again.
+            self.settle(p);
             self.integrate_leaf(p, from, dt);
+            self.p.at[p] = now;
+            self.establish(p);
+            return;
         } else {
             self.integrate_pool(p, from, dt);
         }
@@ -678,15 +744,16 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// A clean pool: every workload is served as it arrives.
-    fn integrate_clean(&mut self, p: usize, dt: f64) {
-        let leaf = self.tree.pools[p].root as usize;
-        let served = self.n.demand_running[leaf] * dt;
-        let capacity = self.n.capacity[leaf];
-        self.p.clean_ms[p] += dt;
-        self.p.clean_h[p] += share_of(dt, capacity);
-        self.p.clean_capacity[p] += capacity * dt;
-        self.credit_root(p, leaf, served);
+    /// A linear span: only what its observers read at once (what it served); all other
+    /// books catch up when it settles.
+    #[inline]
+    fn integrate_linear(&mut self, p: usize, dt: f64) {
+        self.p.lin_ms[p] += dt;
+        let served = self.p.served_rate[p] * dt;
+        let r = &self.tree.pools[p].observers;
+        for &o in &self.tree.observers[r.start as usize..r.end as usize] {
+            self.alloc.obs_served[o as usize] += served;
+        }
     }
 
     /// What a pool's root served: its own books, its observers', its server's meter, the row.
@@ -706,31 +773,79 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Bring a clean pool's workloads' books up to the pool's time.
+    /// Bring a linear pool's workloads' books up to the pool's time: each was served at its
+    /// rate all along, its queue grew or drained linearly, and it was unmet throughout if
+    /// it queued or dropped.
     fn settle(&mut self, p: usize) {
-        let dt = std::mem::take(&mut self.p.clean_ms[p]);
-        let h = std::mem::take(&mut self.p.clean_h[p]);
-        let cap = std::mem::take(&mut self.p.clean_capacity[p]);
+        let dt = std::mem::take(&mut self.p.lin_ms[p]);
         if dt <= 0.0 {
             return;
         }
         let leaf = self.tree.pools[p].root as usize;
+        let capacity = self.n.capacity[leaf];
+        let (h, cap) = (share_of(dt, capacity), capacity * dt);
+        let end = self.p.at[p] as f64;
+        let q = &self.p;
+        let served = q.served_rate[p] * dt;
+        self.n.own_served[leaf] += served;
+        self.n.own_iv[leaf] += served;
+        self.n.own_dropped[leaf] += q.dropped_rate[p] * dt;
+        self.n.own_delayed[leaf] += q.delayed_rate[p] * dt;
+        if q.unmet[p] {
+            push_unmet(&mut self.n.unmet[leaf], end - dt, end);
+        }
+        let server = self.tree.pools[p].server;
+        if server != NONE {
+            self.settlement.add_served(server as usize, served);
+        }
+        if !self.n.row.served.is_empty() {
+            self.n.row.served[leaf] += served;
+        }
+        let up = !self.failover.down[leaf];
         for k in self.members_of(leaf) {
             let w = self.leaf_workloads[k] as usize;
-            let d = self.w.demand[w];
-            let served = d * dt;
-            let ws = &mut self.w;
-            ws.rec.served_cms[w] += served;
-            ws.iv_served[w] += served;
-            ws.rec.cpu.sum_ms[w] += d * h;
-            ws.iv_capacity[w] += cap;
-            ws.rec.met_ms[w] += dt;
-            ws.run_ms[w] = 0.0;
-            ws.up_ms[w] += dt;
-            if !ws.row.served.is_empty() {
-                ws.row.served[w] += served;
-                ws.row.capacity[w] += cap;
-            }
+            let (r, d, b) = (self.w.rate[w], self.w.demand[w], self.w.backlog[w]);
+            let served = r * dt;
+            let o = if self.w.drop[w] {
+                let lost = (d - r).max(0.0) * dt;
+                fluid::Outcome {
+                    served,
+                    dropped: lost,
+                    unmet_ms: if lost > 0.0 { dt } else { 0.0 },
+                    ..fluid::Outcome::default()
+                }
+            } else {
+                let after = b + (d - r) * dt;
+                // A queue draining to its last crumb empties (it cannot go below zero here:
+                // `until` ends the span first).
+                let after = if b > 0.0 && r > d && after <= b * 1e-12 {
+                    0.0
+                } else {
+                    after.max(0.0)
+                };
+                if b > 0.0 || after > 0.0 {
+                    fluid::Outcome {
+                        served,
+                        backlog: after,
+                        delayed: served,
+                        busy_ms: dt,
+                        unmet_ms: dt,
+                        ..fluid::Outcome::default()
+                    }
+                } else {
+                    fluid::Outcome {
+                        served,
+                        ..fluid::Outcome::default()
+                    }
+                }
+            };
+            let m = Member {
+                demand: d,
+                backlog: b,
+                drop: self.w.drop[w],
+                running: self.failover.running[w],
+            };
+            self.book_span(w, &o, m, dt, h, cap, up);
         }
     }
 
@@ -753,7 +868,7 @@ impl<'a> Sim<'a> {
         let up = !self.failover.down[leaf];
         let capacity = self.n.capacity[leaf];
         let (mut served, mut dropped, mut delayed, mut unmet) = (0.0, 0.0, 0.0, 0.0f64);
-        let (mut arrived, mut accounted, mut short, mut blocked) = (0.0, 0.0, false, false);
+        let (mut arrived, mut accounted) = (0.0, 0.0);
         for (j, k) in range.enumerate() {
             let w = self.leaf_workloads[k] as usize;
             let o = self.outs[j];
@@ -765,8 +880,6 @@ impl<'a> Sim<'a> {
             unmet = unmet.max(o.unmet_ms);
             arrived += m.demand * dt;
             accounted += o.served + o.dropped + o.backlog - m.backlog;
-            short |= o.backlog > 0.0 || o.dropped > 0.0;
-            blocked |= o.backlog > 0.0 || !m.running;
         }
         let grant = rate * dt;
         if served > grant * (1.0 + 1e-12) + 1e-9 {
@@ -795,14 +908,12 @@ impl<'a> Sim<'a> {
             });
         }
         self.check_conservation(arrived, accounted, from);
-        let _ = short;
         self.n.own_dropped[leaf] += dropped;
         self.n.own_delayed[leaf] += delayed;
         if unmet > 0.0 {
             push_unmet(&mut self.n.unmet[leaf], from as f64, from as f64 + unmet);
         }
         self.credit_root(p, leaf, served);
-        self.p.blocked[p] = blocked;
     }
 
     fn check_conservation(&mut self, arrived: f64, accounted: f64, from: TimeMs) {
@@ -824,13 +935,30 @@ impl<'a> Sim<'a> {
         capacity: f64,
         leaf_up: bool,
     ) {
+        self.book_span(w, o, m, dt, share_of(dt, capacity), capacity * dt, leaf_up);
+    }
+
+    /// One workload's books for `dt` ms at a rate it held throughout (`o.served` ÷ `dt`),
+    /// with Σ duration ÷ capacity `h` and Σ capacity × duration `cap` over the span.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn book_span(
+        &mut self,
+        w: usize,
+        o: &fluid::Outcome,
+        m: Member,
+        dt: f64,
+        h: f64,
+        cap: f64,
+        leaf_up: bool,
+    ) {
         let ws = &mut self.w;
         ws.rec.served_cms[w] += o.served;
         ws.rec.dropped_cms[w] += o.dropped;
         ws.rec.delayed_cms[w] += o.delayed;
         ws.iv_served[w] += o.served;
-        ws.rec.cpu.sum_ms[w] += share_of(o.served, capacity);
-        ws.iv_capacity[w] += capacity * dt;
+        ws.rec.cpu.sum_ms[w] += if dt > 0.0 { o.served / dt * h } else { 0.0 };
+        ws.iv_capacity[w] += cap;
         ws.rec.met_ms[w] += dt - o.unmet_ms;
         // A backlog run goes on across spans while work is left over at their ends.
         ws.run_ms[w] += o.busy_ms;
@@ -848,7 +976,7 @@ impl<'a> Sim<'a> {
         }
         if !ws.row.served.is_empty() {
             ws.row.served[w] += o.served;
-            ws.row.capacity[w] += capacity * dt;
+            ws.row.capacity[w] += cap;
         }
     }
 
@@ -1140,7 +1268,16 @@ impl<'a> Sim<'a> {
     /// Bring what compartment `m` is observed by up to `now`.
     fn observe(&mut self, m: usize, now: TimeMs) {
         self.integrate_region(self.tree.region(m), now);
-        self.flush_node(m, now);
+        self.observe_grant(m, now);
+    }
+
+    /// Account a static node's grant into what its manager observes, up to `now`.
+    #[inline]
+    fn observe_grant(&mut self, i: usize, now: TimeMs) {
+        let since = std::mem::replace(&mut self.n.obs_since[i], now);
+        if self.tree.feed[i] == Feed::Static && now > since {
+            self.alloc.obs_granted[i] += self.n.grant[i] * (now - since) as f64;
+        }
     }
 
     fn policy_tick(&mut self, g: usize, now: TimeMs, queue: &mut Queue<Ev>) {
@@ -1210,6 +1347,9 @@ impl<'a> Sim<'a> {
         let domain = &self.scenario.domains[d];
         let state = &self.dom_state[d];
         let ticap = domain.ticap.filter(|_| state.pending_extra != state.extra);
+        if ticap.is_none() && self.apply_members(d, now) {
+            return;
+        }
         // Temporary cores change the complex's active cores, and with them every grant in it.
         let top = match ticap {
             Some(t) => self.scenario.pricing[t.server].server.0 as usize,
@@ -1236,18 +1376,74 @@ impl<'a> Sim<'a> {
         self.after_allocation(nodes, now);
     }
 
+    /// A domain's decisions that change only its members' reservations (no temporary
+    /// cores, the parent's squeeze unchanged: the common case) touch only the members that
+    /// move. Returns false, having changed nothing, when that does not hold.
+    fn apply_members(&mut self, d: usize, now: TimeMs) -> bool {
+        let domain = &self.scenario.domains[d];
+        let parent = domain.node.0 as usize;
+        let state = &self.dom_state[d];
+        let (fixed, weight) = (&self.alloc.fixed, &self.alloc.weight);
+        let before = fluid::squeeze_of(self.model, parent, self.n.grant[parent], fixed, weight);
+        // The reservations the decision sets, as `manage::apply` will.
+        let mut reserved = 0.0;
+        let kids = self.model.children(crate::model::NodeId(parent as u32));
+        for c in kids {
+            let c = c.0 as usize;
+            if weight[c] <= 0.0 {
+                reserved += match domain.members.iter().position(|m| m.0 as usize == c) {
+                    Some(j) => state.pending[j] * self.model.nodes[c].speed,
+                    None => fixed[c],
+                };
+            }
+        }
+        let grant = self.n.grant[parent];
+        let after = if reserved > grant {
+            grant / reserved
+        } else {
+            1.0
+        };
+        if self.tree.feed[parent] != Feed::Static || before != 1.0 || after != 1.0 {
+            return false;
+        }
+        self.moving.clear();
+        for (j, m) in domain.members.iter().enumerate() {
+            let i = m.0 as usize;
+            if (state.pending[j] * self.model.nodes[i].speed - fixed[i]).abs() > 1e-9 {
+                self.moving.push(i as u32);
+            }
+        }
+        for x in 0..self.moving.len() {
+            let m = self.moving[x] as usize;
+            self.integrate_region(self.tree.region(m), now);
+            for i in m..self.tree.end[m] as usize {
+                self.flush_node(i, now);
+            }
+        }
+        if let Err(e) = manage::apply(domain, &self.dom_state[d], self.model, &mut self.alloc) {
+            self.violation
+                .get_or_insert(format!("at t = {now} ms: {e}"));
+        }
+        for x in 0..self.moving.len() {
+            let m = self.moving[x] as usize;
+            self.after_allocation(m..self.tree.end[m] as usize, now);
+        }
+        true
+    }
+
     /// Allocations in `nodes` (a subtree) changed at `now`: new capacities, grants and
     /// cleanliness.
     fn after_allocation(&mut self, nodes: std::ops::Range<usize>, now: TimeMs) {
+        // Everything here is integrated to now: the books catch up at the old rates and
+        // capacities, then capacities, grants and rates change.
+        let region = self.tree.region(nodes.start);
+        self.settle_region(region.clone());
         for i in nodes.clone() {
             let new = self.alloc.held(i);
             self.capacity_changes(i, now, new);
         }
-        self.static_grants(nodes.clone());
-        let top = nodes.start;
-        for p in self.tree.region(top) {
-            self.reevaluate(p);
-        }
+        self.static_grants(nodes);
+        self.establish_region(region);
     }
 
     fn wlm_tick(&mut self, k: usize, now: TimeMs, queue: &mut Queue<Ev>) {
@@ -1286,10 +1482,6 @@ impl<'a> Sim<'a> {
         f: impl FnOnce(&mut Failover, &mut Vec<Step>),
     ) {
         self.bring_all(now);
-        for p in 0..self.tree.pools.len() {
-            // Settled above; a pool stays clean only if it still is below.
-            self.p.clean[p] = false;
-        }
         f(&mut self.failover, &mut self.steps);
         for s in self.steps.drain(..) {
             queue.schedule(s.at_ms, Ev::Package(s));
@@ -1298,10 +1490,7 @@ impl<'a> Sim<'a> {
         let nn = self.model.nodes.len();
         self.static_grants(0..nn);
         self.refresh_rates_all();
-        for p in 0..self.tree.pools.len() {
-            self.refresh_blocked(p);
-            self.reevaluate(p);
-        }
+        self.establish_region(0..self.tree.pools.len());
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1443,14 +1632,14 @@ impl Handler<Ev> for Sim<'_> {
                 if next < self.horizon {
                     queue.schedule(next, event);
                 }
-                // Pools of the leaves marked dirty: new sums, then cleanliness.
+                // Pools of the leaves marked dirty: new sums, then new rates.
                 let touched: Vec<usize> = (0..self.model.nodes.len())
                     .filter(|&i| self.dirty[i] && !self.tree.inner[i])
                     .collect();
                 self.refresh_rates(now);
                 for leaf in touched {
                     let p = self.tree.pool_of[leaf] as usize;
-                    self.reevaluate(p);
+                    self.establish(p);
                 }
             }
             Ev::Report => {
@@ -1471,6 +1660,7 @@ impl Handler<Ev> for Sim<'_> {
             Ev::Meter => {
                 for p in 0..self.tree.pools.len() {
                     self.integrate(p, now);
+                    self.settle(p);
                 }
                 let model = self.model;
                 let pricing = &self.scenario.pricing;

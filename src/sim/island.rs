@@ -119,6 +119,53 @@ pub fn partition(scenario: &Scenario) -> Vec<Vec<u32>> {
     islands
 }
 
+/// Islands run in at most this many chunks: enough for the threads of any machine here, few
+/// enough that one event still serves many domains (an event per island and tick would cost
+/// more than the tick). Fixed, so that the chunks, and the events counted, never depend on
+/// the thread count.
+pub const CHUNKS: usize = 16;
+
+/// Islands grouped into at most [`CHUNKS`] chunks of about equal size (nodes and workloads):
+/// the largest first, each to the smallest chunk so far (ties to the first); each chunk's
+/// servers ascending, chunks ordered by their first server.
+pub fn chunks(scenario: &Scenario, islands: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
+    if islands.len() <= CHUNKS {
+        return islands;
+    }
+    let model = &scenario.model;
+    let mut size = vec![0usize; model.nodes.len()];
+    for n in &model.nodes {
+        size[n.server.0 as usize] += 1;
+    }
+    for w in &model.workloads {
+        size[model.nodes[w.node.0 as usize].server.0 as usize] += 1;
+    }
+    let weight = |i: &Vec<u32>| i.iter().map(|&s| size[s as usize]).sum::<usize>();
+    let mut order: Vec<usize> = (0..islands.len()).collect();
+    order.sort_by_key(|&k| (std::cmp::Reverse(weight(&islands[k])), k));
+    let mut bins: Vec<(usize, Vec<u32>)> = vec![(0, Vec::new()); CHUNKS];
+    for k in order {
+        let (_, smallest) = bins
+            .iter()
+            .enumerate()
+            .map(|(b, (load, _))| (*load, b))
+            .min()
+            .unwrap_or((0, 0));
+        bins[smallest].0 += weight(&islands[k]);
+        bins[smallest].1.extend_from_slice(&islands[k]);
+    }
+    let mut out: Vec<Vec<u32>> = bins
+        .into_iter()
+        .map(|(_, mut servers)| {
+            servers.sort_unstable();
+            servers
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    out.sort_by_key(|s| s[0]);
+    out
+}
+
 /// The island holding `servers` as a scenario of its own.
 pub fn carve(scenario: &Scenario, servers: &[u32]) -> Island {
     let model = &scenario.model;
@@ -353,7 +400,7 @@ pub fn carve(scenario: &Scenario, servers: &[u32]) -> Island {
 /// Run every island (in parallel on the caller's rayon pool) and merge.
 pub fn run(scenario: &Scenario, options: RunOptions, progress: Progress) -> Result<Outcome, Error> {
     let outages = super::outages(scenario, options.replica);
-    let servers = partition(scenario);
+    let servers = chunks(scenario, partition(scenario));
     let horizon = scenario.horizon_ms;
     if servers.len() <= 1 {
         let mut report = |now| progress(now, horizon);

@@ -43,6 +43,14 @@ pub struct DomainState {
     comps: Vec<gwlm::Compartment>,
     obs: Vec<gwlm::Observation>,
     decided: Vec<f64>,
+    /// This tick's rounded request of each compartment.
+    requests: Vec<f64>,
+    /// Each compartment's policy in force, sanitised once, and its min and max [cores].
+    prepared: Vec<gwlm::Prepared>,
+    range: Vec<(f64, f64)>,
+    /// The inputs and result of the last arbitration within the rights: reused when a tick
+    /// brings the same (most ticks of a steady domain do).
+    memo: Option<Memo>,
     pub pending: Vec<f64>,
     scratch: gwlm::Scratch,
     last_tick: TimeMs,
@@ -50,6 +58,15 @@ pub struct DomainState {
     pub arbitrations: u64,
     pub short_ms: u64,
     pub observed_ms: u64,
+}
+
+/// One arbitration's inputs (the observations enter only through the requests) and result.
+struct Memo {
+    capacity: f64,
+    comps: Vec<gwlm::Compartment>,
+    requests: Vec<f64>,
+    decided: Vec<f64>,
+    short: bool,
 }
 
 /// What the report reads of a domain.
@@ -122,6 +139,14 @@ impl DomainState {
                 n
             ],
             decided: vec![0.0; n],
+            requests: vec![0.0; n],
+            prepared: d.compartments.iter().map(gwlm::Prepared::new).collect(),
+            range: d
+                .compartments
+                .iter()
+                .map(|c| policy_range(&c.policy))
+                .collect(),
+            memo: None,
             pending: vec![0.0; n],
             scratch: gwlm::Scratch::new(n),
             last_tick: 0,
@@ -225,7 +250,12 @@ pub fn tick(
                     around.packages[k as usize].is_some_and(|n| model.is_within(n, *m))
                 }
             };
-            state.comps[j].policy = if holds { c.inside } else { c.outside };
+            let policy = if holds { c.inside } else { c.outside };
+            if policy != state.comps[j].policy {
+                state.comps[j].policy = policy;
+                state.prepared[j] = gwlm::Prepared::new(&state.comps[j]);
+                state.range[j] = policy_range(&policy);
+            }
         }
         // A custom policy reads the metric's latest sample (the trace repeats if shorter).
         let metric = match (&d.metrics[j], d.wlm_sources[j]) {
@@ -233,25 +263,43 @@ pub fn tick(
             (Some(s), None) => sample_at(s, now),
             (None, None) => 0.0,
         };
-        state.obs[j] = gwlm::Observation {
+        let obs = gwlm::Observation {
             allocation: nodes.obs_granted[i] / dt / speed,
             consumed: nodes.obs_served[i] / dt / speed,
             metric,
         };
+        state.obs[j] = obs;
+        state.requests[j] = state.prepared[j].request(&obs, d.granularity);
         nodes.obs_served[i] = 0.0;
         nodes.obs_granted[i] = 0.0;
     }
     // First within the cores the complex has rights for; then, if compartments of priority up
     // to utilitypri are still short and the TiCAP balance allows, with temporary cores too.
     let base = domain_capacity(d, model, nodes, 0.0);
-    let mut short = gwlm::arbitrate(
-        base,
-        &state.comps,
-        &state.obs,
-        d.granularity,
-        &mut state.scratch,
-        &mut state.decided,
-    );
+    let mut short = match &state.memo {
+        Some(m) if m.capacity == base && m.requests == state.requests && m.comps == state.comps => {
+            state.decided.copy_from_slice(&m.decided);
+            m.short
+        }
+        _ => {
+            let short = gwlm::arbitrate(
+                base,
+                &state.comps,
+                &state.obs,
+                d.granularity,
+                &mut state.scratch,
+                &mut state.decided,
+            );
+            state.memo = Some(Memo {
+                capacity: base,
+                comps: state.comps.clone(),
+                requests: state.requests.clone(),
+                decided: state.decided.clone(),
+                short,
+            });
+            short
+        }
+    };
     state.pending_extra = 0.0;
     if let (true, Some(t)) = (short, d.ticap) {
         let shortfall: f64 = state
@@ -259,9 +307,7 @@ pub fn tick(
             .iter()
             .enumerate()
             .filter(|(_, c)| t.utilitypri.is_none_or(|u| c.priority <= u))
-            .map(|(j, c)| {
-                (gwlm::rounded_request(c, &state.obs[j], d.granularity) - state.decided[j]).max(0.0)
-            })
+            .map(|(j, _)| (state.requests[j] - state.decided[j]).max(0.0))
             .sum();
         let extra = shortfall.ceil().min(t.max_extra);
         // Cores covered by spare usage rights (a GiCAP loan) cost nothing; the rest must be
@@ -291,10 +337,9 @@ pub fn tick(
     let mut changed = false;
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
-        let c = &state.comps[j];
         let meter = &mut nodes.meters[i];
         let held = state.obs[j].allocation;
-        let (lo, hi) = policy_range(&c.policy);
+        let (lo, hi) = state.range[j];
         meter.observed_ms += span;
         if held <= lo + 1e-9 {
             meter.at_min_ms += span;
@@ -302,7 +347,7 @@ pub fn tick(
         if held >= hi - 1e-9 {
             meter.at_max_ms += span;
         }
-        if state.decided[j] >= gwlm::rounded_request(c, &state.obs[j], d.granularity) - 1e-9 {
+        if state.decided[j] >= state.requests[j] - 1e-9 {
             meter.request_met_ms += span;
         }
         meter.decided_cms += state.decided[j] * dt;

@@ -155,7 +155,9 @@ impl Dist {
             if u > self.max[i] {
                 self.max[i] = u;
             }
-            if u > limit {
+            // A mean within a part in a billion of the limit is at it: a partition saturated
+            // exactly at the limit must not count as above by floating-point noise.
+            if u > limit * (1.0 + 1e-9) {
                 self.above_limit_ms[i] += dt;
             }
             // Zero (and, never produced by the run, a negative or NaN mean) counts as idle.
