@@ -382,6 +382,11 @@ fn money(x: f64) -> String {
     if x.abs() < 100.0 {
         return format!("{x:.2}");
     }
+    whole(x)
+}
+
+/// "1,095": rounded, thousands grouped.
+fn whole(x: f64) -> String {
     let digits = format!("{:.0}", x.abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -425,7 +430,7 @@ fn sentences(
             a.server,
             a.cores_needed,
             a.active_cores,
-            horizon_days.round()
+            whole(horizon_days)
         ));
         return lines;
     }
@@ -433,7 +438,7 @@ fn sentences(
         "{}: needs {} active cores over {} days as partitioned{pooled}; has {} active of {} installed",
         a.server,
         a.cores_needed,
-        horizon_days.round(),
+        whole(horizon_days),
         a.active_cores,
         a.installed_cores
     ));
@@ -483,14 +488,14 @@ fn sentences(
         let covers = match t.balance_covers_days {
             Some(d) => format!(
                 "; the balance of {} core-minutes lasts {} days at that rate",
-                money(t.balance_core_minutes),
-                money(d.round())
+                whole(t.balance_core_minutes),
+                whole(d)
             ),
             None => String::new(),
         };
         lines.push(format!(
             "TiCAP: {} core-minutes a year cover the peaks (up to {} temporary cores at once): {} a year at {} a core-day{covers}",
-            money(t.core_minutes_per_year),
+            whole(t.core_minutes_per_year),
             t.peak_cores,
             cur(t.cost_per_year),
             money(t.price_per_core_day)
@@ -532,7 +537,7 @@ fn sentences(
 
 #[cfg(test)]
 mod tests {
-    use super::money;
+    use super::{money, whole};
 
     #[test]
     fn money_reads_as_a_planner_writes_it() {
@@ -540,5 +545,7 @@ mod tests {
         assert_eq!(money(7_604.166), "7,604");
         assert_eq!(money(12.5), "12.50");
         assert_eq!(money(-1_234_567.0), "-1,234,567");
+        assert_eq!(whole(30.0), "30");
+        assert_eq!(whole(1095.0), "1,095");
     }
 }

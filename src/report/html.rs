@@ -94,6 +94,9 @@ td.v-exceeds { color: #b42318; font-weight: 600; background: #fef3f2 !important;
 td.dash { color: #98a2b3; text-align: center; }
 td .stars { letter-spacing: .05em; }
 table.compare tbody th { white-space: nowrap; }
+table.compare td.list { max-width: 26em; }
+table.compare .best { color: #05603a; font-weight: 700; }
+table.compare .delta { color: var(--muted); }
 table.compare tbody th.part { background: #e4e7ec; text-transform: uppercase; font-size: 11.5px; letter-spacing: .05em; }
 details { margin: .4rem 0; }
 summary { cursor: pointer; font-weight: 600; color: #175cd3; }
@@ -203,7 +206,15 @@ pub fn render_compare(compare: &Value, charts: &[Chart]) -> Result<String, io::E
     let mut sections = vec![Section::new(
         "comparison",
         "Side by side",
-        compare_table(&scenarios),
+        format!(
+            "{}<p class=\"note\">Under each value after the first: its change against the \
+             first scenario ({}). ✓ marks the better value where one is better: less work \
+             delayed or unmet, lower cost, fewer servers and partitions exceeding, a higher SLA \
+             share, a later limit crossing, a better verdict. The verdict is the worst over \
+             each scenario's servers and partitions.</p>",
+            compare_table(&scenarios, &compare_marks(compare)),
+            esc(names.first().map_or(DASH, String::as_str))
+        ),
     )];
     if let Some(body) = charts_html(charts)? {
         sections.push(Section::new("charts", "Charts", body));
@@ -687,10 +698,11 @@ fn datacenter(s: &Value) -> String {
     }
     out += "<p class=\"note\">Children in the order of summary.json; a workload's allocation is \
             the cores it used on average (served work ÷ horizon), its utilization is of its \
-            partition. Red: above the CPU limit for some of the time (time above the limit \
-            &gt; 0), or a server whose peak exceeds its limits. A second line gives a server's \
-            cores and licensing, and the p99 utilization of memory, disk and network where \
-            they are used.</p>";
+            partition. Verdict: every server and partition against what it can hold, on its \
+            demand at the sizing percentile (stars for servers); an entity that exceeds names \
+            its culprit on a second line. The bar is red when served utilization was above the \
+            CPU limit for some of the time. A second line gives a server's cores and licensing, \
+            and the p99 utilization of memory, disk and network where they are used.</p>";
     out
 }
 
@@ -912,6 +924,9 @@ fn tree_row(v: &Value, kind: RowKind, ctx: &TreeCtx) -> String {
         _ => time_above_text(v),
     };
     let mut extra = Vec::new();
+    if let Some(c) = v.pointer("/culprit/text").and_then(Value::as_str) {
+        extra.push(format!("<span class=\"bad\">{}</span>", esc(c)));
+    }
     if kind == (RowKind::Node { is_server: true }) {
         extra.extend(
             v.get("name")
@@ -1244,8 +1259,10 @@ fn resource_keys(obj: Option<&Value>) -> Vec<String> {
     keys
 }
 
-/// One row per entity and resource; a resource given as null reads "not configured".
+/// One row per entity and resource; a resource given as null reads "not configured" for a
+/// server, and is left out for a partition (most have only CPU of their own).
 fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
+    let servers = entity == "Server";
     let cols = vec![
         col(entity, "", Fmt::Text),
         col("Resource", "", Fmt::Text),
@@ -1272,6 +1289,7 @@ fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
             let r = match p.get(key.as_str()) {
                 None => continue,
                 Some(r) if r.is_object() => r,
+                Some(_) if !servers => continue,
                 Some(_) => {
                     let _ = write!(
                         body,
@@ -1282,7 +1300,11 @@ fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
                     continue;
                 }
             };
-            let whole = r.get("unit").and_then(Value::as_str) == Some("cores");
+            // Cores are whole but for VM guests and FSS groups (hundredths).
+            let whole = r.get("unit").and_then(Value::as_str) == Some("cores")
+                && r.get("recommended")
+                    .and_then(Value::as_f64)
+                    .is_none_or(|x| x.fract() == 0.0);
             let num = |k: &str, fmt: Fmt| td(&cell(r.get(k), fmt), "");
             let remaining = match r.get("time_remaining_days") {
                 Some(Value::Null) => "<td>beyond the horizon</td>".to_string(),
@@ -1639,13 +1661,21 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     let r = |label, path, fmt| CompareRow { label, path, fmt };
     vec![
         (
+            "Verdict",
+            vec![
+                r("Verdict", "/verdict", Fmt::Verdict),
+                r("Culprit", "/culprit", Fmt::Text),
+                r("Servers and partitions", "/verdict_line", Fmt::Text),
+                r("Partitions exceeding", "/partitions_exceeding", Fmt::Count),
+            ],
+        ),
+        (
             "Capacity and load",
             vec![
                 r("Servers", "/servers", Fmt::Count),
                 r("Capacity [cores]", "/capacity_cores", Fmt::Dec(2)),
                 r("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
-                r("Mean utilization [%]", "/mean_utilization", Fmt::Pct),
-                r("Verdict", "/verdict", Fmt::Verdict),
+                r("Served utilization [%]", "/mean_utilization", Fmt::Pct),
                 r("Servers needed (planning)", "/servers_needed", Fmt::Count),
                 r(
                     "Soonest limit crossing [days]",
@@ -1683,8 +1713,46 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     ]
 }
 
-/// Scenarios as columns, figures as rows: reading across a row compares them.
-fn compare_table(scenarios: &[&Value]) -> String {
+/// compare.json's `rows[]` by key: each figure's change against the first scenario and
+/// which scenarios hold the better value.
+fn compare_marks(compare: &Value) -> HashMap<&str, &Value> {
+    items(compare.get("rows"))
+        .into_iter()
+        .filter_map(|r| Some((r.get("key")?.as_str()?, r)))
+        .collect()
+}
+
+/// The change against the first scenario under a value: "−8.00 (−50.0 %)"; nothing for the
+/// first scenario or where compare.json gives none.
+fn delta_note(row: Option<&Value>, i: usize, fmt: Fmt) -> String {
+    let at = |k: &str| {
+        row.and_then(|r| r.get(k))
+            .and_then(|v| v.get(i))
+            .and_then(Value::as_f64)
+    };
+    let Some(d) = at("delta") else {
+        return String::new();
+    };
+    let shown = match fmt {
+        Fmt::Pct => format!("{:+.1} pt", d * 100.0),
+        Fmt::Count => format!("{d:+.0}"),
+        Fmt::Dec(n) | Fmt::Signed(n) => format!("{d:+.n$}"),
+        _ => format!("{d:+.2}"),
+    };
+    let pct = at("percent")
+        .map(|p| format!(" ({p:+.1} %)"))
+        .unwrap_or_default();
+    format!(
+        "<br><small class=\"delta\">{}{}</small>",
+        esc(&shown.replace('-', "−")),
+        esc(&pct.replace('-', "−"))
+    )
+}
+
+/// Scenarios as columns, figures as rows: reading across a row compares them. Under each
+/// value after the first, its change against the first; ✓ on the better value of a row
+/// that has one (compare.json `rows[]`).
+fn compare_table(scenarios: &[&Value], marks: &HashMap<&str, &Value>) -> String {
     if scenarios.is_empty() {
         return none("No scenarios.");
     }
@@ -1706,22 +1774,30 @@ fn compare_table(scenarios: &[&Value]) -> String {
                 ""
             };
             let _ = write!(out, "<tr{class}><th scope=\"row\">{}</th>", esc(row.label));
-            for s in scenarios {
+            let marked = marks.get(&row.path[1..]).copied();
+            for (i, s) in scenarios.iter().enumerate() {
                 let c = cell(s.pointer(row.path), row.fmt);
                 let currency = s.pointer("/cost/currency").and_then(Value::as_str);
-                let html = match (row.fmt, currency) {
+                let mut html = match (row.fmt, currency) {
                     (Fmt::Money, Some(cur)) if c.class != "dash" => {
                         format!("{} {}", c.html, esc(cur))
                     }
                     _ => c.html,
                 };
-                out += &td(
-                    &Cell {
-                        class: c.class,
-                        html,
-                    },
-                    "",
-                );
+                let best = marked
+                    .and_then(|r| r.get("best"))
+                    .and_then(|b| b.get(i))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                if best {
+                    html.push_str(" <span class=\"best\" title=\"the better value\">✓</span>");
+                }
+                html += &delta_note(marked, i, row.fmt);
+                let class = match (c.class, row.fmt) {
+                    ("num", Fmt::Text) | ("", Fmt::Text) => "list",
+                    (class, _) => class,
+                };
+                out += &td(&Cell { class, html }, "");
             }
             out.push_str("</tr>");
         }
