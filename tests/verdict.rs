@@ -248,8 +248,9 @@ fn consolidation_fixed_exceeds_naming_its_four_vpars() {
 /// ask for) does not depend on its cores, so its sized demand is the same in both runs; its
 /// ceiling goes from 0.85 × 3 = 2.55 to 0.85 × 4 = 3.40 and its headroom up by exactly 0.85,
 /// and the web requests it drops fall. It still exceeds: its peak is above even its 4 whole
-/// cores, and its recommended size, ceil(peak ÷ 0.85), does not change. The scenario names the
-/// entity furthest over its ceiling, which the fourth core can make someone else.
+/// cores, and its recommended size, ceil(peak ÷ 0.85), does not change; its batch group, now
+/// holding 4 cores too, comes within its limit. The scenario names the entity furthest over
+/// its ceiling, which the fourth core can make someone else.
 #[test]
 fn a_fourth_core_for_vp_app_moves_its_verdict() {
     let block = "name = \"vp-app\"\nkind = \"vpar\"\nparent = \"np-prod\"\ncores = 3";
@@ -287,6 +288,22 @@ fn a_fourth_core_for_vp_app_moves_its_verdict() {
         a["planning"]["cpu"]["recommended"],
         b["planning"]["cpu"]["recommended"]
     );
+    // Its FSS groups hold vp-app's capacity: the batch group, whose peak lies between 2.55
+    // and 3.40 cores, exceeds on 3 cores and meets on 4.
+    let batch = f(&entity(&before, "partitions", "batch")["sizing_demand_cores"]);
+    assert!(
+        batch > 2.55 && batch <= 3.4,
+        "premise: batch's peak between 2.55 and 3.40 cores (3.14 when written): {batch}"
+    );
+    assert_eq!(
+        entity(&before, "partitions", "batch")["verdict"]["status"],
+        "exceeds"
+    );
+    assert_eq!(
+        entity(&after, "partitions", "batch")["verdict"]["status"],
+        "meets"
+    );
+    assert_ne!(before["verdict"]["line"], after["verdict"]["line"]);
     // The scenario's culprit is the entity with the largest demand ÷ ceiling, by the
     // summary's own figures.
     for s in [&before, &after] {

@@ -13,7 +13,7 @@ use crate::sim::metrics::{Dist, Held, Meters};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or disappears (never when one is added).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
 pub struct Summary {
