@@ -77,6 +77,8 @@ fn icap_and_ticap_for_a_daily_hour_above_the_limit() {
         1e-6
     ));
     assert!(close(f(&t["balance_covers_days"]), 360.0, 1e-6));
+    // No workload manager here: the run itself drew nothing from the balance.
+    assert!(t["run_core_minutes_per_year"].is_null());
     assert!(a["ppu"].is_null());
     let lines: Vec<&str> = a["lines"]
         .as_array()
@@ -92,7 +94,7 @@ fn icap_and_ticap_for_a_daily_hour_above_the_limit() {
     );
     assert!(
         lines.iter().any(|l| l.starts_with(
-            "TiCAP: 43,800 core-minutes a year cover the peaks (up to 2 temporary cores at once): 7,604 USD a year"
+            "TiCAP: 43,800 core-minutes a year keep the peaks within the limit (up to 2 temporary cores at once): 7,604 USD a year"
         )),
         "{lines:?}"
     );
@@ -263,6 +265,14 @@ fn shared_npars_need_the_pool_and_each_cell_caps_its_npar() {
         1e-6
     ));
     assert!(f(&t["core_minutes_per_year"]) > 0.0);
+    // What gWLM drew in the 14 days, scaled to 365.
+    let used = f(&s["licensing"][0]["ticap"]["used_core_minutes"]);
+    assert!(used > 0.0);
+    assert!(close(
+        f(&t["run_core_minutes_per_year"]),
+        used * 365.0 / 14.0,
+        1e-6
+    ));
 }
 
 /// 24000 → "24,000".

@@ -14,7 +14,7 @@
 
 use super::judge::share_above;
 use super::planning::{WHOLE_CORES, round_up};
-use super::summary::NodeReport;
+use super::summary::{GicapReport, LicensingReport, NodeReport};
 use crate::model::{NodeId, NodeKind, Share};
 use crate::scenario::Scenario;
 use crate::sim::Outcome;
@@ -104,6 +104,11 @@ pub struct TicapOption {
     /// The balance the scenario holds, and the days of such use it covers.
     pub balance_core_minutes: f64,
     pub balance_covers_days: Option<f64>,
+    /// What this run's workload managers actually drew from the balance (`licensing[].ticap`
+    /// or the GiCAP group's `used_core_minutes`), scaled to a year; null when none. A
+    /// manager that activates temporary cores to meet its own targets (gWLM's utilization
+    /// target, say 75 %) draws more than the limit needs.
+    pub run_core_minutes_per_year: Option<f64>,
     /// The temporary cores leave no core short at the peaks.
     pub enough: bool,
 }
@@ -123,15 +128,20 @@ pub struct PpuOption {
     pub enough: bool,
 }
 
-/// The advice for every server, in server order. `nodes` are the summary's nodes in model
-/// order (preorder), `servers_needed` the study's answer that the advice ends on.
-pub fn build(
-    scenario: &Scenario,
-    outcome: &Outcome,
-    nodes: &[&NodeReport],
-    servers_needed: u32,
-    target: &str,
-) -> Vec<ServerAdvice> {
+/// What the summary already holds that the advice reads: the nodes in model order
+/// (preorder), the licensing per server (in server order) and per GiCAP group, and the
+/// study's answer that the advice ends on.
+pub struct Inputs<'a> {
+    pub nodes: &'a [&'a NodeReport],
+    pub licensing: &'a [LicensingReport],
+    pub groups: &'a [GicapReport],
+    pub servers_needed: u32,
+    pub target: &'a str,
+}
+
+/// The advice for every server, in server order.
+pub fn build(scenario: &Scenario, outcome: &Outcome, inputs: &Inputs) -> Vec<ServerAdvice> {
+    let nodes = inputs.nodes;
     let model = &scenario.model;
     let need = needs(scenario, nodes);
     // A GiCAP group's spare rights, used up by its members in order.
@@ -150,7 +160,7 @@ pub fn build(
         })
         .collect();
     let mut out = Vec::new();
-    for p in &scenario.pricing {
+    for (k, p) in scenario.pricing.iter().enumerate() {
         let s = p.server.0 as usize;
         let node = model.node(p.server);
         let report = nodes[s];
@@ -240,6 +250,11 @@ pub fn build(
                 let per_year =
                     core_ms / 60_000.0 * 365.0 * 86_400_000.0 / scenario.horizon_ms.max(1) as f64;
                 let per_day = per_year / 365.0;
+                let ledger = match p.group {
+                    Some(g) => inputs.groups.get(g).and_then(|r| r.ticap.as_ref()),
+                    None => inputs.licensing.get(k).and_then(|r| r.ticap.as_ref()),
+                };
+                let to_year = 365.0 * 86_400_000.0 / scenario.horizon_ms.max(1) as f64;
                 Some(TicapOption {
                     core_minutes_per_year: per_year,
                     peak_cores,
@@ -247,6 +262,9 @@ pub fn build(
                     cost_per_year: crate::licensing::ticap_cost(per_year, cfg.price_per_core_day),
                     balance_core_minutes: cfg.balance_core_min,
                     balance_covers_days: (per_day > 0.0).then(|| cfg.balance_core_min / per_day),
+                    run_core_minutes_per_year: ledger
+                        .map(|t| t.used_core_minutes * to_year)
+                        .filter(|&m| m > 0.0),
                     enough: after == 0,
                 })
             }
@@ -299,7 +317,7 @@ pub fn build(
             &advice,
             scenario.costs.currency.as_deref(),
             horizon_days,
-            (servers_needed, target),
+            (inputs.servers_needed, inputs.target),
         );
         out.push(advice);
     }
@@ -493,8 +511,16 @@ fn sentences(
             ),
             None => String::new(),
         };
+        let run = match t.run_core_minutes_per_year {
+            Some(m) => format!(
+                "; this run's managers drew {} a year ({})",
+                whole(m),
+                cur(m / 1_440.0 * t.price_per_core_day)
+            ),
+            None => String::new(),
+        };
         lines.push(format!(
-            "TiCAP: {} core-minutes a year cover the peaks (up to {} temporary cores at once): {} a year at {} a core-day{covers}",
+            "TiCAP: {} core-minutes a year keep the peaks within the limit (up to {} temporary cores at once): {} a year at {} a core-day{covers}{run}",
             whole(t.core_minutes_per_year),
             t.peak_cores,
             cur(t.cost_per_year),

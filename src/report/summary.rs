@@ -811,9 +811,13 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
     planning.advice = super::advice::build(
         scenario,
         outcome,
-        &ordered,
-        planning.servers_needed,
-        &planning.target_server,
+        &super::advice::Inputs {
+            nodes: &ordered,
+            licensing: &licensing,
+            groups: &gicap,
+            servers_needed: planning.servers_needed,
+            target: &planning.target_server,
+        },
     );
     let (servers, partitions): (Vec<NodeReport>, Vec<NodeReport>) =
         nodes.into_iter().partition(|n| n.kind == "server");
