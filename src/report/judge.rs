@@ -281,7 +281,7 @@ fn line(nodes: &[&NodeReport], counts: &[KindCount]) -> String {
                 }
             ),
             _ if s.exceeding > 0 => format!("{} of {} servers exceed", s.exceeding, s.judged),
-            _ if s.no_data == 0 => format!("all {} servers meet", s.judged),
+            _ if s.no_data == 0 => format!("{} servers meet", all(s.judged)),
             _ => format!(
                 "no server exceeds ({} of {} without demand)",
                 s.no_data, s.judged
@@ -307,7 +307,7 @@ fn line(nodes: &[&NodeReport], counts: &[KindCount]) -> String {
     } else if judged > 0 && no_data == 0 {
         parts.push(match judged {
             1 => "its partition meets".to_string(),
-            n => format!("all {n} partitions meet"),
+            n => format!("{} partitions meet", all(n)),
         });
     } else if judged > 0 {
         parts.push(format!(
@@ -325,6 +325,15 @@ fn name(kind: &'static str, n: u32) -> &'static str {
         .copied()
         .unwrap_or((kind, kind, kind));
     if n == 1 { one } else { many }
+}
+
+/// "both" for two, "all 5" for more.
+fn all(n: u32) -> String {
+    if n == 2 {
+        "both".to_string()
+    } else {
+        format!("all {n}")
+    }
 }
 
 /// "a", "a and b", "a, b and c".
