@@ -527,7 +527,12 @@ fn sentences(
             money(t.price_per_core_day)
         ));
     }
-    if let Some(p) = &a.ppu {
+    if let Some(p) = a.ppu.as_ref().filter(|p| p.cap_cores == a.active_cores) {
+        lines.push(format!(
+            "Pay per use: the cap already allows every core its partitions can reach ({})",
+            p.cap_cores
+        ));
+    } else if let Some(p) = &a.ppu {
         lines.push(format!(
             "Pay per use: raise the cap from {} to {} cores; the {} metric bills {} cores, about {} a month",
             a.active_cores,
