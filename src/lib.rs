@@ -48,14 +48,20 @@ pub enum Error {
     /// exit 130, the shell's code for a command ended by SIGINT.
     #[error("{0}")]
     Interrupted(String),
+    /// The run went well but its verdict exceeds, and `--fail-on exceeds` asked a pipeline
+    /// to be told by the exit status: exit 3. Every output is written.
+    #[error("{0}")]
+    VerdictExceeds(String),
 }
 
 impl Error {
-    /// 0 done, 1 run or I/O failure, 2 bad input (DESIGN.md); 130 interrupted.
+    /// 0 done, 1 run or I/O failure, 2 bad input (DESIGN.md); 3 the verdict exceeds (with
+    /// `--fail-on exceeds`); 130 interrupted.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Trace { .. } | Error::Usage(_) => 2,
             Error::Io { .. } | Error::Internal(_) => 1,
+            Error::VerdictExceeds(_) => 3,
             Error::Interrupted(_) => 130,
         }
     }

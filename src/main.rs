@@ -1,5 +1,6 @@
 //! The `vsesim` binary: parse the command line, run it, map errors to exit codes
-//! (0 done, 1 simulation or I/O failure, 2 bad input).
+//! (0 done, 1 simulation or I/O failure, 2 bad input, 3 the verdict exceeds with
+//! `--fail-on exceeds`).
 
 use clap::Parser;
 

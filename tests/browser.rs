@@ -101,7 +101,65 @@ fn the_report_renders_in_chromium() {
         "the page lost its Content-Security-Policy: without it a failed load is silent"
     );
     assert_demo_tree(dom, &summary);
+    assert_verdict_and_advice(dom, &summary);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue #17 as a person meets it in the demo's report: the banner names the culprit and
+/// counts the servers and partitions; in the datacenter tree the culprit, a partition, has
+/// its own verdict and says why; the planning section gives the advice that knows the box,
+/// priced. Every text is the run's own summary.json's.
+fn assert_verdict_and_advice(dom: &str, summary: &serde_json::Value) {
+    let start = dom
+        .find("<div class=\"verdict ")
+        .expect("the verdict banner");
+    let banner = &dom[start..start + dom[start..].find("</div>").expect("banner closed")];
+    let text = visible_text(banner);
+    let culprit = &summary["verdict"]["culprit"];
+    let why = culprit["text"]
+        .as_str()
+        .expect("the demo exceeds: a culprit");
+    assert!(
+        text.contains(&escape(why)),
+        "`{why}` not in the banner: {text}"
+    );
+    let line = summary["verdict"]["line"].as_str().expect("verdict.line");
+    assert!(
+        text.contains(&escape(line)),
+        "`{line}` not in the banner: {text}"
+    );
+
+    let entity = culprit["entity"].as_str().expect("culprit.entity");
+    assert_ne!(culprit["kind"], "server", "the demo's worst is a partition");
+    let tree = section(dom, "datacenter");
+    let row = details_around(tree, entity);
+    let row = visible_text(&row[..row.find("</summary>").expect("the partition's row")]);
+    assert!(
+        row.contains("exceeds"),
+        "{entity}'s verdict not shown: {row}"
+    );
+    assert!(
+        row.contains(&escape(why)),
+        "{entity}'s culprit not shown: {row}"
+    );
+
+    let planning = visible_text(section(dom, "planning"));
+    let advice = summary["planning"]["advice"][0]["lines"]
+        .as_array()
+        .expect("planning.advice[0].lines");
+    assert!(
+        advice
+            .iter()
+            .any(|l| l.as_str().is_some_and(|l| l.starts_with("iCAP: activate"))),
+        "the demo's advice activates iCAP cores: {advice:?}"
+    );
+    for line in advice {
+        let line = line.as_str().expect("a line");
+        assert!(
+            planning.contains(&escape(line)),
+            "advice `{line}` not in the planning section"
+        );
+    }
 }
 
 /// The demo's server, one of its vPars and that vPar's workload (scenarios/demo.toml).

@@ -27,7 +27,8 @@ pub const DEFAULT_SCENARIO: &str = "scenarios/demo.toml";
     long_about = "vsesim answers capacity planners' what-if questions by simulation: it replays \
                   (or synthesizes) CPU demand across servers split into nPars, vPars, VMs and \
                   resource partitions, and reports utilization, headroom and unmet work.\n\n\
-                  Exit codes: 0 done, 1 simulation or I/O failure, 2 bad input."
+                  Exit codes: 0 done, 1 simulation or I/O failure, 2 bad input, 3 the verdict \
+                  exceeds (run and compare with --fail-on exceeds)."
 )]
 pub struct Cli {
     /// With no command, `vsesim` runs the bundled demo (as `vsesim run`).
@@ -59,6 +60,10 @@ pub enum Command {
         /// every core; the results do not depend on how many.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=100_000))]
         replicas: Option<u64>,
+        /// Exit with status 3 when the verdict (the worst over servers and partitions)
+        /// exceeds, after writing every output: a pipeline's capacity gate.
+        #[arg(long, value_name = "WHAT", value_enum)]
+        fail_on: Option<FailOn>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -75,6 +80,10 @@ pub enum Command {
         /// Do not print the table.
         #[arg(short, long)]
         quiet: bool,
+        /// Exit with status 3 when any scenario's verdict exceeds, after writing every
+        /// output.
+        #[arg(long, value_name = "WHAT", value_enum)]
+        fail_on: Option<FailOn>,
     },
     /// Redraw the charts (DIR/charts/*.png, *.svg) and report.html of a run's folder from its
     /// summary.json and timeseries.parquet.
@@ -227,6 +236,14 @@ pub enum Command {
     Merge(sweep::MergeArgs),
 }
 
+/// What `--fail-on` turns into exit status 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// The verdict exceeds: some server or partition is over a limit at the sizing
+    /// percentile.
+    Exceeds,
+}
+
 pub fn main(cli: Cli) -> Result<(), Error> {
     let command = cli.command.unwrap_or(Command::Run {
         scenario: None,
@@ -234,6 +251,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         csv: false,
         quiet: false,
         replicas: None,
+        fail_on: None,
     });
     match command {
         Command::Run {
@@ -242,15 +260,21 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             csv,
             quiet,
             replicas,
+            fail_on,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
-            run(&path, output, csv, quiet, replicas)
+            let summary = run(&path, output, csv, quiet, replicas)?;
+            fail_on_exceeds(fail_on, &[&summary])
         }
         Command::Compare {
             scenarios,
             output,
             quiet,
-        } => compare(&scenarios, output, quiet),
+            fail_on,
+        } => {
+            let summaries = compare(&scenarios, output, quiet)?;
+            fail_on_exceeds(fail_on, &summaries.iter().collect::<Vec<_>>())
+        }
         Command::Validate { scenario } => validate(&scenario),
         Command::Plot { dir } => plot(&dir),
         Command::Plan {
@@ -347,13 +371,40 @@ fn validate(path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Exit status 3 (after every output is written) when `--fail-on exceeds` was given and a
+/// scenario's verdict exceeds; the message names each and its culprit.
+fn fail_on_exceeds(fail_on: Option<FailOn>, summaries: &[&summary::Summary]) -> Result<(), Error> {
+    if fail_on != Some(FailOn::Exceeds) {
+        return Ok(());
+    }
+    let over: Vec<String> = summaries
+        .iter()
+        .filter(|s| s.verdict.status == "exceeds")
+        .map(|s| {
+            let why = s
+                .verdict
+                .culprit
+                .as_ref()
+                .map_or(s.verdict.line.as_str(), |c| c.text.as_str());
+            format!("`{}` exceeds: {why}", s.scenario.name)
+        })
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    Err(Error::VerdictExceeds(format!(
+        "{} (--fail-on exceeds)",
+        over.join("; ")
+    )))
+}
+
 fn run(
     path: &Path,
     output: Option<PathBuf>,
     csv: bool,
     quiet: bool,
     replicas: Option<u64>,
-) -> Result<(), Error> {
+) -> Result<summary::Summary, Error> {
     let started = Instant::now();
     let scenario = load(path)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
@@ -380,7 +431,7 @@ fn run(
             started.elapsed().as_secs_f64()
         );
     }
-    Ok(())
+    Ok(summary)
 }
 
 /// Monte Carlo over random failures: N replicas on every core, then replicas.json.
@@ -426,8 +477,13 @@ fn progress_bar(len: u64, message: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Run each scenario into its own folder under DIR and set them side by side.
-fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<(), Error> {
+/// Run each scenario into its own folder under DIR and set them side by side; returns their
+/// summaries.
+fn compare(
+    paths: &[PathBuf],
+    output: Option<PathBuf>,
+    quiet: bool,
+) -> Result<Vec<summary::Summary>, Error> {
     if paths.len() < 2 {
         return Err(Error::Usage(
             "compare needs at least two scenarios: vsesim compare A.toml B.toml …".into(),
@@ -473,7 +529,7 @@ fn compare(paths: &[PathBuf], output: Option<PathBuf>, quiet: bool) -> Result<()
         print!("{}", report::compare::render(&comparison));
         println!("\nwrote {}", dir.display());
     }
-    Ok(())
+    Ok(summaries)
 }
 
 /// A run folder's summary.json, as the untyped output contract the report and export read.

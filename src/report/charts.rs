@@ -1142,7 +1142,7 @@ struct Metric {
 }
 
 /// The figures of compare.json (docs/OUTPUT.md) in a reading order: size, load, shortfall.
-const METRICS: [Metric; 8] = [
+const METRICS: [Metric; 9] = [
     Metric {
         key: "servers",
         title: "Servers",
@@ -1163,7 +1163,7 @@ const METRICS: [Metric; 8] = [
     },
     Metric {
         key: "mean_utilization",
-        title: "Mean CPU utilization (capacity-weighted)",
+        title: "Mean served CPU utilization (capacity-weighted)",
         unit: "%",
         scale: 100.0,
     },
@@ -1190,6 +1190,12 @@ const METRICS: [Metric; 8] = [
         title: "Worst workload's SLA met share",
         unit: "%",
         scale: 100.0,
+    },
+    Metric {
+        key: "partitions_exceeding",
+        title: "Partitions exceeding a limit",
+        unit: "count",
+        scale: 1.0,
     },
 ];
 
@@ -1297,7 +1303,8 @@ fn verdict_chart(scenarios: &[Value], names: &[String]) -> (String, Spec) {
 
 /// Numeric figures added to compare.json after this module was written, in name order.
 fn other_metrics(scenarios: &[Value], names: &[String]) -> Vec<(String, Spec)> {
-    let known = |k: &str| METRICS.iter().any(|m| m.key == k) || k == "cost";
+    // `partitions` only counts what `partitions_exceeding` is out of.
+    let known = |k: &str| METRICS.iter().any(|m| m.key == k) || k == "cost" || k == "partitions";
     let mut keys = std::collections::BTreeSet::new();
     for s in scenarios {
         if let Some(obj) = s.as_object() {

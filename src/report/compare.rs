@@ -1,14 +1,19 @@
 //! `vsesim compare`: several runs side by side, as Capacity Advisor's scenario comparison
-//! shows them — what each scenario holds, how loaded it is, what it leaves unserved and what
-//! it costs. Built from the runs' summaries only.
+//! shows them — what each scenario holds, how loaded it is, whether it and its partitions
+//! meet their limits, what it leaves unserved and what it costs — with each figure's change
+//! against the first scenario and the better value marked, so the winner is picked on the
+//! merits (less unmet work, lower cost, fewer servers) and not on a server's stars alone.
+//! Built from the runs' summaries only.
 
-use super::summary::{CostItems, Summary};
+use super::summary::{CostItems, Summary, Verdict};
 use serde::Serialize;
 use std::fmt::Write;
 
 #[derive(Debug, Serialize)]
 pub struct Comparison {
     pub scenarios: Vec<Column>,
+    /// The figures as rows against the first scenario, in the order shown.
+    pub rows: Vec<Row>,
 }
 
 /// One scenario's figures.
@@ -25,8 +30,17 @@ pub struct Column {
     pub demand_core_hours: f64,
     pub unmet_core_hours: f64,
     pub delayed_core_hours: f64,
-    /// The scenario's star rating (its worst server's).
-    pub verdict: super::summary::Verdict,
+    /// The scenario's verdict, the worst over its servers and partitions (stars: its worst
+    /// server's, when everything meets).
+    pub verdict: Verdict,
+    /// "server sd meets; 4 of 4 vPars exceed".
+    pub verdict_line: String,
+    /// What decided an `exceeds`: "vp-app: CPU demand at peak 5.30 cores > 2.55 (85 % of
+    /// 3)"; null when it meets.
+    pub culprit: Option<String>,
+    /// Partitions judged, and how many exceed.
+    pub partitions: u32,
+    pub partitions_exceeding: u32,
     /// Servers like its target server the study's grown demand needs (`planning`).
     pub servers_needed: u32,
     /// The soonest any server crosses any resource's limit under the forecast [days after
@@ -45,11 +59,34 @@ pub struct Cost {
     pub items: CostItems,
 }
 
+/// One figure across the scenarios.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Row {
+    /// Where the figure is in `scenarios[]`: a field (`unmet_core_hours`) or a path
+    /// (`cost/total`); `verdict` is scored 0 for exceeds and the stars when it meets.
+    pub key: &'static str,
+    pub label: &'static str,
+    /// `lower` or `higher` when that value is better; null when neither is (a size, not a
+    /// merit).
+    pub better: Option<&'static str>,
+    /// One per scenario; null where the scenario has no value (`time_remaining_days`: beyond
+    /// the horizon, which counts as the best).
+    pub values: Vec<Option<f64>>,
+    /// value − the first scenario's value; null for the first, and where either is null.
+    pub delta: Vec<Option<f64>>,
+    /// delta ÷ |the first's value| × 100; null also when the first's value is 0.
+    pub percent: Vec<Option<f64>>,
+    /// The scenarios holding the better value (all that tie for it); none when every value
+    /// is the same or the row has no better direction.
+    pub best: Vec<bool>,
+}
+
 pub fn build(summaries: &[Summary]) -> Comparison {
-    let scenarios = summaries
+    let scenarios: Vec<Column> = summaries
         .iter()
         .map(|s| {
             let worst = s.worst_served();
+            let partitions = s.verdict.counts.iter().filter(|c| c.kind != "server");
             Column {
                 name: s.scenario.name.clone(),
                 servers: s.servers.len(),
@@ -59,7 +96,14 @@ pub fn build(summaries: &[Summary]) -> Comparison {
                 demand_core_hours: s.totals.demand_core_hours,
                 unmet_core_hours: s.totals.unmet_core_hours,
                 delayed_core_hours: s.totals.delayed_core_hours,
-                verdict: s.verdict,
+                verdict: Verdict {
+                    status: s.verdict.status,
+                    stars: s.verdict.stars,
+                },
+                verdict_line: s.verdict.line.clone(),
+                culprit: s.verdict.culprit.as_ref().map(|c| c.text.clone()),
+                partitions: partitions.clone().map(|c| c.judged).sum(),
+                partitions_exceeding: partitions.map(|c| c.exceeding).sum(),
                 servers_needed: s.planning.servers_needed,
                 time_remaining_days: soonest_crossing(s),
                 worst_sla_met_share: worst.map_or(1.0, |w| w.usage.sla_met_share),
@@ -71,7 +115,232 @@ pub fn build(summaries: &[Summary]) -> Comparison {
             }
         })
         .collect();
-    Comparison { scenarios }
+    let rows = FIGURES
+        .iter()
+        .map(|f| {
+            row(
+                f,
+                &scenarios.iter().map(|c| (f.value)(c)).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    Comparison { scenarios, rows }
+}
+
+/// A figure of a column: its key, label, better direction and value.
+struct Figure {
+    key: &'static str,
+    label: &'static str,
+    better: Option<&'static str>,
+    value: fn(&Column) -> Option<f64>,
+    /// How the terminal shows a value.
+    show: fn(&Column) -> String,
+}
+
+const LOWER: Option<&str> = Some("lower");
+const HIGHER: Option<&str> = Some("higher");
+
+/// The rows, in the order shown: the verdict, size and load, work, cost.
+const FIGURES: &[Figure] = &[
+    Figure {
+        key: "verdict",
+        label: "verdict",
+        better: HIGHER,
+        value: |s| match s.verdict.status {
+            "exceeds" => Some(0.0),
+            "meets" => Some(s.verdict.stars.map_or(1.0, f64::from)),
+            _ => None,
+        },
+        show: |s| super::table::verdict(&s.verdict),
+    },
+    Figure {
+        key: "partitions_exceeding",
+        label: "partitions exceeding",
+        better: LOWER,
+        value: |s| Some(s.partitions_exceeding as f64),
+        show: |s| format!("{} of {}", s.partitions_exceeding, s.partitions),
+    },
+    Figure {
+        key: "servers",
+        label: "servers",
+        better: LOWER,
+        value: |s| Some(s.servers as f64),
+        show: |s| s.servers.to_string(),
+    },
+    Figure {
+        key: "capacity_cores",
+        label: "capacity [cores]",
+        better: None,
+        value: |s| Some(s.capacity_cores),
+        show: |s| format!("{:.2}", s.capacity_cores),
+    },
+    Figure {
+        key: "peak_demand_cores",
+        label: "peak demand [cores]",
+        better: None,
+        value: |s| Some(s.peak_demand_cores),
+        show: |s| format!("{:.2}", s.peak_demand_cores),
+    },
+    Figure {
+        key: "mean_utilization",
+        label: "served utilization",
+        better: None,
+        value: |s| Some(s.mean_utilization),
+        show: |s| format!("{:.1}%", s.mean_utilization * 100.0),
+    },
+    Figure {
+        key: "servers_needed",
+        label: "servers needed",
+        better: LOWER,
+        value: |s| Some(s.servers_needed as f64),
+        show: |s| s.servers_needed.to_string(),
+    },
+    Figure {
+        key: "time_remaining_days",
+        label: "limit crossed in [days]",
+        better: HIGHER,
+        value: |s| s.time_remaining_days,
+        show: |s| match s.time_remaining_days {
+            Some(d) => format!("{d:.0}"),
+            None => "beyond".to_string(),
+        },
+    },
+    Figure {
+        key: "demand_core_hours",
+        label: "demand [core-h]",
+        better: None,
+        value: |s| Some(s.demand_core_hours),
+        show: |s| format!("{:.1}", s.demand_core_hours),
+    },
+    Figure {
+        key: "delayed_core_hours",
+        label: "delayed [core-h]",
+        better: LOWER,
+        value: |s| Some(s.delayed_core_hours),
+        show: |s| format!("{:.2}", s.delayed_core_hours),
+    },
+    Figure {
+        key: "unmet_core_hours",
+        label: "unmet [core-h]",
+        better: LOWER,
+        value: |s| Some(s.unmet_core_hours),
+        show: |s| format!("{:.2}", s.unmet_core_hours),
+    },
+    Figure {
+        key: "worst_sla_met_share",
+        label: "worst SLA met",
+        better: HIGHER,
+        value: |s| Some(s.worst_sla_met_share),
+        show: |s| format!("{:.1}%", s.worst_sla_met_share * 100.0),
+    },
+    Figure {
+        key: "cost/hardware",
+        label: "cost: hardware",
+        better: LOWER,
+        value: |s| Some(s.cost.items.hardware),
+        show: |s| format!("{:.2}", s.cost.items.hardware),
+    },
+    Figure {
+        key: "cost/core_rights",
+        label: "cost: core rights",
+        better: LOWER,
+        value: |s| Some(s.cost.items.core_rights),
+        show: |s| format!("{:.2}", s.cost.items.core_rights),
+    },
+    Figure {
+        key: "cost/ticap",
+        label: "cost: TiCAP",
+        better: LOWER,
+        value: |s| Some(s.cost.items.ticap),
+        show: |s| format!("{:.2}", s.cost.items.ticap),
+    },
+    Figure {
+        key: "cost/ppu",
+        label: "cost: pay per use",
+        better: LOWER,
+        value: |s| Some(s.cost.items.ppu),
+        show: |s| format!("{:.2}", s.cost.items.ppu),
+    },
+    Figure {
+        key: "cost/software",
+        label: "cost: software",
+        better: LOWER,
+        value: |s| Some(s.cost.items.software),
+        show: |s| format!("{:.2}", s.cost.items.software),
+    },
+    Figure {
+        key: "cost/energy",
+        label: "cost: energy",
+        better: LOWER,
+        value: |s| Some(s.cost.items.energy),
+        show: |s| format!("{:.2}", s.cost.items.energy),
+    },
+    Figure {
+        key: "cost/total",
+        label: "cost: total",
+        better: LOWER,
+        value: |s| Some(s.cost.items.total),
+        show: |s| format!("{:.2}", s.cost.items.total),
+    },
+];
+
+/// Two values this close are a tie: a cost summed in another order is the same cost.
+fn same(a: f64, b: f64) -> bool {
+    a == b
+        || (a.is_finite() && b.is_finite() && (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0))
+}
+
+/// One row: deltas and percents against the first value, and the best marked.
+fn row(f: &Figure, values: &[Option<f64>]) -> Row {
+    let first = values.first().copied().flatten();
+    let scored = f.key != "verdict";
+    let delta: Vec<Option<f64>> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match (i, first, v) {
+            (0, _, _) => None,
+            (_, Some(a), Some(b)) if scored => Some(b - a),
+            _ => None,
+        })
+        .collect();
+    let percent = delta
+        .iter()
+        .map(|d| match (d, first) {
+            (Some(d), Some(a)) if a != 0.0 => Some(d / a.abs() * 100.0),
+            _ => None,
+        })
+        .collect();
+    // Beyond the horizon (null) is the latest crossing: the best of `time_remaining_days`.
+    let merit = |v: &Option<f64>| match (v, f.better) {
+        (None, Some("higher")) if f.key == "time_remaining_days" => Some(f64::INFINITY),
+        (Some(x), Some("higher")) => Some(*x),
+        (Some(x), Some("lower")) => Some(-*x),
+        _ => None,
+    };
+    let merits: Vec<Option<f64>> = values.iter().map(merit).collect();
+    let top = merits
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let all_same = merits.iter().all(|m| match (m, merits[0]) {
+        (Some(a), Some(b)) => a == &b || same(*a, b),
+        (None, None) => true,
+        _ => false,
+    });
+    let best = merits
+        .iter()
+        .map(|m| !all_same && m.is_some_and(|m| m == top || same(m, top)))
+        .collect();
+    Row {
+        key: f.key,
+        label: f.label,
+        better: f.better,
+        values: values.to_vec(),
+        delta,
+        percent,
+        best,
+    }
 }
 
 /// The smallest `time_remaining_days` of any server and resource.
@@ -85,7 +354,9 @@ fn soonest_crossing(s: &Summary) -> Option<f64> {
         .min_by(f64::total_cmp)
 }
 
-/// Rows of figures, one column per scenario.
+/// Rows of figures, one column per scenario; after the first, each value's change against
+/// the first (Δ and %), and ✓ on the better value of rows that have one. Then each
+/// scenario's verdict in a sentence.
 pub fn render(c: &Comparison) -> String {
     let mut out = String::new();
     let width = c
@@ -94,56 +365,118 @@ pub fn render(c: &Comparison) -> String {
         .map(|s| s.name.chars().count())
         .max()
         .unwrap_or(8)
-        .clamp(10, 28);
-    let _ = write!(out, "{:<26}", "");
-    for s in &c.scenarios {
-        let _ = write!(out, " {:>width$}", s.name);
+        .clamp(12, 28);
+    const DELTA: usize = 10;
+    const PCT: usize = 8;
+    let _ = write!(out, "{:<24}", "");
+    for (i, s) in c.scenarios.iter().enumerate() {
+        let span = if i == 0 {
+            width + 2
+        } else {
+            width + 2 + DELTA + PCT + 2
+        };
+        let _ = write!(out, " {:>span$}", s.name);
     }
     out.push('\n');
-    type Row = (&'static str, fn(&Column) -> String);
-    let rows: &[Row] = &[
-        ("verdict", |s| super::table::verdict(&s.verdict)),
-        ("servers", |s| s.servers.to_string()),
-        ("capacity [cores]", |s| format!("{:.2}", s.capacity_cores)),
-        ("peak demand [cores]", |s| {
-            format!("{:.2}", s.peak_demand_cores)
-        }),
-        ("mean utilization", |s| {
-            format!("{:.1}%", s.mean_utilization * 100.0)
-        }),
-        ("servers needed", |s| s.servers_needed.to_string()),
-        ("limit crossed in [days]", |s| match s.time_remaining_days {
-            Some(d) => format!("{d:.0}"),
-            None => "beyond".to_string(),
-        }),
-        ("demand [core-h]", |s| format!("{:.1}", s.demand_core_hours)),
-        ("delayed [core-h]", |s| {
-            format!("{:.2}", s.delayed_core_hours)
-        }),
-        ("unmet [core-h]", |s| format!("{:.2}", s.unmet_core_hours)),
-        ("worst SLA met", |s| {
-            format!("{:.1}%", s.worst_sla_met_share * 100.0)
-        }),
-        ("cost: hardware", |s| {
-            format!("{:.2}", s.cost.items.hardware)
-        }),
-        ("cost: core rights", |s| {
-            format!("{:.2}", s.cost.items.core_rights)
-        }),
-        ("cost: TiCAP", |s| format!("{:.2}", s.cost.items.ticap)),
-        ("cost: pay per use", |s| format!("{:.2}", s.cost.items.ppu)),
-        ("cost: software", |s| {
-            format!("{:.2}", s.cost.items.software)
-        }),
-        ("cost: energy", |s| format!("{:.2}", s.cost.items.energy)),
-        ("cost: total", |s| format!("{:.2}", s.cost.items.total)),
-    ];
-    for (label, value) in rows {
-        let _ = write!(out, "{label:<26}");
-        for s in &c.scenarios {
-            let _ = write!(out, " {:>width$}", value(s));
+    let _ = write!(out, "{:<24}", "");
+    for i in 0..c.scenarios.len() {
+        let _ = write!(out, " {:>w$}", "", w = width + 2);
+        if i > 0 {
+            let _ = write!(out, " {:>DELTA$} {:>PCT$}", "Δ first", "%");
+        }
+    }
+    out.push('\n');
+    for (f, row) in FIGURES.iter().zip(&c.rows) {
+        let _ = write!(out, "{:<24}", f.label);
+        for (i, s) in c.scenarios.iter().enumerate() {
+            let mark = if row.best.get(i).copied().unwrap_or(false) {
+                " ✓"
+            } else {
+                "  "
+            };
+            let _ = write!(out, " {:>width$}{mark}", (f.show)(s));
+            if i > 0 {
+                let delta = row.delta.get(i).copied().flatten();
+                let pct = row.percent.get(i).copied().flatten();
+                let _ = write!(
+                    out,
+                    " {:>DELTA$} {:>PCT$}",
+                    delta.map_or(String::new(), |d| signed(d, f.key)),
+                    pct.map_or(String::new(), |p| format!("{p:+.1}%"))
+                );
+            }
         }
         out.push('\n');
     }
+    out.push_str("\n✓ the better value (lower work unmet or delayed, cost, servers; higher SLA, later limit crossing, better verdict)\n");
+    // Blank Δ and % cells of the last column leave trailing spaces.
+    let mut out: String = out.lines().map(|l| format!("{}\n", l.trim_end())).collect();
+    for s in &c.scenarios {
+        let _ = writeln!(
+            out,
+            "{}: {}{}",
+            s.name,
+            super::table::verdict(&s.verdict),
+            match &s.culprit {
+                Some(c) => format!(" — {c}\n    {}", s.verdict_line),
+                None => format!(" — {}", s.verdict_line),
+            }
+        );
+    }
     out
+}
+
+/// A change with its sign, in the row's precision.
+fn signed(d: f64, key: &str) -> String {
+    match key {
+        "servers" | "servers_needed" | "partitions_exceeding" | "time_remaining_days" => {
+            format!("{d:+.0}")
+        }
+        "mean_utilization" | "worst_sla_met_share" => format!("{:+.1}pt", d * 100.0),
+        _ => format!("{d:+.2}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(key: &'static str) -> &'static Figure {
+        FIGURES.iter().find(|f| f.key == key).unwrap()
+    }
+
+    /// 12.7 core-hours delayed against 0.3: the second is better; Δ = 0.3 − 12.7 = −12.4,
+    /// −12.4 / 12.7 = −97.6 %.
+    #[test]
+    fn deltas_and_the_better_value_against_the_first() {
+        let r = row(figure("delayed_core_hours"), &[Some(12.7), Some(0.3)]);
+        assert_eq!(r.best, vec![false, true]);
+        assert!((r.delta[1].unwrap() + 12.4).abs() < 1e-12);
+        assert!((r.percent[1].unwrap() + 12.4 / 12.7 * 100.0).abs() < 1e-9);
+        assert_eq!(r.delta[0], None);
+        // Higher is better for the SLA; equal values mark nothing.
+        let r = row(figure("worst_sla_met_share"), &[Some(0.99), Some(1.0)]);
+        assert_eq!(r.best, vec![false, true]);
+        let r = row(figure("servers"), &[Some(1.0), Some(1.0)]);
+        assert_eq!(r.best, vec![false, false]);
+        assert_eq!(r.percent[1], Some(0.0));
+        // A neutral figure marks nothing; a first value of 0 has no percent.
+        let r = row(figure("capacity_cores"), &[Some(16.0), Some(8.0)]);
+        assert_eq!(r.best, vec![false, false]);
+        let r = row(figure("cost/ticap"), &[Some(0.0), Some(250.0)]);
+        assert_eq!(r.percent[1], None);
+        assert_eq!(r.best, vec![true, false]);
+    }
+
+    /// A limit never crossed (null) beats one crossed in 100 days; exceeds (0) loses to
+    /// meets with 2 stars.
+    #[test]
+    fn beyond_the_horizon_and_meeting_are_better() {
+        let r = row(figure("time_remaining_days"), &[Some(100.0), None]);
+        assert_eq!(r.best, vec![false, true]);
+        assert_eq!(r.delta[1], None);
+        let r = row(figure("verdict"), &[Some(0.0), Some(2.0)]);
+        assert_eq!(r.best, vec![false, true]);
+        assert_eq!(r.delta[1], None, "a verdict has no difference");
+    }
 }

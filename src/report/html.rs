@@ -61,7 +61,11 @@ nav a:hover { text-decoration: underline; }
 .verdict .label { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
 .verdict .stars { font-size: 28px; letter-spacing: .08em; line-height: 1; }
 .verdict .status { font-size: 24px; font-weight: 700; }
+.verdict .culprit { font-size: 17px; font-weight: 600; overflow-wrap: anywhere; }
 .verdict .why { flex-basis: 100%; }
+.advice { border-left: 4px solid #175cd3; padding: .1rem .8rem; margin: .5rem 0; }
+.advice p { font-weight: 600; margin: .2rem 0; }
+.advice ul { margin: .2rem 0 .3rem; padding-left: 1.2rem; }
 .meets { background: #ecfdf3; border-color: #12b76a; }
 .meets .stars { color: #dc8a04; }
 .meets .status { color: #05603a; }
@@ -90,6 +94,9 @@ td.v-exceeds { color: #b42318; font-weight: 600; background: #fef3f2 !important;
 td.dash { color: #98a2b3; text-align: center; }
 td .stars { letter-spacing: .05em; }
 table.compare tbody th { white-space: nowrap; }
+table.compare td.list { max-width: 26em; }
+table.compare .best { color: #05603a; font-weight: 700; }
+table.compare .delta { color: var(--muted); }
 table.compare tbody th.part { background: #e4e7ec; text-transform: uppercase; font-size: 11.5px; letter-spacing: .05em; }
 details { margin: .4rem 0; }
 summary { cursor: pointer; font-weight: 600; color: #175cd3; }
@@ -199,7 +206,15 @@ pub fn render_compare(compare: &Value, charts: &[Chart]) -> Result<String, io::E
     let mut sections = vec![Section::new(
         "comparison",
         "Side by side",
-        compare_table(&scenarios),
+        format!(
+            "{}<p class=\"note\">Under each value after the first: its change against the \
+             first scenario ({}). ✓ marks the better value where one is better: less work \
+             delayed or unmet, lower cost, fewer servers and partitions exceeding, a higher SLA \
+             share, a later limit crossing, a better verdict. The verdict is the worst over \
+             each scenario's servers and partitions.</p>",
+            compare_table(&scenarios, &compare_marks(compare)),
+            esc(names.first().map_or(DASH, String::as_str))
+        ),
     )];
     if let Some(body) = charts_html(charts)? {
         sections.push(Section::new("charts", "Charts", body));
@@ -295,32 +310,48 @@ fn run_header(s: &Value) -> String {
 }
 
 /// The scenario's rating as Capacity Advisor shows it: stars and the status word, red when
-/// it exceeds, with one sentence saying what the rating means.
+/// it exceeds; then the culprit (the entity, resource, figure and limit that decided it), the
+/// line that counts the servers and partitions that exceed, and what the rating means.
 fn verdict_banner(verdict: Option<&Value>, util: Option<&Value>, memory: Option<&Value>) -> String {
     let status = verdict_status(verdict);
     let limits = format!("CPU {} %, memory {} %", pct_text(util), pct_text(memory));
+    let line = verdict
+        .and_then(|v| v.get("line"))
+        .and_then(Value::as_str)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("<span class=\"line\">{}.</span> ", esc(l)))
+        .unwrap_or_default();
+    let culprit = verdict
+        .and_then(|v| v.pointer("/culprit/text"))
+        .and_then(Value::as_str)
+        .map(|c| format!("<span class=\"culprit\">{}</span>", esc(c)))
+        .unwrap_or_default();
     let why = match status.as_deref() {
-        Some("meets") => format!(
-            "Every server's time-aligned peak fits within the limits ({limits}); {}.",
+        Some("meets") => esc(&format!(
+            "Every server and partition fits within its limits ({limits}) at the sizing \
+             percentile; {}.",
             stars_meaning(verdict.and_then(|v| v.get("stars")).and_then(Value::as_u64))
+        )),
+        Some("exceeds") if !culprit.is_empty() => format!(
+            "Demand at the sizing percentile above a limit ({}) × what the entity can hold.",
+            esc(&limits)
         ),
-        Some("exceeds") => format!(
-            "A server's time-aligned CPU peak is above its CPU limit, or its memory peak above \
-             its memory limit ({limits})."
-        ),
+        Some("exceeds") => esc(&format!(
+            "A server's or partition's demand is above its CPU limit, or its memory demand \
+             above its memory limit ({limits})."
+        )),
         Some("no_data") => "No demand to rate.".to_string(),
-        Some(other) => format!("Unknown status “{other}”."),
+        Some(other) => esc(&format!("Unknown status “{other}”.")),
         None => "The summary holds no verdict.".to_string(),
     };
     format!(
         "<div class=\"verdict {}\" role=\"status\"><span class=\"label\">Verdict</span>\
          <span class=\"stars\" aria-label=\"{}\">{}</span><span class=\"status\">{}</span>\
-         <span class=\"why\">{}</span></div>",
+         {culprit}<span class=\"why\">{line}{why}</span></div>",
         verdict_class(status.as_deref()),
         esc(&stars_label(verdict)),
         stars(verdict),
         esc(status.as_deref().unwrap_or(DASH)),
-        esc(&why)
     )
 }
 
@@ -364,7 +395,9 @@ fn totals(s: &Value) -> String {
 }
 
 /// Group heads shared by several tables; the unit sits in the head, not in every cell.
-const CPU: &str = "CPU utilization [%]";
+/// Served and demanded figures are labelled apart: the verdict judges demand.
+const CPU: &str = "Served CPU utilization [%]";
+const DEMAND: &str = "CPU demand [cores]";
 const WORK: &str = "Work [core-h]";
 const CORES: &str = "Cores [reference cores]";
 const FORECAST: &str = "Forecast: limit in [days]";
@@ -414,13 +447,20 @@ fn servers(s: &Value) -> String {
         col("Server", "/name", Fmt::Text),
         col("Cores", "/cores", Fmt::Count),
         col("Capacity [cores]", "/capacity_cores", Fmt::Dec(2)),
-        col("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
+        sub(DEMAND, "peak", "/peak_demand_cores", Fmt::Dec(2)),
+        sub(DEMAND, "sized", "/sizing_demand_cores", Fmt::Dec(2)),
+        sub(
+            DEMAND,
+            "above limit [%\u{a0}time]",
+            "/demand_above_limit_share",
+            Fmt::Pct,
+        ),
         col("Headroom [cores]", "/headroom_cores", Fmt::Signed(2)),
     ];
     cols.extend(cpu_cols(CPU, true));
     cols.extend([
         col(
-            "Above limit [%\u{a0}time]",
+            "Served above limit [%\u{a0}time]",
             "/time_above_limit_share",
             Fmt::Pct,
         ),
@@ -439,10 +479,12 @@ fn servers(s: &Value) -> String {
         ),
     ]);
     format!(
-        "{}<p class=\"note\">Headroom = limit × capacity − peak demand; negative in red. \
-         Forecast: days after the simulated period until the peak, grown at the scenario's \
-         growth rate, crosses the limit; 0 = already over; — = not within {} days, or nothing \
-         grows.</p>",
+        "{}<p class=\"note\">Demand is what the workloads asked for (time-aligned); sized: at \
+         the scenario's sizing percentile, what the verdict judges. Served utilization is what \
+         was served ÷ capacity: a saturated server shows 100 % whatever its demand. Headroom \
+         = limit × capacity − sized demand; negative in red. Forecast: days after the simulated \
+         period until the sized demand, grown at the scenario's growth rate, crosses the \
+         limit; 0 = already over; — = not within {} days, or nothing grows.</p>",
         table(&cols, &rows, &[]),
         esc(&dec_text(rows[0].pointer("/forecast/horizon_days"), 0))
     )
@@ -471,14 +513,22 @@ fn partitions(s: &Value) -> String {
     cols.extend([
         col("Cores", "/cores", Fmt::Count),
         sub(CORES, "capacity", "/capacity_cores", Fmt::Dec(2)),
+        sub(CORES, "entitled", "/entitlement_cores", Fmt::Dec(2)),
         sub(CORES, "mean held", "/mean_allocation_cores", Fmt::Dec(2)),
         sub(CORES, "peak demand", "/peak_demand_cores", Fmt::Dec(2)),
+        sub(CORES, "sized demand", "/sizing_demand_cores", Fmt::Dec(2)),
         sub(CORES, "headroom", "/headroom_cores", Fmt::Signed(2)),
+        col(
+            "Demand above limit [%\u{a0}time]",
+            "/demand_above_limit_share",
+            Fmt::Pct,
+        ),
+        col("Verdict", "/verdict", Fmt::Verdict),
     ]);
     cols.extend(cpu_cols(CPU, false));
     cols.extend([
         col(
-            "Above limit [%\u{a0}time]",
+            "Served above limit [%\u{a0}time]",
             "/time_above_limit_share",
             Fmt::Pct,
         ),
@@ -489,8 +539,13 @@ fn partitions(s: &Value) -> String {
     ]);
     cols.extend(service_cols());
     format!(
-        "{}<p class=\"note\">Indented under their parents. Utilization is served work ÷ what \
-         the partition held.</p>",
+        "{}<p class=\"note\">Indented under their parents. Each partition is judged against what \
+         it can hold (capacity: its cores; a VM guest its vCPUs at its cap; an FSS group its \
+         parent's capacity at its cap): it exceeds when its sized demand is above the limit × \
+         capacity. Entitled: what a VM guest or FSS group is guaranteed when its siblings are \
+         busy; above it, it runs on what they leave idle, and the work it could not get shows \
+         as delayed and unmet. Served utilization is served work ÷ what the partition \
+         held.</p>",
         table(&cols, &rows, &indents)
     )
 }
@@ -643,10 +698,11 @@ fn datacenter(s: &Value) -> String {
     }
     out += "<p class=\"note\">Children in the order of summary.json; a workload's allocation is \
             the cores it used on average (served work ÷ horizon), its utilization is of its \
-            partition. Red: above the CPU limit for some of the time (time above the limit \
-            &gt; 0), or a server whose peak exceeds its limits. A second line gives a server's \
-            cores and licensing, and the p99 utilization of memory, disk and network where \
-            they are used.</p>";
+            partition. Verdict: every server and partition against what it can hold, on its \
+            demand at the sizing percentile (stars for servers); an entity that exceeds names \
+            its culprit on a second line. The bar is red when served utilization was above the \
+            CPU limit for some of the time. A second line gives a server's cores and licensing, \
+            and the p99 utilization of memory, disk and network where they are used.</p>";
     out
 }
 
@@ -859,17 +915,18 @@ fn tree_row(v: &Value, kind: RowKind, ctx: &TreeCtx) -> String {
             )
         }
     };
-    let verdict = match kind {
-        RowKind::Node { is_server: true } => match v.get("verdict") {
-            Some(verdict) if verdict.is_object() => {
-                let c = verdict_cell(verdict);
-                format!("<span class=\"{}\">{}</span>", c.class, c.html)
-            }
-            _ => format!("<span>{DASH}</span>"),
-        },
+    let verdict = match (kind, v.get("verdict")) {
+        (RowKind::Node { .. }, Some(verdict)) if verdict.is_object() => {
+            let c = verdict_cell(verdict);
+            format!("<span class=\"{}\">{}</span>", c.class, c.html)
+        }
+        (RowKind::Node { is_server: true }, _) => format!("<span>{DASH}</span>"),
         _ => time_above_text(v),
     };
     let mut extra = Vec::new();
+    if let Some(c) = v.pointer("/culprit/text").and_then(Value::as_str) {
+        extra.push(format!("<span class=\"bad\">{}</span>", esc(c)));
+    }
     if kind == (RowKind::Node { is_server: true }) {
         extra.extend(
             v.get("name")
@@ -1039,23 +1096,111 @@ fn other_resources(v: &Value) -> Option<String> {
 /// The resources of a planning answer, in the order shown; other keys follow.
 const RESOURCES: [&str; 4] = ["cpu", "memory", "disk", "network"];
 
-/// The planning answers: how many target servers a consolidation needs, and per server and
-/// resource how long until the limit and what size would meet it; `None` when the summary
-/// has neither (files from before planning).
+/// The planning answers: how many target servers a consolidation needs, what each server's
+/// own licensing could do first (the advice), and per server, partition and resource how
+/// long until the limit and what size would meet it; `None` when the summary has none of
+/// them (files from before planning).
 fn planning(s: &Value) -> Option<String> {
     let study = s.get("planning").filter(|p| p.is_object());
-    let per_server: Vec<(&Value, &Value)> = items(s.get("servers"))
-        .into_iter()
-        .filter_map(|srv| Some((srv, srv.get("planning").filter(|p| p.is_object())?)))
-        .collect();
+    let with_plan = |key: &str| -> Vec<(&Value, &Value)> {
+        items(s.get(key))
+            .into_iter()
+            .filter_map(|n| Some((n, n.get("planning").filter(|p| p.is_object())?)))
+            .collect()
+    };
+    let (per_server, per_partition) = (with_plan("servers"), with_plan("partitions"));
     if study.is_none() && per_server.is_empty() {
         return None;
     }
     let mut out = study.map(study_line).unwrap_or_default();
+    out += &advice(study);
     if !per_server.is_empty() {
-        out += &planning_table(&per_server);
+        out += &planning_table(&per_server, "Server");
+    }
+    if !per_partition.is_empty() {
+        let table = planning_table(&per_partition, "Partition");
+        if per_partition.len() > COLLAPSE_ROWS {
+            let _ = write!(
+                out,
+                "<details><summary>Planning answers of all {} partitions</summary>{table}</details>",
+                group_thousands(&per_partition.len().to_string())
+            );
+        } else {
+            let _ = write!(out, "<h3>Partitions</h3>{table}");
+        }
     }
     Some(out)
+}
+
+/// Servers whose advice is shown before the rest fold.
+const ADVICE_SHOWN: usize = 20;
+
+/// What each server's own licensing allows before another server is bought
+/// (`planning.advice[].lines`): the first line as a heading, the options as a list. Servers
+/// that fit with their partitions as they are say so in one line, after the others.
+fn advice(study: Option<&Value>) -> String {
+    let all = items(study.and_then(|p| p.get("advice")));
+    if all.is_empty() {
+        return String::new();
+    }
+    let lines = |a: &Value| -> Vec<String> {
+        items(a.get("lines"))
+            .into_iter()
+            .filter_map(Value::as_str)
+            .map(esc)
+            .collect()
+    };
+    let short = |a: &Value| {
+        a.get("cores_short").and_then(Value::as_f64).unwrap_or(0.0) > 0.0
+            || !items(a.get("partitions")).is_empty()
+    };
+    let entry = |a: &Value| -> String {
+        let l = lines(a);
+        match l.split_first() {
+            Some((head, rest)) => format!(
+                "<div class=\"advice\"><p>{head}</p>{}</div>",
+                if rest.is_empty() {
+                    String::new()
+                } else {
+                    format!("<ul><li>{}</li></ul>", rest.join("</li><li>"))
+                }
+            ),
+            None => String::new(),
+        }
+    };
+    let (needy, fine): (Vec<&Value>, Vec<&Value>) = all.into_iter().partition(|a| short(a));
+    let mut out = String::from("<h3 id=\"advice\">Advice, before another server</h3>");
+    for a in needy.iter().take(ADVICE_SHOWN) {
+        out += &entry(a);
+    }
+    if needy.len() > ADVICE_SHOWN {
+        let rest: String = needy[ADVICE_SHOWN..].iter().map(|a| entry(a)).collect();
+        let _ = write!(
+            out,
+            "<details><summary>{} more servers short of cores</summary>{rest}</details>",
+            group_thousands(&(needy.len() - ADVICE_SHOWN).to_string())
+        );
+    }
+    if !fine.is_empty() {
+        let names: Vec<String> = fine.iter().map(|a| esc(&text(a.get("server")))).collect();
+        let shown = names.len().min(ADVICE_SHOWN);
+        let _ = write!(
+            out,
+            "<p class=\"note\">Fit as partitioned: {}{}.</p>",
+            names[..shown].join(", "),
+            if names.len() > shown {
+                format!(" and {} more", names.len() - shown)
+            } else {
+                String::new()
+            }
+        );
+    }
+    out.push_str(
+        "<p class=\"note\">Cores needed follow the partitioning: fixed partitions each need \
+         their own, a workload manager's compartments and VM guests or FSS groups share their \
+         parent's; an nPar holds no more than its cells' cores. Prices are the scenario's.</p>",
+    );
+    out
 }
 
 /// "3 target servers of type sd-b needed over 365 days: cpu 3, memory 2 (disk, network:
@@ -1114,10 +1259,12 @@ fn resource_keys(obj: Option<&Value>) -> Vec<String> {
     keys
 }
 
-/// One row per server and resource; a resource given as null reads "not configured".
-fn planning_table(per_server: &[(&Value, &Value)]) -> String {
+/// One row per entity and resource; a resource given as null reads "not configured" for a
+/// server, and is left out for a partition (most have only CPU of their own).
+fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
+    let servers = entity == "Server";
     let cols = vec![
-        col("Server", "", Fmt::Text),
+        col(entity, "", Fmt::Text),
         col("Resource", "", Fmt::Text),
         col("Unit", "", Fmt::Text),
         col("Capacity", "", Fmt::Dec(1)),
@@ -1142,6 +1289,7 @@ fn planning_table(per_server: &[(&Value, &Value)]) -> String {
             let r = match p.get(key.as_str()) {
                 None => continue,
                 Some(r) if r.is_object() => r,
+                Some(_) if !servers => continue,
                 Some(_) => {
                     let _ = write!(
                         body,
@@ -1152,7 +1300,11 @@ fn planning_table(per_server: &[(&Value, &Value)]) -> String {
                     continue;
                 }
             };
-            let whole = r.get("unit").and_then(Value::as_str) == Some("cores");
+            // Cores are whole but for VM guests and FSS groups (hundredths).
+            let whole = r.get("unit").and_then(Value::as_str) == Some("cores")
+                && r.get("recommended")
+                    .and_then(Value::as_f64)
+                    .is_none_or(|x| x.fract() == 0.0);
             let num = |k: &str, fmt: Fmt| td(&cell(r.get(k), fmt), "");
             let remaining = match r.get("time_remaining_days") {
                 Some(Value::Null) => "<td>beyond the horizon</td>".to_string(),
@@ -1184,7 +1336,7 @@ fn planning_table(per_server: &[(&Value, &Value)]) -> String {
          until the demand crosses limit × capacity; 0 = already over; beyond the horizon = not \
          within {horizon}. Capacity remaining = limit × capacity − demand now, negative in \
          red. Recommended size: the capacity that meets the limit at the horizon (CPU in \
-         whole cores).</p>",
+         whole cores; VM guests and FSS groups in hundredths).</p>",
         table_html(&cols, &body, "")
     )
 }
@@ -1509,13 +1661,21 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     let r = |label, path, fmt| CompareRow { label, path, fmt };
     vec![
         (
+            "Verdict",
+            vec![
+                r("Verdict", "/verdict", Fmt::Verdict),
+                r("Culprit", "/culprit", Fmt::Text),
+                r("Servers and partitions", "/verdict_line", Fmt::Text),
+                r("Partitions exceeding", "/partitions_exceeding", Fmt::Count),
+            ],
+        ),
+        (
             "Capacity and load",
             vec![
                 r("Servers", "/servers", Fmt::Count),
                 r("Capacity [cores]", "/capacity_cores", Fmt::Dec(2)),
                 r("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
-                r("Mean utilization [%]", "/mean_utilization", Fmt::Pct),
-                r("Verdict", "/verdict", Fmt::Verdict),
+                r("Served utilization [%]", "/mean_utilization", Fmt::Pct),
                 r("Servers needed (planning)", "/servers_needed", Fmt::Count),
                 r(
                     "Soonest limit crossing [days]",
@@ -1553,8 +1713,46 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     ]
 }
 
-/// Scenarios as columns, figures as rows: reading across a row compares them.
-fn compare_table(scenarios: &[&Value]) -> String {
+/// compare.json's `rows[]` by key: each figure's change against the first scenario and
+/// which scenarios hold the better value.
+fn compare_marks(compare: &Value) -> HashMap<&str, &Value> {
+    items(compare.get("rows"))
+        .into_iter()
+        .filter_map(|r| Some((r.get("key")?.as_str()?, r)))
+        .collect()
+}
+
+/// The change against the first scenario under a value: "−8.00 (−50.0 %)"; nothing for the
+/// first scenario or where compare.json gives none.
+fn delta_note(row: Option<&Value>, i: usize, fmt: Fmt) -> String {
+    let at = |k: &str| {
+        row.and_then(|r| r.get(k))
+            .and_then(|v| v.get(i))
+            .and_then(Value::as_f64)
+    };
+    let Some(d) = at("delta") else {
+        return String::new();
+    };
+    let shown = match fmt {
+        Fmt::Pct => format!("{:+.1} pt", d * 100.0),
+        Fmt::Count => format!("{d:+.0}"),
+        Fmt::Dec(n) | Fmt::Signed(n) => format!("{d:+.n$}"),
+        _ => format!("{d:+.2}"),
+    };
+    let pct = at("percent")
+        .map(|p| format!(" ({p:+.1} %)"))
+        .unwrap_or_default();
+    format!(
+        "<br><small class=\"delta\">{}{}</small>",
+        esc(&shown.replace('-', "−")),
+        esc(&pct.replace('-', "−"))
+    )
+}
+
+/// Scenarios as columns, figures as rows: reading across a row compares them. Under each
+/// value after the first, its change against the first; ✓ on the better value of a row
+/// that has one (compare.json `rows[]`).
+fn compare_table(scenarios: &[&Value], marks: &HashMap<&str, &Value>) -> String {
     if scenarios.is_empty() {
         return none("No scenarios.");
     }
@@ -1576,22 +1774,30 @@ fn compare_table(scenarios: &[&Value]) -> String {
                 ""
             };
             let _ = write!(out, "<tr{class}><th scope=\"row\">{}</th>", esc(row.label));
-            for s in scenarios {
+            let marked = marks.get(&row.path[1..]).copied();
+            for (i, s) in scenarios.iter().enumerate() {
                 let c = cell(s.pointer(row.path), row.fmt);
                 let currency = s.pointer("/cost/currency").and_then(Value::as_str);
-                let html = match (row.fmt, currency) {
+                let mut html = match (row.fmt, currency) {
                     (Fmt::Money, Some(cur)) if c.class != "dash" => {
                         format!("{} {}", c.html, esc(cur))
                     }
                     _ => c.html,
                 };
-                out += &td(
-                    &Cell {
-                        class: c.class,
-                        html,
-                    },
-                    "",
-                );
+                let best = marked
+                    .and_then(|r| r.get("best"))
+                    .and_then(|b| b.get(i))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                if best {
+                    html.push_str(" <span class=\"best\" title=\"the better value\">✓</span>");
+                }
+                html += &delta_note(marked, i, row.fmt);
+                let class = match (c.class, row.fmt) {
+                    ("num", Fmt::Text) | ("", Fmt::Text) => "list",
+                    (class, _) => class,
+                };
+                out += &td(&Cell { class, html }, "");
             }
             out.push_str("</tr>");
         }
@@ -2166,8 +2372,8 @@ mod tests {
         let mut s = summary("s", json!({"status": "exceeds", "stars": null}));
         s["servers"][0]["headroom_cores"] = Value::Null;
         let html = render_run(&s, &[]).unwrap();
-        // In the server row: the null headroom, the absent time above the limit and the null
-        // memory forecast.
+        // In the server row: the null headroom, the absent sized demand, demand above the
+        // limit and served time above the limit, and the null memory forecast.
         assert!(html.contains("<td class=\"dash\">—</td>"));
         let row = html
             .split("<tbody>")
@@ -2176,7 +2382,7 @@ mod tests {
             .split("</tr>")
             .next()
             .unwrap();
-        assert_eq!(row.matches("<td class=\"dash\">—</td>").count(), 3, "{row}");
+        assert_eq!(row.matches("<td class=\"dash\">—</td>").count(), 5, "{row}");
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! the terminal table. It reads the [`Outcome`](crate::sim::Outcome) and the scenario; it
 //! never changes the run. One place, [`write_atomic`], writes files.
 
+pub mod advice;
 pub mod charts;
 pub mod compare;
 pub mod ha;
 pub mod html;
+pub mod judge;
 pub mod planning;
 pub mod stats;
 pub mod summary;

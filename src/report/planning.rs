@@ -1,8 +1,8 @@
 //! Planning answers under the forecast, as planners know them from VMware's capacity
-//! analytics and Microsoft's MAP (DOMAIN.md §6): per server and resource, the time remaining
-//! until the grown demand crosses its limit, the capacity remaining now, and the size that
-//! would meet the limit over the whole forecast horizon; per study, how many target servers
-//! the demand needs.
+//! analytics and Microsoft's MAP (DOMAIN.md §6): per server, partition and resource, the time
+//! remaining until the grown demand crosses its limit, the capacity remaining now, and the size
+//! that would meet the limit over the whole forecast horizon; per study, how many target
+//! servers the demand needs.
 //!
 //! Pure arithmetic on figures the run measured: the demand at the sizing percentile, the
 //! growth rates and the limits. The growth curve is Capacity Advisor's: linear (1 + r·t) or
@@ -10,10 +10,10 @@
 
 use serde::Serialize;
 
-/// One resource of one server.
+/// One resource of one server or partition.
 #[derive(Debug, Serialize, Clone, Copy, PartialEq)]
 pub struct ResourcePlan {
-    /// `cores` (the server's own physical cores), `GiB` or `MB/s`.
+    /// `cores` (the server's own physical cores, not reference cores), `GiB` or `MB/s`.
     pub unit: &'static str,
     pub capacity: f64,
     pub limit: f64,
@@ -27,27 +27,29 @@ pub struct ResourcePlan {
     /// limit × capacity − demand now; negative when over.
     pub capacity_remaining: f64,
     /// The capacity at which the demand stays within the limit for the whole horizon: the
-    /// largest demand of the horizon ÷ limit. Cores are whole cores.
+    /// largest demand of the horizon ÷ limit. Cores are whole cores where the partition kind
+    /// moves whole cores (servers, nPars, vPars, PSET groups), hundredths of a core for VM
+    /// guests and FSS groups (WLM's 0.01-core step).
     pub recommended: f64,
 }
 
-/// A server's four resources; disk and network are null where the server has no capacity
-/// of them configured (nothing to judge against).
+/// A node's four resources; memory, disk and network are null where the node has no capacity
+/// of them configured (nothing to judge against; a server always has its memory).
 #[derive(Debug, Serialize, Clone, Copy, PartialEq)]
-pub struct ServerPlan {
+pub struct NodePlan {
     pub horizon_days: f64,
     pub cpu: ResourcePlan,
-    pub memory: ResourcePlan,
+    pub memory: Option<ResourcePlan>,
     pub disk: Option<ResourcePlan>,
     pub network: Option<ResourcePlan>,
 }
 
-impl ServerPlan {
+impl NodePlan {
     /// The resources by name, in report order; None where not configured.
     pub fn resources(&self) -> [(&'static str, Option<&ResourcePlan>); 4] {
         [
             ("cpu", Some(&self.cpu)),
-            ("memory", Some(&self.memory)),
+            ("memory", self.memory.as_ref()),
             ("disk", self.disk.as_ref()),
             ("network", self.network.as_ref()),
         ]
@@ -65,6 +67,8 @@ pub struct StudyPlan {
     pub target_server: String,
     pub servers_needed: u32,
     pub by_resource: ByResource,
+    /// Per server, what its own licensing allows before another server is bought.
+    pub advice: Vec<super::advice::ServerAdvice>,
 }
 
 #[derive(Debug, Serialize, Clone, Copy, PartialEq)]
@@ -97,8 +101,26 @@ impl Growth {
 /// Tolerance for whole cores: 6.000000001 cores of demand from rounding is 6 cores.
 const WHOLE: f64 = 1e-9;
 
+/// Whole cores: what nPars, vPars and PSET groups (and a server's usage rights) move in.
+pub const WHOLE_CORES: f64 = 1.0;
+
+/// WLM's step for FSS groups and VM entitlements [W219]: 0.01 core.
+pub const SHARE_STEP: f64 = 0.01;
+
+/// `x` rounded up to a multiple of `step` (0: not rounded), ignoring rounding noise.
+pub fn round_up(x: f64, step: f64) -> f64 {
+    if step <= 0.0 {
+        return x;
+    }
+    // Dividing by the whole number 1/step keeps 170 hundredths exactly 1.7.
+    let per_unit = (1.0 / step).round().max(1.0);
+    let n = x * per_unit;
+    ((n - WHOLE * n.abs().max(1.0)).ceil() / per_unit).max(0.0)
+}
+
 /// The plan of one resource: `demand_now` against `limit × capacity`, grown at `growth` over
-/// `horizon_days`. `whole`: round the recommendation up to whole units (cores).
+/// `horizon_days`. `step`: round the recommendation up to multiples of it (cores: 1 or
+/// [`SHARE_STEP`]; 0: not rounded).
 pub fn resource(
     unit: &'static str,
     capacity: f64,
@@ -106,7 +128,7 @@ pub fn resource(
     demand_now: f64,
     growth: Growth,
     horizon_days: f64,
-    whole: bool,
+    step: f64,
 ) -> ResourcePlan {
     let years = horizon_days / 365.0;
     let demand_at_horizon = demand_now * growth.factor(years);
@@ -127,11 +149,7 @@ pub fn resource(
             horizon_days,
         ),
         capacity_remaining: limit * capacity - demand_now,
-        recommended: if whole {
-            (recommended - WHOLE).ceil().max(0.0)
-        } else {
-            recommended
-        },
+        recommended: round_up(recommended, step),
     }
 }
 
@@ -157,14 +175,14 @@ mod tests {
             rate: 0.5,
             compound: false,
         };
-        let p = resource("cores", 4.0, 0.75, 2.0, linear, 3.0 * 365.0, true);
+        let p = resource("cores", 4.0, 0.75, 2.0, linear, 3.0 * 365.0, WHOLE_CORES);
         assert_eq!(p.time_remaining_days, Some(365.0));
         assert_eq!(p.capacity_remaining, 1.0);
         // After 3 years: 2 × (1 + 1.5) = 5 cores, which needs 5 / 0.75 = 6.67 → 7 cores.
         assert_eq!(p.demand_at_horizon, 5.0);
         assert_eq!(p.recommended, 7.0);
         // Over a half-year horizon the crossing is beyond it.
-        let p = resource("cores", 4.0, 0.75, 2.0, linear, 182.0, true);
+        let p = resource("cores", 4.0, 0.75, 2.0, linear, 182.0, WHOLE_CORES);
         assert_eq!(p.time_remaining_days, None);
     }
 
@@ -176,20 +194,37 @@ mod tests {
             rate: 0.2,
             compound: true,
         };
-        let p = resource("GiB", 4.0, 0.75, 1.75, g, 1095.0, false);
+        let p = resource("GiB", 4.0, 0.75, 1.75, g, 1095.0, 0.0);
         let years = (3.0f64 / 1.75).ln() / 1.2f64.ln();
         assert!((p.time_remaining_days.unwrap() - years * 365.0).abs() < 1e-9);
         assert!((p.demand_at_horizon - 1.75 * 1.2f64.powi(3)).abs() < 1e-12);
-        let over = resource("GiB", 4.0, 0.75, 3.5, g, 1095.0, false);
+        let over = resource("GiB", 4.0, 0.75, 3.5, g, 1095.0, 0.0);
         assert_eq!(over.time_remaining_days, Some(0.0));
         assert_eq!(over.capacity_remaining, -0.5);
         let shrinking = Growth {
             rate: -0.5,
             compound: false,
         };
-        let p = resource("cores", 8.0, 0.5, 3.0, shrinking, 3.0 * 365.0, true);
+        let p = resource("cores", 8.0, 0.5, 3.0, shrinking, 3.0 * 365.0, WHOLE_CORES);
         assert_eq!(p.demand_at_horizon, 0.0);
         assert_eq!(p.recommended, 6.0);
+    }
+
+    /// A VM guest or FSS group is sized in hundredths of a core: 1.4 cores at an 85 % limit
+    /// need 1.4 / 0.85 = 1.6471 → 1.65 cores, where a vPar would need 2.
+    #[test]
+    fn shares_round_to_hundredths_and_partitions_to_whole_cores() {
+        let flat = Growth {
+            rate: 0.0,
+            compound: true,
+        };
+        let vm = resource("cores", 1.5, 0.85, 1.4, flat, 365.0, SHARE_STEP);
+        assert!((vm.recommended - 1.65).abs() < 1e-12, "{}", vm.recommended);
+        let vpar = resource("cores", 1.0, 0.85, 1.4, flat, 365.0, WHOLE_CORES);
+        assert_eq!(vpar.recommended, 2.0);
+        assert_eq!(round_up(1.7, SHARE_STEP), 1.7);
+        assert_eq!(round_up(3.0000000001, WHOLE_CORES), 3.0);
+        assert_eq!(round_up(0.3, 0.0), 0.3);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::sim::metrics::{Dist, Held, Meters};
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or disappears (never when one is added).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
 pub struct Summary {
@@ -22,8 +22,9 @@ pub struct Summary {
     pub events_processed: u64,
     pub segments: u64,
     pub totals: Work,
-    /// The worst server's star rating: the scenario meets only if every server does.
-    pub verdict: Verdict,
+    /// The worst over servers and partitions: the scenario meets only if every server and
+    /// every partition does; its stars are the worst server's.
+    pub verdict: super::judge::ScenarioVerdict,
     pub servers: Vec<NodeReport>,
     pub partitions: Vec<NodeReport>,
     pub workloads: Vec<WorkloadReport>,
@@ -253,15 +254,17 @@ pub struct Utilization {
     pub max: f64,
 }
 
-/// Capacity Advisor's "meets / does not meet" star rating of a server [CA14], from its
-/// headroom (util_limit × capacity − peak of the time-aligned demand) against the peak of each
-/// single workload on it: 5 stars when any one could double, 4/3/2 when any one could grow by
-/// 75/50/25 %, 1 when it fits with less; `exceeds` when the peak is over the limit.
+/// Capacity Advisor's "meets / does not meet" rating [CA14] of a server or partition: it
+/// exceeds when its demand at the sizing percentile is over a resource's limit × what it can
+/// hold. A server that meets also gets stars, from its headroom (util_limit × capacity −
+/// sizing demand) against the peak of each single workload on it: 5 stars when any one could
+/// double, 4/3/2 when any one could grow by 75/50/25 %, 1 when it fits with less.
 #[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     /// `meets`, `exceeds` or `no_data` (no workload, or no demand).
     pub status: &'static str,
-    /// 1 to 5 when it meets; null otherwise.
+    /// 1 to 5 when a server meets; null otherwise (and always for partitions: stars stay
+    /// Capacity Advisor's server rating).
     pub stars: Option<u8>,
 }
 
@@ -278,17 +281,16 @@ pub struct Forecast {
     pub network_limit_in_days: Option<f64>,
 }
 
-/// Server `i`'s CPU growth a year: its workloads' rates (their own, or the scenario's),
-/// weighted by the work each brought. An approximation: workloads growing at different rates
-/// change the shape of the time-aligned sum, which scaling its sizing demand does not see.
-fn server_growth(scenario: &Scenario, outcome: &Outcome, i: usize) -> f64 {
+/// Each node's CPU growth a year: the rates of the workloads within it (their own, or the
+/// scenario's), weighted by the work each brought. An approximation: workloads growing at
+/// different rates change the shape of the time-aligned sum, which scaling its sizing demand
+/// does not see. One pass up the tree (nodes are in preorder, so children follow parents).
+fn node_growth(scenario: &Scenario, outcome: &Outcome) -> Vec<f64> {
     let model = &scenario.model;
     let default = scenario.report.growth.cpu;
-    let (mut weighted, mut total) = (0.0, 0.0);
+    let n = model.nodes.len();
+    let (mut weighted, mut total) = (vec![0.0; n], vec![0.0; n]);
     for (k, w) in model.workloads.iter().enumerate() {
-        if model.node(w.node).server.0 as usize != i {
-            continue;
-        }
         let rate = scenario
             .report
             .workload_growth
@@ -297,14 +299,24 @@ fn server_growth(scenario: &Scenario, outcome: &Outcome, i: usize) -> f64 {
             .flatten()
             .unwrap_or(default);
         let work = outcome.workloads.demand_cms[k];
-        weighted += rate * work;
-        total += work;
+        weighted[w.node.0 as usize] += rate * work;
+        total[w.node.0 as usize] += work;
     }
-    if total > 0.0 {
-        weighted / total
-    } else {
-        default
+    for i in (0..n).rev() {
+        if let Some(p) = model.nodes[i].parent {
+            weighted[p.0 as usize] += weighted[i];
+            total[p.0 as usize] += total[i];
+        }
     }
+    (0..n)
+        .map(|i| {
+            if total[i] > 0.0 {
+                weighted[i] / total[i]
+            } else {
+                default
+            }
+        })
+        .collect()
 }
 
 /// Days until `peak` grown at `rate` a year reaches `ceiling` (compound: (1 + r)ᵗ, linear:
@@ -400,11 +412,15 @@ impl Verdict {
         }
     }
 
-    fn rank(&self) -> i32 {
-        match self.status {
-            "exceeds" => 0,
-            "meets" => self.stars.map_or(6, i32::from),
-            _ => 7,
+    /// A partition's rating: no stars.
+    pub fn judged(exceeds: bool, has_demand: bool) -> Verdict {
+        Verdict {
+            status: match (exceeds, has_demand) {
+                (true, _) => "exceeds",
+                (false, true) => "meets",
+                (false, false) => "no_data",
+            },
+            stars: None,
         }
     }
 }
@@ -419,7 +435,9 @@ pub struct Usage {
     /// Peak of the time-aligned demand [reference cores].
     pub peak_demand_cores: f64,
     pub memory_peak_gb: f64,
-    /// Share of the horizon with utilization above `util_limit`.
+    /// Share of the horizon with served utilization above `util_limit` (what was served,
+    /// not what was asked: a saturated partition shows 100 %, whatever its demand; nodes
+    /// also give `demand_above_limit_share`).
     pub time_above_limit_share: f64,
     /// Share of the horizon in which all demand was served as it arrived.
     pub sla_met_share: f64,
@@ -475,14 +493,25 @@ pub struct NodeReport {
     pub sizing_demand_cores: f64,
     /// util_limit × capacity − sizing demand [reference cores]; negative when over the limit.
     pub headroom_cores: f64,
+    /// Share of the horizon in which the time-aligned CPU demand was above util_limit ×
+    /// capacity: what the verdict judges (at the sizing percentile), where
+    /// `time_above_limit_share` is what was served.
+    pub demand_above_limit_share: f64,
+    /// VM guests and FSS groups: the capacity guaranteed when every sibling is busy
+    /// [reference cores] (a guest's vCPUs × entitlement; a group's shares' part of what its
+    /// parent has after PSET groups, up to its cap). Above it a guest or group runs on what
+    /// its siblings leave idle, up to `capacity_cores`. Null for other kinds.
+    pub entitlement_cores: Option<f64>,
     /// Null unless the node is a compartment of a workload-manager domain.
     pub policy: Option<PolicyReport>,
-    /// Servers only: the star rating.
+    /// Capacity Advisor's rating (stars for servers only).
     pub verdict: Option<Verdict>,
-    /// Servers only: when the grown peak crosses each limit.
+    /// The resource furthest over its limit, named; null when it meets.
+    pub culprit: Option<super::judge::Culprit>,
+    /// When the grown demand crosses each limit.
     pub forecast: Option<Forecast>,
-    /// Servers only: time remaining, capacity remaining and recommended size per resource.
-    pub planning: Option<super::planning::ServerPlan>,
+    /// Time remaining, capacity remaining and recommended size per resource.
+    pub planning: Option<super::planning::NodePlan>,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -654,24 +683,25 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         })
         .collect();
     let (cost, licensing, gicap) = money(scenario, outcome);
-    let mut servers = Vec::new();
-    let mut partitions = Vec::new();
     let mut totals = Work::default();
     let mut study = StudyDemand::default();
+    let growth = node_growth(scenario, outcome);
+    let q = scenario.report.sizing_quantile;
+    let limit = scenario.report.util_limit;
+    let mut nodes: Vec<NodeReport> = Vec::with_capacity(model.nodes.len());
     for (i, node) in model.nodes.iter().enumerate() {
         let cap = capacity_of(node);
         let u = usage(&outcome.nodes, i, h, cap);
-        let q = scenario.report.sizing_quantile;
+        let m = &outcome.nodes;
         let sizing = if q >= 1.0 {
             u.peak_demand_cores
         } else {
-            outcome
-                .nodes
-                .demand_quantile(i, q, node.nominal)
+            m.demand_quantile(i, q, node.nominal)
                 .unwrap_or(u.peak_demand_cores)
                 .min(u.peak_demand_cores)
         };
-        if node.kind == NodeKind::Server {
+        let is_server = node.kind == NodeKind::Server;
+        if is_server {
             let w = u.work;
             totals.demand_core_hours += w.demand_core_hours;
             totals.served_core_hours += w.served_core_hours;
@@ -680,17 +710,34 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             totals.backlog_core_hours += w.backlog_core_hours;
             totals.unmet_core_hours += w.unmet_core_hours;
         }
-        let server = (node.kind == NodeKind::Server).then(|| {
-            let m = &outcome.nodes;
-            let held = Held {
-                memory_gb: held_sizing(&m.memory, i, q, cap.memory_gb, u.memory_peak_gb),
-                disk_mbps: held_sizing(&m.disk, i, q, cap.disk_mbps, u.disk.peak_mbps),
-                network_mbps: held_sizing(&m.network, i, q, cap.network_mbps, u.network.peak_mbps),
-            };
-            let mut g = scenario.report.growth;
-            g.cpu = server_growth(scenario, outcome, i);
-            let plan = server_plan(scenario, node, sizing, held, g);
+        let held = Held {
+            memory_gb: held_sizing(&m.memory, i, q, cap.memory_gb, u.memory_peak_gb),
+            disk_mbps: held_sizing(&m.disk, i, q, cap.disk_mbps, u.disk.peak_mbps),
+            network_mbps: held_sizing(&m.network, i, q, cap.network_mbps, u.network.peak_mbps),
+        };
+        let mut g = scenario.report.growth;
+        g.cpu = growth[i];
+        let plan = node_plan(scenario, node, sizing, held, g);
+        if is_server {
             study.add(&plan, node.speed);
+        }
+        let headroom = limit * node.nominal - sizing;
+        let figures = super::judge::Figures {
+            name: &node.name,
+            kind: node.kind.as_str(),
+            percentile: q * 100.0,
+            cpu_demand: sizing,
+            cpu_capacity: node.nominal,
+            cpu_limit: limit,
+            plan: &plan,
+        };
+        let culprit = super::judge::culprit(&figures);
+        // CPU is judged by its headroom; the others turn the verdict red when over.
+        let other_over = plan.resources()[1..]
+            .iter()
+            .filter_map(|(_, r)| *r)
+            .any(|r| r.capacity > 0.0 && r.capacity_remaining < 0.0);
+        let verdict = if is_server {
             let peaks: Vec<f64> = model
                 .workloads
                 .iter()
@@ -698,27 +745,22 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .filter(|(_, w)| model.node(w.node).server.0 as usize == i)
                 .map(|(k, _)| outcome.workloads.peak_demand[k])
                 .collect();
-            // CPU is judged by its headroom; the others turn the verdict red when over.
-            let other_over = plan.resources()[1..]
-                .iter()
-                .filter_map(|(_, r)| *r)
-                .any(|r| r.capacity > 0.0 && r.capacity_remaining < 0.0);
-            let verdict = Verdict::rate(
-                scenario.report.util_limit * node.nominal - sizing,
-                &peaks,
-                other_over,
-            );
-            let days = |r: Option<&planning::ResourcePlan>| r.and_then(|r| r.time_remaining_days);
-            let forecast = Forecast {
-                horizon_days: plan.horizon_days,
-                cpu_limit_in_days: plan.cpu.time_remaining_days,
-                memory_limit_in_days: plan.memory.time_remaining_days,
-                disk_limit_in_days: days(plan.disk.as_ref()),
-                network_limit_in_days: days(plan.network.as_ref()),
-            };
-            (verdict, forecast, plan)
-        });
-        let report = NodeReport {
+            Verdict::rate(headroom, &peaks, other_over)
+        } else {
+            Verdict::judged(
+                headroom < 0.0 || other_over,
+                u.peak_demand_cores > 0.0 || u.memory_peak_gb > 0.0,
+            )
+        };
+        let days = |r: Option<&planning::ResourcePlan>| r.and_then(|r| r.time_remaining_days);
+        let forecast = Forecast {
+            horizon_days: plan.horizon_days,
+            cpu_limit_in_days: plan.cpu.time_remaining_days,
+            memory_limit_in_days: days(plan.memory.as_ref()),
+            disk_limit_in_days: days(plan.disk.as_ref()),
+            network_limit_in_days: days(plan.network.as_ref()),
+        };
+        nodes.push(NodeReport {
             name: node.name.clone(),
             kind: node.kind.as_str(),
             parent: node.parent.map(|p| model.node(p).name.clone()),
@@ -730,18 +772,21 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             disk_mbps: (node.disk_mbps > 0.0).then_some(node.disk_mbps),
             network_mbps: (node.network_mbps > 0.0).then_some(node.network_mbps),
             sizing_demand_cores: sizing,
-            headroom_cores: scenario.report.util_limit * node.nominal - sizing,
+            headroom_cores: headroom,
+            demand_above_limit_share: super::judge::share_above(
+                m,
+                i,
+                limit * node.nominal,
+                node.nominal,
+            ),
+            entitlement_cores: entitlement(model, i),
             policy: policies[i].take(),
-            verdict: server.map(|s| s.0),
-            forecast: server.map(|s| s.1),
-            planning: server.map(|s| s.2),
+            verdict: Some(verdict),
+            culprit,
+            forecast: Some(forecast),
+            planning: Some(plan),
             usage: u,
-        };
-        if node.kind == NodeKind::Server {
-            servers.push(report);
-        } else {
-            partitions.push(report);
-        }
+        });
     }
     let workloads = model
         .workloads
@@ -760,6 +805,22 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             usage: usage(&outcome.workloads, i, h, capacity_of(model.node(w.node))),
         })
         .collect();
+    let ordered: Vec<&NodeReport> = nodes.iter().collect();
+    let verdict = super::judge::ScenarioVerdict::build(&ordered);
+    let mut planning = study.plan(scenario);
+    planning.advice = super::advice::build(
+        scenario,
+        outcome,
+        &super::advice::Inputs {
+            nodes: &ordered,
+            licensing: &licensing,
+            groups: &gicap,
+            servers_needed: planning.servers_needed,
+            target: &planning.target_server,
+        },
+    );
+    let (servers, partitions): (Vec<NodeReport>, Vec<NodeReport>) =
+        nodes.into_iter().partition(|n| n.kind == "server");
     Summary {
         format_version: FORMAT_VERSION,
         scenario: ScenarioInfo {
@@ -777,14 +838,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         events_processed: outcome.stats.events,
         segments: outcome.stats.segments,
         totals,
-        verdict: servers
-            .iter()
-            .filter_map(|s: &NodeReport| s.verdict)
-            .min_by_key(|v| v.rank())
-            .unwrap_or(Verdict {
-                status: "no_data",
-                stars: None,
-            }),
+        verdict,
         servers,
         partitions,
         workloads,
@@ -794,8 +848,37 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         licensing,
         gicap,
         ha: super::ha::build(scenario, outcome),
-        planning: study.plan(scenario),
+        planning,
     }
+}
+
+/// The capacity a VM guest or FSS group is guaranteed when all its siblings are busy
+/// [reference cores]: a guest's entitlement (its weight); a group's shares' part of what its
+/// parent has after its fixed (PSET) children, up to its cap. None for other kinds.
+fn entitlement(model: &crate::model::Model, i: usize) -> Option<f64> {
+    use crate::model::Share;
+    let node = &model.nodes[i];
+    let Share::Elastic { weight, max } = node.share else {
+        return None;
+    };
+    if node.kind == NodeKind::Vm {
+        return Some(weight.min(max));
+    }
+    let parent = node.parent?;
+    let (mut fixed, mut weights) = (0.0, 0.0);
+    for &c in model.children(parent) {
+        match model.node(c).share {
+            Share::Elastic { weight, .. } => weights += weight,
+            Share::Fixed { capacity } => fixed += capacity,
+            Share::Root { .. } => {}
+        }
+    }
+    let left = (model.node(parent).nominal - fixed).max(0.0);
+    Some(if weights > 0.0 {
+        (left * weight / weights).min(max)
+    } else {
+        0.0
+    })
 }
 
 fn capacity_of(node: &crate::model::Node) -> Held {
@@ -821,56 +904,66 @@ fn held_sizing(d: &Dist, i: usize, q: f64, capacity: f64, peak: f64) -> f64 {
     }
 }
 
-/// The planning answers of one server from its sizing demands (CPU in reference cores).
-fn server_plan(
+/// The planning answers of one server or partition from its sizing demands (CPU in
+/// reference cores). CPU in the node's own physical cores (what it can hold ÷ core speed),
+/// as a planner sizes it: whole cores where whole cores move, hundredths for VM guests and
+/// FSS groups. Memory, disk and network where the node has them configured (a server always
+/// has its memory).
+fn node_plan(
     scenario: &Scenario,
     node: &crate::model::Node,
     cpu_sizing: f64,
     held: Held,
     g: crate::scenario::Growth,
-) -> planning::ServerPlan {
+) -> planning::NodePlan {
     let r = &scenario.report;
     let horizon_days = g.horizon_ms as f64 / 86_400_000.0;
     let grow = |rate| planning::Growth {
         rate,
         compound: g.compound,
     };
-    let io = |unit, capacity: f64, limit, demand, rate| {
+    let held_plan = |unit, capacity: f64, limit, demand, rate| {
         (capacity > 0.0).then(|| {
-            planning::resource(
-                unit,
-                capacity,
-                limit,
-                demand,
-                grow(rate),
-                horizon_days,
-                false,
-            )
+            planning::resource(unit, capacity, limit, demand, grow(rate), horizon_days, 0.0)
         })
     };
-    planning::ServerPlan {
-        horizon_days,
-        // In the server's own cores, as a planner buys them.
-        cpu: planning::resource(
-            "cores",
-            node.cores as f64,
-            r.util_limit,
-            cpu_sizing / node.speed,
-            grow(g.cpu),
-            horizon_days,
-            true,
-        ),
-        memory: planning::resource(
+    let step = match node.share {
+        crate::model::Share::Elastic { .. } => planning::SHARE_STEP,
+        _ => planning::WHOLE_CORES,
+    };
+    let memory = if node.kind == NodeKind::Server {
+        Some(planning::resource(
             "GiB",
             node.memory_gb,
             r.memory_limit,
             held.memory_gb,
             grow(g.memory),
             horizon_days,
-            false,
+            0.0,
+        ))
+    } else {
+        held_plan(
+            "GiB",
+            node.memory_gb,
+            r.memory_limit,
+            held.memory_gb,
+            g.memory,
+        )
+    };
+    planning::NodePlan {
+        horizon_days,
+        cpu: planning::resource(
+            "cores",
+            node.nominal / node.speed,
+            r.util_limit,
+            cpu_sizing / node.speed,
+            grow(g.cpu),
+            horizon_days,
+            step,
         ),
-        disk: io("MB/s", node.disk_mbps, r.disk_limit, held.disk_mbps, g.disk),
-        network: io(
+        memory,
+        disk: held_plan("MB/s", node.disk_mbps, r.disk_limit, held.disk_mbps, g.disk),
+        network: held_plan(
             "MB/s",
             node.network_mbps,
             r.network_limit,
@@ -889,12 +982,12 @@ struct StudyDemand {
 }
 
 impl StudyDemand {
-    fn add(&mut self, p: &planning::ServerPlan, speed: f64) {
+    fn add(&mut self, p: &planning::NodePlan, speed: f64) {
         let largest = |r: &planning::ResourcePlan| r.demand_now.max(r.demand_at_horizon);
         self.horizon_days = p.horizon_days;
         self.cpu += largest(&p.cpu) * speed;
         self.held += Held {
-            memory_gb: largest(&p.memory),
+            memory_gb: p.memory.as_ref().map_or(0.0, largest),
             disk_mbps: p.disk.as_ref().map_or(0.0, largest),
             network_mbps: p.network.as_ref().map_or(0.0, largest),
         };
@@ -925,6 +1018,7 @@ impl StudyDemand {
                 .max()
                 .unwrap_or(0),
             by_resource,
+            advice: Vec::new(),
         }
     }
 }

@@ -1,7 +1,10 @@
-//! The short table printed after a run: per server and partition, capacity against peak
-//! demand, utilization, work left unserved and the SLA share; the worst workloads follow.
+//! The short table printed after a run: the verdict naming its culprit; per server and
+//! partition, capacity against the demand the verdict judges, its verdict, what was served,
+//! the work left unserved and the SLA share; the planning answers and the advice; the worst
+//! workloads. Demand and served figures are labelled apart, so the verdict (on demand) and
+//! the utilization (of what was served) cannot seem to disagree.
 
-use super::summary::{NodeReport, Summary};
+use super::summary::{NodeReport, Summary, Verdict};
 use std::fmt::Write;
 
 /// Monte Carlo replicas: means with their 95 % intervals.
@@ -104,7 +107,7 @@ pub fn render(summary: &Summary) -> String {
         s.seed,
         s.util_limit * 100.0
     );
-    let _ = writeln!(out, "verdict: {}", verdict(&summary.verdict));
+    out.push_str(&scenario_verdict(&summary.verdict));
     let _ = writeln!(
         out,
         "demand {:.1} core-h, served {:.1}, delayed {:.1}, dropped {:.1}, backlog at end {:.1}\n",
@@ -114,31 +117,39 @@ pub fn render(summary: &Summary) -> String {
         t.dropped_core_hours,
         t.backlog_core_hours
     );
+    let at = super::judge::percentile_label(s.sizing_percentile);
     let _ = writeln!(
         out,
-        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>6} {:>6} {:>6} {:>7} {:>9} {:>7}",
+        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>7} {:<8} {:>6} {:>6}",
+        "", "", "", "demand", "", "demand", "", "served", "served"
+    );
+    let _ = writeln!(
+        out,
+        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>7} {:<8} {:>6} {:>6} {:>9} {:>9} {:>7}",
         "entity",
         "kind",
         "capacity",
-        "peak",
+        format!("at {at}"),
         "headroom",
-        "mean",
-        "p95",
-        "max",
         ">limit",
+        "verdict",
+        "util",
+        "util",
+        "delayed",
         "unmet",
         "SLA met"
     );
     let _ = writeln!(
         out,
-        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>6} {:>6} {:>6} {:>7} {:>9} {:>7}",
-        "", "", "cores", "cores", "cores", "util", "util", "util", "time", "core-h", "time"
+        "{:<18} {:<6} {:>8} {:>8} {:>9} {:>7} {:<8} {:>6} {:>6} {:>9} {:>9} {:>7}",
+        "", "", "cores", "cores", "cores", "time", "", "mean", "max", "core-h", "core-h", "time"
     );
     let rows = summary.servers.iter().chain(summary.partitions.iter());
     for n in rows {
         row(&mut out, n);
     }
     render_planning(&mut out, summary);
+    render_advice(&mut out, summary);
     let mut worst: Vec<_> = summary.workloads.iter().collect();
     worst.sort_by(|a, b| {
         a.usage
@@ -161,7 +172,12 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(
             out,
             "{:<24} {:<16} {:>8} {:>9} {:>9} {:>7}",
-            "workload", "partition", "peak", "delayed", "unmet", "SLA met"
+            "workload", "partition", "demand", "delayed", "unmet", "SLA met"
+        );
+        let _ = writeln!(
+            out,
+            "{:<24} {:<16} {:>8} {:>9} {:>9} {:>7}",
+            "", "", "peak", "core-h", "core-h", "time"
         );
         for w in &worst[..shown] {
             let u = &w.usage;
@@ -186,8 +202,8 @@ pub fn render(summary: &Summary) -> String {
 /// Servers listed in the planning table; the rest are in summary.json.
 const PLANNING_ROWS: usize = 20;
 
-/// Time remaining, capacity remaining and the recommended size per server and resource,
-/// then how many target servers the study needs.
+/// Time remaining, capacity remaining and the recommended size per server, partition and
+/// resource, then how many target servers the study needs.
 fn render_planning(out: &mut String, summary: &Summary) {
     let p = &summary.planning;
     let b = &p.by_resource;
@@ -203,16 +219,17 @@ fn render_planning(out: &mut String, summary: &Summary) {
     }
     let _ = writeln!(
         out,
-        "\nplanning over {:.0} days at the sizing percentile: {} servers like {} needed ({})",
+        "\nplanning over {:.0} days at the sizing percentile: {} server{} like {} needed ({})",
         p.horizon_days,
         p.servers_needed,
+        if p.servers_needed == 1 { "" } else { "s" },
         p.target_server,
         counts.join(", ")
     );
     let _ = writeln!(
         out,
         "{:<18} {:<8} {:>10} {:>10} {:>10} {:>16} {:>10} {:>12}",
-        "server",
+        "entity",
         "resource",
         "capacity",
         "now",
@@ -221,7 +238,12 @@ fn render_planning(out: &mut String, summary: &Summary) {
         "remaining",
         "recommended"
     );
-    for n in summary.servers.iter().take(PLANNING_ROWS) {
+    let nodes: Vec<&NodeReport> = summary
+        .servers
+        .iter()
+        .chain(summary.partitions.iter())
+        .collect();
+    for n in nodes.iter().take(PLANNING_ROWS) {
         let Some(plan) = &n.planning else { continue };
         let mut first = true;
         for (name, r) in plan.resources() {
@@ -240,13 +262,13 @@ fn render_planning(out: &mut String, summary: &Summary) {
                     String::new()
                 },
                 name,
-                format!("{:.0} {}", r.capacity, r.unit),
+                format!("{} {}", super::judge::trim(r.capacity, 2), r.unit),
                 r.demand_now,
                 r.demand_at_horizon,
                 left,
                 r.capacity_remaining,
                 if r.unit == "cores" {
-                    format!("{:.0} {}", r.recommended, r.unit)
+                    format!("{} {}", super::judge::trim(r.recommended, 2), r.unit)
                 } else {
                     format!("{:.1} {}", r.recommended, r.unit)
                 },
@@ -254,45 +276,111 @@ fn render_planning(out: &mut String, summary: &Summary) {
             first = false;
         }
     }
-    if summary.servers.len() > PLANNING_ROWS {
+    if nodes.len() > PLANNING_ROWS {
         let _ = writeln!(
             out,
-            "… and {} more servers in summary.json",
-            summary.servers.len() - PLANNING_ROWS
+            "… and {} more servers and partitions in summary.json",
+            nodes.len() - PLANNING_ROWS
+        );
+    }
+}
+
+/// Servers whose advice is printed; the rest are in summary.json.
+const ADVICE_ROWS: usize = 10;
+
+/// What each short server's own licensing allows before another server is bought.
+fn render_advice(out: &mut String, summary: &Summary) {
+    let short: Vec<_> = summary
+        .planning
+        .advice
+        .iter()
+        .filter(|a| a.cores_short > 0 || !a.partitions.is_empty())
+        .collect();
+    if short.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nadvice, before another server:");
+    for a in short.iter().take(ADVICE_ROWS) {
+        for (k, line) in a.lines.iter().enumerate() {
+            let indent = if k == 0 { "  " } else { "    " };
+            let _ = writeln!(out, "{indent}{line}");
+        }
+    }
+    if short.len() > ADVICE_ROWS {
+        let _ = writeln!(
+            out,
+            "  … and {} more servers in summary.json (planning.advice)",
+            short.len() - ADVICE_ROWS
         );
     }
 }
 
 fn row(out: &mut String, n: &NodeReport) {
     let u = &n.usage;
+    let verdict = match n.verdict {
+        Some(Verdict {
+            status: "meets",
+            stars: Some(k),
+        }) => stars(k),
+        Some(Verdict {
+            status: "meets", ..
+        }) => "meets".to_string(),
+        Some(Verdict {
+            status: "exceeds", ..
+        }) => "EXCEEDS".to_string(),
+        _ => "—".to_string(),
+    };
     let _ = writeln!(
         out,
-        "{:<18} {:<6} {:>8.2} {:>8.2} {:>9.2} {:>5.1}% {:>5.1}% {:>5.1}% {:>6.1}% {:>9.2} {:>6.1}%",
+        "{:<18} {:<6} {:>8.2} {:>8.2} {:>9.2} {:>6.1}% {:<8} {:>5.1}% {:>5.1}% {:>9.2} {:>9.2} {:>6.1}%",
         clip(&n.name, 18),
         n.kind,
         n.capacity_cores,
-        u.peak_demand_cores,
+        n.sizing_demand_cores,
         n.headroom_cores,
+        n.demand_above_limit_share * 100.0,
+        verdict,
         u.cpu_utilization.mean * 100.0,
-        u.cpu_utilization.p95 * 100.0,
         u.cpu_utilization.max * 100.0,
-        u.time_above_limit_share * 100.0,
+        u.work.delayed_core_hours,
         u.work.unmet_core_hours,
         u.sla_met_share * 100.0
     );
 }
 
-/// "meets ★★★☆☆", "EXCEEDS the utilization limit", or "no data".
-pub fn verdict(v: &super::summary::Verdict) -> String {
+/// "★★★☆☆".
+fn stars(n: u8) -> String {
+    let n = n.min(5) as usize;
+    format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
+}
+
+/// "meets ★★★☆☆", "EXCEEDS", or "no data": a rating in a word.
+pub fn verdict(v: &Verdict) -> String {
     match (v.status, v.stars) {
-        ("meets", Some(n)) => format!(
-            "meets {}{}",
-            "★".repeat(n as usize),
-            "☆".repeat(5 - n as usize)
-        ),
-        ("exceeds", _) => "EXCEEDS a utilization limit (CPU, memory, disk or network)".to_string(),
+        ("meets", Some(n)) => format!("meets {}", stars(n)),
+        ("meets", None) => "meets".to_string(),
+        ("exceeds", _) => "EXCEEDS".to_string(),
         _ => "no data".to_string(),
     }
+}
+
+/// The scenario's verdict: the rating, the culprit that decided it, and the line that
+/// counts servers and partitions. "verdict: EXCEEDS — vp-app: CPU demand at peak 5.30 cores
+/// > 2.55 (85 % of 3)", then "server sd-new exceeds; 2 of 2 nPars … exceed".
+pub fn scenario_verdict(v: &super::judge::ScenarioVerdict) -> String {
+    let rating = verdict(&Verdict {
+        status: v.status,
+        stars: v.stars,
+    });
+    let mut out = match &v.culprit {
+        Some(c) => format!("verdict: {rating} — {}\n", c.text),
+        None if v.line.is_empty() => format!("verdict: {rating}\n"),
+        None => format!("verdict: {rating} — {}\n", v.line),
+    };
+    if v.culprit.is_some() && !v.line.is_empty() {
+        let _ = writeln!(out, "         {}", v.line);
+    }
+    out
 }
 
 fn clip(s: &str, width: usize) -> String {

@@ -64,7 +64,8 @@ pub struct Metrics {
     pub util_max: f64,
     /// Highest share of the horizon any server spent above `util_limit`.
     pub time_above_limit_share: f64,
-    /// The scenario's verdict (its worst server's): `meets`, `exceeds` or `no_data`.
+    /// The scenario's verdict (the worst over its servers and partitions): `meets`, `exceeds`
+    /// or `no_data`.
     pub verdict_status: String,
     pub verdict_stars: Option<u8>,
     /// Σ Temporary Instant Capacity used, over servers and GiCAP groups [core-minutes].
