@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod engine;
 pub mod ha;
+pub mod input;
 pub mod licensing;
 pub mod model;
 pub mod plan;

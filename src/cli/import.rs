@@ -168,12 +168,8 @@ fn capprofile_files(args: &Args) -> Result<(Vec<Source>, String), Error> {
     }
     let mut parsed = Vec::new();
     for path in profile_files(&args.src)? {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            cause(ImportError::Trace(TraceError::new(
-                &path,
-                format!("cannot read: {e}"),
-            )))
-        })?;
+        let bytes = crate::input::read(&path)
+            .map_err(|e| cause(ImportError::Trace(crate::workload::read_error(&path, &e))))?;
         let profile = capprofile::parse(&path, &bytes).map_err(|e| cause(e.into()))?;
         parsed.push((path, profile));
     }

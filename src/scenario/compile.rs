@@ -31,6 +31,20 @@ const FSS_STEP_CORES: f64 = 0.01;
 pub const DEFAULT_UTIL_LIMIT: f64 = 0.85;
 /// The time series is held in memory until the run ends (about 60 bytes a row).
 const MAX_TIMESERIES_ROWS: u64 = 20_000_000;
+/// Memory of one cell, of a partition or of a workload [GiB]: 1 PiB. The largest Superdome 2
+/// cell held 256 GiB; beyond a PiB a value is a typo (1e308 made memory infinite).
+const MAX_GIB: f64 = 1_048_576.0;
+/// Disk or network bandwidth of a server, partition or workload [MB/s]: 10 TB/s.
+const MAX_MBPS: f64 = 10_000_000.0;
+/// The most reference cores one workload may demand in one sample, after conversion from
+/// percent: the trace readers' bound ([`crate::workload::MAX_SAMPLE`]) applied to the converted
+/// value too, since a percent trace of a huge source machine could pass the first and not the
+/// second.
+const MAX_DEMAND_CORES: f64 = crate::workload::MAX_SAMPLE;
+/// Names of scenarios and entities become folder and file names (output/<scenario name>/,
+/// capprofile exports) and table cells: at most this many bytes, a file name's limit less
+/// room for the temporary suffixes a writer adds.
+const MAX_NAME_BYTES: usize = 200;
 
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -133,8 +147,25 @@ impl Default for Growth {
 
 /// Read and compile the scenario at `path`. Trace paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Input(input_io(path, &e)))?;
-    load_str(path, &utf8_text(path, bytes)?)
+    load_str(path, &read_toml(path, "scenario")?)
+}
+
+/// A TOML file people bring (a scenario, a synth spec, a plan, a sweep) as text: a regular
+/// file of UTF-8 lines of at most 1 MiB. `what` names it in the error.
+pub(crate) fn read_toml(path: &Path, what: &str) -> Result<String, Error> {
+    let bytes = crate::input::read(path).map_err(|e| {
+        let (line, message) = match crate::input::cause(&e) {
+            Some((line, message)) => (line, message),
+            None => (None, format!("cannot read the {what}: {e}")),
+        };
+        let mut err = ScenarioError::at(path, "", None, "", message);
+        if let Some(line) = line {
+            err.line = line as usize;
+            err.column = 1;
+        }
+        Error::Input(Box::new(err))
+    })?;
+    utf8_text(path, bytes)
 }
 
 /// A TOML file's bytes as text; invalid UTF-8 is an error pointing at the first bad byte.
@@ -150,16 +181,6 @@ pub(crate) fn utf8_text(path: &Path, bytes: Vec<u8>) -> Result<String, Error> {
             "the file is not valid UTF-8; expected a UTF-8 TOML text",
         )))
     })
-}
-
-fn input_io(path: &Path, e: &std::io::Error) -> Box<ScenarioError> {
-    Box::new(ScenarioError::at(
-        path,
-        "",
-        None,
-        "",
-        format!("cannot read the scenario: {e}"),
-    ))
 }
 
 /// Compile scenario text; `path` names it in errors and anchors relative trace paths.
@@ -326,6 +347,75 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// A name that will be a folder or file name and a table cell: no control characters
+    /// (a NUL cannot be in a path; a newline breaks every table) and at most
+    /// [`MAX_NAME_BYTES`] bytes.
+    fn check_name(&self, name: &Spanned<String>, field: &str) -> Result<(), Error> {
+        let n = name.get_ref();
+        if let Some(c) = n.chars().find(|c| c.is_control()) {
+            return Err(self.err(
+                name.span(),
+                field,
+                format!(
+                    "the name holds the control character U+{:04X}; expected printable characters (names become folder names and table cells)",
+                    c as u32
+                ),
+            ));
+        }
+        if n.len() > MAX_NAME_BYTES {
+            return Err(self.err(
+                name.span(),
+                field,
+                format!(
+                    "the name is {} bytes long; expected at most {MAX_NAME_BYTES} (names become folder and file names)",
+                    n.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A synthetic workload's size within what a run can account for: `mean`, `peak` and the
+    /// burst size in reference cores (after `source`) at most [`MAX_DEMAND_CORES`], growth at
+    /// most 100 (10,000 % a year) and noise at most 100 (a coefficient of variation), so that
+    /// no sample comes near the range where sums lose the conservation check's precision.
+    fn synth_bounds(&self, spec: &Spanned<SynthSpec>, scale: f64, prefix: &str) -> Result<(), Error> {
+        let v = spec.get_ref();
+        let cores = [
+            ("mean", Some(v.mean)),
+            ("peak", v.peak),
+            ("bursts.size", v.bursts.as_ref().map(|b| b.size)),
+        ];
+        for (f, x) in cores {
+            if let Some(x) = x
+                && x * scale > MAX_DEMAND_CORES
+            {
+                return Err(self.err(
+                    spec.span(),
+                    format!("{prefix}.{f}"),
+                    format!(
+                        "{x} is {:.0} reference cores; expected at most {} reference cores",
+                        x * scale,
+                        crate::workload::MAX_SAMPLE_TEXT
+                    ),
+                ));
+            }
+        }
+        for (f, x, what) in [
+            ("growth", v.growth.unwrap_or(0.0), "a yearly growth of at most 100 (10,000 %)"),
+            ("noise", v.noise, "a coefficient of variation of at most 100"),
+        ] {
+            if x > 100.0 {
+                return Err(self.err(
+                    spec.span(),
+                    format!("{prefix}.{f}"),
+                    format!("{x}; expected {what}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A model's core speed, or an error pointing at the name.
     fn model_speed(&self, name: &str, span: Range<usize>, field: String) -> Result<f64, Error> {
         self.models.get(name).copied().ok_or_else(|| {
@@ -364,6 +454,7 @@ impl<'a> Compiler<'a> {
                 "the name becomes the output folder; expected no `/` or `\\`",
             ));
         }
+        self.check_name(&header.name, "scenario.name")?;
         let horizon_ms = header.horizon.get_ref().ms();
         if horizon_ms == 0 {
             return Err(self.err(
@@ -421,7 +512,7 @@ impl<'a> Compiler<'a> {
             };
             report.workload_growth.push(g);
         }
-        let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads)?;
+        let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads, horizon_ms)?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -1090,6 +1181,18 @@ impl<'a> Compiler<'a> {
                 if let Some(w) = num(&rg.weight, "weight")? {
                     groups[g].weight = w;
                 }
+                if let (Some(lo), Some(hi)) = (&rg.gmincpu, groups[g].gmaxcpu)
+                    && *lo.get_ref() > hi
+                {
+                    return Err(self.err(
+                        lo.span(),
+                        format!("wlm[{k}] ({hname}).groups[{gi}].gmincpu"),
+                        format!(
+                            "gmincpu {} is above gmaxcpu {hi}; expected gmincpu ≤ gmaxcpu",
+                            lo.get_ref()
+                        ),
+                    ));
+                }
             }
             let mut slos = Vec::new();
             let mut names = Vec::new();
@@ -1220,12 +1323,22 @@ impl<'a> Compiler<'a> {
                     }
                     groups[g].weight = v;
                 }
+                let (mincpu, maxcpu) = (opt(&rs.mincpu, "mincpu")?, opt(&rs.maxcpu, "maxcpu")?);
+                if let (Some(lo), Some(hi), Some(at)) = (mincpu, maxcpu, &rs.mincpu)
+                    && lo > hi
+                {
+                    return Err(self.err(
+                        at.span(),
+                        sfield("mincpu"),
+                        format!("mincpu {lo} is above maxcpu {hi}; expected mincpu ≤ maxcpu"),
+                    ));
+                }
                 slos.push(wlm::Slo {
                     group: g,
                     priority,
                     goal,
-                    mincpu: opt(&rs.mincpu, "mincpu")?,
-                    maxcpu: opt(&rs.maxcpu, "maxcpu")?,
+                    mincpu,
+                    maxcpu,
                     margin,
                 });
                 names.push(sname.clone());
@@ -1438,7 +1551,7 @@ impl<'a> Compiler<'a> {
                 }
                 _ => gwlm::Granularity::Step(FSS_STEP_CORES),
             };
-            let deploy_err = |m: String, when: &str| {
+            let deploy_err = |m: String, when: &str, branch: &str| {
                 // "compartment i: …" names a compartment by its index; say its name, and point
                 // at its policy when the fault is its own rather than the domain's sum.
                 let (i, rest) = m
@@ -1470,24 +1583,38 @@ impl<'a> Compiler<'a> {
                     }
                     None => self.err(
                         span.clone(),
-                        format!("policies[{d}] ({dname}).compartments[{i}] ({name}).policy"),
+                        format!(
+                            "policies[{d}] ({dname}).compartments[{i}] ({name}).policy{}",
+                            if conditions.get(i).is_some_and(Option::is_some) {
+                                branch
+                            } else {
+                                ""
+                            }
+                        ),
                         format!("{rest}{when}"),
                     ),
                 }
             };
-            gwlm::check_deploy(available, &comps, granularity).map_err(|m| deploy_err(m, ""))?;
-            // Conditional policies must deploy in either state of their conditions.
+            gwlm::check_deploy(available, &comps, granularity)
+                .map_err(|m| deploy_err(m, "", ".policy"))?;
+            // Conditional policies must deploy in either state of their conditions: `comps`
+            // holds their `policy` (the state while the condition holds), so check the
+            // `otherwise` branch too, which the run switches to when the condition ends.
             if conditions.iter().any(Option::is_some) {
-                let inside: Vec<gwlm::Compartment> = comps
+                let outside: Vec<gwlm::Compartment> = comps
                     .iter()
                     .zip(&conditions)
                     .map(|(c, cond)| gwlm::Compartment {
-                        policy: cond.map_or(c.policy, |k| k.inside),
+                        policy: cond.map_or(c.policy, |k| k.outside),
                         ..*c
                     })
                     .collect();
-                gwlm::check_deploy(available, &inside, granularity).map_err(|m| {
-                    deploy_err(m, " while the conditional policies' conditions hold")
+                gwlm::check_deploy(available, &outside, granularity).map_err(|m| {
+                    deploy_err(
+                        m,
+                        " in the `otherwise` branch of a conditional policy (while its condition does not hold)",
+                        ".otherwise",
+                    )
                 })?;
             }
             let latency_ms = match class {
@@ -1775,11 +1902,16 @@ impl<'a> Compiler<'a> {
     /// An I/O bandwidth or demand [MB/s], if given.
     fn mbps(&self, v: &Option<Spanned<f64>>, field: String) -> Result<Option<f64>, Error> {
         match v {
-            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => Err(self.err(
-                m.span(),
-                field,
-                "expected a bandwidth in MB/s ≥ 0, e.g. 400",
-            )),
+            Some(m) if !(m.get_ref().is_finite() && (0.0..=MAX_MBPS).contains(m.get_ref())) => {
+                Err(self.err(
+                    m.span(),
+                    field,
+                    format!(
+                        "{}; expected a bandwidth in MB/s ≥ 0 and at most {MAX_MBPS} (10 TB/s), e.g. 400",
+                        m.get_ref()
+                    ),
+                ))
+            }
             Some(m) => Ok(Some(*m.get_ref())),
             None => Ok(None),
         }
@@ -1787,8 +1919,15 @@ impl<'a> Compiler<'a> {
 
     fn gib(&self, v: &Option<Spanned<f64>>, field: String) -> Result<f64, Error> {
         match v {
-            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => {
-                Err(self.err(m.span(), field, "expected a number of GiB ≥ 0"))
+            Some(m) if !(m.get_ref().is_finite() && (0.0..=MAX_GIB).contains(m.get_ref())) => {
+                Err(self.err(
+                    m.span(),
+                    field,
+                    format!(
+                        "{}; expected a number of GiB ≥ 0 and at most {MAX_GIB} (1 PiB)",
+                        m.get_ref()
+                    ),
+                ))
             }
             Some(m) => Ok(*m.get_ref()),
             None => Ok(0.0),
@@ -1807,9 +1946,14 @@ impl<'a> Compiler<'a> {
     ) -> Result<Arc<Series>, Error> {
         let path = resolve(self.file, trace);
         if !path.exists() {
+            // The fault is the file `trace` names, not the column.
+            let trace_field = match field.rsplit_once('.') {
+                Some((head, _)) => format!("{head}.trace"),
+                None => "trace".to_string(),
+            };
             return Err(self.err(
                 span,
-                field,
+                trace_field,
                 format!(
                     "`{trace}`: no such file (looked for {}); trace paths are relative to the scenario's folder",
                     path.display()
@@ -2020,6 +2164,7 @@ impl<'a> Compiler<'a> {
                     "expected a non-empty name",
                 ));
             }
+            self.check_name(name, &format!("{table}.name"))?;
             if let Some(first) = seen.insert(n, name.span()) {
                 let (line, _) = line_col(self.text, first.start);
                 return Err(self.err(
@@ -2166,11 +2311,13 @@ impl<'a> Compiler<'a> {
         }
         let total = cells * per_cell;
         let memory = *r.memory_gb_per_cell.get_ref();
-        if !(memory.is_finite() && memory >= 0.0) {
+        if !(memory.is_finite() && (0.0..=MAX_GIB).contains(&memory)) {
             return Err(self.err(
                 r.memory_gb_per_cell.span(),
                 field("memory_gb_per_cell"),
-                "expected a number of GiB ≥ 0",
+                format!(
+                    "{memory}; expected a number of GiB ≥ 0 and at most {MAX_GIB} (1 PiB) per cell"
+                ),
             ));
         }
         let model_speed = match &r.model {
@@ -2721,6 +2868,7 @@ impl<'a> Compiler<'a> {
                     "expected a non-empty name",
                 ));
             }
+            self.check_name(&r.name, &format!("workloads[{i}].name"))?;
             if let Some(first) = names.insert(name.as_str(), i) {
                 return Err(self.err(r.name.span(), field("name"), format!("`{name}` is already the name of workloads[{first}]; expected unique workload names")));
             }
@@ -2863,6 +3011,7 @@ impl<'a> Compiler<'a> {
                 let seeded = spec.get_ref().clone().with_scenario_seed(seed);
                 SynthGen::new(&seeded, wseed, 0, step_ms)
                     .map_err(|m| self.err(spec.span(), field("synth"), m))?;
+                self.synth_bounds(spec, scale, &field("synth"))?;
                 Ok(Demand {
                     step_ms,
                     source: DemandSource::Synth {
@@ -2958,6 +3107,22 @@ impl<'a> Compiler<'a> {
                         Arc::new(series.clone())
                     }
                 };
+                let peak = series.cpu.iter().copied().fold(0.0f32, f32::max) as f64;
+                if peak * scale > MAX_DEMAND_CORES {
+                    let at = series.cpu.iter().position(|&v| v as f64 == peak).unwrap_or(0);
+                    return Err(self.err(
+                        trace.span(),
+                        field("trace"),
+                        format!(
+                            "`{}` reaches {peak} at {} s (sample {}), {:.0} reference cores with `source`; expected at most {} reference cores per sample",
+                            trace.get_ref(),
+                            (series.start_ms + at as u64 * series.step_ms) / 1000,
+                            at + 1,
+                            peak * scale,
+                            crate::workload::MAX_SAMPLE_TEXT
+                        ),
+                    ));
+                }
                 let covered = (series.cpu.len() as u64).saturating_mul(series.step_ms);
                 if covered < horizon_ms && !r.repeat {
                     return Err(self.err(trace.span(), field("trace"), format!("the trace covers {} but the horizon is {}; shorten the horizon or set repeat = true", super::Duration(covered), super::Duration(horizon_ms))));

@@ -11,6 +11,6 @@ pub mod error;
 pub mod raw;
 
 pub use compile::{Demand, DemandSource, Growth, ReportOptions, Scenario, load, load_str};
-pub(crate) use compile::{field_path, utf8_text};
+pub(crate) use compile::{field_path, read_toml};
 pub use duration::Duration;
 pub use error::ScenarioError;

@@ -8,8 +8,7 @@ use polars::prelude::*;
 use std::path::Path;
 
 pub fn read(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
+    let file = crate::input::open(path).map_err(|e| super::open_error(path, &e))?;
     read_from(path, file, step_ms)
 }
 
