@@ -171,8 +171,8 @@ fn read_sources(path: &Path) -> Result<HashMap<String, Known>, Error> {
         }
         trace_error(e)
     };
-    let file = crate::input::open(path)
-        .map_err(|e| trace_error(crate::workload::open_error(path, &e)))?;
+    let file =
+        crate::input::open(path).map_err(|e| trace_error(crate::workload::open_error(path, &e)))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(crate::input::Capped::new(file));

@@ -335,7 +335,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn load(path: &Path) -> Result<Scenario, Error> {
+fn load(path: &Path, max_memory: Option<u64>) -> Result<Scenario, Error> {
+    budget::check_file(path, max_memory)?;
     if !path.exists() {
         return Err(Error::Usage(format!(
             "{}: no such scenario file{}",
@@ -347,11 +348,17 @@ fn load(path: &Path) -> Result<Scenario, Error> {
             }
         )));
     }
-    scenario::load(path)
+    scenario::load_all(path).map_err(|mut errors| {
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            Error::Several(errors)
+        }
+    })
 }
 
 fn validate(path: &Path, max_memory: Option<u64>) -> Result<(), Error> {
-    let s = load(path)?;
+    let s = load(path, max_memory)?;
     let estimate = preflight(&s, max_memory, None)?;
     let m = &s.model;
     let servers = m.nodes.iter().filter(|n| n.parent.is_none()).count();
@@ -377,7 +384,7 @@ fn run(
     max_memory: Option<u64>,
 ) -> Result<(), Error> {
     let started = Instant::now();
-    let scenario = load(path)?;
+    let scenario = load(path, max_memory)?;
     preflight(&scenario, max_memory, replicas)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
     report::remove_temp_files_on_signals();
@@ -490,7 +497,7 @@ fn compare(
     let dir = output.unwrap_or_else(|| Path::new("output").join("compare"));
     let scenarios = paths
         .iter()
-        .map(|p| load(p))
+        .map(|p| load(p, max_memory))
         .collect::<Result<Vec<_>, _>>()?;
     for s in &scenarios {
         preflight(s, max_memory, None)?;
@@ -609,7 +616,6 @@ fn simulate(
     csv: bool,
     started: Instant,
 ) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
-
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(scenario.horizon_ms);
         bar.set_style(
@@ -657,12 +663,21 @@ fn simulate(
     write_report(dir)?;
     let mut info = serde_json::Map::new();
     for (key, value) in [
-        ("vsesim_version", serde_json::json!(env!("CARGO_PKG_VERSION"))),
-        ("scenario_file", serde_json::json!(path.display().to_string())),
+        (
+            "vsesim_version",
+            serde_json::json!(env!("CARGO_PKG_VERSION")),
+        ),
+        (
+            "scenario_file",
+            serde_json::json!(path.display().to_string()),
+        ),
         // Set by `write_run_json`, when everything else is written.
         ("wall_seconds", serde_json::json!(0.0)),
         ("load_seconds", serde_json::json!(loaded.as_secs_f64())),
-        ("simulate_seconds", serde_json::json!(simulated.as_secs_f64())),
+        (
+            "simulate_seconds",
+            serde_json::json!(simulated.as_secs_f64()),
+        ),
         ("events", serde_json::json!(outcome.stats.events)),
         ("segments", serde_json::json!(outcome.stats.segments)),
         (

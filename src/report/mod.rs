@@ -23,7 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// interrupted run never leaves a half-written file under the final name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let (tmp, mut file) = create_temp(path)?;
-    file.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    file.write_all(bytes)
+        .map_err(|e| Error::io(tmp.path(), e))?;
     file.sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     drop(file);
     tmp.persist(path)

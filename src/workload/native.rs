@@ -97,9 +97,9 @@ pub fn read_csv_from(
         .flexible(true)
         .trim(csv::Trim::All)
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(BlankLinesVisible::new(BufReader::new(crate::input::Capped::new(
-            reader,
-        ))));
+        .from_reader(BlankLinesVisible::new(BufReader::new(
+            crate::input::Capped::new(reader),
+        )));
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, &[], e))?
@@ -660,7 +660,8 @@ fn demand(at: &Place, cell: &Cell) -> Result<f32, TraceError> {
     let v = number(at, cell, EXPECTED)?;
     if v > super::MAX_SAMPLE {
         return Err(at.err(format!(
-            "{v} is too large for a demand value; expected at most {} per sample (cores, percent, GiB or MB/s)",
+            "{} is too large for a demand value; expected at most {} per sample (cores, percent, GiB or MB/s)",
+            if v >= 1e15 { format!("{v:e}") } else { format!("{v}") },
             super::MAX_SAMPLE_TEXT
         )));
     }

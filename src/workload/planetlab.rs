@@ -64,19 +64,17 @@ pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceE
             .at(blank)
             .field(FIELD));
         }
-        let v: f64 = text
-            .parse()
-            .map_err(|_| {
-                let bom = if text.contains('\u{feff}') {
-                    " (it holds a byte-order mark, U+FEFF: were two files joined?)"
-                } else {
-                    ""
-                };
-                at(format!(
-                    "`{}` is not a number{bom}; expected {EXPECTED}",
-                    super::shown(text)
-                ))
-            })?;
+        let v: f64 = text.parse().map_err(|_| {
+            let bom = if text.contains('\u{feff}') {
+                " (it holds a byte-order mark, U+FEFF: were two files joined?)"
+            } else {
+                ""
+            };
+            at(format!(
+                "`{}` is not a number{bom}; expected {EXPECTED}",
+                super::shown(text)
+            ))
+        })?;
         if v.is_nan() {
             return Err(at(format!("NaN; expected {EXPECTED}")));
         }

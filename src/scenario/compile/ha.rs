@@ -36,8 +36,10 @@ impl Compiler<'_> {
             .failures
             .iter()
             .enumerate()
-            .map(|(k, rf)| self.compile_failure(k, rf, nodes, node_index, horizon_ms))
-            .collect::<Result<_, _>>()?;
+            .filter_map(|(k, rf)| {
+                self.keep(self.compile_failure(k, rf, nodes, node_index, horizon_ms))
+            })
+            .collect();
         Ok(Ha {
             clusters,
             packages,
@@ -430,8 +432,7 @@ impl Compiler<'_> {
                 mean_ms: positive(mean, "mean")?,
             }),
             RawDist::Weibull { shape, scale } => {
-                if !(shape.is_finite() && (MIN_WEIBULL_SHAPE..=MAX_WEIBULL_SHAPE).contains(shape))
-                {
+                if !(shape.is_finite() && (MIN_WEIBULL_SHAPE..=MAX_WEIBULL_SHAPE).contains(shape)) {
                     return Err(self.err(
                         d.span(),
                         format!("{field}.shape"),

@@ -47,9 +47,8 @@ pub struct NativeWriter {
 
 impl NativeWriter {
     pub fn create(path: &Path, columns: Columns) -> Result<Self, ImportError> {
-        let (tmp, file) = crate::report::create_temp(path).map_err(|e| {
-            ImportError::Usage(format!("{}: cannot create: {e}", path.display()))
-        })?;
+        let (tmp, file) = crate::report::create_temp(path)
+            .map_err(|e| ImportError::Usage(format!("{}: cannot create: {e}", path.display())))?;
         let mut fields = vec![
             Field::new("time_s".into(), DataType::Float64),
             Field::new("workload".into(), DataType::String),
@@ -173,7 +172,7 @@ pub fn write_sources(path: &Path, sources: &[Source]) -> Result<(), ImportError>
     }
     let bytes = out.into_inner().map_err(ImportError::sink)?;
     // Workload names come from public traces: spreadsheet-safe (`vsesim export` unescapes).
-    let bytes = crate::report::csv_cells::escape_columns(&bytes, &[true])
-        .map_err(ImportError::sink)?;
+    let bytes =
+        crate::report::csv_cells::escape_columns(&bytes, &[true]).map_err(ImportError::sink)?;
     crate::report::write_atomic(path, &bytes).map_err(ImportError::sink)
 }
