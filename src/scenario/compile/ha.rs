@@ -437,7 +437,12 @@ impl Compiler<'_> {
                         d.span(),
                         format!("{field}.shape"),
                         format!(
-                            "`{shape}`; expected a Weibull shape above 0, from {MIN_WEIBULL_SHAPE} to {MAX_WEIBULL_SHAPE} (below {MIN_WEIBULL_SHAPE} the draws span more than 10 orders of magnitude and overflow)"
+                            "`{}`; expected a Weibull shape above 0, from {MIN_WEIBULL_SHAPE} to {MAX_WEIBULL_SHAPE} (below {MIN_WEIBULL_SHAPE} the draws span more than 10 orders of magnitude and overflow)",
+                            if *shape != 0.0 && !(1e-4..1e15).contains(&shape.abs()) {
+                                format!("{shape:e}")
+                            } else {
+                                format!("{shape}")
+                            }
                         ),
                     ));
                 }
