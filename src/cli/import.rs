@@ -41,6 +41,14 @@ pub fn run(args: Args) -> Result<(), Error> {
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
+    let read = super::disk::input_bytes(&args.src);
+    let bytes = (read as f64 * super::disk::IMPORT_OUTPUT_PER_INPUT_BYTE) as u64;
+    super::disk::check_free(
+        &args.output,
+        bytes,
+        &format!("importing {} of traces", super::budget::human(read)),
+    )?;
+    crate::report::remove_temp_files_on_signals();
     let options = Options {
         step_s: args.step_s,
         default_cores: args.cores.unwrap_or(1.0),

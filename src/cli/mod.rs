@@ -2,6 +2,7 @@
 //! the library, shows progress and prints results; `main` maps errors to exit codes.
 
 mod budget;
+mod disk;
 mod export;
 mod folder;
 mod import;

@@ -143,9 +143,24 @@ pub fn run(args: Args) -> Result<(), Error> {
     let format = OutputFormat::of(&args.output)?;
     let text = read_spec(&args.spec)?;
     let plan = compile(&args.spec, &text)?;
+    let rows = plan.workloads.saturating_mul(plan.samples);
+    let bytes = match format {
+        OutputFormat::Parquet => rows.saturating_mul(super::disk::SYNTH_PARQUET_BYTES_PER_ROW),
+        OutputFormat::Csv => plan
+            .entries
+            .iter()
+            .flat_map(|e| &e.names)
+            .map(|n| {
+                plan.samples
+                    .saturating_mul(super::disk::SYNTH_CSV_BYTES_PER_ROW + n.len() as u64)
+            })
+            .fold(0u64, u64::saturating_add),
+    };
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
+    super::disk::check_free(&args.output, bytes, &format!("the trace of {rows} rows"))?;
+    crate::report::remove_temp_files_on_signals();
     let rows = match format {
         OutputFormat::Csv => write_csv(&plan, &args.output)?,
         OutputFormat::Parquet => write_parquet(&plan, &args.output)?,
