@@ -1092,7 +1092,9 @@ impl<'w> Filler<'w> {
 fn csv_files(src: &Path) -> Result<Vec<PathBuf>, TraceError> {
     let meta =
         std::fs::metadata(src).map_err(|e| TraceError::new(src, format!("cannot open: {e}")))?;
-    if meta.is_file() {
+    // Anything but a folder is read as one file: the reader refuses what is not a regular
+    // file (a FIFO, a device), naming it.
+    if !meta.is_dir() {
         return Ok(vec![src.to_path_buf()]);
     }
     let mut files = Vec::new();
@@ -1127,12 +1129,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, compressed: &mut usize) -> Result<
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         if is_dir {
             walk(&path, files, compressed)?;
-        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            if has_extension(&path, "csv") {
-                files.push(path);
-            } else if is_compressed(&path) {
-                *compressed += 1;
-            }
+        } else if has_extension(&path, "csv") {
+            // A `.csv` that is not a regular file (a FIFO, a device) is kept, so that the
+            // reader refuses it by name rather than the walk passing over it in silence.
+            files.push(path);
+        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) && is_compressed(&path) {
+            *compressed += 1;
         }
     }
     Ok(())
