@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod engine;
 pub mod ha;
+pub mod input;
 pub mod licensing;
 pub mod model;
 pub mod plan;
@@ -32,6 +33,10 @@ pub enum Error {
         source: Box<workload::TraceError>,
         context: String,
     },
+    /// Several errors of one input (`validate` lists up to 20 of a scenario's): exit 2 when
+    /// any is bad input.
+    #[error("{}", several(.0))]
+    Several(Vec<Error>),
     /// Bad command-line use: exit 2.
     #[error("{0}")]
     Usage(String),
@@ -60,6 +65,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Trace { .. } | Error::Usage(_) => 2,
+            Error::Several(all) => all.iter().map(Error::exit_code).max().unwrap_or(2),
             Error::Io { .. } | Error::Internal(_) => 1,
             Error::VerdictExceeds(_) => 3,
             Error::Interrupted(_) => 130,
@@ -72,4 +78,26 @@ impl Error {
             source,
         }
     }
+}
+
+/// Errors one after another, each on its own `error:` line as `main` prints the first, and
+/// their count.
+fn several(all: &[Error]) -> String {
+    let mut out = String::new();
+    for (i, e) in all.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\nerror: ");
+        }
+        out.push_str(&e.to_string());
+    }
+    out.push_str(&format!(
+        "\n{} errors{}",
+        all.len(),
+        if all.len() >= scenario::MAX_ERRORS {
+            " (the first ones; fix them and check again)"
+        } else {
+            ""
+        }
+    ));
+    out
 }

@@ -250,6 +250,215 @@ cases! {
     parquet_missing_column: "parquet_missing_column.toml", Some(16), "(w).column",
         ["parquet_missing_column.parquet", "no workload `w`", "web"];
     parquet_negative: "parquet_negative.parquet", Some(3), "field `w`", ["-2", "negative"];
+
+    // --- Issue 18, from its text: what validate accepted and run refused, what aborted or
+    // hung, what was accepted silently, and the messages that named the wrong cause. ---
+    cond_otherwise_fixed_overcommitted: "cond_otherwise_fixed_overcommitted.toml", Some(41), "policies[0] (sd).compartments",
+        ["otherwise", "10", "8", "vp2"];
+    cond_otherwise_min_above_max: "cond_otherwise_min_above_max.toml", Some(46), "policies[0] (sd).compartments[0] (vp1).policy.otherwise",
+        ["min 5", "max 2", "otherwise"];
+    cond_otherwise_minimums_exceed_domain: "cond_otherwise_minimums_exceed_domain.toml", Some(41), "policies[0] (sd).compartments",
+        ["otherwise", "minimums", "9", "8"];
+    cond_otherwise_owned_exceed: "cond_otherwise_owned_exceed.toml", Some(41), "policies[0] (sd).compartments",
+        ["otherwise", "owned", "10", "8"];
+    custom_policy_missing_trace: "custom_policy_missing_trace.toml", Some(46), "policies[0] (sd).compartments[0] (vp1).policy.trace",
+        ["nope.csv", "no such file"] avoid ["column"];
+    custom_policy_trace_fifo: "custom_policy_trace_fifo.csv", None, "",
+        ["FIFO", "not a regular file"];
+    custom_policy_trace_huge: "custom_policy_trace_huge.csv", Some(3), "field `vp1`",
+        ["1000000000000", "too large", "1,000,000"];
+    custom_policy_trace_long_line: "custom_policy_trace_long_line.csv", Some(3), "",
+        ["line 3", "longer than 1 MiB"];
+    custom_policy_trace_many_digits: "custom_policy_trace_many_digits.csv", Some(3), "field `vp1`",
+        ["320 characters", "too large"] avoid ["infinite"];
+    custom_policy_trace_tabs: "custom_policy_trace_tabs.csv", Some(1), "",
+        ["tabs", "commas"] avoid ["no `time_s` column"];
+    failure_after_horizon: "failure_after_horizon.toml", Some(20), "failures[0] (sd).at",
+        ["2h", "horizon is 1h", "before the horizon"];
+    failure_at_horizon: "failure_at_horizon.toml", Some(20), "failures[0] (sd).at",
+        ["1h", "before the horizon"];
+    failure_core_after_horizon: "failure_core_after_horizon.toml", Some(21), "failures[0] (sd).at",
+        ["30d", "before the horizon"];
+    many_compile_errors: "many_compile_errors.toml", Some(16), "workloads[0] (w0).synth",
+        ["workloads[1] (w1).partition", "`nowhere`", "workloads[2] (w0).name", "3 errors"];
+    many_parse_errors: "many_parse_errors.toml", Some(8), "servers[0].cels",
+        ["did you mean `cells`", "partitions[0].coers", "did you mean `cores`", "workloads[0].unit", "did you mean `units`", "3 errors"];
+    many_trace_errors: "many_trace_errors.csv", Some(3), "field `w`",
+        ["-3 is negative", "many_trace_errors.txt:2:", "200 is out of range", "2 errors"];
+    memory_max_flag: "memory_max_flag.toml", None, "",
+        ["would need about", "100 workloads", "--max-memory is 37.0 MiB"];
+    memory_per_cell_1e308: "memory_per_cell_1e308.toml", Some(10), "servers[0] (sd).memory_gb_per_cell",
+        ["1e308", "1 PiB"];
+    memory_per_cell_2pib: "memory_per_cell_2pib.toml", Some(10), "servers[0] (sd).memory_gb_per_cell",
+        ["2097152", "1 PiB"];
+    memory_per_cell_inf: "memory_per_cell_inf.toml", Some(10), "servers[0] (sd).memory_gb_per_cell",
+        ["inf", "1 PiB"];
+    memory_scenario_file: "memory_scenario_file.toml", None, "",
+        ["reading this", "--max-memory is 40.0 MiB"];
+    memory_timeseries_rows: "memory_timeseries_rows.toml", None, "",
+        ["would need about", "time-series rows", "--max-memory is 200.0 MiB"];
+    metric_goal_missing_trace: "metric_goal_missing_trace.toml", Some(38), "wlm[0] (sd).slo[0] (s1).goal.trace",
+        ["nope.csv", "no such file"] avoid ["column"];
+    metric_goal_trace_dev_zero: "/dev/zero", None, "",
+        ["character device", "not a regular file"];
+    metric_goal_trace_huge: "metric_goal_trace_huge.csv", Some(3), "field `s1`",
+        ["5000000000", "too large"];
+    metric_goal_trace_tabs: "metric_goal_trace_tabs.csv", Some(1), "",
+        ["tabs", "commas"] avoid ["no `time_s` column"];
+    name_long: "name_long.toml", Some(2), "scenario.name",
+        ["5000 bytes", "at most 200"];
+    name_newline: "name_newline.toml", Some(2), "scenario.name",
+        ["control character U+000A"];
+    name_nul: "name_nul.toml", Some(2), "scenario.name",
+        ["control character U+0000"];
+    parquet_decimal: "parquet_decimal.parquet", None, "field `w`",
+        ["decimal", "cast it to double"] avoid ["panicked", "backtrace", "corrupt"];
+    parquet_f64_huge: "parquet_f64_huge.parquet", Some(3), "field `w`",
+        ["1e15", "too large", "1,000,000"];
+    parquet_fifo: "parquet_fifo.parquet", None, "",
+        ["FIFO", "not a regular file"];
+    parquet_i64_huge: "parquet_i64_huge.parquet", Some(3), "field `w`",
+        ["1000000000000", "too large"];
+    parquet_u64_huge: "parquet_u64_huge.parquet", Some(3), "field `w`",
+        ["too large", "1,000,000"];
+    parquet_zero: "parquet_zero.parquet", None, "",
+        ["character device", "not a regular file"];
+    partition_disk_huge: "partition_disk_huge.toml", Some(17), "partitions[0] (vp).disk_mbps",
+        ["1e200", "10 TB/s"];
+    partition_memory_huge: "partition_memory_huge.toml", Some(17), "partitions[0] (vp).memory_gb",
+        ["1e200", "1 PiB"];
+    partition_name_long: "partition_name_long.toml", Some(13), "partitions.name",
+        ["300 bytes", "at most 200"];
+    partition_network_huge: "partition_network_huge.toml", Some(17), "partitions[0] (vp).network_mbps",
+        ["30000000", "10 TB/s"];
+    percent_long_overflow: "percent_long_overflow.toml", Some(15), "workloads[0] (w).trace",
+        ["5000000 reference cores", "at most 1,000,000"];
+    percent_source_overflow: "percent_source_overflow.toml", Some(15), "workloads[0] (w).trace",
+        ["900000000 reference cores", "at most 1,000,000"];
+    planetlab_bom_inside: "planetlab_bom_inside.txt", Some(3), "field `cpu_percent`",
+        ["U+FEFF", "byte-order mark"];
+    planetlab_bom_line2: "planetlab_bom_line2.txt", Some(2), "field `cpu_percent`",
+        ["U+FEFF", "byte-order mark"];
+    planetlab_control_char: "planetlab_control_char.txt", Some(2), "field `cpu_percent`",
+        ["<U+0007>", "not a number"];
+    planetlab_dev_zero: "/dev/zero", None, "",
+        ["character device", "not a regular file"];
+    planetlab_fifo: "planetlab_fifo.txt", None, "",
+        ["FIFO", "not a regular file"];
+    planetlab_long_line: "planetlab_long_line.txt", Some(3), "",
+        ["line 3", "longer than 1 MiB"];
+    planetlab_many_digits: "planetlab_many_digits.txt", Some(2), "field `cpu_percent`",
+        ["out of range", "0 to 100"];
+    planetlab_nbsp: "planetlab_nbsp.txt", Some(3), "field `cpu_percent`",
+        ["<U+00A0>", "not a number"];
+    planetlab_sparse: "planetlab_sparse.txt", Some(1), "",
+        ["line 1", "longer than 1 MiB"];
+    planetlab_tab_pair: "planetlab_tab_pair.txt", Some(2), "field `cpu_percent`",
+        ["<U+0009>", "not a number"];
+    scenario_long_line: "scenario_long_line.toml", Some(5), "",
+        ["line 5", "longer than 1 MiB"];
+    server_disk_huge: "server_disk_huge.toml", Some(11), "servers[0] (sd).disk_mbps",
+        ["1e20", "10 TB/s"];
+    server_name_control: "server_name_control.toml", Some(7), "servers.name",
+        ["control character U+0009"];
+    server_network_huge: "server_network_huge.toml", Some(11), "servers[0] (sd).network_mbps",
+        ["20000000", "10 TB/s"];
+    slo_mincpu_above_maxcpu: "slo_mincpu_above_maxcpu.toml", Some(38), "wlm[0] (sd).slo[0] (s1).mincpu",
+        ["mincpu 4", "maxcpu 1"];
+    synth_burst_huge: "synth_burst_huge.toml", Some(16), "workloads[0] (w).synth.bursts.size",
+        ["3000000", "at most 1,000,000 reference cores"];
+    synth_growth_huge: "synth_growth_huge.toml", Some(16), "workloads[0] (w).synth.growth",
+        ["1000000", "at most 100"];
+    synth_mean_huge: "synth_mean_huge.toml", Some(16), "workloads[0] (w).synth.mean",
+        ["2000000", "at most 1,000,000 reference cores"];
+    synth_noise_huge: "synth_noise_huge.toml", Some(16), "workloads[0] (w).synth.noise",
+        ["1000000", "at most 100"];
+    synth_peak_huge: "synth_peak_huge.toml", Some(16), "workloads[0] (w).synth.peak",
+        ["2000000", "at most 1,000,000 reference cores"];
+    synth_percent_huge: "synth_percent_huge.toml", Some(16), "workloads[0] (w).synth.mean",
+        ["50000000 reference cores", "at most 1,000,000"];
+    trace_1e12: "trace_1e12.csv", Some(3), "field `w`",
+        ["1000000000000", "too large", "1,000,000"];
+    trace_5m_digits: "trace_5m_digits.csv", Some(3), "",
+        ["line 3", "longer than 1 MiB"] avoid ["infinite"];
+    trace_control_char: "trace_control_char.csv", Some(3), "field `w`",
+        ["<U+0001>", "not a number"];
+    trace_dev_null_char: "/dev/null", None, "",
+        ["character device", "not a regular file"];
+    trace_dev_zero: "/dev/zero", None, "",
+        ["character device", "not a regular file"];
+    trace_fifo: "trace_fifo.csv", None, "",
+        ["FIFO", "not a regular file"];
+    trace_folder: ".", None, "",
+        ["a folder", "not a regular file"];
+    trace_just_above_bound: "trace_just_above_bound.csv", Some(3), "field `w`",
+        ["1000000.5", "too large"];
+    trace_long_1e12: "trace_long_1e12.csv", Some(3), "field `cpu`",
+        ["1000000000000", "too large"];
+    trace_long_disk_huge: "trace_long_disk_huge.csv", Some(3), "field `disk_mbps`",
+        ["2000000000", "too large"];
+    trace_long_line: "trace_long_line.csv", Some(3), "",
+        ["line 3", "longer than 1 MiB"];
+    trace_long_memory_1e12: "trace_long_memory_1e12.csv", Some(3), "field `memory_gb`",
+        ["1000000000000", "too large"];
+    trace_long_memory_many_digits: "trace_long_memory_many_digits.csv", Some(3), "field `memory_gb`",
+        ["500 characters", "too large"] avoid ["infinite"];
+    trace_long_network_huge: "trace_long_network_huge.csv", Some(3), "field `network_mbps`",
+        ["50000000", "too large"];
+    trace_long_tab_separated: "trace_long_tab_separated.csv", Some(1), "",
+        ["tabs", "commas"] avoid ["no `time_s` column"];
+    trace_many_digits: "trace_many_digits.csv", Some(3), "field `w`",
+        ["400 characters", "too large"] avoid ["infinite"];
+    trace_nbsp: "trace_nbsp.csv", Some(3), "field `w`",
+        ["<U+00A0>", "not a number"];
+    trace_pipe_separated: "trace_pipe_separated.csv", Some(1), "",
+        ["bars", "commas"] avoid ["no `time_s` column"];
+    trace_semicolon_separated: "trace_semicolon_separated.csv", Some(1), "",
+        ["semicolons", "commas"] avoid ["no `time_s` column"];
+    trace_sparse: "trace_sparse.csv", Some(1), "",
+        ["line 1", "longer than 1 MiB"];
+    trace_tab_separated: "trace_tab_separated.csv", Some(1), "",
+        ["tabs", "commas"] avoid ["no `time_s` column"];
+    trace_time_many_digits: "trace_time_many_digits.csv", Some(3), "field `time_s`",
+        ["400 characters", "too large"] avoid ["infinite"];
+    trace_zero_width_space: "trace_zero_width_space.csv", Some(3), "field `w`",
+        ["<U+200B>", "not a number"];
+    twenty_five_errors: "twenty_five_errors.toml", Some(16), "workloads[0] (w0).synth",
+        ["workloads[19] (w19).synth", "20 errors", "the first ones"] avoid ["workloads[20]"];
+    two_bad_servers: "two_bad_servers.toml", Some(8), "servers[0] (sd).cells",
+        ["0 cells", "servers[1] (sd2).cores_per_cell", "2 errors"];
+    typo_cores: "typo_cores.toml", Some(16), "partitions[0].coers",
+        ["unknown field `coers`", "did you mean `cores`?"];
+    typo_kind_variant: "typo_kind_variant.toml", Some(14), "partitions[0].kind",
+        ["`vpra`", "did you mean `vpar`?"];
+    typo_on_shortfall: "typo_on_shortfall.toml", Some(17), "workloads[0].on_shortfall",
+        ["`dorp`", "did you mean `drop`?"];
+    typo_policy_type: "typo_policy_type.toml", Some(46), "policies[0].compartments[0].policy.type",
+        ["`own_borow`", "did you mean `own_borrow`?"];
+    typo_top_level: "typo_top_level.toml", Some(12), "workload",
+        ["unknown field `workload`", "did you mean `workloads`?"];
+    typo_units: "typo_units.toml", Some(15), "workloads[0].unit",
+        ["unknown field `unit`", "did you mean `units`?"];
+    weibull_repair_shape_tiny: "weibull_repair_shape_tiny.toml", Some(21), "failures[0] (sd).time_to_repair.shape",
+        ["1e-10", "0.1 to 100"];
+    weibull_shape_large: "weibull_shape_large.toml", Some(20), "failures[0] (sd).time_to_failure.shape",
+        ["1000", "0.1 to 100"];
+    weibull_shape_small: "weibull_shape_small.toml", Some(20), "failures[0] (sd).time_to_failure.shape",
+        ["0.01", "0.1 to 100"];
+    weibull_shape_tiny: "weibull_shape_tiny.toml", Some(20), "failures[0] (sd).time_to_failure.shape",
+        ["1e-300", "0.1 to 100"];
+    wlm_gmincpu_above_gmaxcpu: "wlm_gmincpu_above_gmaxcpu.toml", Some(38), "wlm[0] (sd).groups[0].gmincpu",
+        ["gmincpu 5", "gmaxcpu 2"] avoid ["slo"];
+    workload_disk_huge: "workload_disk_huge.toml", Some(17), "workloads[0] (w).disk_mbps",
+        ["1e300", "10 TB/s"];
+    workload_memory_huge: "workload_memory_huge.toml", Some(17), "workloads[0] (w).memory_gb",
+        ["1e300", "1 PiB"];
+    workload_name_long: "workload_name_long.toml", Some(13), "workloads[0].name",
+        ["1000 bytes", "at most 200"];
+    workload_name_nul: "workload_name_nul.toml", Some(13), "workloads[0].name",
+        ["control character U+0000"];
+    workload_network_huge: "workload_network_huge.toml", Some(17), "workloads[0] (w).network_mbps",
+        ["1e300", "10 TB/s"];
 }
 
 fn cases_dir() -> PathBuf {
@@ -263,9 +472,51 @@ const GOOD_SCENARIO: &str = "[scenario]\nname = \"generated\"\nhorizon = \"1h\"\
     [[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\n\
     synth = { pattern = \"flat\", mean = 1 }\n";
 
-/// Files that are not committed as text: non-UTF-8 bytes and binary Parquet.
+/// Arguments a case adds to `validate` and `run`: the memory limit of the memory cases, so
+/// they do not depend on the machine.
+fn extra_args(name: &str) -> &'static [&'static str] {
+    match name {
+        "memory_max_flag" => &["--max-memory", "37M"],
+        "memory_timeseries_rows" => &["--max-memory", "200M"],
+        "memory_scenario_file" => &["--max-memory", "40M"],
+        _ => &[],
+    }
+}
+
+/// A named pipe: opening it for reading would block until a writer comes.
+fn fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+/// A CSV whose line 3 is `bytes` long: more than the readers' 1 MiB cap.
+fn long_line(header: &str, bytes: usize, fill: u8) -> Vec<u8> {
+    let mut v = format!("{header}\n0,1\n300,").into_bytes();
+    v.extend(std::iter::repeat_n(fill, bytes));
+    v.push(b'\n');
+    v
+}
+
+/// Files that are not committed as text: non-UTF-8 bytes, binary Parquet, FIFOs, devices,
+/// sparse files and lines of megabytes.
 fn generate(name: &str, dir: &Path) {
     let write = |file: &str, bytes: &[u8]| std::fs::write(dir.join(file), bytes).unwrap();
+    let typed = |file: &str, column: Column| {
+        let mut df = DataFrame::new(
+            4,
+            vec![Column::new("time_s".into(), [0i64, 300, 600, 900]), column],
+        )
+        .unwrap();
+        let out = std::fs::File::create(dir.join(file)).unwrap();
+        ParquetWriter::new(out).finish(&mut df).unwrap();
+    };
+    let sparse = |file: &str| {
+        // 2 GiB of zeros without a line break, on no disk space.
+        let f = std::fs::File::create(dir.join(file)).unwrap();
+        f.set_len(2 << 30).unwrap();
+    };
     let parquet = |file: &str, column: &str, values: [f64; 4]| {
         let mut df = DataFrame::new(
             4,
@@ -303,6 +554,50 @@ fn generate(name: &str, dir: &Path) {
         ),
         // -2 cores on row 3.
         "parquet_negative" => parquet("parquet_negative.parquet", "w", [1.0, 1.0, -2.0, 1.0]),
+        // 10^12 cores on row 3, in each numeric type the issue lists.
+        "parquet_i64_huge" => typed(
+            "parquet_i64_huge.parquet",
+            Column::new("w".into(), [1i64, 1, 1_000_000_000_000, 1]),
+        ),
+        "parquet_u64_huge" => typed(
+            "parquet_u64_huge.parquet",
+            Column::new("w".into(), [1u64, 1, 1 << 63, 1]),
+        ),
+        "parquet_f64_huge" => parquet("parquet_f64_huge.parquet", "w", [1.0, 1.0, 1e15, 1.0]),
+        "trace_fifo" => fifo(&dir.join("trace_fifo.csv")),
+        "planetlab_fifo" => fifo(&dir.join("planetlab_fifo.txt")),
+        "parquet_fifo" => fifo(&dir.join("parquet_fifo.parquet")),
+        "custom_policy_trace_fifo" => fifo(&dir.join("custom_policy_trace_fifo.csv")),
+        "parquet_zero" => {
+            std::os::unix::fs::symlink("/dev/zero", dir.join("parquet_zero.parquet")).unwrap()
+        }
+        "trace_sparse" => sparse("trace_sparse.csv"),
+        "planetlab_sparse" => sparse("planetlab_sparse.txt"),
+        "trace_long_line" => write("trace_long_line.csv", &long_line("time_s,w", 2 << 20, b'x')),
+        "custom_policy_trace_long_line" => write(
+            "custom_policy_trace_long_line.csv",
+            &long_line("time_s,vp1", 2 << 20, b'x'),
+        ),
+        // The issue's five-million-digit number: the line cap answers before any parsing.
+        "trace_5m_digits" => write(
+            "trace_5m_digits.csv",
+            &long_line("time_s,w", 5_000_000, b'9'),
+        ),
+        "planetlab_long_line" => {
+            let mut v = b"10\n20\n".to_vec();
+            v.extend(std::iter::repeat_n(b'3', 2 << 20));
+            write("planetlab_long_line.txt", &v)
+        }
+        // A comment of 2 MiB on line 5 of the scenario itself.
+        "scenario_long_line" => {
+            let path = dir.join("scenario_long_line.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let long = format!("#{}", "L".repeat(2 << 20));
+            write(
+                "scenario_long_line.toml",
+                text.replace("# LONG", &long).as_bytes(),
+            )
+        }
         _ => {}
     }
 }
@@ -346,13 +641,14 @@ fn check(case: &Case) {
         case.name
     );
     let mut problems = Vec::new();
-    for (what, args) in [
+    for (what, mut args) in [
         ("validate", vec!["validate", scenario.as_str()]),
         (
             "run",
             vec!["run", scenario.as_str(), "-o", "out", "--quiet"],
         ),
     ] {
+        args.extend(extra_args(case.name));
         let out = vsesim(&args, &dir);
         let err = stderr(&out);
         let head = headline(&err);
@@ -407,6 +703,9 @@ fn check(case: &Case) {
 #[test]
 fn the_catalogue_matches_the_folder() {
     assert!(NAMES.len() >= 40, "only {} cases", NAMES.len());
+    // Issue 18 doubled the catalogue: 134 files before it.
+    let files = std::fs::read_dir(cases_dir()).unwrap().count();
+    assert!(files >= 268, "only {files} files in tests/bad_input");
     let generated = ["non_utf8"];
     for entry in std::fs::read_dir(cases_dir()).unwrap() {
         let path = entry.unwrap().path();

@@ -171,10 +171,11 @@ fn read_sources(path: &Path) -> Result<HashMap<String, Known>, Error> {
         }
         trace_error(e)
     };
+    let file =
+        crate::input::open(path).map_err(|e| trace_error(crate::workload::open_error(path, &e)))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| bad(None, None, format!("cannot open: {e}")))?;
+        .from_reader(crate::input::Capped::new(file));
     let header = reader
         .headers()
         .map_err(|e| bad(Some(1), None, format!("cannot read: {e}")))?
@@ -212,7 +213,8 @@ fn read_sources(path: &Path) -> Result<HashMap<String, Known>, Error> {
                 )),
             }
         };
-        let name = record.get(workload).unwrap_or_default().to_owned();
+        let name =
+            crate::report::csv_cells::unescape(record.get(workload).unwrap_or_default()).to_owned();
         let cores = number(cores, "cores")?
             .ok_or_else(|| bad(line, Some("cores"), "empty cell; expected cores".into()))?;
         let mhz_per_core = mhz

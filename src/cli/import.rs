@@ -41,6 +41,14 @@ pub fn run(args: Args) -> Result<(), Error> {
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
+    let read = super::disk::input_bytes(&args.src);
+    let bytes = (read as f64 * super::disk::IMPORT_OUTPUT_PER_INPUT_BYTE) as u64;
+    super::disk::check_free(
+        &args.output,
+        bytes,
+        &format!("importing {} of traces", super::budget::human(read)),
+    )?;
+    crate::report::remove_temp_files_on_signals();
     let options = Options {
         step_s: args.step_s,
         default_cores: args.cores.unwrap_or(1.0),
@@ -168,12 +176,8 @@ fn capprofile_files(args: &Args) -> Result<(Vec<Source>, String), Error> {
     }
     let mut parsed = Vec::new();
     for path in profile_files(&args.src)? {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            cause(ImportError::Trace(TraceError::new(
-                &path,
-                format!("cannot read: {e}"),
-            )))
-        })?;
+        let bytes = crate::input::read(&path)
+            .map_err(|e| cause(ImportError::Trace(crate::workload::read_error(&path, &e))))?;
         let profile = capprofile::parse(&path, &bytes).map_err(|e| cause(e.into()))?;
         parsed.push((path, profile));
     }

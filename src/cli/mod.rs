@@ -1,7 +1,10 @@
 //! The command line: the only module that touches the terminal. It parses arguments, calls
 //! the library, shows progress and prints results; `main` maps errors to exit codes.
 
+mod budget;
+mod disk;
 mod export;
+mod folder;
 mod import;
 mod sweep;
 mod synth;
@@ -64,6 +67,10 @@ pub enum Command {
         /// exceeds, after writing every output: a pipeline's capacity gate.
         #[arg(long, value_name = "WHAT", value_enum)]
         fail_on: Option<FailOn>,
+        /// The memory the run may use (e.g. 8G, 512M). By default the memory available on this
+        /// machine: a scenario whose estimate exceeds it is refused before it starts (exit 2).
+        #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+        max_memory: Option<u64>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -84,6 +91,9 @@ pub enum Command {
         /// output.
         #[arg(long, value_name = "WHAT", value_enum)]
         fail_on: Option<FailOn>,
+        /// The memory each run may use (as for `vsesim run`).
+        #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+        max_memory: Option<u64>,
     },
     /// Redraw the charts (DIR/charts/*.png, *.svg) and report.html of a run's folder from its
     /// summary.json and timeseries.parquet.
@@ -215,10 +225,14 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Check a scenario and every trace it names, without running it.
+    /// Check a scenario and every trace it names, without running it: every check `run`
+    /// makes before it starts, including its memory estimate. Lists up to 20 errors.
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// The memory a run may use (as for `vsesim run`).
+        #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+        max_memory: Option<u64>,
     },
     /// Run a base scenario over a grid or a sample of its fields, with seeded replicas.
     ///
@@ -252,6 +266,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         quiet: false,
         replicas: None,
         fail_on: None,
+        max_memory: None,
     });
     match command {
         Command::Run {
@@ -261,9 +276,10 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             quiet,
             replicas,
             fail_on,
+            max_memory,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
-            let summary = run(&path, output, csv, quiet, replicas)?;
+            let summary = run(&path, output, csv, quiet, replicas, max_memory)?;
             fail_on_exceeds(fail_on, &[&summary])
         }
         Command::Compare {
@@ -271,11 +287,15 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             output,
             quiet,
             fail_on,
+            max_memory,
         } => {
-            let summaries = compare(&scenarios, output, quiet)?;
+            let summaries = compare(&scenarios, output, quiet, max_memory)?;
             fail_on_exceeds(fail_on, &summaries.iter().collect::<Vec<_>>())
         }
-        Command::Validate { scenario } => validate(&scenario),
+        Command::Validate {
+            scenario,
+            max_memory,
+        } => validate(&scenario, max_memory),
         Command::Plot { dir } => plot(&dir),
         Command::Plan {
             plan,
@@ -340,7 +360,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn load(path: &Path) -> Result<Scenario, Error> {
+fn load(path: &Path, max_memory: Option<u64>) -> Result<Scenario, Error> {
+    budget::check_file(path, max_memory)?;
     if !path.exists() {
         return Err(Error::Usage(format!(
             "{}: no such scenario file{}",
@@ -352,21 +373,29 @@ fn load(path: &Path) -> Result<Scenario, Error> {
             }
         )));
     }
-    scenario::load(path)
+    scenario::load_all(path).map_err(|mut errors| {
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            Error::Several(errors)
+        }
+    })
 }
 
-fn validate(path: &Path) -> Result<(), Error> {
-    let s = load(path)?;
+fn validate(path: &Path, max_memory: Option<u64>) -> Result<(), Error> {
+    let s = load(path, max_memory)?;
+    let estimate = preflight(&s, max_memory, None)?;
     let m = &s.model;
     let servers = m.nodes.iter().filter(|n| n.parent.is_none()).count();
     println!(
-        "{}: ok — scenario `{}`: {} servers, {} partitions, {} workloads, horizon {}",
+        "{}: ok — scenario `{}`: {} servers, {} partitions, {} workloads, horizon {}; a run needs about {} of memory",
         path.display(),
         s.name,
         servers,
         m.nodes.len() - servers,
         m.workloads.len(),
-        scenario::Duration(s.horizon_ms)
+        scenario::Duration(s.horizon_ms),
+        budget::human(estimate.bytes)
     );
     Ok(())
 }
@@ -404,22 +433,21 @@ fn run(
     csv: bool,
     quiet: bool,
     replicas: Option<u64>,
+    max_memory: Option<u64>,
 ) -> Result<summary::Summary, Error> {
     let started = Instant::now();
-    let scenario = load(path)?;
+    let scenario = load(path, max_memory)?;
+    preflight(&scenario, max_memory, replicas)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let summary = simulate(path, &scenario, &dir, csv, started)?;
+    report::remove_temp_files_on_signals();
+    let held = folder::claim(&dir)?;
+    let (summary, run_info) = simulate(path, &scenario, &held.dir, csv, started)?;
     let replica_report = match replicas {
         Some(n) => Some(run_replicas(&scenario, n, &dir)?),
-        None => {
-            // A folder holds one run: an earlier run's replicas would not match this one.
-            let stale = dir.join("replicas.json");
-            if stale.exists() {
-                std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
-            }
-            None
-        }
+        None => None,
     };
+    write_run_json(&dir, run_info, started)?;
+    drop(held);
     if !quiet {
         print!("{}", table::render(&summary));
         if let Some(r) = &replica_report {
@@ -434,18 +462,47 @@ fn run(
     Ok(summary)
 }
 
+/// What `run` checks after loading and before writing anything, and `validate` checks too:
+/// the scenario's memory fits the machine (or `--max-memory`), and `--replicas` has random
+/// failures to vary.
+fn preflight(
+    scenario: &Scenario,
+    max_memory: Option<u64>,
+    replicas: Option<u64>,
+) -> Result<budget::Estimate, Error> {
+    if let Some(n) = replicas
+        && !scenario.ha.is_random()
+    {
+        return Err(Error::Usage(format!(
+            "--replicas {n}: `{}` has no random failures, so every replica would be the same; add [[failures]] with time_to_failure and time_to_repair",
+            scenario.name
+        )));
+    }
+    budget::check(scenario, max_memory)
+}
+
+/// run.json, written last: its presence marks the folder's run as complete (docs/OUTPUT.md).
+fn write_run_json(
+    dir: &Path,
+    mut info: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+) -> Result<(), Error> {
+    info.insert(
+        "wall_seconds".into(),
+        serde_json::json!(started.elapsed().as_secs_f64()),
+    );
+    let mut run_json = serde_json::to_vec_pretty(&serde_json::Value::Object(info))
+        .map_err(|e| Error::Internal(format!("encoding run.json: {e}")))?;
+    run_json.push(b'\n');
+    report::write_atomic(&dir.join("run.json"), &run_json)
+}
+
 /// Monte Carlo over random failures: N replicas on every core, then replicas.json.
 fn run_replicas(
     scenario: &Scenario,
     n: u64,
     dir: &Path,
 ) -> Result<crate::ha::study::ReplicaReport, Error> {
-    if !scenario.ha.is_random() {
-        return Err(Error::Usage(format!(
-            "--replicas {n}: `{}` has no random failures, so every replica would be the same; add [[failures]] with time_to_failure and time_to_repair",
-            scenario.name
-        )));
-    }
     let bar = progress_bar(n, "replicas");
     let report = crate::ha::study::replicas(scenario, n, &|| {
         if let Some(bar) = &bar {
@@ -483,6 +540,7 @@ fn compare(
     paths: &[PathBuf],
     output: Option<PathBuf>,
     quiet: bool,
+    max_memory: Option<u64>,
 ) -> Result<Vec<summary::Summary>, Error> {
     if paths.len() < 2 {
         return Err(Error::Usage(
@@ -492,8 +550,11 @@ fn compare(
     let dir = output.unwrap_or_else(|| Path::new("output").join("compare"));
     let scenarios = paths
         .iter()
-        .map(|p| load(p))
+        .map(|p| load(p, max_memory))
         .collect::<Result<Vec<_>, _>>()?;
+    for s in &scenarios {
+        preflight(s, max_memory, None)?;
+    }
     for (i, s) in scenarios.iter().enumerate() {
         if let Some(j) = scenarios[..i].iter().position(|t| t.name == s.name) {
             return Err(Error::Usage(format!(
@@ -504,16 +565,16 @@ fn compare(
             )));
         }
     }
+    report::remove_temp_files_on_signals();
+    let _top = folder::claim(&dir)?;
     let mut summaries = Vec::with_capacity(scenarios.len());
     for (path, scenario) in paths.iter().zip(&scenarios) {
         let started = Instant::now();
-        summaries.push(simulate(
-            path,
-            scenario,
-            &dir.join(&scenario.name),
-            false,
-            started,
-        )?);
+        let sub = dir.join(&scenario.name);
+        let held = folder::claim(&sub)?;
+        let (summary, info) = simulate(path, scenario, &held.dir, false, started)?;
+        write_run_json(&sub, info, started)?;
+        summaries.push(summary);
     }
     let comparison = report::compare::build(&summaries);
     let mut json = serde_json::to_vec_pretty(&comparison)
@@ -592,21 +653,22 @@ fn plot(dir: &Path) -> Result<(), Error> {
             dir.display()
         )));
     }
+    report::remove_temp_files_on_signals();
+    let _held = folder::lock_only(dir)?;
     let n = write_report(dir)?;
     println!("drew {n} charts and report.html in {}", dir.display());
     Ok(())
 }
 
-/// Simulate one scenario and write its output folder; returns its summary.
+/// Simulate one scenario and write its output folder, which the caller holds and has
+/// cleared; returns its summary and what run.json will say, for the caller to write last.
 fn simulate(
     path: &Path,
     scenario: &Scenario,
     dir: &Path,
     csv: bool,
     started: Instant,
-) -> Result<summary::Summary, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-
+) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(scenario.horizon_ms);
         bar.set_style(
@@ -650,32 +712,34 @@ fn simulate(
             timeseries::write_csv(&csv_path, scenario, ts)?;
         }
     }
-    // A folder holds one run: files an earlier run wrote and this one did not are removed.
-    for (path, written) in [
-        (&parquet, outcome.timeseries.is_some()),
-        (&csv_path, outcome.timeseries.is_some() && want_csv),
-    ] {
-        if !written && path.exists() {
-            std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
-        }
-    }
     let stats = report::stats::rows(&summary, outcome.timeseries.as_ref(), &scenario.model);
     report::stats::write(dir, &stats)?;
     write_report(dir)?;
-    let total = started.elapsed();
-    let run_info = serde_json::json!({
-        "vsesim_version": env!("CARGO_PKG_VERSION"),
-        "scenario_file": path.display().to_string(),
-        "wall_seconds": total.as_secs_f64(),
-        "load_seconds": loaded.as_secs_f64(),
-        "simulate_seconds": simulated.as_secs_f64(),
-        "events": outcome.stats.events,
-        "segments": outcome.stats.segments,
-        "events_per_second": outcome.stats.events as f64 / simulated.as_secs_f64().max(1e-9),
-    });
-    let mut run_json = serde_json::to_vec_pretty(&run_info)
-        .map_err(|e| Error::Internal(format!("encoding run.json: {e}")))?;
-    run_json.push(b'\n');
-    report::write_atomic(&dir.join("run.json"), &run_json)?;
-    Ok(summary)
+    let mut info = serde_json::Map::new();
+    for (key, value) in [
+        (
+            "vsesim_version",
+            serde_json::json!(env!("CARGO_PKG_VERSION")),
+        ),
+        (
+            "scenario_file",
+            serde_json::json!(path.display().to_string()),
+        ),
+        // Set by `write_run_json`, when everything else is written.
+        ("wall_seconds", serde_json::json!(0.0)),
+        ("load_seconds", serde_json::json!(loaded.as_secs_f64())),
+        (
+            "simulate_seconds",
+            serde_json::json!(simulated.as_secs_f64()),
+        ),
+        ("events", serde_json::json!(outcome.stats.events)),
+        ("segments", serde_json::json!(outcome.stats.segments)),
+        (
+            "events_per_second",
+            serde_json::json!(outcome.stats.events as f64 / simulated.as_secs_f64().max(1e-9)),
+        ),
+    ] {
+        info.insert(key.into(), value);
+    }
+    Ok((summary, info))
 }

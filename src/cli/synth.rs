@@ -19,7 +19,6 @@ use crate::workload::import::{ImportError, Sample};
 use crate::workload::synth::{SynthGen, SynthSpec, name_seed, workload_seed};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -144,9 +143,24 @@ pub fn run(args: Args) -> Result<(), Error> {
     let format = OutputFormat::of(&args.output)?;
     let text = read_spec(&args.spec)?;
     let plan = compile(&args.spec, &text)?;
+    let rows = plan.workloads.saturating_mul(plan.samples);
+    let bytes = match format {
+        OutputFormat::Parquet => rows.saturating_mul(super::disk::SYNTH_PARQUET_BYTES_PER_ROW),
+        OutputFormat::Csv => plan
+            .entries
+            .iter()
+            .flat_map(|e| &e.names)
+            .map(|n| {
+                plan.samples
+                    .saturating_mul(super::disk::SYNTH_CSV_BYTES_PER_ROW + n.len() as u64)
+            })
+            .fold(0u64, u64::saturating_add),
+    };
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
+    super::disk::check_free(&args.output, bytes, &format!("the trace of {rows} rows"))?;
+    crate::report::remove_temp_files_on_signals();
     let rows = match format {
         OutputFormat::Csv => write_csv(&plan, &args.output)?,
         OutputFormat::Parquet => write_parquet(&plan, &args.output)?,
@@ -192,11 +206,7 @@ impl OutputFormat {
 }
 
 fn read_spec(path: &Path) -> Result<String, Error> {
-    let whole_file =
-        |message: String| Error::Input(Box::new(ScenarioError::at(path, "", None, "", message)));
-    let bytes =
-        std::fs::read(path).map_err(|e| whole_file(format!("cannot read the spec: {e}")))?;
-    crate::scenario::utf8_text(path, bytes)
+    crate::scenario::read_toml(path, "spec")
 }
 
 /// Parse and check a spec file: every error names the file, line, column and field.
@@ -456,8 +466,8 @@ fn each_row(
 /// CSV through the csv crate (floats in their shortest exact form, so reading the file back
 /// gives the same `f32` samples), to a temporary file renamed when complete.
 fn write_csv(plan: &Plan, path: &Path) -> Result<u64, Error> {
-    let tmp = path.with_extension("csv.tmp");
-    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let (temp, file) = crate::report::create_temp(path)?;
+    let tmp = temp.path().to_path_buf();
     let mut out = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
     let io = |e: csv::Error| Error::io(&tmp, std::io::Error::other(e));
     let mut header = vec!["time_s", "workload", "cpu"];
@@ -481,7 +491,7 @@ fn write_csv(plan: &Plan, path: &Path) -> Result<u64, Error> {
         .map_err(|e| Error::io(&tmp, std::io::Error::other(e.to_string())))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    temp.persist(path)?;
     Ok(rows)
 }
 

@@ -107,7 +107,7 @@ fn err(file: &Path, text: &str, span: std::ops::Range<usize>, field: &str, msg: 
 
 /// Read and check a plan file and the trace it names.
 pub fn load(file: &Path) -> Result<PlanSpec, Error> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let text = crate::scenario::read_toml(file, "plan file")?;
     let raw: RawPlanFile = toml::from_str(&text).map_err(|e| {
         Error::Input(Box::new(ScenarioError::at(
             file,

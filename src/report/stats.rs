@@ -325,5 +325,7 @@ pub fn write(dir: &Path, rows: &[StatRow]) -> Result<(), Error> {
         .include_header(true)
         .finish(&mut df)
         .map_err(|e| Error::Internal(format!("encoding stats.csv: {e}")))?;
+    let csv = super::csv_cells::escape_columns(&csv, &super::csv_cells::text_columns(&df))
+        .map_err(|e| Error::Internal(format!("encoding stats.csv: {e}")))?;
     super::write_atomic(&dir.join("stats.csv"), &csv)
 }

@@ -55,20 +55,15 @@ pub fn write_parquet(path: &Path, scenario: &Scenario, ts: &Timeseries) -> Resul
 }
 
 pub fn write_csv(path: &Path, scenario: &Scenario, ts: &Timeseries) -> Result<(), Error> {
+    use std::fmt::Write as _;
     let (entity, kind) = names(scenario);
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Error::Internal(format!("encoding {}: {e}", path.display()));
-    out.write_record([
-        "time",
-        "entity",
-        "kind",
-        "demand",
-        "allocation",
-        "served",
-        "backlog",
-        "utilization",
-    ])
-    .map_err(fail)?;
+    // Names as spreadsheet-safe fields once per entity, not once per row.
+    let entity: Vec<String> = entity
+        .iter()
+        .map(|n| super::csv_cells::field(n).into_owned())
+        .collect();
+    let mut out = String::with_capacity(ts.time_ms.len() * 64 + 80);
+    out.push_str("time,entity,kind,demand,allocation,served,backlog,utilization\n");
     for r in 0..ts.time_ms.len() {
         let e = ts.entity[r] as usize;
         let allocation = if ts.allocation[r].is_nan() {
@@ -76,22 +71,20 @@ pub fn write_csv(path: &Path, scenario: &Scenario, ts: &Timeseries) -> Result<()
         } else {
             ts.allocation[r].to_string()
         };
-        out.write_record([
-            ts.time_ms[r].to_string().as_str(),
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{allocation},{},{},{}",
+            ts.time_ms[r],
             entity[e],
             kind[e],
-            &ts.demand[r].to_string(),
-            &allocation,
-            &ts.served[r].to_string(),
-            &ts.backlog_core_hours[r].to_string(),
-            &ts.utilization[r].to_string(),
-        ])
-        .map_err(fail)?;
+            ts.demand[r],
+            ts.served[r],
+            ts.backlog_core_hours[r],
+            ts.utilization[r],
+        );
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("encoding {}: {e}", path.display())))?;
-    write_atomic(path, &bytes)
+    write_atomic(path, out.as_bytes())
 }
 
 /// Read a run's timeseries.parquet back, for `vsesim plot` and the charts of a run.

@@ -31,6 +31,20 @@ const FSS_STEP_CORES: f64 = 0.01;
 pub const DEFAULT_UTIL_LIMIT: f64 = 0.85;
 /// The time series is held in memory until the run ends (about 60 bytes a row).
 const MAX_TIMESERIES_ROWS: u64 = 20_000_000;
+/// Memory of one cell, of a partition or of a workload [GiB]: 1 PiB. The largest Superdome 2
+/// cell held 256 GiB; beyond a PiB a value is a typo (1e308 made memory infinite).
+const MAX_GIB: f64 = 1_048_576.0;
+/// Disk or network bandwidth of a server, partition or workload [MB/s]: 10 TB/s.
+const MAX_MBPS: f64 = 10_000_000.0;
+/// The most reference cores one workload may demand in one sample, after conversion from
+/// percent: the trace readers' bound ([`crate::workload::MAX_SAMPLE`]) applied to the converted
+/// value too, since a percent trace of a huge source machine could pass the first and not the
+/// second.
+const MAX_DEMAND_CORES: f64 = crate::workload::MAX_SAMPLE;
+/// Names of scenarios and entities become folder and file names (output/<scenario name>/,
+/// capprofile exports) and table cells: at most this many bytes, a file name's limit less
+/// room for the temporary suffixes a writer adds.
+const MAX_NAME_BYTES: usize = 200;
 
 /// The report interval by default: Capacity Advisor's 5-minute means [GH2][CA1].
 pub const DEFAULT_REPORT_INTERVAL_MS: u64 = 300_000;
@@ -141,8 +155,25 @@ impl Default for Growth {
 
 /// Read and compile the scenario at `path`. Trace paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Input(input_io(path, &e)))?;
-    load_str(path, &utf8_text(path, bytes)?)
+    load_str(path, &read_toml(path, "scenario")?)
+}
+
+/// A TOML file people bring (a scenario, a synth spec, a plan, a sweep) as text: a regular
+/// file of UTF-8 lines of at most 1 MiB. `what` names it in the error.
+pub(crate) fn read_toml(path: &Path, what: &str) -> Result<String, Error> {
+    let bytes = crate::input::read(path).map_err(|e| {
+        let (line, message) = match crate::input::cause(&e) {
+            Some((line, message)) => (line, message),
+            None => (None, format!("cannot read the {what}: {e}")),
+        };
+        let mut err = ScenarioError::at(path, "", None, "", message);
+        if let Some(line) = line {
+            err.line = line as usize;
+            err.column = 1;
+        }
+        Error::Input(Box::new(err))
+    })?;
+    utf8_text(path, bytes)
 }
 
 /// A TOML file's bytes as text; invalid UTF-8 is an error pointing at the first bad byte.
@@ -160,20 +191,32 @@ pub(crate) fn utf8_text(path: &Path, bytes: Vec<u8>) -> Result<String, Error> {
     })
 }
 
-fn input_io(path: &Path, e: &std::io::Error) -> Box<ScenarioError> {
-    Box::new(ScenarioError::at(
-        path,
-        "",
-        None,
-        "",
-        format!("cannot read the scenario: {e}"),
-    ))
+/// Compile scenario text; `path` names it in errors and anchors relative trace paths. The
+/// first error, where there are several ([`load_str_all`] gives them all).
+pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Error> {
+    load_str_all(path, text).map_err(|mut errors| errors.remove(0))
 }
 
-/// Compile scenario text; `path` names it in errors and anchors relative trace paths.
-pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Error> {
-    let raw = parse(path, text).map_err(|e| Error::Input(Box::new(e)))?;
-    Compiler {
+/// The most errors reported for one file: enough to fix a file in one go, few enough to read.
+pub const MAX_ERRORS: usize = 20;
+
+/// [`load`], with up to [`MAX_ERRORS`] errors, in the order they were found (never empty).
+pub fn load_all(path: &Path) -> Result<Scenario, Vec<Error>> {
+    let text = read_toml(path, "scenario").map_err(|e| vec![e])?;
+    load_str_all(path, &text)
+}
+
+/// [`load_str`], with up to [`MAX_ERRORS`] errors (never empty).
+pub fn load_str_all(path: &Path, text: &str) -> Result<Scenario, Vec<Error>> {
+    let raw = parse(path, text).map_err(|errors| {
+        errors
+            .into_iter()
+            .take(MAX_ERRORS)
+            .map(|e| Error::Input(Box::new(e)))
+            .collect::<Vec<_>>()
+    })?;
+    let found = std::cell::RefCell::new(Vec::new());
+    let result = Compiler {
         file: path,
         text,
         traces: HashMap::new(),
@@ -183,19 +226,28 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Error> {
             .map(|p| p.get_ref().name.get_ref().trim().to_string())
             .collect(),
         models: HashMap::new(),
+        found: &found,
     }
-    .compile(raw)
+    .compile(raw);
+    let mut errors = found.into_inner();
+    match result {
+        Ok(s) if errors.is_empty() => return Ok(s),
+        Ok(_) => {}
+        Err(e) => errors.insert(0, e),
+    }
+    errors.truncate(MAX_ERRORS);
+    Err(errors)
 }
 
-fn parse(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
+fn parse(path: &Path, text: &str) -> Result<RawScenario, Vec<ScenarioError>> {
     if text.trim().is_empty() {
-        return Err(ScenarioError::at(
+        return Err(vec![ScenarioError::at(
             path,
             text,
             None,
             "",
             "the file is empty; expected a [scenario] table with name, horizon and seed",
-        ));
+        )]);
     }
     let deserializer = toml::Deserializer::parse(text).map_err(|e| {
         // A duplicate key: name it (the span is the second one).
@@ -204,7 +256,7 @@ fn parse(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
             .and_then(|s| text.get(s))
             .filter(|k| e.message().contains("duplicate key") && !k.trim().is_empty())
             .map(|k| k.trim().to_string());
-        match key {
+        vec![match key {
             Some(k) => ScenarioError::at(
                 path,
                 text,
@@ -213,14 +265,44 @@ fn parse(path: &Path, text: &str) -> Result<RawScenario, ScenarioError> {
                 format!("duplicate key `{k}`; expected each key once per table"),
             ),
             None => ScenarioError::at(path, text, e.span(), "", e.message().to_string()),
-        }
+        }]
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let field = field_path(e.path());
-        let inner = e.into_inner();
-        let message = humane(inner.message(), &field);
-        ScenarioError::at(path, text, inner.span(), field, message)
+        let first = serde_error(path, text, e, "");
+        // serde stops at the first error; each table and each entry of an array of tables
+        // is read again on its own, so the file's other mistakes are found too.
+        let mut all =
+            super::parse_each::errors(text, &|e, prefix| serde_error(path, text, e, prefix));
+        if !all
+            .iter()
+            .any(|e| e.line == first.line && e.field == first.field)
+        {
+            all.insert(0, first);
+        }
+        all.sort_by_key(|e| (e.line, e.column));
+        all.dedup_by(|a, b| a.line == b.line && a.field == b.field);
+        all
     })
+}
+
+/// A serde error as a scenario error: the field's path under `prefix`, serde's message in a
+/// planner's words.
+fn serde_error(
+    path: &Path,
+    text: &str,
+    e: serde_path_to_error::Error<toml::de::Error>,
+    prefix: &str,
+) -> ScenarioError {
+    let inner_path = field_path(e.path());
+    let field = match (prefix.is_empty(), inner_path.is_empty()) {
+        (true, _) => inner_path,
+        (false, true) => prefix.to_string(),
+        (false, false) if inner_path.starts_with('[') => format!("{prefix}{inner_path}"),
+        (false, false) => format!("{prefix}.{inner_path}"),
+    };
+    let inner = e.into_inner();
+    let message = super::suggest::did_you_mean(&humane(inner.message(), &field));
+    ScenarioError::at(path, text, inner.span(), field, message)
 }
 
 /// serde's words for a value of the wrong type or range, in a planner's words: no Rust type
@@ -272,6 +354,9 @@ struct Compiler<'a> {
     packages: Vec<String>,
     /// Server models' performance index per core, by name.
     models: HashMap<String, f64>,
+    /// Errors of entities already passed over, so that one run of the compiler reports up
+    /// to [`MAX_ERRORS`] of a file's mistakes instead of the first ([`Compiler::keep`]).
+    found: &'a std::cell::RefCell<Vec<Error>>,
 }
 
 /// A partition being placed in the tree.
@@ -281,6 +366,34 @@ struct Pending<'r> {
 }
 
 impl<'a> Compiler<'a> {
+    /// An entity's result: its error is kept and the entity passed over, so the compiler goes
+    /// on with the next one (other workloads, other servers) and `validate` lists every
+    /// mistake it can see, not only the first.
+    fn keep<T>(&self, result: Result<T, Error>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.found.borrow_mut().push(e);
+                None
+            }
+        }
+    }
+
+    /// The end of a phase whose results the next phases need: stop if an entity failed, so
+    /// that no error follows from one already reported (a workload in a partition that did
+    /// not compile would be "in an unknown partition"). The first error is returned; the
+    /// others stay in `found` (see [`load_all`]).
+    fn checkpoint(&self) -> Result<(), Error> {
+        let mut found = self.found.borrow_mut();
+        if found.is_empty() || found.len() >= MAX_ERRORS {
+            if let Some(first) = (!found.is_empty()).then(|| found.remove(0)) {
+                return Err(first);
+            }
+            return Ok(());
+        }
+        Err(found.remove(0))
+    }
+
     fn err(&self, span: Range<usize>, field: impl Into<String>, msg: impl Into<String>) -> Error {
         Error::Input(Box::new(ScenarioError::at(
             self.file,
@@ -312,22 +425,109 @@ impl<'a> Compiler<'a> {
     /// `[[server_models]]`: names unique, indexes positive.
     fn compile_models(&mut self, raw: &RawScenario) -> Result<(), Error> {
         for (k, rm) in raw.server_models.iter().enumerate() {
-            let m = rm.get_ref();
-            let name = m.name.get_ref().trim().to_string();
-            let field = |f: &str| format!("server_models[{k}] ({name}).{f}");
-            let speed = *m.core_speed.get_ref();
-            if !(speed.is_finite() && speed > 0.0 && speed <= 1000.0) {
-                return Err(self.err(
+            let result = (|| -> Result<(), Error> {
+                let m = rm.get_ref();
+                let name = m.name.get_ref().trim().to_string();
+                let field = |f: &str| format!("server_models[{k}] ({name}).{f}");
+                let speed = *m.core_speed.get_ref();
+                if !(speed.is_finite() && speed > 0.0 && speed <= 1000.0) {
+                    return Err(self.err(
                     m.core_speed.span(),
                     field("core_speed"),
                     format!("{speed}; expected a positive performance index per core relative to the reference core, e.g. 1.6"),
                 ));
-            }
-            if self.models.insert(name.clone(), speed).is_some() {
+                }
+                if self.models.insert(name.clone(), speed).is_some() {
+                    return Err(self.err(
+                        m.name.span(),
+                        field("name"),
+                        "a second model with this name; expected unique names",
+                    ));
+                }
+                Ok(())
+            })();
+            self.keep(result);
+        }
+        Ok(())
+    }
+
+    /// A name that will be a folder or file name and a table cell: no control characters
+    /// (a NUL cannot be in a path; a newline breaks every table) and at most
+    /// [`MAX_NAME_BYTES`] bytes.
+    fn check_name(&self, name: &Spanned<String>, field: &str) -> Result<(), Error> {
+        let n = name.get_ref();
+        if let Some(c) = n.chars().find(|c| c.is_control()) {
+            return Err(self.err(
+                name.span(),
+                field,
+                format!(
+                    "the name holds the control character U+{:04X}; expected printable characters (names become folder names and table cells)",
+                    c as u32
+                ),
+            ));
+        }
+        if n.len() > MAX_NAME_BYTES {
+            return Err(self.err(
+                name.span(),
+                field,
+                format!(
+                    "the name is {} bytes long; expected at most {MAX_NAME_BYTES} (names become folder and file names)",
+                    n.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A synthetic workload's size within what a run can account for: `mean`, `peak` and the
+    /// burst size in reference cores (after `source`) at most [`MAX_DEMAND_CORES`], growth at
+    /// most 100 (10,000 % a year) and noise at most 100 (a coefficient of variation), so that
+    /// no sample comes near the range where sums lose the conservation check's precision.
+    fn synth_bounds(
+        &self,
+        spec: &Spanned<SynthSpec>,
+        scale: f64,
+        prefix: &str,
+    ) -> Result<(), Error> {
+        let v = spec.get_ref();
+        let cores = [
+            ("mean", Some(v.mean)),
+            ("peak", v.peak),
+            ("bursts.size", v.bursts.as_ref().map(|b| b.size)),
+        ];
+        for (f, x) in cores {
+            if let Some(x) = x
+                && x * scale > MAX_DEMAND_CORES
+            {
                 return Err(self.err(
-                    m.name.span(),
-                    field("name"),
-                    "a second model with this name; expected unique names",
+                    spec.span(),
+                    format!("{prefix}.{f}"),
+                    format!(
+                        "{} is {} reference cores; expected at most {} reference cores",
+                        num(x),
+                        num(x * scale),
+                        crate::workload::MAX_SAMPLE_TEXT
+                    ),
+                ));
+            }
+        }
+        for (f, x, what) in [
+            (
+                "growth",
+                v.growth.unwrap_or(0.0),
+                "a yearly growth of at most 100 (10,000 %)",
+            ),
+            (
+                "noise",
+                v.noise,
+                "a coefficient of variation of at most 100",
+            ),
+        ] {
+            if x > 100.0 {
+                return Err(self.err(
+                    spec.span(),
+                    format!("{prefix}.{f}"),
+                    format!("{}; expected {what}", num(x)),
                 ));
             }
         }
@@ -358,40 +558,49 @@ impl<'a> Compiler<'a> {
         self.compile_models(&raw)?;
         let header = raw.scenario.get_ref();
         let name = header.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            return Err(self.err(
-                header.name.span(),
-                "scenario.name",
-                "expected a non-empty name",
-            ));
-        }
-        if name.contains(['/', '\\']) || name == "." || name == ".." {
-            return Err(self.err(
-                header.name.span(),
-                "scenario.name",
-                "the name becomes the output folder; expected no `/` or `\\`",
-            ));
-        }
+        let checked = (|| {
+            if name.is_empty() {
+                return Err(self.err(
+                    header.name.span(),
+                    "scenario.name",
+                    "expected a non-empty name",
+                ));
+            }
+            if name.contains(['/', '\\']) || name == "." || name == ".." {
+                return Err(self.err(
+                    header.name.span(),
+                    "scenario.name",
+                    "the name becomes the output folder; expected no `/` or `\\`",
+                ));
+            }
+            self.check_name(&header.name, "scenario.name")
+        })();
+        self.keep(checked);
         let horizon_ms = header.horizon.get_ref().ms();
         if horizon_ms == 0 {
-            return Err(self.err(
+            self.keep::<()>(Err(self.err(
                 header.horizon.span(),
                 "scenario.horizon",
                 "expected a positive duration",
-            ));
+            )));
         }
         if raw.servers.is_empty() {
-            return Err(self.err(
+            self.keep::<()>(Err(self.err(
                 raw.scenario.span(),
                 "servers",
                 "no [[servers]]; expected at least one",
-            ));
+            )));
         }
         let (mut nodes, node_index) = self.compile_tree(&raw)?;
+        // Workloads, gWLM domains and WLM instances need the tree, not each other.
+        self.checkpoint()?;
         let report_step = raw.report.as_ref().and_then(|r| r.get_ref().step.clone());
         let (workloads, demand) =
             self.compile_workloads(&raw, &nodes, &node_index, header.seed, horizon_ms)?;
         let entities = nodes.len() + workloads.len();
+        let mut domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
+        let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
+        self.checkpoint()?;
         let report = self.compile_report(
             raw.report.as_ref(),
             report_step,
@@ -399,8 +608,6 @@ impl<'a> Compiler<'a> {
             horizon_ms,
             entities,
         )?;
-        let mut domains = self.compile_domains(&raw, &mut nodes, &node_index)?;
-        let wlm = self.compile_wlm(&raw, &nodes, &node_index, &domains)?;
         self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
         let (pricing, gicap) = self.compile_pricing(&raw, &nodes)?;
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
@@ -415,21 +622,23 @@ impl<'a> Compiler<'a> {
                         && *g.get_ref() > -1.0
                         && *g.get_ref() <= 100.0) =>
                 {
-                    return Err(self.err(
+                    self.keep::<()>(Err(self.err(
                         g.span(),
                         format!("workloads[{k}] ({}).growth", w.name.get_ref()),
                         format!(
                             "{}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year)",
                             g.get_ref()
                         ),
-                    ));
+                    )));
+                    None
                 }
                 Some(g) => Some(*g.get_ref()),
                 None => None,
             };
             report.workload_growth.push(g);
         }
-        let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads)?;
+        let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads, horizon_ms)?;
+        self.checkpoint()?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
             name,
@@ -759,7 +968,7 @@ impl<'a> Compiler<'a> {
                 return Err(self.err(
                     t.span(),
                     format!("{field}.{f}"),
-                    format!("{x}; expected {what}"),
+                    format!("{}; expected {what}", num(x)),
                 ));
             }
         }
@@ -1001,244 +1210,268 @@ impl<'a> Compiler<'a> {
         let mut out = Vec::with_capacity(raw.wlm.len());
         let mut hosts: HashMap<NodeId, usize> = HashMap::new();
         for (k, rw) in raw.wlm.iter().enumerate() {
-            let r = rw.get_ref();
-            let hname = r.host.get_ref();
-            let field = |f: &str| format!("wlm[{k}] ({hname}).{f}");
-            let Some(&host) = index.get(hname.as_str()) else {
-                return Err(self.err(r.host.span(), field("host"), format!("unknown host `{hname}`; expected the server or partition whose OS runs the PRM groups")));
-            };
-            if let Some(prev) = hosts.insert(host, k) {
-                return Err(self.err(
-                    r.host.span(),
-                    field("host"),
-                    format!("`{hname}` already has a WLM (wlm[{prev}]); one WLM runs per OS"),
-                ));
-            }
-            let members: Vec<NodeId> = (0..nodes.len())
-                .filter(|&i| nodes[i].parent == Some(host))
-                .map(|i| NodeId(i as u32))
-                .collect();
-            if members.is_empty()
-                || members
-                    .iter()
-                    .any(|m| !matches!(nodes[m.0 as usize].kind, NodeKind::Fss | NodeKind::Pset))
-            {
-                return Err(self.err(
+            let result = (|| -> Result<(), Error> {
+                let r = rw.get_ref();
+                let hname = r.host.get_ref();
+                let field = |f: &str| format!("wlm[{k}] ({hname}).{f}");
+                let Some(&host) = index.get(hname.as_str()) else {
+                    return Err(self.err(r.host.span(), field("host"), format!("unknown host `{hname}`; expected the server or partition whose OS runs the PRM groups")));
+                };
+                if let Some(prev) = hosts.insert(host, k) {
+                    return Err(self.err(
+                        r.host.span(),
+                        field("host"),
+                        format!("`{hname}` already has a WLM (wlm[{prev}]); one WLM runs per OS"),
+                    ));
+                }
+                let members: Vec<NodeId> = (0..nodes.len())
+                    .filter(|&i| nodes[i].parent == Some(host))
+                    .map(|i| NodeId(i as u32))
+                    .collect();
+                if members.is_empty()
+                    || members.iter().any(|m| {
+                        !matches!(nodes[m.0 as usize].kind, NodeKind::Fss | NodeKind::Pset)
+                    })
+                {
+                    return Err(self.err(
                     r.host.span(),
                     field("host"),
                     format!(
                         "`{hname}` has no PRM groups; a WLM manages the `srp` children of its host"
                     ),
                 ));
-            }
-            if domains.iter().any(|d| d.node == host) {
-                return Err(self.err(
+                }
+                if domains.iter().any(|d| d.node == host) {
+                    return Err(self.err(
                     r.host.span(),
                     field("host"),
                     format!(
                         "`{hname}` is already a gWLM domain; one manager per set of compartments"
                     ),
                 ));
-            }
-            let interval_ms = match &r.interval {
-                Some(i) if !(1000..=86_400_000).contains(&i.get_ref().ms()) => {
-                    return Err(self.err(
-                        i.span(),
-                        field("interval"),
-                        "expected 1 s to 1 day (wlm_interval)",
-                    ));
                 }
-                Some(i) => i.get_ref().ms(),
-                None => policy::DEFAULT_WLM_INTERVAL_MS,
-            };
-            let group_of = |name: &Spanned<String>, f: String| -> Result<usize, Error> {
-                members
-                    .iter()
-                    .position(|m| nodes[m.0 as usize].name == *name.get_ref())
-                    .ok_or_else(|| {
-                        self.err(
-                            name.span(),
-                            f,
-                            format!("`{}` is not a PRM group of `{hname}`", name.get_ref()),
-                        )
-                    })
-            };
-            let mut groups: Vec<wlm::Group> = members
-                .iter()
-                .map(|m| {
-                    let n = &nodes[m.0 as usize];
-                    let pset = n.kind == NodeKind::Pset;
-                    wlm::Group {
-                        gmincpu: if pset { 1.0 } else { wlm::IDLE_MIN },
-                        gmaxcpu: None,
-                        weight: 1.0,
-                        pset,
-                    }
-                })
-                .collect();
-            for (gi, rg) in r.groups.iter().enumerate() {
-                let rg = rg.get_ref();
-                let g = group_of(&rg.group, format!("wlm[{k}] ({hname}).groups[{gi}].group"))?;
-                let num = |v: &Option<Spanned<f64>>, f: &str| -> Result<Option<f64>, Error> {
-                    match v {
-                        Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => Err(self
-                            .err(
-                                x.span(),
-                                format!("wlm[{k}] ({hname}).groups[{gi}].{f}"),
-                                "expected a number of cores ≥ 0",
-                            )),
-                        Some(x) => Ok(Some(*x.get_ref())),
-                        None => Ok(None),
-                    }
-                };
-                if let Some(v) = num(&rg.gmincpu, "gmincpu")? {
-                    groups[g].gmincpu = v;
-                }
-                groups[g].gmaxcpu = num(&rg.gmaxcpu, "gmaxcpu")?;
-                if let Some(w) = num(&rg.weight, "weight")? {
-                    groups[g].weight = w;
-                }
-            }
-            let mut slos = Vec::new();
-            let mut names = Vec::new();
-            let mut metrics = Vec::new();
-            let mut windows = Vec::new();
-            for (si, rs) in r.slo.iter().enumerate() {
-                let rs = rs.get_ref();
-                let sname = rs.name.get_ref();
-                let sfield = |f: &str| format!("wlm[{k}] ({hname}).slo[{si}] ({sname}).{f}");
-                let g = group_of(&rs.group, sfield("group"))?;
-                let opt = |v: &Option<Spanned<f64>>, f: &str| -> Result<Option<f64>, Error> {
-                    match v {
-                        Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => {
-                            Err(self.err(x.span(), sfield(f), "expected a number ≥ 0"))
-                        }
-                        Some(x) => Ok(Some(*x.get_ref())),
-                        None => Ok(None),
-                    }
-                };
-                let (goal, metric) = match (&rs.goal, &rs.cpushares) {
-                    (Some(_), Some(c)) => {
+                let interval_ms = match &r.interval {
+                    Some(i) if !(1000..=86_400_000).contains(&i.get_ref().ms()) => {
                         return Err(self.err(
-                            c.span(),
-                            sfield("cpushares"),
-                            "an SLO has a goal or cpushares, not both [W204]",
+                            i.span(),
+                            field("interval"),
+                            "expected 1 s to 1 day (wlm_interval)",
                         ));
                     }
-                    (None, Some(c)) => {
-                        let c = c.get_ref();
-                        (
-                            wlm::Goal::Shares {
-                                cores: c.cores,
-                                additive: c.mode == RawSharesMode::More,
-                            },
-                            policy::SloMetric::None,
-                        )
-                    }
-                    (None, None) => (wlm::Goal::None, policy::SloMetric::None),
-                    (Some(goal), None) => match goal.get_ref() {
-                        RawGoal::Usage { low, high } => {
-                            (wlm::Goal::usage(*low, *high), policy::SloMetric::None)
+                    Some(i) => i.get_ref().ms(),
+                    None => policy::DEFAULT_WLM_INTERVAL_MS,
+                };
+                let group_of = |name: &Spanned<String>, f: String| -> Result<usize, Error> {
+                    members
+                        .iter()
+                        .position(|m| nodes[m.0 as usize].name == *name.get_ref())
+                        .ok_or_else(|| {
+                            self.err(
+                                name.span(),
+                                f,
+                                format!("`{}` is not a PRM group of `{hname}`", name.get_ref()),
+                            )
+                        })
+                };
+                let mut groups: Vec<wlm::Group> = members
+                    .iter()
+                    .map(|m| {
+                        let n = &nodes[m.0 as usize];
+                        let pset = n.kind == NodeKind::Pset;
+                        wlm::Group {
+                            gmincpu: if pset { 1.0 } else { wlm::IDLE_MIN },
+                            gmaxcpu: None,
+                            weight: 1.0,
+                            pset,
                         }
-                        RawGoal::Metric {
-                            below,
-                            above,
-                            trace,
-                            column,
-                            step,
-                        } => {
-                            let (below, value) = match (below, above) {
-                                (Some(v), None) => (true, *v),
-                                (None, Some(v)) => (false, *v),
-                                _ => {
+                    })
+                    .collect();
+                for (gi, rg) in r.groups.iter().enumerate() {
+                    let rg = rg.get_ref();
+                    let g = group_of(&rg.group, format!("wlm[{k}] ({hname}).groups[{gi}].group"))?;
+                    let num = |v: &Option<Spanned<f64>>, f: &str| -> Result<Option<f64>, Error> {
+                        match v {
+                            Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => {
+                                Err(self.err(
+                                    x.span(),
+                                    format!("wlm[{k}] ({hname}).groups[{gi}].{f}"),
+                                    "expected a number of cores ≥ 0",
+                                ))
+                            }
+                            Some(x) => Ok(Some(*x.get_ref())),
+                            None => Ok(None),
+                        }
+                    };
+                    if let Some(v) = num(&rg.gmincpu, "gmincpu")? {
+                        groups[g].gmincpu = v;
+                    }
+                    groups[g].gmaxcpu = num(&rg.gmaxcpu, "gmaxcpu")?;
+                    if let Some(w) = num(&rg.weight, "weight")? {
+                        groups[g].weight = w;
+                    }
+                    if let (Some(lo), Some(hi)) = (&rg.gmincpu, groups[g].gmaxcpu)
+                        && *lo.get_ref() > hi
+                    {
+                        return Err(self.err(
+                            lo.span(),
+                            format!("wlm[{k}] ({hname}).groups[{gi}].gmincpu"),
+                            format!(
+                                "gmincpu {} is above gmaxcpu {hi}; expected gmincpu ≤ gmaxcpu",
+                                lo.get_ref()
+                            ),
+                        ));
+                    }
+                }
+                let mut slos = Vec::new();
+                let mut names = Vec::new();
+                let mut metrics = Vec::new();
+                let mut windows = Vec::new();
+                for (si, rs) in r.slo.iter().enumerate() {
+                    let rs = rs.get_ref();
+                    let sname = rs.name.get_ref();
+                    let sfield = |f: &str| format!("wlm[{k}] ({hname}).slo[{si}] ({sname}).{f}");
+                    let g = group_of(&rs.group, sfield("group"))?;
+                    let opt = |v: &Option<Spanned<f64>>, f: &str| -> Result<Option<f64>, Error> {
+                        match v {
+                            Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => {
+                                Err(self.err(x.span(), sfield(f), "expected a number ≥ 0"))
+                            }
+                            Some(x) => Ok(Some(*x.get_ref())),
+                            None => Ok(None),
+                        }
+                    };
+                    let (goal, metric) = match (&rs.goal, &rs.cpushares) {
+                        (Some(_), Some(c)) => {
+                            return Err(self.err(
+                                c.span(),
+                                sfield("cpushares"),
+                                "an SLO has a goal or cpushares, not both [W204]",
+                            ));
+                        }
+                        (None, Some(c)) => {
+                            let c = c.get_ref();
+                            (
+                                wlm::Goal::Shares {
+                                    cores: c.cores,
+                                    additive: c.mode == RawSharesMode::More,
+                                },
+                                policy::SloMetric::None,
+                            )
+                        }
+                        (None, None) => (wlm::Goal::None, policy::SloMetric::None),
+                        (Some(goal), None) => match goal.get_ref() {
+                            RawGoal::Usage { low, high } => {
+                                (wlm::Goal::usage(*low, *high), policy::SloMetric::None)
+                            }
+                            RawGoal::Metric {
+                                below,
+                                above,
+                                trace,
+                                column,
+                                step,
+                            } => {
+                                let (below, value) = match (below, above) {
+                                    (Some(v), None) => (true, *v),
+                                    (None, Some(v)) => (false, *v),
+                                    _ => {
+                                        return Err(self.err(
+                                            goal.span(),
+                                            sfield("goal"),
+                                            "a metric goal has exactly one of `below` and `above`",
+                                        ));
+                                    }
+                                };
+                                let series = self.metric_series(
+                                    trace,
+                                    column.as_deref().unwrap_or(sname),
+                                    *step,
+                                    goal.span(),
+                                    sfield("goal.column"),
+                                    sname,
+                                )?;
+                                (
+                                    wlm::Goal::Metric { below, value },
+                                    policy::SloMetric::Trace(series),
+                                )
+                            }
+                            RawGoal::ResponseTime {
+                                below,
+                                service_time,
+                            } => {
+                                if !(below.is_finite() && *below > 0.0) || service_time.ms() == 0 {
                                     return Err(self.err(
                                         goal.span(),
                                         sfield("goal"),
-                                        "a metric goal has exactly one of `below` and `above`",
+                                        "expected a positive `below` [s] and `service_time`",
                                     ));
                                 }
-                            };
-                            let series = self.metric_series(
-                                trace,
-                                column.as_deref().unwrap_or(sname),
-                                *step,
-                                goal.span(),
-                                sfield("goal.column"),
-                                sname,
-                            )?;
-                            (
-                                wlm::Goal::Metric { below, value },
-                                policy::SloMetric::Trace(series),
-                            )
-                        }
-                        RawGoal::ResponseTime {
-                            below,
-                            service_time,
-                        } => {
-                            if !(below.is_finite() && *below > 0.0) || service_time.ms() == 0 {
-                                return Err(self.err(
-                                    goal.span(),
-                                    sfield("goal"),
-                                    "expected a positive `below` [s] and `service_time`",
-                                ));
+                                (
+                                    wlm::Goal::Metric {
+                                        below: true,
+                                        value: *below,
+                                    },
+                                    policy::SloMetric::ResponseTime {
+                                        service_s: service_time.ms() as f64 / 1000.0,
+                                    },
+                                )
                             }
-                            (
-                                wlm::Goal::Metric {
-                                    below: true,
-                                    value: *below,
-                                },
-                                policy::SloMetric::ResponseTime {
-                                    service_s: service_time.ms() as f64 / 1000.0,
-                                },
-                            )
+                        },
+                    };
+                    let priority = match &rs.priority {
+                        Some(p) if *p.get_ref() == 0 => {
+                            return Err(self.err(
+                                p.span(),
+                                sfield("priority"),
+                                "expected 1 (highest) or more",
+                            ));
                         }
-                    },
-                };
-                let priority = match &rs.priority {
-                    Some(p) if *p.get_ref() == 0 => {
+                        Some(p) => *p.get_ref(),
+                        None => 1,
+                    };
+                    let margin = opt(&rs.margin, "margin")?.unwrap_or(wlm::DEFAULT_MARGIN);
+                    if margin > 1.0 {
                         return Err(self.err(
-                            p.span(),
-                            sfield("priority"),
-                            "expected 1 (highest) or more",
+                            rs.margin
+                                .as_ref()
+                                .map(|m| m.span())
+                                .unwrap_or(rs.name.span()),
+                            sfield("margin"),
+                            "expected cntl_margin from 0 to 1",
                         ));
                     }
-                    Some(p) => *p.get_ref(),
-                    None => 1,
-                };
-                let margin = opt(&rs.margin, "margin")?.unwrap_or(wlm::DEFAULT_MARGIN);
-                if margin > 1.0 {
-                    return Err(self.err(
-                        rs.margin
-                            .as_ref()
-                            .map(|m| m.span())
-                            .unwrap_or(rs.name.span()),
-                        sfield("margin"),
-                        "expected cntl_margin from 0 to 1",
-                    ));
-                }
-                if let Some(w) = &rs.weight {
-                    // WLM's weight belongs to the group [W179]; an SLO's weight sets its group's.
-                    let v = *w.get_ref();
-                    if !(v.is_finite() && v > 0.0) {
+                    if let Some(w) = &rs.weight {
+                        // WLM's weight belongs to the group [W179]; an SLO's weight sets its group's.
+                        let v = *w.get_ref();
+                        if !(v.is_finite() && v > 0.0) {
+                            return Err(self.err(
+                                w.span(),
+                                sfield("weight"),
+                                "expected a positive weight",
+                            ));
+                        }
+                        groups[g].weight = v;
+                    }
+                    let (mincpu, maxcpu) = (opt(&rs.mincpu, "mincpu")?, opt(&rs.maxcpu, "maxcpu")?);
+                    if let (Some(lo), Some(hi), Some(at)) = (mincpu, maxcpu, &rs.mincpu)
+                        && lo > hi
+                    {
                         return Err(self.err(
-                            w.span(),
-                            sfield("weight"),
-                            "expected a positive weight",
+                            at.span(),
+                            sfield("mincpu"),
+                            format!("mincpu {lo} is above maxcpu {hi}; expected mincpu ≤ maxcpu"),
                         ));
                     }
-                    groups[g].weight = v;
-                }
-                slos.push(wlm::Slo {
-                    group: g,
-                    priority,
-                    goal,
-                    mincpu: opt(&rs.mincpu, "mincpu")?,
-                    maxcpu: opt(&rs.maxcpu, "maxcpu")?,
-                    margin,
-                });
-                names.push(sname.clone());
-                metrics.push(metric);
-                windows.push(match (&rs.condition, &rs.package) {
+                    slos.push(wlm::Slo {
+                        group: g,
+                        priority,
+                        goal,
+                        mincpu,
+                        maxcpu,
+                        margin,
+                    });
+                    names.push(sname.clone());
+                    metrics.push(metric);
+                    windows.push(match (&rs.condition, &rs.package) {
                     (Some(_), Some(p)) => {
                         return Err(self.err(
                             p.span(),
@@ -1263,44 +1496,47 @@ impl<'a> Compiler<'a> {
                     },
                     (None, None) => None,
                 });
-            }
-            let controller = match (&r.kp, &r.convergence_rate) {
-                (Some(_), Some(c)) if *c.get_ref() != 0.0 => {
-                    wlm::Controller::ConvergenceRate(*c.get_ref())
                 }
-                (_, Some(c)) if *c.get_ref() != 0.0 => {
-                    wlm::Controller::ConvergenceRate(*c.get_ref())
+                let controller = match (&r.kp, &r.convergence_rate) {
+                    (Some(_), Some(c)) if *c.get_ref() != 0.0 => {
+                        wlm::Controller::ConvergenceRate(*c.get_ref())
+                    }
+                    (_, Some(c)) if *c.get_ref() != 0.0 => {
+                        wlm::Controller::ConvergenceRate(*c.get_ref())
+                    }
+                    (Some(kp), _) => wlm::Controller::Kp(*kp.get_ref()),
+                    _ => wlm::Controller::Kp(wlm::DEFAULT_KP),
+                };
+                let others = match &r.others {
+                    Some(o) => Some(group_of(o, field("others"))?),
+                    None => None,
+                };
+                let mut config = wlm::Config {
+                    controller,
+                    distribute_excess: r.distribute_excess,
+                    others,
+                    ..wlm::Config::default()
+                };
+                if r.extended_shares {
+                    config = config.extended_shares();
                 }
-                (Some(kp), _) => wlm::Controller::Kp(*kp.get_ref()),
-                _ => wlm::Controller::Kp(wlm::DEFAULT_KP),
-            };
-            let others = match &r.others {
-                Some(o) => Some(group_of(o, field("others"))?),
-                None => None,
-            };
-            let mut config = wlm::Config {
-                controller,
-                distribute_excess: r.distribute_excess,
-                others,
-                ..wlm::Config::default()
-            };
-            if r.extended_shares {
-                config = config.extended_shares();
-            }
-            let capacity = nodes[host.0 as usize].cores as f64;
-            wlm::check(&groups, &slos, capacity, &config)
-                .map_err(|m| self.err(r.host.span(), field("slo"), m))?;
-            out.push(policy::WlmInstance {
-                host,
-                members,
-                groups,
-                slos,
-                slo_names: names,
-                slo_metrics: metrics,
-                slo_windows: windows,
-                interval_ms,
-                config,
-            });
+                let capacity = nodes[host.0 as usize].cores as f64;
+                wlm::check(&groups, &slos, capacity, &config)
+                    .map_err(|m| self.err(r.host.span(), field("slo"), m))?;
+                out.push(policy::WlmInstance {
+                    host,
+                    members,
+                    groups,
+                    slos,
+                    slo_names: names,
+                    slo_metrics: metrics,
+                    slo_windows: windows,
+                    interval_ms,
+                    config,
+                });
+                Ok(())
+            })();
+            self.keep(result);
         }
         Ok(out)
     }
@@ -1337,137 +1573,140 @@ impl<'a> Compiler<'a> {
         let mut owner: HashMap<NodeId, usize> = HashMap::new();
         let mut domains = Vec::with_capacity(raw.policies.len());
         for (d, rd) in raw.policies.iter().enumerate() {
-            let r = rd.get_ref();
-            let dname = r.domain.get_ref();
-            let field = |f: &str| format!("policies[{d}] ({dname}).{f}");
-            let Some(&dnode) = index.get(dname.as_str()) else {
-                return Err(self.err(r.domain.span(), field("domain"), format!("unknown domain `{dname}`; expected the server or partition whose children share its cores")));
-            };
-            let interval_ms = match &r.interval {
-                Some(i) if i.get_ref().ms() == 0 => {
-                    return Err(self.err(
-                        i.span(),
-                        field("interval"),
-                        "expected a positive duration",
-                    ));
-                }
-                Some(i) => i.get_ref().ms(),
-                None => policy::DEFAULT_INTERVAL_MS,
-            };
-            if r.compartments.is_empty() {
-                return Err(self.err(
-                    rd.span(),
-                    field("compartments"),
-                    "a domain needs at least one compartment",
-                ));
-            }
-            let mut members = Vec::new();
-            let mut comps = Vec::new();
-            let mut names = Vec::new();
-            let mut metrics = Vec::new();
-            let mut conditions: Vec<Option<policy::Condition>> = Vec::new();
-            let mut policy_spans: Vec<(Range<usize>, String)> = Vec::new();
-            let mut kind = None;
-            for (c, rc) in r.compartments.iter().enumerate() {
-                let rc = rc.get_ref();
-                let pname = rc.partition.get_ref();
-                let cfield =
-                    |f: &str| format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).{f}");
-                let Some(&id) = index.get(pname.as_str()) else {
-                    return Err(self.err(
-                        rc.partition.span(),
-                        cfield("partition"),
-                        format!("unknown partition `{pname}`"),
-                    ));
+            let result = (|| -> Result<(), Error> {
+                let r = rd.get_ref();
+                let dname = r.domain.get_ref();
+                let field = |f: &str| format!("policies[{d}] ({dname}).{f}");
+                let Some(&dnode) = index.get(dname.as_str()) else {
+                    return Err(self.err(r.domain.span(), field("domain"), format!("unknown domain `{dname}`; expected the server or partition whose children share its cores")));
                 };
-                let node = &nodes[id.0 as usize];
-                if node.parent != Some(dnode) {
-                    return Err(self.err(rc.partition.span(), cfield("partition"), format!("`{pname}` is not a child of the domain `{dname}`; a domain shares its own capacity among its children")));
-                }
-                if let Some(prev) = owner.insert(id, d) {
-                    return Err(self.err(rc.partition.span(), cfield("partition"), format!("`{pname}` is already a compartment of policies[{prev}]; a compartment belongs to one domain")));
-                }
-                let class = match node.kind {
-                    NodeKind::Pset | NodeKind::Fss => NodeKind::Fss,
-                    k => k,
-                };
-                if let Some(k) = kind
-                    && k != class
-                {
-                    return Err(self.err(rc.partition.span(), cfield("partition"), "the compartments of one domain are all nPars, all vPars, all VMs or all PRM groups"));
-                }
-                kind = Some(class);
-                let pspan = rc.policy.span();
-                policy_spans.push((pspan.clone(), pname.clone()));
-                let prefix = format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).policy");
-                let (policy, name, metric, condition) =
-                    self.compile_policy(rc.policy.get_ref(), pspan, &prefix, node, 0)?;
-                let priority = match &rc.priority {
-                    Some(p) if *p.get_ref() == 0 => {
+                let interval_ms = match &r.interval {
+                    Some(i) if i.get_ref().ms() == 0 => {
                         return Err(self.err(
-                            p.span(),
-                            cfield("priority"),
-                            "expected 1 (highest) or more",
+                            i.span(),
+                            field("interval"),
+                            "expected a positive duration",
                         ));
                     }
-                    Some(p) => *p.get_ref(),
-                    None => 1,
+                    Some(i) => i.get_ref().ms(),
+                    None => policy::DEFAULT_INTERVAL_MS,
                 };
-                let weight = match &rc.weight {
-                    Some(w) if !(w.get_ref().is_finite() && *w.get_ref() > 0.0) => {
-                        return Err(self.err(
-                            w.span(),
-                            cfield("weight"),
-                            "expected a positive weight",
-                        ));
-                    }
-                    Some(w) => *w.get_ref(),
-                    None => gwlm::default_weight(&policy),
-                };
-                members.push(id);
-                metrics.push(metric);
-                conditions.push(condition);
-                comps.push(gwlm::Compartment {
-                    policy,
-                    priority,
-                    weight,
-                });
-                names.push(name);
-            }
-            let class = kind.unwrap_or(NodeKind::Vpar);
-            let (capacity, available) = shared_capacity(nodes, dnode, &members, class);
-            let granularity = match class {
-                NodeKind::Npar | NodeKind::Vpar => gwlm::Granularity::WholeCores,
-                _ if members
-                    .iter()
-                    .all(|m| nodes[m.0 as usize].kind == NodeKind::Pset) =>
-                {
-                    gwlm::Granularity::WholeCores
-                }
-                _ => gwlm::Granularity::Step(FSS_STEP_CORES),
-            };
-            let deploy_err = |m: String, when: &str| {
-                // "compartment i: …" names a compartment by its index; say its name, and point
-                // at its policy when the fault is its own rather than the domain's sum.
-                let (i, rest) = m
-                    .strip_prefix("compartment ")
-                    .and_then(|r| r.split_once(": "))
-                    .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)))
-                    .unwrap_or((usize::MAX, m.as_str()));
-                let Some((span, name)) = policy_spans.get(i) else {
-                    return self.err(
-                        r.domain.span(),
+                if r.compartments.is_empty() {
+                    return Err(self.err(
+                        rd.span(),
                         field("compartments"),
-                        format!("cannot deploy on {available} cores{when}: {m}"),
-                    );
+                        "a domain needs at least one compartment",
+                    ));
+                }
+                let mut members = Vec::new();
+                let mut comps = Vec::new();
+                let mut names = Vec::new();
+                let mut metrics = Vec::new();
+                let mut conditions: Vec<Option<policy::Condition>> = Vec::new();
+                let mut policy_spans: Vec<(Range<usize>, String)> = Vec::new();
+                let mut kind = None;
+                for (c, rc) in r.compartments.iter().enumerate() {
+                    let rc = rc.get_ref();
+                    let pname = rc.partition.get_ref();
+                    let cfield = |f: &str| {
+                        format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).{f}")
+                    };
+                    let Some(&id) = index.get(pname.as_str()) else {
+                        return Err(self.err(
+                            rc.partition.span(),
+                            cfield("partition"),
+                            format!("unknown partition `{pname}`"),
+                        ));
+                    };
+                    let node = &nodes[id.0 as usize];
+                    if node.parent != Some(dnode) {
+                        return Err(self.err(rc.partition.span(), cfield("partition"), format!("`{pname}` is not a child of the domain `{dname}`; a domain shares its own capacity among its children")));
+                    }
+                    if let Some(prev) = owner.insert(id, d) {
+                        return Err(self.err(rc.partition.span(), cfield("partition"), format!("`{pname}` is already a compartment of policies[{prev}]; a compartment belongs to one domain")));
+                    }
+                    let class = match node.kind {
+                        NodeKind::Pset | NodeKind::Fss => NodeKind::Fss,
+                        k => k,
+                    };
+                    if let Some(k) = kind
+                        && k != class
+                    {
+                        return Err(self.err(rc.partition.span(), cfield("partition"), "the compartments of one domain are all nPars, all vPars, all VMs or all PRM groups"));
+                    }
+                    kind = Some(class);
+                    let pspan = rc.policy.span();
+                    policy_spans.push((pspan.clone(), pname.clone()));
+                    let prefix =
+                        format!("policies[{d}] ({dname}).compartments[{c}] ({pname}).policy");
+                    let (policy, name, metric, condition) =
+                        self.compile_policy(rc.policy.get_ref(), pspan, &prefix, node, 0)?;
+                    let priority = match &rc.priority {
+                        Some(p) if *p.get_ref() == 0 => {
+                            return Err(self.err(
+                                p.span(),
+                                cfield("priority"),
+                                "expected 1 (highest) or more",
+                            ));
+                        }
+                        Some(p) => *p.get_ref(),
+                        None => 1,
+                    };
+                    let weight = match &rc.weight {
+                        Some(w) if !(w.get_ref().is_finite() && *w.get_ref() > 0.0) => {
+                            return Err(self.err(
+                                w.span(),
+                                cfield("weight"),
+                                "expected a positive weight",
+                            ));
+                        }
+                        Some(w) => *w.get_ref(),
+                        None => gwlm::default_weight(&policy),
+                    };
+                    members.push(id);
+                    metrics.push(metric);
+                    conditions.push(condition);
+                    comps.push(gwlm::Compartment {
+                        policy,
+                        priority,
+                        weight,
+                    });
+                    names.push(name);
+                }
+                let class = kind.unwrap_or(NodeKind::Vpar);
+                let (capacity, available) = shared_capacity(nodes, dnode, &members, class);
+                let granularity = match class {
+                    NodeKind::Npar | NodeKind::Vpar => gwlm::Granularity::WholeCores,
+                    _ if members
+                        .iter()
+                        .all(|m| nodes[m.0 as usize].kind == NodeKind::Pset) =>
+                    {
+                        gwlm::Granularity::WholeCores
+                    }
+                    _ => gwlm::Granularity::Step(FSS_STEP_CORES),
                 };
-                match rest.split_once(&format!("of compartments 0..={i}")) {
-                    Some((head, tail)) => {
-                        let names: Vec<String> = policy_spans[..=i]
-                            .iter()
-                            .map(|(_, n)| format!("`{n}`"))
-                            .collect();
-                        self.err(
+                let deploy_err = |m: String, when: &str, branch: &str| {
+                    // "compartment i: …" names a compartment by its index; say its name, and point
+                    // at its policy when the fault is its own rather than the domain's sum.
+                    let (i, rest) = m
+                        .strip_prefix("compartment ")
+                        .and_then(|r| r.split_once(": "))
+                        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)))
+                        .unwrap_or((usize::MAX, m.as_str()));
+                    let Some((span, name)) = policy_spans.get(i) else {
+                        return self.err(
+                            r.domain.span(),
+                            field("compartments"),
+                            format!("cannot deploy on {available} cores{when}: {m}"),
+                        );
+                    };
+                    match rest.split_once(&format!("of compartments 0..={i}")) {
+                        Some((head, tail)) => {
+                            let names: Vec<String> = policy_spans[..=i]
+                                .iter()
+                                .map(|(_, n)| format!("`{n}`"))
+                                .collect();
+                            self.err(
                             r.domain.span(),
                             field("compartments"),
                             format!(
@@ -1475,74 +1714,91 @@ impl<'a> Compiler<'a> {
                                 names.join(", ")
                             ),
                         )
+                        }
+                        None => self.err(
+                            span.clone(),
+                            format!(
+                                "policies[{d}] ({dname}).compartments[{i}] ({name}).policy{}",
+                                if conditions.get(i).is_some_and(Option::is_some) {
+                                    branch
+                                } else {
+                                    ""
+                                }
+                            ),
+                            format!("{rest}{when}"),
+                        ),
                     }
-                    None => self.err(
-                        span.clone(),
-                        format!("policies[{d}] ({dname}).compartments[{i}] ({name}).policy"),
-                        format!("{rest}{when}"),
-                    ),
-                }
-            };
-            gwlm::check_deploy(available, &comps, granularity).map_err(|m| deploy_err(m, ""))?;
-            // Conditional policies must deploy in either state of their conditions.
-            if conditions.iter().any(Option::is_some) {
-                let inside: Vec<gwlm::Compartment> = comps
-                    .iter()
-                    .zip(&conditions)
-                    .map(|(c, cond)| gwlm::Compartment {
-                        policy: cond.map_or(c.policy, |k| k.inside),
-                        ..*c
-                    })
-                    .collect();
-                gwlm::check_deploy(available, &inside, granularity).map_err(|m| {
-                    deploy_err(m, " while the conditional policies' conditions hold")
+                };
+                gwlm::check_deploy(available, &comps, granularity)
+                    .map_err(|m| deploy_err(m, "", ".policy"))?;
+                // Conditional policies must deploy in either state of their conditions: `comps`
+                // holds their `policy` (the state while the condition holds), so check the
+                // `otherwise` branch too, which the run switches to when the condition ends.
+                if conditions.iter().any(Option::is_some) {
+                    let outside: Vec<gwlm::Compartment> = comps
+                        .iter()
+                        .zip(&conditions)
+                        .map(|(c, cond)| gwlm::Compartment {
+                            policy: cond.map_or(c.policy, |k| k.outside),
+                            ..*c
+                        })
+                        .collect();
+                    gwlm::check_deploy(available, &outside, granularity).map_err(|m| {
+                    deploy_err(
+                        m,
+                        " in the `otherwise` branch of a conditional policy (while its condition does not hold)",
+                        ".otherwise",
+                    )
                 })?;
-            }
-            let latency_ms = match class {
-                NodeKind::Npar => latencies.npar_ms,
-                NodeKind::Vpar => latencies.vpar_ms,
-                NodeKind::Vm => latencies.vm_ms,
-                _ => latencies.srp_ms,
-            };
-            // gWLM's interval should be about twice a reallocation [GGI]; one decision must
-            // take effect before the next is made.
-            if latency_ms >= interval_ms {
-                let span = r
-                    .interval
-                    .as_ref()
-                    .map(|i| i.span())
-                    .unwrap_or(r.domain.span());
-                return Err(self.err(span, field("interval"), format!("the interval {} is not longer than the {} reallocation latency of these compartments; expected an interval above it (gWLM suggests about twice)", super::Duration(interval_ms), super::Duration(latency_ms))));
-            }
-            // A managed compartment can hold up to its policy's max: that is the capacity its
-            // headroom is measured against.
-            if r.mode == RawMode::Managed {
-                for (m, c) in members.iter().zip(&comps) {
-                    let most = match c.policy {
-                        gwlm::Policy::Fixed { cores } => cores,
-                        gwlm::Policy::Utilization { max, .. }
-                        | gwlm::Policy::OwnBorrow { max, .. }
-                        | gwlm::Policy::Custom { max, .. } => max,
-                    };
-                    let node = &mut nodes[m.0 as usize];
-                    node.nominal = most * node.speed;
                 }
-            }
-            domains.push(Domain {
-                node: dnode,
-                members,
-                compartments: comps,
-                policy_names: names,
-                wlm_sources: vec![None; metrics.len()],
-                ticap: None,
-                metrics,
-                conditions,
-                interval_ms,
-                latency_ms,
-                advisory: r.mode == RawMode::Advisory,
-                granularity,
-                capacity,
-            });
+                let latency_ms = match class {
+                    NodeKind::Npar => latencies.npar_ms,
+                    NodeKind::Vpar => latencies.vpar_ms,
+                    NodeKind::Vm => latencies.vm_ms,
+                    _ => latencies.srp_ms,
+                };
+                // gWLM's interval should be about twice a reallocation [GGI]; one decision must
+                // take effect before the next is made.
+                if latency_ms >= interval_ms {
+                    let span = r
+                        .interval
+                        .as_ref()
+                        .map(|i| i.span())
+                        .unwrap_or(r.domain.span());
+                    return Err(self.err(span, field("interval"), format!("the interval {} is not longer than the {} reallocation latency of these compartments; expected an interval above it (gWLM suggests about twice)", super::Duration(interval_ms), super::Duration(latency_ms))));
+                }
+                // A managed compartment can hold up to its policy's max: that is the capacity its
+                // headroom is measured against.
+                if r.mode == RawMode::Managed {
+                    for (m, c) in members.iter().zip(&comps) {
+                        let most = match c.policy {
+                            gwlm::Policy::Fixed { cores } => cores,
+                            gwlm::Policy::Utilization { max, .. }
+                            | gwlm::Policy::OwnBorrow { max, .. }
+                            | gwlm::Policy::Custom { max, .. } => max,
+                        };
+                        let node = &mut nodes[m.0 as usize];
+                        node.nominal = most * node.speed;
+                    }
+                }
+                domains.push(Domain {
+                    node: dnode,
+                    members,
+                    compartments: comps,
+                    policy_names: names,
+                    wlm_sources: vec![None; metrics.len()],
+                    ticap: None,
+                    metrics,
+                    conditions,
+                    interval_ms,
+                    latency_ms,
+                    advisory: r.mode == RawMode::Advisory,
+                    granularity,
+                    capacity,
+                });
+                Ok(())
+            })();
+            self.keep(result);
         }
         // Outer domains first: an inner domain's capacity is its node's allocation, decided
         // by the outer one. Preorder of the domain node does that.
@@ -1783,11 +2039,16 @@ impl<'a> Compiler<'a> {
     /// An I/O bandwidth or demand [MB/s], if given.
     fn mbps(&self, v: &Option<Spanned<f64>>, field: String) -> Result<Option<f64>, Error> {
         match v {
-            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => Err(self.err(
-                m.span(),
-                field,
-                "expected a bandwidth in MB/s ≥ 0, e.g. 400",
-            )),
+            Some(m) if !(m.get_ref().is_finite() && (0.0..=MAX_MBPS).contains(m.get_ref())) => {
+                Err(self.err(
+                    m.span(),
+                    field,
+                    format!(
+                        "{}; expected a bandwidth in MB/s ≥ 0 and at most 10,000,000 (10 TB/s), e.g. 400",
+                        num(*m.get_ref())
+                    ),
+                ))
+            }
             Some(m) => Ok(Some(*m.get_ref())),
             None => Ok(None),
         }
@@ -1795,8 +2056,15 @@ impl<'a> Compiler<'a> {
 
     fn gib(&self, v: &Option<Spanned<f64>>, field: String) -> Result<f64, Error> {
         match v {
-            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => {
-                Err(self.err(m.span(), field, "expected a number of GiB ≥ 0"))
+            Some(m) if !(m.get_ref().is_finite() && (0.0..=MAX_GIB).contains(m.get_ref())) => {
+                Err(self.err(
+                    m.span(),
+                    field,
+                    format!(
+                        "{}; expected a number of GiB ≥ 0 and at most 1,048,576 (1 PiB)",
+                        num(*m.get_ref())
+                    ),
+                ))
             }
             Some(m) => Ok(*m.get_ref()),
             None => Ok(0.0),
@@ -1815,9 +2083,14 @@ impl<'a> Compiler<'a> {
     ) -> Result<Arc<Series>, Error> {
         let path = resolve(self.file, trace);
         if !path.exists() {
+            // The fault is the file `trace` names, not the column.
+            let trace_field = match field.rsplit_once('.') {
+                Some((head, _)) => format!("{head}.trace"),
+                None => "trace".to_string(),
+            };
             return Err(self.err(
                 span,
-                field,
+                trace_field,
                 format!(
                     "`{trace}`: no such file (looked for {}); trace paths are relative to the scenario's folder",
                     path.display()
@@ -2037,20 +2310,27 @@ impl<'a> Compiler<'a> {
             );
         for (name, table) in names {
             let n = name.get_ref().as_str();
-            if n.trim().is_empty() {
-                return Err(self.err(
-                    name.span(),
-                    format!("{table}.name"),
-                    "expected a non-empty name",
-                ));
+            let result = (|| -> Result<(), Error> {
+                if n.trim().is_empty() {
+                    return Err(self.err(
+                        name.span(),
+                        format!("{table}.name"),
+                        "expected a non-empty name",
+                    ));
+                }
+                self.check_name(name, &format!("{table}.name"))?;
+                Ok(())
+            })();
+            if self.keep(result).is_none() {
+                continue;
             }
             if let Some(first) = seen.insert(n, name.span()) {
                 let (line, _) = line_col(self.text, first.start);
-                return Err(self.err(
+                self.keep::<()>(Err(self.err(
                     name.span(),
                     format!("{table}.name"),
                     format!("`{n}` is already used on line {line}; server and partition names must be unique"),
-                ));
+                )));
             }
         }
 
@@ -2068,39 +2348,45 @@ impl<'a> Compiler<'a> {
             .map(|(i, p)| (p.get_ref().name.get_ref().as_str(), i))
             .collect();
         for (i, p) in raw.partitions.iter().enumerate() {
-            let p = p.get_ref();
-            let mut chain = vec![p.name.get_ref().as_str()];
-            let mut current = i;
-            loop {
-                let parent = raw.partitions[current].get_ref().parent.get_ref().as_str();
-                if server_names.contains_key(parent) {
-                    break;
-                }
-                let Some(&next) = part_names.get(parent) else {
-                    let field = format!(
-                        "partitions[{current}] ({}).parent",
-                        raw.partitions[current].get_ref().name.get_ref()
-                    );
-                    return Err(self.err(
+            let result = (|| -> Result<(), Error> {
+                let p = p.get_ref();
+                let mut chain = vec![p.name.get_ref().as_str()];
+                let mut current = i;
+                loop {
+                    let parent = raw.partitions[current].get_ref().parent.get_ref().as_str();
+                    if server_names.contains_key(parent) {
+                        break;
+                    }
+                    let Some(&next) = part_names.get(parent) else {
+                        let field = format!(
+                            "partitions[{current}] ({}).parent",
+                            raw.partitions[current].get_ref().name.get_ref()
+                        );
+                        return Err(self.err(
                         raw.partitions[current].get_ref().parent.span(),
                         field,
                         format!("unknown parent `{parent}`; expected the name of a server or of another partition"),
                     ));
-                };
-                chain.push(parent);
-                if next == i {
-                    return Err(self.err(
+                    };
+                    chain.push(parent);
+                    if next == i {
+                        return Err(self.err(
                         p.parent.span(),
                         format!("partitions[{i}] ({}).parent", p.name.get_ref()),
                         format!("the partition tree has a cycle: {}; expected every chain of parents to end at a server", chain.join(" → ")),
                     ));
+                    }
+                    if chain.len() > raw.partitions.len() + 1 {
+                        break; // a cycle not through `i`; it is reported for one of its members
+                    }
+                    current = next;
                 }
-                if chain.len() > raw.partitions.len() + 1 {
-                    break; // a cycle not through `i`; it is reported for one of its members
-                }
-                current = next;
-            }
+                Ok(())
+            })();
+            self.keep(result);
         }
+        // The tree below is built only from names that are unique and chains that end.
+        self.checkpoint()?;
 
         // Children lists in scenario order.
         let mut server_children: Vec<Vec<usize>> = vec![Vec::new(); raw.servers.len()];
@@ -2120,7 +2406,10 @@ impl<'a> Compiler<'a> {
         let mut index = HashMap::new();
         for (s, server) in raw.servers.iter().enumerate() {
             let server_id = NodeId(nodes.len() as u32);
-            let mut root = self.compile_server(s, server)?;
+            // A server or partition that fails is passed over with its subtree.
+            let Some(mut root) = self.keep(self.compile_server(s, server)) else {
+                continue;
+            };
             root.server = server_id;
             index.insert(root.name.clone(), server_id);
             let cells_total = *server.get_ref().cells.get_ref();
@@ -2139,7 +2428,7 @@ impl<'a> Compiler<'a> {
                     raw: raw.partitions[pi].get_ref(),
                     index: pi,
                 };
-                let node = self.compile_partition(
+                let Some(node) = self.keep(self.compile_partition(
                     raw,
                     &pending,
                     &nodes,
@@ -2148,7 +2437,9 @@ impl<'a> Compiler<'a> {
                     speed,
                     server.get_ref(),
                     &mut used_cells,
-                )?;
+                )) else {
+                    continue;
+                };
                 let id = NodeId(nodes.len() as u32);
                 index.insert(node.name.clone(), id);
                 nodes.push(node);
@@ -2163,7 +2454,7 @@ impl<'a> Compiler<'a> {
             }
         }
         for (i, k) in kids.iter().enumerate() {
-            self.check_siblings(raw, &nodes, &raw_of, i, k)?;
+            self.keep(self.check_siblings(raw, &nodes, &raw_of, i, k));
         }
         Ok((nodes, index))
     }
@@ -2190,11 +2481,14 @@ impl<'a> Compiler<'a> {
         }
         let total = cells * per_cell;
         let memory = *r.memory_gb_per_cell.get_ref();
-        if !(memory.is_finite() && memory >= 0.0) {
+        if !(memory.is_finite() && (0.0..=MAX_GIB).contains(&memory)) {
             return Err(self.err(
                 r.memory_gb_per_cell.span(),
                 field("memory_gb_per_cell"),
-                "expected a number of GiB ≥ 0",
+                format!(
+                    "{}; expected a number of GiB ≥ 0 and at most 1,048,576 (1 PiB) per cell",
+                    num(memory)
+                ),
             ));
         }
         let model_speed = match &r.model {
@@ -2735,41 +3029,46 @@ impl<'a> Compiler<'a> {
         let mut workloads = Vec::with_capacity(raw.workloads.len());
         let mut demand = Vec::with_capacity(raw.workloads.len());
         for (i, w) in raw.workloads.iter().enumerate() {
-            let r = w.get_ref();
-            let name = r.name.get_ref();
-            let field = |f: &str| format!("workloads[{i}] ({name}).{f}");
-            if name.trim().is_empty() {
-                return Err(self.err(
-                    r.name.span(),
-                    format!("workloads[{i}].name"),
-                    "expected a non-empty name",
-                ));
-            }
-            if let Some(first) = names.insert(name.as_str(), i) {
-                return Err(self.err(r.name.span(), field("name"), format!("`{name}` is already the name of workloads[{first}]; expected unique workload names")));
-            }
-            let target = r.partition.get_ref();
-            let Some(&node) = node_index.get(target.as_str()) else {
-                return Err(self.err(
+            let result = (|| -> Result<(), Error> {
+                let r = w.get_ref();
+                let name = r.name.get_ref();
+                let field = |f: &str| format!("workloads[{i}] ({name}).{f}");
+                if name.trim().is_empty() {
+                    return Err(self.err(
+                        r.name.span(),
+                        format!("workloads[{i}].name"),
+                        "expected a non-empty name",
+                    ));
+                }
+                self.check_name(&r.name, &format!("workloads[{i}].name"))?;
+                if let Some(first) = names.insert(name.as_str(), i) {
+                    return Err(self.err(r.name.span(), field("name"), format!("`{name}` is already the name of workloads[{first}]; expected unique workload names")));
+                }
+                let target = r.partition.get_ref();
+                let Some(&node) = node_index.get(target.as_str()) else {
+                    return Err(self.err(
                     r.partition.span(),
                     field("partition"),
                     format!(
                         "unknown partition `{target}`; expected the name of a server or partition"
                     ),
                 ));
-            };
-            if has_children[node.0 as usize] {
-                return Err(self.err(r.partition.span(), field("partition"), format!("`{target}` is divided into partitions; place the workload in one of them (for work outside any group, add an srp such as OTHERS)")));
-            }
-            demand.push(self.compile_demand(i, r, seed, horizon_ms)?);
-            workloads.push(Workload {
-                name: name.clone(),
-                node,
-                on_shortfall: match r.on_shortfall {
-                    RawShortfall::Delay => OnShortfall::Delay,
-                    RawShortfall::Drop => OnShortfall::Drop,
-                },
-            });
+                };
+                if has_children[node.0 as usize] {
+                    return Err(self.err(r.partition.span(), field("partition"), format!("`{target}` is divided into partitions; place the workload in one of them (for work outside any group, add an srp such as OTHERS)")));
+                }
+                demand.push(self.compile_demand(i, r, seed, horizon_ms)?);
+                workloads.push(Workload {
+                    name: name.clone(),
+                    node,
+                    on_shortfall: match r.on_shortfall {
+                        RawShortfall::Delay => OnShortfall::Delay,
+                        RawShortfall::Drop => OnShortfall::Drop,
+                    },
+                });
+                Ok(())
+            })();
+            self.keep(result);
         }
         Ok((workloads, demand))
     }
@@ -2887,6 +3186,7 @@ impl<'a> Compiler<'a> {
                 let seeded = spec.get_ref().clone().with_scenario_seed(seed);
                 SynthGen::new(&seeded, wseed, 0, step_ms)
                     .map_err(|m| self.err(spec.span(), field("synth"), m))?;
+                self.synth_bounds(spec, scale, &field("synth"))?;
                 Ok(Demand {
                     step_ms,
                     source: DemandSource::Synth {
@@ -2982,6 +3282,27 @@ impl<'a> Compiler<'a> {
                         Arc::new(series.clone())
                     }
                 };
+                let peak = series.cpu.iter().copied().fold(0.0f32, f32::max) as f64;
+                if peak * scale > MAX_DEMAND_CORES {
+                    let at = series
+                        .cpu
+                        .iter()
+                        .position(|&v| v as f64 == peak)
+                        .unwrap_or(0);
+                    return Err(self.err(
+                        trace.span(),
+                        field("trace"),
+                        format!(
+                            "`{}` reaches {} at {} s (sample {}), {} reference cores with `source`; expected at most {} reference cores per sample",
+                            trace.get_ref(),
+                            num(peak),
+                            (series.start_ms + at as u64 * series.step_ms) / 1000,
+                            at + 1,
+                            num(peak * scale),
+                            crate::workload::MAX_SAMPLE_TEXT
+                        ),
+                    ));
+                }
                 let covered = (series.cpu.len() as u64).saturating_mul(series.step_ms);
                 if covered < horizon_ms && !r.repeat {
                     return Err(self.err(trace.span(), field("trace"), format!("the trace covers {} but the horizon is {}; shorten the horizon or set repeat = true", super::Duration(covered), super::Duration(horizon_ms))));
@@ -3095,4 +3416,13 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
         before.matches('\n').count() + 1,
         before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
     )
+}
+
+/// A number as messages show it: `1e308`, not its 309 digits.
+fn num(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }

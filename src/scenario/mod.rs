@@ -8,9 +8,14 @@
 mod compile;
 pub mod duration;
 pub mod error;
+mod parse_each;
 pub mod raw;
+mod suggest;
 
-pub use compile::{Demand, DemandSource, Growth, ReportOptions, Scenario, load, load_str};
-pub(crate) use compile::{field_path, utf8_text};
+pub use compile::{
+    Demand, DemandSource, Growth, MAX_ERRORS, ReportOptions, Scenario, load, load_all, load_str,
+    load_str_all,
+};
+pub(crate) use compile::{field_path, read_toml};
 pub use duration::Duration;
 pub use error::ScenarioError;

@@ -217,15 +217,7 @@ impl Spec {
                 file.display()
             )));
         }
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            input(
-                file,
-                "",
-                None,
-                "",
-                format!("cannot read the sweep file as UTF-8 text: {e}"),
-            )
-        })?;
+        let text = crate::scenario::read_toml(file, "sweep file")?;
         Spec::parse(file, text)
     }
 

@@ -311,5 +311,8 @@ pub fn write_csv(dir: &Path, stem: &str, df: &mut DataFrame) -> Result<(), Error
         .include_header(true)
         .finish(df)
         .map_err(|e| Error::Internal(format!("encoding {stem}.csv: {e}")))?;
+    let cells = crate::report::csv_cells::text_columns(df);
+    let csv = crate::report::csv_cells::escape_columns(&csv, &cells)
+        .map_err(|e| Error::Internal(format!("encoding {stem}.csv: {e}")))?;
     crate::report::write_atomic(&dir.join(format!("{stem}.csv")), &csv)
 }

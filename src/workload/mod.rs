@@ -91,3 +91,48 @@ impl fmt::Display for TraceError {
 }
 
 impl std::error::Error for TraceError {}
+
+/// The largest value one sample of a trace may hold, whatever its unit (reference cores,
+/// percent of a source machine, GiB, MB/s). No workload needs a million cores, a PiB of memory
+/// or a TB/s; beyond that a value is a corrupt cell or a unit mistake, and sums of such values
+/// lose the precision that the run's conservation check needs. docs/TRACES.md states it.
+pub const MAX_SAMPLE: f64 = 1e6;
+/// [`MAX_SAMPLE`] as messages write it.
+pub const MAX_SAMPLE_TEXT: &str = "1,000,000";
+
+/// A cell's text as a message shows it: at most 40 characters (a 5-million-digit cell is not
+/// echoed whole), and characters a terminal would not show (a byte-order mark, control
+/// characters) written as `U+FEFF` so that the reader sees why `12` is not a number.
+pub fn shown(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 40 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || c == '\u{feff}' || c == '\u{200b}' || c == '\u{00a0}' {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Why a trace file could not be opened: not a regular file (a FIFO, a device, a folder), or
+/// the OS's reason.
+pub fn open_error(path: &Path, e: &std::io::Error) -> TraceError {
+    match crate::input::cause(e) {
+        Some((_, message)) => TraceError::new(path, message),
+        None => TraceError::new(path, format!("cannot open: {e}")),
+    }
+}
+
+/// A read error of a trace: a line over the cap (with its number), or the OS's reason.
+pub fn read_error(path: &Path, e: &std::io::Error) -> TraceError {
+    match crate::input::cause(e) {
+        Some((Some(line), message)) => TraceError::new(path, message).at(line),
+        Some((None, message)) => TraceError::new(path, message),
+        None => TraceError::new(path, format!("cannot read: {e}")),
+    }
+}

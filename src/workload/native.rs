@@ -8,7 +8,6 @@
 
 use super::{Series, TraceError};
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -80,7 +79,7 @@ pub fn read(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError
 /// `step_ms` is the scenario's `step`: required when the file has no `time_s` column, and
 /// must agree with it (within 1 ms) when it has one.
 pub fn read_csv(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError> {
-    let file = File::open(path).map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
+    let file = crate::input::open(path).map_err(|e| super::open_error(path, &e))?;
     read_csv_from(path, file, step_ms)
 }
 
@@ -98,7 +97,9 @@ pub fn read_csv_from(
         .flexible(true)
         .trim(csv::Trim::All)
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(BlankLinesVisible::new(BufReader::new(reader)));
+        .from_reader(BlankLinesVisible::new(BufReader::new(
+            crate::input::Capped::new(reader),
+        )));
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, &[], e))?
@@ -110,6 +111,19 @@ pub fn read_csv_from(
             path,
             "empty file; expected a header of column names",
         ));
+    }
+    if header.len() == 1
+        && let Some((_, name)) = [('\t', "tabs"), (';', "semicolons"), ('|', "bars")]
+            .into_iter()
+            .find(|(c, _)| header[0].contains(*c))
+    {
+        return Err(TraceError::new(
+            path,
+            format!(
+                "the header's columns are separated by {name}; expected commas (CSV), e.g. `time_s,web`"
+            ),
+        )
+        .at(1));
     }
     if header.len() == 1 && header[0].is_empty() {
         return Err(TraceError::new(
@@ -606,12 +620,25 @@ fn no_rows(path: &Path) -> TraceError {
 fn number(at: &Place, cell: &Cell, expected: &str) -> Result<f64, TraceError> {
     let v = match cell {
         Cell::Num(v) => *v,
-        Cell::Text(s) => s.trim().parse::<f64>().map_err(|_| {
-            at.err(format!(
-                "`{}` is not a number; expected {expected}",
-                s.trim()
-            ))
-        })?,
+        Cell::Text(s) => {
+            let t = s.trim();
+            let v = t.parse::<f64>().map_err(|_| {
+                at.err(format!(
+                    "`{}` is not a number; expected {expected}",
+                    super::shown(t)
+                ))
+            })?;
+            // A number written out with too many digits overflows to infinity: say so, not
+            // "infinite", which the file never wrote.
+            if v.is_infinite() && !t.trim_start_matches(['+', '-']).starts_with(['i', 'I']) {
+                return Err(at.err(format!(
+                    "`{}` ({} characters) is too large; expected {expected}",
+                    super::shown(t),
+                    t.chars().count()
+                )));
+            }
+            v
+        }
         Cell::Missing => return Err(at.err(format!("empty cell; expected {expected}"))),
     };
     if v.is_nan() {
@@ -630,11 +657,15 @@ fn number(at: &Place, cell: &Cell, expected: &str) -> Result<f64, TraceError> {
 /// A demand value (CPU, memory, disk or network), in the file's units.
 fn demand(at: &Place, cell: &Cell) -> Result<f32, TraceError> {
     const EXPECTED: &str = "a finite number ≥ 0";
-    let v = number(at, cell, EXPECTED)? as f32;
-    if v.is_infinite() {
-        return Err(at.err(format!("too large for a demand value; expected {EXPECTED}")));
+    let v = number(at, cell, EXPECTED)?;
+    if v > super::MAX_SAMPLE {
+        return Err(at.err(format!(
+            "{} is too large for a demand value; expected at most {} per sample (cores, percent, GiB or MB/s)",
+            if v >= 1e15 { format!("{v:e}") } else { format!("{v}") },
+            super::MAX_SAMPLE_TEXT
+        )));
     }
-    Ok(v)
+    Ok(v as f32)
 }
 
 /// A time in seconds from the trace start, as whole milliseconds.
@@ -691,7 +722,16 @@ fn csv_error(path: &Path, header: &[String], e: csv::Error) -> TraceError {
             path,
             format!("this row has {len} fields but the header has {expected_len}"),
         ),
-        csv::ErrorKind::Io(io) => TraceError::new(path, format!("cannot read: {io}")),
+        csv::ErrorKind::Io(io) => match crate::input::cause(io) {
+            Some((at, message)) => {
+                let e = TraceError::new(path, message);
+                return match at {
+                    Some(l) => e.at(l),
+                    None => e,
+                };
+            }
+            None => TraceError::new(path, format!("cannot read: {io}")),
+        },
         _ => TraceError::new(path, e.to_string()),
     };
     match line {

@@ -8,8 +8,7 @@ use polars::prelude::*;
 use std::path::Path;
 
 pub fn read(path: &Path, step_ms: Option<u64>) -> Result<NativeTrace, TraceError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
+    let file = crate::input::open(path).map_err(|e| super::open_error(path, &e))?;
     read_from(path, file, step_ms)
 }
 
@@ -40,6 +39,7 @@ fn read_in_chunks(
     let mut reader = reader;
     check_footer(&mut reader)
         .map_err(|e| TraceError::new(path, format!("not a readable Parquet file: {e}")))?;
+    check_types(path, &mut reader)?;
     let total = unpanicked(path, || ParquetReader::new(&mut reader).num_rows())?;
     let first = chunk(path, &mut reader, 0, total.min(chunk_rows))?;
     let header: Vec<String> = first
@@ -85,6 +85,48 @@ fn read_in_chunks(
         }
     });
     native::from_rows(path, &header, rows, step_ms)
+}
+
+/// Refuses, from the schema alone, a column of a type this build of polars cannot decode:
+/// reading a decimal column without polars' `dtype-decimal` feature panics inside a polars
+/// thread, and the panic's message and backtrace reach the terminal before any error can be
+/// returned. Types that decode are numbers (integer, floating point), text and nulls.
+fn check_types(
+    path: &Path,
+    reader: &mut impl polars::io::mmap::MmapBytesReader,
+) -> Result<(), TraceError> {
+    use polars::prelude::ArrowDataType as A;
+    let schema = unpanicked(path, || ParquetReader::new(&mut *reader).schema())?;
+    for (name, field) in schema.iter() {
+        let what = match field.dtype() {
+            A::Null
+            | A::Int8
+            | A::Int16
+            | A::Int32
+            | A::Int64
+            | A::UInt8
+            | A::UInt16
+            | A::UInt32
+            | A::UInt64
+            | A::Float32
+            | A::Float64
+            | A::Utf8
+            | A::LargeUtf8
+            | A::Utf8View => continue,
+            A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => {
+                "decimal numbers".to_string()
+            }
+            other => format!("{other:?}"),
+        };
+        return Err(TraceError::new(
+            path,
+            format!(
+                "the column holds {what}, which vsesim does not read; expected floating-point or integer numbers (cast it to double), or text for `workload`"
+            ),
+        )
+        .field(name.as_str()));
+    }
+    Ok(())
 }
 
 /// Rows `offset..offset + n` as a table; a panic inside polars is the error a corrupt file

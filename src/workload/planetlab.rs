@@ -3,7 +3,6 @@
 //! header, no timestamps.
 
 use super::{Series, TraceError};
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -21,8 +20,8 @@ const EXPECTED: &str = "a percent from 0 to 100";
 /// file, a blank line before a value, or a value that is not a percent from 0 to 100 is an
 /// error naming the 1-based line.
 pub fn read(path: &Path) -> Result<Series, TraceError> {
-    let file = File::open(path).map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
-    read_from(path, BufReader::new(file))
+    let file = crate::input::open(path).map_err(|e| super::open_error(path, &e))?;
+    read_from(path, BufReader::new(crate::input::Capped::new(file)))
 }
 
 /// [`read`] on any reader: `path` only names the trace in errors. For tests and fuzzing,
@@ -36,15 +35,20 @@ pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceE
         buf.clear();
         let n = reader
             .read_until(b'\n', &mut buf)
-            .map_err(|e| TraceError::new(path, format!("cannot read: {e}")))?;
+            .map_err(|e| super::read_error(path, &e))?;
         if n == 0 {
             break;
         }
         line += 1;
         let at = |message: String| TraceError::new(path, message).at(line).field(FIELD);
-        let text = std::str::from_utf8(&buf)
+        let mut text = std::str::from_utf8(&buf)
             .map_err(|_| at(format!("not valid UTF-8; expected {EXPECTED}")))?
             .trim();
+        // A byte-order mark opens some files saved on Windows: harmless there. Anywhere else it
+        // is named in the error below, since a terminal shows it as nothing.
+        if line == 1 {
+            text = text.trim_start_matches('\u{feff}').trim();
+        }
         if text.is_empty() {
             // Only an error if a value follows: trailing blank lines are harmless.
             first_blank.get_or_insert(line);
@@ -60,14 +64,25 @@ pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceE
             .at(blank)
             .field(FIELD));
         }
-        let v: f64 = text
-            .parse()
-            .map_err(|_| at(format!("`{text}` is not a number; expected {EXPECTED}")))?;
+        let v: f64 = text.parse().map_err(|_| {
+            let bom = if text.contains('\u{feff}') {
+                " (it holds a byte-order mark, U+FEFF: were two files joined?)"
+            } else {
+                ""
+            };
+            at(format!(
+                "`{}` is not a number{bom}; expected {EXPECTED}",
+                super::shown(text)
+            ))
+        })?;
         if v.is_nan() {
             return Err(at(format!("NaN; expected {EXPECTED}")));
         }
         if !(0.0..=100.0).contains(&v) {
-            return Err(at(format!("{text} is out of range; expected {EXPECTED}")));
+            return Err(at(format!(
+                "{} is out of range; expected {EXPECTED}",
+                super::shown(text)
+            )));
         }
         // -0 passes the range check; keep the series free of negative zeros.
         cpu.push(v as f32 + 0.0);

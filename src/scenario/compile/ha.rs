@@ -13,6 +13,11 @@ use crate::scenario::raw::*;
 use std::collections::HashMap;
 use toml::Spanned;
 
+/// Weibull shapes that make sense for times to failure or repair: reliability data gives 0.5
+/// to 5; below 0.1, `scale × (−ln U)^(1/shape)` overflows for ordinary draws.
+const MIN_WEIBULL_SHAPE: f64 = 0.1;
+const MAX_WEIBULL_SHAPE: f64 = 100.0;
+
 /// MEMBER_TIMEOUT's range [SG1].
 const MEMBER_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 3_000..=300_000;
 
@@ -23,6 +28,7 @@ impl Compiler<'_> {
         nodes: &[Node],
         node_index: &HashMap<String, NodeId>,
         workloads: &[Workload],
+        horizon_ms: u64,
     ) -> Result<Ha, Error> {
         let clusters = self.compile_clusters(raw, nodes, node_index)?;
         let packages = self.compile_packages(raw, nodes, node_index, workloads, &clusters)?;
@@ -30,8 +36,10 @@ impl Compiler<'_> {
             .failures
             .iter()
             .enumerate()
-            .map(|(k, rf)| self.compile_failure(k, rf, nodes, node_index))
-            .collect::<Result<_, _>>()?;
+            .filter_map(|(k, rf)| {
+                self.keep(self.compile_failure(k, rf, nodes, node_index, horizon_ms))
+            })
+            .collect();
         Ok(Ha {
             clusters,
             packages,
@@ -320,6 +328,7 @@ impl Compiler<'_> {
         rf: &Spanned<RawFailure>,
         nodes: &[Node],
         node_index: &HashMap<String, NodeId>,
+        horizon_ms: u64,
     ) -> Result<FailureSpec, Error> {
         let f = rf.get_ref();
         let field = |s: &str| format!("failures[{k}] ({}).{s}", f.target.get_ref());
@@ -346,6 +355,18 @@ impl Compiler<'_> {
                         d.span(),
                         field("duration"),
                         "expected a positive duration (leave it out for a failure to the horizon)",
+                    ));
+                }
+                // A failure the run never reaches would be silently ignored.
+                if at.get_ref().ms() >= horizon_ms {
+                    return Err(self.err(
+                        at.span(),
+                        field("at"),
+                        format!(
+                            "the failure is scheduled at {} but the horizon is {}; expected `at` before the horizon",
+                            at.get_ref(),
+                            Duration(horizon_ms)
+                        ),
                     ));
                 }
                 Timing::At {
@@ -411,11 +432,18 @@ impl Compiler<'_> {
                 mean_ms: positive(mean, "mean")?,
             }),
             RawDist::Weibull { shape, scale } => {
-                if !(shape.is_finite() && *shape > 0.0 && *shape <= 100.0) {
+                if !(shape.is_finite() && (MIN_WEIBULL_SHAPE..=MAX_WEIBULL_SHAPE).contains(shape)) {
                     return Err(self.err(
                         d.span(),
                         format!("{field}.shape"),
-                        format!("`{shape}`; expected a Weibull shape above 0 and at most 100"),
+                        format!(
+                            "`{}`; expected a Weibull shape above 0, from {MIN_WEIBULL_SHAPE} to {MAX_WEIBULL_SHAPE} (below {MIN_WEIBULL_SHAPE} the draws span more than 10 orders of magnitude and overflow)",
+                            if *shape != 0.0 && !(1e-4..1e15).contains(&shape.abs()) {
+                                format!("{shape:e}")
+                            } else {
+                                format!("{shape}")
+                            }
+                        ),
                     ));
                 }
                 Ok(Dist::Weibull {

@@ -142,7 +142,7 @@ fn span(path: &Path) -> Result<(f64, f64), TraceError> {
 
 /// The time on a file's last non-blank line, if it reads as one.
 fn last_time(path: &Path) -> Option<f64> {
-    let mut file = std::fs::File::open(path).ok()?;
+    let mut file = crate::input::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     let start = len.saturating_sub(TAIL_BYTES);
     file.seek(SeekFrom::Start(start)).ok()?;

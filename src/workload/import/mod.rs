@@ -498,15 +498,14 @@ fn check_selection(
 /// A CSV reader that hands out raw rows: no header handling (each format knows its own),
 /// fields trimmed (Bitbrains pads with a TAB), ragged rows allowed (checked per format, to
 /// name the line), and only `\n` ending a record, so line numbers count CRLF files right.
-fn csv_reader(path: &Path, delimiter: u8) -> Result<csv::Reader<std::fs::File>, TraceError> {
+fn csv_reader(path: &Path, delimiter: u8) -> Result<csv::Reader<Input>, TraceError> {
     if is_compressed(path) {
         return Err(TraceError::new(
             path,
             "compressed file; expected plain CSV (decompress it first)",
         ));
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| TraceError::new(path, format!("cannot open: {e}")))?;
+    let file = crate::input::open(path).map_err(|e| super::open_error(path, &e))?;
     Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -514,8 +513,11 @@ fn csv_reader(path: &Path, delimiter: u8) -> Result<csv::Reader<std::fs::File>, 
         .delimiter(delimiter)
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
-        .from_reader(file))
+        .from_reader(crate::input::Capped::new(file)))
 }
+
+/// A trace file as the importers read it: a regular file, lines capped at 1 MiB.
+type Input = crate::input::Capped<std::fs::File>;
 
 fn is_compressed(path: &Path) -> bool {
     let name = path.to_string_lossy().to_ascii_lowercase();
@@ -526,7 +528,7 @@ fn is_compressed(path: &Path) -> bool {
 
 /// Reads the next row into `record`; `Some(line)` with its 1-based line, `None` at the end.
 fn next_row(
-    reader: &mut csv::Reader<std::fs::File>,
+    reader: &mut csv::Reader<Input>,
     record: &mut csv::ByteRecord,
     path: &Path,
 ) -> Result<Option<u64>, TraceError> {
@@ -534,6 +536,11 @@ fn next_row(
         Ok(false) => Ok(None),
         Ok(true) => Ok(Some(record.position().map_or(0, |p| p.line()))),
         Err(e) => {
+            if let csv::ErrorKind::Io(io) = e.kind()
+                && crate::input::cause(io).is_some()
+            {
+                return Err(super::read_error(path, io));
+            }
             let line = e.position().map(|p| p.line());
             let err = TraceError::new(path, format!("cannot read: {e}"));
             Err(match line {
@@ -1085,7 +1092,9 @@ impl<'w> Filler<'w> {
 fn csv_files(src: &Path) -> Result<Vec<PathBuf>, TraceError> {
     let meta =
         std::fs::metadata(src).map_err(|e| TraceError::new(src, format!("cannot open: {e}")))?;
-    if meta.is_file() {
+    // Anything but a folder is read as one file: the reader refuses what is not a regular
+    // file (a FIFO, a device), naming it.
+    if !meta.is_dir() {
         return Ok(vec![src.to_path_buf()]);
     }
     let mut files = Vec::new();
@@ -1120,12 +1129,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, compressed: &mut usize) -> Result<
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         if is_dir {
             walk(&path, files, compressed)?;
-        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            if has_extension(&path, "csv") {
-                files.push(path);
-            } else if is_compressed(&path) {
-                *compressed += 1;
-            }
+        } else if has_extension(&path, "csv") {
+            // A `.csv` that is not a regular file (a FIFO, a device) is kept, so that the
+            // reader refuses it by name rather than the walk passing over it in silence.
+            files.push(path);
+        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) && is_compressed(&path) {
+            *compressed += 1;
         }
     }
     Ok(())

@@ -34,7 +34,7 @@ impl Columns {
 
 pub struct NativeWriter {
     writer: polars::io::parquet::write::BatchedWriter<File>,
-    tmp: PathBuf,
+    tmp: crate::report::TempFile,
     path: PathBuf,
     columns: Columns,
     time: Vec<f64>,
@@ -47,9 +47,8 @@ pub struct NativeWriter {
 
 impl NativeWriter {
     pub fn create(path: &Path, columns: Columns) -> Result<Self, ImportError> {
-        let tmp = path.with_extension("parquet.tmp");
-        let file = File::create(&tmp)
-            .map_err(|e| ImportError::Usage(format!("{}: cannot create: {e}", tmp.display())))?;
+        let (tmp, file) = crate::report::create_temp(path)
+            .map_err(|e| ImportError::Usage(format!("{}: cannot create: {e}", path.display())))?;
         let mut fields = vec![
             Field::new("time_s".into(), DataType::Float64),
             Field::new("workload".into(), DataType::String),
@@ -137,7 +136,7 @@ impl NativeWriter {
     pub fn finish(mut self) -> Result<(), ImportError> {
         self.flush()?;
         self.writer.finish().map_err(ImportError::sink)?;
-        std::fs::rename(&self.tmp, &self.path).map_err(ImportError::sink)
+        self.tmp.persist(&self.path).map_err(ImportError::sink)
     }
 }
 
@@ -172,5 +171,8 @@ pub fn write_sources(path: &Path, sources: &[Source]) -> Result<(), ImportError>
         .map_err(ImportError::sink)?;
     }
     let bytes = out.into_inner().map_err(ImportError::sink)?;
+    // Workload names come from public traces: spreadsheet-safe (`vsesim export` unescapes).
+    let bytes =
+        crate::report::csv_cells::escape_columns(&bytes, &[true]).map_err(ImportError::sink)?;
     crate::report::write_atomic(path, &bytes).map_err(ImportError::sink)
 }
