@@ -623,11 +623,13 @@ impl Scratch {
 }
 
 /// `cores` rounded up to a multiple of `grain` units. Requests come from measured demand
-/// stored in f32 (about 7 significant digits), so a request within 1/10,000 of a unit above a
-/// multiple is that multiple: rounding such noise up would grant a whole extra share.
+/// stored in f32 (about 7 significant digits), so a request within 1/10,000 of a grain above
+/// a multiple is that multiple: rounding such noise up would grant a whole extra share, or a
+/// whole extra core to a PSET group (whose grain is a core: the noise is a ten-thousandth of
+/// it, not of a share).
 fn ceil_units(cores: f64, per_core: f64, grain: f64) -> f64 {
-    let u = cores * per_core;
-    ((u - REQUEST_NOISE - slack(u)) / grain).ceil().max(0.0) * grain
+    let g = cores * per_core / grain;
+    (g - REQUEST_NOISE - slack(g)).ceil().max(0.0) * grain
 }
 
 /// Below this many units above a multiple, a request counts as that multiple.

@@ -868,7 +868,7 @@ impl<'a> Sim<'a> {
         let up = !self.failover.down[leaf];
         let capacity = self.n.capacity[leaf];
         let (mut served, mut dropped, mut delayed, mut unmet) = (0.0, 0.0, 0.0, 0.0f64);
-        let (mut arrived, mut accounted) = (0.0, 0.0);
+        let (mut arrived, mut accounted, mut queued) = (0.0, 0.0, 0.0);
         for (j, k) in range.enumerate() {
             let w = self.leaf_workloads[k] as usize;
             let o = self.outs[j];
@@ -879,6 +879,7 @@ impl<'a> Sim<'a> {
             delayed += o.delayed;
             unmet = unmet.max(o.unmet_ms);
             arrived += m.demand * dt;
+            queued += m.backlog;
             accounted += o.served + o.dropped + o.backlog - m.backlog;
         }
         let grant = rate * dt;
@@ -907,7 +908,7 @@ impl<'a> Sim<'a> {
                 format!("`{name}` left work unserved but used {served} of {grant} core-ms at t = {from} ms")
             });
         }
-        self.check_conservation(arrived, accounted, from);
+        self.check_conservation(arrived, accounted, queued, from);
         self.n.own_dropped[leaf] += dropped;
         self.n.own_delayed[leaf] += delayed;
         if unmet > 0.0 {
@@ -916,8 +917,12 @@ impl<'a> Sim<'a> {
         self.credit_root(p, leaf, served);
     }
 
-    fn check_conservation(&mut self, arrived: f64, accounted: f64, from: TimeMs) {
-        if (arrived - accounted).abs() > CONSERVATION_TOLERANCE * arrived.max(1.0) {
+    /// Demand = served + dropped + Δbacklog over a span, to a relative tolerance of what was
+    /// there to serve (what arrived and what was queued: a deep queue's sums carry its size's
+    /// rounding).
+    fn check_conservation(&mut self, arrived: f64, accounted: f64, queued: f64, from: TimeMs) {
+        let scale = (arrived + queued).max(1.0);
+        if (arrived - accounted).abs() > CONSERVATION_TOLERANCE * scale {
             self.violation.get_or_insert_with(|| {
                 format!("conservation of work broken at t = {from} ms: {arrived} core-ms arrived, {accounted} accounted for")
             });
@@ -1028,7 +1033,7 @@ impl<'a> Sim<'a> {
         // their parent in `nodes`, so a backward pass adds each into its parent).
         let k = nodes.len();
         let mut sums = vec![(0.0f64, 0.0f64, 0.0f64, 0.0f64); k];
-        let (mut arrived, mut accounted) = (0.0, 0.0);
+        let (mut arrived, mut accounted, mut queued) = (0.0, 0.0, 0.0);
         for (x, &n) in nodes.iter().enumerate() {
             let leaf = n as usize;
             let capacity = self.n.capacity[leaf];
@@ -1044,10 +1049,11 @@ impl<'a> Sim<'a> {
                 s.2 += o.delayed;
                 s.3 = s.3.max(o.unmet_ms);
                 arrived += m.demand * dt;
+                queued += m.backlog;
                 accounted += o.served + o.dropped + o.backlog - m.backlog;
             }
         }
-        self.check_conservation(arrived, accounted, from);
+        self.check_conservation(arrived, accounted, queued, from);
         for x in (1..k).rev() {
             let parent = self.tree.parent[nodes[x] as usize];
             let px = nodes[..x].iter().rposition(|&y| y == parent).unwrap_or(0);

@@ -473,7 +473,8 @@ impl Oracle<'_> {
                 n_held[l] += self.held[w];
             }
         }
-        if (arrived - accounted).abs() > 1e-9 * arrived.max(1.0) {
+        let queued: f64 = self.backlog.iter().sum();
+        if (arrived - accounted).abs() > 1e-9 * (arrived + queued).max(1.0) {
             self.violation.get_or_insert_with(|| {
                 format!("oracle: conservation broken at t = {from} ms: {arrived} arrived, {accounted} accounted")
             });
