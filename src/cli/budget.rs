@@ -14,12 +14,13 @@ use crate::scenario::{DemandSource, Scenario};
 /// What a run needs whatever its size: the binary, polars' and rayon's pools, the report's
 /// fonts and chart buffers [bytes].
 pub const BASE_BYTES: u64 = 36 << 20;
-/// Per workload: its demand state and generator, per-segment statistics (a 1,000-bin
-/// utilization histogram for CPU and for memory), its summary entry and table rows [bytes].
-pub const BYTES_PER_WORKLOAD: u64 = 17 << 10;
+/// Per workload: its demand state and generator, its books, its interval statistics (a day
+/// of buffered interval means and 1,000-bin histograms for CPU and memory), its summary entry
+/// and table rows [bytes].
+pub const BYTES_PER_WORKLOAD: u64 = 22 << 10;
 /// Per server or partition: as a workload, plus the node's allocation and sharing state
 /// [bytes].
-pub const BYTES_PER_NODE: u64 = 26 << 10;
+pub const BYTES_PER_NODE: u64 = 44 << 10;
 /// Per row of the time series (one entity × one report step), when it is kept: eight
 /// columns held until the run ends (56 bytes), then the Parquet table built from them (the
 /// entity and kind strings per row) and its encoded bytes, and the CSV when asked for
