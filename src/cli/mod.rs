@@ -71,6 +71,12 @@ pub enum Command {
         /// machine: a scenario whose estimate exceeds it is refused before it starts (exit 2).
         #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
         max_memory: Option<u64>,
+        /// Run one slice of the scenario's islands, for a batch scheduler: the islands form
+        /// the same chunks as on one machine, and chunk c belongs to shard K when
+        /// c mod N = K − 1. Writes DIR/part-K-of-N/; `vsesim merge DIR` then writes the run
+        /// folder, byte for byte the run on one machine (docs/SCALING.md).
+        #[arg(long, value_name = "K/N", conflicts_with_all = ["replicas", "fail_on", "csv"])]
+        shard: Option<crate::sweep::Shard>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -267,6 +273,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         replicas: None,
         fail_on: None,
         max_memory: None,
+        shard: None,
     });
     match command {
         Command::Run {
@@ -277,8 +284,12 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             replicas,
             fail_on,
             max_memory,
+            shard,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
+            if let Some(shard) = shard {
+                return run_part(&path, output, quiet, max_memory, shard);
+            }
             let summary = run(&path, output, csv, quiet, replicas, max_memory)?;
             fail_on_exceeds(fail_on, &[&summary])
         }
@@ -460,6 +471,129 @@ fn run(
         );
     }
     Ok(summary)
+}
+
+/// `vsesim run SCENARIO --shard K/N`: this shard's chunks of islands, into DIR/part-K-of-N/.
+fn run_part(
+    path: &Path,
+    output: Option<PathBuf>,
+    quiet: bool,
+    max_memory: Option<u64>,
+    shard: crate::sweep::Shard,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let scenario = load(path, max_memory)?;
+    preflight(&scenario, max_memory, None)?;
+    let root = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let dir = root.join(crate::split::folder(shard));
+    report::remove_temp_files_on_signals();
+    let held = folder::claim(&dir)?;
+    let (all, outcomes) = crate::split::run_part(&scenario, shard)?;
+    let info = crate::split::write_part(&held.dir, &scenario, path, shard, &all, outcomes)?;
+    drop(held);
+    if !quiet {
+        let servers: usize = info.chunks.iter().map(|c| c.servers.len()).sum();
+        println!(
+            "part {}/{} of `{}`: {} of {} chunk{} of islands ({} server{}){} → {} in {:.2} s",
+            shard.k,
+            shard.n,
+            scenario.name,
+            info.chunks.len(),
+            all.len(),
+            if all.len() == 1 { "" } else { "s" },
+            servers,
+            if servers == 1 { "" } else { "s" },
+            if all.len() == 1 {
+                " (its islands are one chunk: the first part runs it whole)"
+            } else {
+                ""
+            },
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+        println!("when every part is done: vsesim merge {}", root.display());
+    }
+    Ok(())
+}
+
+/// `vsesim merge` of a split run's parts: the run folder of the whole scenario.
+pub(crate) fn merge_run(
+    dirs: &[PathBuf],
+    output: Option<PathBuf>,
+    quiet: bool,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let (parts, parent) = crate::split::read_parts(dirs)?;
+    let first = parts[0].1.clone();
+    let path = PathBuf::from(&first.scenario_file);
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "the parts ran `{}`, which is not there from here; run the merge from the folder the parts ran in",
+            first.scenario_file
+        )));
+    }
+    if crate::split::identity(&path)? != first.id {
+        return Err(Error::Usage(format!(
+            "{} or a trace it names changed since the parts ran (or this is another vsesim); run the parts again",
+            first.scenario_file
+        )));
+    }
+    let scenario = load(&path, None)?;
+    let mut outcomes = Vec::new();
+    for (d, info) in &parts {
+        let got = crate::split::read_outcomes(d)?;
+        let listed: Vec<u64> = info.chunks.iter().map(|c| c.index).collect();
+        if got.iter().map(|g| g.0).collect::<Vec<_>>() != listed {
+            return Err(Error::Usage(format!(
+                "{}: outcome.bin holds other chunks than part.json lists; run the part again",
+                d.display()
+            )));
+        }
+        outcomes.extend(got);
+    }
+    let loaded = started.elapsed();
+    let outcome = crate::split::assemble(&scenario, outcomes)?;
+    let dir = match output.or(parent) {
+        Some(d) => d,
+        None => {
+            return Err(Error::Usage(
+                "the part folders are not all `part-K-of-N` folders of one parent; name the merged folder with -o DIR".into(),
+            ));
+        }
+    };
+    report::remove_temp_files_on_signals();
+    let held = folder::claim(&dir)?;
+    let (summary, mut info) = write_run(
+        &path,
+        &scenario,
+        &outcome,
+        &held.dir,
+        false,
+        loaded,
+        std::time::Duration::ZERO,
+    )?;
+    info.insert(
+        "merged_from".into(),
+        serde_json::json!(
+            parts
+                .iter()
+                .map(|(d, _)| d.display().to_string())
+                .collect::<Vec<_>>()
+        ),
+    );
+    write_run_json(&dir, info, started)?;
+    drop(held);
+    if !quiet {
+        print!("{}", table::render(&summary));
+        println!(
+            "\nmerged {} parts of `{}` into {} in {:.2} s",
+            parts.len(),
+            scenario.name,
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// What `run` checks after loading and before writing anything, and `validate` checks too:
@@ -694,7 +828,22 @@ fn simulate(
         bar.finish_and_clear();
     }
 
-    let mut summary = summary::build(scenario, &outcome);
+    write_run(path, scenario, &outcome, dir, csv, loaded, simulated)
+}
+
+/// The run folder's files from a run's records: summary.json, the time series, the stats and
+/// report.html; and run.json's figures. A run on one machine and a split run merged
+/// (`crate::split`) both come here, so their folders are the same bytes.
+fn write_run(
+    path: &Path,
+    scenario: &Scenario,
+    outcome: &sim::Outcome,
+    dir: &Path,
+    csv: bool,
+    loaded: std::time::Duration,
+    simulated: std::time::Duration,
+) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
+    let mut summary = summary::build(scenario, outcome);
     if !scenario.ha.clusters.is_empty()
         && let Some(ha) = &mut summary.ha
     {

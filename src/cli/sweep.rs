@@ -76,7 +76,8 @@ impl std::str::FromStr for ShardArg {
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The shards' folders (each written by `vsesim sweep … --shard K/N`), or the folder
-    /// holding their shard-K-of-N folders.
+    /// holding their shard-K-of-N folders; or a split run's part folders (`vsesim run …
+    /// --shard K/N`), or the folder holding their part-K-of-N folders.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Where to write the merged sweep. Default: the folder holding the shard folders.
@@ -236,6 +237,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<(), Error> {
+    // A split run's parts (`vsesim run … --shard K/N`) rather than a sweep's shards.
+    if args.dirs.iter().any(|d| crate::split::is_parts(d)) {
+        return super::merge_run(&args.dirs, args.output, args.quiet);
+    }
     let finished = sweep::merge::merge(&args.dirs, args.output)?;
     if !args.quiet {
         println!(

@@ -447,7 +447,7 @@ fn without_names(field: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Inputs and identity
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -497,7 +497,7 @@ fn hash_inputs(spec: &Spec) -> Result<Inputs, Error> {
 }
 
 /// A file's bytes; a folder's files' names and bytes, in name order.
-fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
     if !path.is_dir() {
         return std::fs::read(path);
     }
@@ -518,7 +518,7 @@ fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn collect_traces(v: &toml::Value, f: &mut dyn FnMut(&str)) {
+pub(crate) fn collect_traces(v: &toml::Value, f: &mut dyn FnMut(&str)) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
