@@ -80,9 +80,10 @@ fn slurm_env(id: u64, count: u64, min: u64, max: u64) -> Vec<(&'static str, Stri
 fn the_page_shows_the_deploy_files_as_they_are() {
     let doc = doc();
     let scripts = fenced_blocks(&doc, "bash");
-    assert_eq!(scripts.len(), 2, "sweep.sbatch and merge.sbatch");
+    assert_eq!(scripts.len(), 3, "sweep.sbatch, merge.sbatch, run.sbatch");
     assert_eq!(scripts[0], file("deploy/slurm/sweep.sbatch"));
     assert_eq!(scripts[1], file("deploy/slurm/merge.sbatch"));
+    assert_eq!(scripts[2], file("deploy/slurm/run.sbatch"));
     let yaml = fenced_blocks(&doc, "yaml");
     assert_eq!(yaml.len(), 2, "sweep-job.yaml and merge-job.yaml");
     assert_eq!(yaml[0], file("deploy/kubernetes/sweep-job.yaml"));

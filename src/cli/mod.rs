@@ -74,9 +74,14 @@ pub enum Command {
         /// Run one slice of the scenario's islands, for a batch scheduler: the islands form
         /// the same chunks as on one machine, and chunk c belongs to shard K when
         /// c mod N = K − 1. Writes DIR/part-K-of-N/; `vsesim merge DIR` then writes the run
-        /// folder, byte for byte the run on one machine (docs/SCALING.md).
-        #[arg(long, value_name = "K/N", conflicts_with_all = ["replicas", "fail_on", "csv"])]
-        shard: Option<crate::sweep::Shard>,
+        /// folder, byte for byte the run on one machine (docs/SCALING.md). `auto` reads K
+        /// and N from a Slurm array or a Kubernetes Indexed Job, as `vsesim sweep` does.
+        #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["replicas", "fail_on", "csv"])]
+        shard: Option<sweep::ShardArg>,
+        /// With --shard auto: the number of shards N (a Kubernetes Job's `completions`; also
+        /// read from VSESIM_SHARD_COUNT).
+        #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+        shard_count: Option<u64>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -274,6 +279,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         fail_on: None,
         max_memory: None,
         shard: None,
+        shard_count: None,
     });
     match command {
         Command::Run {
@@ -285,10 +291,14 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             fail_on,
             max_memory,
             shard,
+            shard_count,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
             if let Some(shard) = shard {
-                return run_part(&path, output, quiet, max_memory, shard);
+                return run_part(&path, output, quiet, max_memory, shard, shard_count);
+            }
+            if shard_count.is_some() {
+                return Err(Error::Usage("--shard-count goes with --shard auto".into()));
             }
             let summary = run(&path, output, csv, quiet, replicas, max_memory)?;
             fail_on_exceeds(fail_on, &[&summary])
@@ -479,12 +489,28 @@ fn run_part(
     output: Option<PathBuf>,
     quiet: bool,
     max_memory: Option<u64>,
-    shard: crate::sweep::Shard,
+    shard: sweep::ShardArg,
+    shard_count: Option<u64>,
 ) -> Result<(), Error> {
     let started = Instant::now();
     let scenario = load(path, max_memory)?;
     preflight(&scenario, max_memory, None)?;
     let root = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let shard = match (shard, shard_count) {
+        (sweep::ShardArg::Fixed(s), None) => s,
+        (sweep::ShardArg::Fixed(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--shard-count goes with --shard auto; with --shard K/N the N is given".into(),
+            ));
+        }
+        (sweep::ShardArg::Auto, count) => {
+            let auto = crate::sweep::auto::AutoShard::from_env(count);
+            let (s, how) = crate::sweep::auto::resolve(&auto, &root)?;
+            // Said even with -q: a batch job's log should show which part it ran, and why.
+            eprintln!("--shard auto: part {}/{} ({how})", s.k, s.n);
+            s
+        }
+    };
     let dir = root.join(crate::split::folder(shard));
     report::remove_temp_files_on_signals();
     let held = folder::claim(&dir)?;

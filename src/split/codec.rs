@@ -120,7 +120,7 @@ impl<'a> Reader<'a> {
         let n = self.u64()?;
         let left = (self.bytes.len() - self.at) as u64;
         if n.saturating_mul(min_bytes.max(1) as u64) > left && min_bytes > 0 {
-            return Err(format!("a length of {n} with {left} bytes left"));
+            return Err(format!("truncated: a length of {n} with {left} bytes left"));
         }
         usize::try_from(n).map_err(|_| format!("a length of {n}"))
     }

@@ -12,7 +12,7 @@
 //! The environment is read once, by the command line, into [`AutoShard`]; resolving it is a
 //! pure function of that snapshot and the folder, tested without a scheduler.
 
-use super::run::{Shard, SweepInfo, read_json};
+use super::run::Shard;
 use crate::Error;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -91,12 +91,12 @@ pub fn resolve(auto: &AutoShard, root: &Path) -> Result<(Shard, String), Error> 
                 Ok((n, format!("N from the shard folders in {}", root.display())))
             }
             0 => Err(Error::Usage(format!(
-                "--shard auto: {why}, and {} holds no shard-K-of-N folder to take N from; run `vsesim sweep … --shard {k}/N -o {}` with the sweep's N, or add --shard-count N",
+                "--shard auto: {why}, and {} holds no shard-K-of-N or part-K-of-N folder to take N from; run with --shard {k}/N -o {} and the first submission's N, or add --shard-count N",
                 root.display(),
                 root.display()
             ))),
             _ => Err(Error::Usage(format!(
-                "--shard auto: {why}, and {} holds shards of {} splits (N = {}); remove the folders of the split you abandoned, or run `vsesim sweep … --shard {k}/N -o {}`",
+                "--shard auto: {why}, and {} holds shards of {} splits (N = {}); remove the folders of the split you abandoned, or run with --shard {k}/N -o {}",
                 root.display(),
                 recorded.len(),
                 recorded
@@ -180,7 +180,8 @@ pub fn resolve(auto: &AutoShard, root: &Path) -> Result<(Shard, String), Error> 
     Ok((Shard { k, n }, how))
 }
 
-/// The N of every `shard-K-of-N` folder (with a readable sweep.json) directly under `root`.
+/// The N of every `shard-K-of-N` folder (a sweep's, with sweep.json) and every
+/// `part-K-of-N` folder (a split run's, with part.json) directly under `root`.
 pub fn recorded_counts(root: &Path) -> Result<BTreeSet<u64>, Error> {
     let mut out = BTreeSet::new();
     let rd = match std::fs::read_dir(root) {
@@ -191,14 +192,21 @@ pub fn recorded_counts(root: &Path) -> Result<BTreeSet<u64>, Error> {
     for e in rd.filter_map(|e| e.ok()) {
         let name = e.file_name();
         let Some(name) = name.to_str() else { continue };
-        if !(name.starts_with("shard-") && name.contains("-of-")) {
+        let (rest, marker) = if let Some(r) = name.strip_prefix("shard-") {
+            (r, "sweep.json")
+        } else if let Some(r) = name.strip_prefix("part-") {
+            (r, "part.json")
+        } else {
             continue;
-        }
-        let json = e.path().join("sweep.json");
-        if let Ok(info) = read_json::<SweepInfo>(&json)
-            && let Some(s) = info.shard
+        };
+        let n = rest
+            .split_once("-of-")
+            .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+            .map(|(_, n)| n);
+        if let Some(n) = n
+            && e.path().join(marker).is_file()
         {
-            out.insert(s.n);
+            out.insert(n);
         }
     }
     Ok(out)
