@@ -54,6 +54,12 @@ pub struct ChunkInfo {
     pub servers: Vec<String>,
 }
 
+/// Chunks' records, each with its chunk's index.
+pub type ChunkOutcomes = Vec<(u64, Outcome)>;
+
+/// Part folders and what their part.json says.
+pub type Parts = Vec<(PathBuf, PartInfo)>;
+
 /// The chunks of `scenario` as the one-machine run forms them: each a list of servers.
 pub fn chunks(scenario: &Scenario) -> Vec<Vec<u32>> {
     island::chunks(scenario, island::partition(scenario))
@@ -64,7 +70,7 @@ pub fn chunks(scenario: &Scenario) -> Vec<Vec<u32>> {
 pub fn run_part(
     scenario: &Scenario,
     shard: Shard,
-) -> Result<(Vec<Vec<u32>>, Vec<(u64, Outcome)>), Error> {
+) -> Result<(Vec<Vec<u32>>, ChunkOutcomes), Error> {
     let recording = Recording::Full;
     let outages = sim::outages(scenario, 0);
     let all = chunks(scenario);
@@ -102,7 +108,7 @@ pub fn run_part(
 }
 
 /// The whole run's records from every chunk's (`parts` in any order, each chunk once).
-pub fn assemble(scenario: &Scenario, mut parts: Vec<(u64, Outcome)>) -> Result<Outcome, Error> {
+pub fn assemble(scenario: &Scenario, mut parts: ChunkOutcomes) -> Result<Outcome, Error> {
     let all = chunks(scenario);
     parts.sort_by_key(|p| p.0);
     let have: Vec<u64> = parts.iter().map(|p| p.0).collect();
@@ -153,7 +159,7 @@ pub fn write_part(
     scenario_file: &Path,
     shard: Shard,
     all: &[Vec<u32>],
-    mut outcomes: Vec<(u64, Outcome)>,
+    mut outcomes: ChunkOutcomes,
 ) -> Result<PartInfo, Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let json = dir.join("part.json");
@@ -220,7 +226,7 @@ fn part_dirs(dir: &Path) -> Vec<PathBuf> {
 
 /// The parts named (a part folder, or a folder holding part folders), checked to be one
 /// split of one scenario with every part once; and the folder holding them.
-pub fn read_parts(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, PartInfo)>, Option<PathBuf>), Error> {
+pub fn read_parts(dirs: &[PathBuf]) -> Result<(Parts, Option<PathBuf>), Error> {
     let mut found = Vec::new();
     for d in dirs {
         if d.join("part.json").is_file() {
@@ -309,7 +315,7 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, PartInfo)>, Option<
 }
 
 /// Read the records of a part folder.
-pub fn read_outcomes(dir: &Path) -> Result<Vec<(u64, Outcome)>, Error> {
+pub fn read_outcomes(dir: &Path) -> Result<ChunkOutcomes, Error> {
     let path = dir.join("outcome.bin");
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let bad = |m: String| {
