@@ -494,7 +494,6 @@ fn run_part(
 ) -> Result<(), Error> {
     let started = Instant::now();
     let scenario = load(path, max_memory)?;
-    preflight(&scenario, max_memory, None)?;
     let root = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let shard = match (shard, shard_count) {
         (sweep::ShardArg::Fixed(s), None) => s,
@@ -511,6 +510,22 @@ fn run_part(
             s
         }
     };
+    // The memory check counts this part's islands only: a part of a scenario too large for
+    // one machine is what --shard is for.
+    let all = crate::split::chunks(&scenario);
+    let mut servers: Vec<u32> = all
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| shard.holds(*c as u64))
+        .flat_map(|(_, s)| s.iter().copied())
+        .collect();
+    servers.sort_unstable();
+    if all.len() <= 1 {
+        preflight(&scenario, max_memory, None)?;
+    } else if !servers.is_empty() {
+        let part = sim::island::carve(&scenario, &servers);
+        preflight(&part.scenario, max_memory, None)?;
+    }
     let dir = root.join(crate::split::folder(shard));
     report::remove_temp_files_on_signals();
     let held = folder::claim(&dir)?;

@@ -239,26 +239,27 @@ fn meters(w: &mut Writer, m: &mut Meters) {
 }
 
 fn read_meters(r: &mut Reader) -> Result<Meters, Bad> {
-    let demand_cms = r.f64s()?;
-    let n = demand_cms.len();
-    // Meters::new sets the shape; every column is then replaced by what was written.
-    let mut m = Meters::new(n, true, false, false, false);
-    m.demand_cms = demand_cms;
-    m.served_cms = r.f64s()?;
-    m.dropped_cms = r.f64s()?;
-    m.delayed_cms = r.f64s()?;
-    m.granted_cms = r.f64s()?;
-    m.cpu = read_dist(r)?;
-    m.memory = read_dist(r)?;
-    m.disk = read_dist(r)?;
-    m.network = read_dist(r)?;
-    m.demand = read_dist(r)?;
-    m.met_ms = r.f64s()?;
-    m.peak_demand = r.f64s()?;
-    m.peak_held = read_held(r)?;
-    m.held_ms = read_held(r)?;
-    m.backlog_cms = r.f64s()?;
-    m.longest_backlog_ms = r.f64s()?;
+    // A struct literal, not `Meters::new` and assignments: a field added to the records
+    // fails to compile here rather than being merged as its default.
+    let m = Meters {
+        demand_cms: r.f64s()?,
+        served_cms: r.f64s()?,
+        dropped_cms: r.f64s()?,
+        delayed_cms: r.f64s()?,
+        granted_cms: r.f64s()?,
+        cpu: read_dist(r)?,
+        memory: read_dist(r)?,
+        disk: read_dist(r)?,
+        network: read_dist(r)?,
+        demand: read_dist(r)?,
+        met_ms: r.f64s()?,
+        peak_demand: r.f64s()?,
+        peak_held: read_held(r)?,
+        held_ms: read_held(r)?,
+        backlog_cms: r.f64s()?,
+        longest_backlog_ms: r.f64s()?,
+    };
+    let n = m.demand_cms.len();
     let lens = [
         m.served_cms.len(),
         m.dropped_cms.len(),

@@ -122,10 +122,30 @@ pub fn assemble(scenario: &Scenario, mut parts: ChunkOutcomes) -> Result<Outcome
     if all.len() <= 1 {
         return Ok(parts.pop().map(|p| p.1).unwrap_or_else(|| unreachable!()));
     }
-    let islands = parts
-        .into_iter()
-        .map(|(c, o)| (island::carve(scenario, &all[c as usize]), o))
-        .collect();
+    let mut islands = Vec::with_capacity(parts.len());
+    for (c, o) in parts {
+        let island = island::carve(scenario, &all[c as usize]);
+        // The island merge places records by index: sizes that do not match are refused
+        // here rather than panicking there.
+        if o.workloads.demand_cms.len() != island.workloads.len()
+            || o.nodes.demand_cms.len() != island.nodes.len()
+            || o.domains.len() != island.domains.len()
+            || o.wlm.len() != island.wlm.len()
+            || o.ticap.len() != island.pricing.len()
+            || o.group_ticap.len() != island.gicap.len()
+            || o.ha.packages.len() != island.packages.len()
+        {
+            return Err(Error::Usage(format!(
+                "chunk {c} of `{}`: its records do not fit its islands ({} workloads and {} nodes recorded, {} and {} expected); run its part again",
+                scenario.name,
+                o.workloads.demand_cms.len(),
+                o.nodes.demand_cms.len(),
+                island.workloads.len(),
+                island.nodes.len()
+            )));
+        }
+        islands.push((island, o));
+    }
     Ok(island::merge(scenario, Recording::Full, islands))
 }
 
