@@ -16,6 +16,7 @@ pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod split;
 pub mod sweep;
 pub mod workload;
 

@@ -189,6 +189,12 @@ fn shards_merged_and_thread_counts_give_the_whole_sweeps_tables() {
         "{}",
         stderr(&out)
     );
+    // And the command it suggests writes where the merge reads (issue #24: `-o` was left out).
+    assert!(
+        stderr(&out).contains("--shard K/3 -o split`"),
+        "{}",
+        stderr(&out)
+    );
     // So is a shard given twice.
     let out = vsesim(&["merge", "split", "split/shard-1-of-3", "-o", "bad"], &dir);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

@@ -76,6 +76,17 @@ pub enum Command {
         /// one per core. The outputs are the same bytes whatever N.
         #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=4096))]
         jobs: Option<u64>,
+        /// Run one slice of the scenario's islands, for a batch scheduler: the islands form
+        /// the same chunks as on one machine, and chunk c belongs to shard K when
+        /// c mod N = K − 1. Writes DIR/part-K-of-N/; `vsesim merge DIR` then writes the run
+        /// folder, byte for byte the run on one machine (docs/SCALING.md). `auto` reads K
+        /// and N from a Slurm array or a Kubernetes Indexed Job, as `vsesim sweep` does.
+        #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["replicas", "fail_on", "csv"])]
+        shard: Option<sweep::ShardArg>,
+        /// With --shard auto: the number of shards N (a Kubernetes Job's `completions`; also
+        /// read from VSESIM_SHARD_COUNT).
+        #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+        shard_count: Option<u64>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -273,6 +284,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         fail_on: None,
         max_memory: None,
         jobs: None,
+        shard: None,
+        shard_count: None,
     });
     match command {
         Command::Run {
@@ -284,8 +297,18 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             fail_on,
             max_memory,
             jobs,
+            shard,
+            shard_count,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
+            if let Some(shard) = shard {
+                return with_threads(jobs, || {
+                    run_part(&path, output, quiet, max_memory, shard, shard_count)
+                });
+            }
+            if shard_count.is_some() {
+                return Err(Error::Usage("--shard-count goes with --shard auto".into()));
+            }
             let summary = with_threads(jobs, || {
                 run(&path, output, csv, quiet, replicas, max_memory)
             })?;
@@ -487,6 +510,160 @@ fn run(
         );
     }
     Ok(summary)
+}
+
+/// `vsesim run SCENARIO --shard K/N`: this shard's chunks of islands, into DIR/part-K-of-N/.
+fn run_part(
+    path: &Path,
+    output: Option<PathBuf>,
+    quiet: bool,
+    max_memory: Option<u64>,
+    shard: sweep::ShardArg,
+    shard_count: Option<u64>,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let scenario = load(path, max_memory)?;
+    let root = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let shard = match (shard, shard_count) {
+        (sweep::ShardArg::Fixed(s), None) => s,
+        (sweep::ShardArg::Fixed(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--shard-count goes with --shard auto; with --shard K/N the N is given".into(),
+            ));
+        }
+        (sweep::ShardArg::Auto, count) => {
+            let auto = crate::sweep::auto::AutoShard::from_env(count);
+            let (s, how) = crate::sweep::auto::resolve(&auto, &root)?;
+            // Said even with -q: a batch job's log should show which part it ran, and why.
+            eprintln!("--shard auto: part {}/{} ({how})", s.k, s.n);
+            s
+        }
+    };
+    // The memory check counts this part's islands only: a part of a scenario too large for
+    // one machine is what --shard is for.
+    let all = crate::split::chunks(&scenario);
+    let mut servers: Vec<u32> = all
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| shard.holds(*c as u64))
+        .flat_map(|(_, s)| s.iter().copied())
+        .collect();
+    servers.sort_unstable();
+    if all.len() <= 1 {
+        preflight(&scenario, max_memory, None)?;
+    } else if !servers.is_empty() {
+        let part = sim::island::carve(&scenario, &servers);
+        preflight(&part.scenario, max_memory, None)?;
+    }
+    let dir = root.join(crate::split::folder(shard));
+    report::remove_temp_files_on_signals();
+    let held = folder::claim(&dir)?;
+    let (all, outcomes) = crate::split::run_part(&scenario, shard)?;
+    let info = crate::split::write_part(&held.dir, &scenario, path, shard, &all, outcomes)?;
+    drop(held);
+    if !quiet {
+        let servers: usize = info.chunks.iter().map(|c| c.servers.len()).sum();
+        println!(
+            "part {}/{} of `{}`: {} of {} chunk{} of islands ({} server{}){} → {} in {:.2} s",
+            shard.k,
+            shard.n,
+            scenario.name,
+            info.chunks.len(),
+            all.len(),
+            if all.len() == 1 { "" } else { "s" },
+            servers,
+            if servers == 1 { "" } else { "s" },
+            if all.len() == 1 {
+                " (its islands are one chunk: the first part runs it whole)"
+            } else {
+                ""
+            },
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+        println!("when every part is done: vsesim merge {}", root.display());
+    }
+    Ok(())
+}
+
+/// `vsesim merge` of a split run's parts: the run folder of the whole scenario.
+pub(crate) fn merge_run(
+    dirs: &[PathBuf],
+    output: Option<PathBuf>,
+    quiet: bool,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let (parts, parent) = crate::split::read_parts(dirs)?;
+    let first = parts[0].1.clone();
+    let path = PathBuf::from(&first.scenario_file);
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "the parts ran `{}`, which is not there from here; run the merge from the folder the parts ran in",
+            first.scenario_file
+        )));
+    }
+    if crate::split::identity(&path)? != first.id {
+        return Err(Error::Usage(format!(
+            "{} or a trace it names changed since the parts ran (or this is another vsesim); run the parts again",
+            first.scenario_file
+        )));
+    }
+    let scenario = load(&path, None)?;
+    let mut outcomes = Vec::new();
+    for (d, info) in &parts {
+        let got = crate::split::read_outcomes(d)?;
+        let listed: Vec<u64> = info.chunks.iter().map(|c| c.index).collect();
+        if got.iter().map(|g| g.0).collect::<Vec<_>>() != listed {
+            return Err(Error::Usage(format!(
+                "{}: outcome.bin holds other chunks than part.json lists; run the part again",
+                d.display()
+            )));
+        }
+        outcomes.extend(got);
+    }
+    let loaded = started.elapsed();
+    let outcome = crate::split::assemble(&scenario, outcomes)?;
+    let dir = match output.or(parent) {
+        Some(d) => d,
+        None => {
+            return Err(Error::Usage(
+                "the part folders are not all `part-K-of-N` folders of one parent; name the merged folder with -o DIR".into(),
+            ));
+        }
+    };
+    report::remove_temp_files_on_signals();
+    let held = folder::claim(&dir)?;
+    let (summary, mut info) = write_run(
+        &path,
+        &scenario,
+        &outcome,
+        &held.dir,
+        false,
+        loaded,
+        std::time::Duration::ZERO,
+    )?;
+    info.insert(
+        "merged_from".into(),
+        serde_json::json!(
+            parts
+                .iter()
+                .map(|(d, _)| d.display().to_string())
+                .collect::<Vec<_>>()
+        ),
+    );
+    write_run_json(&dir, info, started)?;
+    drop(held);
+    if !quiet {
+        print!("{}", table::render(&summary));
+        println!(
+            "\nmerged {} parts of `{}` into {} in {:.2} s",
+            parts.len(),
+            scenario.name,
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// What `run` checks after loading and before writing anything, and `validate` checks too:
@@ -721,7 +898,22 @@ fn simulate(
         bar.finish_and_clear();
     }
 
-    let mut summary = summary::build(scenario, &outcome);
+    write_run(path, scenario, &outcome, dir, csv, loaded, simulated)
+}
+
+/// The run folder's files from a run's records: summary.json, the time series, the stats and
+/// report.html; and run.json's figures. A run on one machine and a split run merged
+/// (`crate::split`) both come here, so their folders are the same bytes.
+fn write_run(
+    path: &Path,
+    scenario: &Scenario,
+    outcome: &sim::Outcome,
+    dir: &Path,
+    csv: bool,
+    loaded: std::time::Duration,
+    simulated: std::time::Duration,
+) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
+    let mut summary = summary::build(scenario, outcome);
     if !scenario.ha.clusters.is_empty()
         && let Some(ha) = &mut summary.ha
     {

@@ -27,9 +27,16 @@ pub struct SweepArgs {
     pub jobs: Option<u64>,
     /// Run one slice of the points, for a batch scheduler: point i belongs to shard K when
     /// i mod N = K − 1 (K counts from 1). Run K = 1..N anywhere (a Slurm array, a Kubernetes
-    /// Indexed Job: docs/SCALING.md), then `vsesim merge DIR`.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<Shard>,
+    /// Indexed Job: docs/SCALING.md), then `vsesim merge DIR`. `auto` reads K and N from a
+    /// Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT; a resubmitted task keeps
+    /// the N of the shard folders already in DIR) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX + 1, with N from --shard-count or VSESIM_SHARD_COUNT).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<ShardArg>,
+    /// With --shard auto: the number of shards N (a Kubernetes Job's `completions`; also
+    /// read from VSESIM_SHARD_COUNT). Overrides what the environment says.
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shard_count: Option<u64>,
     /// Discard the results already in the folder and start over.
     #[arg(long, conflicts_with = "force")]
     pub restart: bool,
@@ -47,10 +54,30 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
+/// `--shard K/N` or `--shard auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardArg {
+    Fixed(Shard),
+    Auto,
+}
+
+impl std::str::FromStr for ShardArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ShardArg, String> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            return Ok(ShardArg::Auto);
+        }
+        s.parse::<Shard>()
+            .map(ShardArg::Fixed)
+            .map_err(|e| format!("{e}, or `auto` (from a Slurm array or a Kubernetes Indexed Job)"))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The shards' folders (each written by `vsesim sweep … --shard K/N`), or the folder
-    /// holding their shard-K-of-N folders.
+    /// holding their shard-K-of-N folders; or a split run's part folders (`vsesim run …
+    /// --shard K/N`), or the folder holding their part-K-of-N folders.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Where to write the merged sweep. Default: the folder holding the shard folders.
@@ -66,7 +93,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
     let opts = Options {
         output: args.output,
         threads: args.jobs.map(|j| j as usize),
-        shard: args.shard,
+        shard: match args.shard {
+            Some(ShardArg::Fixed(s)) => Some(s),
+            _ => None,
+        },
+        auto: match args.shard {
+            Some(ShardArg::Auto) => Some(sweep::auto::AutoShard::from_env(args.shard_count)),
+            _ => None,
+        },
         resume: if args.restart {
             Resume::Restart
         } else if args.force {
@@ -76,8 +110,22 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
         },
         limit: args.limit,
     };
+    if args.shard_count.is_some() && opts.auto.is_none() {
+        return Err(Error::Usage(
+            "--shard-count goes with --shard auto; with --shard K/N the N is given".into(),
+        ));
+    }
     let plan = sweep::prepare(&args.sweep, &opts)?;
     let total = plan.mine.len() as u64;
+    if let Some(how) = &plan.shard_source {
+        // Said even with -q: a batch job's log should show which shard it ran, and why.
+        eprintln!(
+            "--shard auto: shard {} ({how})",
+            plan.info
+                .shard
+                .map_or(String::new(), |s| format!("{}/{}", s.k, s.n))
+        );
+    }
     if !args.quiet {
         let whose = match plan.info.shard {
             Some(s) => format!(
@@ -189,6 +237,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<(), Error> {
+    // A split run's parts (`vsesim run … --shard K/N`) rather than a sweep's shards.
+    if args.dirs.iter().any(|d| crate::split::is_parts(d)) {
+        return super::merge_run(&args.dirs, args.output, args.quiet);
+    }
     let finished = sweep::merge::merge(&args.dirs, args.output)?;
     if !args.quiet {
         println!(

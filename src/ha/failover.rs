@@ -25,7 +25,7 @@ pub struct PackageState {
     /// Times no node of its list could take it.
     pub halts: u32,
     /// Starting on its primary under automatic failback.
-    returning: bool,
+    pub returning: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

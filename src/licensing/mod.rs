@@ -799,6 +799,111 @@ pub fn validate_energy(
     validate_price("price_per_kwh", price_per_kwh)
 }
 
+/// The books as bytes, exactly (floats by their bits), for a run split across machines
+/// (`crate::split`): a ledger read back is equal to the one written.
+impl TicapLedger {
+    pub fn encode(&self, w: &mut crate::split::codec::Writer) {
+        w.f64(self.initial_core_min);
+        w.f64(self.warn_days);
+        w.u64(self.charged_quanta);
+        w.u64(self.now_ms);
+        w.u64(self.open);
+        w.u32(self.open_max);
+        w.u32(self.cores);
+        w.u64(self.since_ms);
+        w.u32(self.cores_before);
+        w.opt_u64(self.exhausted_at_ms);
+        w.u64(self.overdrawn_periods);
+        w.len(self.warnings.len());
+        for x in &self.warnings {
+            w.u64(x.at_ms);
+            w.f64(x.days_left);
+        }
+        w.u64(self.warning_count);
+        w.opt_u64(self.last_warning_day);
+        w.bool(self.finished);
+    }
+
+    pub fn decode(
+        r: &mut crate::split::codec::Reader,
+    ) -> Result<TicapLedger, crate::split::codec::Bad> {
+        Ok(TicapLedger {
+            initial_core_min: r.f64()?,
+            warn_days: r.f64()?,
+            charged_quanta: r.u64()?,
+            now_ms: r.u64()?,
+            open: r.u64()?,
+            open_max: r.u32()?,
+            cores: r.u32()?,
+            since_ms: r.u64()?,
+            cores_before: r.u32()?,
+            exhausted_at_ms: r.opt_u64()?,
+            overdrawn_periods: r.u64()?,
+            warnings: {
+                let n = r.len(16)?;
+                (0..n)
+                    .map(|_| {
+                        Ok(TicapWarning {
+                            at_ms: r.u64()?,
+                            days_left: r.f64()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, crate::split::codec::Bad>>()?
+            },
+            warning_count: r.u64()?,
+            last_warning_day: r.opt_u64()?,
+            finished: r.bool()?,
+        })
+    }
+}
+
+impl PpuMeter {
+    pub fn encode(&self, w: &mut crate::split::codec::Writer) {
+        w.u8(match self.metric {
+            PpuMetric::PercentCore => 0,
+            PpuMetric::ActiveCore => 1,
+        });
+        w.f64(self.price_per_core_month);
+        w.f64(self.fixed_per_month);
+        w.len(self.days.len());
+        for d in &self.days {
+            w.u64(d.day);
+            w.u32(d.samples);
+            w.f64(d.billable);
+            w.f64(d.active);
+        }
+        w.opt_u64(self.last_slot);
+    }
+
+    pub fn decode(
+        r: &mut crate::split::codec::Reader,
+    ) -> Result<PpuMeter, crate::split::codec::Bad> {
+        Ok(PpuMeter {
+            metric: match r.u8()? {
+                0 => PpuMetric::PercentCore,
+                1 => PpuMetric::ActiveCore,
+                b => return Err(format!("pay-per-use metric {b}")),
+            },
+            price_per_core_month: r.f64()?,
+            fixed_per_month: r.f64()?,
+            days: {
+                let n = r.len(28)?;
+                (0..n)
+                    .map(|_| {
+                        Ok(DayAcc {
+                            day: r.u64()?,
+                            samples: r.u32()?,
+                            billable: r.f64()?,
+                            active: r.f64()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, crate::split::codec::Bad>>()?
+            },
+            last_slot: r.opt_u64()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

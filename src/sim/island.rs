@@ -435,7 +435,7 @@ pub fn run(scenario: &Scenario, options: RunOptions, progress: Progress) -> Resu
 }
 
 /// Place every island's records at their global indexes.
-fn merge(scenario: &Scenario, recording: Recording, parts: Vec<(Island, Outcome)>) -> Outcome {
+pub fn merge(scenario: &Scenario, recording: Recording, parts: Vec<(Island, Outcome)>) -> Outcome {
     let model = &scenario.model;
     let (nw, nn) = (model.workloads.len(), model.nodes.len());
     let any = |f: &dyn Fn(&Meters) -> bool| parts.iter().any(|(_, o)| f(&o.nodes));

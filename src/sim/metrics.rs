@@ -99,8 +99,8 @@ pub struct Dist {
     pub above_limit_ms: Vec<u64>,
     /// Time in intervals whose mean was exactly 0 (an idle entity, memory where none is
     /// configured), kept apart from the histogram so that it needs none.
-    zero_ms: Vec<u64>,
-    hist: Vec<Option<Box<[u64; BINS]>>>,
+    pub zero_ms: Vec<u64>,
+    pub hist: Vec<Option<Box<[u64; BINS]>>>,
     /// The bins of the buffered intervals, interval-major: `pending[k * n + i]`.
     pending: Vec<u16>,
     /// Duration of each buffered interval [ms].

@@ -52,6 +52,8 @@ pub fn merge(dirs: &[PathBuf], output: Option<PathBuf>) -> Result<Finished, Erro
         }
     }
     let n = first.shard.n;
+    // The folder the shards write under: what `-o` must name to finish or redo one.
+    let root = root_of(&first.dir);
     let mut by_k: Vec<Option<&ShardDir>> = vec![None; n as usize];
     for s in &shards {
         let slot = &mut by_k[(s.shard.k - 1) as usize];
@@ -73,7 +75,7 @@ pub fn merge(dirs: &[PathBuf], output: Option<PathBuf>) -> Result<Finished, Erro
         .collect();
     if !missing.is_empty() {
         return Err(Error::Usage(format!(
-            "shard{} {} of `{}` {} missing; run `vsesim sweep {} --shard K/{n}` for each and merge all {n}",
+            "shard{} {} of `{}` {} missing; run `vsesim sweep {} --shard K/{n} -o {root}` for each and merge all {n}",
             if missing.len() == 1 { "" } else { "s" },
             missing.join(", "),
             first.info.name,
@@ -94,7 +96,7 @@ pub fn merge(dirs: &[PathBuf], output: Option<PathBuf>) -> Result<Finished, Erro
         if !absent.is_empty() {
             let shown: Vec<String> = absent.iter().take(10).map(u64::to_string).collect();
             return Err(Error::Usage(format!(
-                "shard {}/{n} ({}) lacks {} of its {} points ({}{}); finish it with `vsesim sweep {} --shard {}/{n}` and merge again",
+                "shard {}/{n} ({}) lacks {} of its {} points ({}{}); finish it with `vsesim sweep {} --shard {}/{n} -o {}` and merge again",
                 s.shard.k,
                 s.dir.display(),
                 absent.len(),
@@ -102,7 +104,8 @@ pub fn merge(dirs: &[PathBuf], output: Option<PathBuf>) -> Result<Finished, Erro
                 shown.join(", "),
                 if absent.len() > 10 { ", …" } else { "" },
                 s.info.inputs.sweep_file,
-                s.shard.k
+                s.shard.k,
+                root_of(&s.dir)
             )));
         }
         files.extend(run::read_points(&s.dir, &s.info, &indices)?);
@@ -195,6 +198,14 @@ fn expand(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, Error> {
         return Err(Error::Usage("name the shards' folders to merge".into()));
     }
     Ok(out)
+}
+
+/// The folder a shard folder sits in, as `-o` names it (`.` for a bare `shard-K-of-N`).
+fn root_of(shard_dir: &Path) -> String {
+    match shard_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_string(),
+    }
 }
 
 fn has_shards(d: &Path) -> bool {

@@ -8,11 +8,13 @@
 //! - [`run`]: the folder (sweep.json, one file per finished point), resuming, shards, rayon;
 //! - [`record`]: what is kept of each run;
 //! - [`table`], [`pareto`], [`charts`]: the outputs, built from the point files only;
-//! - [`merge`]: shards' folders into one.
+//! - [`merge`]: shards' folders into one;
+//! - [`auto`]: `--shard auto`, K and N from a Slurm array or a Kubernetes Indexed Job.
 //!
 //! Nothing here touches the terminal: progress and Ctrl-C are the command line's
 //! (`cli::sweep`), which passes a callback and a stop flag.
 
+pub mod auto;
 pub mod charts;
 pub mod edit;
 pub mod merge;

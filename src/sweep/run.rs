@@ -82,6 +82,9 @@ pub struct Options {
     /// Threads; default: one per core.
     pub threads: Option<usize>,
     pub shard: Option<Shard>,
+    /// `--shard auto`: K and N from the scheduler's environment (or the folder's record);
+    /// used when `shard` is `None`.
+    pub auto: Option<super::auto::AutoShard>,
     pub resume: Resume,
     /// Run at most this many points, then stop (the rest wait for the next run).
     pub limit: Option<u64>,
@@ -154,6 +157,8 @@ pub struct Plan {
     /// To run now, in index order (at most `--limit`).
     pub pending: Vec<u64>,
     pub threads: usize,
+    /// With `--shard auto`: where K and N came from, in words.
+    pub shard_source: Option<String>,
 }
 
 /// How a run of the pending points ended.
@@ -222,12 +227,21 @@ pub fn prepare(sweep_file: &Path, opts: &Options) -> Result<Plan, Error> {
         .output
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&spec.name));
-    let dir = match opts.shard {
+    let (shard, shard_source) = match (opts.shard, &opts.auto) {
+        (Some(s), _) => (Some(s), None),
+        (None, Some(auto)) => {
+            let (s, how) = super::auto::resolve(auto, &root)?;
+            (Some(s), Some(how))
+        }
+        (None, None) => (None, None),
+    };
+    info.shard = shard;
+    let dir = match shard {
         Some(s) => root.join(s.folder()),
         None => root,
     };
     let mine: Vec<u64> = (0..info.points)
-        .filter(|&i| opts.shard.is_none_or(|s| s.holds(i)))
+        .filter(|&i| shard.is_none_or(|s| s.holds(i)))
         .collect();
 
     let (old, forced) = check_folder(&dir, &info, opts.resume)?;
@@ -258,6 +272,7 @@ pub fn prepare(sweep_file: &Path, opts: &Options) -> Result<Plan, Error> {
         mine,
         pending,
         threads,
+        shard_source,
     })
 }
 
@@ -432,7 +447,7 @@ fn without_names(field: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Inputs and identity
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -482,7 +497,7 @@ fn hash_inputs(spec: &Spec) -> Result<Inputs, Error> {
 }
 
 /// A file's bytes; a folder's files' names and bytes, in name order.
-fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
     if !path.is_dir() {
         return std::fs::read(path);
     }
@@ -503,7 +518,7 @@ fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn collect_traces(v: &toml::Value, f: &mut dyn FnMut(&str)) {
+pub(crate) fn collect_traces(v: &toml::Value, f: &mut dyn FnMut(&str)) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
