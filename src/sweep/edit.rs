@@ -143,13 +143,37 @@ impl fmt::Display for FieldPath {
 /// the field: an integer is written into a float field as a float, and a float into an integer
 /// field is an error, as is a number into a text field or a value in place of a table.
 pub fn set(table: &mut Table, path: &FieldPath, value: &Param) -> Result<Vec<String>, String> {
+    set_with(table, path, value, true)
+}
+
+/// [`set`] for `vsesim run --set`: a value of another kind than the base's replaces it (a
+/// growth rate of 0.2 by `"fit"`, a number by a duration text), and the scenario's own
+/// checks judge it; numbers still keep the base's integer or float kind. A sweep keeps the
+/// kind, because every point of an axis must set the same kind of value.
+pub fn replace(table: &mut Table, path: &FieldPath, value: &Param) -> Result<Vec<String>, String> {
+    set_with(table, path, value, false)
+}
+
+fn set_with(
+    table: &mut Table,
+    path: &FieldPath,
+    value: &Param,
+    strict: bool,
+) -> Result<Vec<String>, String> {
     let mut done = Vec::new();
     walk(
         table,
         &path.segments,
         String::new(),
         &mut |existing, trail| {
-            let new = coerce(existing, value, trail)?;
+            let new = match coerce(existing, value, trail) {
+                Err(_)
+                    if !strict && matches!(existing, Some(v) if !v.is_table() && !v.is_array()) =>
+                {
+                    value.to_toml()
+                }
+                other => other?,
+            };
             done.push(trail.to_string());
             Ok(new)
         },
@@ -412,6 +436,31 @@ cores = 3
         assert_eq!(t["servers"][0]["rights"].as_integer(), Some(3));
         let e = set(&mut t, &path("servers[0].ticap"), &Param::Int(3)).unwrap_err();
         assert!(e.contains("a table"), "{e}");
+    }
+
+    #[test]
+    fn replace_lets_another_kind_of_value_in() {
+        let mut t = base();
+        replace(
+            &mut t,
+            &path("servers[0].core_speed"),
+            &Param::Text("x".into()),
+        )
+        .unwrap();
+        assert_eq!(t["servers"][0]["core_speed"].as_str(), Some("x"));
+        // Numbers keep the base's kind; a table is still not a value.
+        replace(&mut t, &path("servers[0].active_cores"), &Param::Float(6.0)).unwrap();
+        assert_eq!(t["servers"][0]["active_cores"].as_integer(), Some(6));
+        let e = replace(&mut t, &path("servers[0].ticap"), &Param::Int(3)).unwrap_err();
+        assert!(e.contains("a table"), "{e}");
+        assert!(
+            set(
+                &mut t,
+                &path("partitions[0].cores"),
+                &Param::Text("y".into())
+            )
+            .is_err()
+        );
     }
 
     #[test]
