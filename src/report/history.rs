@@ -120,6 +120,8 @@ pub fn daily(
             })
             .collect();
         for (w, reader) in readers.iter_mut().enumerate() {
+            // j is the interval's place in the day: its time, and its slot in every buffer.
+            #[allow(clippy::needless_range_loop)]
             for j in 0..per_day {
                 let a = start + j as u64 * interval;
                 let b = (a + interval).min(start + DAY_MS);

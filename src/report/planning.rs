@@ -292,8 +292,8 @@ mod tests {
     }
 
     /// A fitted rate's interval gives the time remaining's: 2 cores on 4 at a 75 % limit,
-    /// linear, cross 3 cores after 1/r years: 365 days at 100 %, 730 at 50 %, never within
-    /// three years at 25 % (4 years).
+    /// linear, reach 3 cores when 2 × (1 + r·t) = 3, after 0.5/r years: 365 days at 50 %, 182.5
+    /// at 100 %, 730 at 25 %, and at 10 % (5 years) not within a three-year horizon.
     #[test]
     fn a_fitted_rate_gives_time_remaining_an_interval() {
         let used = GrowthUsed {
@@ -303,8 +303,14 @@ mod tests {
             ..GrowthUsed::given(0.5, false)
         };
         let p = resource("cores", 4.0, 0.75, 2.0, used, 1095.0, WHOLE_CORES);
-        assert_eq!(p.time_remaining_days, Some(730.0));
-        assert_eq!(p.time_remaining_days_ci95_low, Some(365.0));
+        assert_eq!(p.time_remaining_days, Some(365.0));
+        assert_eq!(p.time_remaining_days_ci95_low, Some(182.5));
+        assert_eq!(p.time_remaining_days_ci95_high, Some(730.0));
+        let slow = GrowthUsed {
+            rate_ci95_low: Some(0.1),
+            ..used
+        };
+        let p = resource("cores", 4.0, 0.75, 2.0, slow, 1095.0, WHOLE_CORES);
         assert_eq!(p.time_remaining_days_ci95_high, None);
     }
 

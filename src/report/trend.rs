@@ -137,7 +137,7 @@ fn linear(y: &[f64], t: f64) -> Result<Trend, &'static str> {
     let (x, end) = times(y.len());
     let (a, b, se) = least_squares(&x, y);
     let level = a + b * end;
-    if !(level > 0.0) {
+    if level.is_nan() || level <= 0.0 {
         return Err("the fitted line is at zero or below at the end of the history");
     }
     Ok(Trend {

@@ -75,14 +75,14 @@ pub fn optimal(xy: &[(f64, f64)]) -> Vec<usize> {
     let y = |k: usize| xy[order[k]].1;
     // prefix_best[k]: the highest y among sorted positions 0..k.
     let mut prefix_best = vec![f64::NEG_INFINITY; n + 1];
-    for k in 0..n {
-        prefix_best[k + 1] = prefix_best[k].max(y(k));
+    for (k, &i) in order.iter().enumerate() {
+        prefix_best[k + 1] = prefix_best[k].max(xy[i].1);
     }
     let (mut lo, mut hi) = (0usize, 0usize);
     // Positions in lo..hi by decreasing y: the front of the queue is the window's best.
     let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     let mut front = Vec::new();
-    for k in 0..n {
+    for (k, &point) in order.iter().enumerate() {
         // The window: every position whose x is the same as x(k) within ε.
         while hi < n && !clearly_less(x(k), x(hi)) {
             while window.back().is_some_and(|&b| y(b) <= y(hi)) {
@@ -100,7 +100,7 @@ pub fn optimal(xy: &[(f64, f64)]) -> Vec<usize> {
         let cheaper_as_good = lo > 0 && !clearly_less(prefix_best[lo], y(k));
         let same_cost_better = window.front().is_some_and(|&f| clearly_less(y(k), y(f)));
         if !cheaper_as_good && !same_cost_better {
-            front.push(order[k]);
+            front.push(point);
         }
     }
     front
