@@ -29,6 +29,8 @@ pub struct HaReport {
 pub struct PackageReport {
     pub name: String,
     pub cluster: String,
+    /// Its workloads, which move with it.
+    pub workloads: Vec<String>,
     pub primary: String,
     /// Where it was at the horizon, and in what state (`running`, `reforming`, `starting`,
     /// `halted`).
@@ -136,6 +138,11 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Option<HaReport> {
             PackageReport {
                 name: p.name.clone(),
                 cluster: ha.clusters[p.cluster].name.clone(),
+                workloads: p
+                    .workloads
+                    .iter()
+                    .map(|&w| model.workloads[w as usize].name.clone())
+                    .collect(),
                 primary: model.node(p.nodes[0]).name.clone(),
                 node_at_end: model.node(s.node).name.clone(),
                 state_at_end: match s.phase {
