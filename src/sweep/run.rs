@@ -106,6 +106,9 @@ pub struct SweepInfo {
     pub axes: Vec<AxisInfo>,
     /// The base's servers; with two or more, the tables have per-server columns.
     pub servers: Vec<String>,
+    /// The base's `[costs] currency`, for the costs' unit in the charts and report.html.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     pub shard: Option<Shard>,
     /// True once every point of this folder (this shard's, or all) is done and the tables
     /// are written.
@@ -138,6 +141,11 @@ pub struct AxisInfo {
     pub name: String,
     pub path: String,
     pub kind: Kind,
+    /// The sweep file's `label` and `unit` for people; absent: made from the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A sweep ready to run in its folder.
@@ -203,9 +211,17 @@ pub fn prepare(sweep_file: &Path, opts: &Options) -> Result<Plan, Error> {
                 name: a.name.clone(),
                 path: a.path.to_string(),
                 kind: a.kind,
+                label: a.label.clone(),
+                unit: a.unit.clone(),
             })
             .collect(),
         servers,
+        currency: spec
+            .base_table
+            .get("costs")
+            .and_then(|c| c.get("currency"))
+            .and_then(|c| c.as_str())
+            .map(str::to_string),
         shard: opts.shard,
         complete: false,
         forced: false,
@@ -652,7 +668,7 @@ fn finished_points(
 }
 
 /// The tables, Pareto front and charts: removed when they no longer describe the folder.
-const OUTPUTS: [&str; 8] = [
+const OUTPUTS: [&str; 9] = [
     "results.parquet",
     "results.csv",
     "summary.parquet",
@@ -660,6 +676,7 @@ const OUTPUTS: [&str; 8] = [
     "pareto.csv",
     "pareto.json",
     "report.txt",
+    "report.html",
     "charts",
 ];
 
