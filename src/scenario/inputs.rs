@@ -49,3 +49,69 @@ pub fn collect_traces(v: &toml::Value, f: &mut dyn FnMut(&str)) {
         _ => {}
     }
 }
+
+/// A file read and its SHA-256.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FileHash {
+    /// As written (the scenario: as given on the command line; a trace: as the scenario names
+    /// it, relative to the scenario's folder).
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What a run read: its scenario, every trace the scenario (with its overrides) names, and one
+/// SHA-256 over all of them and the overrides, so two run folders with the same `sha256`
+/// were produced by the same inputs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunInputs {
+    pub sha256: String,
+    pub scenario: FileHash,
+    pub traces: Vec<FileHash>,
+}
+
+/// The inputs of `vsesim run SCENARIO --set …`.
+pub fn of_run(
+    path: &Path,
+    overrides: &[super::overrides::Override],
+) -> Result<RunInputs, crate::Error> {
+    use crate::Error;
+    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let scenario = FileHash {
+        path: path.display().to_string(),
+        sha256: sha256_hex(&text),
+    };
+    let mut table: toml::Table = String::from_utf8_lossy(&text)
+        .parse()
+        .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    for o in overrides {
+        crate::sweep::edit::replace(&mut table, &o.path, &o.value)
+            .map_err(|m| Error::Usage(format!("--set {}: {m}", o.text)))?;
+    }
+    let mut named = std::collections::BTreeSet::new();
+    collect_traces(&toml::Value::Table(table), &mut |p| {
+        named.insert(p.to_string());
+    });
+    let folder = path.parent().unwrap_or(Path::new(""));
+    let mut traces = Vec::new();
+    for name in named {
+        let full = folder.join(&name);
+        let bytes = read_all(&full).map_err(|e| Error::io(&full, e))?;
+        traces.push(FileHash {
+            path: name,
+            sha256: sha256_hex(&bytes),
+        });
+    }
+    let mut all = format!("scenario {}\n", scenario.sha256);
+    for t in &traces {
+        all.push_str(&format!("trace {} {}\n", t.path, t.sha256));
+    }
+    for o in overrides {
+        let a = o.applied();
+        all.push_str(&format!("set {} = {}\n", a.path, a.value));
+    }
+    Ok(RunInputs {
+        sha256: sha256_hex(all.as_bytes()),
+        scenario,
+        traces,
+    })
+}
