@@ -371,3 +371,43 @@ fn the_table_lists_the_worst_partitions_unless_all() {
     assert_eq!(rows(&all), (1..=14).collect::<Vec<_>>(), "{all}");
     assert!(!all.contains("more partitions"));
 }
+
+/// `--set` adds a table the scenario leaves out (`[report] growth`), and a fit asked of one
+/// day of history says why it made none instead of forecasting from nothing; a misspelt key
+/// in the added table is refused with the nearest name.
+#[test]
+fn set_adds_a_missing_table_and_a_short_history_is_not_fitted() {
+    let dir = scratch("set-table");
+    std::fs::write(dir.join("s.toml"), flat("short", 4, 1.0)).unwrap();
+    run_ok(
+        &dir,
+        &[
+            "run",
+            "s.toml",
+            "-o",
+            "out",
+            "--quiet",
+            "--set",
+            "report.growth.cpu=fit",
+        ],
+    );
+    let s = read_json(&dir.join("out/summary.json"));
+    let g = &cpu_plan(&s, "sd")["growth"];
+    assert_eq!(g["source"], "unfitted", "{g}");
+    assert_eq!(g["note"], "fewer than 7 whole days of history");
+    assert_eq!(f(&g["rate"]), 0.0);
+    let out = vsesim(
+        &[
+            "run",
+            "s.toml",
+            "-o",
+            "bad",
+            "--quiet",
+            "--set",
+            "report.growht.cpu=fit",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("growth"), "{}", stderr(&out));
+}

@@ -1667,12 +1667,17 @@ fn growth_cell(g: Option<&Value>) -> String {
         ),
         Some("fit") => format!(
             "<td class=\"list\"><strong>{} {model}</strong>, fitted: 95 % CI {} to {}, R² {}, \
-             {} days</td>",
+             {} days{}</td>",
             f("rate").map_or(DASH.into(), pct),
             f("rate_ci95_low").map_or(DASH.into(), pct),
             f("rate_ci95_high").map_or(DASH.into(), pct),
             f("r_squared").map_or(DASH.into(), |r| fixed(r, 2)),
-            esc(&text(g.get("days")))
+            esc(&text(g.get("days"))),
+            // An interval from a decline to a growth: the history shows no trend.
+            match (f("rate_ci95_low"), f("rate_ci95_high")) {
+                (Some(l), Some(h)) if l < 0.0 && h > 0.0 => "; <em>no clear trend</em>",
+                _ => "",
+            }
         ),
         source => format!(
             "<td class=\"num\">{} {model}{}</td>",
@@ -3217,6 +3222,11 @@ mod tests {
             "{p}"
         );
         assert!(p.contains("<td class=\"num\">420.5 <small>(88–beyond)</small></td>"));
+        assert!(!p.contains("no clear trend"));
+        // An interval from −10 % to +30 %: no clear trend, and the cell says so.
+        f["servers"][0]["planning"]["cpu"]["growth"]["rate_ci95_low"] = json!(-0.1);
+        let p = section(&render_run(&f, &[]).unwrap(), "planning").to_string();
+        assert!(p.contains("60 days; <em>no clear trend</em></td>"), "{p}");
         f["servers"][0]["planning"]["cpu"]["growth"] = json!({"source": "unfitted",
             "note": "fewer than 7 whole days of history"});
         let p = section(&render_run(&f, &[]).unwrap(), "planning").to_string();

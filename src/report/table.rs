@@ -403,7 +403,12 @@ fn fit_line(name: &str, resource: &str, r: &super::planning::ResourcePlan) -> St
         return format!("{head} no trend ({})", g.note.unwrap_or("no history"));
     }
     let pct = |x: f64| format!("{:+.1} %", x * 100.0);
+    // An interval from a decline to a growth says the history shows no trend: the rate is
+    // still what the forecast used, but a reader should not plan on it.
     let ci = match (g.rate_ci95_low, g.rate_ci95_high) {
+        (Some(l), Some(h)) if l < 0.0 && h > 0.0 => {
+            format!(" (95 % CI {} to {}: no clear trend)", pct(l), pct(h))
+        }
         (Some(l), Some(h)) => format!(" (95 % CI {} to {})", pct(l), pct(h)),
         _ => String::new(),
     };

@@ -49,8 +49,14 @@ impl Override {
             }
         }
         let Some(i) = split else {
+            // `--set` takes several values, so a scenario written after it lands here.
+            let hint = if arg.ends_with(".toml") {
+                "; a scenario file goes before --set: vsesim run SCENARIO --set PATH=VALUE"
+            } else {
+                ""
+            };
             return Err(format!(
-                "`{arg}`: expected PATH=VALUE, e.g. partitions[name=vp-app].cores=4"
+                "`{arg}`: expected PATH=VALUE, e.g. partitions[name=vp-app].cores=4{hint}"
             ));
         };
         let (path, raw) = (&arg[..i], arg[i + 1..].trim());
@@ -158,6 +164,14 @@ mod tests {
         for bad in ["cores", "=4", "a.b=", "a..b=1", "a.b=[1, 2]", "a.b={x = 1}"] {
             assert!(Override::parse(bad).is_err(), "{bad}");
         }
+        // `vsesim run --set a=1 demo.toml`: the scenario was taken for an override.
+        let e = Override::parse("scenarios/demo.toml").unwrap_err();
+        assert!(e.contains("a scenario file goes before --set"), "{e}");
+        assert!(
+            !Override::parse("cores")
+                .unwrap_err()
+                .contains("before --set")
+        );
         assert_eq!(
             Override::parse("a[name=x].b=1").unwrap().applied(),
             Applied {

@@ -322,6 +322,13 @@ fn pareto_chart(info: &SweepInfo, sums: &[PointSummary], front: &Front) -> Scatt
     }
 }
 
+/// A tick at `v` on an axis `span` wide, with the rounding of the tick's own arithmetic
+/// removed: a tick meant to be 0 comes as −5.55e-17 on an axis from −0.1 to 0.4, and would
+/// print so.
+fn snap(v: f64, span: f64) -> f64 {
+    if v.abs() < span.abs() * 1e-9 { 0.0 } else { v }
+}
+
 /// A label's box in pixels: left, top, right, bottom.
 pub(crate) type Rect = (i32, i32, i32, i32);
 
@@ -429,15 +436,17 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Scatter) -> Dra
                 String::new()
             }
         }
-        None => fmt_tick(*v),
+        None => fmt_tick(snap(*v, x1 - x0)),
     };
+    let y_span = y1 - y0;
+    let y_fmt = move |v: &f64| fmt_tick(snap(*v, y_span));
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(&c.x_desc)
         .y_desc(&c.y_desc)
         .label_style(font(13))
         .axis_desc_style(font(15))
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&y_fmt)
         .max_light_lines(1)
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215));
@@ -573,6 +582,14 @@ fn write_chart(dir: &Path, stem: &str, c: &Scatter) -> Result<Vec<PathBuf>, Char
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// −5.55e-17 on an axis half a unit wide is the tick at 0; 1e-12 on one of 1e-11 is not.
+    #[test]
+    fn ticks_at_zero_lose_their_rounding() {
+        assert_eq!(fmt_tick(snap(-5.55e-17, 0.5)), "0");
+        assert_eq!(snap(1e-12, 1e-11), 1e-12);
+        assert_eq!(snap(0.1, 0.5), 0.1);
+    }
 
     /// Twenty front points crowded into a corner: whatever is placed overlaps no other
     /// label, no mark, and stays inside the plot.

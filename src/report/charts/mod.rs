@@ -1688,34 +1688,67 @@ fn page<DB: DrawingBackend>(
     }
 }
 
-/// The legend as a list in the side panel, entries cut with an ellipsis to fit; entries
-/// beyond the panel's height are summarized as "… N more".
+/// The legend as a list in the side panel. A label too wide for the panel goes on to a second
+/// line, broken at a space (the limit's and the sizing demand's figures are what a reader
+/// looks for, so they are not cut off); what still does not fit is cut with an ellipsis.
+/// Entries beyond the panel's height are summarized as "… N more".
 fn draw_legend<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
 ) -> Drawn<DB> {
     const ROW: i32 = 22;
+    /// A label's second line sits closer than the next entry.
+    const WRAP: i32 = 16;
     const TOP: i32 = 24;
     let style = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
     let (width, height) = panel.dim_in_pixel();
-    let fits = ((height as i32 - TOP - 30) / ROW).max(1) as usize;
-    let shown = if entries.len() > fits {
-        fits - 1
-    } else {
-        entries.len()
-    };
-    for (i, e) in entries.iter().take(shown).enumerate() {
-        let y = TOP + i as i32 * ROW;
-        draw_swatch(panel, e.swatch, 8, y)?;
-        let text = fit(panel, &e.label, &style, width.saturating_sub(50))?;
-        panel.draw(&Text::new(text, (42, y), style.clone()))?;
+    let max_px = width.saturating_sub(50);
+    let mut lines = Vec::with_capacity(entries.len());
+    for e in entries {
+        lines.push(wrap_label(panel, &e.label, &style, max_px)?);
     }
-    if shown < entries.len() {
-        let y = TOP + shown as i32 * ROW;
-        let more = format!("… {} more", entries.len() - shown);
-        panel.draw(&Text::new(more, (42, y), style.clone()))?;
+    let bottom = height as i32 - 30;
+    let mut y = TOP;
+    for (i, (e, text)) in entries.iter().zip(&lines).enumerate() {
+        let needed = ROW + if text.1.is_some() { WRAP } else { 0 };
+        // Room for this entry, and for the "… more" line unless it is the last.
+        let last = i + 1 == entries.len();
+        if y + needed - ROW > bottom || (!last && y + needed > bottom) {
+            let more = format!("… {} more", entries.len() - i);
+            panel.draw(&Text::new(more, (42, y), style.clone()))?;
+            return Ok(());
+        }
+        draw_swatch(panel, e.swatch, 8, y)?;
+        panel.draw(&Text::new(text.0.clone(), (42, y), style.clone()))?;
+        if let Some(rest) = &text.1 {
+            panel.draw(&Text::new(rest.clone(), (42, y + WRAP), style.clone()))?;
+        }
+        y += needed;
     }
     Ok(())
+}
+
+/// A legend label in one line, or two broken at the last space that lets the first fit (the
+/// second cut with an ellipsis if it must be); a label without a usable space is cut.
+fn wrap_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    style: &TextStyle,
+    max_px: u32,
+) -> Result<(String, Option<String>), DrawingAreaErrorKind<DB::ErrorType>> {
+    let text = clean(label);
+    if area.estimate_text_size(&text, style)?.0 <= max_px {
+        return Ok((text, None));
+    }
+    let spaces: Vec<usize> = text.match_indices(' ').map(|(i, _)| i).collect();
+    for &at in spaces.iter().rev() {
+        let head = &text[..at];
+        if area.estimate_text_size(head, style)?.0 <= max_px {
+            let rest = fit(area, text[at + 1..].trim_start(), style, max_px)?;
+            return Ok((head.to_string(), Some(rest)));
+        }
+    }
+    Ok((fit(area, &text, style, max_px)?, None))
 }
 
 /// A 26 × 12 px sample of a fill, a line or a dashed line, centred on `y`.
