@@ -93,6 +93,11 @@ pub enum Command {
         /// machine: a scenario whose estimate exceeds it is refused before it starts (exit 2).
         #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
         max_memory: Option<u64>,
+        /// Threads: the scenario's islands (complexes joined by nothing: no GiCAP group,
+        /// cluster, WLM arbiter or domain in common) and replicas run in parallel. Default:
+        /// one per core. The outputs are the same bytes whatever N.
+        #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=4096))]
+        jobs: Option<u64>,
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
@@ -298,6 +303,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         replicas: None,
         fail_on: None,
         max_memory: None,
+        jobs: None,
     });
     match command {
         Command::Run {
@@ -310,24 +316,23 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             replicas,
             fail_on,
             max_memory,
+            jobs,
         } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from(DEFAULT_SCENARIO));
             let overrides = set
                 .iter()
                 .map(|a| Override::parse(a).map_err(|m| Error::Usage(format!("--set {m}"))))
                 .collect::<Result<Vec<_>, _>>()?;
-            let summary = run(
-                &path,
-                RunArgs {
-                    output,
-                    overrides,
-                    all,
-                    csv,
-                    quiet,
-                    replicas,
-                    max_memory,
-                },
-            )?;
+            let args = RunArgs {
+                output,
+                overrides,
+                all,
+                csv,
+                quiet,
+                replicas,
+                max_memory,
+            };
+            let summary = with_threads(jobs, || run(&path, args))?;
             fail_on_exceeds(fail_on, &[&summary])
         }
         Command::Compare {
@@ -491,6 +496,24 @@ fn fail_on_exceeds(fail_on: Option<FailOn>, summaries: &[&summary::Summary]) -> 
         "{} (--fail-on exceeds)",
         over.join("; ")
     )))
+}
+
+/// Runs `job` on a pool of `jobs` threads (rayon's global pool, one per core, when `None`).
+fn with_threads<T>(
+    jobs: Option<u64>,
+    job: impl FnOnce() -> Result<T, Error> + Send,
+) -> Result<T, Error>
+where
+    T: Send,
+{
+    match jobs {
+        None => job(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .map_err(|e| Error::Internal(format!("starting {n} threads: {e}")))?
+            .install(job),
+    }
 }
 
 /// What `vsesim run` was asked besides the scenario.

@@ -101,11 +101,21 @@ impl Granularity {
 /// Buffers reused across calls so that [`arbitrate`] allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
+    work: Work,
+    prepared: Vec<Prepared>,
+    requests: Vec<f64>,
+}
+
+/// The arbitration's own buffers, apart from the prepared policies and requests
+/// [`arbitrate`] computes for its callers, so both can be borrowed at once.
+#[derive(Debug, Clone, Default)]
+struct Work {
     lims: Vec<Limits>,
     alloc: Vec<f64>,
     cap: Vec<f64>,
     weight: Vec<f64>,
     frac: Vec<f64>,
+    key: Vec<f64>,
     order: Vec<usize>,
 }
 
@@ -113,10 +123,12 @@ impl Scratch {
     /// Buffers for an SRD of up to `n` compartments.
     pub fn new(n: usize) -> Self {
         let mut s = Scratch::default();
-        s.grow(n);
+        s.work.grow(n);
         s
     }
+}
 
+impl Work {
     fn grow(&mut self, n: usize) {
         if self.alloc.len() < n {
             self.lims.resize(n, Limits::default());
@@ -124,6 +136,7 @@ impl Scratch {
             self.cap.resize(n, 0.0);
             self.weight.resize(n, 0.0);
             self.frac.resize(n, 0.0);
+            self.key.resize(n, 0.0);
             self.order.resize(n, 0);
         }
     }
@@ -504,39 +517,105 @@ pub fn arbitrate(
     scratch: &mut Scratch,
     out: &mut [f64],
 ) -> bool {
-    let n = comps.len();
-    let capacity = amount(capacity);
-    // Units are counted in f64, exact only up to 2^52: a finer step is treated as continuous.
-    let step = gran.step().filter(|s| capacity / s <= MAX_UNITS);
-    scratch.grow(n);
+    let step = usable_step(capacity, gran);
     let Scratch {
+        work,
+        prepared,
+        requests,
+    } = scratch;
+    prepared.clear();
+    requests.clear();
+    for (i, c) in comps.iter().enumerate() {
+        let p = Prepared::new(c);
+        prepared.push(p);
+        requests.push(p.request_with(obs.get(i).unwrap_or(&NO_OBS), step));
+    }
+    decide(capacity, comps, prepared, requests, obs, gran, work, out)
+}
+
+/// [`arbitrate`] for a manager that already holds each compartment's [`Prepared`] bounds and
+/// its request from [`Prepared::request`] with the same granularity: the same decision,
+/// without preparing the policies and computing the requests again on every tick.
+#[allow(clippy::too_many_arguments)]
+pub fn arbitrate_prepared(
+    capacity: f64,
+    comps: &[Compartment],
+    prepared: &[Prepared],
+    requests: &[f64],
+    obs: &[Observation],
+    gran: Granularity,
+    scratch: &mut Scratch,
+    out: &mut [f64],
+) -> bool {
+    decide(
+        capacity,
+        comps,
+        prepared,
+        requests,
+        obs,
+        gran,
+        &mut scratch.work,
+        out,
+    )
+}
+
+const NO_OBS: Observation = Observation {
+    allocation: 0.0,
+    consumed: 0.0,
+    metric: 0.0,
+};
+
+/// The step quantization uses for `capacity`, if any: units are counted in f64, exact only up
+/// to 2^52, so a finer step is treated as continuous.
+fn usable_step(capacity: f64, gran: Granularity) -> Option<f64> {
+    let capacity = amount(capacity);
+    gran.step().filter(|s| capacity / s <= MAX_UNITS)
+}
+
+/// Steps 1 to 5 of [`arbitrate`].
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    capacity: f64,
+    comps: &[Compartment],
+    prepared: &[Prepared],
+    requests: &[f64],
+    obs: &[Observation],
+    gran: Granularity,
+    work: &mut Work,
+    out: &mut [f64],
+) -> bool {
+    let n = comps.len();
+    let step = usable_step(capacity, gran);
+    let capacity = amount(capacity);
+    work.grow(n);
+    let Work {
         lims,
         alloc,
         cap,
         weight,
         frac,
+        key,
         order,
-    } = scratch;
+    } = work;
     let (lims, alloc, cap, weight) = (
         &mut lims[..n],
         &mut alloc[..n],
         &mut cap[..n],
         &mut weight[..n],
     );
-
-    const NO_OBS: Observation = Observation {
-        allocation: 0.0,
-        consumed: 0.0,
-        metric: 0.0,
-    };
+    // Requests rounded to a step too fine to use (see `usable_step`) are taken unrounded.
+    let unrounded = step.is_none() && gran.step().is_some();
     for (i, c) in comps.iter().enumerate() {
-        let (lo, hi, owned, _) = bounds(&c.policy);
-        let o = obs.get(i).unwrap_or(&NO_OBS);
+        let p = &prepared[i];
         lims[i] = Limits {
-            lo,
-            hi,
-            owned,
-            req: request_with(c, o, step),
+            lo: p.lo,
+            hi: p.hi,
+            owned: p.owned,
+            req: if unrounded {
+                p.request_with(obs.get(i).unwrap_or(&NO_OBS), None)
+            } else {
+                requests[i]
+            },
             fixed: matches!(c.policy, Policy::Fixed { .. }),
             own_borrow: matches!(c.policy, Policy::OwnBorrow { .. }),
             priority: c.priority,
@@ -607,7 +686,15 @@ pub fn arbitrate(
     let m = n.min(out.len());
     match step {
         Some(s) => {
-            quantize(capacity, s, lims, alloc, &mut frac[..n], &mut order[..n]);
+            quantize(
+                capacity,
+                s,
+                lims,
+                alloc,
+                &mut frac[..n],
+                &mut key[..n],
+                &mut order[..n],
+            );
             for i in 0..m {
                 out[i] = from_units(alloc[i], s, &lims[i]);
             }
@@ -712,6 +799,7 @@ fn quantize(
     lims: &[Limits],
     alloc: &mut [f64],
     frac: &mut [f64],
+    key: &mut [f64],
     order: &mut [usize],
 ) {
     let cap_u = {
@@ -755,13 +843,21 @@ fn quantize(
         return;
     }
     let mut left = cap_u.min((sum_exact + slack(sum_exact)).floor()) - sum_base;
-    for (k, o) in order.iter_mut().enumerate() {
-        *o = k;
+    if left < 1.0 {
+        return;
     }
-    // Remainders equal up to floating-point noise (a level of 1.6666666666666665 × weights)
-    // are a tie, and ties go to the lower index, as the rule says; found by the SimPy peer.
-    let key = |x: f64| (x * 1e9).round();
-    order.sort_unstable_by(|&i, &j| key(frac[j]).total_cmp(&key(frac[i])).then(i.cmp(&j)));
+    for (k, (o, (kk, f))) in order
+        .iter_mut()
+        .zip(key.iter_mut().zip(frac.iter()))
+        .enumerate()
+    {
+        *o = k;
+        // Remainders equal up to floating-point noise (a level of 1.6666666666666665 ×
+        // weights) are a tie, and ties go to the lower index, as the rule says; found by the
+        // SimPy peer.
+        *kk = (f * 1e9).round();
+    }
+    order.sort_unstable_by(|&i, &j| key[j].total_cmp(&key[i]).then(i.cmp(&j)));
     for &i in order.iter() {
         if left < 1.0 {
             break;

@@ -294,9 +294,11 @@ pub fn tick(
         state.decided.copy_from_slice(&memo.decided);
         memo.short
     } else {
-        let short = gwlm::arbitrate(
+        let short = gwlm::arbitrate_prepared(
             base,
             &state.comps,
+            &state.prepared,
+            &state.requests,
             &state.obs,
             d.granularity,
             &mut state.scratch,
@@ -329,9 +331,11 @@ pub fn tick(
             });
         if extra > 0.0 && allowed {
             state.pending_extra = extra;
-            short = gwlm::arbitrate(
+            short = gwlm::arbitrate_prepared(
                 base + extra,
                 &state.comps,
+                &state.prepared,
+                &state.requests,
                 &state.obs,
                 d.granularity,
                 &mut state.scratch,
