@@ -364,7 +364,7 @@ fn the_table_lists_the_worst_partitions_unless_all() {
     assert!(default.lines().any(|l| l.starts_with("np ")), "{default}");
     assert_eq!(rows(&default), (6..=14).collect::<Vec<_>>(), "{default}");
     assert!(
-        default.contains("… and 5 more partitions (0 exceeding)"),
+        default.contains("… and 5 more partitions (0 of them exceeding, less than those above)"),
         "{default}"
     );
     let all = run_ok(&dir, &["run", "s.toml", "-o", "out", "--all"]);

@@ -145,10 +145,14 @@ fn listed_partitions(summary: &Summary, all: bool) -> Vec<&NodeReport> {
         return parts.iter().collect();
     }
     let limit = summary.scenario.util_limit;
+    // Exceeding on any resource first (a partition over its memory limit with idle CPU is
+    // still among the worst), then by CPU demand against the CPU limit.
+    let exceeds = |n: &NodeReport| n.verdict.is_some_and(|v| v.status == "exceeds");
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by(|&a, &b| {
-        pressure(&parts[b], limit)
-            .total_cmp(&pressure(&parts[a], limit))
+        exceeds(&parts[b])
+            .cmp(&exceeds(&parts[a]))
+            .then(pressure(&parts[b], limit).total_cmp(&pressure(&parts[a], limit)))
             .then(a.cmp(&b))
     });
     order.truncate(WORST_ROWS);
@@ -222,7 +226,7 @@ pub fn render_with(summary: &Summary, opts: Options) -> String {
             .count();
         let _ = writeln!(
             out,
-            "… and {left} more partitions ({} exceeding), further from their limits: --all lists every row",
+            "… and {left} more partitions ({} of them exceeding, less than those above): --all lists every row",
             exceeding - shown_exceeding
         );
     }
