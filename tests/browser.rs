@@ -83,6 +83,7 @@ fn the_report_renders_in_chromium() {
     eprintln!("Chromium screenshot took {:.2?}", shot.elapsed);
     assert_drawn(&png, 1280, 2000);
     assert_no_console_errors(&shot.stderr);
+    keep_screenshot(&png, "demo");
 
     let dump = render(&chromium, &dir, "dump-dom", &["--dump-dom", &url]);
     eprintln!("Chromium --dump-dom took {:.2?}", dump.elapsed);
@@ -234,6 +235,149 @@ fn the_datacenter_tree_shows_ticap_in_chromium() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Issue #19 in the ha-cluster report: its header dates the run (`start = "2026-03-02"`, a
+/// Monday: 2026-01-01 is a Thursday, and 31 + 28 days later is a Sunday, Mar 1); the
+/// charts carry the limit on each partition's chart (node-b: 0.85 × 5 = 4.25 cores) and sd-a's
+/// outage on sd-a's stack; the Monte Carlo section has the replicas of replicas.json with
+/// the same mean availability; and dates, not elapsed days, on the time axes.
+#[test]
+fn the_ha_cluster_report_shows_outages_dates_and_replicas_in_chromium() {
+    let dir = scratch("browser-ha");
+    let out = dir.join("out");
+    run_vsesim_with("scenarios/ha-cluster.toml", &out, &["--replicas", "20"]);
+    let replicas = read_json(&out.join("replicas.json"));
+    let chromium = chromium();
+    let url = file_url(&out.join("report.html"));
+    let png = dir.join("report.png");
+    let shot = render(
+        &chromium,
+        &dir,
+        "screenshot",
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1280,3000",
+            &url,
+        ],
+    );
+    assert_drawn(&png, 1280, 3000);
+    assert_no_console_errors(&shot.stderr);
+    keep_screenshot(&png, "ha-cluster");
+    let dump = render(&chromium, &dir, "dump-dom", &["--dump-dom", &url]);
+    assert_no_console_errors(&dump.stderr);
+    let dom = &dump.stdout;
+    assert!(
+        visible_text(dom).contains("from Mon Mar 2 2026"),
+        "no start date in the header"
+    );
+    let charts = section(dom, "charts");
+    assert!(
+        charts.contains("limit 85 % = 4.25 cores"),
+        "node-b's limit line"
+    );
+    assert!(charts.contains("sd-a down"), "sd-a's outage is not shaded");
+    assert!(charts.contains("Mar 12"), "no dates on the time axes");
+    let mc = visible_text(section(dom, "montecarlo"));
+    assert!(mc.contains("20 replicas of the random failures"), "{mc}");
+    let mean = replicas["availability"]["mean"]
+        .as_f64()
+        .expect("availability.mean");
+    assert!(
+        mc.contains(&format!("{:.1}", mean * 100.0)),
+        "mean availability {mean} not in {mc}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sweep's report.html as a reviewer meets it: the best points and the front as tables
+/// linking to point files, the charts labelled in words with units ("Owned cores of np-erp
+/// [cores]", "Total cost [USD]"), the raw field path only in the label table's footnotes.
+#[test]
+fn the_sweep_report_renders_in_chromium() {
+    let dir = scratch("browser-sweep");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/sweep-ownborrow.toml"))
+        .expect("the tour's sweep")
+        .replace(
+            "base = \"consolidation-ticap.toml\"",
+            &format!(
+                "base = {:?}",
+                root.join("scenarios/consolidation-ticap.toml")
+            ),
+        )
+        .replace("replicas = 5", "replicas = 2");
+    std::fs::write(dir.join("sweep.toml"), text).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_vsesim"))
+        .args(["sweep", "sweep.toml", "-o", "out", "-q"])
+        .current_dir(&dir)
+        .output()
+        .expect("the vsesim binary runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = dir.join("out");
+    let front = read_json(&out.join("pareto.json"));
+    let chromium = chromium();
+    let url = file_url(&out.join("report.html"));
+    let png = dir.join("report.png");
+    let shot = render(
+        &chromium,
+        &dir,
+        "screenshot",
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1280,3000",
+            &url,
+        ],
+    );
+    assert_drawn(&png, 1280, 3000);
+    assert_no_console_errors(&shot.stderr);
+    keep_screenshot(&png, "sweep");
+    let dump = render(&chromium, &dir, "dump-dom", &["--dump-dom", &url]);
+    assert_no_console_errors(&dump.stderr);
+    let dom = &dump.stdout;
+    let path = "policies[domain=sd].compartments[partition=np-erp].policy.owned";
+    for id in ["best", "front", "charts"] {
+        let part = section(dom, id);
+        assert!(!part.contains(path), "the raw path in #{id}");
+        assert!(
+            part.contains("Owned cores of np-erp [cores]"),
+            "no axis label in #{id}"
+        );
+    }
+    assert!(
+        section(dom, "labels").contains(path),
+        "the footnote lost the path"
+    );
+    assert!(section(dom, "charts").contains("Total cost [USD]"));
+    // Every front point is a row of the front's table, linked to its file.
+    let points = front
+        .as_array()
+        .or_else(|| front["points"].as_array())
+        .expect("the front");
+    let table = section(dom, "front");
+    for p in points.iter().take(50) {
+        let n = p["point"].as_u64().expect("point");
+        assert!(
+            table.contains(&format!("href=\"points/p{n:06}.json\"")),
+            "front point {n} not linked"
+        );
+        assert!(out.join(format!("points/p{n:06}.json")).is_file());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Keeps a screenshot where a person reviewing the change can look at it (the build's scratch
+/// folder, never committed): target/tmp/screenshots/NAME.png.
+fn keep_screenshot(png: &Path, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots folder");
+    let kept = dir.join(format!("{name}.png"));
+    std::fs::copy(png, &kept).expect("keep the screenshot");
+    eprintln!("screenshot: {}", kept.display());
+}
+
 /// The serialized `<section id=…>` of a page.
 fn section<'a>(dom: &'a str, id: &str) -> &'a str {
     let start = dom
@@ -283,10 +427,16 @@ fn thousands(n: u64) -> String {
 
 /// `vsesim run SCENARIO -o OUT -q` from the crate root.
 fn run_vsesim(scenario: &str, out: &Path) {
+    run_vsesim_with(scenario, out, &[]);
+}
+
+/// [`run_vsesim`] with more arguments.
+fn run_vsesim_with(scenario: &str, out: &Path, more: &[&str]) {
     let run = Command::new(env!("CARGO_BIN_EXE_vsesim"))
         .args(["run", scenario, "-o"])
         .arg(out)
         .arg("-q")
+        .args(more)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the vsesim binary runs");

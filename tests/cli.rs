@@ -28,10 +28,20 @@ fn default_run_writes_the_output_contract() {
         "charts/stack_sd-new.svg",
         "charts/heatmap_sd-new.png",
         "charts/demand_vp-db.svg",
-        "charts/cost.svg",
     ] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
     }
+    // The demo prices nothing: no cost chart (an empty one says nothing; issue #19), and
+    // the report's Cost section says so in words.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        summary["cost"]["total"].as_f64(),
+        Some(0.0),
+        "the demo now has costs"
+    );
+    assert!(!out_dir.join("charts/cost.svg").exists());
     // stats.csv: a scenario row, then CPU and memory rows for 9 nodes and 6 workloads.
     let stats = std::fs::read_to_string(out_dir.join("stats.csv")).unwrap();
     assert_eq!(stats.lines().count(), 1 + 1 + 2 * (9 + 6));

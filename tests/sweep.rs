@@ -67,14 +67,16 @@ path = "workloads[*].synth.noise"
 values = [0.1, 0.3]
 "#;
 
-/// The files that must be byte-identical between two runs of the same sweep.
-const TABLES: [&str; 6] = [
+/// The files that must be byte-identical between two runs of the same sweep (report.html
+/// inlines every chart's SVG, so it covers them too).
+const TABLES: [&str; 7] = [
     "results.parquet",
     "results.csv",
     "summary.parquet",
     "summary.csv",
     "pareto.csv",
     "pareto.json",
+    "report.html",
 ];
 
 fn setup(name: &str, base: &str, sweep: &str) -> PathBuf {

@@ -11,6 +11,7 @@ mod synth;
 
 use crate::Error;
 use crate::report::{self, summary, table, timeseries};
+use crate::scenario::overrides::Override;
 use crate::scenario::{self, Scenario};
 use crate::sim;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,18 @@ pub struct Cli {
     /// With no command, `vsesim` runs the bundled demo (as `vsesim run`).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Colour in the tables (red for what exceeds, green for what meets): auto (on a
+    /// terminal, unless NO_COLOR is set), always (even with NO_COLOR, or into a file), never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +64,15 @@ pub enum Command {
         /// Output folder. Default: output/<scenario name>/.
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
+        /// What if: set a field of the scenario, by the path a sweep axis takes (e.g.
+        /// partitions[name=vp-app].cores=4, workloads[name=web].scale=1.5,
+        /// report.growth.cpu=fit); repeat or list several. run.json and summary.json record
+        /// them.
+        #[arg(long = "set", value_name = "PATH=VALUE", num_args = 1..)]
+        set: Vec<String>,
+        /// List every partition and workload in the table, not only the worst ones.
+        #[arg(long)]
+        all: bool,
         /// Also write timeseries.csv.
         #[arg(long)]
         csv: bool,
@@ -81,7 +103,7 @@ pub enum Command {
         /// c mod N = K − 1. Writes DIR/part-K-of-N/; `vsesim merge DIR` then writes the run
         /// folder, byte for byte the run on one machine (docs/SCALING.md). `auto` reads K
         /// and N from a Slurm array or a Kubernetes Indexed Job, as `vsesim sweep` does.
-        #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["replicas", "fail_on", "csv"])]
+        #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["replicas", "fail_on", "csv", "set"])]
         shard: Option<sweep::ShardArg>,
         /// With --shard auto: the number of shards N (a Kubernetes Job's `completions`; also
         /// read from VSESIM_SHARD_COUNT).
@@ -90,14 +112,15 @@ pub enum Command {
     },
     /// Run several scenarios and set them side by side (Capacity Advisor's comparison).
     ///
-    /// Each scenario's output folder goes under DIR (default output/compare/<scenario
-    /// name>/); compare.json holds the side-by-side figures: capacity, peak demand,
-    /// utilization, unmet work, the worst workload's SLA share and the cost breakdown.
+    /// Each scenario's output folder goes under DIR (default output/compare-A-vs-B/, named
+    /// after the scenarios); compare.json holds the side-by-side figures: capacity, peak
+    /// demand, utilization, unmet work, the worst workload's SLA share and the cost
+    /// breakdown.
     Compare {
         /// Two or more scenario files (TOML) with distinct names.
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<PathBuf>,
-        /// Output folder. Default: output/compare/.
+        /// Output folder. Default: output/compare-A-vs-B/ (the scenarios' names).
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
         /// Do not print the table.
@@ -275,9 +298,17 @@ pub enum FailOn {
 }
 
 pub fn main(cli: Cli) -> Result<(), Error> {
+    match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
     let command = cli.command.unwrap_or(Command::Run {
         scenario: None,
         output: None,
+        set: Vec::new(),
+        all: false,
         csv: false,
         quiet: false,
         replicas: None,
@@ -291,6 +322,8 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         Command::Run {
             scenario,
             output,
+            set,
+            all,
             csv,
             quiet,
             replicas,
@@ -309,9 +342,20 @@ pub fn main(cli: Cli) -> Result<(), Error> {
             if shard_count.is_some() {
                 return Err(Error::Usage("--shard-count goes with --shard auto".into()));
             }
-            let summary = with_threads(jobs, || {
-                run(&path, output, csv, quiet, replicas, max_memory)
-            })?;
+            let overrides = set
+                .iter()
+                .map(|a| Override::parse(a).map_err(|m| Error::Usage(format!("--set {m}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let args = RunArgs {
+                output,
+                overrides,
+                all,
+                csv,
+                quiet,
+                replicas,
+                max_memory,
+            };
+            let summary = with_threads(jobs, || run(&path, args))?;
             fail_on_exceeds(fail_on, &[&summary])
         }
         Command::Compare {
@@ -393,6 +437,15 @@ pub fn main(cli: Cli) -> Result<(), Error> {
 }
 
 fn load(path: &Path, max_memory: Option<u64>) -> Result<Scenario, Error> {
+    load_with(path, max_memory, &[])
+}
+
+/// The scenario at `path` with `overrides` applied (`--set`).
+fn load_with(
+    path: &Path,
+    max_memory: Option<u64>,
+    overrides: &[Override],
+) -> Result<Scenario, Error> {
     budget::check_file(path, max_memory)?;
     if !path.exists() {
         return Err(Error::Usage(format!(
@@ -405,13 +458,22 @@ fn load(path: &Path, max_memory: Option<u64>) -> Result<Scenario, Error> {
             }
         )));
     }
-    scenario::load_all(path).map_err(|mut errors| {
+    scenario::overrides::load(path, overrides).map_err(|mut errors| {
         if errors.len() == 1 {
             errors.remove(0)
         } else {
             Error::Several(errors)
         }
     })
+}
+
+/// Text for the terminal, through `anstream`: the tables' colours are kept or removed as
+/// `--color`, NO_COLOR and the terminal decide.
+fn show(text: &str) {
+    use std::io::Write;
+    let mut out = anstream::stdout();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 fn validate(path: &Path, max_memory: Option<u64>) -> Result<(), Error> {
@@ -477,31 +539,45 @@ where
     }
 }
 
-fn run(
-    path: &Path,
+/// What `vsesim run` was asked besides the scenario.
+struct RunArgs {
     output: Option<PathBuf>,
+    overrides: Vec<Override>,
+    all: bool,
     csv: bool,
     quiet: bool,
     replicas: Option<u64>,
     max_memory: Option<u64>,
-) -> Result<summary::Summary, Error> {
+}
+
+fn run(path: &Path, args: RunArgs) -> Result<summary::Summary, Error> {
     let started = Instant::now();
-    let scenario = load(path, max_memory)?;
-    preflight(&scenario, max_memory, replicas)?;
-    let dir = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let scenario = load_with(path, args.max_memory, &args.overrides)?;
+    preflight(&scenario, args.max_memory, args.replicas)?;
+    let inputs = scenario::inputs::of_run(path, &args.overrides)?;
+    let dir = args
+        .output
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     report::remove_temp_files_on_signals();
     let held = folder::claim(&dir)?;
-    let (summary, run_info) = simulate(path, &scenario, &held.dir, csv, started)?;
-    let replica_report = match replicas {
+    let applied: Vec<_> = args.overrides.iter().map(Override::applied).collect();
+    let (summary, mut run_info) =
+        simulate(path, &scenario, &held.dir, args.csv, started, &applied)?;
+    let replica_report = match args.replicas {
         Some(n) => Some(run_replicas(&scenario, n, &dir)?),
         None => None,
     };
+    write_report(&dir, Some(&inputs.sha256))?;
+    record_inputs(&mut run_info, &inputs, &applied)?;
     write_run_json(&dir, run_info, started)?;
     drop(held);
-    if !quiet {
-        print!("{}", table::render(&summary));
+    if !args.quiet {
+        show(&table::render_with(
+            &summary,
+            table::Options { all: args.all },
+        ));
         if let Some(r) = &replica_report {
-            print!("{}", table::render_replicas(r));
+            show(&table::render_replicas(r));
         }
         println!(
             "\nwrote {} in {:.2} s",
@@ -641,7 +717,12 @@ pub(crate) fn merge_run(
         false,
         loaded,
         std::time::Duration::ZERO,
+        &[],
     )?;
+    // As `run` does: the report names the inputs' hash, run.json records them.
+    let inputs = scenario::inputs::of_run(&path, &[])?;
+    write_report(&dir, Some(&inputs.sha256))?;
+    record_inputs(&mut info, &inputs, &[])?;
     info.insert(
         "merged_from".into(),
         serde_json::json!(
@@ -654,7 +735,7 @@ pub(crate) fn merge_run(
     write_run_json(&dir, info, started)?;
     drop(held);
     if !quiet {
-        print!("{}", table::render(&summary));
+        show(&table::render(&summary));
         println!(
             "\nmerged {} parts of `{}` into {} in {:.2} s",
             parts.len(),
@@ -663,6 +744,21 @@ pub(crate) fn merge_run(
             started.elapsed().as_secs_f64()
         );
     }
+    Ok(())
+}
+
+/// run.json's `inputs` (the scenario's and traces' SHA-256, and one over all of them and the
+/// overrides) and `overrides`: what produced the folder.
+fn record_inputs(
+    info: &mut serde_json::Map<String, serde_json::Value>,
+    inputs: &scenario::inputs::RunInputs,
+    applied: &[scenario::overrides::Applied],
+) -> Result<(), Error> {
+    let encode = |v: serde_json::Result<serde_json::Value>| {
+        v.map_err(|e| Error::Internal(format!("encoding run.json: {e}")))
+    };
+    info.insert("inputs".into(), encode(serde_json::to_value(inputs))?);
+    info.insert("overrides".into(), encode(serde_json::to_value(applied))?);
     Ok(())
 }
 
@@ -751,7 +847,6 @@ fn compare(
             "compare needs at least two scenarios: vsesim compare A.toml B.toml …".into(),
         ));
     }
-    let dir = output.unwrap_or_else(|| Path::new("output").join("compare"));
     let scenarios = paths
         .iter()
         .map(|p| load(p, max_memory))
@@ -769,14 +864,19 @@ fn compare(
             )));
         }
     }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let dir = output.unwrap_or_else(|| Path::new("output").join(compare_folder(&names)));
     report::remove_temp_files_on_signals();
     let _top = folder::claim(&dir)?;
     let mut summaries = Vec::with_capacity(scenarios.len());
     for (path, scenario) in paths.iter().zip(&scenarios) {
         let started = Instant::now();
+        let inputs = scenario::inputs::of_run(path, &[])?;
         let sub = dir.join(&scenario.name);
         let held = folder::claim(&sub)?;
-        let (summary, info) = simulate(path, scenario, &held.dir, false, started)?;
+        let (summary, mut info) = simulate(path, scenario, &held.dir, false, started, &[])?;
+        write_report(&sub, Some(&inputs.sha256))?;
+        record_inputs(&mut info, &inputs, &[])?;
         write_run_json(&sub, info, started)?;
         summaries.push(summary);
     }
@@ -791,10 +891,38 @@ fn compare(
     let html = report::html::render_compare(&value, &charts).map_err(|e| Error::io(&dir, e))?;
     report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     if !quiet {
-        print!("{}", report::compare::render(&comparison));
+        show(&report::compare::render(&comparison));
         println!("\nwrote {}", dir.display());
     }
     Ok(summaries)
+}
+
+/// compare's default folder, named after what it compares: `demo-vs-demo-4cores`. Long
+/// lists keep the first two names (each cut to 60 bytes) and a short hash of them all, so two
+/// different comparisons never share a folder and the name stays a valid file name.
+pub fn compare_folder(names: &[&str]) -> String {
+    let joined = format!("compare-{}", names.join("-vs-"));
+    if joined.len() <= 120 {
+        return joined;
+    }
+    let cut = |s: &str| {
+        let mut end = s.len().min(60);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s[..end].to_string()
+    };
+    let hash = scenario::inputs::sha256_hex(names.join("\n").as_bytes());
+    let more = match names.len() {
+        0..=2 => String::new(),
+        n => format!("-and-{}-more", n - 2),
+    };
+    format!(
+        "compare-{}-vs-{}{more}-{}",
+        cut(names.first().copied().unwrap_or_default()),
+        cut(names.get(1).copied().unwrap_or_default()),
+        &hash[..8]
+    )
 }
 
 /// A run folder's summary.json, as the untyped output contract the report and export read.
@@ -810,8 +938,9 @@ fn read_summary(dir: &Path) -> Result<serde_json::Value, Error> {
 }
 
 /// The charts (charts/*.png and *.svg) and report.html of a run's folder, from its
-/// summary.json and timeseries.parquet: what `run` ends with and `plot` redoes.
-fn write_report(dir: &Path) -> Result<usize, Error> {
+/// summary.json, timeseries.parquet and replicas.json (when there): what `run` ends with and
+/// `plot` redoes. `inputs_sha256` (run.json's) is printed in the page's header.
+fn write_report(dir: &Path, inputs_sha256: Option<&str>) -> Result<usize, Error> {
     let summary = read_summary(dir)?;
     let parquet = dir.join("timeseries.parquet");
     let rows = if parquet.exists() {
@@ -819,8 +948,29 @@ fn write_report(dir: &Path) -> Result<usize, Error> {
     } else {
         Vec::new()
     };
+    let replicas_path = dir.join("replicas.json");
+    let replicas = if replicas_path.is_file() {
+        let text =
+            std::fs::read_to_string(&replicas_path).map_err(|e| Error::io(&replicas_path, e))?;
+        // A damaged file is said, not skipped: the report would silently lose its section.
+        Some(
+            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                Error::Usage(format!(
+                    "{}: not a replicas.json written by vsesim run --replicas: {e}",
+                    replicas_path.display()
+                ))
+            })?,
+        )
+    } else {
+        None
+    };
     let charts = draw(dir, |out| report::charts::draw_run(&summary, &rows, out))?;
-    let html = report::html::render_run(&summary, &charts).map_err(|e| Error::io(dir, e))?;
+    let extras = report::html::Extras {
+        replicas: replicas.as_ref(),
+        inputs_sha256,
+    };
+    let html =
+        report::html::render_run_with(&summary, &charts, &extras).map_err(|e| Error::io(dir, e))?;
     report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     Ok(charts.len())
 }
@@ -859,19 +1009,25 @@ fn plot(dir: &Path) -> Result<(), Error> {
     }
     report::remove_temp_files_on_signals();
     let _held = folder::lock_only(dir)?;
-    let n = write_report(dir)?;
+    let inputs = std::fs::read_to_string(dir.join("run.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.pointer("/inputs/sha256")?.as_str().map(str::to_string));
+    let n = write_report(dir, inputs.as_deref())?;
     println!("drew {n} charts and report.html in {}", dir.display());
     Ok(())
 }
 
 /// Simulate one scenario and write its output folder, which the caller holds and has
 /// cleared; returns its summary and what run.json will say, for the caller to write last.
+/// The charts and report.html are the caller's, after any replicas (the report shows them).
 fn simulate(
     path: &Path,
     scenario: &Scenario,
     dir: &Path,
     csv: bool,
     started: Instant,
+    overrides: &[scenario::overrides::Applied],
 ) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(scenario.horizon_ms);
@@ -898,12 +1054,14 @@ fn simulate(
         bar.finish_and_clear();
     }
 
-    write_run(path, scenario, &outcome, dir, csv, loaded, simulated)
+    write_run(path, scenario, &outcome, dir, csv, loaded, simulated, overrides)
 }
 
-/// The run folder's files from a run's records: summary.json, the time series, the stats and
-/// report.html; and run.json's figures. A run on one machine and a split run merged
-/// (`crate::split`) both come here, so their folders are the same bytes.
+/// The run folder's files from a run's records: summary.json, the time series and the stats;
+/// and run.json's figures (report.html comes after, with the replicas). A run on one machine
+/// and a split run merged (`crate::split`) both come here, so their folders are the same
+/// bytes.
+#[allow(clippy::too_many_arguments)]
 fn write_run(
     path: &Path,
     scenario: &Scenario,
@@ -912,8 +1070,10 @@ fn write_run(
     csv: bool,
     loaded: std::time::Duration,
     simulated: std::time::Duration,
+    overrides: &[scenario::overrides::Applied],
 ) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
     let mut summary = summary::build(scenario, outcome);
+    summary.scenario.overrides = overrides.to_vec();
     if !scenario.ha.clusters.is_empty()
         && let Some(ha) = &mut summary.ha
     {
@@ -933,7 +1093,6 @@ fn write_run(
     }
     let stats = report::stats::rows(&summary, outcome.timeseries.as_ref(), &scenario.model);
     report::stats::write(dir, &stats)?;
-    write_report(dir)?;
     let mut info = serde_json::Map::new();
     for (key, value) in [
         (

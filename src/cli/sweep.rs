@@ -266,7 +266,7 @@ fn report(f: &Finished) {
         plural(f.points, "point"),
         if f.front.is_some() {
             format!(
-                ", pareto.csv/.json, {} (charts/*.png, *.svg)",
+                ", pareto.csv/.json, report.html, {} (charts/*.png, *.svg)",
                 plural(f.charts as u64, "chart")
             )
         } else {

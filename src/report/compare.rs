@@ -390,9 +390,9 @@ pub fn render(c: &Comparison) -> String {
         let _ = write!(out, "{:<24}", f.label);
         for (i, s) in c.scenarios.iter().enumerate() {
             let mark = if row.best.get(i).copied().unwrap_or(false) {
-                " ✓"
+                super::table::paint(" ✓", super::table::GOOD)
             } else {
-                "  "
+                "  ".to_string()
             };
             let _ = write!(out, " {:>width$}{mark}", (f.show)(s));
             if i > 0 {
@@ -416,7 +416,7 @@ pub fn render(c: &Comparison) -> String {
             out,
             "{}: {}{}",
             s.name,
-            super::table::verdict(&s.verdict),
+            super::table::verdict_painted(&s.verdict),
             match &s.culprit {
                 Some(c) => format!(" — {c}\n    {}", s.verdict_line),
                 None => format!(" — {}", s.verdict_line),

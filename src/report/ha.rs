@@ -13,6 +13,13 @@ pub struct HaReport {
     pub availability: f64,
     pub packages: Vec<PackageReport>,
     pub failures: Vec<FailureReport>,
+    /// Every outage in time order (then by failure): what failed, when, and for how long;
+    /// the charts shade them.
+    pub outages: Vec<OutageReport>,
+    /// Where each package ran, stretch by stretch (by package, then time); a gap between two
+    /// is time it was not running (reformation, start-up, halted). The charts draw a
+    /// failed-over workload on the node that ran it.
+    pub placements: Vec<PlacementReport>,
     /// For each cluster node, the what-if of its loss for the whole horizon (null without
     /// clusters).
     pub n_minus_1: Option<Vec<NMinus1Report>>,
@@ -22,6 +29,8 @@ pub struct HaReport {
 pub struct PackageReport {
     pub name: String,
     pub cluster: String,
+    /// Its workloads, which move with it.
+    pub workloads: Vec<String>,
     pub primary: String,
     /// Where it was at the horizon, and in what state (`running`, `reforming`, `starting`,
     /// `halted`).
@@ -49,6 +58,26 @@ pub struct FailureReport {
     pub down_ms: u64,
     /// Core failures Dynamic Processor Resiliency covered with an inactive iCAP core.
     pub replaced_by_icap: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutageReport {
+    pub target: String,
+    /// `node` (it and everything under it serve nothing) or `core` (one core of a server).
+    pub kind: &'static str,
+    pub start_ms: u64,
+    /// At most the horizon.
+    pub end_ms: u64,
+    /// A core failure Dynamic Processor Resiliency covered with an inactive iCAP core.
+    pub replaced_by_icap: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlacementReport {
+    pub package: String,
+    pub node: String,
+    pub from_ms: u64,
+    pub to_ms: u64,
 }
 
 /// One node's loss, simulated.
@@ -109,6 +138,11 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Option<HaReport> {
             PackageReport {
                 name: p.name.clone(),
                 cluster: ha.clusters[p.cluster].name.clone(),
+                workloads: p
+                    .workloads
+                    .iter()
+                    .map(|&w| model.workloads[w as usize].name.clone())
+                    .collect(),
                 primary: model.node(p.nodes[0]).name.clone(),
                 node_at_end: model.node(s.node).name.clone(),
                 state_at_end: match s.phase {
@@ -159,10 +193,40 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Option<HaReport> {
             }
         })
         .collect();
+    let mut outages: Vec<OutageReport> = run
+        .outages
+        .iter()
+        .zip(&run.replaced)
+        .map(|((src, o), replaced)| {
+            let f = &ha.failures[*src as usize];
+            OutageReport {
+                target: model.node(f.target).name.clone(),
+                kind: match f.kind {
+                    FailureKind::Node => "node",
+                    FailureKind::Core => "core",
+                },
+                start_ms: o.start_ms,
+                end_ms: o.end_ms.min(scenario.horizon_ms),
+                replaced_by_icap: *replaced,
+            }
+        })
+        .collect();
+    outages.sort_by_key(|o| o.start_ms);
+    let placements = super::placement::stints(scenario, &run.outages)
+        .into_iter()
+        .map(|s| PlacementReport {
+            package: ha.packages[s.package].name.clone(),
+            node: model.node(s.node).name.clone(),
+            from_ms: s.from_ms,
+            to_ms: s.to_ms,
+        })
+        .collect();
     Some(HaReport {
         availability,
         packages,
         failures,
+        outages,
+        placements,
         n_minus_1: None,
     })
 }

@@ -51,6 +51,7 @@ h2 { margin: 2rem 0 .6rem; font-size: 19px; border-bottom: 2px solid var(--line)
 h3 { margin: 1.3rem 0 .4rem; font-size: 15px; }
 p { margin: .3rem 0; }
 .desc { font-size: 16px; }
+.whatif { background: #fffaeb; border-left: 4px solid #dc8a04; padding: .3rem .7rem; margin: .5rem 0; }
 .facts, .note, .none { color: var(--muted); }
 .note { font-size: 12.5px; }
 nav { margin: .8rem 0 0; font-size: 13px; color: var(--muted); }
@@ -153,15 +154,38 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: 12px; }
 }
 "#;
 
+/// What a run's page shows besides summary.json and its charts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// replicas.json (`vsesim run --replicas N`): the Monte Carlo section.
+    pub replicas: Option<&'a Value>,
+    /// run.json's `inputs.sha256`: one hash of everything that produced the run.
+    pub inputs_sha256: Option<&'a str>,
+}
+
 /// The page of one run, from its summary.json and charts.
 ///
 /// Fails only when a chart's SVG file cannot be read; an odd summary still gives a page.
 pub fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error> {
+    render_run_with(summary, charts, &Extras::default())
+}
+
+/// [`render_run`] with the Monte Carlo section and the inputs' hash.
+pub fn render_run_with(
+    summary: &Value,
+    charts: &[Chart],
+    extras: &Extras,
+) -> Result<String, io::Error> {
     let name = text(summary.pointer("/scenario/name"));
-    let mut sections = vec![
-        Section::new("totals", "Totals", totals(summary)),
-        Section::new("datacenter", "Datacenter", datacenter(summary)),
-    ];
+    let mut sections = vec![Section::new("totals", "Totals", totals(summary))];
+    if let Some(body) = offenders(summary) {
+        sections.push(Section::new("offenders", "Top offenders", body));
+    }
+    sections.push(Section::new(
+        "datacenter",
+        "Datacenter",
+        datacenter(summary),
+    ));
     if let Some(body) = planning(summary) {
         sections.push(Section::new("planning", "Planning", body));
     }
@@ -176,6 +200,11 @@ pub fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error
         ("cost", "Cost", cost(summary)),
         ("licensing", "Licensing", licensing(summary)),
         ("ha", "High availability", ha(summary)),
+        (
+            "montecarlo",
+            "Monte Carlo",
+            extras.replicas.and_then(monte_carlo),
+        ),
         ("charts", "Charts", charts_html(charts)?),
     ];
     for (id, title, body) in optional {
@@ -183,7 +212,7 @@ pub fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error
             sections.push(Section::new(id, title, body));
         }
     }
-    let header = run_header(summary);
+    let header = run_header(summary, extras.inputs_sha256);
     Ok(page(&format!("{name} — vsesim report"), &header, &sections))
 }
 
@@ -227,21 +256,21 @@ pub fn render_compare(compare: &Value, charts: &[Chart]) -> Result<String, io::E
 }
 
 /// A titled part of the page, linked from the contents line.
-struct Section {
+pub(crate) struct Section {
     id: &'static str,
     title: &'static str,
     body: String,
 }
 
 impl Section {
-    fn new(id: &'static str, title: &'static str, body: String) -> Self {
+    pub(crate) fn new(id: &'static str, title: &'static str, body: String) -> Self {
         Section { id, title, body }
     }
 }
 
 /// The whole document: head with the CSP first (before anything could load), header,
 /// contents line, sections and a footer without a date, so the same run gives the same bytes.
-fn page(title: &str, header: &str, sections: &[Section]) -> String {
+pub(crate) fn page(title: &str, header: &str, sections: &[Section]) -> String {
     let mut out =
         String::with_capacity(64 * 1024 + sections.iter().map(|s| s.body.len()).sum::<usize>());
     let _ = write!(
@@ -283,26 +312,61 @@ fn nav(sections: &[Section]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Run page sections
 
-/// Title, description, the scenario's settings and the verdict banner.
-fn run_header(s: &Value) -> String {
+/// Title, description, the scenario's settings, what-if overrides and the verdict banner.
+fn run_header(s: &Value, inputs_sha256: Option<&str>) -> String {
     let sc = s.get("scenario");
     let at = |key: &str| sc.and_then(|v| v.get(key));
     let desc = at("description")
         .and_then(Value::as_str)
         .map(|d| format!("<p class=\"desc\">{}</p>", esc(d)))
         .unwrap_or_default();
+    let start = at("start")
+        .and_then(Value::as_str)
+        .and_then(|d| crate::scenario::date::Date::parse(d).ok())
+        .map(|d| format!(" from {}", d.long()))
+        .unwrap_or_default();
     let facts = format!(
-        "Horizon {} · seed {} · CPU limit {} % · memory limit {} % · {} events · {} segments",
+        "Horizon {}{start} · seed {} · CPU limit {} % · memory limit {} % · sized at {} · \
+         {} events · {} segments",
         text(at("horizon")),
         text(at("seed")),
         pct_text(at("util_limit")),
         pct_text(at("memory_limit")),
+        at("sizing_percentile")
+            .and_then(Value::as_f64)
+            .map_or(DASH.to_string(), super::judge::percentile_label),
         count_text(s.get("events_processed")),
         count_text(s.get("segments")),
     );
+    let overrides: Vec<String> = items(at("overrides"))
+        .into_iter()
+        .map(|o| {
+            format!(
+                "<code>{} = {}</code>",
+                esc(&text(o.get("path"))),
+                esc(&text(o.get("value")))
+            )
+        })
+        .collect();
+    let whatif = if overrides.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p class=\"whatif\">What if (<code>--set</code>): {}</p>",
+            overrides.join(" · ")
+        )
+    };
+    let inputs = inputs_sha256
+        .map(|h| {
+            format!(
+                "<p class=\"note\">Inputs (scenario, traces, overrides) SHA-256 {}</p>",
+                esc(h)
+            )
+        })
+        .unwrap_or_default();
     format!(
         "<header><p class=\"kicker\">vsesim · run report</p><h1>{}</h1>{desc}\
-         <p class=\"facts\">{}</p>{}</header>",
+         <p class=\"facts\">{}</p>{whatif}{inputs}{}</header>",
         esc(&text(at("name"))),
         esc(&facts),
         verdict_banner(s.get("verdict"), at("util_limit"), at("memory_limit"))
@@ -625,6 +689,218 @@ fn worst_served<'a>(rows: &[&'a Value], n: usize) -> Vec<&'a Value> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Top offenders and Monte Carlo
+
+/// Rows of each top-offenders table.
+const OFFENDERS: usize = 10;
+
+/// Where a review of a large datacenter starts: the servers and partitions whose demand at
+/// the sizing percentile is furthest over (or nearest to) their CPU limit, and the workloads
+/// served worst. `None` without servers.
+fn offenders(s: &Value) -> Option<String> {
+    let nodes: Vec<&Value> = items(s.get("servers"))
+        .into_iter()
+        .chain(items(s.get("partitions")))
+        .collect();
+    if nodes.is_empty() {
+        return None;
+    }
+    let limit = s.pointer("/scenario/util_limit").and_then(Value::as_f64);
+    let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
+    let ceiling = |n: &Value| Some(limit? * num(n, "capacity_cores")?);
+    let pressure = |n: &Value| match (num(n, "sizing_demand_cores"), ceiling(n)) {
+        (Some(d), Some(c)) if c > 0.0 => d / c,
+        (Some(d), _) if d > 0.0 => f64::INFINITY,
+        _ => 0.0,
+    };
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        pressure(nodes[b])
+            .total_cmp(&pressure(nodes[a]))
+            .then(a.cmp(&b))
+    });
+    let exceeding = nodes
+        .iter()
+        .filter(|n| verdict_status(n.get("verdict")).as_deref() == Some("exceeds"))
+        .count();
+    let mut body = String::new();
+    for &i in order.iter().take(OFFENDERS) {
+        let n = nodes[i];
+        let v = verdict_cell(n.get("verdict").unwrap_or(&Value::Null));
+        let share = pressure(n);
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}<td class=\"list\">{}</td></tr>",
+            esc(&text(n.get("name"))),
+            esc(&text(n.get("kind"))),
+            esc(&text(n.get("server"))),
+            td(&cell(n.get("sizing_demand_cores"), Fmt::Dec(2)), ""),
+            td(
+                &ceiling(n).map_or(cell(None, Fmt::Dec(2)), |c| number_cell(c, Fmt::Dec(2))),
+                ""
+            ),
+            td(
+                &Cell {
+                    class: if share > 1.0 { "num bad" } else { "num" },
+                    html: if share.is_finite() {
+                        esc(&fixed(share * 100.0, 0))
+                    } else {
+                        DASH.to_string()
+                    },
+                },
+                ""
+            ),
+            td(&v, ""),
+            esc(&text(n.pointer("/culprit/text")).replace(DASH, "")),
+        );
+    }
+    let cols = [
+        col("Server or partition", "", Fmt::Text),
+        col("Kind", "", Fmt::Text),
+        col("Server", "", Fmt::Text),
+        sub(DEMAND, "sized", "", Fmt::Dec(2)),
+        sub(DEMAND, "limit", "", Fmt::Dec(2)),
+        sub(DEMAND, "sized ÷ limit [%]", "", Fmt::Pct),
+        col("Verdict", "", Fmt::Verdict),
+        col("Why", "", Fmt::Text),
+    ];
+    let mut out = format!(
+        "<p>{} of {} servers and partitions exceed; the {} with the highest demand against \
+         their CPU limit:</p>{}",
+        group_thousands(&exceeding.to_string()),
+        group_thousands(&nodes.len().to_string()),
+        order.len().min(OFFENDERS),
+        table_html(&cols, &body, "")
+    );
+    let workloads = items(s.get("workloads"));
+    let short: Vec<&Value> = worst_served(&workloads, OFFENDERS)
+        .into_iter()
+        .filter(|w| {
+            w.get("sla_met_share")
+                .and_then(Value::as_f64)
+                .is_some_and(|x| x < 1.0)
+        })
+        .collect();
+    if short.is_empty() {
+        out += "<p>Every workload's demand was served as it arrived.</p>";
+    } else {
+        let cols = [
+            col("Workload", "/name", Fmt::Text),
+            col("Partition", "/partition", Fmt::Text),
+            col("SLA met [%\u{a0}time]", "/sla_met_share", Fmt::Pct),
+            sub(WORK, "delayed", "/delayed_core_hours", Fmt::Dec(1)),
+            sub(WORK, "unmet", "/unmet_core_hours", Fmt::Dec(1)),
+            col("Peak demand [cores]", "/peak_demand_cores", Fmt::Dec(2)),
+            col("Longest backlog", "/longest_backlog_ms", Fmt::Duration),
+        ];
+        let _ = write!(
+            out,
+            "<p>The {} workloads served worst (lowest share of time with all demand served as \
+             it arrived), of {}:</p>{}",
+            short.len(),
+            group_thousands(&workloads.len().to_string()),
+            table(&cols, &short, &[])
+        );
+    }
+    out.push_str(
+        "<p class=\"note\">Sized: the time-aligned demand at the sizing percentile; limit: \
+         the CPU limit × what the entity can hold. The Datacenter view below folds past 20 \
+         rows; every row is in the tables further down.</p>",
+    );
+    Some(out)
+}
+
+/// replicas.json as a table: each figure's mean over the replicas with its 95 % interval,
+/// and the spread of the replicas themselves (min, median, max). `None` when the file has
+/// no replicas.
+fn monte_carlo(r: &Value) -> Option<String> {
+    let runs = items(r.get("runs"));
+    let n = r.get("replicas").and_then(Value::as_u64)?;
+    let spread = |pick: &dyn Fn(&Value) -> Option<f64>| -> [Option<f64>; 3] {
+        let mut xs: Vec<f64> = runs.iter().filter_map(|x| pick(x)).collect();
+        xs.sort_by(f64::total_cmp);
+        if xs.is_empty() {
+            return [None; 3];
+        }
+        [
+            Some(xs[0]),
+            Some(xs[(xs.len() - 1) / 2]),
+            xs.last().copied(),
+        ]
+    };
+    let mut body = String::new();
+    let mut row = |label: String, iv: Option<&Value>, spread: [Option<f64>; 3], fmt: Fmt| {
+        let at = |k: &str| iv.and_then(|v| v.get(k));
+        let mut cells = td(&cell(at("mean"), fmt), "");
+        let ci = match (
+            at("ci95_low").and_then(Value::as_f64),
+            at("ci95_high").and_then(Value::as_f64),
+        ) {
+            (Some(l), Some(h)) => format!(
+                "{} – {}",
+                number_cell(l, fmt).html,
+                number_cell(h, fmt).html
+            ),
+            _ => DASH.to_string(),
+        };
+        let _ = write!(cells, "<td class=\"num\">{ci}</td>");
+        for x in spread {
+            cells += &td(&x.map_or(cell(None, fmt), |x| number_cell(x, fmt)), "");
+        }
+        let _ = write!(
+            body,
+            "<tr><th scope=\"row\">{}</th>{cells}</tr>",
+            esc(&label)
+        );
+    };
+    row(
+        "Availability [%] (mean over workloads)".into(),
+        r.get("availability"),
+        spread(&|x| x.get("availability").and_then(Value::as_f64)),
+        Fmt::Pct,
+    );
+    row(
+        "Unmet work [core-h]".into(),
+        r.get("unmet_core_hours"),
+        spread(&|x| x.get("unmet_core_hours").and_then(Value::as_f64)),
+        Fmt::Dec(2),
+    );
+    for (k, p) in items(r.get("packages")).into_iter().enumerate() {
+        let name = text(p.get("name"));
+        row(
+            format!("{name}: availability [%]"),
+            p.get("availability"),
+            spread(&|x| x.get("package_availability")?.get(k)?.as_f64()),
+            Fmt::Pct,
+        );
+        row(
+            format!("{name}: failovers"),
+            p.get("failovers"),
+            spread(&|x| x.get("package_failovers")?.get(k)?.as_f64()),
+            Fmt::Dec(2),
+        );
+    }
+    let cols = [
+        col("Figure", "", Fmt::Text),
+        sub("Over the replicas", "mean", "", Fmt::Dec(2)),
+        sub("Over the replicas", "95 % CI of the mean", "", Fmt::Dec(2)),
+        sub("One replica", "min", "", Fmt::Dec(2)),
+        sub("One replica", "median", "", Fmt::Dec(2)),
+        sub("One replica", "max", "", Fmt::Dec(2)),
+    ];
+    Some(format!(
+        "<p>{} replicas of the random failures (each drawn from the scenario's seed {} and \
+         its number; demand the same in all).</p>{}<p class=\"note\">The interval is the \
+         mean's (Student's t, N − 1 degrees of freedom): where the mean of many more months \
+         would lie. Min, median and max are single replicas: what one month can bring. \
+         replicas.json has every replica.</p>",
+        group_thousands(&n.to_string()),
+        esc(&text(r.get("seed"))),
+        table_html(&cols, &body, "")
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Datacenter view
 
 /// Workload rows listed under one node of the datacenter tree. Past it the node lists its
@@ -633,6 +909,10 @@ fn worst_served<'a>(rows: &[&'a Value], n: usize) -> Vec<&'a Value> {
 /// folding, is what keeps a page with a 10,000-workload node small: folded rows still weigh
 /// ~300 bytes each.
 const TREE_WORKLOADS: usize = 50;
+
+/// Rows the datacenter tree shows unfolded: a scenario of 1,000 VMs opens on its servers,
+/// with the top offenders named above, instead of a wall of rows.
+const TREE_OPEN_ROWS: usize = 20;
 
 /// The partition tree as HP's Virtualization Manager drew it: servers ▸ nPars ▸ vPars and
 /// VMs ▸ resource partitions ▸ workloads, each row with its allocation, a utilization bar
@@ -777,8 +1057,10 @@ impl<'a> Tree<'a> {
     }
 
     /// Depth first with a stack of its own, so a hostile chain of thousands of nested
-    /// partitions cannot overflow the call stack.
+    /// partitions cannot overflow the call stack. A node opens while the rows it would show
+    /// keep the unfolded tree within [`TREE_OPEN_ROWS`]; past that it starts folded.
     fn render(&self, ctx: &TreeCtx, out: &mut String) {
+        let mut visible = self.roots.len();
         let mut stack: Vec<Step> = self.roots.iter().rev().map(|&i| Step::Open(i)).collect();
         while let Some(step) = stack.pop() {
             let i = match step {
@@ -797,9 +1079,16 @@ impl<'a> Tree<'a> {
                 continue;
             }
             let class = if is_server { " class=\"srv\"" } else { "" };
+            let rows = self.children[i].len() + self.workloads[i].len().min(TREE_WORKLOADS);
+            let open = if visible + rows <= TREE_OPEN_ROWS {
+                visible += rows;
+                " open"
+            } else {
+                ""
+            };
             let _ = write!(
                 out,
-                "<details open{class}><summary class=\"row\">{row}</summary><div class=\"kids\">"
+                "<details{open}{class}><summary class=\"row\">{row}</summary><div class=\"kids\">"
             );
             workload_rows(&self.workloads[i], ctx, out);
             stack.push(Step::Close);
@@ -1271,7 +1560,8 @@ fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
         col("Limit [%]", "", Fmt::Pct),
         sub("Demand", "now", "", Fmt::Dec(1)),
         sub("Demand", "at the horizon", "", Fmt::Dec(1)),
-        col("Time remaining [days]", "", Fmt::Dec(1)),
+        col("Growth [%/year]", "", Fmt::Text),
+        col("Time remaining [days] (95 % CI)", "", Fmt::Dec(1)),
         col("Capacity remaining", "", Fmt::Signed(1)),
         col("Recommended size", "", Fmt::Dec(0)),
     ];
@@ -1294,7 +1584,7 @@ fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
                     let _ = write!(
                         body,
                         "<tr><td>{server}</td><td>{}</td>\
-                         <td class=\"dash\" colspan=\"8\">not configured</td></tr>",
+                         <td class=\"dash\" colspan=\"9\">not configured</td></tr>",
                         esc(&key)
                     );
                     continue;
@@ -1306,22 +1596,39 @@ fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
                     .and_then(Value::as_f64)
                     .is_none_or(|x| x.fract() == 0.0);
             let num = |k: &str, fmt: Fmt| td(&cell(r.get(k), fmt), "");
+            let interval = match (
+                r.get("time_remaining_days_ci95_low"),
+                r.get("time_remaining_days_ci95_high"),
+            ) {
+                (Some(l), Some(h)) if !(l.is_null() && h.is_null()) => {
+                    let end = |v: &Value| match v.as_f64() {
+                        Some(d) => fixed(d, 0),
+                        None => "beyond".into(),
+                    };
+                    format!(" <small>({}–{})</small>", end(l), end(h))
+                }
+                _ => String::new(),
+            };
             let remaining = match r.get("time_remaining_days") {
-                Some(Value::Null) => "<td>beyond the horizon</td>".to_string(),
+                Some(Value::Null) => format!("<td>beyond the horizon{interval}</td>"),
                 Some(v) if v.as_f64() == Some(0.0) => {
                     "<td class=\"num bad\">0 (already over)</td>".to_string()
                 }
-                v => td(&cell(v, Fmt::Dec(1)), ""),
+                v => format!(
+                    "<td class=\"num\">{}{interval}</td>",
+                    cell(v, Fmt::Dec(1)).html
+                ),
             };
             let _ = write!(
                 body,
-                "<tr><td>{server}</td><td>{}</td>{}{}{}{}{}{remaining}{}{}</tr>",
+                "<tr><td>{server}</td><td>{}</td>{}{}{}{}{}{}{remaining}{}{}</tr>",
                 esc(&key),
                 num("unit", Fmt::Text),
                 num("capacity", Fmt::Dec(1)),
                 num("limit", Fmt::Pct),
                 num("demand_now", Fmt::Dec(1)),
                 num("demand_at_horizon", Fmt::Dec(1)),
+                growth_cell(r.get("growth")),
                 num("capacity_remaining", Fmt::Signed(1)),
                 num("recommended", Fmt::Dec(if whole { 0 } else { 1 })),
             );
@@ -1332,13 +1639,56 @@ fn planning_table(per_server: &[(&Value, &Value)], entity: &str) -> String {
         _ => "the planning horizon".to_string(),
     };
     format!(
-        "{}<p class=\"note\">Demand at the horizon: grown over {horizon}. Time remaining: days \
-         until the demand crosses limit × capacity; 0 = already over; beyond the horizon = not \
-         within {horizon}. Capacity remaining = limit × capacity − demand now, negative in \
+        "{}<p class=\"note\">Demand at the horizon: grown over {horizon}. Growth: the rate the \
+         forecast used, as given, or fitted to the daily demand at the sizing percentile \
+         (growth = \"fit\": linear or compound, whichever fits better, with the rate's 95 % \
+         interval and R²). Time remaining: days until the demand crosses limit × capacity, \
+         with the interval a fitted rate's interval gives; 0 = already over; beyond the \
+         horizon = not within {horizon}. Capacity remaining = limit × capacity − demand now, negative in \
          red. Recommended size: the capacity that meets the limit at the horizon (CPU in \
          whole cores; VM guests and FSS groups in hundredths).</p>",
         table_html(&cols, &body, "")
     )
+}
+
+/// A plan's growth: "+54.3 compound" for a given rate; a fitted one with its interval, R²
+/// and days; why none was fitted.
+fn growth_cell(g: Option<&Value>) -> String {
+    let Some(g) = g.filter(|g| g.is_object()) else {
+        return format!("<td class=\"dash\">{DASH}</td>");
+    };
+    let f = |k: &str| g.get(k).and_then(Value::as_f64);
+    let pct = |x: f64| format!("{:+.1}", x * 100.0);
+    let model = esc(&text(g.get("model")));
+    match g.get("source").and_then(Value::as_str) {
+        Some("unfitted") => format!(
+            "<td class=\"list\">no trend: {}</td>",
+            esc(&text(g.get("note")))
+        ),
+        Some("fit") => format!(
+            "<td class=\"list\"><strong>{} {model}</strong>, fitted: 95 % CI {} to {}, R² {}, \
+             {} days{}</td>",
+            f("rate").map_or(DASH.into(), pct),
+            f("rate_ci95_low").map_or(DASH.into(), pct),
+            f("rate_ci95_high").map_or(DASH.into(), pct),
+            f("r_squared").map_or(DASH.into(), |r| fixed(r, 2)),
+            esc(&text(g.get("days"))),
+            // An interval from a decline to a growth: the history shows no trend.
+            match (f("rate_ci95_low"), f("rate_ci95_high")) {
+                (Some(l), Some(h)) if l < 0.0 && h > 0.0 => "; <em>no clear trend</em>",
+                _ => "",
+            }
+        ),
+        source => format!(
+            "<td class=\"num\">{} {model}{}</td>",
+            f("rate").map_or(DASH.into(), pct),
+            if source == Some("workloads") {
+                " <small>(workloads, some fitted)</small>"
+            } else {
+                ""
+            }
+        ),
+    }
 }
 
 /// The gWLM domains and the policy of each managed compartment; `None` when nothing is
@@ -1820,7 +2170,7 @@ fn charts_html(charts: &[Chart]) -> io::Result<Option<String>> {
 
 /// One chart, its SVG inlined: a `<img src=file>` would break the page once moved or
 /// mailed, and the CSP forbids it anyway.
-fn figure(chart: &Chart) -> io::Result<String> {
+pub(crate) fn figure(chart: &Chart) -> io::Result<String> {
     let svg = std::fs::read_to_string(&chart.svg_path).map_err(|e| {
         io::Error::new(e.kind(), format!("chart {}: {e}", chart.svg_path.display()))
     })?;
@@ -2157,7 +2507,7 @@ fn duration_text(v: Option<&Value>) -> String {
 }
 
 /// `x` with `decimals` decimals and thousands separators; never "-0.0".
-fn fixed(x: f64, decimals: usize) -> String {
+pub(crate) fn fixed(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return DASH.to_string();
     }
@@ -2174,7 +2524,7 @@ fn fixed(x: f64, decimals: usize) -> String {
 }
 
 /// "1234567" → "1,234,567".
-fn group_thousands(int: &str) -> String {
+pub(crate) fn group_thousands(int: &str) -> String {
     let len = int.len();
     let mut out = String::with_capacity(len + len / 3);
     for (i, c) in int.chars().enumerate() {
@@ -2238,7 +2588,7 @@ fn next_unit(size: u64) -> u64 {
 }
 
 /// Text for HTML content and attribute values.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -2350,8 +2700,8 @@ mod tests {
         assert!(page.contains("<span class=\"status\">meets</span>"));
         assert_eq!(
             page.matches("★★★★☆").count(),
-            3,
-            "banner, tree and server row"
+            4,
+            "banner, top offenders, tree and server row"
         );
     }
 
@@ -2375,7 +2725,7 @@ mod tests {
         // In the server row: the null headroom, the absent sized demand, demand above the
         // limit and served time above the limit, and the null memory forecast.
         assert!(html.contains("<td class=\"dash\">—</td>"));
-        let row = html
+        let row = section(&html, "servers")
             .split("<tbody>")
             .nth(1)
             .unwrap()
@@ -2845,6 +3195,7 @@ mod tests {
         assert!(p.contains(
             "<tr><td>sd-new</td><td>cpu</td><td>cores</td><td class=\"num\">16.0</td>\
              <td class=\"num\">75.0</td><td class=\"num\">7.1</td><td class=\"num\">9.3</td>\
+             <td class=\"dash\">—</td>\
              <td class=\"num\">420.5</td><td class=\"num\">4.9</td><td class=\"num\">13</td></tr>"
         ));
         // Null time remaining: beyond the horizon; negative capacity remaining in red;
@@ -2854,8 +3205,32 @@ mod tests {
         ));
         assert!(p.contains("<td class=\"num bad\">0 (already over)</td>"));
         assert!(p.contains(
-            "<tr><td>sd-new</td><td>network</td><td class=\"dash\" colspan=\"8\">not configured</td></tr>"
+            "<tr><td>sd-new</td><td>network</td><td class=\"dash\" colspan=\"9\">not configured</td></tr>"
         ));
+        // A fitted rate: its interval, R² and days, and the time remaining's interval.
+        let mut f = s.clone();
+        f["servers"][0]["planning"]["cpu"]["growth"] = json!({"source": "fit", "model": "compound",
+            "rate": 0.543, "rate_ci95_low": 0.367, "rate_ci95_high": 0.742, "r_squared": 0.47,
+            "days": 60});
+        f["servers"][0]["planning"]["cpu"]["time_remaining_days_ci95_low"] = json!(88.4);
+        f["servers"][0]["planning"]["cpu"]["time_remaining_days_ci95_high"] = json!(null);
+        let p = section(&render_run(&f, &[]).unwrap(), "planning").to_string();
+        assert!(
+            p.contains(
+                "<strong>+54.3 compound</strong>, fitted: 95 % CI +36.7 to +74.2, R² 0.47, 60 days"
+            ),
+            "{p}"
+        );
+        assert!(p.contains("<td class=\"num\">420.5 <small>(88–beyond)</small></td>"));
+        assert!(!p.contains("no clear trend"));
+        // An interval from −10 % to +30 %: no clear trend, and the cell says so.
+        f["servers"][0]["planning"]["cpu"]["growth"]["rate_ci95_low"] = json!(-0.1);
+        let p = section(&render_run(&f, &[]).unwrap(), "planning").to_string();
+        assert!(p.contains("60 days; <em>no clear trend</em></td>"), "{p}");
+        f["servers"][0]["planning"]["cpu"]["growth"] = json!({"source": "unfitted",
+            "note": "fewer than 7 whole days of history"});
+        let p = section(&render_run(&f, &[]).unwrap(), "planning").to_string();
+        assert!(p.contains("no trend: fewer than 7 whole days of history"));
         assert!(p.contains("grown over 365 days"));
         // The planning answers come before the detail tables.
         assert!(html.find("id=\"planning\"").unwrap() < html.find("id=\"servers\"").unwrap());
@@ -2865,6 +3240,99 @@ mod tests {
         let html = render_run(&s, &[]).unwrap();
         let p = section(&html, "planning");
         assert!(p.contains("<strong>1</strong> target server of type") && !p.contains("<table"));
+    }
+
+    /// A large datacenter opens on its servers: past 20 rows the tree's nodes start folded,
+    /// and the top offenders table names the partitions furthest over their limits, worst
+    /// first.
+    #[test]
+    fn large_trees_fold_and_name_their_offenders() {
+        let mut s = tree_summary();
+        let vms: Vec<Value> = (0..30)
+            .map(|i| {
+                json!({"name": format!("vm{i:02}"), "kind": "vm", "parent": "np", "server": "sd-new",
+                       "capacity_cores": 2.0, "sizing_demand_cores": f64::from(i) / 10.0,
+                       "verdict": {"status": if i > 19 { "exceeds" } else { "meets" }, "stars": null}})
+            })
+            .collect();
+        s["partitions"].as_array_mut().unwrap().extend(vms);
+        let html = render_run(&s, &[]).unwrap();
+        let tree = section(&html, "datacenter");
+        // The server opens (its 2 nPars fit the budget); np, with 31 rows under it, does not.
+        assert!(tree.contains("<details open class=\"srv\">"));
+        let np = tree.find("<strong>np</strong>").unwrap();
+        let np_details = &tree[..np].rfind("<details").map(|i| &tree[i..np]).unwrap();
+        assert!(!np_details.starts_with("<details open"), "{np_details}");
+        let off = section(&html, "offenders");
+        // vm29: 2.9 of a 0.85 × 2 = 1.7-core limit, 171 %: the worst, first.
+        let first = off
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap();
+        assert!(
+            first.contains("<td>vm29</td>") && first.contains("<td class=\"num bad\">171</td>"),
+            "{first}"
+        );
+        assert!(
+            off.contains("10 of 34 servers and partitions exceed"),
+            "{off}"
+        );
+        let body = off
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("</tbody>")
+            .next()
+            .unwrap();
+        assert_eq!(body.matches("<tr>").count(), 10);
+    }
+
+    /// replicas.json becomes a table: the mean with its interval, and single replicas'
+    /// spread (1 and 0.5: median of two is the lower).
+    #[test]
+    fn replicas_get_a_monte_carlo_section() {
+        let r = json!({"scenario": "s", "seed": 11, "replicas": 2,
+        "availability": {"mean": 0.99, "ci95_low": 0.98, "ci95_high": 1.0},
+        "unmet_core_hours": {"mean": 1.5, "ci95_low": 0.5, "ci95_high": 2.5},
+        "packages": [{"name": "pkg-db", "availability": {"mean": 0.75, "ci95_low": 0.5, "ci95_high": 1.0},
+                      "failovers": {"mean": 0.5, "ci95_low": 0.0, "ci95_high": 1.0}}],
+        "runs": [
+            {"replica": 0, "availability": 1.0, "unmet_core_hours": 1.0, "outages": 0,
+             "package_availability": [1.0], "package_failovers": [0]},
+            {"replica": 1, "availability": 0.98, "unmet_core_hours": 2.0, "outages": 1,
+             "package_availability": [0.5], "package_failovers": [1]}
+        ]});
+        let extras = Extras {
+            replicas: Some(&r),
+            inputs_sha256: Some("abc123"),
+        };
+        let html = render_run_with(&tree_summary(), &[], &extras).unwrap();
+        let mc = section(&html, "montecarlo");
+        assert!(mc.contains("2 replicas of the random failures"));
+        assert!(mc.contains("<th scope=\"row\">pkg-db: availability [%]</th><td class=\"num\">75.0</td><td class=\"num\">50.0 – 100.0</td><td class=\"num\">50.0</td><td class=\"num\">50.0</td><td class=\"num\">100.0</td>"), "{mc}");
+        assert!(html.contains("SHA-256 abc123"));
+        assert!(
+            !render_run(&tree_summary(), &[])
+                .unwrap()
+                .contains("id=\"montecarlo\"")
+        );
+    }
+
+    /// What `--set` changed heads the page.
+    #[test]
+    fn overrides_head_the_page() {
+        let mut s = tree_summary();
+        s["scenario"]["overrides"] =
+            json!([{"path": "partitions[name=vp-app].cores", "value": "4"}]);
+        s["scenario"]["start"] = json!("2011-03-03");
+        let html = render_run(&s, &[]).unwrap();
+        assert!(html.contains(
+            "What if (<code>--set</code>): <code>partitions[name=vp-app].cores = 4</code>"
+        ));
+        assert!(html.contains("from Thu Mar 3 2011"));
     }
 
     #[test]

@@ -348,13 +348,10 @@ fn join_and(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::planning::{Growth, resource};
+    use crate::report::planning::{GrowthUsed, resource};
 
     fn plan(memory: Option<(f64, f64)>) -> NodePlan {
-        let flat = Growth {
-            rate: 0.0,
-            compound: true,
-        };
+        let flat = GrowthUsed::given(0.0, true);
         NodePlan {
             horizon_days: 365.0,
             cpu: resource("cores", 3.0, 0.85, 5.3, flat, 365.0, 1.0),

@@ -7,13 +7,16 @@ pub mod charts;
 pub mod compare;
 pub mod csv_cells;
 pub mod ha;
+pub mod history;
 pub mod html;
 pub mod judge;
+pub mod placement;
 pub mod planning;
 pub mod stats;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
+pub mod trend;
 
 use crate::Error;
 use std::io::Write;

@@ -24,6 +24,13 @@ pub struct ResourcePlan {
     /// Days after the simulated period until the grown demand reaches limit × capacity: 0
     /// when it already does; null when not within the horizon ("beyond the horizon").
     pub time_remaining_days: Option<f64>,
+    /// The 95 % interval of `time_remaining_days` from the fitted rate's interval (the low
+    /// end from the high rate); null where the rate is given, and an end beyond the horizon
+    /// is null.
+    pub time_remaining_days_ci95_low: Option<f64>,
+    pub time_remaining_days_ci95_high: Option<f64>,
+    /// The growth rate the forecast used and where it came from.
+    pub growth: GrowthUsed,
     /// limit × capacity − demand now; negative when over.
     pub capacity_remaining: f64,
     /// The capacity at which the demand stays within the limit for the whole horizon: the
@@ -31,6 +38,75 @@ pub struct ResourcePlan {
     /// moves whole cores (servers, nPars, vPars, PSET groups), hundredths of a core for VM
     /// guests and FSS groups (WLM's 0.01-core step).
     pub recommended: f64,
+}
+
+/// A growth rate as the forecast used it: given in the scenario, or fitted to the entity's
+/// own daily demand at the sizing percentile (report::trend).
+#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+pub struct GrowthUsed {
+    /// `given` (the scenario's rate; for a node's CPU, its workloads' rates weighted by their
+    /// work), `workloads` (that weighting, with some workloads' rates fitted), `fit` (fitted
+    /// to this entity's history), or `unfitted` (a fit was asked and none could be made:
+    /// `note` says why; the rate is then 0).
+    pub source: &'static str,
+    /// A year's growth, a fraction.
+    pub rate: f64,
+    /// `compound` ((1 + r)^years) or `linear` (1 + r·years), from the end of the simulated
+    /// period.
+    pub model: &'static str,
+    /// A fit's 95 % interval of `rate`, its R² and the days fitted; null otherwise.
+    pub rate_ci95_low: Option<f64>,
+    pub rate_ci95_high: Option<f64>,
+    pub r_squared: Option<f64>,
+    pub days: Option<usize>,
+    /// The fitted daily demand at the sizing percentile at the end of the history, in the
+    /// resource's unit (`unit`); null unless fitted.
+    pub level_at_end: Option<f64>,
+    pub note: Option<&'static str>,
+}
+
+impl GrowthUsed {
+    pub fn given(rate: f64, compound: bool) -> GrowthUsed {
+        GrowthUsed {
+            source: "given",
+            rate,
+            model: if compound { "compound" } else { "linear" },
+            rate_ci95_low: None,
+            rate_ci95_high: None,
+            r_squared: None,
+            days: None,
+            level_at_end: None,
+            note: None,
+        }
+    }
+
+    /// A fitted trend; `scale` converts its level to the plan's unit (CPU: ÷ core speed).
+    pub fn fitted(t: &super::trend::Trend, scale: f64) -> GrowthUsed {
+        GrowthUsed {
+            source: "fit",
+            rate: t.rate,
+            model: t.model.as_str(),
+            rate_ci95_low: Some(t.rate_ci95.0),
+            rate_ci95_high: Some(t.rate_ci95.1),
+            r_squared: Some(t.r_squared),
+            days: Some(t.days),
+            level_at_end: Some(t.level_at_end * scale),
+            note: None,
+        }
+    }
+
+    /// A fit was asked and none could be made.
+    pub fn unfitted(why: &'static str, compound: bool) -> GrowthUsed {
+        GrowthUsed {
+            source: "unfitted",
+            note: Some(why),
+            ..GrowthUsed::given(0.0, compound)
+        }
+    }
+
+    pub fn compound(&self) -> bool {
+        self.model == "compound"
+    }
 }
 
 /// A node's four resources; memory, disk and network are null where the node has no capacity
@@ -126,11 +202,24 @@ pub fn resource(
     capacity: f64,
     limit: f64,
     demand_now: f64,
-    growth: Growth,
+    used: GrowthUsed,
     horizon_days: f64,
     step: f64,
 ) -> ResourcePlan {
+    let growth = Growth {
+        rate: used.rate,
+        compound: used.compound(),
+    };
     let years = horizon_days / 365.0;
+    let until = |rate: f64| {
+        super::summary::days_until(
+            demand_now,
+            limit * capacity,
+            rate,
+            growth.compound,
+            horizon_days,
+        )
+    };
     let demand_at_horizon = demand_now * growth.factor(years);
     // Growth is monotonic, so the largest demand of the horizon is at one of its ends.
     let largest = demand_now.max(demand_at_horizon);
@@ -141,13 +230,10 @@ pub fn resource(
         limit,
         demand_now,
         demand_at_horizon,
-        time_remaining_days: super::summary::days_until(
-            demand_now,
-            limit * capacity,
-            growth.rate,
-            growth.compound,
-            horizon_days,
-        ),
+        time_remaining_days: until(growth.rate),
+        time_remaining_days_ci95_low: used.rate_ci95_high.and_then(until),
+        time_remaining_days_ci95_high: used.rate_ci95_low.and_then(until),
+        growth: used,
         capacity_remaining: limit * capacity - demand_now,
         recommended: round_up(recommended, step),
     }
@@ -171,10 +257,7 @@ mod tests {
     /// reach 3 cores after exactly one year (2 × (1 + 0.5 × 1) = 3).
     #[test]
     fn two_cores_at_fifty_percent_linear_cross_three_after_a_year() {
-        let linear = Growth {
-            rate: 0.5,
-            compound: false,
-        };
+        let linear = GrowthUsed::given(0.5, false);
         let p = resource("cores", 4.0, 0.75, 2.0, linear, 3.0 * 365.0, WHOLE_CORES);
         assert_eq!(p.time_remaining_days, Some(365.0));
         assert_eq!(p.capacity_remaining, 1.0);
@@ -190,34 +273,52 @@ mod tests {
     /// negative capacity remaining; shrinking demand recommends for today's.
     #[test]
     fn compound_growth_over_and_shrinking() {
-        let g = Growth {
-            rate: 0.2,
-            compound: true,
-        };
+        let g = GrowthUsed::given(0.2, true);
         let p = resource("GiB", 4.0, 0.75, 1.75, g, 1095.0, 0.0);
         let years = (3.0f64 / 1.75).ln() / 1.2f64.ln();
         assert!((p.time_remaining_days.unwrap() - years * 365.0).abs() < 1e-9);
         assert!((p.demand_at_horizon - 1.75 * 1.2f64.powi(3)).abs() < 1e-12);
         let over = resource("GiB", 4.0, 0.75, 3.5, g, 1095.0, 0.0);
         assert_eq!(over.time_remaining_days, Some(0.0));
+        assert_eq!(
+            over.time_remaining_days_ci95_low, None,
+            "a given rate has no interval"
+        );
         assert_eq!(over.capacity_remaining, -0.5);
-        let shrinking = Growth {
-            rate: -0.5,
-            compound: false,
-        };
+        let shrinking = GrowthUsed::given(-0.5, false);
         let p = resource("cores", 8.0, 0.5, 3.0, shrinking, 3.0 * 365.0, WHOLE_CORES);
         assert_eq!(p.demand_at_horizon, 0.0);
         assert_eq!(p.recommended, 6.0);
+    }
+
+    /// A fitted rate's interval gives the time remaining's: 2 cores on 4 at a 75 % limit,
+    /// linear, reach 3 cores when 2 × (1 + r·t) = 3, after 0.5/r years: 365 days at 50 %, 182.5
+    /// at 100 %, 730 at 25 %, and at 10 % (5 years) not within a three-year horizon.
+    #[test]
+    fn a_fitted_rate_gives_time_remaining_an_interval() {
+        let used = GrowthUsed {
+            source: "fit",
+            rate_ci95_low: Some(0.25),
+            rate_ci95_high: Some(1.0),
+            ..GrowthUsed::given(0.5, false)
+        };
+        let p = resource("cores", 4.0, 0.75, 2.0, used, 1095.0, WHOLE_CORES);
+        assert_eq!(p.time_remaining_days, Some(365.0));
+        assert_eq!(p.time_remaining_days_ci95_low, Some(182.5));
+        assert_eq!(p.time_remaining_days_ci95_high, Some(730.0));
+        let slow = GrowthUsed {
+            rate_ci95_low: Some(0.1),
+            ..used
+        };
+        let p = resource("cores", 4.0, 0.75, 2.0, slow, 1095.0, WHOLE_CORES);
+        assert_eq!(p.time_remaining_days_ci95_high, None);
     }
 
     /// A VM guest or FSS group is sized in hundredths of a core: 1.4 cores at an 85 % limit
     /// need 1.4 / 0.85 = 1.6471 → 1.65 cores, where a vPar would need 2.
     #[test]
     fn shares_round_to_hundredths_and_partitions_to_whole_cores() {
-        let flat = Growth {
-            rate: 0.0,
-            compound: true,
-        };
+        let flat = GrowthUsed::given(0.0, true);
         let vm = resource("cores", 1.5, 0.85, 1.4, flat, 365.0, SHARE_STEP);
         assert!((vm.recommended - 1.65).abs() < 1e-12, "{}", vm.recommended);
         let vpar = resource("cores", 1.0, 0.85, 1.4, flat, 365.0, WHOLE_CORES);

@@ -227,6 +227,12 @@ pub struct ScenarioInfo {
     /// The percentile of time-aligned CPU demand that headroom and verdicts size for (100:
     /// the peak).
     pub sizing_percentile: f64,
+    /// The report interval whose means the distributions are taken over [ms].
+    pub interval_ms: u64,
+    /// `[scenario] start`: the day whose midnight is time 0, `"YYYY-MM-DD"`; null without.
+    pub start: Option<String>,
+    /// The `vsesim run --set` overrides this run applied to the scenario file, in order.
+    pub overrides: Vec<crate::scenario::overrides::Applied>,
 }
 
 /// Work in core-hours (reference cores × hours).
@@ -281,42 +287,98 @@ pub struct Forecast {
     pub network_limit_in_days: Option<f64>,
 }
 
-/// Each node's CPU growth a year: the rates of the workloads within it (their own, or the
-/// scenario's), weighted by the work each brought. An approximation: workloads growing at
-/// different rates change the shape of the time-aligned sum, which scaling its sizing demand
-/// does not see. One pass up the tree (nodes are in preorder, so children follow parents).
-fn node_growth(scenario: &Scenario, outcome: &Outcome) -> Vec<f64> {
+/// The growth each forecast uses: per workload its CPU's, per node each resource's.
+struct Rates {
+    workloads: Vec<planning::GrowthUsed>,
+    /// `[cpu, memory, disk, network]` per node.
+    nodes: Vec<[planning::GrowthUsed; 4]>,
+}
+
+/// Given rates as written; `"fit"` fitted to the entity's own daily history (read only when
+/// some rate asks for it). A node's CPU, when the scenario's CPU rate is given, is the rates
+/// of the workloads within it (their own, fitted or given, or the scenario's) weighted by the
+/// work each brought: an approximation, since workloads growing at different rates change the
+/// shape of the time-aligned sum, which scaling its sizing demand does not see. One pass up the
+/// tree (nodes are in preorder, so children follow parents).
+fn rates(scenario: &Scenario, outcome: &Outcome) -> Rates {
+    use crate::scenario::Rate;
+    use planning::GrowthUsed;
     let model = &scenario.model;
-    let default = scenario.report.growth.cpu;
-    let n = model.nodes.len();
-    let (mut weighted, mut total) = (vec![0.0; n], vec![0.0; n]);
+    let g = &scenario.report.growth;
+    let (nw, n) = (model.workloads.len(), model.nodes.len());
+    let own = |k: usize| scenario.report.workload_growth.get(k).copied().flatten();
+    let want = [
+        g.cpu.is_fit() || (0..nw).any(|k| own(k).is_some_and(Rate::is_fit)),
+        g.memory.is_fit(),
+        g.disk.is_fit(),
+        g.network.is_fit(),
+    ];
+    let daily = want.contains(&true).then(|| {
+        let stints = super::placement::stints(scenario, &outcome.ha.outages);
+        super::history::daily(scenario, &stints, want).ok()
+    });
+    let fit_model = g.model_given.then_some(if g.compound {
+        super::trend::Model::Compound
+    } else {
+        super::trend::Model::Linear
+    });
+    let fit = |series: Option<&[f64]>, scale: f64| match series {
+        None => GrowthUsed::unfitted("the demand could not be read again", g.compound),
+        Some(s) => match super::trend::fit(s, fit_model) {
+            Ok(t) => GrowthUsed::fitted(&t, scale),
+            Err(why) => GrowthUsed::unfitted(why, g.compound),
+        },
+    };
+    let daily = daily.flatten();
+    let workloads: Vec<GrowthUsed> = (0..nw)
+        .map(|k| match own(k).unwrap_or(g.cpu) {
+            Rate::Given(r) => GrowthUsed::given(r, g.compound),
+            Rate::Fit => fit(daily.as_ref().and_then(|d| d.workload(0, k)), 1.0),
+        })
+        .collect();
+    // The work-weighted CPU rate of each node's workloads, and whether any was fitted.
+    let (mut weighted, mut total, mut fitted) = (vec![0.0; n], vec![0.0; n], vec![false; n]);
     for (k, w) in model.workloads.iter().enumerate() {
-        let rate = scenario
-            .report
-            .workload_growth
-            .get(k)
-            .copied()
-            .flatten()
-            .unwrap_or(default);
         let work = outcome.workloads.demand_cms[k];
-        weighted[w.node.0 as usize] += rate * work;
-        total[w.node.0 as usize] += work;
+        let i = w.node.0 as usize;
+        weighted[i] += workloads[k].rate * work;
+        total[i] += work;
+        fitted[i] |= workloads[k].source != "given";
     }
     for i in (0..n).rev() {
         if let Some(p) = model.nodes[i].parent {
-            weighted[p.0 as usize] += weighted[i];
-            total[p.0 as usize] += total[i];
+            let p = p.0 as usize;
+            weighted[p] += weighted[i];
+            total[p] += total[i];
+            fitted[p] |= fitted[i];
         }
     }
-    (0..n)
+    let nodes = (0..n)
         .map(|i| {
-            if total[i] > 0.0 {
-                weighted[i] / total[i]
-            } else {
-                default
-            }
+            let node_fit =
+                |r: usize, scale: f64| fit(daily.as_ref().and_then(|d| d.node(r, nw, i)), scale);
+            let cpu = match g.cpu {
+                Rate::Fit => node_fit(0, 1.0 / model.nodes[i].speed),
+                Rate::Given(default) => {
+                    let rate = if total[i] > 0.0 {
+                        weighted[i] / total[i]
+                    } else {
+                        default
+                    };
+                    GrowthUsed {
+                        source: if fitted[i] { "workloads" } else { "given" },
+                        ..GrowthUsed::given(rate, g.compound)
+                    }
+                }
+            };
+            let held = |r: usize, rate: Rate| match rate {
+                Rate::Given(x) => GrowthUsed::given(x, g.compound),
+                Rate::Fit => node_fit(r, 1.0),
+            };
+            [cpu, held(1, g.memory), held(2, g.disk), held(3, g.network)]
         })
-        .collect()
+        .collect();
+    Rates { workloads, nodes }
 }
 
 /// Days until `peak` grown at `rate` a year reaches `ceiling` (compound: (1 + r)ᵗ, linear:
@@ -526,6 +588,9 @@ pub struct WorkloadReport {
     pub headroom_cores: f64,
     /// Share of the horizon it ran on a node that was up (1 without failures).
     pub availability: f64,
+    /// Its CPU growth for the forecast: its own rate, the scenario's, or fitted to its own
+    /// daily demand at the sizing percentile (`level_at_end` in reference cores).
+    pub growth: planning::GrowthUsed,
     #[serde(flatten)]
     pub usage: Usage,
 }
@@ -685,7 +750,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
     let (cost, licensing, gicap) = money(scenario, outcome);
     let mut totals = Work::default();
     let mut study = StudyDemand::default();
-    let growth = node_growth(scenario, outcome);
+    let rates = rates(scenario, outcome);
     let q = scenario.report.sizing_quantile;
     let limit = scenario.report.util_limit;
     let mut nodes: Vec<NodeReport> = Vec::with_capacity(model.nodes.len());
@@ -715,9 +780,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             disk_mbps: held_sizing(&m.disk, i, q, cap.disk_mbps, u.disk.peak_mbps),
             network_mbps: held_sizing(&m.network, i, q, cap.network_mbps, u.network.peak_mbps),
         };
-        let mut g = scenario.report.growth;
-        g.cpu = growth[i];
-        let plan = node_plan(scenario, node, sizing, held, g);
+        let plan = node_plan(scenario, node, sizing, held, &rates.nodes[i]);
         if is_server {
             study.add(&plan, node.speed);
         }
@@ -802,6 +865,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 crate::model::OnShortfall::Drop => "drop",
             },
             availability: outcome.ha.up_ms[i] / h as f64,
+            growth: rates.workloads[i],
             usage: usage(&outcome.workloads, i, h, capacity_of(model.node(w.node))),
         })
         .collect();
@@ -834,6 +898,9 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
             disk_limit: scenario.report.disk_limit,
             network_limit: scenario.report.network_limit,
             sizing_percentile: scenario.report.sizing_quantile * 100.0,
+            interval_ms: scenario.report.interval_ms,
+            start: scenario.report.start.map(|d| d.to_string()),
+            overrides: Vec::new(),
         },
         events_processed: outcome.stats.events,
         segments: outcome.stats.segments,
@@ -914,18 +981,13 @@ fn node_plan(
     node: &crate::model::Node,
     cpu_sizing: f64,
     held: Held,
-    g: crate::scenario::Growth,
+    rates: &[planning::GrowthUsed; 4],
 ) -> planning::NodePlan {
     let r = &scenario.report;
-    let horizon_days = g.horizon_ms as f64 / 86_400_000.0;
-    let grow = |rate| planning::Growth {
-        rate,
-        compound: g.compound,
-    };
-    let held_plan = |unit, capacity: f64, limit, demand, rate| {
-        (capacity > 0.0).then(|| {
-            planning::resource(unit, capacity, limit, demand, grow(rate), horizon_days, 0.0)
-        })
+    let horizon_days = r.growth.horizon_ms as f64 / 86_400_000.0;
+    let held_plan = |unit, capacity: f64, limit, demand, used| {
+        (capacity > 0.0)
+            .then(|| planning::resource(unit, capacity, limit, demand, used, horizon_days, 0.0))
     };
     let step = match node.share {
         crate::model::Share::Elastic { .. } => planning::SHARE_STEP,
@@ -937,7 +999,7 @@ fn node_plan(
             node.memory_gb,
             r.memory_limit,
             held.memory_gb,
-            grow(g.memory),
+            rates[1],
             horizon_days,
             0.0,
         ))
@@ -947,7 +1009,7 @@ fn node_plan(
             node.memory_gb,
             r.memory_limit,
             held.memory_gb,
-            g.memory,
+            rates[1],
         )
     };
     planning::NodePlan {
@@ -957,18 +1019,24 @@ fn node_plan(
             node.nominal / node.speed,
             r.util_limit,
             cpu_sizing / node.speed,
-            grow(g.cpu),
+            rates[0],
             horizon_days,
             step,
         ),
         memory,
-        disk: held_plan("MB/s", node.disk_mbps, r.disk_limit, held.disk_mbps, g.disk),
+        disk: held_plan(
+            "MB/s",
+            node.disk_mbps,
+            r.disk_limit,
+            held.disk_mbps,
+            rates[2],
+        ),
         network: held_plan(
             "MB/s",
             node.network_mbps,
             r.network_limit,
             held.network_mbps,
-            g.network,
+            rates[3],
         ),
     }
 }

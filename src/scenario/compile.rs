@@ -2,6 +2,7 @@
 //! partition tree checked against DOMAIN.md §1, traces read and normalized.
 
 mod ha;
+mod whatif;
 
 use super::error::ScenarioError;
 use super::raw::*;
@@ -119,7 +120,9 @@ pub struct ReportOptions {
     pub sizing_quantile: f64,
     pub growth: Growth,
     /// Per workload, its own annual CPU growth where it overrides `growth.cpu`.
-    pub workload_growth: Vec<Option<f64>>,
+    pub workload_growth: Vec<Option<Rate>>,
+    /// `[scenario] start`: the day whose midnight is time 0, for dates on charts and tables.
+    pub start: Option<super::date::Date>,
     /// The time series' row step [ms].
     pub step_ms: u64,
     /// The report interval [ms]: utilization percentiles, maxima, time above a limit and the
@@ -129,25 +132,62 @@ pub struct ReportOptions {
     pub timeseries_csv: bool,
 }
 
-/// Annual demand growth for the forecast [CA10]: fractions a year per resource.
+/// Annual demand growth for the forecast [CA10]: a rate a year per resource, given or fitted.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Growth {
-    pub cpu: f64,
-    pub memory: f64,
-    pub disk: f64,
-    pub network: f64,
+    pub cpu: Rate,
+    pub memory: Rate,
+    pub disk: Rate,
+    pub network: Rate,
+    /// How given rates grow (compound by default); fitted ones follow it only when `model`
+    /// was written, else the model that fits better.
     pub compound: bool,
+    /// `model` was written in the scenario.
+    pub model_given: bool,
     pub horizon_ms: u64,
+}
+
+/// One resource's yearly growth rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    /// A fraction a year (0.2 = 20 %/year), above −1.
+    Given(f64),
+    /// Fitted to the entity's own daily demand at the sizing percentile (report::trend).
+    Fit,
+}
+
+impl Rate {
+    pub fn is_fit(self) -> bool {
+        self == Rate::Fit
+    }
+
+    /// The rate when given; 0 where it is to be fitted (the caller substitutes the fit).
+    pub fn given_or_zero(self) -> f64 {
+        match self {
+            Rate::Given(r) => r,
+            Rate::Fit => 0.0,
+        }
+    }
+}
+
+impl Growth {
+    /// Whether any resource's rate is fitted: only then is the history read.
+    pub fn any_fit(&self) -> bool {
+        [self.cpu, self.memory, self.disk, self.network]
+            .iter()
+            .any(|r| r.is_fit())
+    }
 }
 
 impl Default for Growth {
     fn default() -> Self {
         Growth {
-            cpu: 0.0,
-            memory: 0.0,
-            disk: 0.0,
-            network: 0.0,
+            cpu: Rate::Given(0.0),
+            memory: Rate::Given(0.0),
+            disk: Rate::Given(0.0),
+            network: Rate::Given(0.0),
             compound: true,
+            model_given: false,
             horizon_ms: 3 * 365 * 86_400_000,
         }
     }
@@ -617,26 +657,27 @@ impl<'a> Compiler<'a> {
         for (k, rw) in raw.workloads.iter().enumerate() {
             let w = rw.get_ref();
             let g = match &w.growth {
-                Some(g)
-                    if !(g.get_ref().is_finite()
-                        && *g.get_ref() > -1.0
-                        && *g.get_ref() <= 100.0) =>
-                {
-                    self.keep::<()>(Err(self.err(
-                        g.span(),
-                        format!("workloads[{k}] ({}).growth", w.name.get_ref()),
-                        format!(
-                            "{}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year)",
-                            g.get_ref()
-                        ),
-                    )));
-                    None
-                }
-                Some(g) => Some(*g.get_ref()),
+                Some(g) => match *g.get_ref() {
+                    RawRate::Fit => Some(Rate::Fit),
+                    RawRate::Given(x) if x.is_finite() && x > -1.0 && x <= 100.0 => {
+                        Some(Rate::Given(x))
+                    }
+                    RawRate::Given(x) => {
+                        self.keep::<()>(Err(self.err(
+                            g.span(),
+                            format!("workloads[{k}] ({}).growth", w.name.get_ref()),
+                            format!(
+                                "{x}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year) or \"fit\""
+                            ),
+                        )));
+                        None
+                    }
+                },
                 None => None,
             };
             report.workload_growth.push(g);
         }
+        report.start = self.keep(self.start_date(header)).flatten();
         let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads, horizon_ms)?;
         self.checkpoint()?;
         Ok(Scenario {
@@ -2003,6 +2044,30 @@ impl<'a> Compiler<'a> {
     /// A memory size [GiB], 0 when absent.
     /// The server a consolidation's size is counted in: the one `[report] target_server`
     /// names, else the largest (reference cores, then memory; the first of equals).
+    /// `[scenario] start`: `"YYYY-MM-DD"` or a TOML date (`start = 2011-03-03`), without a
+    /// time of day (time 0 is midnight).
+    fn start_date(&self, header: &RawHeader) -> Result<Option<super::date::Date>, Error> {
+        let Some(v) = &header.start else {
+            return Ok(None);
+        };
+        let text = match v.get_ref() {
+            toml::Value::String(t) => t.clone(),
+            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt.to_string(),
+            other => {
+                return Err(self.err(
+                    v.span(),
+                    "scenario.start",
+                    format!(
+                        "{other}; expected the day of time 0 as \"YYYY-MM-DD\" (midnight of it), without a time"
+                    ),
+                ));
+            }
+        };
+        super::date::Date::parse(&text)
+            .map(Some)
+            .map_err(|m| self.err(v.span(), "scenario.start", m))
+    }
+
     fn target_server(
         &self,
         raw: &RawScenario,
@@ -2140,6 +2205,7 @@ impl<'a> Compiler<'a> {
             sizing_quantile: 1.0,
             growth: Growth::default(),
             workload_growth: Vec::new(),
+            start: None,
             // The finest demand step, so that no sample is averaged away in the time series.
             step_ms: demand.iter().map(|d| d.step_ms).min().unwrap_or(300_000),
             interval_ms: DEFAULT_REPORT_INTERVAL_MS,
@@ -2195,12 +2261,14 @@ impl<'a> Compiler<'a> {
                 ("disk", v.disk),
                 ("network", v.network),
             ] {
-                if !(x.is_finite() && x > -1.0 && x <= 100.0) {
+                if let RawRate::Given(x) = x
+                    && !(x.is_finite() && x > -1.0 && x <= 100.0)
+                {
                     return Err(self.err(
                         g.span(),
                         format!("report.growth.{f}"),
                         format!(
-                            "{x}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year)"
+                            "{x}; expected a yearly growth as a fraction above -1 (0.2 = 20 %/year) or \"fit\""
                         ),
                     ));
                 }
@@ -2213,12 +2281,17 @@ impl<'a> Compiler<'a> {
                     "expected a positive duration",
                 ));
             }
+            let rate = |r: RawRate| match r {
+                RawRate::Given(x) => Rate::Given(x),
+                RawRate::Fit => Rate::Fit,
+            };
             options.growth = Growth {
-                cpu: v.cpu,
-                memory: v.memory,
-                disk: v.disk,
-                network: v.network,
-                compound: v.model == RawGrowthModel::Compound,
+                cpu: rate(v.cpu),
+                memory: rate(v.memory),
+                disk: rate(v.disk),
+                network: rate(v.network),
+                compound: v.model != Some(RawGrowthModel::Linear),
+                model_given: v.model.is_some(),
                 horizon_ms,
             };
         }
@@ -3057,7 +3130,8 @@ impl<'a> Compiler<'a> {
                 if has_children[node.0 as usize] {
                     return Err(self.err(r.partition.span(), field("partition"), format!("`{target}` is divided into partitions; place the workload in one of them (for work outside any group, add an srp such as OTHERS)")));
                 }
-                demand.push(self.compile_demand(i, r, seed, horizon_ms)?);
+                let d = self.compile_demand(i, r, seed, horizon_ms)?;
+                demand.push(self.shifted(i, r, d, horizon_ms)?);
                 workloads.push(Workload {
                     name: name.clone(),
                     node,
@@ -3149,6 +3223,9 @@ impl<'a> Compiler<'a> {
                 return Err(self.err(r.name.span(), field("source"), "percent demand needs the machine it was measured on: source = { cores = N, speed = S }"));
             }
         };
+        // The what-if factor multiplies the converted demand, so every bound below holds for
+        // what the run will see.
+        let scale = scale * self.workload_scale(i, r)?;
         let memory_gb = self.gib(&r.memory_gb, field("memory_gb"))?;
         let disk_mbps = self.mbps(&r.disk_mbps, field("disk_mbps"))?.unwrap_or(0.0);
         let network_mbps = self

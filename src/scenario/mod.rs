@@ -6,15 +6,18 @@
 //! `vsesim validate` catches a bad trace without running anything.
 
 mod compile;
+pub mod date;
 pub mod duration;
 pub mod error;
+pub mod inputs;
+pub mod overrides;
 mod parse_each;
 pub mod raw;
 mod suggest;
 
 pub use compile::{
-    Demand, DemandSource, Growth, MAX_ERRORS, ReportOptions, Scenario, load, load_all, load_str,
-    load_str_all,
+    Demand, DemandSource, Growth, MAX_ERRORS, Rate, ReportOptions, Scenario, load, load_all,
+    load_str, load_str_all,
 };
 pub(crate) use compile::{field_path, read_toml};
 pub use duration::Duration;

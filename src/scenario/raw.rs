@@ -418,6 +418,10 @@ pub struct RawHeader {
     pub description: Option<String>,
     pub horizon: Spanned<Duration>,
     pub seed: u64,
+    /// The calendar day whose midnight is time 0 (`"YYYY-MM-DD"` or a TOML date): charts
+    /// and tables then show dates instead of elapsed days.
+    #[serde(default)]
+    pub start: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -640,9 +644,18 @@ pub struct RawSource {
 pub struct RawWorkload {
     pub name: Spanned<String>,
     pub partition: Spanned<String>,
-    /// Annual CPU growth of this workload for the forecast, overriding `[report] growth.cpu`.
+    /// Annual CPU growth of this workload for the forecast, overriding `[report] growth.cpu`:
+    /// a fraction a year, or `"fit"` to fit it to the workload's own history.
     #[serde(default)]
-    pub growth: Option<Spanned<f64>>,
+    pub growth: Option<Spanned<RawRate>>,
+    /// Capacity Advisor's what-if scaling of a profile: CPU demand × `scale` (1 when absent).
+    #[serde(default)]
+    pub scale: Option<Spanned<f64>>,
+    /// The profile moved in time (`"6h"` later, `"-6h"` earlier), what is pushed past the end
+    /// of the horizon coming back at its start: a workload moved to another time zone or its
+    /// batch window moved.
+    #[serde(default)]
+    pub shift: Option<Spanned<String>>,
     #[serde(default)]
     pub trace: Option<Spanned<String>>,
     #[serde(default)]
@@ -679,20 +692,67 @@ pub enum RawGrowthModel {
     Linear,
 }
 
+/// A yearly growth rate as written: a fraction (0.2 = 20 %/year), or `"fit"`: fitted to the
+/// entity's own daily demand at the sizing percentile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RawRate {
+    Given(f64),
+    Fit,
+}
+
+impl Default for RawRate {
+    fn default() -> Self {
+        RawRate::Given(0.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawRate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawRate;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a yearly growth as a fraction (0.2 = 20 %/year) or \"fit\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawRate, E> {
+                Ok(RawRate::Given(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawRate, E> {
+                Ok(RawRate::Given(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawRate, E> {
+                Ok(RawRate::Given(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRate, E> {
+                if v == "fit" {
+                    Ok(RawRate::Fit)
+                } else {
+                    Err(E::custom(format!(
+                        "`{v}`: expected a yearly growth as a fraction (0.2 = 20 %/year) or \"fit\" (fitted to the history)"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrowth {
-    /// Fraction a year, e.g. 0.2 for 20 %/year.
+    /// Fraction a year, e.g. 0.2 for 20 %/year, or "fit".
     #[serde(default)]
-    pub cpu: f64,
+    pub cpu: RawRate,
     #[serde(default)]
-    pub memory: f64,
+    pub memory: RawRate,
     #[serde(default)]
-    pub disk: f64,
+    pub disk: RawRate,
     #[serde(default)]
-    pub network: f64,
+    pub network: RawRate,
+    /// Compound by default for given rates; for fitted ones, the model that fits better
+    /// unless given.
     #[serde(default)]
-    pub model: RawGrowthModel,
+    pub model: Option<RawGrowthModel>,
     /// How far the forecast looks (default 3 years).
     #[serde(default)]
     pub horizon: Option<Duration>,

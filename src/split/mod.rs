@@ -155,21 +155,21 @@ pub fn identity(scenario_file: &Path) -> Result<String, Error> {
     let mut id = format!(
         "vsesim run part\nversion {}\nscenario {}\n",
         env!("CARGO_PKG_VERSION"),
-        crate::sweep::run::sha256_hex(&text)
+        crate::scenario::inputs::sha256_hex(&text)
     );
     let dir = scenario_file.parent().unwrap_or(Path::new(""));
     let mut traces = std::collections::BTreeSet::new();
     if let Ok(value) = String::from_utf8_lossy(&text).parse::<toml::Table>() {
-        crate::sweep::run::collect_traces(&toml::Value::Table(value), &mut |p| {
+        crate::scenario::inputs::collect_traces(&toml::Value::Table(value), &mut |p| {
             traces.insert(p.to_string());
         });
     }
     for t in traces {
         let full = dir.join(&t);
-        let bytes = crate::sweep::run::read_all(&full).map_err(|e| Error::io(&full, e))?;
-        id += &format!("trace {t} {}\n", crate::sweep::run::sha256_hex(&bytes));
+        let bytes = crate::scenario::inputs::read_all(&full).map_err(|e| Error::io(&full, e))?;
+        id += &format!("trace {t} {}\n", crate::scenario::inputs::sha256_hex(&bytes));
     }
-    Ok(crate::sweep::run::sha256_hex(id.as_bytes()))
+    Ok(crate::scenario::inputs::sha256_hex(id.as_bytes()))
 }
 
 /// Write a part folder: outcome.bin (each chunk's index and records), then part.json.

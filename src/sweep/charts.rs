@@ -1,13 +1,15 @@
 //! The sweep's charts, as PNG and SVG under `charts/`: each figure that varies across the
 //! points against each axis (the mean over replicas with its 95 % confidence interval), and
 //! the cost-versus-SLA Pareto front. Drawn from the summary only; the same summary gives the
-//! same files (the font is the report's embedded one).
+//! same files (the font is the report's embedded one). Axes and figures carry human labels
+//! and units ([`super::labels`]); the file names keep the columns' names.
 
+use super::labels;
 use super::pareto::{self, Front};
 use super::run::SweepInfo;
 use super::spec::{Kind, Param};
 use super::table::PointSummary;
-use crate::report::charts::{ChartError, ensure_font, fmt_tick, font, palette};
+use crate::report::charts::{ChartError, ensure_font, fmt_tick, font, palette, png};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::io::Write;
@@ -48,21 +50,34 @@ struct Scatter {
     series: Vec<Series>,
 }
 
-/// Draw every chart into `out_dir`; returns the files written (PNG, SVG pairs).
+/// One chart written, for report.html.
+#[derive(Debug, Clone)]
+pub struct SweepChart {
+    pub stem: String,
+    pub title: String,
+    /// The figure and the axis it is drawn against (column names); None for the front.
+    pub figure: Option<String>,
+    pub axis: Option<String>,
+    pub png: PathBuf,
+    pub svg: PathBuf,
+}
+
+/// Draw every chart into `out_dir`; returns them in order (the front first).
 pub fn draw(
     info: &SweepInfo,
     sums: &[PointSummary],
     front: &Front,
     out_dir: &Path,
-) -> Result<Vec<PathBuf>, ChartError> {
+) -> Result<Vec<SweepChart>, ChartError> {
     ensure_font()?;
     std::fs::create_dir_all(out_dir).map_err(|e| ChartError::Io {
         path: out_dir.to_path_buf(),
         source: e,
     })?;
-    let mut charts: Vec<(String, Scatter)> = Vec::new();
+    type Planned = (String, Option<(String, String)>, Scatter);
+    let mut charts: Vec<Planned> = Vec::new();
     if !sums.is_empty() {
-        charts.push(("pareto".into(), pareto_chart(sums, front)));
+        charts.push(("pareto".into(), None, pareto_chart(info, sums, front)));
     }
     let figures = varying_figures(sums);
     for (a, axis) in info.axes.iter().enumerate() {
@@ -73,6 +88,7 @@ pub fn draw(
         for fig in &figures {
             charts.push((
                 format!("{fig}_by_{}", axis.name),
+                Some((fig.clone(), axis.name.clone())),
                 figure_chart(info, sums, a, fig),
             ));
         }
@@ -80,9 +96,9 @@ pub fn draw(
     // Charts are independent: draw them on rayon's threads (each to its own files), and
     // list the files in chart order.
     use rayon::prelude::*;
-    let files: Vec<Vec<PathBuf>> = charts
+    charts
         .par_iter()
-        .map(|(stem, chart)| {
+        .map(|(stem, what, chart)| {
             let stem: String = stem
                 .chars()
                 .map(|c| {
@@ -93,10 +109,17 @@ pub fn draw(
                     }
                 })
                 .collect();
-            write_chart(out_dir, &stem, chart)
+            let files = write_chart(out_dir, &stem, chart)?;
+            Ok(SweepChart {
+                stem,
+                title: chart.title.clone(),
+                figure: what.as_ref().map(|w| w.0.clone()),
+                axis: what.as_ref().map(|w| w.1.clone()),
+                png: files[0].clone(),
+                svg: files[1].clone(),
+            })
         })
-        .collect::<Result<_, _>>()?;
-    Ok(files.into_iter().flatten().collect())
+        .collect()
 }
 
 /// Summary figures whose mean is not the same at every point (a constant says nothing
@@ -167,6 +190,10 @@ fn plain(p: &Param) -> String {
 /// values), joined by lines when the sweep is a grid of at most two axes.
 fn figure_chart(info: &SweepInfo, sums: &[PointSummary], a: usize, fig: &str) -> Scatter {
     let axis = &info.axes[a];
+    let (ax, fl) = (
+        labels::axis(axis),
+        labels::figure(fig, info.currency.as_deref()),
+    );
     let xs: Vec<Option<&Param>> = sums.iter().map(|s| s.params.get(&axis.name)).collect();
     let categories = match axis.kind {
         Kind::Int | Kind::Float => None,
@@ -179,7 +206,7 @@ fn figure_chart(info: &SweepInfo, sums: &[PointSummary], a: usize, fig: &str) ->
     let x_of = |p: &Param| -> f64 {
         match &categories {
             Some(c) => c.iter().position(|q| q == p).unwrap_or(0) as f64,
-            None => p.as_f64().unwrap_or(f64::NAN),
+            None => p.as_f64().unwrap_or(f64::NAN) * ax.scale,
         }
     };
     let other = info
@@ -199,11 +226,12 @@ fn figure_chart(info: &SweepInfo, sums: &[PointSummary], a: usize, fig: &str) ->
         (d.len() >= 2 && d.len() <= MAX_GROUPS).then_some(d)
     });
     let line = info.sampling == super::spec::Sampling::Grid && info.axes.len() <= 2;
+    let k = fl.scale;
     let mark = |s: &PointSummary| -> Option<Mark> {
         Some(Mark {
             x: x_of(s.params.get(&axis.name)?),
-            mean: mean_of(s, fig)?,
-            ci: ci_of(s, fig),
+            mean: mean_of(s, fig)? * k,
+            ci: ci_of(s, fig).map(|(l, h)| (l * k, h * k)),
             label: None,
         })
     };
@@ -212,7 +240,7 @@ fn figure_chart(info: &SweepInfo, sums: &[PointSummary], a: usize, fig: &str) ->
             .iter()
             .enumerate()
             .map(|(k, v)| Series {
-                label: Some(format!("{} = {}", o.name, plain(v))),
+                label: Some(format!("{} = {}", labels::axis(o).text, plain(v))),
                 colour: palette(k),
                 marks: sums
                     .iter()
@@ -235,21 +263,25 @@ fn figure_chart(info: &SweepInfo, sums: &[PointSummary], a: usize, fig: &str) ->
         ""
     };
     Scatter {
-        title: format!("{fig} by {}{interval}", axis.name),
-        x_desc: format!("{} — {}", axis.name, axis.path),
-        y_desc: fig.to_string(),
+        title: format!("{} by {}{interval}", fl.text, ax.text),
+        x_desc: ax.with_unit(),
+        y_desc: fl.with_unit(),
         categories: categories.map(|c| c.iter().map(plain).collect()),
         series,
     }
 }
 
-fn pareto_chart(sums: &[PointSummary], front: &Front) -> Scatter {
+fn pareto_chart(info: &SweepInfo, sums: &[PointSummary], front: &Front) -> Scatter {
     let on_front: Vec<u64> = front.points.iter().map(|p| p.point).collect();
+    let (cost, sla) = (
+        labels::figure(pareto::COST, info.currency.as_deref()),
+        labels::figure(pareto::SLA, None),
+    );
     let mark = |s: &PointSummary, label: bool| -> Option<Mark> {
         Some(Mark {
-            x: mean_of(s, pareto::COST)?,
-            mean: mean_of(s, pareto::SLA)?,
-            ci: ci_of(s, pareto::SLA),
+            x: mean_of(s, pareto::COST)? * cost.scale,
+            mean: mean_of(s, pareto::SLA)? * sla.scale,
+            ci: ci_of(s, pareto::SLA).map(|(l, h)| (l * sla.scale, h * sla.scale)),
             label: label.then(|| format!("#{}", s.point)),
         })
     };
@@ -258,41 +290,20 @@ fn pareto_chart(sums: &[PointSummary], front: &Front) -> Scatter {
         .filter(|s| !on_front.contains(&s.point))
         .filter_map(|s| mark(s, false))
         .collect();
-    let mut best: Vec<Mark> = front
+    let best: Vec<Mark> = front
         .points
         .iter()
         .filter_map(|p| sums.iter().find(|s| s.point == p.point))
         .filter_map(|s| mark(s, true))
         .collect();
-    // Labels that would overlap (within 4 % of the plot in both directions) are merged
-    // into the first: "#3 (+7)"; pareto.csv names them all.
-    let span = |f: fn(&Mark) -> f64| {
-        let (lo, hi) = range(others.iter().chain(&best).map(f));
-        (hi - lo).max(f64::MIN_POSITIVE)
-    };
-    let (sx, sy) = (span(|m| m.x), span(|m| m.mean));
-    let mut anchor: Option<(usize, usize)> = None; // (index, marks merged into it)
-    for k in 0..best.len() {
-        if let Some((a, n)) = anchor
-            && ((best[k].x - best[a].x) / sx).abs() < 0.04
-            && ((best[k].mean - best[a].mean) / sy).abs() < 0.04
-        {
-            best[k].label = None;
-            anchor = Some((a, n + 1));
-            continue;
-        }
-        merge_label(&mut best, anchor);
-        anchor = Some((k, 0));
-    }
-    merge_label(&mut best, anchor);
     Scatter {
         title: format!(
             "Pareto front: {} of {} points beat the rest on cost and SLA",
             best.len(),
             sums.len()
         ),
-        x_desc: format!("{} (mean over replicas)", pareto::COST),
-        y_desc: format!("{} (mean)", pareto::SLA),
+        x_desc: format!("{} (mean over replicas)", cost.with_unit()),
+        y_desc: format!("{} (mean)", sla.with_unit()),
         categories: None,
         series: vec![
             Series {
@@ -302,7 +313,7 @@ fn pareto_chart(sums: &[PointSummary], front: &Front) -> Scatter {
                 line: false,
             },
             Series {
-                label: Some("Pareto-optimal".into()),
+                label: Some("Pareto-optimal (point number)".into()),
                 colour: FRONT,
                 marks: best,
                 line: true,
@@ -311,13 +322,68 @@ fn pareto_chart(sums: &[PointSummary], front: &Front) -> Scatter {
     }
 }
 
-fn merge_label(marks: &mut [Mark], anchor: Option<(usize, usize)>) {
-    if let Some((a, n)) = anchor
-        && n > 0
-        && let Some(l) = &mut marks[a].label
-    {
-        l.push_str(&format!(" (+{n})"));
-    }
+/// A tick at `v` on an axis `span` wide, with the rounding of the tick's own arithmetic
+/// removed: a tick meant to be 0 comes as −5.55e-17 on an axis from −0.1 to 0.4, and would
+/// print so.
+fn snap(v: f64, span: f64) -> f64 {
+    if v.abs() < span.abs() * 1e-9 { 0.0 } else { v }
+}
+
+/// A label's box in pixels: left, top, right, bottom.
+pub(crate) type Rect = (i32, i32, i32, i32);
+
+fn overlaps(a: Rect, b: Rect) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Where to put each label (the top-left corner of its box), or None where no place is
+/// free: beside its mark (right, left, above, below, then the diagonals, a little further
+/// each round), inside `area`, clear of every label already placed and of every mark
+/// (`marks`, their centres, drawn `radius` wide). Greedy in the order given (the front by
+/// increasing cost), so the same input always gives the same picture.
+pub(crate) fn place_labels(
+    anchors: &[(i32, i32)],
+    sizes: &[(u32, u32)],
+    area: Rect,
+    marks: &[(i32, i32)],
+    radius: i32,
+) -> Vec<Option<(i32, i32)>> {
+    let dots: Vec<Rect> = marks
+        .iter()
+        .map(|&(x, y)| (x - radius, y - radius, x + radius + 1, y + radius + 1))
+        .collect();
+    let mut placed: Vec<Rect> = Vec::new();
+    anchors
+        .iter()
+        .zip(sizes)
+        .map(|(&(x, y), &(w, h))| {
+            let (w, h) = (w as i32, h as i32);
+            for gap in [radius + 2, radius + 8, radius + 16] {
+                let candidates = [
+                    (x + gap, y - h / 2),
+                    (x - gap - w, y - h / 2),
+                    (x - w / 2, y - gap - h),
+                    (x - w / 2, y + gap),
+                    (x + gap, y - gap - h),
+                    (x - gap - w, y - gap - h),
+                    (x + gap, y + gap),
+                    (x - gap - w, y + gap),
+                ];
+                for (left, top) in candidates {
+                    let r = (left, top, left + w, top + h);
+                    let inside = r.0 >= area.0 && r.1 >= area.1 && r.2 <= area.2 && r.3 <= area.3;
+                    if inside
+                        && !placed.iter().any(|p| overlaps(*p, r))
+                        && !dots.iter().any(|d| overlaps(*d, r))
+                    {
+                        placed.push(r);
+                        return Some((left, top));
+                    }
+                }
+            }
+            None
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -370,15 +436,17 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Scatter) -> Dra
                 String::new()
             }
         }
-        None => fmt_tick(*v),
+        None => fmt_tick(snap(*v, x1 - x0)),
     };
+    let y_span = y1 - y0;
+    let y_fmt = move |v: &f64| fmt_tick(snap(*v, y_span));
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(&c.x_desc)
         .y_desc(&c.y_desc)
         .label_style(font(13))
         .axis_desc_style(font(15))
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&y_fmt)
         .max_light_lines(1)
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215));
@@ -413,13 +481,36 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Scatter) -> Dra
                 .label(label.clone())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
         }
-        for m in &s.marks {
-            if let Some(label) = &m.label {
-                chart.draw_series([Text::new(
-                    label.clone(),
-                    (m.x, m.mean),
-                    font(12).color(&BLACK),
-                )])?;
+    }
+    // Labels where they overlap nothing: another label, a mark, the plot's edge.
+    let labelled: Vec<&Mark> = c
+        .series
+        .iter()
+        .flat_map(|s| s.marks.iter())
+        .filter(|m| m.label.is_some())
+        .collect();
+    if !labelled.is_empty() {
+        let style = font(12).color(&BLACK);
+        let anchors: Vec<(i32, i32)> = labelled
+            .iter()
+            .map(|m| chart.backend_coord(&(m.x, m.mean)))
+            .collect();
+        let mut sizes = Vec::with_capacity(labelled.len());
+        for m in &labelled {
+            sizes.push(root.estimate_text_size(m.label.as_deref().unwrap_or(""), &style)?);
+        }
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let area = (xr.start, yr.start, xr.end, yr.end);
+        let all: Vec<(i32, i32)> = c
+            .series
+            .iter()
+            .flat_map(|s| s.marks.iter())
+            .map(|m| chart.backend_coord(&(m.x, m.mean)))
+            .collect();
+        let spots = place_labels(&anchors, &sizes, area, &all, 4);
+        for (m, spot) in labelled.iter().zip(spots) {
+            if let (Some(label), Some(at)) = (&m.label, spot) {
+                root.draw(&Text::new(label.clone(), at, style.clone()))?;
             }
         }
     }
@@ -470,7 +561,7 @@ fn write_chart(dir: &Path, stem: &str, c: &Scatter) -> Result<Vec<PathBuf>, Char
     // The PNG encoder picks the format from the extension, so the temporary name ends in .png.
     let tmp = dir.join(format!(".{stem}.tmp.png"));
     let drawn = (|| {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        let root = png::Png(BitMapBackend::new(&tmp, SIZE)).into_drawing_area();
         render(&root, c).map_err(|e| draw_error(&png, e))?;
         root.present().map_err(|e| draw_error(&png, e))
     })();
@@ -486,4 +577,50 @@ fn write_chart(dir: &Path, stem: &str, c: &Scatter) -> Result<Vec<PathBuf>, Char
     }
     done?;
     Ok(vec![png, svg])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// −5.55e-17 on an axis half a unit wide is the tick at 0; 1e-12 on one of 1e-11 is not.
+    #[test]
+    fn ticks_at_zero_lose_their_rounding() {
+        assert_eq!(fmt_tick(snap(-5.55e-17, 0.5)), "0");
+        assert_eq!(snap(1e-12, 1e-11), 1e-12);
+        assert_eq!(snap(0.1, 0.5), 0.1);
+    }
+
+    /// Twenty front points crowded into a corner: whatever is placed overlaps no other
+    /// label, no mark, and stays inside the plot.
+    #[test]
+    fn labels_never_overlap() {
+        let anchors: Vec<(i32, i32)> = (0..20).map(|i| (100 + 3 * i, 200 - 2 * i)).collect();
+        let sizes = vec![(28u32, 12u32); 20];
+        let area = (50, 20, 900, 500);
+        let spots = place_labels(&anchors, &sizes, area, &anchors, 4);
+        let boxes: Vec<Rect> = spots
+            .iter()
+            .zip(&sizes)
+            .filter_map(|(s, &(w, h))| s.map(|(x, y)| (x, y, x + w as i32, y + h as i32)))
+            .collect();
+        assert!(boxes.len() >= 10, "most find a place: {}", boxes.len());
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(a.0 >= area.0 && a.1 >= area.1 && a.2 <= area.2 && a.3 <= area.3);
+            for b in &boxes[i + 1..] {
+                assert!(!overlaps(*a, *b), "{a:?} and {b:?} overlap");
+            }
+            for &(x, y) in &anchors {
+                assert!(
+                    !overlaps(*a, (x - 4, y - 4, x + 5, y + 5)),
+                    "{a:?} covers a mark"
+                );
+            }
+        }
+        // A lone point gets its label just right of it.
+        assert_eq!(
+            place_labels(&[(100, 100)], &[(20, 10)], area, &[(100, 100)], 4),
+            [Some((106, 95))]
+        );
+    }
 }

@@ -143,13 +143,41 @@ impl fmt::Display for FieldPath {
 /// the field: an integer is written into a float field as a float, and a float into an integer
 /// field is an error, as is a number into a text field or a value in place of a table.
 pub fn set(table: &mut Table, path: &FieldPath, value: &Param) -> Result<Vec<String>, String> {
+    set_with(table, path, value, true)
+}
+
+/// [`set`] for `vsesim run --set`: a value of another kind than the base's replaces it (a
+/// growth rate of 0.2 by `"fit"`, a number by a duration text), and the scenario's own
+/// checks judge it; numbers still keep the base's integer or float kind. A table missing on
+/// the way is added (`report.growth.cpu=fit` on a scenario without `[report] growth`): the
+/// scenario's checks refuse a misspelt key with its nearest name, so nothing is silently
+/// ignored; list elements are never made up. A sweep keeps the kind and adds no table,
+/// because every point of an axis must set the same kind of value in the same place.
+pub fn replace(table: &mut Table, path: &FieldPath, value: &Param) -> Result<Vec<String>, String> {
+    set_with(table, path, value, false)
+}
+
+fn set_with(
+    table: &mut Table,
+    path: &FieldPath,
+    value: &Param,
+    strict: bool,
+) -> Result<Vec<String>, String> {
     let mut done = Vec::new();
     walk(
         table,
         &path.segments,
         String::new(),
+        !strict,
         &mut |existing, trail| {
-            let new = coerce(existing, value, trail)?;
+            let new = match coerce(existing, value, trail) {
+                Err(_)
+                    if !strict && matches!(existing, Some(v) if !v.is_table() && !v.is_array()) =>
+                {
+                    value.to_toml()
+                }
+                other => other?,
+            };
             done.push(trail.to_string());
             Ok(new)
         },
@@ -160,10 +188,12 @@ pub fn set(table: &mut Table, path: &FieldPath, value: &Param) -> Result<Vec<Str
 /// What to store at a leaf, given the base's value there (None: an absent last key).
 type Assign<'f> = &'f mut dyn FnMut(Option<&Value>, &str) -> Result<Value, String>;
 
+/// `create`: add a missing table on the way (not a list, nor its elements).
 fn walk(
     table: &mut Table,
     segments: &[Segment],
     trail: String,
+    create: bool,
     f: Assign<'_>,
 ) -> Result<(), String> {
     let (seg, rest) = segments.split_first().expect("a path has a segment");
@@ -177,6 +207,9 @@ fn walk(
         let new = f(table.get(&seg.key), &here)?;
         table.insert(seg.key.clone(), new);
         return Ok(());
+    }
+    if create && seg.selectors.is_empty() && !table.contains_key(&seg.key) {
+        table.insert(seg.key.clone(), Value::Table(Table::new()));
     }
     let Some(value) = table.get_mut(&seg.key) else {
         return Err(format!(
@@ -256,7 +289,7 @@ fn walk(
                     rest[0].key
                 ));
             };
-            walk(t, rest, trail, f)?;
+            walk(t, rest, trail, create, f)?;
         }
     }
     Ok(())
@@ -415,6 +448,31 @@ cores = 3
     }
 
     #[test]
+    fn replace_lets_another_kind_of_value_in() {
+        let mut t = base();
+        replace(
+            &mut t,
+            &path("servers[0].core_speed"),
+            &Param::Text("x".into()),
+        )
+        .unwrap();
+        assert_eq!(t["servers"][0]["core_speed"].as_str(), Some("x"));
+        // Numbers keep the base's kind; a table is still not a value.
+        replace(&mut t, &path("servers[0].active_cores"), &Param::Float(6.0)).unwrap();
+        assert_eq!(t["servers"][0]["active_cores"].as_integer(), Some(6));
+        let e = replace(&mut t, &path("servers[0].ticap"), &Param::Int(3)).unwrap_err();
+        assert!(e.contains("a table"), "{e}");
+        assert!(
+            set(
+                &mut t,
+                &path("partitions[0].cores"),
+                &Param::Text("y".into())
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn says_what_is_missing() {
         let mut t = base();
         let e = set(&mut t, &path("partitions[2].cores"), &Param::Int(1)).unwrap_err();
@@ -428,5 +486,20 @@ cores = 3
         assert!(e.contains("found: a, b"), "{e}");
         let e = set(&mut t, &path("servers[0].name.x"), &Param::Int(1)).unwrap_err();
         assert!(e.contains("not a table"), "{e}");
+    }
+
+    /// `--set` adds missing tables on the way, never lists or their elements; a sweep adds
+    /// neither.
+    #[test]
+    fn replace_adds_missing_tables_only() {
+        let mut t = base();
+        let fit = Param::Text("fit".into());
+        assert!(set(&mut t, &path("report.growth.cpu"), &fit).is_err());
+        replace(&mut t, &path("report.growth.cpu"), &fit).unwrap();
+        assert_eq!(t["report"]["growth"]["cpu"].as_str(), Some("fit"));
+        let e = replace(&mut t, &path("policies[0].interval"), &Param::Int(1)).unwrap_err();
+        assert!(e.contains("`policies` does not exist"), "{e}");
+        let e = replace(&mut t, &path("servers[5].x.y"), &Param::Int(1)).unwrap_err();
+        assert!(e.contains("`servers[5]` does not exist"), "{e}");
     }
 }

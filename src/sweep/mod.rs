@@ -7,7 +7,8 @@
 //! - [`points`]: the points (grid, random, Latin hypercube) and the replicas' seeds;
 //! - [`run`]: the folder (sweep.json, one file per finished point), resuming, shards, rayon;
 //! - [`record`]: what is kept of each run;
-//! - [`table`], [`pareto`], [`charts`]: the outputs, built from the point files only;
+//! - [`table`], [`pareto`], [`charts`], [`report`]: the outputs, built from the point files
+//!   only, with [`labels`] for people;
 //! - [`merge`]: shards' folders into one;
 //! - [`auto`]: `--shard auto`, K and N from a Slurm array or a Kubernetes Indexed Job.
 //!
@@ -17,10 +18,12 @@
 pub mod auto;
 pub mod charts;
 pub mod edit;
+pub mod labels;
 pub mod merge;
 pub mod pareto;
 pub mod points;
 pub mod record;
+pub mod report;
 pub mod run;
 pub mod spec;
 pub mod table;
@@ -66,7 +69,10 @@ pub fn write_outputs(dir: &Path, info: &SweepInfo, files: &[PointFile]) -> Resul
         table::write_csv(dir, "pareto", &mut df)?;
         let charts = charts::draw(info, &sums, &front, &dir.join("charts"))
             .map_err(|e| Error::Internal(format!("drawing the sweep's charts: {e}")))?;
-        (Some(front), charts.len() / 2)
+        let page = report::render(info, &sums, &front, &charts)
+            .map_err(|e| Error::Internal(format!("writing the sweep's report: {e}")))?;
+        crate::report::write_atomic(&dir.join("report.html"), page.as_bytes())?;
+        (Some(front), charts.len())
     } else {
         (None, 0)
     };

@@ -30,10 +30,35 @@ pub struct Front {
     pub points: Vec<ParetoPoint>,
 }
 
-/// The indexes (into `xy`) of the points not dominated by any other, ordered by increasing
-/// x, then decreasing y, then index. (x, y) dominates (x', y') when x ≤ x', y ≥ y' and one of
-/// them is strict; equal points do not dominate each other, so both are kept. Points with a
-/// NaN are left out.
+/// Two figures closer than this, relative to the larger, are the same figure. A mean over
+/// replicas is a sum of floats: two points whose runs cost the same can differ in the last
+/// bits (2e-12 in 1e4), and a point 2e-12 cheaper but worse must not "beat" one that
+/// dominates it. A part in a billion is far below any cost or SLA difference a plan turns on.
+pub const EPSILON: f64 = 1e-9;
+
+/// `a` and `b` are equal within [`EPSILON`] of the larger.
+pub fn same(a: f64, b: f64) -> bool {
+    if !(a.is_finite() && b.is_finite()) {
+        return a == b;
+    }
+    (a - b).abs() <= EPSILON * a.abs().max(b.abs())
+}
+
+/// `a` is below `b` by more than [`EPSILON`]: clearly less.
+fn clearly_less(a: f64, b: f64) -> bool {
+    a < b && !same(a, b)
+}
+
+/// The indexes (into `xy`) of the points not ε-dominated by any other, ordered by increasing
+/// x, then decreasing y, then index. (x, y) dominates (x', y') when x is not clearly above
+/// x', y not clearly below y', and one of them is clearly better (beyond [`EPSILON`]); points
+/// equal within ε do not dominate each other, so both are kept. Points with a NaN are left
+/// out.
+///
+/// O(n log n): sorted by x, a point is dominated when some clearly cheaper point is at least
+/// as good (the best y of a prefix), or some equally cheap point is clearly better (the best y
+/// of a window around it; both ends of the window only move forward, so a monotone queue
+/// gives its maximum).
 pub fn optimal(xy: &[(f64, f64)]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..xy.len())
         .filter(|&i| !xy[i].0.is_nan() && !xy[i].1.is_nan())
@@ -45,19 +70,37 @@ pub fn optimal(xy: &[(f64, f64)]) -> Vec<usize> {
             .then(xy[b].1.total_cmp(&xy[a].1))
             .then(a.cmp(&b))
     });
-    let mut front: Vec<usize> = Vec::new();
-    for i in order {
-        let (x, y) = xy[i];
-        match front.last() {
-            // Sorted by x: every point on the front so far has x' ≤ x. The last has the highest
-            // y so far; i survives if it beats that y, or ties the last point exactly.
-            Some(&j) => {
-                let (xj, yj) = xy[j];
-                if y > yj || (x == xj && y == yj) {
-                    front.push(i);
-                }
+    let n = order.len();
+    let x = |k: usize| xy[order[k]].0;
+    let y = |k: usize| xy[order[k]].1;
+    // prefix_best[k]: the highest y among sorted positions 0..k.
+    let mut prefix_best = vec![f64::NEG_INFINITY; n + 1];
+    for (k, &i) in order.iter().enumerate() {
+        prefix_best[k + 1] = prefix_best[k].max(xy[i].1);
+    }
+    let (mut lo, mut hi) = (0usize, 0usize);
+    // Positions in lo..hi by decreasing y: the front of the queue is the window's best.
+    let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut front = Vec::new();
+    for (k, &point) in order.iter().enumerate() {
+        // The window: every position whose x is the same as x(k) within ε.
+        while hi < n && !clearly_less(x(k), x(hi)) {
+            while window.back().is_some_and(|&b| y(b) <= y(hi)) {
+                window.pop_back();
             }
-            None => front.push(i),
+            window.push_back(hi);
+            hi += 1;
+        }
+        while clearly_less(x(lo), x(k)) {
+            lo += 1;
+        }
+        while window.front().is_some_and(|&f| f < lo) {
+            window.pop_front();
+        }
+        let cheaper_as_good = lo > 0 && !clearly_less(prefix_best[lo], y(k));
+        let same_cost_better = window.front().is_some_and(|&f| clearly_less(y(k), y(f)));
+        if !cheaper_as_good && !same_cost_better {
+            front.push(point);
         }
     }
     front
@@ -91,6 +134,14 @@ pub fn front(sums: &[PointSummary]) -> Front {
     }
 }
 
+/// Two means that are both absent, or the same within ε.
+fn same_figure(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
 /// Rows the terminal shows; pareto.csv has them all.
 const MAX_ROWS: usize = 30;
 
@@ -113,8 +164,8 @@ pub fn render(front: &Front, axes: &[String]) -> String {
     for p in &front.points {
         match groups.last_mut() {
             Some(g)
-                if g[0].cost_total.mean == p.cost_total.mean
-                    && g[0].sla_worst_met_share.mean == p.sla_worst_met_share.mean =>
+                if same_figure(g[0].cost_total.mean, p.cost_total.mean)
+                    && same_figure(g[0].sla_worst_met_share.mean, p.sla_worst_met_share.mean) =>
             {
                 g.push(p)
             }
@@ -200,12 +251,20 @@ pub fn render(front: &Front, axes: &[String]) -> String {
 mod tests {
     use super::*;
 
-    /// The obvious O(n²) definition.
+    /// The obvious O(n²) definition, ε included.
     fn brute(xy: &[(f64, f64)]) -> Vec<usize> {
-        let dominates =
-            |a: (f64, f64), b: (f64, f64)| a.0 <= b.0 && a.1 >= b.1 && (a.0 < b.0 || a.1 > b.1);
+        let dominates = |a: (f64, f64), b: (f64, f64)| {
+            !clearly_less(b.0, a.0)
+                && !clearly_less(a.1, b.1)
+                && (clearly_less(a.0, b.0) || clearly_less(b.1, a.1))
+        };
         let mut out: Vec<usize> = (0..xy.len())
-            .filter(|&i| !(0..xy.len()).any(|j| dominates(xy[j], xy[i])))
+            .filter(|&i| !xy[i].0.is_nan() && !xy[i].1.is_nan())
+            .filter(|&i| {
+                !(0..xy.len())
+                    .filter(|&j| !xy[j].0.is_nan() && !xy[j].1.is_nan())
+                    .any(|j| dominates(xy[j], xy[i]))
+            })
             .collect();
         out.sort_by(|&a, &b| {
             xy[a]
@@ -249,5 +308,48 @@ mod tests {
             assert_eq!(optimal(&xy), brute(&xy), "{xy:?}");
         }
         assert_eq!(optimal(&[(f64::NAN, 1.0), (1.0, 0.5)]), [1]);
+    }
+
+    /// Issue #19: point 21 costs 2e-12 less than point 7 (the same replicas' costs summed in
+    /// another order) and has a worse SLA; point 7 dominates it, not the other way round.
+    /// Costs 2e-6 apart (a part in 5e9 of 1e4) are the same cost too; 1e-3 apart they are not.
+    #[test]
+    fn a_cost_lower_by_rounding_noise_is_not_cheaper() {
+        let xy = [(12_000.0, 0.995), (12_000.0 - 2e-12, 0.990)];
+        assert_eq!(optimal(&xy), [0]);
+        let xy = [(10_000.0, 0.995), (10_000.0 - 2e-6, 0.990)];
+        assert_eq!(optimal(&xy), [0]);
+        let xy = [(10_000.0, 0.995), (10_000.0 - 1e-3, 0.990)];
+        assert_eq!(optimal(&xy), [1, 0], "a thousandth cheaper is cheaper");
+        // SLA shares equal within ε, one cheaper: the cheaper one alone.
+        let xy = [(100.0, 0.9), (90.0, 0.9 - 1e-12)];
+        assert_eq!(optimal(&xy), [1]);
+        // Equal within ε in both: both kept.
+        let xy = [(100.0, 0.9), (100.0 + 1e-8, 0.9 - 1e-12)];
+        assert_eq!(optimal(&xy), [0, 1]);
+    }
+
+    /// The fast front equals the definition when figures differ by noise: levels a little
+    /// apart, each copied with perturbations below and above ε.
+    #[test]
+    fn fast_front_equals_the_definition_near_epsilon() {
+        let mut state = 7u64;
+        let mut next = |k: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % k
+        };
+        let noise = [0.0, 1e-13, -1e-13, 5e-10, -5e-10, 3e-9, -3e-9, 1e-6];
+        for n in 0..300 {
+            let xy: Vec<(f64, f64)> = (0..n % 17)
+                .map(|_| {
+                    let x = 1000.0 * (1.0 + next(4) as f64) * (1.0 + noise[next(8) as usize]);
+                    let y = 0.9 + 0.01 * next(3) as f64 * (1.0 + noise[next(8) as usize]);
+                    (x, y)
+                })
+                .collect();
+            assert_eq!(optimal(&xy), brute(&xy), "{xy:?}");
+        }
     }
 }

@@ -13,11 +13,11 @@ use super::record::{Metrics, POINT_FORMAT_VERSION, PointFile, ReplicaRecord};
 use super::spec::{Kind, Param, Sampling, Spec};
 use crate::Error;
 use crate::report::{self, summary};
+use crate::scenario::inputs::{collect_traces, read_all, sha256_hex};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::sim;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,6 +109,9 @@ pub struct SweepInfo {
     pub axes: Vec<AxisInfo>,
     /// The base's servers; with two or more, the tables have per-server columns.
     pub servers: Vec<String>,
+    /// The base's `[costs] currency`, for the costs' unit in the charts and report.html.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     pub shard: Option<Shard>,
     /// True once every point of this folder (this shard's, or all) is done and the tables
     /// are written.
@@ -141,6 +144,11 @@ pub struct AxisInfo {
     pub name: String,
     pub path: String,
     pub kind: Kind,
+    /// The sweep file's `label` and `unit` for people; absent: made from the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A sweep ready to run in its folder.
@@ -208,9 +216,17 @@ pub fn prepare(sweep_file: &Path, opts: &Options) -> Result<Plan, Error> {
                 name: a.name.clone(),
                 path: a.path.to_string(),
                 kind: a.kind,
+                label: a.label.clone(),
+                unit: a.unit.clone(),
             })
             .collect(),
         servers,
+        currency: spec
+            .base_table
+            .get("costs")
+            .and_then(|c| c.get("currency"))
+            .and_then(|c| c.as_str())
+            .map(str::to_string),
         shard: opts.shard,
         complete: false,
         forced: false,
@@ -447,11 +463,6 @@ fn without_names(field: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Inputs and identity
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Hash the sweep file, the base and every trace file named by a `trace` key in the base or
 /// set by an axis whose field is `trace`.
 fn hash_inputs(spec: &Spec) -> Result<Inputs, Error> {
@@ -494,43 +505,6 @@ fn hash_inputs(spec: &Spec) -> Result<Inputs, Error> {
         base_sha256: sha256_hex(spec.base_text.as_bytes()),
         traces,
     })
-}
-
-/// A file's bytes; a folder's files' names and bytes, in name order.
-pub(crate) fn read_all(path: &Path) -> std::io::Result<Vec<u8>> {
-    if !path.is_dir() {
-        return std::fs::read(path);
-    }
-    let mut names: Vec<PathBuf> = std::fs::read_dir(path)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    names.sort();
-    let mut out = Vec::new();
-    for n in names.into_iter().filter(|n| n.is_file()) {
-        out.extend_from_slice(
-            n.file_name()
-                .map(|s| s.as_encoded_bytes())
-                .unwrap_or_default(),
-        );
-        out.push(0);
-        out.extend_from_slice(&std::fs::read(&n)?);
-    }
-    Ok(out)
-}
-
-pub(crate) fn collect_traces(v: &toml::Value, f: &mut dyn FnMut(&str)) {
-    match v {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                match (k.as_str(), v) {
-                    ("trace", toml::Value::String(s)) => f(s),
-                    _ => collect_traces(v, f),
-                }
-            }
-        }
-        toml::Value::Array(a) => a.iter().for_each(|v| collect_traces(v, f)),
-        _ => {}
-    }
 }
 
 /// The sweep's id: the hashes of its inputs (not their paths: a folder moved or a sweep
@@ -709,7 +683,7 @@ fn finished_points(
 }
 
 /// The tables, Pareto front and charts: removed when they no longer describe the folder.
-const OUTPUTS: [&str; 8] = [
+const OUTPUTS: [&str; 9] = [
     "results.parquet",
     "results.csv",
     "summary.parquet",
@@ -717,6 +691,7 @@ const OUTPUTS: [&str; 8] = [
     "pareto.csv",
     "pareto.json",
     "report.txt",
+    "report.html",
     "charts",
 ];
 

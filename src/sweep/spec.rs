@@ -48,6 +48,11 @@ struct RawAxis {
     path: Spanned<String>,
     #[serde(default)]
     name: Option<Spanned<String>>,
+    /// How charts and report.html call it; default: made from the path.
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
     #[serde(default)]
     values: Option<Spanned<Vec<Spanned<toml::Value>>>>,
     #[serde(default)]
@@ -166,6 +171,9 @@ impl Domain {
 pub struct Axis {
     /// The column name in the tables.
     pub name: String,
+    /// For people (charts, report.html); None: made from the path (sweep::labels).
+    pub label: Option<String>,
+    pub unit: Option<String>,
     pub path: FieldPath,
     pub kind: Kind,
     pub domain: Domain,
@@ -404,6 +412,8 @@ impl Spec {
             }
             axes.push(Axis {
                 name,
+                label: a.label.clone().filter(|l| !l.trim().is_empty()),
+                unit: a.unit.clone().filter(|u| !u.trim().is_empty()),
                 path,
                 kind,
                 domain,

@@ -12,6 +12,11 @@
 //! depends on hash order, the clock or the machine's fonts (text is measured with the
 //! embedded DejaVu Sans).
 
+mod events;
+mod forecast;
+pub mod png;
+
+use crate::scenario::date::Date;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -74,9 +79,11 @@ pub enum ChartError {
 }
 
 /// Draws the charts of one run into `out_dir`: per node (servers, then partitions) its
-/// demand, allocation and served over time; per server the stacked demand of its workloads
-/// and a heat map of its utilization by hour and day; and the cost per server. With no
-/// `rows` (time series turned off) only the cost chart, which needs none.
+/// demand, allocation and served over time against its capacity, limit and sizing demand,
+/// outages shaded; per server the stacked demand of the workloads it ran (a failed-over
+/// package on its adoptive node) and a heat map of its utilization by hour and day; per node
+/// whose CPU growth was fitted, its forecast; and the cost per server. A chart with nothing
+/// to show is not drawn. With no `rows` (time series turned off) only the cost chart.
 pub fn draw_run(
     summary: &Value,
     rows: &[Row],
@@ -87,12 +94,13 @@ pub fn draw_run(
     let mut charts = Vec::new();
     if !rows.is_empty() {
         let index = RowIndex::new(rows);
-        let axis = TimeAxis::new(run.horizon_ms, rows);
+        let axis = TimeAxis::new(run.horizon_ms, rows).dated(run.start);
         charts.extend(demand_charts(&run, &index, &axis));
         charts.extend(stack_charts(&run, &index, &axis));
         charts.extend(heat_charts(&run, &index, &axis));
+        charts.extend(forecast::charts(&run, &index));
     }
-    charts.push(cost_chart(&run));
+    charts.extend(cost_chart(&run));
     write_all(out_dir, charts)
 }
 
@@ -143,6 +151,11 @@ const SERVED: RGBColor = RGBColor(44, 160, 44);
 const ALLOCATION: RGBColor = RGBColor(255, 127, 14);
 const CAPACITY: RGBColor = RGBColor(40, 40, 40);
 const LIMIT: RGBColor = RGBColor(214, 39, 40);
+/// The sizing percentile's demand (what the verdict judges).
+const SIZING: RGBColor = RGBColor(148, 103, 189);
+/// A node (or what holds it) down, and a failed core.
+const DOWN: RGBColor = RGBColor(240, 170, 170);
+const CORE_DOWN: RGBColor = RGBColor(250, 215, 160);
 const OTHERS: RGBColor = RGBColor(190, 190, 190);
 const NO_DATA: RGBColor = RGBColor(225, 225, 225);
 const GRID: RGBColor = RGBColor(225, 225, 225);
@@ -185,7 +198,7 @@ pub(crate) fn palette(i: usize) -> RGBColor {
 
 /// The only font: plotters' `ab_glyph` text needs a registered font, and embedding one
 /// keeps the output independent of the machine's fonts.
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the font once per process; every draw call needs it for measuring text.
 pub(crate) fn ensure_font() -> Result<(), ChartError> {
@@ -226,8 +239,14 @@ struct Node {
     name: String,
     kind: String,
     server: String,
+    /// Empty for a server.
+    parent: String,
     capacity: Option<f64>,
     peak: f64,
+    /// The time-aligned demand at the sizing percentile [reference cores].
+    sizing: Option<f64>,
+    /// `planning` (its `cpu` and `horizon_days`), for the forecast chart.
+    planning: Option<Value>,
 }
 
 impl Node {
@@ -236,8 +255,11 @@ impl Node {
             name: text_of(v, "name"),
             kind: text_of(v, "kind"),
             server: text_of(v, "server"),
+            parent: text_of(v, "parent"),
             capacity: number_of(v, "capacity_cores"),
             peak: number_of(v, "peak_demand_cores").unwrap_or(f64::NEG_INFINITY),
+            sizing: number_of(v, "sizing_demand_cores"),
+            planning: v.get("planning").filter(|p| p.is_object()).cloned(),
         }
     }
 }
@@ -262,6 +284,14 @@ impl CostColumn {
 struct Run {
     horizon_ms: u64,
     util_limit: Option<f64>,
+    /// `scenario.sizing_percentile` (100: the peak).
+    sizing_percentile: Option<f64>,
+    /// `scenario.interval_ms`: the report interval the sizing percentile is taken over.
+    interval_ms: Option<u64>,
+    /// `scenario.start`: dates on the time axes.
+    start: Option<Date>,
+    /// `ha.outages` and where packages ran.
+    events: events::Events,
     servers: Vec<Node>,
     partitions: Vec<Node>,
     /// (workload, partition), in scenario order.
@@ -280,6 +310,13 @@ impl Run {
                 .and_then(Value::as_u64)
                 .unwrap_or(0),
             util_limit: number_of(scenario, "util_limit"),
+            sizing_percentile: number_of(scenario, "sizing_percentile"),
+            interval_ms: scenario.get("interval_ms").and_then(Value::as_u64),
+            start: scenario
+                .get("start")
+                .and_then(Value::as_str)
+                .and_then(|d| Date::parse(d).ok()),
+            events: events::Events::parse(summary.get("ha").unwrap_or(&Value::Null)),
             servers: array_of(summary, "servers")
                 .iter()
                 .map(Node::parse)
@@ -305,11 +342,30 @@ impl Run {
 
     /// The server a node (server or partition) belongs to.
     fn server_of(&self, node: &str) -> Option<&str> {
+        self.node(node).map(|n| n.server.as_str())
+    }
+
+    fn node(&self, name: &str) -> Option<&Node> {
         self.servers
             .iter()
             .chain(&self.partitions)
-            .find(|n| n.name == node)
-            .map(|n| n.server.as_str())
+            .find(|n| n.name == name)
+    }
+
+    /// `node` itself and the nodes above it, nearest first (a broken chain stops).
+    fn ancestry(&self, node: &str) -> Vec<&str> {
+        let mut out = vec![];
+        let mut at = self.node(node);
+        while let Some(n) = at {
+            if out.contains(&n.name.as_str()) {
+                break;
+            }
+            out.push(n.name.as_str());
+            at = (!n.parent.is_empty())
+                .then(|| self.node(&n.parent))
+                .flatten();
+        }
+        out
     }
 }
 
@@ -355,6 +411,8 @@ struct TimeAxis {
     unit: &'static str,
     /// The end of the axis [unit]; positive.
     end: f64,
+    /// The day of time 0 (`[scenario] start`): ticks are dates then.
+    start: Option<Date>,
 }
 
 impl TimeAxis {
@@ -378,19 +436,50 @@ impl TimeAxis {
             unit_ms,
             unit,
             end: span_ms.max(1) as f64 / unit_ms,
+            start: None,
         }
+    }
+
+    /// The same axis with dates from `start`.
+    fn dated(self, start: Option<Date>) -> TimeAxis {
+        TimeAxis { start, ..self }
     }
 
     /// The axis description, with the averaging step when there is one.
     fn desc(&self, step_ms: Option<u64>) -> String {
-        match step_ms {
-            Some(s) => format!(
-                "time since start [{}]; means over {}",
-                self.unit,
-                fmt_duration(s)
-            ),
+        let what = match self.start {
+            Some(d) => format!("date (time 0 = {} 00:00)", d.long()),
             None => format!("time since start [{}]", self.unit),
+        };
+        match step_ms {
+            Some(s) => format!("{what}; means over {}", fmt_duration(s)),
+            None => what,
         }
+    }
+
+    /// A tick's text: the value in the axis's unit, or its date ("Mar 3"; with hours,
+    /// "Mar 3 14h"; a tick between two midnights on a day axis keeps its hour).
+    fn tick(&self, v: f64) -> String {
+        let Some(start) = self.start else {
+            return fmt_tick(v);
+        };
+        if !v.is_finite() {
+            return String::new();
+        }
+        let ms = v * self.unit_ms;
+        let day = (ms / DAY_MS as f64).floor();
+        let hour = ((ms - day * DAY_MS as f64) / HOUR_MS as f64).round() as i64;
+        let date = start.plus_days(day as i64).month_day();
+        if self.unit == "h" || hour % 24 != 0 {
+            format!("{date} {}h", hour % 24)
+        } else {
+            date
+        }
+    }
+
+    /// Ticks to ask plotters for: dates are wider than numbers.
+    fn labels(&self) -> usize {
+        if self.start.is_some() { 8 } else { 12 }
     }
 }
 
@@ -647,6 +736,22 @@ struct Line {
     points: Vec<(f64, f64)>,
 }
 
+/// A stretch of time shaded behind the data (an outage, the forecast).
+#[derive(Debug, Clone, PartialEq)]
+struct Shade {
+    colour: RGBColor,
+    from: f64,
+    to: f64,
+}
+
+/// The area between two curves (a forecast's interval).
+#[derive(Debug, Clone)]
+struct Band {
+    colour: RGBColor,
+    lower: Vec<(f64, f64)>,
+    upper: Vec<(f64, f64)>,
+}
+
 /// Areas and lines over time.
 #[derive(Debug, Clone)]
 struct TimeChart {
@@ -654,6 +759,10 @@ struct TimeChart {
     x_desc: String,
     y_desc: String,
     x_end: f64,
+    /// How x values read on the axis.
+    axis: TimeAxis,
+    shades: Vec<Shade>,
+    bands: Vec<Band>,
     areas: Vec<Area>,
     lines: Vec<Line>,
     legend: Vec<LegendEntry>,
@@ -664,6 +773,8 @@ struct TimeChart {
 struct HeatMap {
     title: String,
     cells: Vec<[Option<f64>; 24]>,
+    /// Rows labelled with dates from this day.
+    start: Option<Date>,
 }
 
 /// Stacked bars, one column per server or scenario.
@@ -710,9 +821,10 @@ type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorTy
 // ---------------------------------------------------------------------------------------
 // Run charts
 
-/// Chart 1: per node, demand (filled), allocation and served over time, with the capacity
-/// as a dashed line. Only the `MAX_NODE_CHARTS` partitions with the highest peak demand
-/// when there are more, kept in summary order.
+/// Chart 1: per node, demand (filled), allocation and served over time, against its
+/// capacity, its utilization limit and its demand at the sizing percentile, outages shaded.
+/// Only the `MAX_NODE_CHARTS` partitions with the highest peak demand when there are more,
+/// kept in summary order; a node that never had demand gets none.
 fn demand_charts(run: &Run, index: &RowIndex, axis: &TimeAxis) -> Vec<(String, Spec)> {
     let kept = busiest(&run.partitions, MAX_NODE_CHARTS);
     let note = if kept.len() < run.partitions.len() {
@@ -730,8 +842,11 @@ fn demand_charts(run: &Run, index: &RowIndex, axis: &TimeAxis) -> Vec<(String, S
         .chain(partitions)
         .filter_map(|(node, note)| {
             let rows = index.get(&node.kind, &node.name);
-            (!rows.is_empty()).then(|| {
-                let spec = demand_chart(node, rows, axis, &note);
+            let busy = rows
+                .iter()
+                .any(|r| r.demand.is_finite() && r.demand > 0.0 || r.served > 0.0);
+            busy.then(|| {
+                let spec = demand_chart(run, node, rows, axis, &note);
                 (format!("demand_{}", node.name), Spec::Time(spec))
             })
         })
@@ -747,34 +862,83 @@ fn busiest(nodes: &[Node], limit: usize) -> Vec<usize> {
     order
 }
 
-fn demand_chart(node: &Node, rows: &[&Row], axis: &TimeAxis, note: &str) -> TimeChart {
+/// "peak demand" at 100, else "p99 demand": what the verdict sizes for.
+fn sizing_label(percentile: Option<f64>) -> String {
+    format!(
+        "{} demand",
+        super::judge::percentile_label(percentile.unwrap_or(100.0))
+    )
+}
+
+fn demand_chart(run: &Run, node: &Node, rows: &[&Row], axis: &TimeAxis, note: &str) -> TimeChart {
     let k = coarsen_factor(rows.len());
     let step = step_desc(rows, k);
-    let series = |pick: fn(&Row) -> f64| -> Vec<(f64, f64)> {
+    let series = |pick: &dyn Fn(&Row) -> f64| -> Vec<(f64, f64)> {
         let raw: Vec<(u64, f64)> = rows.iter().map(|r| (r.time_ms, pick(r))).collect();
         staircase(&coarsen(&raw, k), step, axis)
     };
-    let mut lines = vec![
-        line(
-            ALLOCATION,
-            1,
-            false,
-            series(|r| r.allocation.unwrap_or(f64::NAN)),
-        ),
-        line(SERVED, 1, false, series(|r| r.served)),
-    ];
-    let mut legend = vec![
-        entry("demand", Swatch::Tint(DEMAND)),
-        entry("allocation", Swatch::Line(ALLOCATION)),
-        entry("served", Swatch::Line(SERVED)),
-    ];
+    // The allocation where it equals the capacity says nothing the capacity line does not:
+    // it is left out there (a gap), and the legend says so.
+    let at_capacity = |a: f64| {
+        node.capacity
+            .is_some_and(|c| (a - c).abs() <= 1e-9 * c.abs().max(1.0))
+    };
+    let allocation = series(&|r| match r.allocation {
+        Some(a) if !at_capacity(a) => a,
+        _ => f64::NAN,
+    });
+    let mut lines = Vec::new();
+    let mut legend = vec![entry("demand", Swatch::Tint(DEMAND))];
+    if allocation.iter().any(|p| p.1.is_finite()) {
+        let full = rows.iter().any(|r| r.allocation.is_some_and(at_capacity));
+        lines.push(line(ALLOCATION, 1, false, allocation));
+        legend.push(entry(
+            if full {
+                "allocation (below capacity)"
+            } else {
+                "allocation"
+            },
+            Swatch::Line(ALLOCATION),
+        ));
+    }
+    lines.push(line(SERVED, 1, false, series(&|r| r.served)));
+    legend.push(entry("served", Swatch::Line(SERVED)));
     if let Some(c) = node.capacity {
         lines.push(level(CAPACITY, c, axis.end));
         legend.push(entry(
             format!("capacity {} cores", fmt_tick(c)),
             Swatch::Dashed(CAPACITY),
         ));
+        if let Some(u) = run.util_limit {
+            lines.push(level(LIMIT, u * c, axis.end));
+            legend.push(entry(
+                format!(
+                    "limit {} % = {} cores",
+                    fmt_tick(u * 100.0),
+                    fmt_tick(round3(u * c))
+                ),
+                Swatch::Dashed(LIMIT),
+            ));
+        }
     }
+    if let Some(d) = node.sizing {
+        lines.push(level(SIZING, d, axis.end));
+        // Sized over the report interval's means, which a coarser drawn step flattens.
+        let over = run
+            .interval_ms
+            .map(|i| format!(" ({} means)", fmt_duration(i)))
+            .unwrap_or_default();
+        legend.push(entry(
+            format!(
+                "{} {} cores{over}",
+                sizing_label(run.sizing_percentile),
+                fmt_tick(round2(d))
+            ),
+            Swatch::Dashed(SIZING),
+        ));
+    }
+    let (shades, shade_legend) = run.events.shades(run, &node.name, axis);
+    legend.extend(shade_legend);
     let kind = if node.kind.is_empty() {
         "node"
     } else {
@@ -788,14 +952,27 @@ fn demand_chart(node: &Node, rows: &[&Row], axis: &TimeAxis, note: &str) -> Time
         x_desc: axis.desc(step),
         y_desc: "CPU [reference cores]".into(),
         x_end: axis.end,
+        axis: axis.clone(),
+        shades,
+        bands: Vec::new(),
         areas: vec![Area {
             colour: DEMAND,
             opacity: TINT,
-            points: series(|r| r.demand),
+            points: series(&|r| r.demand),
         }],
         lines,
         legend,
     }
+}
+
+/// Three decimals at most, for legend figures (2.55, not 2.5500000000000003).
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Two decimals, as the tables print demand.
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 /// The step the drawn points stand for: the report step times the averaging factor.
@@ -826,8 +1003,10 @@ struct Layer {
     values: Vec<f64>,
 }
 
-/// Chart 2: per server, the demand of its workloads stacked, with the utilization limit and
-/// the capacity.
+/// Chart 2: per server, the demand of the workloads it ran stacked, with the utilization
+/// limit and the capacity, outages shaded. A package's workloads count where Serviceguard
+/// ran them (`ha.placements`): after a failover on the adoptive node, not on the failed one,
+/// and on neither while it restarts.
 fn stack_charts(run: &Run, index: &RowIndex, axis: &TimeAxis) -> Vec<(String, Spec)> {
     run.servers
         .iter()
@@ -835,7 +1014,10 @@ fn stack_charts(run: &Run, index: &RowIndex, axis: &TimeAxis) -> Vec<(String, Sp
             let workloads: Vec<&str> = run
                 .workloads
                 .iter()
-                .filter(|(_, p)| run.server_of(p) == Some(server.name.as_str()))
+                .filter(|(w, p)| {
+                    run.server_of(p) == Some(server.name.as_str())
+                        || run.events.ran_on_server(run, w, &server.name)
+                })
                 .map(|(w, _)| w.as_str())
                 .collect();
             let spec = stack_chart(run, server, &workloads, index, axis)?;
@@ -861,16 +1043,29 @@ fn stack_chart(
     if times.is_empty() {
         return None;
     }
+    let row_step = step_of(&times).unwrap_or(HOUR_MS);
     let k = coarsen_factor(times.len());
     let layers: Vec<Layer> = workloads
         .iter()
         .zip(&series)
-        .map(|(name, rows)| Layer {
-            name: name.to_string(),
-            colour: OTHERS,
-            values: aligned(rows, &times, k),
+        .map(|(name, rows)| {
+            // A package's share of each row on this server; a workload in none is at home.
+            let stints = run.events.stints_on(run, name, &server.name);
+            let share = |t: u64| {
+                stints
+                    .as_ref()
+                    .map_or(1.0, |s| events::covered(s, t, row_step))
+            };
+            Layer {
+                name: name.to_string(),
+                colour: OTHERS,
+                values: aligned(rows, &times, k, &share),
+            }
         })
         .collect();
+    if layers.iter().all(|l| l.values.iter().all(|v| *v <= 0.0)) {
+        return None;
+    }
     let total = layers.len();
     let mut layers = group_small(layers, MAX_LAYERS);
     // Colours by place among the layers shown, so no two of them share one; a workload is
@@ -901,7 +1096,7 @@ fn stack_chart(
                 format!(
                     "util limit {} % ({} cores)",
                     fmt_tick(u * 100.0),
-                    fmt_tick(u * c)
+                    fmt_tick(round3(u * c))
                 ),
                 Swatch::Dashed(LIMIT),
             ));
@@ -923,6 +1118,8 @@ fn stack_chart(
         });
         legend.push(entry(layer.name.clone(), Swatch::Fill(layer.colour)));
     }
+    let (shades, shade_legend) = run.events.shades(run, &server.name, axis);
+    legend.extend(shade_legend);
     let note = if layers.len() < total {
         format!(
             " ({} largest of {total}, the rest as others)",
@@ -933,26 +1130,30 @@ fn stack_chart(
     };
     Some(TimeChart {
         title: format!(
-            "{}: demand by workload, stacked{note}",
+            "{}: demand by workload, stacked where it ran{note}",
             short_name(&server.name)
         ),
         x_desc: axis.desc(step),
         y_desc: "CPU demand [reference cores]".into(),
         x_end: axis.end,
+        axis: axis.clone(),
+        shades,
+        bands: Vec::new(),
         areas,
         lines,
         legend,
     })
 }
 
-/// A workload's demand on the common time grid, averaged over `k` steps. A missing or
-/// non-finite value counts as 0: a stack cannot have a hole in one layer.
-fn aligned(rows: &[&Row], times: &[u64], k: usize) -> Vec<f64> {
+/// A workload's demand on the common time grid, × the share of each row it ran on the
+/// chart's server, averaged over `k` steps. A missing or non-finite value counts as 0: a
+/// stack cannot have a hole in one layer.
+fn aligned(rows: &[&Row], times: &[u64], k: usize, share: &dyn Fn(u64) -> f64) -> Vec<f64> {
     let by_time: BTreeMap<u64, f64> = rows.iter().map(|r| (r.time_ms, r.demand)).collect();
     let points: Vec<(u64, f64)> = times
         .iter()
         .map(|t| {
-            let v = by_time.get(t).copied().unwrap_or(0.0);
+            let v = by_time.get(t).copied().unwrap_or(0.0) * share(*t);
             (*t, if v.is_finite() { v } else { 0.0 })
         })
         .collect();
@@ -1028,12 +1229,17 @@ fn heat_charts(run: &Run, index: &RowIndex, axis: &TimeAxis) -> Vec<(String, Spe
             let times: Vec<u64> = points.iter().map(|p| p.0).collect();
             // A lone row stands for the hour it starts in.
             let step = step_of(&times).unwrap_or(HOUR_MS);
+            let cells = hour_day_means(&points, step, days);
+            if !cells.iter().flatten().any(|c| c.is_some_and(|v| v > 0.0)) {
+                return None;
+            }
             let spec = HeatMap {
                 title: format!(
                     "{}: mean CPU utilization by hour of day",
                     short_name(&server.name)
                 ),
-                cells: hour_day_means(&points, step, days),
+                cells,
+                start: run.start,
             };
             Some((format!("heatmap_{}", server.name), Spec::Heat(spec)))
         })
@@ -1069,9 +1275,16 @@ fn hour_day_means(points: &[(u64, f64)], step_ms: u64, days: usize) -> Vec<[Opti
         .collect()
 }
 
-/// Chart 4: the cost per server, stacked by item. All zero still draws, saying so, so a
-/// report always shows where the cost would be.
-fn cost_chart(run: &Run) -> (String, Spec) {
+/// Chart 4: the cost per server, stacked by item; none when nothing costs anything (the
+/// report's Cost section says so in words: an empty chart says nothing).
+fn cost_chart(run: &Run) -> Option<(String, Spec)> {
+    let nothing = run
+        .costs
+        .iter()
+        .all(|c| c.items.iter().all(|v| *v == 0.0 || !v.is_finite()));
+    if nothing {
+        return None;
+    }
     let columns: Vec<String> = run.costs.iter().map(|c| c.name.clone()).collect();
     let spec = cost_bars(
         "Cost per server over the horizon",
@@ -1080,7 +1293,7 @@ fn cost_chart(run: &Run) -> (String, Spec) {
         &run.costs,
         columns.len(),
     );
-    ("cost".into(), Spec::Bars(spec))
+    Some(("cost".into(), Spec::Bars(spec)))
 }
 
 /// Stacked bars of the cost items, one column per entry of `costs`, the total above each.
@@ -1421,7 +1634,7 @@ fn render_png(
     spec: &Spec,
     path: &Path,
 ) -> Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>> {
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = png::Png(BitMapBackend::new(path, SIZE)).into_drawing_area();
     spec.draw(&root)?;
     root.present()
 }
@@ -1475,34 +1688,67 @@ fn page<DB: DrawingBackend>(
     }
 }
 
-/// The legend as a list in the side panel, entries cut with an ellipsis to fit; entries
-/// beyond the panel's height are summarized as "… N more".
+/// The legend as a list in the side panel. A label too wide for the panel goes on to a second
+/// line, broken at a space (the limit's and the sizing demand's figures are what a reader
+/// looks for, so they are not cut off); what still does not fit is cut with an ellipsis.
+/// Entries beyond the panel's height are summarized as "… N more".
 fn draw_legend<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
 ) -> Drawn<DB> {
     const ROW: i32 = 22;
+    /// A label's second line sits closer than the next entry.
+    const WRAP: i32 = 16;
     const TOP: i32 = 24;
     let style = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
     let (width, height) = panel.dim_in_pixel();
-    let fits = ((height as i32 - TOP - 30) / ROW).max(1) as usize;
-    let shown = if entries.len() > fits {
-        fits - 1
-    } else {
-        entries.len()
-    };
-    for (i, e) in entries.iter().take(shown).enumerate() {
-        let y = TOP + i as i32 * ROW;
-        draw_swatch(panel, e.swatch, 8, y)?;
-        let text = fit(panel, &e.label, &style, width.saturating_sub(50))?;
-        panel.draw(&Text::new(text, (42, y), style.clone()))?;
+    let max_px = width.saturating_sub(50);
+    let mut lines = Vec::with_capacity(entries.len());
+    for e in entries {
+        lines.push(wrap_label(panel, &e.label, &style, max_px)?);
     }
-    if shown < entries.len() {
-        let y = TOP + shown as i32 * ROW;
-        let more = format!("… {} more", entries.len() - shown);
-        panel.draw(&Text::new(more, (42, y), style.clone()))?;
+    let bottom = height as i32 - 30;
+    let mut y = TOP;
+    for (i, (e, text)) in entries.iter().zip(&lines).enumerate() {
+        let needed = ROW + if text.1.is_some() { WRAP } else { 0 };
+        // Room for this entry, and for the "… more" line unless it is the last.
+        let last = i + 1 == entries.len();
+        if y + needed - ROW > bottom || (!last && y + needed > bottom) {
+            let more = format!("… {} more", entries.len() - i);
+            panel.draw(&Text::new(more, (42, y), style.clone()))?;
+            return Ok(());
+        }
+        draw_swatch(panel, e.swatch, 8, y)?;
+        panel.draw(&Text::new(text.0.clone(), (42, y), style.clone()))?;
+        if let Some(rest) = &text.1 {
+            panel.draw(&Text::new(rest.clone(), (42, y + WRAP), style.clone()))?;
+        }
+        y += needed;
     }
     Ok(())
+}
+
+/// A legend label in one line, or two broken at the last space that lets the first fit (the
+/// second cut with an ellipsis if it must be); a label without a usable space is cut.
+fn wrap_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    style: &TextStyle,
+    max_px: u32,
+) -> Result<(String, Option<String>), DrawingAreaErrorKind<DB::ErrorType>> {
+    let text = clean(label);
+    if area.estimate_text_size(&text, style)?.0 <= max_px {
+        return Ok((text, None));
+    }
+    let spaces: Vec<usize> = text.match_indices(' ').map(|(i, _)| i).collect();
+    for &at in spaces.iter().rev() {
+        let head = &text[..at];
+        if area.estimate_text_size(head, style)?.0 <= max_px {
+            let rest = fit(area, text[at + 1..].trim_start(), style, max_px)?;
+            return Ok((head.to_string(), Some(rest)));
+        }
+    }
+    Ok((fit(area, &text, style, max_px)?, None))
 }
 
 /// A 26 × 12 px sample of a fill, a line or a dashed line, centred on `y`.
@@ -1563,26 +1809,44 @@ fn draw_time<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &TimeChart) -
         .iter()
         .flat_map(|a| a.points.iter())
         .chain(c.lines.iter().flat_map(|l| l.points.iter()))
+        .chain(c.bands.iter().flat_map(|b| b.upper.iter()))
         .map(|p| p.1);
     let (lo, hi) = value_range(values);
     let mut chart = ChartBuilder::on(&plot)
         .margin(12)
-        .x_label_area_size(48)
+        .x_label_area_size(52)
         .y_label_area_size(64)
         .build_cartesian_2d(0f64..c.x_end, lo..hi)?;
+    let axis = &c.axis;
     chart
         .configure_mesh()
         .x_desc(c.x_desc.as_str())
         .y_desc(c.y_desc.as_str())
-        .x_labels(12)
+        .x_labels(axis.labels())
         .y_labels(8)
-        .x_label_formatter(&|v| fmt_tick(*v))
+        .x_label_formatter(&|v| axis.tick(*v))
         .y_label_formatter(&|v| fmt_tick(*v))
         .label_style(font(LABEL_PX))
         .axis_desc_style(font(DESC_PX))
         .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .draw()?;
+    for shade in &c.shades {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(shade.from, lo), (shade.to, hi)],
+            shade.colour.mix(0.55).filled(),
+        )))?;
+    }
+    for band in &c.bands {
+        let mut outline = band.lower.clone();
+        outline.extend(band.upper.iter().rev());
+        if outline.iter().all(|p| p.0.is_finite() && p.1.is_finite()) {
+            chart.draw_series(std::iter::once(Polygon::new(
+                outline,
+                band.colour.mix(0.25).filled(),
+            )))?;
+        }
+    }
     for area in &c.areas {
         let fill = area.colour.mix(area.opacity).filled();
         for run in finite_runs(&area.points) {
@@ -1636,20 +1900,34 @@ fn draw_heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &HeatMap) -> 
     let mut chart = ChartBuilder::on(&plot)
         .margin(12)
         .x_label_area_size(48)
-        .y_label_area_size(64)
+        .y_label_area_size(if c.start.is_some() { 84 } else { 64 })
         .build_cartesian_2d(-0.5f64..23.5, 0.5f64..days as f64 + 0.5)?;
+    let (x_desc, y_desc) = match c.start {
+        Some(d) => (
+            format!("hour of day (0 = midnight; day 1 = {})", d.long()),
+            "date",
+        ),
+        None => ("hour of day (0 = midnight of day 1)".to_string(), "day"),
+    };
+    let day_label = |day: i64| match c.start {
+        Some(d) => {
+            let date = d.plus_days(day - 1);
+            format!("{} {}", date.weekday(), date.month_day())
+        }
+        None => day.to_string(),
+    };
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_desc("hour of day (0 = midnight of day 1)")
-        .y_desc("day")
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .x_labels(24)
         .y_labels(days.min(16))
         .x_label_formatter(&|v| integer_label(*v).map_or(String::new(), |h| h.to_string()))
         .y_label_formatter(&|v| {
             integer_label(*v)
                 .filter(|y| (1..=days as i64).contains(y))
-                .map_or(String::new(), |y| (days as i64 + 1 - y).to_string())
+                .map_or(String::new(), |y| day_label(days as i64 + 1 - y))
         })
         .label_style(font(LABEL_PX))
         .axis_desc_style(font(DESC_PX))
@@ -2007,15 +2285,294 @@ mod tests {
         assert!(!files[0].title.contains("no costs"));
     }
 
+    /// No chart says nothing: without any cost there is no cost chart (the report's Cost
+    /// section says so in words).
     #[test]
-    fn zero_costs_still_draw_and_say_so() {
+    fn zero_costs_draw_no_chart() {
         let mut s = summary(DAY_MS);
         s["cost"] = json!({"currency": null, "servers": [{"name": "srv"}]});
         let files = draw_run(&s, &[], &scratch("zero-cost")).unwrap();
-        assert!(files[0].title.ends_with("no costs configured"));
-        let svg = std::fs::read_to_string(&files[0].svg).unwrap();
-        assert!(svg.contains("no costs configured"));
-        assert!(svg.contains("cost [no currency configured]"));
+        assert!(files.is_empty(), "{files:?}");
+        // The bars of a comparison with nothing configured still say so.
+        let spec = cost_bars(
+            "t",
+            "x",
+            None,
+            &[CostColumn::parse("a".into(), &json!({}))],
+            1,
+        );
+        assert!(spec.title.ends_with("no costs configured"));
+        assert_eq!(spec.y_desc, "cost [no currency configured]");
+    }
+
+    /// The time chart of a node, from its rows: the spec before it is drawn.
+    fn node_chart(s: &Value, rows: &[Row], name: &str) -> TimeChart {
+        let run = Run::parse(s);
+        let index = RowIndex::new(rows);
+        let axis = TimeAxis::new(run.horizon_ms, rows).dated(run.start);
+        let charts = demand_charts(&run, &index, &axis);
+        let (_, spec) = charts
+            .into_iter()
+            .find(|(stem, _)| stem == &format!("demand_{name}"))
+            .unwrap_or_else(|| panic!("no chart of {name}"));
+        match spec {
+            Spec::Time(c) => c,
+            _ => panic!("a time chart"),
+        }
+    }
+
+    /// A horizontal line's y, found by its colour.
+    fn level_of(c: &TimeChart, colour: RGBColor) -> Option<f64> {
+        c.lines
+            .iter()
+            .find(|l| l.colour == colour && l.dashed && l.points.len() == 2)
+            .map(|l| l.points[0].1)
+    }
+
+    fn labels(c: &TimeChart) -> Vec<&str> {
+        c.legend.iter().map(|e| e.label.as_str()).collect()
+    }
+
+    /// Every node's chart draws its limit (util_limit × capacity: 0.8 × 4 = 3.2 cores for
+    /// p1) and its demand at the sizing percentile (the summary's sizing_demand_cores),
+    /// labelled with their values.
+    #[test]
+    fn node_charts_draw_the_limit_and_the_sizing_demand() {
+        let mut s = summary(3 * DAY_MS);
+        s["partitions"][0]["sizing_demand_cores"] = json!(3.5);
+        s["scenario"]["sizing_percentile"] = json!(99.0);
+        let c = node_chart(&s, &rows(72), "p1");
+        assert_eq!(level_of(&c, LIMIT), Some(0.8 * 4.0));
+        assert_eq!(level_of(&c, SIZING), Some(3.5));
+        assert_eq!(level_of(&c, CAPACITY), Some(4.0));
+        let l = labels(&c);
+        assert!(l.contains(&"limit 80 % = 3.2 cores"), "{l:?}");
+        assert!(l.contains(&"p99 demand 3.5 cores"), "{l:?}");
+        // With the report interval known, the legend says what the percentile is over.
+        s["scenario"]["interval_ms"] = json!(300_000);
+        let c = node_chart(&s, &rows(72), "p1");
+        assert!(labels(&c).contains(&"p99 demand 3.5 cores (5 min means)"));
+        // The server's limit: 0.8 × 8.
+        let srv = node_chart(&s, &rows(72), "srv");
+        assert_eq!(level_of(&srv, LIMIT), Some(6.4));
+        assert_eq!(
+            level_of(&srv, SIZING),
+            None,
+            "no sizing demand in its summary"
+        );
+    }
+
+    /// Allocation equal to the capacity (a fixed partition) is not drawn; below it, it is.
+    #[test]
+    fn allocation_is_hidden_where_it_equals_capacity() {
+        let s = summary(3 * DAY_MS);
+        // rows() give every node an allocation of 4: p1's and p2's capacity, half srv's.
+        let p1 = node_chart(&s, &rows(72), "p1");
+        assert!(!p1.lines.iter().any(|l| l.colour == ALLOCATION));
+        assert!(!labels(&p1).iter().any(|l| l.starts_with("allocation")));
+        let srv = node_chart(&s, &rows(72), "srv");
+        let alloc = srv.lines.iter().find(|l| l.colour == ALLOCATION).unwrap();
+        assert!(alloc.points.iter().all(|p| p.1 == 4.0));
+        // Allocation at capacity part of the time: drawn where below, and said so.
+        let mut rs = rows(72);
+        for r in rs
+            .iter_mut()
+            .filter(|r| r.entity == "p1" && r.time_ms < DAY_MS)
+        {
+            r.allocation = Some(2.0);
+        }
+        let p1 = node_chart(&s, &rs, "p1");
+        let alloc = p1.lines.iter().find(|l| l.colour == ALLOCATION).unwrap();
+        let drawn: Vec<f64> = alloc
+            .points
+            .iter()
+            .map(|p| p.1)
+            .filter(|v| v.is_finite())
+            .collect();
+        assert!(!drawn.is_empty() && drawn.iter().all(|v| *v == 2.0));
+        assert!(labels(&p1).contains(&"allocation (below capacity)"));
+    }
+
+    /// A node without demand gets no chart: an empty chart is noise in a review.
+    #[test]
+    fn a_node_without_demand_gets_no_chart() {
+        let mut rs = rows(24);
+        for r in rs.iter_mut().filter(|r| r.entity == "p2") {
+            r.demand = 0.0;
+            r.served = 0.0;
+        }
+        let files = draw_run(&summary(DAY_MS), &rs, &scratch("idle")).unwrap();
+        assert!(!stems(&files).contains(&"demand_p2"), "{:?}", stems(&files));
+        assert!(stems(&files).contains(&"demand_p1"));
+    }
+
+    /// With `[scenario] start`, ticks are dates: day 2 of a run from 2011-03-03 is Mar 5
+    /// (time 0 is midnight of Mar 3); an hour axis gives the hour too.
+    #[test]
+    fn dates_on_the_axis() {
+        let start = Date::parse("2011-03-03").ok();
+        let days = TimeAxis::new(14 * DAY_MS, &[]).dated(start);
+        assert_eq!(days.tick(2.0), "Mar 5");
+        assert_eq!(days.tick(29.0), "Apr 1");
+        assert_eq!(days.tick(0.5), "Mar 3 12h");
+        assert!(
+            days.desc(Some(300_000))
+                .starts_with("date (time 0 = Thu Mar 3 2011 00:00)")
+        );
+        let hours = TimeAxis::new(DAY_MS, &[]).dated(start);
+        assert_eq!(hours.tick(14.0), "Mar 3 14h");
+        assert_eq!(hours.tick(26.0), "Mar 4 2h");
+        let plain = TimeAxis::new(14 * DAY_MS, &[]);
+        assert_eq!(plain.tick(2.0), "2");
+        // The summary's start reaches the charts.
+        let mut s = summary(3 * DAY_MS);
+        s["scenario"]["start"] = json!("2011-03-03");
+        let c = node_chart(&s, &rows(72), "p1");
+        assert_eq!(c.axis.tick(1.0), "Mar 4");
+    }
+
+    /// Two servers, a package moving from `a` (on s1) to `b` (on s2) at 12:00 after `a`
+    /// went down at 11:00 (an hour of reformation and start-up): s1's stack has the
+    /// workload until 11:00 and never after, s2's from 12:00 on; both charts shade the
+    /// outage of `a`, only s1's as its own node's.
+    fn failover_summary() -> Value {
+        json!({
+            "scenario": {"name": "f", "horizon_ms": DAY_MS, "util_limit": 0.8},
+            "servers": [
+                {"name": "s1", "kind": "server", "server": "s1", "capacity_cores": 4.0, "peak_demand_cores": 2.0},
+                {"name": "s2", "kind": "server", "server": "s2", "capacity_cores": 4.0, "peak_demand_cores": 2.0}
+            ],
+            "partitions": [
+                {"name": "a", "kind": "vpar", "parent": "s1", "server": "s1", "capacity_cores": 2.0, "peak_demand_cores": 1.0},
+                {"name": "b", "kind": "vpar", "parent": "s2", "server": "s2", "capacity_cores": 2.0, "peak_demand_cores": 1.0}
+            ],
+            "workloads": [{"name": "db", "partition": "a"}, {"name": "web", "partition": "b"}],
+            "ha": {
+                "packages": [{"name": "pkg", "workloads": ["db"]}],
+                "outages": [{"target": "a", "kind": "node", "start_ms": 11 * HOUR_MS, "end_ms": 15 * HOUR_MS, "replaced_by_icap": false}],
+                "placements": [
+                    {"package": "pkg", "node": "a", "from_ms": 0, "to_ms": 11 * HOUR_MS},
+                    {"package": "pkg", "node": "b", "from_ms": 12 * HOUR_MS, "to_ms": DAY_MS}
+                ]
+            },
+            "cost": {"servers": []}
+        })
+    }
+
+    fn stack_of(s: &Value, rs: &[Row], server: &str) -> TimeChart {
+        let run = Run::parse(s);
+        let index = RowIndex::new(rs);
+        let axis = TimeAxis::new(run.horizon_ms, rs);
+        match stack_charts(&run, &index, &axis)
+            .into_iter()
+            .find(|(stem, _)| stem == &format!("stack_{server}"))
+            .map(|(_, spec)| spec)
+        {
+            Some(Spec::Time(c)) => c,
+            _ => panic!("no stack of {server}"),
+        }
+    }
+
+    #[test]
+    fn a_failed_over_workload_is_drawn_where_it_ran() {
+        let s = failover_summary();
+        let rs: Vec<Row> = (0..24)
+            .flat_map(|h| {
+                [
+                    row(h * HOUR_MS, "db", "workload", 1.0),
+                    row(h * HOUR_MS, "web", "workload", 0.5),
+                ]
+            })
+            .collect();
+        // Stacks are drawn top layer first: the last area is the first layer's top.
+        let s1 = stack_of(&s, &rs, "s1");
+        assert_eq!(labels(&s1)[2..3], ["db"], "{:?}", labels(&s1));
+        let db_on_s1 = &s1.areas.last().unwrap().points;
+        // A step drawn from h: the last point at h (the one before ends the previous step).
+        let at =
+            |pts: &[(f64, f64)], h: f64| pts.iter().rev().find(|p| p.0 == h).map(|p| p.1).unwrap();
+        assert_eq!(at(db_on_s1, 10.0), 1.0);
+        assert_eq!(at(db_on_s1, 11.0), 0.0, "failed at 11:00");
+        assert_eq!(at(db_on_s1, 20.0), 0.0, "manual failback: it stays on b");
+        let s2 = stack_of(&s, &rs, "s2");
+        assert!(labels(&s2).contains(&"db") && labels(&s2).contains(&"web"));
+        // s2's stack: web (0.5) below, db on top of it from 12:00 on.
+        let top = &s2.areas[0].points;
+        assert_eq!(at(top, 11.0), 0.5);
+        assert_eq!(at(top, 12.0), 1.5);
+        // The outage of a: 11:00 to 15:00, shaded on s1 (it holds a) and on a's chart.
+        assert_eq!(
+            s1.shades,
+            [Shade {
+                colour: DOWN,
+                from: 11.0,
+                to: 15.0
+            }]
+        );
+        assert!(labels(&s1).contains(&"a down"));
+        assert!(s2.shades.is_empty(), "s2 did not fail");
+    }
+
+    /// The forecast chart draws what the forecast used: the trend through its level at the
+    /// end of the history at its rate (a year on: level × 1.4 for 40 % compound), the band
+    /// between the rate's interval ends, and the limit × capacity.
+    #[test]
+    fn the_forecast_chart_draws_the_fitted_trend_and_the_limit() {
+        let mut s = summary(30 * DAY_MS);
+        s["partitions"][0]["planning"] = json!({
+            "horizon_days": 1095.0,
+            "cpu": {"unit": "cores", "capacity": 4.0, "limit": 0.8, "demand_now": 2.0,
+                    "time_remaining_days": 300.0, "time_remaining_days_ci95_low": 250.0,
+                    "time_remaining_days_ci95_high": 400.0,
+                    "growth": {"source": "fit", "model": "compound", "rate": 0.4,
+                               "rate_ci95_low": 0.3, "rate_ci95_high": 0.5, "r_squared": 0.9,
+                               "days": 30, "level_at_end": 2.0}}
+        });
+        let rs = rows(30 * 24);
+        let run = Run::parse(&s);
+        let index = RowIndex::new(&rs);
+        let charts = forecast::charts(&run, &index);
+        assert_eq!(charts.len(), 1, "only p1 is fitted");
+        let Spec::Time(c) = &charts[0].1 else {
+            panic!()
+        };
+        assert_eq!(charts[0].0, "forecast_p1");
+        assert_eq!(level_of(c, LIMIT), Some(0.8 * 4.0));
+        let trend = c
+            .lines
+            .iter()
+            .find(|l| l.colour == RGBColor(40, 40, 40))
+            .unwrap();
+        let at = |x: f64| {
+            trend
+                .points
+                .iter()
+                .min_by(|a, b| (a.0 - x).abs().total_cmp(&(b.0 - x).abs()))
+                .map(|p| (p.0, p.1))
+                .unwrap()
+        };
+        let (x, y) = at(30.0 + 365.0);
+        let want = 2.0 * 1.4f64.powf((x - 30.0) / 365.0);
+        assert!((y - want).abs() < 1e-9, "{y} vs {want}");
+        let (x0, y0) = at(30.0);
+        assert!((y0 - 2.0 * 1.4f64.powf((x0 - 30.0) / 365.0)).abs() < 1e-9);
+        // The axis reaches past the late end of the crossing: 400 × 1.15 days on.
+        assert!((c.x_end - (30.0 + 460.0)).abs() < 1e-9);
+        let band = &c.bands[0];
+        for (lo, hi) in band.lower.iter().zip(&band.upper) {
+            let x = lo.0;
+            assert!((lo.1 - 2.0 * 1.3f64.powf((x - 30.0) / 365.0)).abs() < 1e-9);
+            assert!((hi.1 - 2.0 * 1.5f64.powf((x - 30.0) / 365.0)).abs() < 1e-9);
+        }
+        assert!(labels(c).contains(&"limit in 300 days (250 to 400)"));
+        // The history: one point a day, the day's peak of p1's rows (1.5 + 23/8).
+        let f = forecast::forecast(&run, &run.partitions[0], index.get("vpar", "p1")).unwrap();
+        assert_eq!(f.daily.len(), 30);
+        assert!(
+            f.daily
+                .iter()
+                .all(|d| (d - (1.5 + 23.0 / 8.0)).abs() < 1e-12)
+        );
     }
 
     #[test]
@@ -2142,7 +2699,8 @@ mod tests {
         one.allocation = Some(f64::NAN);
         one.utilization = f64::NAN;
         let files = draw_run(&s, &[one], &scratch("odd-single")).unwrap();
-        assert_eq!(stems(&files), ["demand_srv", "heatmap_srv", "cost"]);
+        // The heat map of a NaN utilization would be empty: not drawn.
+        assert_eq!(stems(&files), ["demand_srv", "cost"]);
 
         let mut rs = rows(5);
         for (i, r) in rs.iter_mut().enumerate() {
@@ -2248,8 +2806,11 @@ mod tests {
             name: String::new(),
             kind: String::new(),
             server: String::new(),
+            parent: String::new(),
             capacity: None,
             peak,
+            sizing: None,
+            planning: None,
         };
         // A missing peak is parsed as -inf: never among the busiest.
         let nodes = [
