@@ -59,7 +59,7 @@ Examples (traces/ holds a small sample of every format; traces/README.md):
 pub const EXPORT: &str = "\
 Examples:
   vsesim export capprofile output/demo -o output/demo-profiles --ghz 1.6      # after `vsesim run`
-  vsesim export capprofile traces/estate.csv -o output/estate-profiles --cores 8 --memory-gb 64
+  vsesim export capprofile traces/estate.csv -o output/estate-profiles --cores 8 --ghz 1.6 --memory-gb 64
 ";
 
 pub const PLAN: &str = "\
