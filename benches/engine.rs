@@ -5,7 +5,13 @@
 //!   5-minute samples — the throughput is workload-samples per second, and the events per
 //!   second follow from one event per sample time per stream;
 //! - `replay/planetlab`: the 1,052 real PlanetLab VMs of ../shared/traces for one day,
-//!   including reading the traces.
+//!   including reading the traces;
+//! - `policy_heavy`: the case ../shared/limit runs (benches/policy/generate.py): the 1,052
+//!   PlanetLab VMs each on a 1-core vPar under gWLM domains of 8 on 16-core servers,
+//!   utilization 75 % every 60 s, no latency, 7 days — on one thread and on two; the figure
+//!   is nanoseconds per compartment-interval (1,052 × 10,080);
+//! - `scale`: one complex of the scale scenario (benches/scale/generate.py: 400 workloads on
+//!   50 vPars under gWLM at 60 s) for 30 days.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::fmt::Write;
@@ -236,11 +242,115 @@ fn policy(c: &mut Criterion) {
     g.finish();
 }
 
+/// The policy-heavy case's scenario text (as benches/policy/generate.py writes it), or None
+/// without ../shared/traces.
+pub fn policy_heavy_scenario(days: u32) -> Option<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces/planetlab/20110303");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    let mut s = format!(
+        "[scenario]\nname = \"policy-heavy\"\nhorizon = \"{days}d\"\nseed = 1\n\n[report]\ntimeseries = false\n\n\
+         [managers]\nlatency = {{ vpar = \"0s\" }}\n\n"
+    );
+    for (d, group) in files.chunks(8).enumerate() {
+        let _ = write!(
+            s,
+            "[[servers]]\nname = \"sd{d:03}\"\ncells = 4\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n"
+        );
+        for (k, f) in group.iter().enumerate() {
+            let _ = write!(
+                s,
+                "[[partitions]]\nname = \"sd{d:03}-vp{k}\"\nkind = \"vpar\"\nparent = \"sd{d:03}\"\ncores = 1\nmin_cores = 1\nmax_cores = 8\n\n\
+                 [[workloads]]\nname = \"sd{d:03}-vm{k}\"\npartition = \"sd{d:03}-vp{k}\"\nformat = \"planetlab\"\n\
+                 trace = \"{}\"\nsource = {{ cores = 4, speed = 1.0 }}\nrepeat = true\n\n",
+                f.display()
+            );
+        }
+        let _ = write!(
+            s,
+            "[[policies]]\ndomain = \"sd{d:03}\"\ninterval = \"60s\"\n\n"
+        );
+        for k in 0..group.len() {
+            let _ = write!(
+                s,
+                "[[policies.compartments]]\npartition = \"sd{d:03}-vp{k}\"\n\
+                 policy = {{ type = \"utilization\", target = 75, min = 1, max = 8 }}\n\n"
+            );
+        }
+    }
+    Some(s)
+}
+
+/// The policy-heavy case on one and on two threads, and one complex of the scale scenario.
+fn heavy(c: &mut Criterion) {
+    let mut g = c.benchmark_group("policy_heavy");
+    g.sample_size(10);
+    if let Some(text) = policy_heavy_scenario(7) {
+        let sc = vsesim::scenario::load_str(Path::new("policy-heavy.toml"), &text).expect("valid");
+        let n = sc.model.workloads.len() as u64;
+        g.throughput(Throughput::Elements(n * 7 * 1440));
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            g.bench_function(
+                format!("planetlab_1052_vpars_gwlm_7d_{threads}_thread"),
+                |b| {
+                    b.iter(|| {
+                        pool.install(|| {
+                            black_box(
+                                vsesim::sim::run(&sc, &|_, _| {})
+                                    .expect("runs")
+                                    .stats
+                                    .events,
+                            )
+                        })
+                    })
+                },
+            );
+        }
+    } else {
+        eprintln!("note: ../shared/traces missing; policy_heavy skipped");
+    }
+    g.finish();
+    let mut g = c.benchmark_group("scale");
+    g.sample_size(10);
+    let text = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/scale/generate.py"
+        ))
+        .args(["--complexes", "1", "--days", "30"])
+        .output()
+        .expect("python3 runs benches/scale/generate.py");
+    let sc = vsesim::scenario::load_str(
+        Path::new("scale.toml"),
+        &String::from_utf8_lossy(&text.stdout),
+    )
+    .expect("valid");
+    g.throughput(Throughput::Elements(50 * 30 * 1440));
+    g.bench_function("one_complex_30d", |b| {
+        b.iter(|| {
+            black_box(
+                vsesim::sim::run(&sc, &|_, _| {})
+                    .expect("runs")
+                    .stats
+                    .events,
+            )
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     // Criterion's own plots would need a font registered with plotters' ab_glyph backend
     // (vsesim's charts register theirs); the numbers are what matters here.
     config = Criterion::default().without_plots();
-    targets = queue, replay, policy
+    targets = queue, replay, policy, heavy
 }
 criterion_main!(benches);

@@ -42,26 +42,45 @@ struct DomainGroup {
 
 /// Per-workload working state and books.
 struct Workloads {
+    /// Demand rate [reference cores] and held resources: what the streams set.
     demand: Vec<f64>,
     held: Vec<Held>,
-    backlog: Vec<f64>,
-    drop: Vec<bool>,
-    /// Service rate while its pool is linear [reference cores].
-    rate: Vec<f64>,
-    /// When demand and held were last accounted.
-    since: Vec<TimeMs>,
-    iv_served: Vec<f64>,
-    /// Σ partition capacity × duration in the interval [core-ms]: the utilization's
-    /// denominator.
-    iv_capacity: Vec<f64>,
+    /// Everything else a span touches, together (one workload's books are a few cache lines,
+    /// not one line in each of twenty arrays).
+    acc: Vec<Acc>,
     /// Σ held ÷ the partition's capacity × duration in the interval [ms].
     iv_held: Vec<Held>,
-    /// The backlog run in progress [ms].
-    run_ms: Vec<f64>,
-    up_ms: Vec<f64>,
-    outage_work: Vec<f64>,
     row: Rows,
+    /// Distributions and held-resource records; the dense work figures are copied from `acc`
+    /// at the end.
     rec: Meters,
+}
+
+/// One workload's working state and books [core-ms, ms].
+#[derive(Debug, Clone, Copy, Default)]
+struct Acc {
+    /// Service rate while its pool is linear [reference cores].
+    rate: f64,
+    backlog: f64,
+    /// When demand and held were last accounted.
+    since: TimeMs,
+    drop: bool,
+    iv_served: f64,
+    /// Σ partition capacity × duration in the interval: the utilization's denominator.
+    iv_capacity: f64,
+    /// The backlog run in progress [ms].
+    run_ms: f64,
+    up_ms: f64,
+    outage_work: f64,
+    demand_cms: f64,
+    served_cms: f64,
+    dropped_cms: f64,
+    delayed_cms: f64,
+    met_ms: f64,
+    /// Σ served ÷ capacity: the exact time-weighted utilization [ms].
+    cpu_sum: f64,
+    peak_demand: f64,
+    longest_ms: f64,
 }
 
 /// Per-node working state and books.
@@ -182,8 +201,9 @@ pub(super) struct Sim<'a> {
     pool_scratch: fluid::PoolScratch,
     union: Vec<(f64, f64)>,
     dirty: Vec<bool>,
-    /// Scratch: the members a decision moves.
+    /// Scratch: the members a decision moves; the pools a sample touches.
     moving: Vec<u32>,
+    touched: Vec<u32>,
     groups: Vec<DomainGroup>,
     dom_state: Vec<DomainState>,
     /// Per domain: its last tick decided a change not yet applied.
@@ -335,20 +355,15 @@ impl<'a> Sim<'a> {
             w: Workloads {
                 demand: vec![0.0; nw],
                 held: vec![Held::default(); nw],
-                backlog: vec![0.0; nw],
-                drop: model
+                acc: model
                     .workloads
                     .iter()
-                    .map(|w| w.on_shortfall == OnShortfall::Drop)
+                    .map(|w| Acc {
+                        drop: w.on_shortfall == OnShortfall::Drop,
+                        ..Acc::default()
+                    })
                     .collect(),
-                rate: vec![0.0; nw],
-                since: vec![0; nw],
-                iv_served: vec![0.0; nw],
-                iv_capacity: vec![0.0; nw],
                 iv_held: vec![Held::default(); nw],
-                run_ms: vec![0.0; nw],
-                up_ms: vec![0.0; nw],
-                outage_work: vec![0.0; nw],
                 row: Rows::new(nw, ts),
                 rec: Meters::new(nw, full, any_disk, any_network, false),
             },
@@ -398,7 +413,12 @@ impl<'a> Sim<'a> {
             union: Vec::new(),
             dirty: vec![false; nn],
             moving: Vec::new(),
-            dom_state: scenario.domains.iter().map(DomainState::new).collect(),
+            touched: Vec::new(),
+            dom_state: scenario
+                .domains
+                .iter()
+                .map(|d| DomainState::new(d, model))
+                .collect(),
             due: vec![false; scenario.domains.len()],
             groups,
             wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
@@ -533,9 +553,12 @@ impl<'a> Sim<'a> {
             n.rec.peak_demand[i] = d;
         }
         let h = n.held[i];
-        n.rec.held_ms[i] += h * dt;
-        n.iv_held[i] += h.share_of(&n.held_capacity[i]) * dt;
-        n.rec.peak_held[i] = n.rec.peak_held[i].max(&h);
+        // Most scenarios hold no memory or I/O: nothing to add then.
+        if h != Held::default() {
+            n.rec.held_ms[i] += h * dt;
+            n.iv_held[i] += h.share_of(&n.held_capacity[i]) * dt;
+            n.rec.peak_held[i] = n.rec.peak_held[i].max(&h);
+        }
         if !n.row.demand.is_empty() {
             n.row.demand[i] += d * dt;
             n.row.capacity[i] += cap;
@@ -545,26 +568,29 @@ impl<'a> Sim<'a> {
 
     /// Account workload `w`'s demand and held resources up to `now`.
     fn flush_workload(&mut self, w: usize, now: TimeMs) {
-        let since = self.w.since[w];
+        let a = &mut self.w.acc[w];
+        let since = a.since;
         if now <= since {
             return;
         }
+        a.since = now;
         let dt = (now - since) as f64;
-        let ws = &mut self.w;
-        let d = ws.demand[w];
-        ws.rec.demand_cms[w] += d * dt;
-        if d > ws.rec.peak_demand[w] {
-            ws.rec.peak_demand[w] = d;
+        let d = self.w.demand[w];
+        a.demand_cms += d * dt;
+        if d > a.peak_demand {
+            a.peak_demand = d;
         }
+        let ws = &mut self.w;
         let h = ws.held[w];
-        ws.rec.held_ms[w] += h * dt;
-        let leaf = self.failover.leaf[w] as usize;
-        ws.iv_held[w] += h.share_of(&self.n.held_capacity[leaf]) * dt;
-        ws.rec.peak_held[w] = ws.rec.peak_held[w].max(&h);
+        if h != Held::default() {
+            ws.rec.held_ms[w] += h * dt;
+            let leaf = self.failover.leaf[w] as usize;
+            ws.iv_held[w] += h.share_of(&self.n.held_capacity[leaf]) * dt;
+            ws.rec.peak_held[w] = ws.rec.peak_held[w].max(&h);
+        }
         if !ws.row.demand.is_empty() {
             ws.row.demand[w] += d * dt;
         }
-        ws.since[w] = now;
     }
 
     /// What node `i` served in the open interval: its own when it is part of a pool, else
@@ -660,22 +686,29 @@ impl<'a> Sim<'a> {
             let w = self.leaf_workloads[x] as usize;
             s.wants[j] = if !self.failover.running[w] {
                 0.0
-            } else if !self.w.drop[w] && self.w.backlog[w] > 0.0 {
+            } else if !self.w.acc[w].drop && self.w.acc[w].backlog > 0.0 {
                 rate
             } else {
                 self.w.demand[w]
             };
         }
-        weighted_fair_share(rate, &s.wants[..k], &s.ones[..k], &mut s.grants[..k]);
+        if k == 1 {
+            // What the water-fill gives one claimant, without the call.
+            s.grants[0] = if s.wants[0] <= rate { s.wants[0] } else { rate };
+        } else {
+            weighted_fair_share(rate, &s.wants[..k], &s.ones[..k], &mut s.grants[..k]);
+        }
         let at = self.p.at[p] as f64;
         let (mut served, mut dropped, mut delayed) = (0.0, 0.0, 0.0);
         let (mut until, mut unmet) = (f64::INFINITY, false);
         for (j, x) in range.enumerate() {
             let w = self.leaf_workloads[x] as usize;
-            let (r, d, b) = (s.grants[j], self.w.demand[w], self.w.backlog[w]);
-            self.w.rate[w] = r;
+            let (r, d) = (s.grants[j], self.w.demand[w]);
+            let a = &mut self.w.acc[w];
+            a.rate = r;
+            let b = a.backlog;
             served += r;
-            if self.w.drop[w] {
+            if a.drop {
                 if d > r {
                     dropped += d - r;
                     unmet = true;
@@ -715,27 +748,37 @@ impl<'a> Sim<'a> {
     // Integration
     // -----------------------------------------------------------------------------------------
 
-    /// Bring pool `p` up to `now`.
+    /// Bring pool `p` up to `now`. A linear span (the common case) is a few adds inline;
+    /// the rest is out of line.
+    #[inline]
     fn integrate(&mut self, p: usize, now: TimeMs) {
         let from = self.p.at[p];
         if now <= from {
             return;
         }
+        if self.p.linear[p] && (now as f64) < self.p.until[p] {
+            self.integrate_linear(p, (now - from) as f64);
+            self.p.at[p] = now;
+        } else {
+            self.integrate_solved(p, from, now);
+        }
+    }
+
+    /// A span solved in full: a simple pool in which a queue empties (in phases, then linear
+    /// again), or a pool with elastic shares.
+    #[inline(never)]
+    fn integrate_solved(&mut self, p: usize, from: TimeMs, now: TimeMs) {
         self.integrations += 1;
         let dt = (now - from) as f64;
-        if self.p.linear[p] && (now as f64) < self.p.until[p] {
-            self.integrate_linear(p, dt);
-        } else if self.tree.pools[p].simple {
-            // A queue empties within the span: solved in phases, then linear again.
+        if self.tree.pools[p].simple {
             self.settle(p);
             self.integrate_leaf(p, from, dt);
             self.p.at[p] = now;
             self.establish(p);
-            return;
         } else {
             self.integrate_pool(p, from, dt);
+            self.p.at[p] = now;
         }
-        self.p.at[p] = now;
     }
 
     fn integrate_region(&mut self, pools: std::ops::Range<usize>, now: TimeMs) {
@@ -804,9 +847,15 @@ impl<'a> Sim<'a> {
         let up = !self.failover.down[leaf];
         for k in self.members_of(leaf) {
             let w = self.leaf_workloads[k] as usize;
-            let (r, d, b) = (self.w.rate[w], self.w.demand[w], self.w.backlog[w]);
+            let d = self.w.demand[w];
+            let Acc {
+                rate: r,
+                backlog: b,
+                drop,
+                ..
+            } = self.w.acc[w];
             let served = r * dt;
-            let o = if self.w.drop[w] {
+            let o = if drop {
                 let lost = (d - r).max(0.0) * dt;
                 fluid::Outcome {
                     served,
@@ -842,7 +891,7 @@ impl<'a> Sim<'a> {
             let m = Member {
                 demand: d,
                 backlog: b,
-                drop: self.w.drop[w],
+                drop,
                 running: self.failover.running[w],
             };
             self.book_span(w, &o, m, dt, h, cap, up);
@@ -858,8 +907,8 @@ impl<'a> Sim<'a> {
             let w = self.leaf_workloads[k] as usize;
             self.members.push(Member {
                 demand: self.w.demand[w],
-                backlog: self.w.backlog[w],
-                drop: self.w.drop[w],
+                backlog: self.w.acc[w].backlog,
+                drop: self.w.acc[w].drop,
                 running: self.failover.running[w],
             });
         }
@@ -957,31 +1006,32 @@ impl<'a> Sim<'a> {
         cap: f64,
         leaf_up: bool,
     ) {
-        let ws = &mut self.w;
-        ws.rec.served_cms[w] += o.served;
-        ws.rec.dropped_cms[w] += o.dropped;
-        ws.rec.delayed_cms[w] += o.delayed;
-        ws.iv_served[w] += o.served;
-        ws.rec.cpu.sum_ms[w] += if dt > 0.0 { o.served / dt * h } else { 0.0 };
-        ws.iv_capacity[w] += cap;
-        ws.rec.met_ms[w] += dt - o.unmet_ms;
+        let a = &mut self.w.acc[w];
+        a.served_cms += o.served;
+        a.dropped_cms += o.dropped;
+        a.delayed_cms += o.delayed;
+        a.iv_served += o.served;
+        a.cpu_sum += if dt > 0.0 { o.served / dt * h } else { 0.0 };
+        a.iv_capacity += cap;
+        a.met_ms += dt - o.unmet_ms;
         // A backlog run goes on across spans while work is left over at their ends.
-        ws.run_ms[w] += o.busy_ms;
-        if ws.run_ms[w] > ws.rec.longest_backlog_ms[w] {
-            ws.rec.longest_backlog_ms[w] = ws.run_ms[w];
+        a.run_ms += o.busy_ms;
+        if a.run_ms > a.longest_ms {
+            a.longest_ms = a.run_ms;
         }
         if o.backlog <= 0.0 {
-            ws.run_ms[w] = 0.0;
+            a.run_ms = 0.0;
         }
-        ws.backlog[w] = o.backlog;
+        a.backlog = o.backlog;
         if m.running && leaf_up {
-            ws.up_ms[w] += dt;
+            a.up_ms += dt;
         } else {
-            ws.outage_work[w] += m.demand * dt;
+            a.outage_work += m.demand * dt;
         }
-        if !ws.row.served.is_empty() {
-            ws.row.served[w] += o.served;
-            ws.row.capacity[w] += cap;
+        let row = &mut self.w.row;
+        if !row.served.is_empty() {
+            row.served[w] += o.served;
+            row.capacity[w] += cap;
         }
     }
 
@@ -996,8 +1046,8 @@ impl<'a> Sim<'a> {
                 let w = self.leaf_workloads[k] as usize;
                 self.members.push(Member {
                     demand: self.w.demand[w],
-                    backlog: self.w.backlog[w],
-                    drop: self.w.drop[w],
+                    backlog: self.w.acc[w].backlog,
+                    drop: self.w.acc[w].drop,
                     running: self.failover.running[w],
                 });
             }
@@ -1153,10 +1203,10 @@ impl<'a> Sim<'a> {
         });
         record_held(&mut n.rec, &n.iv_held, span, limits);
         let ws = &mut self.w;
-        let (served, capacity) = (&ws.iv_served, &ws.iv_capacity);
-        ws.rec
-            .cpu
-            .record_interval(span, limits.cpu, |w| utilization(served[w], capacity[w]));
+        let acc = &ws.acc;
+        ws.rec.cpu.record_interval(span, limits.cpu, |w| {
+            utilization(acc[w].iv_served, acc[w].iv_capacity)
+        });
         record_held(&mut ws.rec, &ws.iv_held, span, limits);
         self.close_unmet(now);
         let n = &mut self.n;
@@ -1170,8 +1220,10 @@ impl<'a> Sim<'a> {
         }
         n.iv_held.fill(Held::default());
         let ws = &mut self.w;
-        ws.iv_served.fill(0.0);
-        ws.iv_capacity.fill(0.0);
+        for a in &mut ws.acc {
+            a.iv_served = 0.0;
+            a.iv_capacity = 0.0;
+        }
         ws.iv_held.fill(Held::default());
         self.interval_start = now;
     }
@@ -1230,7 +1282,7 @@ impl<'a> Sim<'a> {
         // Backlog at the row's end, summed up the tree.
         let mut backlog = vec![0.0; nn];
         for w in 0..nw {
-            backlog[self.failover.leaf[w] as usize] += self.w.backlog[w];
+            backlog[self.failover.leaf[w] as usize] += self.w.acc[w].backlog;
         }
         for i in (0..nn).rev() {
             let p = self.tree.parent[i];
@@ -1249,7 +1301,8 @@ impl<'a> Sim<'a> {
             ts.demand.push(r.demand[w] / span);
             ts.served.push(r.served[w] / span);
             ts.allocation.push(f64::NAN);
-            ts.backlog_core_hours.push(self.w.backlog[w] / MS_PER_HOUR);
+            ts.backlog_core_hours
+                .push(self.w.acc[w].backlog / MS_PER_HOUR);
             ts.utilization.push(share_of(r.served[w], r.capacity[w]));
         }
         for (i, &s) in served.iter().enumerate() {
@@ -1509,8 +1562,18 @@ impl<'a> Sim<'a> {
         // Records of static nodes are sums over the pools beneath.
         let mut backlog = vec![0.0; nn];
         for w in 0..nw {
-            self.w.rec.backlog_cms[w] = self.w.backlog[w];
-            backlog[self.failover.leaf[w] as usize] += self.w.backlog[w];
+            let a = self.w.acc[w];
+            let rec = &mut self.w.rec;
+            rec.backlog_cms[w] = a.backlog;
+            rec.demand_cms[w] = a.demand_cms;
+            rec.served_cms[w] = a.served_cms;
+            rec.dropped_cms[w] = a.dropped_cms;
+            rec.delayed_cms[w] = a.delayed_cms;
+            rec.met_ms[w] = a.met_ms;
+            rec.peak_demand[w] = a.peak_demand;
+            rec.longest_backlog_ms[w] = a.longest_ms;
+            rec.cpu.sum_ms[w] = a.cpu_sum;
+            backlog[self.failover.leaf[w] as usize] += a.backlog;
         }
         for i in (0..nn).rev() {
             let p = self.tree.parent[i];
@@ -1544,7 +1607,10 @@ impl<'a> Sim<'a> {
             group_ticap: books.group_ticap,
             ppu: books.ppu,
             active_core_ms: books.active_core_ms,
-            ha: self.failover.into_record(self.w.up_ms, self.w.outage_work),
+            ha: self.failover.into_record(
+                self.w.acc.iter().map(|a| a.up_ms).collect(),
+                self.w.acc.iter().map(|a| a.outage_work).collect(),
+            ),
         }
     }
 }
@@ -1623,6 +1689,7 @@ impl Handler<Ev> for Sim<'_> {
         match event {
             Ev::Sample { stream } => {
                 let s = stream as usize;
+                self.touched.clear();
                 for j in 0..self.streams[s].len() {
                     let w = self.streams[s].workload(j);
                     let leaf = self.failover.leaf[w] as usize;
@@ -1630,7 +1697,10 @@ impl Handler<Ev> for Sim<'_> {
                     self.integrate(p, now);
                     self.settle(p);
                     self.flush_workload(w, now);
-                    self.dirty[leaf] = true;
+                    if !self.dirty[leaf] {
+                        self.dirty[leaf] = true;
+                        self.touched.push(p as u32);
+                    }
                 }
                 let st = &mut self.streams[s];
                 st.apply(now / st.step_ms, &mut self.w.demand, &mut self.w.held);
@@ -1638,13 +1708,10 @@ impl Handler<Ev> for Sim<'_> {
                 if next < self.horizon {
                     queue.schedule(next, event);
                 }
-                // Pools of the leaves marked dirty: new sums, then new rates.
-                let touched: Vec<usize> = (0..self.model.nodes.len())
-                    .filter(|&i| self.dirty[i] && !self.tree.inner[i])
-                    .collect();
+                // New sums up the tree, then new rates for the pools touched.
                 self.refresh_rates(now);
-                for leaf in touched {
-                    let p = self.tree.pool_of[leaf] as usize;
+                for x in 0..self.touched.len() {
+                    let p = self.touched[x] as usize;
                     self.establish(p);
                 }
             }

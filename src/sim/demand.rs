@@ -12,8 +12,17 @@ enum Members {
     /// repeats). The series are shared, never copied.
     Trace(Vec<(Arc<Series>, bool)>),
     /// Generated on the fly, so memory stays linear in workloads, not in horizon × workloads.
-    Synth(Vec<SynthGen>),
+    /// Members with the same shape key share one evaluation of the shape per sample:
+    /// `shape_of[j]` indexes `shapes` (NONE: no shape, or one of its own).
+    Synth {
+        gens: Vec<SynthGen>,
+        shape_of: Vec<u32>,
+        /// One member per distinct key, and its value this sample.
+        shapes: Vec<(u32, f64)>,
+    },
 }
+
+const NONE: u32 = u32::MAX;
 
 pub struct Stream {
     pub step_ms: u64,
@@ -32,7 +41,7 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
     for (w, d) in demand.iter().enumerate() {
         let is_synth = matches!(d.source, DemandSource::Synth { .. });
         let found = streams.iter_mut().position(|s| {
-            s.step_ms == d.step_ms && matches!(s.members, Members::Synth(_)) == is_synth
+            s.step_ms == d.step_ms && matches!(s.members, Members::Synth { .. }) == is_synth
         });
         let index = match found {
             Some(i) => i,
@@ -43,7 +52,11 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
                     scale: Vec::new(),
                     constant: Vec::new(),
                     members: if is_synth {
-                        Members::Synth(Vec::new())
+                        Members::Synth {
+                            gens: Vec::new(),
+                            shape_of: Vec::new(),
+                            shapes: Vec::new(),
+                        }
                     } else {
                         Members::Trace(Vec::new())
                     },
@@ -61,10 +74,33 @@ pub fn build_streams(demand: &[Demand]) -> Result<Vec<Stream>, String> {
         });
         match (&mut s.members, &d.source) {
             (Members::Trace(v), DemandSource::Trace(series)) => v.push((series.clone(), d.repeat)),
-            (Members::Synth(v), DemandSource::Synth { spec, seed }) => {
-                v.push(SynthGen::new(spec, *seed, 0, d.step_ms)?)
+            (Members::Synth { gens, .. }, DemandSource::Synth { spec, seed }) => {
+                gens.push(SynthGen::new(spec, *seed, 0, d.step_ms)?)
             }
             _ => unreachable!("streams are grouped by source kind"),
+        }
+    }
+    for s in &mut streams {
+        if let Members::Synth {
+            gens,
+            shape_of,
+            shapes,
+        } = &mut s.members
+        {
+            let mut keys: Vec<(u64, u64)> = Vec::new();
+            for g in gens.iter() {
+                shape_of.push(match g.shape_key() {
+                    None => NONE,
+                    Some(k) => match keys.iter().position(|&x| x == k) {
+                        Some(i) => i as u32,
+                        None => {
+                            keys.push(k);
+                            shapes.push((shape_of.len() as u32, 0.0));
+                            (keys.len() - 1) as u32
+                        }
+                    },
+                });
+            }
         }
     }
     Ok(streams)
@@ -110,10 +146,21 @@ impl Stream {
                     held[w] = h;
                 }
             }
-            Members::Synth(gens) => {
+            Members::Synth {
+                gens,
+                shape_of,
+                shapes,
+            } => {
+                for (member, value) in shapes.iter_mut() {
+                    *value = gens[*member as usize].shape_now();
+                }
                 for (j, g) in gens.iter_mut().enumerate() {
                     let w = self.workloads[j] as usize;
-                    demand[w] = g.next_sample() as f64 * self.scale[j];
+                    let sample = match shape_of[j] {
+                        NONE => g.next_sample(),
+                        k => g.next_sample_with(shapes[k as usize].1),
+                    };
+                    demand[w] = sample as f64 * self.scale[j];
                     held[w] = self.constant[j];
                 }
             }

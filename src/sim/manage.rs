@@ -50,7 +50,15 @@ pub struct DomainState {
     range: Vec<(f64, f64)>,
     /// The inputs and result of the last arbitration within the rights: reused when a tick
     /// brings the same (most ticks of a steady domain do).
-    memo: Option<Memo>,
+    memo: Memo,
+    /// Bumped whenever a conditional policy switches (the memo's policies are then stale).
+    epoch: u64,
+    /// No conditional policy and no metric: nothing to look up at a tick but consumption.
+    plain: bool,
+    /// Per member: its node, its speed [reference cores per core], its metric this tick.
+    node: Vec<usize>,
+    speed: Vec<f64>,
+    metric: Vec<f64>,
     pub pending: Vec<f64>,
     scratch: gwlm::Scratch,
     last_tick: TimeMs,
@@ -62,8 +70,9 @@ pub struct DomainState {
 
 /// One arbitration's inputs (the observations enter only through the requests) and result.
 struct Memo {
+    valid: bool,
     capacity: f64,
-    comps: Vec<gwlm::Compartment>,
+    epoch: u64,
     requests: Vec<f64>,
     decided: Vec<f64>,
     short: bool,
@@ -124,7 +133,7 @@ pub struct CompartmentMeter {
 }
 
 impl DomainState {
-    pub fn new(d: &Domain) -> Self {
+    pub fn new(d: &Domain, model: &Model) -> Self {
         let n = d.members.len();
         DomainState {
             extra: 0.0,
@@ -146,7 +155,25 @@ impl DomainState {
                 .iter()
                 .map(|c| policy_range(&c.policy))
                 .collect(),
-            memo: None,
+            memo: Memo {
+                valid: false,
+                capacity: 0.0,
+                epoch: 0,
+                requests: vec![0.0; n],
+                decided: vec![0.0; n],
+                short: false,
+            },
+            epoch: 0,
+            plain: d.conditions.iter().all(Option::is_none)
+                && d.metrics.iter().all(Option::is_none)
+                && d.wlm_sources.iter().all(Option::is_none),
+            node: d.members.iter().map(|m| m.0 as usize).collect(),
+            speed: d
+                .members
+                .iter()
+                .map(|m| model.nodes[m.0 as usize].speed)
+                .collect(),
+            metric: vec![0.0; n],
             pending: vec![0.0; n],
             scratch: gwlm::Scratch::new(n),
             last_tick: 0,
@@ -240,33 +267,15 @@ pub fn tick(
         return false;
     }
     let dt = span as f64;
-    for (j, m) in d.members.iter().enumerate() {
-        let i = m.0 as usize;
-        let speed = model.nodes[i].speed;
-        if let Some(c) = &d.conditions[j] {
-            let holds = match c.when {
-                When::Window(w) => w.contains(now),
-                When::Package(k) => {
-                    around.packages[k as usize].is_some_and(|n| model.is_within(n, *m))
-                }
-            };
-            let policy = if holds { c.inside } else { c.outside };
-            if policy != state.comps[j].policy {
-                state.comps[j].policy = policy;
-                state.prepared[j] = gwlm::Prepared::new(&state.comps[j]);
-                state.range[j] = policy_range(&policy);
-            }
-        }
-        // A custom policy reads the metric's latest sample (the trace repeats if shorter).
-        let metric = match (&d.metrics[j], d.wlm_sources[j]) {
-            (_, Some(k)) => wlm[k].total_request,
-            (Some(s), None) => sample_at(s, now),
-            (None, None) => 0.0,
-        };
+    if !state.plain {
+        switch_policies(d, state, model, wlm, around, now);
+    }
+    for (j, &i) in state.node.iter().enumerate() {
+        let speed = state.speed[j];
         let obs = gwlm::Observation {
             allocation: nodes.obs_granted[i] / dt / speed,
             consumed: nodes.obs_served[i] / dt / speed,
-            metric,
+            metric: state.metric[j],
         };
         state.obs[j] = obs;
         state.requests[j] = state.prepared[j].request(&obs, d.granularity);
@@ -276,29 +285,30 @@ pub fn tick(
     // First within the cores the complex has rights for; then, if compartments of priority up
     // to utilitypri are still short and the TiCAP balance allows, with temporary cores too.
     let base = domain_capacity(d, model, nodes, 0.0);
-    let mut short = match &state.memo {
-        Some(m) if m.capacity == base && m.requests == state.requests && m.comps == state.comps => {
-            state.decided.copy_from_slice(&m.decided);
-            m.short
-        }
-        _ => {
-            let short = gwlm::arbitrate(
-                base,
-                &state.comps,
-                &state.obs,
-                d.granularity,
-                &mut state.scratch,
-                &mut state.decided,
-            );
-            state.memo = Some(Memo {
-                capacity: base,
-                comps: state.comps.clone(),
-                requests: state.requests.clone(),
-                decided: state.decided.clone(),
-                short,
-            });
-            short
-        }
+    let memo = &mut state.memo;
+    let mut short = if memo.valid
+        && memo.capacity == base
+        && memo.epoch == state.epoch
+        && memo.requests == state.requests
+    {
+        state.decided.copy_from_slice(&memo.decided);
+        memo.short
+    } else {
+        let short = gwlm::arbitrate(
+            base,
+            &state.comps,
+            &state.obs,
+            d.granularity,
+            &mut state.scratch,
+            &mut state.decided,
+        );
+        memo.valid = true;
+        memo.capacity = base;
+        memo.epoch = state.epoch;
+        memo.requests.copy_from_slice(&state.requests);
+        memo.decided.copy_from_slice(&state.decided);
+        memo.short = short;
+        short
     };
     state.pending_extra = 0.0;
     if let (true, Some(t)) = (short, d.ticap) {
@@ -335,11 +345,17 @@ pub fn tick(
         state.short_ms += span;
     }
     let mut changed = false;
-    for (j, m) in d.members.iter().enumerate() {
-        let i = m.0 as usize;
+    let rows = state
+        .node
+        .iter()
+        .zip(&state.obs)
+        .zip(&state.range)
+        .zip(&state.decided)
+        .zip(&state.requests)
+        .zip(&state.speed);
+    for (((((&i, obs), &(lo, hi)), &decided), &request), &speed) in rows {
         let meter = &mut nodes.meters[i];
-        let held = state.obs[j].allocation;
-        let (lo, hi) = state.range[j];
+        let held = obs.allocation;
         meter.observed_ms += span;
         if held <= lo + 1e-9 {
             meter.at_min_ms += span;
@@ -347,20 +363,54 @@ pub fn tick(
         if held >= hi - 1e-9 {
             meter.at_max_ms += span;
         }
-        if state.decided[j] >= state.requests[j] - 1e-9 {
+        if decided >= request - 1e-9 {
             meter.request_met_ms += span;
         }
-        meter.decided_cms += state.decided[j] * dt;
-        if (state.decided[j] - held).abs() > 1e-9 {
+        meter.decided_cms += decided * dt;
+        if (decided - held).abs() > 1e-9 {
             meter.changes_decided += 1;
         }
-        let current = nodes.fixed[i] / model.nodes[i].speed;
-        if (state.decided[j] - current).abs() > 1e-9 {
+        if (decided - nodes.fixed[i] / speed).abs() > 1e-9 {
             changed = true;
         }
-        state.pending[j] = state.decided[j];
     }
+    state.pending.copy_from_slice(&state.decided);
     (changed || state.pending_extra != state.extra) && !d.advisory
+}
+
+/// Conditional policies switched by their window or package, and the metrics custom policies
+/// and WLM's global arbiter read, at `now`.
+fn switch_policies(
+    d: &Domain,
+    state: &mut DomainState,
+    model: &Model,
+    wlm: &[WlmState],
+    around: &Surroundings,
+    now: TimeMs,
+) {
+    for (j, m) in d.members.iter().enumerate() {
+        if let Some(c) = &d.conditions[j] {
+            let holds = match c.when {
+                When::Window(w) => w.contains(now),
+                When::Package(k) => {
+                    around.packages[k as usize].is_some_and(|n| model.is_within(n, *m))
+                }
+            };
+            let policy = if holds { c.inside } else { c.outside };
+            if policy != state.comps[j].policy {
+                state.comps[j].policy = policy;
+                state.prepared[j] = gwlm::Prepared::new(&state.comps[j]);
+                state.range[j] = policy_range(&policy);
+                state.epoch += 1;
+            }
+        }
+        // A custom policy reads the metric's latest sample (the trace repeats if shorter).
+        state.metric[j] = match (&d.metrics[j], d.wlm_sources[j]) {
+            (_, Some(k)) => wlm[k].total_request,
+            (Some(s), None) => sample_at(s, now),
+            (None, None) => 0.0,
+        };
+    }
 }
 
 /// Apply a domain's pending allocations.

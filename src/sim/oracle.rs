@@ -166,7 +166,11 @@ pub fn run(scenario: &Scenario, replica: u64) -> Result<Outcome, Error> {
             spare,
         ),
         settlement: Settlement::new(&scenario.pricing, &scenario.gicap, active),
-        dom_state: scenario.domains.iter().map(DomainState::new).collect(),
+        dom_state: scenario
+            .domains
+            .iter()
+            .map(|d| DomainState::new(d, model))
+            .collect(),
         wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
         alloc,
         demand: zeros(nw),

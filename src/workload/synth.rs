@@ -830,10 +830,38 @@ impl SynthGen {
     /// The next sample [workload units], ≥ 0 and finite. Allocates nothing, but for
     /// Pareto-sized bursts when more are active at once than ever before.
     pub fn next_sample(&mut self) -> f32 {
+        let shape = if self.b != 0.0 {
+            self.shape.at(self.time_ms)
+        } else {
+            0.0
+        };
+        self.next_sample_with(shape)
+    }
+
+    /// What the deterministic shape of this generator depends on besides time, when it has
+    /// one: generators stepped together (one stream of a scenario, same start and step) with
+    /// equal keys evaluate the same shape at every sample, so a caller may evaluate it once
+    /// (a cosine per sample per workload was the generator's largest cost).
+    pub fn shape_key(&self) -> Option<(u64, u64)> {
+        match self.shape {
+            _ if self.b == 0.0 => None,
+            Shape::Daily { peak_ms, weekend } => Some((peak_ms.to_bits(), weekend.to_bits())),
+            Shape::MonthEnd { .. } => None,
+        }
+    }
+
+    /// The shape at the next sample's start (what [`SynthGen::next_sample`] evaluates).
+    pub fn shape_now(&self) -> f64 {
+        self.shape.at(self.time_ms)
+    }
+
+    /// [`SynthGen::next_sample`] given the shape at this sample (0 when there is none);
+    /// bit-identical to it.
+    pub fn next_sample_with(&mut self, shape: f64) -> f32 {
         let t = self.time_ms;
         let mut v = self.a;
         if self.b != 0.0 {
-            v += self.b * self.shape.at(t);
+            v += self.b * shape;
         }
         match self.noise {
             Noise::Off => {}
