@@ -371,7 +371,11 @@ fn the_readme_tour_runs_on_a_fresh_clone() {
     // "every server and VM of the plan meets the 85 % limit at p99 in the run"
     let run = read_json(&dir.join("output/planetlab-plan/summary.json"));
     assert!(steps[&7].contains("every server and VM"));
-    assert_eq!(run["verdict"]["status"], "meets", "{}", run["verdict"]["line"]);
+    assert_eq!(
+        run["verdict"]["status"], "meets",
+        "{}",
+        run["verdict"]["line"]
+    );
 }
 
 /// The example lines of a `--help` text: (the command line, the exit code its comment names:
