@@ -4,49 +4,51 @@ mod common;
 use common::*;
 
 /// Every VM of the PlanetLab day (1,052, each on a 1-core source) planned onto 16-core VM
-/// hosts at p99 within 85 %: the plan needs no more servers than sum-of-peaks sizing (and at
-/// least the lower bound), both are stated, and `vsesim run` of the plan's own scenario finds
-/// every server within its limit at that percentile — the planner never hands over a
-/// placement the simulator finds over the limit. The run also conserves the traces' work.
+/// hosts at p99 within 85 %, as the README's tour step 10 says: its import command, then a
+/// copy of scenarios/plan-planetlab.toml whose `trace` names the import and whose hosts have
+/// 16 cores. The plan needs no more servers than sum-of-peaks sizing (and at least the lower
+/// bound), both are stated, the README's figures are the plan's, and `vsesim run` of the
+/// plan's own scenario finds every server within its limit at that percentile — the planner
+/// never hands over a placement the simulator finds over the limit. The run also conserves
+/// the traces' work.
 #[test]
 fn planetlab_day_import_plan_run() {
     let Some(traces) = shared_traces("planetlab/20110303") else {
         return;
     };
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    let step10 = &readme[readme.find("10. **Real data.**").expect("tour step 10")..];
+    let step10 = step10[..step10.find("\n\n").unwrap()].replace("\n    ", " ");
+    assert!(step10.contains(
+        "`vsesim import planetlab ../shared/traces/planetlab/20110303 -o output/planetlab-real.parquet`"
+    ));
     let dir = scratch("plan");
-    let parquet = dir.join("pl.parquet");
+    std::fs::create_dir(dir.join("output")).unwrap();
     let out = vsesim(
         &[
             "import",
             "planetlab",
             traces.to_str().unwrap(),
             "-o",
-            parquet.to_str().unwrap(),
+            "output/planetlab-real.parquet",
             "-q",
         ],
         &dir,
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(dir.join("pl.sources.csv").is_file());
-    std::fs::write(
-        dir.join("plan.toml"),
-        r#"
-[plan]
-name = "pl"
-trace = "pl.parquet"
-units = "cores"
-percentile = 99
-util_limit = 0.85
-
-[[targets]]
-name = "rx8640"
-cores = 16
-memory_gb = 128
-price = 120000
-partitioning = "vm"
-"#,
-    )
-    .unwrap();
+    assert!(dir.join("output/planetlab-real.sources.csv").is_file());
+    // The copy: `trace` relative to the plan file, 16-core hosts.
+    let bundled =
+        std::fs::read_to_string(project_root().join("scenarios/plan-planetlab.toml")).unwrap();
+    let copy = bundled
+        .replace(
+            "trace = \"../traces/planetlab.parquet\"",
+            "trace = \"output/planetlab-real.parquet\"",
+        )
+        .replace("\ncores = 8\n", "\ncores = 16\n");
+    assert_eq!(copy.matches("output/planetlab-real.parquet").count(), 1);
+    assert!(copy.contains("\ncores = 16\n"));
+    std::fs::write(dir.join("plan.toml"), copy).unwrap();
     let out = vsesim(&["plan", "plan.toml", "-o", "out"], &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
@@ -59,6 +61,11 @@ partitioning = "vm"
     let baseline = plan["baseline"]["totals"]["servers"].as_u64().unwrap();
     assert!(servers <= baseline, "{servers} > {baseline}");
     assert!(servers >= plan["lower_bound_servers"].as_u64().unwrap());
+    let figures = format!("{servers} servers where sum-of-peaks sizing needs {baseline}");
+    assert!(
+        step10.contains(&figures),
+        "README step 10 should say: {figures}"
+    );
     // Every VM placed exactly once.
     let placed: usize = plan["servers"]
         .as_array()
@@ -68,7 +75,7 @@ partitioning = "vm"
         .sum();
     assert_eq!(placed, 1052);
 
-    let out = vsesim(&["run", "out/pl-plan.toml", "-o", "run", "-q"], &dir);
+    let out = vsesim(&["run", "out/planetlab-plan.toml", "-o", "run", "-q"], &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let s = read_json(&dir.join("run/summary.json"));
     assert_eq!(s["servers"].as_array().unwrap().len() as u64, servers);

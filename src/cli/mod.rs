@@ -3,9 +3,11 @@
 
 mod budget;
 mod disk;
+mod examples;
 mod export;
 mod folder;
 mod import;
+mod samples;
 mod sweep;
 mod synth;
 
@@ -32,7 +34,8 @@ pub const DEFAULT_SCENARIO: &str = "scenarios/demo.toml";
                   (or synthesizes) CPU demand across servers split into nPars, vPars, VMs and \
                   resource partitions, and reports utilization, headroom and unmet work.\n\n\
                   Exit codes: 0 done, 1 simulation or I/O failure, 2 bad input, 3 the verdict \
-                  exceeds (run and compare with --fail-on exceeds)."
+                  exceeds (run and compare with --fail-on exceeds).",
+    after_help = examples::VSESIM
 )]
 pub struct Cli {
     /// With no command, `vsesim` runs the bundled demo (as `vsesim run`).
@@ -56,8 +59,9 @@ pub enum ColorWhen {
 pub enum Command {
     /// Simulate one scenario and write its output folder.
     ///
-    /// Writes summary.json, run.json and timeseries.parquet (plus timeseries.csv with --csv)
-    /// to DIR, by default output/<scenario name>/, and prints a short table.
+    /// Writes the files listed below to DIR, by default output/<scenario name>/, and prints
+    /// the verdict and a short table.
+    #[command(after_help = examples::RUN)]
     Run {
         /// The scenario file (TOML). Default: scenarios/demo.toml, the bundled demo.
         scenario: Option<PathBuf>,
@@ -116,6 +120,7 @@ pub enum Command {
     /// after the scenarios); compare.json holds the side-by-side figures: capacity, peak
     /// demand, utilization, unmet work, the worst workload's SLA share and the cost
     /// breakdown.
+    #[command(after_help = examples::COMPARE)]
     Compare {
         /// Two or more scenario files (TOML) with distinct names.
         #[arg(required = true, num_args = 2..)]
@@ -136,6 +141,7 @@ pub enum Command {
     },
     /// Redraw the charts (DIR/charts/*.png, *.svg) and report.html of a run's folder from its
     /// summary.json and timeseries.parquet.
+    #[command(after_help = examples::PLOT)]
     Plot {
         /// The folder `vsesim run` wrote, e.g. output/demo.
         dir: PathBuf,
@@ -153,6 +159,7 @@ pub enum Command {
     /// normalization. Malformed rows stop the import naming file, line and column; quirks the
     /// trace's documentation describes (NULL cells, duplicates, clock drift, missing samples)
     /// are tolerated and counted.
+    #[command(after_help = examples::IMPORT)]
     Import {
         /// The trace format (see above).
         format: String,
@@ -199,6 +206,7 @@ pub enum Command {
     /// and server of its timeseries.parquet, the host from its summary.json. Samples are
     /// stamped at the end of their 5 minutes from --start. Files are DIR/NAME.txt, the name
     /// made file-safe (the true name is in #Profile). docs/TRACES.md.
+    #[command(after_help = examples::EXPORT)]
     Export {
         /// The format to write: capprofile.
         format: String,
@@ -237,6 +245,7 @@ pub enum Command {
     /// core_speed, memory_gb, price, partitioning "vm" or "vpar"); see docs/PLAN.md. Writes
     /// DIR/plan.json, DIR/NAME-plan.toml (the plan as a scenario: run it to verify) and
     /// DIR/NAME-sum-of-peaks.toml (the classic sizing it saves against).
+    #[command(after_help = examples::PLAN)]
     Plan {
         /// The plan file (TOML).
         plan: PathBuf,
@@ -254,6 +263,7 @@ pub enum Command {
     /// (name; count = N for NAME-001…; synth = { pattern, mean, peak, noise, … } as in a
     /// scenario; group and correlation for correlated noise; memory_gb or memory = { … });
     /// see docs/SYNTH.md. Same spec and seed, same bytes.
+    #[command(after_help = examples::SYNTH)]
     Synth {
         /// The spec file (TOML).
         spec: PathBuf,
@@ -266,6 +276,7 @@ pub enum Command {
     },
     /// Check a scenario and every trace it names, without running it: every check `run`
     /// makes before it starts, including its memory estimate. Lists up to 20 errors.
+    #[command(after_help = examples::VALIDATE)]
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -280,13 +291,28 @@ pub enum Command {
     /// left off. At the end: results.parquet/.csv (a row per point and replica: the axes and
     /// every figure), summary.parquet/.csv (means and 95 % confidence intervals), the
     /// cost-versus-SLA Pareto front (pareto.csv/.json, printed) and charts. docs/SWEEP.md.
+    #[command(after_help = examples::SWEEP)]
     Sweep(sweep::SweepArgs),
     /// Combine the folders of a sharded sweep (`vsesim sweep … --shard K/N`) into one.
     ///
     /// Checks that the shards come from the same sweep (same sweep file, base, traces and
     /// vsesim), that each of shards 1..N is there once and that no point is missing; then
     /// writes the tables, Pareto front and charts as the sweep run whole would.
+    #[command(after_help = examples::MERGE)]
     Merge(sweep::MergeArgs),
+    /// Write the sample traces of traces/ (one folder per format vsesim imports) into DIR:
+    /// a developer's command, to regenerate them (traces/README.md).
+    #[command(hide = true, after_help = examples::SAMPLES)]
+    Samples {
+        /// The folder to write planetlab/, bitbrains/, alibaba/, azure/ and capprofile/ in.
+        dir: PathBuf,
+        /// Seeds the demand and every other drawn value; traces/ holds seed 2026.
+        #[arg(long, default_value_t = crate::workload::samples::DEFAULT_SEED)]
+        seed: u64,
+        /// Do not print the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
 }
 
 /// What `--fail-on` turns into exit status 3.
@@ -433,6 +459,7 @@ pub fn main(cli: Cli) -> Result<(), Error> {
         }),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Samples { dir, seed, quiet } => samples::run(&dir, seed, quiet),
     }
 }
 
@@ -1054,7 +1081,9 @@ fn simulate(
         bar.finish_and_clear();
     }
 
-    write_run(path, scenario, &outcome, dir, csv, loaded, simulated, overrides)
+    write_run(
+        path, scenario, &outcome, dir, csv, loaded, simulated, overrides,
+    )
 }
 
 /// The run folder's files from a run's records: summary.json, the time series and the stats;

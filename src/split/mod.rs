@@ -167,7 +167,10 @@ pub fn identity(scenario_file: &Path) -> Result<String, Error> {
     for t in traces {
         let full = dir.join(&t);
         let bytes = crate::scenario::inputs::read_all(&full).map_err(|e| Error::io(&full, e))?;
-        id += &format!("trace {t} {}\n", crate::scenario::inputs::sha256_hex(&bytes));
+        id += &format!(
+            "trace {t} {}\n",
+            crate::scenario::inputs::sha256_hex(&bytes)
+        );
     }
     Ok(crate::scenario::inputs::sha256_hex(id.as_bytes()))
 }

@@ -9,6 +9,7 @@ pub mod import;
 pub mod native;
 pub mod parquet;
 pub mod planetlab;
+pub mod samples;
 pub mod synth;
 
 use std::fmt;

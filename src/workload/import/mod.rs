@@ -1215,25 +1215,23 @@ pub(crate) mod testing {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    /// The real traces beside the project (`../shared/traces`), or the workplace copy when
-    /// this crate is built elsewhere. `None` (test skipped) only outside CI.
+    /// The real traces beside the project (`../shared/traces`), and nowhere else: a clone
+    /// with nothing beside it skips these tests (a note says so), as a user's would. `None`
+    /// (test skipped) only outside CI.
     pub fn traces(sub: &str) -> Option<PathBuf> {
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces");
-        let dir = [beside, PathBuf::from("/work/shared/traces")]
-            .into_iter()
-            .find(|d| d.is_dir())
-            .map(|d| d.join(sub));
-        match dir {
-            Some(d) if d.exists() => Some(d),
-            _ => {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "shared/traces/{sub} is missing; CI must have the shared traces"
-                );
-                eprintln!("note: shared/traces/{sub} is missing; skipping");
-                None
-            }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/traces")
+            .join(sub);
+        if dir.exists() {
+            return Some(dir);
         }
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} is missing; CI must have the shared traces",
+            dir.display()
+        );
+        eprintln!("note: {} is missing; skipping", dir.display());
+        None
     }
 
     /// A temporary folder, removed when the test ends.
