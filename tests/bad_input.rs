@@ -156,6 +156,10 @@ cases! {
         ["rights", "Pay per use", "mutually exclusive"];
     ppu_with_ticap: "ppu_with_ticap.toml", Some(13), "servers[0] (sd)",
         ["ticap", "Pay per use", "mutually exclusive"];
+    ticap_expires_without_blocks: "ticap_expires_without_blocks.toml", Some(12),
+        "(sd).ticap.expires", ["without blocks", "never"];
+    ticap_price_without_blocks: "ticap_price_without_blocks.toml", Some(12),
+        "(sd).ticap.price_per_block", ["without `blocks`"];
 
     // --- Serviceguard ---
     sg_unknown_cluster: "sg_unknown_cluster.toml", Some(36), "packages[0] (pkg).cluster",

@@ -509,3 +509,99 @@ cpushares = {{ cores = 3.99 }}
     let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]) * 3600.0;
     assert!((served - 344_466.6).abs() < 1e-6, "w1 served {served}");
 }
+
+/// Issue #20: TiCAP bought in blocks, paid at purchase, with an expiry. The complex of the
+/// first test (2 cores above its 4 rights for 10 days) holds one block bought for 6,000 that
+/// expires after 7 days and a balance of 2,880 core-minutes paid at 300 a core-day when used.
+/// - days 0–7: 2 × 7 × 1,440 = 20,160 core-minutes from the block (blocks are drawn first);
+///   at day 7 the other 43,200 − 20,160 = 23,040 lapse, worth 23,040 ÷ 43,200 × 6,000 = 3,200;
+/// - day 7–8: the held 2,880, exhausted at day 8; days 8–10: 5,760 overdrawn;
+/// - cost = 6,000 at purchase + (2,880 + 5,760) ÷ 1,440 × 300 = 6,000 + 1,800 = 7,800.
+#[test]
+fn ticap_blocks_paid_at_purchase_lapse_at_their_expiry() {
+    let s = run_text(
+        "ticap-blocks",
+        r#"
+[scenario]
+name = "blocks"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+rights = 4
+ticap = { blocks = 1, price_per_block = 6000, expires = "7d", balance_core_minutes = 2880, price_per_core_day = 300 }
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = { pattern = "flat", mean = 3 }
+
+[report]
+timeseries = false
+"#,
+    );
+    let t = &s["licensing"][0]["ticap"];
+    assert_eq!(f(&t["initial_core_minutes"]), 43_200.0 + 2_880.0);
+    assert_eq!(f(&t["used_core_minutes"]), 28_800.0);
+    assert_eq!(f(&t["used_from_blocks_core_minutes"]), 20_160.0);
+    assert_eq!(f(&t["lapsed_core_minutes"]), 23_040.0);
+    assert!((f(&t["lapsed_value"]) - 3_200.0).abs() < 1e-9);
+    assert_eq!(f(&t["left_core_minutes"]), -5_760.0);
+    assert_eq!(f(&t["left_value"]), 0.0);
+    assert_eq!(t["exhausted_at_ms"], 8 * 86_400_000u64);
+    assert_eq!(t["expires_at_ms"], 7 * 86_400_000u64);
+    assert_eq!(t["blocks"], 1);
+    assert_eq!(f(&t["purchase_cost"]), 6_000.0);
+    assert!((f(&t["usage_cost"]) - 1_800.0).abs() < 1e-9);
+    assert!((f(&s["cost"]["ticap"]) - 7_800.0).abs() < 1e-9);
+}
+
+/// Unused blocks cost the same as used ones, so more TiCAP than the peaks need costs more for
+/// the same service: 1 and 3 blocks serve the 2 cores above rights for 10 days (28,800
+/// core-minutes) alike; 3 blocks cost 2 × 7,500 more and leave 2 blocks' worth (15,000) plus
+/// the 14,400 left of the first (2,500).
+#[test]
+fn more_blocks_than_needed_cost_more_and_are_left_with_their_value() {
+    let text = |blocks: u32| {
+        format!(
+            r#"
+[scenario]
+name = "blocks"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+rights = 4
+ticap = {{ blocks = {blocks}, price_per_block = 7500 }}
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = {{ pattern = "flat", mean = 3 }}
+
+[report]
+timeseries = false
+"#
+        )
+    };
+    let one = run_text("blocks-1", &text(1));
+    let three = run_text("blocks-3", &text(3));
+    assert_eq!(f(&one["cost"]["ticap"]), 7_500.0);
+    assert_eq!(f(&three["cost"]["ticap"]), 22_500.0);
+    assert_eq!(one["totals"], three["totals"]);
+    let left = |s: &serde_json::Value| f(&s["licensing"][0]["ticap"]["left_value"]);
+    assert!((left(&one) - 2_500.0).abs() < 1e-9);
+    assert!((left(&three) - 17_500.0).abs() < 1e-9);
+}

@@ -36,11 +36,53 @@ pub struct GicapGroup {
     pub ticap: Option<TicapConfig>,
 }
 
+/// A Temporary Instant Capacity balance and what it costs.
+///
+/// Two ways to pay, which may be combined: `balance_core_min` is a balance already held, paid
+/// when used at `price_per_core_day`; `blocks` are standard 30-core-day blocks bought at the
+/// start at `price_per_block` each, paid whether used or not, drawn before the held balance,
+/// and lapsing unused at `expires_ms` when given.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TicapConfig {
     pub balance_core_min: f64,
     pub price_per_core_day: f64,
     pub warn_days: f64,
+    /// Blocks of [`TICAP_BLOCK_CORE_MIN`](super::TICAP_BLOCK_CORE_MIN) bought at the start.
+    pub blocks: u32,
+    pub price_per_block: f64,
+    /// When the bought blocks' unused minutes lapse [ms from the start]; never when `None`.
+    pub expires_ms: Option<u64>,
+}
+
+impl TicapConfig {
+    /// Core-minutes of the bought blocks.
+    pub fn block_core_min(&self) -> f64 {
+        f64::from(self.blocks) * super::TICAP_BLOCK_CORE_MIN
+    }
+
+    /// The balance at the start: the held balance and the blocks [core-minutes].
+    pub fn total_core_min(&self) -> f64 {
+        self.balance_core_min + self.block_core_min()
+    }
+
+    /// The price of one core-day of temporary capacity: `price_per_core_day`, or where that is
+    /// 0 the block price ÷ 30 core-days [currency].
+    pub fn core_day_price(&self) -> f64 {
+        if self.price_per_core_day > 0.0 || self.blocks == 0 {
+            self.price_per_core_day
+        } else {
+            self.price_per_block / 30.0
+        }
+    }
+
+    /// A ledger for this balance: the blocks drawn first, lapsing at the expiry.
+    pub fn ledger(&self) -> super::TicapLedger {
+        let l = super::TicapLedger::new(self.total_core_min(), self.warn_days);
+        match self.expires_ms {
+            Some(at) => l.with_expiry(at, self.block_core_min()),
+            None => l,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

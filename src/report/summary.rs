@@ -128,6 +128,25 @@ pub struct TicapReport {
     pub days_left_at_end: Option<f64>,
     pub exhausted_at_ms: Option<u64>,
     pub warnings: Vec<TicapWarningReport>,
+    /// 30-core-day blocks bought at the start, their price each, and the price per core-day
+    /// of the held balance (`initial_core_minutes` includes both).
+    pub blocks: u32,
+    pub price_per_block: f64,
+    pub price_per_core_day: f64,
+    /// When the blocks' unused minutes lapse; null: never.
+    pub expires_at_ms: Option<u64>,
+    /// blocks × price_per_block, paid at the start used or not.
+    pub purchase_cost: f64,
+    /// Minutes drawn beyond the blocks × price_per_core_day ÷ 1,440.
+    pub usage_cost: f64,
+    /// Of `used_core_minutes`, those drawn from the blocks (they are drawn first).
+    pub used_from_blocks_core_minutes: f64,
+    /// Block minutes lost at the expiry, and their price.
+    pub lapsed_core_minutes: f64,
+    pub lapsed_value: f64,
+    /// What `left_core_minutes` is worth: blocks' minutes at the block price, the held
+    /// balance's at the core-day price.
+    pub left_value: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -1050,7 +1069,7 @@ fn money(
         }
         c.items.core_rights = p.rights_bought as f64 * p.core_right_price;
         if let (Some(cfg), Some(ledger)) = (p.ticap, &outcome.ticap[k]) {
-            c.items.ticap = lic::ticap_cost(ledger.used_core_min(), cfg.price_per_core_day);
+            c.items.ticap = lic::ticap_money(&cfg, ledger).cost();
         }
         let bills = outcome.ppu[k]
             .as_ref()
@@ -1079,7 +1098,10 @@ fn money(
             rights: p.rights,
             rights_bought: p.rights_bought,
             active_core_hours: core_ms / 3_600_000.0,
-            ticap: outcome.ticap[k].as_ref().map(ticap_report),
+            ticap: p
+                .ticap
+                .zip(outcome.ticap[k].as_ref())
+                .map(|(cfg, l)| ticap_report(&cfg, l)),
             ppu: p.ppu.map(|cfg| PpuReport {
                 metric: match cfg.metric {
                     crate::licensing::config::PpuMetricKind::Percent => "percent",
@@ -1103,7 +1125,7 @@ fn money(
     for (g, group) in scenario.gicap.iter().enumerate() {
         let ledger = outcome.group_ticap[g].as_ref();
         if let (Some(cfg), Some(l)) = (group.ticap, ledger) {
-            let cost = lic::ticap_cost(l.used_core_min(), cfg.price_per_core_day);
+            let cost = lic::ticap_money(&cfg, l).cost();
             report.items.ticap += cost;
             report.items.total += cost;
         }
@@ -1126,14 +1148,31 @@ fn money(
                 .map(|&k| outcome.active_core_ms[k])
                 .sum::<f64>()
                 / 3_600_000.0,
-            ticap: ledger.map(ticap_report),
+            ticap: group
+                .ticap
+                .zip(ledger)
+                .map(|(cfg, l)| ticap_report(&cfg, l)),
         });
     }
     (report, licensing, groups)
 }
 
-fn ticap_report(l: &crate::licensing::TicapLedger) -> TicapReport {
+fn ticap_report(
+    cfg: &crate::licensing::config::TicapConfig,
+    l: &crate::licensing::TicapLedger,
+) -> TicapReport {
+    let m = crate::licensing::ticap_money(cfg, l);
     TicapReport {
+        blocks: cfg.blocks,
+        price_per_block: cfg.price_per_block,
+        price_per_core_day: cfg.price_per_core_day,
+        expires_at_ms: l.expires_at_ms(),
+        purchase_cost: m.purchase,
+        usage_cost: m.usage,
+        used_from_blocks_core_minutes: m.drawn_from_blocks_core_min,
+        lapsed_core_minutes: m.lapsed_core_min,
+        lapsed_value: m.lapsed_value,
+        left_value: m.left_value,
         initial_core_minutes: l.initial_core_min(),
         used_core_minutes: l.used_core_min(),
         left_core_minutes: l.balance_core_min(),

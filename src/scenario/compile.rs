@@ -955,13 +955,22 @@ impl<'a> Compiler<'a> {
     fn ticap_config(&self, t: &Spanned<RawTicap>, field: &str) -> Result<TicapConfig, Error> {
         let v = t.get_ref();
         let warn_days = v.warn_days.unwrap_or(15.0);
+        if v.balance_core_minutes.is_none() && v.blocks.is_none() {
+            return Err(self.err(
+                t.span(),
+                field.to_string(),
+                "no balance; expected `balance_core_minutes` (a balance held, paid when used) or `blocks` (30-core-day blocks bought at `price_per_block`)",
+            ));
+        }
+        let price_per_block = v.price_per_block.unwrap_or(0.0);
         for (f, x, what) in [
             (
                 "balance_core_minutes",
-                v.balance_core_minutes,
+                v.balance_core_minutes.unwrap_or(0.0),
                 "a number of core-minutes ≥ 0",
             ),
             ("price_per_core_day", v.price_per_core_day, "an amount ≥ 0"),
+            ("price_per_block", price_per_block, "an amount ≥ 0"),
             ("warn_days", warn_days, "a number of days ≥ 0"),
         ] {
             if !(x.is_finite() && x >= 0.0) {
@@ -972,10 +981,46 @@ impl<'a> Compiler<'a> {
                 ));
             }
         }
+        let blocks = v.blocks.unwrap_or(0);
+        if blocks > 1_000_000 {
+            return Err(self.err(
+                t.span(),
+                format!("{field}.blocks"),
+                format!("{blocks}; expected at most 1,000,000 blocks of 30 core-days"),
+            ));
+        }
+        if v.price_per_block.is_some() && v.blocks.is_none() {
+            return Err(self.err(
+                t.span(),
+                format!("{field}.price_per_block"),
+                "a price per block without `blocks`; say how many 30-core-day blocks are bought",
+            ));
+        }
+        let expires_ms = match v.expires {
+            None => None,
+            Some(_) if blocks == 0 => {
+                return Err(self.err(
+                    t.span(),
+                    format!("{field}.expires"),
+                    "an expiry without blocks; only bought `blocks` expire (a held balance never does)",
+                ));
+            }
+            Some(d) if d.ms() == 0 => {
+                return Err(self.err(
+                    t.span(),
+                    format!("{field}.expires"),
+                    "0; expected a duration > 0 after the start",
+                ));
+            }
+            Some(d) => Some(d.ms()),
+        };
         Ok(TicapConfig {
-            balance_core_min: v.balance_core_minutes,
+            balance_core_min: v.balance_core_minutes.unwrap_or(0.0),
             price_per_core_day: v.price_per_core_day,
             warn_days,
+            blocks,
+            price_per_block,
+            expires_ms,
         })
     }
 

@@ -480,7 +480,17 @@ pub struct RawPower {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTicap {
-    pub balance_core_minutes: f64,
+    /// A balance already held, paid when used at `price_per_core_day`; 0 when absent.
+    #[serde(default)]
+    pub balance_core_minutes: Option<f64>,
+    /// Standard 30-core-day blocks bought at the start at `price_per_block` each.
+    #[serde(default)]
+    pub blocks: Option<u32>,
+    #[serde(default)]
+    pub price_per_block: Option<f64>,
+    /// The bought blocks' unused minutes lapse this long after the start (never when absent).
+    #[serde(default)]
+    pub expires: Option<Duration>,
     #[serde(default)]
     pub price_per_core_day: f64,
     /// Warn when the projected expiry falls within this many days (default 15) [I10a].
