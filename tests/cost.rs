@@ -605,3 +605,112 @@ timeseries = false
     assert!((left(&one) - 2_500.0).abs() < 1e-9);
     assert!((left(&three) - 17_500.0).abs() < 1e-9);
 }
+
+/// Issue #20, carbon by hand: a 4-core server (1 kW idle, 2 kW at full use) idle for 12 h,
+/// then busy on all 4 cores for 12 h: 12 kWh + 24 kWh = 36 kWh at the wall, × PUE 1.5 = 54 kWh.
+/// - a constant 400 g/kWh: 54 × 0.4 = 21.6 kg;
+/// - a grid at 500 g while idle and 100 g while busy: (12 × 500 + 24 × 100) g × 1.5 = 12.6 kg,
+///   where the mean intensity (300 g) × 54 kWh would say 16.2 kg.
+#[test]
+fn carbon_from_a_constant_and_from_a_trace_by_hand() {
+    let dir = scratch("carbon");
+    std::fs::write(dir.join("w.csv"), "time_s,w\n0,0\n43200,4\n").unwrap();
+    std::fs::write(
+        dir.join("grid.csv"),
+        "time_s,carbon_intensity\n0,500\n43200,100\n",
+    )
+    .unwrap();
+    let scenario = |intensity: &str| {
+        format!(
+            r#"
+[scenario]
+name = "carbon"
+horizon = "24h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+power = {{ idle_w = 1000, max_w = 2000 }}
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+trace = "w.csv"
+
+[energy]
+pue = 1.5
+carbon_intensity = {intensity}
+"#
+        )
+    };
+    let run = |name: &str, intensity: &str| {
+        std::fs::write(dir.join(format!("{name}.toml")), scenario(intensity)).unwrap();
+        let out = vsesim(
+            &["run", &format!("{name}.toml"), "-o", name, "--quiet"],
+            &dir,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        read_json(&dir.join(name).join("summary.json"))
+    };
+    let constant = run("constant", "400");
+    let e = &constant["energy"];
+    assert!((f(&e["it_kwh"]) - 36.0).abs() < 1e-9, "{e}");
+    assert!((f(&e["facility_kwh"]) - 54.0).abs() < 1e-9);
+    assert!((f(&e["co2_kg"]) - 21.6).abs() < 1e-9, "{e}");
+    assert!((f(&e["servers"][0]["co2_kg"]) - 21.6).abs() < 1e-9);
+    assert_eq!(e["carbon_intensity_source"], "constant");
+
+    let traced = run("traced", r#"{ trace = "grid.csv" }"#);
+    let e = &traced["energy"];
+    assert_eq!(e["carbon_intensity_source"], "trace");
+    assert!((f(&e["carbon_intensity_mean_g_per_kwh"]) - 300.0).abs() < 1e-9);
+    assert!((f(&e["it_kwh"]) - 36.0).abs() < 1e-9);
+    assert!((f(&e["co2_kg"]) - 12.6).abs() < 1e-9, "{e}");
+
+    // A trace shorter than the horizon is refused unless it repeats; so is a trace without
+    // the time series, and a PUE given twice.
+    std::fs::write(
+        dir.join("short.csv"),
+        "time_s,carbon_intensity\n0,500\n3600,100\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("short.toml"),
+        scenario(r#"{ trace = "short.csv" }"#),
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "short.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("energy.carbon_intensity.trace"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("repeat = true"), "{}", stderr(&out));
+    std::fs::write(
+        dir.join("repeat.toml"),
+        scenario(r#"{ trace = "short.csv", repeat = true }"#),
+    )
+    .unwrap();
+    assert!(vsesim(&["validate", "repeat.toml"], &dir).status.success());
+    std::fs::write(
+        dir.join("nots.toml"),
+        scenario(r#"{ trace = "grid.csv" }"#) + "\n[report]\ntimeseries = false\n",
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "nots.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("time series"), "{}", stderr(&out));
+    std::fs::write(
+        dir.join("twice.toml"),
+        scenario("400") + "\n[costs]\npue = 1.2\n",
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "twice.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("energy.pue"), "{}", stderr(&out));
+}

@@ -112,8 +112,11 @@ pub struct Software {
 pub struct Costs {
     pub currency: Option<String>,
     pub price_per_kwh: f64,
+    /// Power usage effectiveness, from `[energy] pue` or `[costs] pue`.
     pub pue: f64,
     pub software: Vec<Software>,
+    /// The grid's carbon intensity (`[energy] carbon_intensity`); no CO2 is reported without.
+    pub carbon: Option<super::carbon::Intensity>,
 }
 
 impl Default for Costs {
@@ -123,6 +126,7 @@ impl Default for Costs {
             price_per_kwh: 0.0,
             pue: 1.0,
             software: Vec::new(),
+            carbon: None,
         }
     }
 }

@@ -37,6 +37,8 @@
 //! assert_eq!(ledger.exhausted_at_ms(), Some(15 * DAY_MS));
 //! ```
 
+/// Carbon: the grid's intensity and the CO2 of the energy drawn.
+pub mod carbon;
 /// The scenario's pricing parameters, compiled and validated by the scenario compiler (kept
 /// beside the meters they configure; nothing in this file uses them).
 pub mod config;

@@ -33,6 +33,8 @@ pub struct Summary {
     /// HP-UX WLM instances, in scenario order.
     pub wlm: Vec<WlmReport>,
     pub cost: CostReport,
+    /// Energy at the wall and in the facility, and its CO2 (issue #20).
+    pub energy: EnergyReport,
     pub licensing: Vec<LicensingReport>,
     /// Global Instant Capacity groups.
     pub gicap: Vec<GicapReport>,
@@ -99,6 +101,33 @@ pub struct ServerCost {
     #[serde(flatten)]
     pub items: CostItems,
     pub energy_kwh: f64,
+}
+
+/// The energy the servers drew and its carbon.
+#[derive(Debug, Serialize)]
+pub struct EnergyReport {
+    pub pue: f64,
+    /// `constant`, `trace`, or null without `[energy] carbon_intensity`.
+    pub carbon_intensity_source: Option<&'static str>,
+    /// Time-weighted mean of the grid's intensity over the horizon [gCO2/kWh].
+    pub carbon_intensity_mean_g_per_kwh: Option<f64>,
+    /// Σ over servers with a power model: at the wall of the IT equipment, and × PUE.
+    pub it_kwh: f64,
+    pub facility_kwh: f64,
+    /// Σ over servers with a power model [kg CO2]; null without an intensity.
+    pub co2_kg: Option<f64>,
+    /// Servers without `power`: they count for nothing above.
+    pub servers_without_power_model: Vec<String>,
+    pub servers: Vec<ServerEnergy>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServerEnergy {
+    pub name: String,
+    /// Null for a server without a power model.
+    pub it_kwh: Option<f64>,
+    pub facility_kwh: Option<f64>,
+    pub co2_kg: Option<f64>,
 }
 
 /// Usage rights and utility pricing of one server.
@@ -702,6 +731,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         })
         .collect();
     let (cost, licensing, gicap) = money(scenario, outcome);
+    let energy = energy(scenario, outcome);
     let mut totals = Work::default();
     let mut study = StudyDemand::default();
     let growth = node_growth(scenario, outcome);
@@ -864,6 +894,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         domains,
         wlm,
         cost,
+        energy,
         licensing,
         gicap,
         ha: super::ha::build(scenario, outcome),
@@ -1155,6 +1186,75 @@ fn money(
         });
     }
     (report, licensing, groups)
+}
+
+/// Each server's energy: exact from the run's utilization integral; its CO2 with a constant
+/// intensity from that integral, with a trace from the time-series rows (each row's mean
+/// utilization weighted by the intensity over the row: exact when the server's capacity and
+/// the intensity are constant within each row).
+fn energy(scenario: &Scenario, outcome: &Outcome) -> EnergyReport {
+    use crate::licensing::carbon::{self, Intensity};
+    let h = scenario.horizon_ms;
+    let pue = scenario.costs.pue;
+    let intensity = scenario.costs.carbon.as_ref();
+    let nw = scenario.model.workloads.len();
+    let mut out = EnergyReport {
+        pue,
+        carbon_intensity_source: intensity.map(|i| match i {
+            Intensity::Constant(_) => "constant",
+            Intensity::Steps { .. } => "trace",
+        }),
+        carbon_intensity_mean_g_per_kwh: intensity.map(|i| i.mean(0, h)),
+        it_kwh: 0.0,
+        facility_kwh: 0.0,
+        co2_kg: intensity.map(|_| 0.0),
+        servers_without_power_model: Vec::new(),
+        servers: Vec::new(),
+    };
+    for p in &scenario.pricing {
+        let i = p.server.0 as usize;
+        let name = scenario.model.node(p.server).name.clone();
+        let Some((idle, max)) = p.power else {
+            out.servers_without_power_model.push(name.clone());
+            out.servers.push(ServerEnergy {
+                name,
+                it_kwh: None,
+                facility_kwh: None,
+                co2_kg: None,
+            });
+            continue;
+        };
+        let kwh = crate::licensing::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
+        let co2 = intensity.map(|g| match (g, &outcome.timeseries) {
+            (Intensity::Constant(v), _) => carbon::co2_kg(kwh, pue, *v),
+            (Intensity::Steps { .. }, Some(ts)) => {
+                let entity = (nw + i) as u32;
+                let rows: Vec<(u64, f64)> = (0..ts.entity.len())
+                    .filter(|&r| ts.entity[r] == entity)
+                    .map(|r| (ts.time_ms[r], ts.utilization[r]))
+                    .collect();
+                let spans = rows.iter().enumerate().map(|(k, &(t, u))| {
+                    let end = rows.get(k + 1).map_or(h, |n| n.0);
+                    (t, end, u)
+                });
+                carbon::co2_kg_over_spans(idle, max, pue, g, h, spans)
+            }
+            // The compiler refuses a trace without the time series.
+            (Intensity::Steps { .. }, None) => f64::NAN,
+        });
+        out.it_kwh += kwh;
+        out.facility_kwh += kwh * pue;
+        if let (Some(total), Some(c)) = (&mut out.co2_kg, co2) {
+            *total += c;
+        }
+        out.servers.push(ServerEnergy {
+            name,
+            it_kwh: Some(kwh),
+            facility_kwh: Some(kwh * pue),
+            co2_kg: co2,
+        });
+    }
+    out
 }
 
 fn ticap_report(

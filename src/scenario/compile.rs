@@ -611,7 +611,8 @@ impl<'a> Compiler<'a> {
         self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
         let (pricing, gicap) = self.compile_pricing(&raw, &nodes)?;
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
-        let costs = self.compile_costs(&raw, &node_index, &nodes)?;
+        let mut costs = self.compile_costs(&raw, &node_index, &nodes)?;
+        self.compile_energy(&raw, horizon_ms, report.timeseries, &mut costs)?;
         let mut report = report;
         report.target_server = Some(self.target_server(&raw, &nodes, &node_index)?);
         for (k, rw) in raw.workloads.iter().enumerate() {
@@ -1022,6 +1023,112 @@ impl<'a> Compiler<'a> {
             price_per_block,
             expires_ms,
         })
+    }
+
+    /// `[energy]`: the PUE (here or in `[costs]`, not both) and the grid's carbon intensity.
+    fn compile_energy(
+        &self,
+        raw: &RawScenario,
+        horizon_ms: u64,
+        timeseries: bool,
+        costs: &mut Costs,
+    ) -> Result<(), Error> {
+        use crate::licensing::carbon::Intensity;
+        let Some(re) = &raw.energy else {
+            return Ok(());
+        };
+        let r = re.get_ref();
+        if let Some(p) = &r.pue {
+            if raw
+                .costs
+                .as_ref()
+                .is_some_and(|c| c.get_ref().pue.is_some())
+            {
+                return Err(self.err(
+                    p.span(),
+                    "energy.pue",
+                    "the PUE is given in `[costs]` too; keep one (`[energy] pue`)",
+                ));
+            }
+            let v = *p.get_ref();
+            if !(v.is_finite() && (1.0..=10.0).contains(&v)) {
+                return Err(self.err(
+                    p.span(),
+                    "energy.pue",
+                    format!(
+                        "{}; expected a power usage effectiveness from 1 to 10",
+                        num(v)
+                    ),
+                ));
+            }
+            costs.pue = v;
+        }
+        let Some(ci) = &r.carbon_intensity else {
+            return Ok(());
+        };
+        let check = |v: f64| v.is_finite() && (0.0..=10_000.0).contains(&v);
+        costs.carbon = Some(match ci.get_ref() {
+            RawIntensity::Constant(v) => {
+                if !check(*v) {
+                    return Err(self.err(
+                        ci.span(),
+                        "energy.carbon_intensity",
+                        format!("{}; expected gCO2 per kWh from 0 to 10,000", num(*v)),
+                    ));
+                }
+                Intensity::Constant(*v)
+            }
+            RawIntensity::Trace(t) => {
+                let field = "energy.carbon_intensity";
+                if !timeseries {
+                    return Err(self.err(
+                        ci.span(),
+                        field,
+                        "an intensity trace needs the time series (each server's energy hour by hour); remove `[report] timeseries = false` or give a constant",
+                    ));
+                }
+                let column = t.column.as_deref().unwrap_or("carbon_intensity");
+                let series = self.metric_series(
+                    &t.trace,
+                    column,
+                    t.step,
+                    ci.span(),
+                    format!("{field}.column"),
+                    "carbon_intensity",
+                )?;
+                let values: Vec<f64> = series.cpu.iter().map(|&v| f64::from(v)).collect();
+                if let Some(v) = values.iter().find(|v| !check(**v)) {
+                    return Err(self.err(
+                        ci.span(),
+                        format!("{field}.trace"),
+                        format!(
+                            "`{}` holds {}; expected gCO2 per kWh from 0 to 10,000",
+                            t.trace,
+                            num(*v)
+                        ),
+                    ));
+                }
+                let covers = (values.len() as u64).saturating_mul(series.step_ms);
+                if !t.repeat && covers < horizon_ms {
+                    return Err(self.err(
+                        ci.span(),
+                        format!("{field}.trace"),
+                        format!(
+                            "`{}` covers {} of the {} horizon; give a longer trace or `repeat = true`",
+                            t.trace,
+                            super::Duration(covers),
+                            super::Duration(horizon_ms)
+                        ),
+                    ));
+                }
+                Intensity::Steps {
+                    step_ms: series.step_ms,
+                    values,
+                    repeat: t.repeat,
+                }
+            }
+        });
+        Ok(())
     }
 
     fn compile_costs(

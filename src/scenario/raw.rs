@@ -22,6 +22,9 @@ pub struct RawScenario {
     pub report: Option<Spanned<RawReport>>,
     #[serde(default)]
     pub costs: Option<Spanned<RawCosts>>,
+    /// The facility and the grid: PUE, carbon intensity, power states.
+    #[serde(default)]
+    pub energy: Option<Spanned<RawEnergy>>,
     /// Global Instant Capacity groups of complexes sharing usage rights and a TiCAP balance.
     #[serde(default)]
     pub gicap: Vec<Spanned<RawGicap>>,
@@ -546,6 +549,69 @@ pub struct RawCosts {
     pub pue: Option<Spanned<f64>>,
     #[serde(default)]
     pub software: Vec<Spanned<RawSoftware>>,
+}
+
+/// The facility and the grid (issue #20).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnergy {
+    /// Power usage effectiveness (facility ÷ IT power); also accepted in `[costs]`, not both.
+    #[serde(default)]
+    pub pue: Option<Spanned<f64>>,
+    /// gCO2 per kWh: a number, or a native trace with a time column.
+    #[serde(default)]
+    pub carbon_intensity: Option<Spanned<RawIntensity>>,
+}
+
+/// `carbon_intensity = 400` or `carbon_intensity = { trace = "grid.csv", … }`.
+#[derive(Debug, Clone)]
+pub enum RawIntensity {
+    Constant(f64),
+    Trace(RawIntensityTrace),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntensityTrace {
+    pub trace: String,
+    /// The trace's column (default `carbon_intensity`).
+    #[serde(default)]
+    pub column: Option<String>,
+    /// The step when the trace has no `time_s` column.
+    #[serde(default)]
+    pub step: Option<Duration>,
+    /// Replay the trace from its start when it ends before the horizon.
+    #[serde(default)]
+    pub repeat: bool,
+}
+
+impl<'de> Deserialize<'de> for RawIntensity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawIntensity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("gCO2 per kWh as a number, or a table `{ trace = \"FILE\", column, step, repeat }`")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawIntensity, E> {
+                Ok(RawIntensity::Constant(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawIntensity, E> {
+                Ok(RawIntensity::Constant(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawIntensity, E> {
+                Ok(RawIntensity::Constant(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawIntensity, A::Error> {
+                RawIntensityTrace::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawIntensity::Trace)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A software licence charged per active core [the book's ISV-licensing argument].
