@@ -714,3 +714,117 @@ carbon_intensity = {intensity}
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("energy.pue"), "{}", stderr(&out));
 }
+
+/// Issue #20, the bundled licence comparison: the same two databases licensed at 10,000 a
+/// core-year for 7 days, by the rule their ISV applies to each kind of partition:
+/// - vPars of 6 cores each (partition_cores): 12 × 10,000 × 7 / 365 = 2,301.37;
+/// - 4-vCPU VM guests (vcpus): 8 × 10,000 × 7 / 365 = 1,534.25;
+/// - FSS groups in one OS on the 16-core server (os_instance): 16 × … = 3,068.49.
+#[test]
+fn the_licence_bill_follows_the_partitioning_by_hand() {
+    let root = project_root();
+    let dir = scratch("licences");
+    for (file, cores, rule, kinds) in [
+        ("licence-vpars", 12.0, "partition_cores", ["vpar", "vpar"]),
+        ("licence-vms", 8.0, "vcpus", ["vm", "vm"]),
+        ("licence-fss", 16.0, "os_instance", ["server", "server"]),
+    ] {
+        let out_dir = dir.join(file);
+        let out = vsesim(
+            &[
+                "run",
+                &format!("scenarios/{file}.toml"),
+                "-o",
+                out_dir.to_str().unwrap(),
+                "--quiet",
+            ],
+            &root,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let s = read_json(&out_dir.join("summary.json"));
+        let want = cores * 10_000.0 * 7.0 / 365.0;
+        assert!((f(&s["cost"]["software"]) - want).abs() < 1e-6, "{file}");
+        let l = &s["licences"][0];
+        assert_eq!(l["rule"], rule);
+        assert!((f(&l["cost"]) - want).abs() < 1e-6);
+        assert!((f(&l["core_years"]) - cores * 7.0 / 365.0).abs() < 1e-12);
+        let inst = l["instances"].as_array().unwrap();
+        // Two databases in one OS are one instance.
+        let n = if rule == "os_instance" { 1 } else { 2 };
+        assert_eq!(inst.len(), n, "{file}");
+        assert_eq!(inst[0]["kind"], kinds[0]);
+    }
+}
+
+/// Core factors and peak counting: a vPar of 2 cores under a gWLM domain that may grow it to
+/// 6, licensed at 36,500 a core-year (100 a core-day) for 10 days, on a server of a model with
+/// core factor 0.5. Average: it holds 2 cores all the time (nothing to borrow for) → 2 × 0.5 ×
+/// 10 × 100 = 1,000; peak: its max, 6 → 6 × 0.5 × 10 × 100 = 3,000.
+#[test]
+fn core_factor_and_peak_count_by_hand() {
+    let text = |count: &str| {
+        format!(
+            r#"
+[scenario]
+name = "peak"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+model = "rx8640"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "vp1"
+kind = "vpar"
+parent = "sd"
+cores = 2
+max_cores = 6
+
+[[partitions]]
+name = "vp2"
+kind = "vpar"
+parent = "sd"
+cores = 2
+max_cores = 6
+
+[[policies]]
+domain = "sd"
+[[policies.compartments]]
+partition = "vp1"
+policy = {{ type = "fixed", cores = 2 }}
+[[policies.compartments]]
+partition = "vp2"
+policy = {{ type = "fixed", cores = 2 }}
+
+[[workloads]]
+name = "db"
+partition = "vp1"
+units = "cores"
+synth = {{ pattern = "flat", mean = 1 }}
+
+[[costs.software]]
+name = "db"
+per_core_year = 36500
+rule = "partition_cores"
+count = "{count}"
+partitions = ["vp1"]
+core_factor = {{ rx8640 = 0.5 }}
+
+[report]
+timeseries = false
+"#
+        )
+    };
+    let avg = run_text("lic-average", &text("average"));
+    let peak = run_text("lic-peak", &text("peak"));
+    let inst = &avg["licences"][0]["instances"][0];
+    assert_eq!(f(&inst["core_factor"]), 0.5);
+    assert!((f(&inst["cores_mean"]) - 2.0).abs() < 1e-9, "{inst}");
+    assert_eq!(f(&inst["cores_peak"]), 6.0);
+    assert!((f(&avg["cost"]["software"]) - 1_000.0).abs() < 1e-6);
+    assert!((f(&peak["cost"]["software"]) - 3_000.0).abs() < 1e-6);
+}

@@ -100,12 +100,54 @@ pub struct PpuConfig {
     pub fixed_per_month: f64,
 }
 
-/// A software licence charged per active core.
+/// A software licence, charged per core the rule counts (issue #20).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Software {
     pub name: String,
     pub per_core_year: f64,
+    /// The servers it runs on (the `server_cores` rule without partitions or workloads).
     pub servers: Vec<NodeId>,
+    pub rule: LicenceRule,
+    pub count: LicenceCount,
+    /// The OS instances or partitions whose cores the rule counts, each once, in scenario
+    /// order: servers (`server_cores`), the nearest nPar, vPar or server (`partition_cores`),
+    /// VM guests (`vcpus`), the nearest OS instance (`os_instance`).
+    pub instances: Vec<NodeId>,
+    /// Core factor of each instance's server (1 when its model has none).
+    pub factors: Vec<f64>,
+}
+
+/// What a licence counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceRule {
+    /// The server's active cores (hard partitions, VMs and groups inside count for nothing).
+    ServerCores,
+    /// The cores of the hard partition it runs in: the nearest nPar or vPar (or the server).
+    PartitionCores,
+    /// A VM guest's vCPUs.
+    Vcpus,
+    /// The whole OS instance it runs in (FSS and PSET groups count their OS's cores).
+    OsInstance,
+}
+
+impl LicenceRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenceRule::ServerCores => "server_cores",
+            LicenceRule::PartitionCores => "partition_cores",
+            LicenceRule::Vcpus => "vcpus",
+            LicenceRule::OsInstance => "os_instance",
+        }
+    }
+}
+
+/// How the counted cores become core-years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceCount {
+    /// Σ counted cores × time: what the instances held, as it changed.
+    Average,
+    /// The most cores each instance can hold, for the whole horizon.
+    Peak,
 }
 
 #[derive(Debug, Clone, PartialEq)]

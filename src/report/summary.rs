@@ -35,6 +35,8 @@ pub struct Summary {
     pub cost: CostReport,
     /// Energy at the wall and in the facility, and its CO2 (issue #20).
     pub energy: EnergyReport,
+    /// Each `[[costs.software]]` licence's bill by instance (issue #20).
+    pub licences: Vec<LicenceReport>,
     pub licensing: Vec<LicensingReport>,
     /// Global Instant Capacity groups.
     pub gicap: Vec<GicapReport>,
@@ -101,6 +103,36 @@ pub struct ServerCost {
     #[serde(flatten)]
     pub items: CostItems,
     pub energy_kwh: f64,
+}
+
+/// One software licence's bill.
+#[derive(Debug, Serialize)]
+pub struct LicenceReport {
+    pub name: String,
+    /// `server_cores`, `partition_cores`, `vcpus` or `os_instance`.
+    pub rule: &'static str,
+    /// `average` or `peak`.
+    pub count: &'static str,
+    pub per_core_year: f64,
+    /// Σ counted cores × core factor × years.
+    pub core_years: f64,
+    pub cost: f64,
+    pub instances: Vec<LicenceInstance>,
+}
+
+/// One counted OS instance or partition.
+#[derive(Debug, Serialize)]
+pub struct LicenceInstance {
+    pub name: String,
+    /// `server`, `npar`, `vpar` or `vm`.
+    pub kind: &'static str,
+    pub server: String,
+    pub core_factor: f64,
+    /// Cores held on average over the horizon, and the most it can hold.
+    pub cores_mean: f64,
+    pub cores_peak: f64,
+    pub core_years: f64,
+    pub cost: f64,
 }
 
 /// The energy the servers drew and its carbon.
@@ -730,7 +762,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .collect(),
         })
         .collect();
-    let (cost, licensing, gicap) = money(scenario, outcome);
+    let (cost, licensing, gicap, licences) = money(scenario, outcome);
     let energy = energy(scenario, outcome);
     let mut totals = Work::default();
     let mut study = StudyDemand::default();
@@ -895,6 +927,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         wlm,
         cost,
         energy,
+        licences,
         licensing,
         gicap,
         ha: super::ha::build(scenario, outcome),
@@ -1077,7 +1110,12 @@ impl StudyDemand {
 fn money(
     scenario: &Scenario,
     outcome: &Outcome,
-) -> (CostReport, Vec<LicensingReport>, Vec<GicapReport>) {
+) -> (
+    CostReport,
+    Vec<LicensingReport>,
+    Vec<GicapReport>,
+    Vec<LicenceReport>,
+) {
     use crate::licensing as lic;
     let h = scenario.horizon_ms;
     let model = &scenario.model;
@@ -1087,6 +1125,7 @@ fn money(
         ..CostReport::default()
     };
     let mut licensing = Vec::new();
+    let licences = licences(scenario, outcome);
     for (k, p) in scenario.pricing.iter().enumerate() {
         let node = model.node(p.server);
         let i = p.server.0 as usize;
@@ -1108,11 +1147,11 @@ fn money(
             .unwrap_or_default();
         // fold from +0.0: an empty f64 sum is -0.0, which would print as such.
         c.items.ppu = bills.iter().fold(0.0, |a, b| a + b.total);
-        c.items.software = costs
-            .software
+        c.items.software = licences
             .iter()
-            .filter(|s| s.servers.contains(&p.server))
-            .fold(0.0, |a, s| a + lic::licence_cost(core_ms, s.per_core_year));
+            .flat_map(|l| &l.instances)
+            .filter(|x| x.server == node.name)
+            .fold(0.0, |a, x| a + x.cost);
         if let Some((idle, max)) = p.power {
             c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
             c.items.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
@@ -1185,7 +1224,87 @@ fn money(
                 .map(|(cfg, l)| ticap_report(&cfg, l)),
         });
     }
-    (report, licensing, groups)
+    (report, licensing, groups, licences)
+}
+
+/// Each software licence's bill, instance by instance (issue #20): the cores its rule counts,
+/// as core-time (`average`) or at the most the instance can hold (`peak`), × the core factor
+/// of the instance's server model × the price per core-year.
+fn licences(scenario: &Scenario, outcome: &Outcome) -> Vec<LicenceReport> {
+    use crate::licensing::config::LicenceCount;
+    let h = scenario.horizon_ms;
+    let model = &scenario.model;
+    let managed =
+        |id: crate::model::NodeId| scenario.domains.iter().any(|d| d.members.contains(&id));
+    scenario
+        .costs
+        .software
+        .iter()
+        .map(|sw| {
+            let instances: Vec<LicenceInstance> = sw
+                .instances
+                .iter()
+                .zip(&sw.factors)
+                .map(|(&id, &factor)| {
+                    let n = model.node(id);
+                    let i = id.0 as usize;
+                    // Mean cores held over the horizon, and the most it can hold.
+                    let (mean, peak) = match n.kind {
+                        NodeKind::Server => {
+                            let k = scenario.pricing.iter().position(|p| p.server == id);
+                            let p = k.map(|k| &scenario.pricing[k]);
+                            let mean =
+                                k.map_or(n.cores as f64, |k| outcome.active_core_ms[k] / h as f64);
+                            let peak = match p {
+                                Some(p) if p.ticap.is_some() || p.group.is_some() => {
+                                    p.installed as f64
+                                }
+                                _ => mean,
+                            };
+                            (mean, peak)
+                        }
+                        NodeKind::Vm => (n.cores as f64, n.cores as f64),
+                        _ => {
+                            let mean = outcome.nodes.granted_cms[i] / n.speed / h as f64;
+                            let peak = if managed(id) {
+                                n.max_cores
+                            } else {
+                                n.cores as f64
+                            };
+                            (mean, peak.max(mean))
+                        }
+                    };
+                    let counted = match sw.count {
+                        LicenceCount::Average => mean,
+                        LicenceCount::Peak => peak,
+                    };
+                    let core_ms = counted * factor * h as f64;
+                    LicenceInstance {
+                        name: n.name.clone(),
+                        kind: n.kind.as_str(),
+                        server: model.node(n.server).name.clone(),
+                        core_factor: factor,
+                        cores_mean: mean,
+                        cores_peak: peak,
+                        core_years: core_ms / crate::licensing::YEAR_MS as f64,
+                        cost: crate::licensing::licence_cost(core_ms, sw.per_core_year),
+                    }
+                })
+                .collect();
+            LicenceReport {
+                name: sw.name.clone(),
+                rule: sw.rule.as_str(),
+                count: match sw.count {
+                    LicenceCount::Average => "average",
+                    LicenceCount::Peak => "peak",
+                },
+                per_core_year: sw.per_core_year,
+                core_years: instances.iter().fold(0.0, |a, x| a + x.core_years),
+                cost: instances.iter().fold(0.0, |a, x| a + x.cost),
+                instances,
+            }
+        })
+        .collect()
 }
 
 /// Each server's energy: exact from the run's utilization integral; its CO2 with a constant

@@ -7,7 +7,8 @@ use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
 use crate::licensing::config::{
-    Costs, GicapGroup, PpuConfig, PpuMetricKind, ServerPricing, Software, TicapConfig,
+    Costs, GicapGroup, LicenceCount, LicenceRule, PpuConfig, PpuMetricKind, ServerPricing,
+    Software, TicapConfig,
 };
 use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
 use crate::policy::{self, Capacity, Domain, Latencies, gwlm};
@@ -1195,10 +1196,142 @@ impl<'a> Compiler<'a> {
                     ids
                 }
             };
+            let field = |f: &str| format!("costs.software[{k}] ({}).{f}", sw.name);
+            let rule = match sw.rule.as_ref().map(|r| *r.get_ref()) {
+                None | Some(RawLicenceRule::ServerCores) => LicenceRule::ServerCores,
+                Some(RawLicenceRule::PartitionCores) => LicenceRule::PartitionCores,
+                Some(RawLicenceRule::Vcpus) => LicenceRule::Vcpus,
+                Some(RawLicenceRule::OsInstance) => LicenceRule::OsInstance,
+            };
+            // Where it runs: named partitions, the partitions of named workloads, or servers.
+            let mut places: Vec<NodeId> = Vec::new();
+            for (list, what) in [(&sw.partitions, "partitions"), (&sw.workloads, "workloads")] {
+                let Some(list) = list else { continue };
+                if sw.servers.is_some() {
+                    return Err(self.err(
+                        list.first().map_or(rc.span(), |x| x.span()),
+                        field(what),
+                        "`servers` is given too; say where it runs one way (servers, partitions or workloads)",
+                    ));
+                }
+                for x in list {
+                    let name = x.get_ref().as_str();
+                    let found = if what == "partitions" {
+                        index.get(name).copied()
+                    } else {
+                        raw.workloads
+                            .iter()
+                            .find(|w| w.get_ref().name.get_ref() == name)
+                            .and_then(|w| {
+                                index.get(w.get_ref().partition.get_ref().as_str()).copied()
+                            })
+                    };
+                    match found {
+                        Some(id) => places.push(id),
+                        None => {
+                            return Err(self.err(
+                                x.span(),
+                                field(what),
+                                format!("`{name}` is not one of the scenario's {what}"),
+                            ));
+                        }
+                    }
+                }
+            }
+            if places.is_empty() {
+                places = servers.clone();
+            }
+            let up = |mut id: NodeId, ok: &dyn Fn(NodeKind) -> bool| -> Option<NodeId> {
+                loop {
+                    let n = &nodes[id.0 as usize];
+                    if ok(n.kind) {
+                        return Some(id);
+                    }
+                    id = n.parent?;
+                }
+            };
+            let mut instances: Vec<NodeId> = Vec::new();
+            for &p in &places {
+                let inst = match rule {
+                    LicenceRule::ServerCores => Some(nodes[p.0 as usize].server),
+                    LicenceRule::PartitionCores => up(p, &|k| {
+                        matches!(k, NodeKind::Npar | NodeKind::Vpar | NodeKind::Server)
+                    }),
+                    LicenceRule::Vcpus => up(p, &|k| k == NodeKind::Vm),
+                    LicenceRule::OsInstance => {
+                        up(p, &|k| !matches!(k, NodeKind::Fss | NodeKind::Pset))
+                    }
+                };
+                let Some(inst) = inst else {
+                    let span = sw.rule.as_ref().map_or(rc.span(), |r| r.span());
+                    return Err(self.err(
+                        span,
+                        field("rule"),
+                        format!(
+                            "`vcpus` counts VM guests' vCPUs, but `{}` is not in a VM guest; use `partition_cores` or `os_instance`",
+                            nodes[p.0 as usize].name
+                        ),
+                    ));
+                };
+                if !instances.contains(&inst) {
+                    instances.push(inst);
+                }
+            }
+            // Core factor per server model.
+            let mut factor_of = std::collections::BTreeMap::new();
+            if let Some(cf) = &sw.core_factor {
+                for (model, &f) in cf.get_ref() {
+                    if !(f.is_finite() && f > 0.0 && f <= 10.0) {
+                        return Err(self.err(
+                            cf.span(),
+                            field(&format!("core_factor.{model}")),
+                            format!("{}; expected a factor above 0, at most 10", num(f)),
+                        ));
+                    }
+                    let known = raw
+                        .servers
+                        .iter()
+                        .any(|s| s.get_ref().model.as_deref() == Some(model.as_str()))
+                        || raw
+                            .server_models
+                            .iter()
+                            .any(|m| m.get_ref().name.get_ref() == model);
+                    if !known {
+                        return Err(self.err(
+                            cf.span(),
+                            field(&format!("core_factor.{model}")),
+                            format!(
+                                "`{model}` is no server's `model` nor a [[server_models]] name"
+                            ),
+                        ));
+                    }
+                    factor_of.insert(model.clone(), f);
+                }
+            }
+            let factors = instances
+                .iter()
+                .map(|i| {
+                    let server = nodes[i.0 as usize].server;
+                    let name = &nodes[server.0 as usize].name;
+                    raw.servers
+                        .iter()
+                        .find(|s| s.get_ref().name.get_ref() == name)
+                        .and_then(|s| s.get_ref().model.as_ref())
+                        .and_then(|m| factor_of.get(m).copied())
+                        .unwrap_or(1.0)
+                })
+                .collect();
             costs.software.push(Software {
                 name: sw.name.clone(),
                 per_core_year: price,
                 servers,
+                rule,
+                count: match sw.count {
+                    Some(RawLicenceCount::Peak) => LicenceCount::Peak,
+                    _ => LicenceCount::Average,
+                },
+                instances,
+                factors,
             });
         }
         Ok(costs)

@@ -623,6 +623,37 @@ pub struct RawSoftware {
     /// The servers it runs on; all when absent.
     #[serde(default)]
     pub servers: Option<Vec<Spanned<String>>>,
+    /// How the licensed cores are counted (issue #20); `server_cores` when absent.
+    #[serde(default)]
+    pub rule: Option<Spanned<RawLicenceRule>>,
+    /// `average` (core-time) or `peak` (the most the instance can hold, all the time).
+    #[serde(default)]
+    pub count: Option<RawLicenceCount>,
+    /// Where it runs: partitions, or the partitions of workloads (not with `servers`).
+    #[serde(default)]
+    pub partitions: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub workloads: Option<Vec<Spanned<String>>>,
+    /// Core factor per server model (`[[server_models]]` name or a server's `model`), 1 when
+    /// absent.
+    #[serde(default)]
+    pub core_factor: Option<Spanned<std::collections::BTreeMap<String, f64>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawLicenceRule {
+    PartitionCores,
+    Vcpus,
+    OsInstance,
+    ServerCores,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawLicenceCount {
+    Average,
+    Peak,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
