@@ -123,6 +123,10 @@ cases! {
     reversed_tree: "reversed_tree.toml", Some(21), "(np).parent", ["npar", "vm", "server"];
     vm_entitlement_too_low: "vm_entitlement_too_low.toml", Some(17), "(g).entitlement",
         ["5 to 100"];
+    // IV6/IV7 by hand: the 4-vCPU guest at 25 % holds a quarter of each of the 4 cores, so a
+    // 1-vCPU guest finds 75 % on any core, not the 80 % it is entitled to.
+    vm_distinct_pcpu: "vm_distinct_pcpu.toml", Some(24), "(small).entitlement",
+        ["`small`", "80 %", "`wide`", "25 %", "leaving 75 %", "distinct core"];
 
     // --- gWLM policies and WLM ---
     // No conditional policy in these: the message must not blame one, and must name the

@@ -828,3 +828,50 @@ timeseries = false
     assert!((f(&avg["cost"]["software"]) - 1_000.0).abs() < 1e-6);
     assert!((f(&peak["cost"]["software"]) - 3_000.0).abs() < 1e-6);
 }
+
+/// IV6/IV7, the other side: beside a 4-vCPU guest at 25 % on 4 cores, a 1-vCPU guest at
+/// exactly the 75 % left is accepted (the refused 80 % case is tests/bad_input
+/// vm_distinct_pcpu), and so is any entitlement when the wide guest has fewer vCPUs than cores.
+#[test]
+fn distinct_pcpu_rule_accepts_what_fits() {
+    let dir = scratch("distinct-pcpu");
+    for (wide, small) in [(4, 75), (3, 100)] {
+        let text = format!(
+            r#"
+[scenario]
+name = "fits"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[partitions]]
+name = "wide"
+kind = "vm"
+parent = "host"
+vcpus = {wide}
+entitlement = 25
+
+[[partitions]]
+name = "small"
+kind = "vm"
+parent = "host"
+vcpus = 1
+entitlement = {small}
+
+[[workloads]]
+name = "w"
+partition = "small"
+units = "cores"
+synth = {{ pattern = "flat", mean = 0.5 }}
+"#
+        );
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        let out = vsesim(&["validate", "s.toml"], &dir);
+        assert!(out.status.success(), "{wide}/{small}: {}", stderr(&out));
+    }
+}

@@ -2917,6 +2917,54 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        // Each vCPU of a guest runs on a distinct core [IV6][IV7]: a guest with as many vCPUs
+        // as the host has cores holds its entitlement on every core, so a narrower guest
+        // finds at most what those leave on any one core for each of its vCPUs (a 4-vCPU
+        // guest at 25 % on 4 cores leaves 75 %: a 1-vCPU guest at 80 % cannot start). A
+        // necessary condition: it never refuses a set that can be placed.
+        let per_vcpu = |k: usize| match nodes[k].share {
+            Share::Elastic { weight, .. } if nodes[k].kind == NodeKind::Vm => {
+                Some(weight / nodes[k].speed / f64::from(nodes[k].cores.max(1)))
+            }
+            _ => None,
+        };
+        let wide: Vec<usize> = kids
+            .iter()
+            .copied()
+            .filter(|&k| per_vcpu(k).is_some() && nodes[k].cores >= p.cores)
+            .collect();
+        let held: f64 = wide.iter().filter_map(|&k| per_vcpu(k)).sum();
+        for &k in kids {
+            if let Some(e) = per_vcpu(k)
+                && nodes[k].cores < p.cores
+                && e > 1.0 - held + 1e-9
+            {
+                let names: Vec<String> = wide
+                    .iter()
+                    .map(|&w| format!("`{}`", nodes[w].name))
+                    .collect();
+                let r = rawp(k);
+                let span = r
+                    .entitlement
+                    .as_ref()
+                    .map(|v| v.span())
+                    .unwrap_or(r.name.span());
+                return Err(self.err(
+                    span,
+                    field(k, "entitlement"),
+                    format!(
+                        "`{}` needs {:.0} % of a core for each vCPU, but {} on `{}` span all its {} cores and hold {:.0} % of each, leaving {:.0} %; each vCPU runs on a distinct core [IV6][IV7]: lower the entitlements or give the wide guests fewer vCPUs",
+                        nodes[k].name,
+                        e * 100.0,
+                        names.join(", "),
+                        p.name,
+                        p.cores,
+                        held * 100.0,
+                        ((1.0 - held) * 100.0).max(0.0)
+                    ),
+                ));
+            }
+        }
         let elastic = kids
             .iter()
             .find(|&&k| matches!(nodes[k].share, Share::Elastic { .. }));
