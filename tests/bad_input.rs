@@ -123,6 +123,10 @@ cases! {
     reversed_tree: "reversed_tree.toml", Some(21), "(np).parent", ["npar", "vm", "server"];
     vm_entitlement_too_low: "vm_entitlement_too_low.toml", Some(17), "(g).entitlement",
         ["5 to 100"];
+    // IV6/IV7 by hand: the 4-vCPU guest at 25 % holds a quarter of each of the 4 cores, so a
+    // 1-vCPU guest finds 75 % on any core, not the 80 % it is entitled to.
+    vm_distinct_pcpu: "vm_distinct_pcpu.toml", Some(24), "(small).entitlement",
+        ["`small`", "80 %", "`wide`", "25 %", "leaving 75 %", "distinct core"];
 
     // --- gWLM policies and WLM ---
     // No conditional policy in these: the message must not blame one, and must name the
@@ -156,6 +160,10 @@ cases! {
         ["rights", "Pay per use", "mutually exclusive"];
     ppu_with_ticap: "ppu_with_ticap.toml", Some(13), "servers[0] (sd)",
         ["ticap", "Pay per use", "mutually exclusive"];
+    ticap_expires_without_blocks: "ticap_expires_without_blocks.toml", Some(12),
+        "(sd).ticap.expires", ["without blocks", "never"];
+    ticap_price_without_blocks: "ticap_price_without_blocks.toml", Some(12),
+        "(sd).ticap.price_per_block", ["without `blocks`"];
 
     // --- Serviceguard ---
     sg_unknown_cluster: "sg_unknown_cluster.toml", Some(36), "packages[0] (pkg).cluster",

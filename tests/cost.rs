@@ -509,3 +509,369 @@ cpushares = {{ cores = 3.99 }}
     let served = f(&entity(&s, "workloads", "w1")["served_core_hours"]) * 3600.0;
     assert!((served - 344_466.6).abs() < 1e-6, "w1 served {served}");
 }
+
+/// Issue #20: TiCAP bought in blocks, paid at purchase, with an expiry. The complex of the
+/// first test (2 cores above its 4 rights for 10 days) holds one block bought for 6,000 that
+/// expires after 7 days and a balance of 2,880 core-minutes paid at 300 a core-day when used.
+/// - days 0–7: 2 × 7 × 1,440 = 20,160 core-minutes from the block (blocks are drawn first);
+///   at day 7 the other 43,200 − 20,160 = 23,040 lapse, worth 23,040 ÷ 43,200 × 6,000 = 3,200;
+/// - day 7–8: the held 2,880, exhausted at day 8; days 8–10: 5,760 overdrawn;
+/// - cost = 6,000 at purchase + (2,880 + 5,760) ÷ 1,440 × 300 = 6,000 + 1,800 = 7,800.
+#[test]
+fn ticap_blocks_paid_at_purchase_lapse_at_their_expiry() {
+    let s = run_text(
+        "ticap-blocks",
+        r#"
+[scenario]
+name = "blocks"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+rights = 4
+ticap = { blocks = 1, price_per_block = 6000, expires = "7d", balance_core_minutes = 2880, price_per_core_day = 300 }
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = { pattern = "flat", mean = 3 }
+
+[report]
+timeseries = false
+"#,
+    );
+    let t = &s["licensing"][0]["ticap"];
+    assert_eq!(f(&t["initial_core_minutes"]), 43_200.0 + 2_880.0);
+    assert_eq!(f(&t["used_core_minutes"]), 28_800.0);
+    assert_eq!(f(&t["used_from_blocks_core_minutes"]), 20_160.0);
+    assert_eq!(f(&t["lapsed_core_minutes"]), 23_040.0);
+    assert!((f(&t["lapsed_value"]) - 3_200.0).abs() < 1e-9);
+    assert_eq!(f(&t["left_core_minutes"]), -5_760.0);
+    assert_eq!(f(&t["left_value"]), 0.0);
+    assert_eq!(t["exhausted_at_ms"], 8 * 86_400_000u64);
+    assert_eq!(t["expires_at_ms"], 7 * 86_400_000u64);
+    assert_eq!(t["blocks"], 1);
+    assert_eq!(f(&t["purchase_cost"]), 6_000.0);
+    assert!((f(&t["usage_cost"]) - 1_800.0).abs() < 1e-9);
+    assert!((f(&s["cost"]["ticap"]) - 7_800.0).abs() < 1e-9);
+}
+
+/// Unused blocks cost the same as used ones, so more TiCAP than the peaks need costs more for
+/// the same service: 1 and 3 blocks serve the 2 cores above rights for 10 days (28,800
+/// core-minutes) alike; 3 blocks cost 2 × 7,500 more and leave 2 blocks' worth (15,000) plus
+/// the 14,400 left of the first (2,500).
+#[test]
+fn more_blocks_than_needed_cost_more_and_are_left_with_their_value() {
+    let text = |blocks: u32| {
+        format!(
+            r#"
+[scenario]
+name = "blocks"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+active_cores = 6
+rights = 4
+ticap = {{ blocks = {blocks}, price_per_block = 7500 }}
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+synth = {{ pattern = "flat", mean = 3 }}
+
+[report]
+timeseries = false
+"#
+        )
+    };
+    let one = run_text("blocks-1", &text(1));
+    let three = run_text("blocks-3", &text(3));
+    assert_eq!(f(&one["cost"]["ticap"]), 7_500.0);
+    assert_eq!(f(&three["cost"]["ticap"]), 22_500.0);
+    assert_eq!(one["totals"], three["totals"]);
+    let left = |s: &serde_json::Value| f(&s["licensing"][0]["ticap"]["left_value"]);
+    assert!((left(&one) - 2_500.0).abs() < 1e-9);
+    assert!((left(&three) - 17_500.0).abs() < 1e-9);
+}
+
+/// Issue #20, carbon by hand: a 4-core server (1 kW idle, 2 kW at full use) idle for 12 h,
+/// then busy on all 4 cores for 12 h: 12 kWh + 24 kWh = 36 kWh at the wall, × PUE 1.5 = 54 kWh.
+/// - a constant 400 g/kWh: 54 × 0.4 = 21.6 kg;
+/// - a grid at 500 g while idle and 100 g while busy: (12 × 500 + 24 × 100) g × 1.5 = 12.6 kg,
+///   where the mean intensity (300 g) × 54 kWh would say 16.2 kg.
+#[test]
+fn carbon_from_a_constant_and_from_a_trace_by_hand() {
+    let dir = scratch("carbon");
+    std::fs::write(dir.join("w.csv"), "time_s,w\n0,0\n43200,4\n").unwrap();
+    std::fs::write(
+        dir.join("grid.csv"),
+        "time_s,carbon_intensity\n0,500\n43200,100\n",
+    )
+    .unwrap();
+    let scenario = |intensity: &str| {
+        format!(
+            r#"
+[scenario]
+name = "carbon"
+horizon = "24h"
+seed = 1
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 8
+power = {{ idle_w = 1000, max_w = 2000 }}
+
+[[workloads]]
+name = "w"
+partition = "sd"
+units = "cores"
+trace = "w.csv"
+
+[energy]
+pue = 1.5
+carbon_intensity = {intensity}
+"#
+        )
+    };
+    let run = |name: &str, intensity: &str| {
+        std::fs::write(dir.join(format!("{name}.toml")), scenario(intensity)).unwrap();
+        let out = vsesim(
+            &["run", &format!("{name}.toml"), "-o", name, "--quiet"],
+            &dir,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        read_json(&dir.join(name).join("summary.json"))
+    };
+    let constant = run("constant", "400");
+    let e = &constant["energy"];
+    assert!((f(&e["it_kwh"]) - 36.0).abs() < 1e-9, "{e}");
+    assert!((f(&e["facility_kwh"]) - 54.0).abs() < 1e-9);
+    assert!((f(&e["co2_kg"]) - 21.6).abs() < 1e-9, "{e}");
+    assert!((f(&e["servers"][0]["co2_kg"]) - 21.6).abs() < 1e-9);
+    assert_eq!(e["carbon_intensity_source"], "constant");
+
+    let traced = run("traced", r#"{ trace = "grid.csv" }"#);
+    let e = &traced["energy"];
+    assert_eq!(e["carbon_intensity_source"], "trace");
+    assert!((f(&e["carbon_intensity_mean_g_per_kwh"]) - 300.0).abs() < 1e-9);
+    assert!((f(&e["it_kwh"]) - 36.0).abs() < 1e-9);
+    assert!((f(&e["co2_kg"]) - 12.6).abs() < 1e-9, "{e}");
+
+    // A trace shorter than the horizon is refused unless it repeats; so is a trace without
+    // the time series, and a PUE given twice.
+    std::fs::write(
+        dir.join("short.csv"),
+        "time_s,carbon_intensity\n0,500\n3600,100\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("short.toml"),
+        scenario(r#"{ trace = "short.csv" }"#),
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "short.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("energy.carbon_intensity.trace"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("repeat = true"), "{}", stderr(&out));
+    std::fs::write(
+        dir.join("repeat.toml"),
+        scenario(r#"{ trace = "short.csv", repeat = true }"#),
+    )
+    .unwrap();
+    assert!(vsesim(&["validate", "repeat.toml"], &dir).status.success());
+    std::fs::write(
+        dir.join("nots.toml"),
+        scenario(r#"{ trace = "grid.csv" }"#) + "\n[report]\ntimeseries = false\n",
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "nots.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("time series"), "{}", stderr(&out));
+    std::fs::write(
+        dir.join("twice.toml"),
+        scenario("400") + "\n[costs]\npue = 1.2\n",
+    )
+    .unwrap();
+    let out = vsesim(&["validate", "twice.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("energy.pue"), "{}", stderr(&out));
+}
+
+/// Issue #20, the bundled licence comparison: the same two databases licensed at 10,000 a
+/// core-year for 7 days, by the rule their ISV applies to each kind of partition:
+/// - vPars of 6 cores each (partition_cores): 12 × 10,000 × 7 / 365 = 2,301.37;
+/// - 4-vCPU VM guests (vcpus): 8 × 10,000 × 7 / 365 = 1,534.25;
+/// - FSS groups in one OS on the 16-core server (os_instance): 16 × … = 3,068.49.
+#[test]
+fn the_licence_bill_follows_the_partitioning_by_hand() {
+    let root = project_root();
+    let dir = scratch("licences");
+    for (file, cores, rule, kinds) in [
+        ("licence-vpars", 12.0, "partition_cores", ["vpar", "vpar"]),
+        ("licence-vms", 8.0, "vcpus", ["vm", "vm"]),
+        ("licence-fss", 16.0, "os_instance", ["server", "server"]),
+    ] {
+        let out_dir = dir.join(file);
+        let out = vsesim(
+            &[
+                "run",
+                &format!("scenarios/{file}.toml"),
+                "-o",
+                out_dir.to_str().unwrap(),
+                "--quiet",
+            ],
+            &root,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let s = read_json(&out_dir.join("summary.json"));
+        let want = cores * 10_000.0 * 7.0 / 365.0;
+        assert!((f(&s["cost"]["software"]) - want).abs() < 1e-6, "{file}");
+        let l = &s["licences"][0];
+        assert_eq!(l["rule"], rule);
+        assert!((f(&l["cost"]) - want).abs() < 1e-6);
+        assert!((f(&l["core_years"]) - cores * 7.0 / 365.0).abs() < 1e-12);
+        let inst = l["instances"].as_array().unwrap();
+        // Two databases in one OS are one instance.
+        let n = if rule == "os_instance" { 1 } else { 2 };
+        assert_eq!(inst.len(), n, "{file}");
+        assert_eq!(inst[0]["kind"], kinds[0]);
+    }
+}
+
+/// Core factors and peak counting: a vPar of 2 cores under a gWLM domain that may grow it to
+/// 6, licensed at 36,500 a core-year (100 a core-day) for 10 days, on a server of a model with
+/// core factor 0.5. Average: it holds 2 cores all the time (nothing to borrow for) → 2 × 0.5 ×
+/// 10 × 100 = 1,000; peak: its max, 6 → 6 × 0.5 × 10 × 100 = 3,000.
+#[test]
+fn core_factor_and_peak_count_by_hand() {
+    let text = |count: &str| {
+        format!(
+            r#"
+[scenario]
+name = "peak"
+horizon = "10d"
+seed = 1
+
+[[servers]]
+name = "sd"
+model = "rx8640"
+cells = 2
+cores_per_cell = 4
+memory_gb_per_cell = 8
+
+[[partitions]]
+name = "vp1"
+kind = "vpar"
+parent = "sd"
+cores = 2
+max_cores = 6
+
+[[partitions]]
+name = "vp2"
+kind = "vpar"
+parent = "sd"
+cores = 2
+max_cores = 6
+
+[[policies]]
+domain = "sd"
+[[policies.compartments]]
+partition = "vp1"
+policy = {{ type = "fixed", cores = 2 }}
+[[policies.compartments]]
+partition = "vp2"
+policy = {{ type = "fixed", cores = 2 }}
+
+[[workloads]]
+name = "db"
+partition = "vp1"
+units = "cores"
+synth = {{ pattern = "flat", mean = 1 }}
+
+[[costs.software]]
+name = "db"
+per_core_year = 36500
+rule = "partition_cores"
+count = "{count}"
+partitions = ["vp1"]
+core_factor = {{ rx8640 = 0.5 }}
+
+[report]
+timeseries = false
+"#
+        )
+    };
+    let avg = run_text("lic-average", &text("average"));
+    let peak = run_text("lic-peak", &text("peak"));
+    let inst = &avg["licences"][0]["instances"][0];
+    assert_eq!(f(&inst["core_factor"]), 0.5);
+    assert!((f(&inst["cores_mean"]) - 2.0).abs() < 1e-9, "{inst}");
+    assert_eq!(f(&inst["cores_peak"]), 6.0);
+    assert!((f(&avg["cost"]["software"]) - 1_000.0).abs() < 1e-6);
+    assert!((f(&peak["cost"]["software"]) - 3_000.0).abs() < 1e-6);
+}
+
+/// IV6/IV7, the other side: beside a 4-vCPU guest at 25 % on 4 cores, a 1-vCPU guest at
+/// exactly the 75 % left is accepted (the refused 80 % case is tests/bad_input
+/// vm_distinct_pcpu), and so is any entitlement when the wide guest has fewer vCPUs than cores.
+#[test]
+fn distinct_pcpu_rule_accepts_what_fits() {
+    let dir = scratch("distinct-pcpu");
+    for (wide, small) in [(4, 75), (3, 100)] {
+        let text = format!(
+            r#"
+[scenario]
+name = "fits"
+horizon = "1h"
+seed = 1
+
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[partitions]]
+name = "wide"
+kind = "vm"
+parent = "host"
+vcpus = {wide}
+entitlement = 25
+
+[[partitions]]
+name = "small"
+kind = "vm"
+parent = "host"
+vcpus = 1
+entitlement = {small}
+
+[[workloads]]
+name = "w"
+partition = "small"
+units = "cores"
+synth = {{ pattern = "flat", mean = 0.5 }}
+"#
+        );
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        let out = vsesim(&["validate", "s.toml"], &dir);
+        assert!(out.status.success(), "{wide}/{small}: {}", stderr(&out));
+    }
+}

@@ -4,7 +4,7 @@ mod common;
 use common::*;
 
 /// Every VM of the PlanetLab day (1,052, each on a 1-core source) planned onto 16-core VM
-/// hosts at p99 within 85 %, as the README's tour step 10 says: its import command, then a
+/// hosts at p99 within 85 %, as the README's tour step 11 says: its import command, then a
 /// copy of scenarios/plan-planetlab.toml whose `trace` names the import and whose hosts have
 /// 16 cores. The plan needs no more servers than sum-of-peaks sizing (and at least the lower
 /// bound), both are stated, the README's figures are the plan's, and `vsesim run` of the
@@ -17,9 +17,9 @@ fn planetlab_day_import_plan_run() {
         return;
     };
     let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
-    let step10 = &readme[readme.find("10. **Real data.**").expect("tour step 10")..];
-    let step10 = step10[..step10.find("\n\n").unwrap()].replace("\n    ", " ");
-    assert!(step10.contains(
+    let step11 = &readme[readme.find("11. **Real data.**").expect("tour step 11")..];
+    let step11 = step11[..step11.find("\n\n").unwrap()].replace("\n    ", " ");
+    assert!(step11.contains(
         "`vsesim import planetlab ../shared/traces/planetlab/20110303 -o output/planetlab-real.parquet`"
     ));
     let dir = scratch("plan");
@@ -63,8 +63,8 @@ fn planetlab_day_import_plan_run() {
     assert!(servers >= plan["lower_bound_servers"].as_u64().unwrap());
     let figures = format!("{servers} servers where sum-of-peaks sizing needs {baseline}");
     assert!(
-        step10.contains(&figures),
-        "README step 10 should say: {figures}"
+        step11.contains(&figures),
+        "README step 11 should say: {figures}"
     );
     // Every VM placed exactly once.
     let placed: usize = plan["servers"]

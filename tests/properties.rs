@@ -156,11 +156,28 @@ fn scenario_text(cells: u32, per_cell: u32, layout: &Layout, seed: u64) -> Strin
         }
         Layout::Vms(vms) => {
             let mut entitled = 0.0;
+            let (mut wide_held, mut narrow_max) = (0.0f64, 0.0f64);
             let mut placed = 0;
             for (v, (vcpus, ent, leaf)) in vms.iter().enumerate() {
                 let vcpus = (*vcpus).min(total);
                 if entitled + vcpus as f64 * ent / 100.0 > total as f64 {
                     continue;
+                }
+                // Each vCPU on a distinct core [IV6][IV7]: guests spanning every core hold
+                // their entitlement on each; a narrower guest's must fit beside them.
+                let e = ent / 100.0;
+                let fits = if vcpus >= total {
+                    narrow_max <= 1.0 - (wide_held + e) + 1e-9
+                } else {
+                    e <= 1.0 - wide_held + 1e-9
+                };
+                if !fits {
+                    continue;
+                }
+                if vcpus >= total {
+                    wide_held += e;
+                } else {
+                    narrow_max = narrow_max.max(e);
                 }
                 entitled += vcpus as f64 * ent / 100.0;
                 placed += 1;

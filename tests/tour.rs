@@ -287,6 +287,16 @@ fn the_readme_tour_runs_on_a_fresh_clone() {
                 "output/sweep-ownborrow/charts/pareto.png",
             ]),
         },
+        Step {
+            step: 9,
+            args: "compare scenarios/licence-vpars.toml scenarios/licence-vms.toml scenarios/licence-fss.toml",
+            exit: 0,
+            files: strs(&[
+                "output/compare-licence-vpars-vs-licence-vms-vs-licence-fss/compare.json",
+                "output/compare-licence-vpars-vs-licence-vms-vs-licence-fss/report.html",
+                "output/compare-licence-vpars-vs-licence-vms-vs-licence-fss/licence-fss/summary.json",
+            ]),
+        },
     ];
     // The README's commands are exactly these, in this order: a new or changed command must
     // be added here with what it writes.
@@ -366,6 +376,12 @@ fn the_readme_tour_runs_on_a_fresh_clone() {
         }
     }
 
+    // Step 9: "All three meet with nothing unserved", and the bills it quotes.
+    let licences = dir.join("output/compare-licence-vpars-vs-licence-vms-vs-licence-fss");
+    for name in ["licence-vpars", "licence-vms", "licence-fss"] {
+        let run = read_json(&licences.join(name).join("summary.json"));
+        assert_eq!(run["verdict"]["status"], "meets", "{name}");
+    }
     // Step 7's figures are the plan's.
     let plan = read_json(&dir.join("output/plan-planetlab/plan.json"));
     let said = format!(

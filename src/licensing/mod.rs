@@ -37,6 +37,8 @@
 //! assert_eq!(ledger.exhausted_at_ms(), Some(15 * DAY_MS));
 //! ```
 
+/// Carbon: the grid's intensity and the CO2 of the energy drawn.
+pub mod carbon;
 /// The scenario's pricing parameters, compiled and validated by the scenario compiler (kept
 /// beside the meters they configure; nothing in this file uses them).
 pub mod config;
@@ -150,6 +152,18 @@ pub struct TicapLedger {
     warning_count: u64,
     last_warning_day: Option<u64>,
     finished: bool,
+    /// Purchased minutes that lapse if unused by a time: see [`with_expiry`](Self::with_expiry).
+    expiry: Option<Expiry>,
+}
+
+/// Minutes of a balance bought with an expiry date: drawn before the rest, and what is left of
+/// them at `at_ms` lapses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Expiry {
+    at_ms: u64,
+    core_min: f64,
+    /// Set when the lapse has happened: (minutes drawn from them, minutes that lapsed).
+    lapsed: Option<(f64, f64)>,
 }
 
 /// End of accounting period `k` [ms], saturating at `u64::MAX` for the last partial period of
@@ -207,7 +221,80 @@ impl TicapLedger {
             warning_count: 0,
             last_warning_day: None,
             finished: false,
+            expiry: None,
         }
+    }
+
+    /// The first `core_min` of the balance [core-minutes] were bought with an expiry: they are
+    /// drawn first, and whatever is left of them at `at_ms` lapses, after the periods settled
+    /// at that instant (HP's TiCAP never expires [IB3][I10a]; this is a contract what-if).
+    /// `core_min` is capped at the starting balance; an expiry at 0 ms or a NaN/negative amount
+    /// is ignored (see [`validate_ticap`]).
+    ///
+    /// ```
+    /// use vsesim::licensing::{DAY_MS, TICAP_BLOCK_CORE_MIN, TicapLedger};
+    /// // One block (43,200 core-minutes) expiring on day 10; 2 cores above rights for 5 days
+    /// // use 2 × 5 × 1,440 = 14,400; the other 28,800 lapse on day 10.
+    /// let mut l = TicapLedger::new(TICAP_BLOCK_CORE_MIN, 15.0)
+    ///     .with_expiry(10 * DAY_MS, TICAP_BLOCK_CORE_MIN);
+    /// l.set_temporary(0, 2);
+    /// l.set_temporary(5 * DAY_MS, 0);
+    /// l.finish(20 * DAY_MS);
+    /// assert_eq!(l.used_core_min(), 14_400.0);
+    /// assert_eq!(l.lapsed_core_min(), 28_800.0);
+    /// assert_eq!(l.balance_core_min(), 0.0);
+    /// ```
+    pub fn with_expiry(mut self, at_ms: u64, core_min: f64) -> Self {
+        if at_ms > 0 && core_min.is_finite() && core_min > 0.0 {
+            self.expiry = Some(Expiry {
+                at_ms,
+                core_min: core_min.min(self.initial_core_min),
+                lapsed: None,
+            });
+        }
+        self
+    }
+
+    /// The expiry time if it is due by `now` and has not happened yet.
+    fn lapse_due(&self, now: u64) -> Option<u64> {
+        self.expiry
+            .filter(|e| e.lapsed.is_none() && e.at_ms <= now)
+            .map(|e| e.at_ms)
+    }
+
+    /// The expiring minutes not drawn by now lapse (they were drawn first).
+    fn lapse(&mut self) {
+        let used = self.used_core_min();
+        let now = self.now_ms;
+        if let Some(e) = &mut self.expiry {
+            let drawn = used.min(e.core_min);
+            e.lapsed = Some((drawn, e.core_min - drawn));
+        }
+        if self.exhausted_at_ms.is_none() && self.balance_core_min() <= 0.0 {
+            self.exhausted_at_ms = Some(now);
+        }
+    }
+
+    /// Core-minutes that lapsed unused at the expiry (0 before it or without one).
+    pub fn lapsed_core_min(&self) -> f64 {
+        self.expiry.and_then(|e| e.lapsed).map_or(0.0, |(_, l)| l)
+    }
+
+    /// Core-minutes of the expiring purchase drawn so far (they are drawn first): all used
+    /// minutes up to its size, frozen at the lapse. 0 without an expiry.
+    pub fn expiring_drawn_core_min(&self) -> f64 {
+        match self.expiry {
+            None => 0.0,
+            Some(e) => match e.lapsed {
+                Some((drawn, _)) => drawn,
+                None => self.used_core_min().min(e.core_min),
+            },
+        }
+    }
+
+    /// When the expiring minutes lapse [ms], if they do.
+    pub fn expires_at_ms(&self) -> Option<u64> {
+        self.expiry.map(|e| e.at_ms)
     }
 
     /// From `now_ms` on, `cores_above_rights` cores are active above the complex's usage
@@ -240,6 +327,15 @@ impl TicapLedger {
         if self.finished {
             return;
         }
+        if let Some(at) = self.lapse_due(now_ms) {
+            self.advance_periods(at);
+            self.lapse();
+        }
+        self.advance_periods(now_ms);
+    }
+
+    /// [`advance_to`](Self::advance_to) without the lapse.
+    fn advance_periods(&mut self, now_ms: u64) {
         let now = now_ms.max(self.now_ms);
         self.now_ms = now;
         let target = now / TICAP_PERIOD_MS;
@@ -267,7 +363,12 @@ impl TicapLedger {
         if self.finished {
             return;
         }
-        self.advance_to(horizon_ms);
+        // An expiry exactly at the horizon lapses after the last period is settled.
+        if let Some(at) = self.lapse_due(horizon_ms).filter(|&at| at < horizon_ms) {
+            self.advance_periods(at);
+            self.lapse();
+        }
+        self.advance_periods(horizon_ms);
         let now = self.now_ms;
         let start = self.open * TICAP_PERIOD_MS;
         if now > start {
@@ -279,6 +380,9 @@ impl TicapLedger {
             };
             self.settle(self.open, 1, charge, burn, now);
         }
+        if self.lapse_due(now).is_some() {
+            self.lapse();
+        }
         self.finished = true;
     }
 
@@ -289,7 +393,8 @@ impl TicapLedger {
     fn settle(&mut self, first: u64, count: u64, charge: u32, burn: u32, end_cap: u64) {
         let q0 = self.charged_quanta;
         let c = u64::from(charge);
-        let initial = self.initial_core_min;
+        // What was bought, less what lapsed unused.
+        let initial = self.initial_core_min - self.lapsed_core_min();
         // After the m-th period of this run (m ≥ 1):
         let quanta = |m: u64| q0.saturating_add(m.saturating_mul(c));
         let balance = |m: u64| initial - TICAP_QUANTUM_CORE_MIN * quanta(m) as f64;
@@ -367,7 +472,7 @@ impl TicapLedger {
 
     /// Balance after the settled periods [core-minutes]; negative when out of compliance.
     pub fn balance_core_min(&self) -> f64 {
-        self.initial_core_min - self.used_core_min()
+        self.initial_core_min - self.used_core_min() - self.lapsed_core_min()
     }
 
     /// Core-minutes debited so far (settled periods only; a multiple of 30).
@@ -718,6 +823,90 @@ pub fn ticap_cost(core_min_used: f64, price_per_core_day: f64) -> f64 {
     core_min_used / CORE_DAY_CORE_MIN * price_per_core_day
 }
 
+/// What a Temporary Instant Capacity balance cost and what is left of it [currency and
+/// core-minutes], from its configuration and its closed ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TicapMoney {
+    /// Blocks × price per block, paid at the start whether used or not.
+    pub purchase: f64,
+    /// Minutes drawn beyond the blocks (from the held balance, or overdrawn) × price per
+    /// core-day ÷ 1,440.
+    pub usage: f64,
+    /// Core-minutes drawn from the blocks and from the rest.
+    pub drawn_from_blocks_core_min: f64,
+    pub drawn_from_balance_core_min: f64,
+    /// Core-minutes of the blocks that lapsed unused at their expiry, and their price.
+    pub lapsed_core_min: f64,
+    pub lapsed_value: f64,
+    /// Core-minutes left at the horizon (negative when overdrawn) and their value: what is left
+    /// of the blocks at the block price, what is left of the held balance at the core-day price.
+    pub left_core_min: f64,
+    pub left_value: f64,
+}
+
+impl TicapMoney {
+    /// What the run paid: purchase + usage.
+    pub fn cost(&self) -> f64 {
+        self.purchase + self.usage
+    }
+}
+
+/// The money of a balance: blocks are drawn before the held balance (they are paid already,
+/// and they are the ones that may lapse).
+///
+/// By hand: 2 blocks (86,400 core-minutes) at 6,000 each and a held balance of 14,400
+/// core-minutes at 240 a core-day; 100 cores above rights for 32 periods of 30 minutes use
+/// 96,000 core-minutes: 86,400 from the blocks, 9,600 from the balance. Cost = 12,000 + 9,600
+/// ÷ 1,440 × 240 = 13,600; left 100,800 − 96,000 = 4,800 core-minutes, all of the held
+/// balance, worth 4,800 ÷ 1,440 × 240 = 800.
+/// ```
+/// use vsesim::licensing::{ticap_money, config::TicapConfig};
+/// let cfg = TicapConfig { balance_core_min: 14_400.0, price_per_core_day: 240.0, warn_days: 15.0,
+///     blocks: 2, price_per_block: 6_000.0, expires_ms: None };
+/// let mut l = cfg.ledger();
+/// l.set_temporary(0, 100);
+/// l.set_temporary(31 * 30 * 60_000 + 1, 0); // periods 0..=31 charged
+/// l.finish(32 * 30 * 60_000);
+/// let m = ticap_money(&cfg, &l);
+/// assert_eq!(l.used_core_min(), 96_000.0);
+/// assert_eq!(m.purchase, 12_000.0);
+/// assert_eq!(m.drawn_from_blocks_core_min, 86_400.0);
+/// assert_eq!(m.drawn_from_balance_core_min, 9_600.0);
+/// assert!((m.cost() - 13_600.0).abs() < 1e-9);
+/// assert_eq!(m.left_core_min, 4_800.0);
+/// assert!((m.left_value - 800.0).abs() < 1e-9);
+/// ```
+pub fn ticap_money(cfg: &config::TicapConfig, ledger: &TicapLedger) -> TicapMoney {
+    let blocks = cfg.block_core_min();
+    let used = ledger.used_core_min();
+    let from_blocks = if ledger.expires_at_ms().is_some() {
+        ledger.expiring_drawn_core_min()
+    } else {
+        used.min(blocks)
+    };
+    let from_balance = used - from_blocks;
+    let lapsed = ledger.lapsed_core_min();
+    let block_unit = if blocks > 0.0 {
+        cfg.price_per_block / TICAP_BLOCK_CORE_MIN
+    } else {
+        0.0
+    };
+    let day_unit = cfg.price_per_core_day / CORE_DAY_CORE_MIN;
+    let left = ledger.balance_core_min();
+    let left_blocks = (blocks - from_blocks - lapsed).max(0.0);
+    let left_balance = (left - left_blocks).max(0.0);
+    TicapMoney {
+        purchase: f64::from(cfg.blocks) * cfg.price_per_block,
+        usage: from_balance * day_unit,
+        drawn_from_blocks_core_min: from_blocks,
+        drawn_from_balance_core_min: from_balance,
+        lapsed_core_min: lapsed,
+        lapsed_value: lapsed * block_unit,
+        left_core_min: left,
+        left_value: left_blocks * block_unit + left_balance * day_unit,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Validation
 // ---------------------------------------------------------------------------------------------
@@ -914,6 +1103,92 @@ mod tests {
 
     fn ledger(balance_core_min: f64) -> TicapLedger {
         TicapLedger::new(balance_core_min, DEFAULT_WARN_DAYS)
+    }
+
+    fn block_cfg(blocks: u32, held: f64, expires_ms: Option<u64>) -> config::TicapConfig {
+        config::TicapConfig {
+            balance_core_min: held,
+            price_per_core_day: 200.0,
+            warn_days: DEFAULT_WARN_DAYS,
+            blocks,
+            price_per_block: 7_500.0,
+            expires_ms,
+        }
+    }
+
+    /// One block expiring at the end of day 1, and a held balance of one core-day. One core
+    /// above rights for 3 days: day 0 draws 1,440 from the block; at day 1 the other 41,760 of
+    /// the block lapse; day 1 draws the held 1,440 and empties the balance at its end (2 days
+    /// from the start); day 2 is overdrawn by 1,440.
+    /// Cost: 7,500 at purchase + (1,440 + 1,440 overdrawn) ÷ 1,440 × 200 = 7,900.
+    #[test]
+    fn blocks_lapse_at_their_expiry_and_the_held_balance_pays_after() {
+        let cfg = block_cfg(1, 1_440.0, Some(DAY_MS));
+        let mut l = cfg.ledger();
+        l.set_temporary(0, 1);
+        l.advance_to(DAY_MS - 1);
+        assert_eq!(l.lapsed_core_min(), 0.0);
+        assert!(l.can_activate(1000));
+        l.advance_to(DAY_MS);
+        assert_eq!(l.lapsed_core_min(), 43_200.0 - 1_440.0);
+        assert_eq!(l.balance_core_min(), 1_440.0);
+        assert!(
+            !l.can_activate(49),
+            "1,440 core-minutes hold 48 cores, not 49"
+        );
+        l.finish(3 * DAY_MS);
+        assert_eq!(l.used_core_min(), 3.0 * 1_440.0);
+        assert_eq!(l.balance_core_min(), -1_440.0);
+        assert_eq!(l.exhausted_at_ms(), Some(2 * DAY_MS));
+        let m = ticap_money(&cfg, &l);
+        assert_eq!(m.purchase, 7_500.0);
+        assert_eq!(m.drawn_from_blocks_core_min, 1_440.0);
+        assert_eq!(m.drawn_from_balance_core_min, 2_880.0);
+        assert!((m.usage - 400.0).abs() < 1e-9);
+        assert!((m.cost() - 7_900.0).abs() < 1e-9);
+        // 41,760 lapsed at 7,500 ÷ 43,200 a core-minute = 7,250.
+        assert!((m.lapsed_value - 7_250.0).abs() < 1e-9);
+        assert_eq!(m.left_value, 0.0);
+    }
+
+    /// Unused blocks without an expiry keep their value: 3 blocks at 7,500, 2 cores above
+    /// rights for 10 days use 28,800 of 129,600; 100,800 left = 2 1/3 blocks = 17,500.
+    #[test]
+    fn unused_blocks_are_valued_at_the_block_price() {
+        let cfg = block_cfg(3, 0.0, None);
+        let mut l = cfg.ledger();
+        l.set_temporary(0, 2);
+        l.set_temporary(10 * DAY_MS, 0);
+        l.finish(30 * DAY_MS);
+        let m = ticap_money(&cfg, &l);
+        assert_eq!(l.used_core_min(), 28_800.0);
+        assert_eq!(m.purchase, 22_500.0);
+        assert_eq!(m.usage, 0.0);
+        assert_eq!(m.left_core_min, 100_800.0);
+        assert!((m.left_value - 17_500.0).abs() < 1e-9);
+        assert_eq!(m.lapsed_core_min, 0.0);
+    }
+
+    /// An expiry exactly at the horizon lapses after the last, partial period is settled: one
+    /// core from 0 to 45 min is charged 2 periods (60 core-minutes) from the block, and the
+    /// rest, 43,140, lapses.
+    #[test]
+    fn an_expiry_at_the_horizon_comes_after_the_last_period() {
+        let cfg = block_cfg(1, 0.0, Some(45 * MIN));
+        let mut l = cfg.ledger();
+        l.set_temporary(0, 1);
+        l.finish(45 * MIN);
+        assert_eq!(l.used_core_min(), 60.0);
+        assert_eq!(l.lapsed_core_min(), 43_140.0);
+        assert_eq!(l.balance_core_min(), 0.0);
+        // Called in many small steps, the same.
+        let mut k = cfg.ledger();
+        k.set_temporary(0, 1);
+        for t in (0..45 * MIN).step_by(7 * MIN as usize) {
+            k.advance_to(t);
+        }
+        k.finish(45 * MIN);
+        assert_eq!(k, l);
     }
 
     /// Used core-minutes of one schedule of `(time_ms, cores)` calls finished at `horizon_ms`.

@@ -39,9 +39,7 @@ pub struct Books {
 impl<'a> Settlement<'a> {
     /// `active[k]`: server k's active cores at the start.
     pub fn new(pricing: &'a [ServerPricing], gicap: &'a [GicapGroup], active: Vec<f64>) -> Self {
-        let ledger = |t: Option<super::config::TicapConfig>| {
-            t.map(|t| TicapLedger::new(t.balance_core_min, t.warn_days))
-        };
+        let ledger = |t: Option<super::config::TicapConfig>| t.map(|t| t.ledger());
         let mut s = Settlement {
             pricing,
             gicap,

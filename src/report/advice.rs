@@ -258,10 +258,10 @@ pub fn build(scenario: &Scenario, outcome: &Outcome, inputs: &Inputs) -> Vec<Ser
                 Some(TicapOption {
                     core_minutes_per_year: per_year,
                     peak_cores,
-                    price_per_core_day: cfg.price_per_core_day,
-                    cost_per_year: crate::licensing::ticap_cost(per_year, cfg.price_per_core_day),
-                    balance_core_minutes: cfg.balance_core_min,
-                    balance_covers_days: (per_day > 0.0).then(|| cfg.balance_core_min / per_day),
+                    price_per_core_day: cfg.core_day_price(),
+                    cost_per_year: crate::licensing::ticap_cost(per_year, cfg.core_day_price()),
+                    balance_core_minutes: cfg.total_core_min(),
+                    balance_covers_days: (per_day > 0.0).then(|| cfg.total_core_min() / per_day),
                     run_core_minutes_per_year: ledger
                         .map(|t| t.used_core_minutes * to_year)
                         .filter(|&m| m > 0.0),

@@ -50,6 +50,9 @@ pub struct Column {
     pub worst_sla_met_share: f64,
     pub worst_workload: Option<String>,
     pub cost: Cost,
+    /// `energy.facility_kwh` and `energy.co2_kg` (null without a carbon intensity).
+    pub facility_kwh: f64,
+    pub co2_kg: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -112,6 +115,8 @@ pub fn build(summaries: &[Summary]) -> Comparison {
                     currency: s.cost.currency.clone(),
                     items: s.cost.items,
                 },
+                facility_kwh: s.energy.facility_kwh,
+                co2_kg: s.energy.co2_kg,
             }
         })
         .collect();
@@ -281,6 +286,20 @@ const FIGURES: &[Figure] = &[
         better: LOWER,
         value: |s| Some(s.cost.items.total),
         show: |s| format!("{:.2}", s.cost.items.total),
+    },
+    Figure {
+        key: "facility_kwh",
+        label: "energy (kWh × PUE)",
+        better: LOWER,
+        value: |s| Some(s.facility_kwh),
+        show: |s| format!("{:.1}", s.facility_kwh),
+    },
+    Figure {
+        key: "co2_kg",
+        label: "CO2 (kg)",
+        better: LOWER,
+        value: |s| s.co2_kg,
+        show: |s| s.co2_kg.map_or("-".into(), |v| format!("{v:.1}")),
     },
 ];
 

@@ -1881,8 +1881,59 @@ fn cost(s: &Value) -> Option<String> {
     Some(format!(
         "{}<p class=\"note\">Over the simulated horizon: hardware amortized, TiCAP core-days \
          used, pay-per-use bills, software per active core, energy × PUE. A shared Global \
-         Instant Capacity balance is in the total's TiCAP, not in any server's.</p>",
-        table_with_total(&cols, &rows, &Value::Object(sum))
+         Instant Capacity balance is in the total's TiCAP, not in any server's.</p>{}",
+        table_with_total(&cols, &rows, &Value::Object(sum)),
+        energy(s).unwrap_or_default()
+    ))
+}
+
+/// Energy and carbon per server (summary.json `energy`); `None` when no server has a power
+/// model.
+fn energy(s: &Value) -> Option<String> {
+    let e = s.get("energy").filter(|e| e.is_object())?;
+    let rows: Vec<&Value> = items(e.get("servers"))
+        .into_iter()
+        .filter(|r| r.get("it_kwh").is_some_and(Value::is_number))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let cols = vec![
+        col("Server", "/name", Fmt::Text),
+        col("IT energy [kWh]", "/it_kwh", Fmt::Dec(1)),
+        col("Facility energy [kWh]", "/facility_kwh", Fmt::Dec(1)),
+        col("CO2 [kg]", "/co2_kg", Fmt::Dec(1)),
+    ];
+    let mut sum = serde_json::Map::new();
+    sum.insert("name".into(), "All servers".into());
+    for k in ["it_kwh", "facility_kwh", "co2_kg"] {
+        sum.insert(k.into(), e.get(k).cloned().unwrap_or(Value::Null));
+    }
+    let pue = e.get("pue").and_then(Value::as_f64).unwrap_or(1.0);
+    let grid = match (
+        e.get("carbon_intensity_source").and_then(Value::as_str),
+        e.get("carbon_intensity_mean_g_per_kwh")
+            .and_then(Value::as_f64),
+    ) {
+        (Some(src), Some(g)) => format!(
+            "the grid's carbon intensity ({src}) averaged {g:.0} gCO2/kWh over the horizon; \
+             CO2 = IT kWh × PUE × intensity, hour by hour with a trace"
+        ),
+        _ => "no carbon intensity given (<code>[energy] carbon_intensity</code>): no CO2".into(),
+    };
+    let without = items(e.get("servers_without_power_model")).len();
+    let note = if without > 0 {
+        format!(" {without} server(s) without a power model count for nothing here.")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "<h3>Energy and carbon</h3>{}<p class=\"note\">PUE {pue}; {}.{}</p>",
+        table_with_total(&cols, &rows, &Value::Object(sum)),
+        esc(&grid)
+            .replace("&lt;code&gt;", "<code>")
+            .replace("&lt;/code&gt;", "</code>"),
+        note
     ))
 }
 

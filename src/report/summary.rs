@@ -33,6 +33,10 @@ pub struct Summary {
     /// HP-UX WLM instances, in scenario order.
     pub wlm: Vec<WlmReport>,
     pub cost: CostReport,
+    /// Energy at the wall and in the facility, and its CO2 (issue #20).
+    pub energy: EnergyReport,
+    /// Each `[[costs.software]]` licence's bill by instance (issue #20).
+    pub licences: Vec<LicenceReport>,
     pub licensing: Vec<LicensingReport>,
     /// Global Instant Capacity groups.
     pub gicap: Vec<GicapReport>,
@@ -101,6 +105,63 @@ pub struct ServerCost {
     pub energy_kwh: f64,
 }
 
+/// One software licence's bill.
+#[derive(Debug, Serialize)]
+pub struct LicenceReport {
+    pub name: String,
+    /// `server_cores`, `partition_cores`, `vcpus` or `os_instance`.
+    pub rule: &'static str,
+    /// `average` or `peak`.
+    pub count: &'static str,
+    pub per_core_year: f64,
+    /// Σ counted cores × core factor × years.
+    pub core_years: f64,
+    pub cost: f64,
+    pub instances: Vec<LicenceInstance>,
+}
+
+/// One counted OS instance or partition.
+#[derive(Debug, Serialize)]
+pub struct LicenceInstance {
+    pub name: String,
+    /// `server`, `npar`, `vpar` or `vm`.
+    pub kind: &'static str,
+    pub server: String,
+    pub core_factor: f64,
+    /// Cores held on average over the horizon, and the most it can hold.
+    pub cores_mean: f64,
+    pub cores_peak: f64,
+    pub core_years: f64,
+    pub cost: f64,
+}
+
+/// The energy the servers drew and its carbon.
+#[derive(Debug, Serialize)]
+pub struct EnergyReport {
+    pub pue: f64,
+    /// `constant`, `trace`, or null without `[energy] carbon_intensity`.
+    pub carbon_intensity_source: Option<&'static str>,
+    /// Time-weighted mean of the grid's intensity over the horizon [gCO2/kWh].
+    pub carbon_intensity_mean_g_per_kwh: Option<f64>,
+    /// Σ over servers with a power model: at the wall of the IT equipment, and × PUE.
+    pub it_kwh: f64,
+    pub facility_kwh: f64,
+    /// Σ over servers with a power model [kg CO2]; null without an intensity.
+    pub co2_kg: Option<f64>,
+    /// Servers without `power`: they count for nothing above.
+    pub servers_without_power_model: Vec<String>,
+    pub servers: Vec<ServerEnergy>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServerEnergy {
+    pub name: String,
+    /// Null for a server without a power model.
+    pub it_kwh: Option<f64>,
+    pub facility_kwh: Option<f64>,
+    pub co2_kg: Option<f64>,
+}
+
 /// Usage rights and utility pricing of one server.
 #[derive(Debug, Serialize)]
 pub struct LicensingReport {
@@ -128,6 +189,25 @@ pub struct TicapReport {
     pub days_left_at_end: Option<f64>,
     pub exhausted_at_ms: Option<u64>,
     pub warnings: Vec<TicapWarningReport>,
+    /// 30-core-day blocks bought at the start, their price each, and the price per core-day
+    /// of the held balance (`initial_core_minutes` includes both).
+    pub blocks: u32,
+    pub price_per_block: f64,
+    pub price_per_core_day: f64,
+    /// When the blocks' unused minutes lapse; null: never.
+    pub expires_at_ms: Option<u64>,
+    /// blocks × price_per_block, paid at the start used or not.
+    pub purchase_cost: f64,
+    /// Minutes drawn beyond the blocks × price_per_core_day ÷ 1,440.
+    pub usage_cost: f64,
+    /// Of `used_core_minutes`, those drawn from the blocks (they are drawn first).
+    pub used_from_blocks_core_minutes: f64,
+    /// Block minutes lost at the expiry, and their price.
+    pub lapsed_core_minutes: f64,
+    pub lapsed_value: f64,
+    /// What `left_core_minutes` is worth: blocks' minutes at the block price, the held
+    /// balance's at the core-day price.
+    pub left_value: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -747,7 +827,8 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .collect(),
         })
         .collect();
-    let (cost, licensing, gicap) = money(scenario, outcome);
+    let (cost, licensing, gicap, licences) = money(scenario, outcome);
+    let energy = energy(scenario, outcome);
     let mut totals = Work::default();
     let mut study = StudyDemand::default();
     let rates = rates(scenario, outcome);
@@ -912,6 +993,8 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         domains,
         wlm,
         cost,
+        energy,
+        licences,
         licensing,
         gicap,
         ha: super::ha::build(scenario, outcome),
@@ -1095,7 +1178,12 @@ impl StudyDemand {
 fn money(
     scenario: &Scenario,
     outcome: &Outcome,
-) -> (CostReport, Vec<LicensingReport>, Vec<GicapReport>) {
+) -> (
+    CostReport,
+    Vec<LicensingReport>,
+    Vec<GicapReport>,
+    Vec<LicenceReport>,
+) {
     use crate::licensing as lic;
     let h = scenario.horizon_ms;
     let model = &scenario.model;
@@ -1105,6 +1193,7 @@ fn money(
         ..CostReport::default()
     };
     let mut licensing = Vec::new();
+    let licences = licences(scenario, outcome);
     for (k, p) in scenario.pricing.iter().enumerate() {
         let node = model.node(p.server);
         let i = p.server.0 as usize;
@@ -1118,7 +1207,7 @@ fn money(
         }
         c.items.core_rights = p.rights_bought as f64 * p.core_right_price;
         if let (Some(cfg), Some(ledger)) = (p.ticap, &outcome.ticap[k]) {
-            c.items.ticap = lic::ticap_cost(ledger.used_core_min(), cfg.price_per_core_day);
+            c.items.ticap = lic::ticap_money(&cfg, ledger).cost();
         }
         let bills = outcome.ppu[k]
             .as_ref()
@@ -1126,11 +1215,11 @@ fn money(
             .unwrap_or_default();
         // fold from +0.0: an empty f64 sum is -0.0, which would print as such.
         c.items.ppu = bills.iter().fold(0.0, |a, b| a + b.total);
-        c.items.software = costs
-            .software
+        c.items.software = licences
             .iter()
-            .filter(|s| s.servers.contains(&p.server))
-            .fold(0.0, |a, s| a + lic::licence_cost(core_ms, s.per_core_year));
+            .flat_map(|l| &l.instances)
+            .filter(|x| x.server == node.name)
+            .fold(0.0, |a, x| a + x.cost);
         if let Some((idle, max)) = p.power {
             c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
             c.items.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
@@ -1147,7 +1236,10 @@ fn money(
             rights: p.rights,
             rights_bought: p.rights_bought,
             active_core_hours: core_ms / 3_600_000.0,
-            ticap: outcome.ticap[k].as_ref().map(ticap_report),
+            ticap: p
+                .ticap
+                .zip(outcome.ticap[k].as_ref())
+                .map(|(cfg, l)| ticap_report(&cfg, l)),
             ppu: p.ppu.map(|cfg| PpuReport {
                 metric: match cfg.metric {
                     crate::licensing::config::PpuMetricKind::Percent => "percent",
@@ -1171,7 +1263,7 @@ fn money(
     for (g, group) in scenario.gicap.iter().enumerate() {
         let ledger = outcome.group_ticap[g].as_ref();
         if let (Some(cfg), Some(l)) = (group.ticap, ledger) {
-            let cost = lic::ticap_cost(l.used_core_min(), cfg.price_per_core_day);
+            let cost = lic::ticap_money(&cfg, l).cost();
             report.items.ticap += cost;
             report.items.total += cost;
         }
@@ -1194,14 +1286,180 @@ fn money(
                 .map(|&k| outcome.active_core_ms[k])
                 .sum::<f64>()
                 / 3_600_000.0,
-            ticap: ledger.map(ticap_report),
+            ticap: group
+                .ticap
+                .zip(ledger)
+                .map(|(cfg, l)| ticap_report(&cfg, l)),
         });
     }
-    (report, licensing, groups)
+    (report, licensing, groups, licences)
 }
 
-fn ticap_report(l: &crate::licensing::TicapLedger) -> TicapReport {
+/// Each software licence's bill, instance by instance (issue #20): the cores its rule counts,
+/// as core-time (`average`) or at the most the instance can hold (`peak`), × the core factor
+/// of the instance's server model × the price per core-year.
+fn licences(scenario: &Scenario, outcome: &Outcome) -> Vec<LicenceReport> {
+    use crate::licensing::config::LicenceCount;
+    let h = scenario.horizon_ms;
+    let model = &scenario.model;
+    let managed =
+        |id: crate::model::NodeId| scenario.domains.iter().any(|d| d.members.contains(&id));
+    scenario
+        .costs
+        .software
+        .iter()
+        .map(|sw| {
+            let instances: Vec<LicenceInstance> = sw
+                .instances
+                .iter()
+                .zip(&sw.factors)
+                .map(|(&id, &factor)| {
+                    let n = model.node(id);
+                    let i = id.0 as usize;
+                    // Mean cores held over the horizon, and the most it can hold.
+                    let (mean, peak) = match n.kind {
+                        NodeKind::Server => {
+                            let k = scenario.pricing.iter().position(|p| p.server == id);
+                            let p = k.map(|k| &scenario.pricing[k]);
+                            let mean =
+                                k.map_or(n.cores as f64, |k| outcome.active_core_ms[k] / h as f64);
+                            let peak = match p {
+                                Some(p) if p.ticap.is_some() || p.group.is_some() => {
+                                    p.installed as f64
+                                }
+                                _ => mean,
+                            };
+                            (mean, peak)
+                        }
+                        NodeKind::Vm => (n.cores as f64, n.cores as f64),
+                        _ => {
+                            let mean = outcome.nodes.granted_cms[i] / n.speed / h as f64;
+                            let peak = if managed(id) {
+                                n.max_cores
+                            } else {
+                                n.cores as f64
+                            };
+                            (mean, peak.max(mean))
+                        }
+                    };
+                    let counted = match sw.count {
+                        LicenceCount::Average => mean,
+                        LicenceCount::Peak => peak,
+                    };
+                    let core_ms = counted * factor * h as f64;
+                    LicenceInstance {
+                        name: n.name.clone(),
+                        kind: n.kind.as_str(),
+                        server: model.node(n.server).name.clone(),
+                        core_factor: factor,
+                        cores_mean: mean,
+                        cores_peak: peak,
+                        core_years: core_ms / crate::licensing::YEAR_MS as f64,
+                        cost: crate::licensing::licence_cost(core_ms, sw.per_core_year),
+                    }
+                })
+                .collect();
+            LicenceReport {
+                name: sw.name.clone(),
+                rule: sw.rule.as_str(),
+                count: match sw.count {
+                    LicenceCount::Average => "average",
+                    LicenceCount::Peak => "peak",
+                },
+                per_core_year: sw.per_core_year,
+                core_years: instances.iter().fold(0.0, |a, x| a + x.core_years),
+                cost: instances.iter().fold(0.0, |a, x| a + x.cost),
+                instances,
+            }
+        })
+        .collect()
+}
+
+/// Each server's energy: exact from the run's utilization integral; its CO2 with a constant
+/// intensity from that integral, with a trace from the time-series rows (each row's mean
+/// utilization weighted by the intensity over the row: exact when the server's capacity and
+/// the intensity are constant within each row).
+fn energy(scenario: &Scenario, outcome: &Outcome) -> EnergyReport {
+    use crate::licensing::carbon::{self, Intensity};
+    let h = scenario.horizon_ms;
+    let pue = scenario.costs.pue;
+    let intensity = scenario.costs.carbon.as_ref();
+    let nw = scenario.model.workloads.len();
+    let mut out = EnergyReport {
+        pue,
+        carbon_intensity_source: intensity.map(|i| match i {
+            Intensity::Constant(_) => "constant",
+            Intensity::Steps { .. } => "trace",
+        }),
+        carbon_intensity_mean_g_per_kwh: intensity.map(|i| i.mean(0, h)),
+        it_kwh: 0.0,
+        facility_kwh: 0.0,
+        co2_kg: intensity.map(|_| 0.0),
+        servers_without_power_model: Vec::new(),
+        servers: Vec::new(),
+    };
+    for p in &scenario.pricing {
+        let i = p.server.0 as usize;
+        let name = scenario.model.node(p.server).name.clone();
+        let Some((idle, max)) = p.power else {
+            out.servers_without_power_model.push(name.clone());
+            out.servers.push(ServerEnergy {
+                name,
+                it_kwh: None,
+                facility_kwh: None,
+                co2_kg: None,
+            });
+            continue;
+        };
+        let kwh = crate::licensing::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
+        let co2 = intensity.map(|g| match (g, &outcome.timeseries) {
+            (Intensity::Constant(v), _) => carbon::co2_kg(kwh, pue, *v),
+            (Intensity::Steps { .. }, Some(ts)) => {
+                let entity = (nw + i) as u32;
+                let rows: Vec<(u64, f64)> = (0..ts.entity.len())
+                    .filter(|&r| ts.entity[r] == entity)
+                    .map(|r| (ts.time_ms[r], ts.utilization[r]))
+                    .collect();
+                let spans = rows.iter().enumerate().map(|(k, &(t, u))| {
+                    let end = rows.get(k + 1).map_or(h, |n| n.0);
+                    (t, end, u)
+                });
+                carbon::co2_kg_over_spans(idle, max, pue, g, h, spans)
+            }
+            // The compiler refuses a trace without the time series.
+            (Intensity::Steps { .. }, None) => f64::NAN,
+        });
+        out.it_kwh += kwh;
+        out.facility_kwh += kwh * pue;
+        if let (Some(total), Some(c)) = (&mut out.co2_kg, co2) {
+            *total += c;
+        }
+        out.servers.push(ServerEnergy {
+            name,
+            it_kwh: Some(kwh),
+            facility_kwh: Some(kwh * pue),
+            co2_kg: co2,
+        });
+    }
+    out
+}
+
+fn ticap_report(
+    cfg: &crate::licensing::config::TicapConfig,
+    l: &crate::licensing::TicapLedger,
+) -> TicapReport {
+    let m = crate::licensing::ticap_money(cfg, l);
     TicapReport {
+        blocks: cfg.blocks,
+        price_per_block: cfg.price_per_block,
+        price_per_core_day: cfg.price_per_core_day,
+        expires_at_ms: l.expires_at_ms(),
+        purchase_cost: m.purchase,
+        usage_cost: m.usage,
+        used_from_blocks_core_minutes: m.drawn_from_blocks_core_min,
+        lapsed_core_minutes: m.lapsed_core_min,
+        lapsed_value: m.lapsed_value,
+        left_value: m.left_value,
         initial_core_minutes: l.initial_core_min(),
         used_core_minutes: l.used_core_min(),
         left_core_minutes: l.balance_core_min(),

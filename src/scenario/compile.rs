@@ -8,7 +8,8 @@ use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
 use crate::licensing::config::{
-    Costs, GicapGroup, PpuConfig, PpuMetricKind, ServerPricing, Software, TicapConfig,
+    Costs, GicapGroup, LicenceCount, LicenceRule, PpuConfig, PpuMetricKind, ServerPricing,
+    Software, TicapConfig,
 };
 use crate::model::{Model, Node, NodeId, NodeKind, OnShortfall, Share, Workload};
 use crate::policy::{self, Capacity, Domain, Latencies, gwlm};
@@ -651,7 +652,8 @@ impl<'a> Compiler<'a> {
         self.compile_arbiters(&raw, &mut nodes, &node_index, &wlm, &mut domains)?;
         let (pricing, gicap) = self.compile_pricing(&raw, &nodes)?;
         self.compile_domain_ticap(&raw, &nodes, &pricing, &mut domains)?;
-        let costs = self.compile_costs(&raw, &node_index, &nodes)?;
+        let mut costs = self.compile_costs(&raw, &node_index, &nodes)?;
+        self.compile_energy(&raw, horizon_ms, report.timeseries, &mut costs)?;
         let mut report = report;
         report.target_server = Some(self.target_server(&raw, &nodes, &node_index)?);
         for (k, rw) in raw.workloads.iter().enumerate() {
@@ -996,13 +998,22 @@ impl<'a> Compiler<'a> {
     fn ticap_config(&self, t: &Spanned<RawTicap>, field: &str) -> Result<TicapConfig, Error> {
         let v = t.get_ref();
         let warn_days = v.warn_days.unwrap_or(15.0);
+        if v.balance_core_minutes.is_none() && v.blocks.is_none() {
+            return Err(self.err(
+                t.span(),
+                field.to_string(),
+                "no balance; expected `balance_core_minutes` (a balance held, paid when used) or `blocks` (30-core-day blocks bought at `price_per_block`)",
+            ));
+        }
+        let price_per_block = v.price_per_block.unwrap_or(0.0);
         for (f, x, what) in [
             (
                 "balance_core_minutes",
-                v.balance_core_minutes,
+                v.balance_core_minutes.unwrap_or(0.0),
                 "a number of core-minutes ≥ 0",
             ),
             ("price_per_core_day", v.price_per_core_day, "an amount ≥ 0"),
+            ("price_per_block", price_per_block, "an amount ≥ 0"),
             ("warn_days", warn_days, "a number of days ≥ 0"),
         ] {
             if !(x.is_finite() && x >= 0.0) {
@@ -1013,11 +1024,153 @@ impl<'a> Compiler<'a> {
                 ));
             }
         }
+        let blocks = v.blocks.unwrap_or(0);
+        if blocks > 1_000_000 {
+            return Err(self.err(
+                t.span(),
+                format!("{field}.blocks"),
+                format!("{blocks}; expected at most 1,000,000 blocks of 30 core-days"),
+            ));
+        }
+        if v.price_per_block.is_some() && v.blocks.is_none() {
+            return Err(self.err(
+                t.span(),
+                format!("{field}.price_per_block"),
+                "a price per block without `blocks`; say how many 30-core-day blocks are bought",
+            ));
+        }
+        let expires_ms = match v.expires {
+            None => None,
+            Some(_) if blocks == 0 => {
+                return Err(self.err(
+                    t.span(),
+                    format!("{field}.expires"),
+                    "an expiry without blocks; only bought `blocks` expire (a held balance never does)",
+                ));
+            }
+            Some(d) if d.ms() == 0 => {
+                return Err(self.err(
+                    t.span(),
+                    format!("{field}.expires"),
+                    "0; expected a duration > 0 after the start",
+                ));
+            }
+            Some(d) => Some(d.ms()),
+        };
         Ok(TicapConfig {
-            balance_core_min: v.balance_core_minutes,
+            balance_core_min: v.balance_core_minutes.unwrap_or(0.0),
             price_per_core_day: v.price_per_core_day,
             warn_days,
+            blocks,
+            price_per_block,
+            expires_ms,
         })
+    }
+
+    /// `[energy]`: the PUE (here or in `[costs]`, not both) and the grid's carbon intensity.
+    fn compile_energy(
+        &self,
+        raw: &RawScenario,
+        horizon_ms: u64,
+        timeseries: bool,
+        costs: &mut Costs,
+    ) -> Result<(), Error> {
+        use crate::licensing::carbon::Intensity;
+        let Some(re) = &raw.energy else {
+            return Ok(());
+        };
+        let r = re.get_ref();
+        if let Some(p) = &r.pue {
+            if raw
+                .costs
+                .as_ref()
+                .is_some_and(|c| c.get_ref().pue.is_some())
+            {
+                return Err(self.err(
+                    p.span(),
+                    "energy.pue",
+                    "the PUE is given in `[costs]` too; keep one (`[energy] pue`)",
+                ));
+            }
+            let v = *p.get_ref();
+            if !(v.is_finite() && (1.0..=10.0).contains(&v)) {
+                return Err(self.err(
+                    p.span(),
+                    "energy.pue",
+                    format!(
+                        "{}; expected a power usage effectiveness from 1 to 10",
+                        num(v)
+                    ),
+                ));
+            }
+            costs.pue = v;
+        }
+        let Some(ci) = &r.carbon_intensity else {
+            return Ok(());
+        };
+        let check = |v: f64| v.is_finite() && (0.0..=10_000.0).contains(&v);
+        costs.carbon = Some(match ci.get_ref() {
+            RawIntensity::Constant(v) => {
+                if !check(*v) {
+                    return Err(self.err(
+                        ci.span(),
+                        "energy.carbon_intensity",
+                        format!("{}; expected gCO2 per kWh from 0 to 10,000", num(*v)),
+                    ));
+                }
+                Intensity::Constant(*v)
+            }
+            RawIntensity::Trace(t) => {
+                let field = "energy.carbon_intensity";
+                if !timeseries {
+                    return Err(self.err(
+                        ci.span(),
+                        field,
+                        "an intensity trace needs the time series (each server's energy hour by hour); remove `[report] timeseries = false` or give a constant",
+                    ));
+                }
+                let column = t.column.as_deref().unwrap_or("carbon_intensity");
+                let series = self.metric_series(
+                    &t.trace,
+                    column,
+                    t.step,
+                    ci.span(),
+                    format!("{field}.column"),
+                    "carbon_intensity",
+                )?;
+                let values: Vec<f64> = series.cpu.iter().map(|&v| f64::from(v)).collect();
+                if let Some(v) = values.iter().find(|v| !check(**v)) {
+                    return Err(self.err(
+                        ci.span(),
+                        format!("{field}.trace"),
+                        format!(
+                            "`{}` holds {}; expected gCO2 per kWh from 0 to 10,000",
+                            t.trace,
+                            num(*v)
+                        ),
+                    ));
+                }
+                let covers = (values.len() as u64).saturating_mul(series.step_ms);
+                if !t.repeat && covers < horizon_ms {
+                    return Err(self.err(
+                        ci.span(),
+                        format!("{field}.trace"),
+                        format!(
+                            "`{}` covers {} of the {} horizon; give a longer trace or `repeat = true`",
+                            t.trace,
+                            super::Duration(covers),
+                            super::Duration(horizon_ms)
+                        ),
+                    ));
+                }
+                Intensity::Steps {
+                    step_ms: series.step_ms,
+                    values,
+                    repeat: t.repeat,
+                }
+            }
+        });
+        Ok(())
     }
 
     fn compile_costs(
@@ -1084,10 +1237,142 @@ impl<'a> Compiler<'a> {
                     ids
                 }
             };
+            let field = |f: &str| format!("costs.software[{k}] ({}).{f}", sw.name);
+            let rule = match sw.rule.as_ref().map(|r| *r.get_ref()) {
+                None | Some(RawLicenceRule::ServerCores) => LicenceRule::ServerCores,
+                Some(RawLicenceRule::PartitionCores) => LicenceRule::PartitionCores,
+                Some(RawLicenceRule::Vcpus) => LicenceRule::Vcpus,
+                Some(RawLicenceRule::OsInstance) => LicenceRule::OsInstance,
+            };
+            // Where it runs: named partitions, the partitions of named workloads, or servers.
+            let mut places: Vec<NodeId> = Vec::new();
+            for (list, what) in [(&sw.partitions, "partitions"), (&sw.workloads, "workloads")] {
+                let Some(list) = list else { continue };
+                if sw.servers.is_some() {
+                    return Err(self.err(
+                        list.first().map_or(rc.span(), |x| x.span()),
+                        field(what),
+                        "`servers` is given too; say where it runs one way (servers, partitions or workloads)",
+                    ));
+                }
+                for x in list {
+                    let name = x.get_ref().as_str();
+                    let found = if what == "partitions" {
+                        index.get(name).copied()
+                    } else {
+                        raw.workloads
+                            .iter()
+                            .find(|w| w.get_ref().name.get_ref() == name)
+                            .and_then(|w| {
+                                index.get(w.get_ref().partition.get_ref().as_str()).copied()
+                            })
+                    };
+                    match found {
+                        Some(id) => places.push(id),
+                        None => {
+                            return Err(self.err(
+                                x.span(),
+                                field(what),
+                                format!("`{name}` is not one of the scenario's {what}"),
+                            ));
+                        }
+                    }
+                }
+            }
+            if places.is_empty() {
+                places = servers.clone();
+            }
+            let up = |mut id: NodeId, ok: &dyn Fn(NodeKind) -> bool| -> Option<NodeId> {
+                loop {
+                    let n = &nodes[id.0 as usize];
+                    if ok(n.kind) {
+                        return Some(id);
+                    }
+                    id = n.parent?;
+                }
+            };
+            let mut instances: Vec<NodeId> = Vec::new();
+            for &p in &places {
+                let inst = match rule {
+                    LicenceRule::ServerCores => Some(nodes[p.0 as usize].server),
+                    LicenceRule::PartitionCores => up(p, &|k| {
+                        matches!(k, NodeKind::Npar | NodeKind::Vpar | NodeKind::Server)
+                    }),
+                    LicenceRule::Vcpus => up(p, &|k| k == NodeKind::Vm),
+                    LicenceRule::OsInstance => {
+                        up(p, &|k| !matches!(k, NodeKind::Fss | NodeKind::Pset))
+                    }
+                };
+                let Some(inst) = inst else {
+                    let span = sw.rule.as_ref().map_or(rc.span(), |r| r.span());
+                    return Err(self.err(
+                        span,
+                        field("rule"),
+                        format!(
+                            "`vcpus` counts VM guests' vCPUs, but `{}` is not in a VM guest; use `partition_cores` or `os_instance`",
+                            nodes[p.0 as usize].name
+                        ),
+                    ));
+                };
+                if !instances.contains(&inst) {
+                    instances.push(inst);
+                }
+            }
+            // Core factor per server model.
+            let mut factor_of = std::collections::BTreeMap::new();
+            if let Some(cf) = &sw.core_factor {
+                for (model, &f) in cf.get_ref() {
+                    if !(f.is_finite() && f > 0.0 && f <= 10.0) {
+                        return Err(self.err(
+                            cf.span(),
+                            field(&format!("core_factor.{model}")),
+                            format!("{}; expected a factor above 0, at most 10", num(f)),
+                        ));
+                    }
+                    let known = raw
+                        .servers
+                        .iter()
+                        .any(|s| s.get_ref().model.as_deref() == Some(model.as_str()))
+                        || raw
+                            .server_models
+                            .iter()
+                            .any(|m| m.get_ref().name.get_ref() == model);
+                    if !known {
+                        return Err(self.err(
+                            cf.span(),
+                            field(&format!("core_factor.{model}")),
+                            format!(
+                                "`{model}` is no server's `model` nor a [[server_models]] name"
+                            ),
+                        ));
+                    }
+                    factor_of.insert(model.clone(), f);
+                }
+            }
+            let factors = instances
+                .iter()
+                .map(|i| {
+                    let server = nodes[i.0 as usize].server;
+                    let name = &nodes[server.0 as usize].name;
+                    raw.servers
+                        .iter()
+                        .find(|s| s.get_ref().name.get_ref() == name)
+                        .and_then(|s| s.get_ref().model.as_ref())
+                        .and_then(|m| factor_of.get(m).copied())
+                        .unwrap_or(1.0)
+                })
+                .collect();
             costs.software.push(Software {
                 name: sw.name.clone(),
                 per_core_year: price,
                 servers,
+                rule,
+                count: match sw.count {
+                    Some(RawLicenceCount::Peak) => LicenceCount::Peak,
+                    _ => LicenceCount::Average,
+                },
+                instances,
+                factors,
             });
         }
         Ok(costs)
@@ -2703,6 +2988,54 @@ impl<'a> Compiler<'a> {
                         .unwrap_or(r.name.span());
                     return Err(self.err(span, field(k, "entitlement"), format!("the VMs on `{}` are entitled to {entitled:.2} cores but it has {}; expected Σ vcpus × entitlement ≤ host cores", p.name, p.cores)));
                 }
+            }
+        }
+        // Each vCPU of a guest runs on a distinct core [IV6][IV7]: a guest with as many vCPUs
+        // as the host has cores holds its entitlement on every core, so a narrower guest
+        // finds at most what those leave on any one core for each of its vCPUs (a 4-vCPU
+        // guest at 25 % on 4 cores leaves 75 %: a 1-vCPU guest at 80 % cannot start). A
+        // necessary condition: it never refuses a set that can be placed.
+        let per_vcpu = |k: usize| match nodes[k].share {
+            Share::Elastic { weight, .. } if nodes[k].kind == NodeKind::Vm => {
+                Some(weight / nodes[k].speed / f64::from(nodes[k].cores.max(1)))
+            }
+            _ => None,
+        };
+        let wide: Vec<usize> = kids
+            .iter()
+            .copied()
+            .filter(|&k| per_vcpu(k).is_some() && nodes[k].cores >= p.cores)
+            .collect();
+        let held: f64 = wide.iter().filter_map(|&k| per_vcpu(k)).sum();
+        for &k in kids {
+            if let Some(e) = per_vcpu(k)
+                && nodes[k].cores < p.cores
+                && e > 1.0 - held + 1e-9
+            {
+                let names: Vec<String> = wide
+                    .iter()
+                    .map(|&w| format!("`{}`", nodes[w].name))
+                    .collect();
+                let r = rawp(k);
+                let span = r
+                    .entitlement
+                    .as_ref()
+                    .map(|v| v.span())
+                    .unwrap_or(r.name.span());
+                return Err(self.err(
+                    span,
+                    field(k, "entitlement"),
+                    format!(
+                        "`{}` needs {:.0} % of a core for each vCPU, but {} on `{}` span all its {} cores and hold {:.0} % of each, leaving {:.0} %; each vCPU runs on a distinct core [IV6][IV7]: lower the entitlements or give the wide guests fewer vCPUs",
+                        nodes[k].name,
+                        e * 100.0,
+                        names.join(", "),
+                        p.name,
+                        p.cores,
+                        held * 100.0,
+                        ((1.0 - held) * 100.0).max(0.0)
+                    ),
+                ));
             }
         }
         let elastic = kids

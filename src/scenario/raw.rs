@@ -22,6 +22,9 @@ pub struct RawScenario {
     pub report: Option<Spanned<RawReport>>,
     #[serde(default)]
     pub costs: Option<Spanned<RawCosts>>,
+    /// The facility and the grid: PUE, carbon intensity, power states.
+    #[serde(default)]
+    pub energy: Option<Spanned<RawEnergy>>,
     /// Global Instant Capacity groups of complexes sharing usage rights and a TiCAP balance.
     #[serde(default)]
     pub gicap: Vec<Spanned<RawGicap>>,
@@ -484,7 +487,17 @@ pub struct RawPower {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTicap {
-    pub balance_core_minutes: f64,
+    /// A balance already held, paid when used at `price_per_core_day`; 0 when absent.
+    #[serde(default)]
+    pub balance_core_minutes: Option<f64>,
+    /// Standard 30-core-day blocks bought at the start at `price_per_block` each.
+    #[serde(default)]
+    pub blocks: Option<u32>,
+    #[serde(default)]
+    pub price_per_block: Option<f64>,
+    /// The bought blocks' unused minutes lapse this long after the start (never when absent).
+    #[serde(default)]
+    pub expires: Option<Duration>,
     #[serde(default)]
     pub price_per_core_day: f64,
     /// Warn when the projected expiry falls within this many days (default 15) [I10a].
@@ -542,6 +555,69 @@ pub struct RawCosts {
     pub software: Vec<Spanned<RawSoftware>>,
 }
 
+/// The facility and the grid (issue #20).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnergy {
+    /// Power usage effectiveness (facility ÷ IT power); also accepted in `[costs]`, not both.
+    #[serde(default)]
+    pub pue: Option<Spanned<f64>>,
+    /// gCO2 per kWh: a number, or a native trace with a time column.
+    #[serde(default)]
+    pub carbon_intensity: Option<Spanned<RawIntensity>>,
+}
+
+/// `carbon_intensity = 400` or `carbon_intensity = { trace = "grid.csv", … }`.
+#[derive(Debug, Clone)]
+pub enum RawIntensity {
+    Constant(f64),
+    Trace(RawIntensityTrace),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntensityTrace {
+    pub trace: String,
+    /// The trace's column (default `carbon_intensity`).
+    #[serde(default)]
+    pub column: Option<String>,
+    /// The step when the trace has no `time_s` column.
+    #[serde(default)]
+    pub step: Option<Duration>,
+    /// Replay the trace from its start when it ends before the horizon.
+    #[serde(default)]
+    pub repeat: bool,
+}
+
+impl<'de> Deserialize<'de> for RawIntensity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawIntensity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("gCO2 per kWh as a number, or a table `{ trace = \"FILE\", column, step, repeat }`")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawIntensity, E> {
+                Ok(RawIntensity::Constant(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawIntensity, E> {
+                Ok(RawIntensity::Constant(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawIntensity, E> {
+                Ok(RawIntensity::Constant(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawIntensity, A::Error> {
+                RawIntensityTrace::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawIntensity::Trace)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A software licence charged per active core [the book's ISV-licensing argument].
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -551,6 +627,37 @@ pub struct RawSoftware {
     /// The servers it runs on; all when absent.
     #[serde(default)]
     pub servers: Option<Vec<Spanned<String>>>,
+    /// How the licensed cores are counted (issue #20); `server_cores` when absent.
+    #[serde(default)]
+    pub rule: Option<Spanned<RawLicenceRule>>,
+    /// `average` (core-time) or `peak` (the most the instance can hold, all the time).
+    #[serde(default)]
+    pub count: Option<RawLicenceCount>,
+    /// Where it runs: partitions, or the partitions of workloads (not with `servers`).
+    #[serde(default)]
+    pub partitions: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub workloads: Option<Vec<Spanned<String>>>,
+    /// Core factor per server model (`[[server_models]]` name or a server's `model`), 1 when
+    /// absent.
+    #[serde(default)]
+    pub core_factor: Option<Spanned<std::collections::BTreeMap<String, f64>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawLicenceRule {
+    PartitionCores,
+    Vcpus,
+    OsInstance,
+    ServerCores,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawLicenceCount {
+    Average,
+    Peak,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -75,6 +75,16 @@ pub struct Metrics {
     /// Mean workload availability and Σ package failovers; null without clusters or failures.
     pub ha_availability: Option<f64>,
     pub ha_failovers: Option<u64>,
+    /// `energy.facility_kwh` and `energy.co2_kg` (null without a carbon intensity); absent in
+    /// point files written before issue #20.
+    #[serde(default)]
+    pub facility_kwh: Option<f64>,
+    #[serde(default)]
+    pub co2_kg: Option<f64>,
+    /// Σ `ticap.left_value` over servers and GiCAP groups: what the TiCAP left at the end is
+    /// worth.
+    #[serde(default)]
+    pub ticap_left_value: Option<f64>,
     /// Per server, in scenario order.
     pub servers: Vec<ServerUtil>,
 }
@@ -106,7 +116,7 @@ impl Cell {
 }
 
 /// The columns of [`Metrics::cells`], in order: (name, summarized over replicas).
-pub const COLUMNS: [(&str, bool); 30] = [
+pub const COLUMNS: [(&str, bool); 33] = [
     ("cost_total", true),
     ("cost_hardware", true),
     ("cost_core_rights", true),
@@ -136,6 +146,9 @@ pub const COLUMNS: [(&str, bool); 30] = [
     ("active_core_hours", true),
     ("ha_availability", true),
     ("ha_failovers", true),
+    ("facility_kwh", true),
+    ("co2_kg", true),
+    ("ticap_left_value", true),
     ("servers", false),
 ];
 
@@ -216,6 +229,16 @@ impl Metrics {
                 .ha
                 .as_ref()
                 .map(|h| h.packages.iter().map(|p| u64::from(p.failovers)).sum()),
+            facility_kwh: Some(s.energy.facility_kwh),
+            co2_kg: s.energy.co2_kg,
+            ticap_left_value: Some(
+                s.licensing
+                    .iter()
+                    .filter_map(|l| l.ticap.as_ref())
+                    .chain(s.gicap.iter().filter_map(|g| g.ticap.as_ref()))
+                    .map(|t| t.left_value)
+                    .fold(0.0, |a, b| a + b),
+            ),
             servers: s
                 .servers
                 .iter()
@@ -274,6 +297,9 @@ impl Metrics {
             ("active_core_hours", f(self.active_core_hours)),
             ("ha_availability", Cell::F64(self.ha_availability)),
             ("ha_failovers", Cell::U64(self.ha_failovers)),
+            ("facility_kwh", Cell::F64(self.facility_kwh)),
+            ("co2_kg", Cell::F64(self.co2_kg)),
+            ("ticap_left_value", Cell::F64(self.ticap_left_value)),
         ]
     }
 
@@ -334,6 +360,9 @@ mod tests {
             active_core_hours: 0.0,
             ha_availability: None,
             ha_failovers: None,
+            facility_kwh: None,
+            co2_kg: None,
+            ticap_left_value: None,
             servers: vec![],
         };
         let names: Vec<&str> = m.cells().iter().map(|c| c.0).collect();

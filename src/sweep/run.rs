@@ -334,10 +334,19 @@ pub fn run_point(spec: &Spec, point: &Point, sweep_id: &str) -> Result<PointFile
         .map(|r| {
             let seed = replica_seed(spec.seed, r);
             let scenario = scenario_of(spec, &table, point, &trails, seed)?;
-            // A sweep writes no workload percentiles: the lean records skip them.
+            // A sweep writes no workload percentiles: the lean records skip them. A carbon
+            // intensity trace needs each server's time series (kept in memory, not written).
+            let traced = matches!(
+                scenario.costs.carbon,
+                Some(crate::licensing::carbon::Intensity::Steps { .. })
+            );
             let options = sim::RunOptions {
                 replica: r,
-                recording: sim::metrics::Recording::Lean,
+                recording: if traced {
+                    sim::metrics::Recording::Full
+                } else {
+                    sim::metrics::Recording::Lean
+                },
             };
             let outcome = sim::run_with(&scenario, options, &|_, _| {})?;
             let s = summary::build(&scenario, &outcome);
@@ -396,11 +405,16 @@ fn scenario_of(
     if let Some(toml::Value::Table(h)) = t.get_mut("scenario") {
         h.insert("seed".into(), toml::Value::Integer(seed as i64));
     }
+    // Without a time series, but where a carbon intensity trace needs it (docs/SWEEP.md).
+    let traced = t
+        .get("energy")
+        .and_then(|e| e.get("carbon_intensity"))
+        .is_some_and(toml::Value::is_table);
     if let toml::Value::Table(r) = t
         .entry("report")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()))
     {
-        r.insert("timeseries".into(), toml::Value::Boolean(false));
+        r.insert("timeseries".into(), toml::Value::Boolean(traced));
         r.remove("timeseries_csv");
     }
     let text = toml::to_string(&t)
