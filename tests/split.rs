@@ -44,7 +44,7 @@ cells = 1
 cores_per_cell = 8
 memory_gb_per_cell = 16
 active_cores = 4
-ticap = {{ balance_core_minutes = 20000, price_per_core_day = 40 }}
+ticap = {{ blocks = 1, price_per_block = 1000, expires = "1d", balance_core_minutes = 20000, price_per_core_day = 40 }}
 
 [[servers]]
 name = "p1"

@@ -1011,6 +1011,16 @@ impl TicapLedger {
         w.u64(self.warning_count);
         w.opt_u64(self.last_warning_day);
         w.bool(self.finished);
+        w.bool(self.expiry.is_some());
+        if let Some(e) = &self.expiry {
+            w.u64(e.at_ms);
+            w.f64(e.core_min);
+            w.bool(e.lapsed.is_some());
+            if let Some((drawn, lapsed)) = e.lapsed {
+                w.f64(drawn);
+                w.f64(lapsed);
+            }
+        }
     }
 
     pub fn decode(
@@ -1042,6 +1052,19 @@ impl TicapLedger {
             warning_count: r.u64()?,
             last_warning_day: r.opt_u64()?,
             finished: r.bool()?,
+            expiry: if r.bool()? {
+                Some(Expiry {
+                    at_ms: r.u64()?,
+                    core_min: r.f64()?,
+                    lapsed: if r.bool()? {
+                        Some((r.f64()?, r.f64()?))
+                    } else {
+                        None
+                    },
+                })
+            } else {
+                None
+            },
         })
     }
 }

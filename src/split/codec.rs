@@ -11,7 +11,8 @@ use crate::sim::metrics::{Dist, Held, Meters};
 use crate::sim::{Outcome, Timeseries};
 
 /// Bumped when the encoding changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: a TiCAP ledger carries its purchased blocks' expiry (issue 20).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Default)]
 pub struct Writer {
