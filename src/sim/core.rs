@@ -1347,19 +1347,12 @@ impl<'a> Sim<'a> {
             for m in &domain.members {
                 self.observe(m.0 as usize, now);
             }
-            let (spare_rights, ledger) = match domain.ticap {
-                Some(t) => (
-                    self.settlement
-                        .spare_rights(t.server, self.dom_state[d].extra),
-                    self.settlement.ledger(t.server),
-                ),
-                None => (0.0, None),
-            };
-            let view = manage::Surroundings {
-                packages: &self.failover.package_nodes,
-                ledger,
-                spare_rights,
-            };
+            let view = manage::Surroundings::of(
+                domain,
+                self.dom_state[d].extra,
+                &self.settlement,
+                &self.failover.package_nodes,
+            );
             let changed = manage::tick(
                 domain,
                 &mut self.dom_state[d],

@@ -7,6 +7,7 @@
 
 use crate::engine::TimeMs;
 use crate::licensing::TicapLedger;
+use crate::licensing::settle::Settlement;
 use crate::model::{Model, NodeId};
 use crate::policy::{Capacity, Domain, SloMetric, When, WlmInstance, gwlm, queueing, wlm};
 use crate::workload::Series;
@@ -21,6 +22,30 @@ pub struct Surroundings<'a> {
     pub spare_rights: f64,
     /// Per package, the node it runs on (None while it fails over).
     pub packages: &'a [Option<NodeId>],
+}
+
+impl<'a> Surroundings<'a> {
+    /// What domain `d`, holding `extra` temporary cores, sees in the run's settlement and
+    /// Serviceguard state.
+    pub fn of(
+        d: &Domain,
+        extra: f64,
+        settlement: &'a Settlement<'_>,
+        packages: &'a [Option<NodeId>],
+    ) -> Self {
+        let (spare_rights, ledger) = match d.ticap {
+            Some(t) => (
+                settlement.spare_rights(t.server, extra),
+                settlement.ledger(t.server),
+            ),
+            None => (0.0, None),
+        };
+        Surroundings {
+            ledger,
+            spare_rights,
+            packages,
+        }
+    }
 }
 
 /// A metric's sample in force at `now`; a series shorter than the run repeats.

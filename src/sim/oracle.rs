@@ -714,19 +714,12 @@ impl Handler<Ev> for Oracle<'_> {
             Ev::Policy { group } => {
                 let d = group as usize;
                 let domain = &self.scenario.domains[d];
-                let (spare_rights, ledger) = match domain.ticap {
-                    Some(t) => (
-                        self.settlement
-                            .spare_rights(t.server, self.dom_state[d].extra),
-                        self.settlement.ledger(t.server),
-                    ),
-                    None => (0.0, None),
-                };
-                let view = manage::Surroundings {
-                    packages: &self.failover.package_nodes,
-                    ledger,
-                    spare_rights,
-                };
+                let view = manage::Surroundings::of(
+                    domain,
+                    self.dom_state[d].extra,
+                    &self.settlement,
+                    &self.failover.package_nodes,
+                );
                 let changed = manage::tick(
                     domain,
                     &mut self.dom_state[d],
