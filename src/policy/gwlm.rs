@@ -161,6 +161,51 @@ fn fine_slack(x: f64) -> f64 {
     1e-12 * (1.0 + x.abs())
 }
 
+/// Below 2^52 an f64 converts to i64 and back exactly, and the truncation it gives is floor,
+/// ceil and round within one step. Baseline x86-64 has no rounding instruction, so `f64::floor`
+/// and its kin are library calls; these are a few instructions, with the same results
+/// (signed zeros included). Others (huge, infinite, NaN) go to the library.
+const EXACT_INT: f64 = 4_503_599_627_370_496.0;
+
+#[inline]
+fn floor(x: f64) -> f64 {
+    if x.abs() < EXACT_INT {
+        let t = x as i64 as f64;
+        if t > x { t - 1.0 } else { t.copysign(x) }
+    } else {
+        x.floor()
+    }
+}
+
+#[inline]
+fn ceil(x: f64) -> f64 {
+    if x.abs() < EXACT_INT {
+        let t = x as i64 as f64;
+        if t < x { t + 1.0 } else { t.copysign(x) }
+    } else {
+        x.ceil()
+    }
+}
+
+/// Half away from zero, as `f64::round`.
+#[inline]
+fn round(x: f64) -> f64 {
+    if x.abs() < EXACT_INT {
+        let t = x as i64 as f64;
+        let r = x - t;
+        let t = if r >= 0.5 {
+            t + 1.0
+        } else if r <= -0.5 {
+            t - 1.0
+        } else {
+            t
+        };
+        t.copysign(x)
+    } else {
+        x.round()
+    }
+}
+
 /// Observations: NaN, infinite or negative count as 0 (a broken sensor must not move cores).
 fn observed(x: f64) -> f64 {
     if x.is_finite() && x > 0.0 { x } else { 0.0 }
@@ -183,7 +228,7 @@ fn ceil_to(x: f64, step: Option<f64>) -> f64 {
     match step {
         Some(s) => {
             let u = x / s;
-            (u - REQUEST_NOISE - slack(u)).ceil().max(0.0) * s
+            ceil(u - REQUEST_NOISE - slack(u)).max(0.0) * s
         }
         None => x,
     }
@@ -565,6 +610,13 @@ const NO_OBS: Observation = Observation {
     metric: 0.0,
 };
 
+/// Whether an arbitration of `capacity` reads the compartments' rounded requests alone (and
+/// not, for a step too fine to count in units, their unrounded observations): a caller may
+/// then reuse a decision made for the same requests.
+pub fn decides_by_requests(capacity: f64, gran: Granularity) -> bool {
+    !(usable_step(capacity, gran).is_none() && gran.step().is_some())
+}
+
 /// The step quantization uses for `capacity`, if any: units are counted in f64, exact only up
 /// to 2^52, so a finer step is treated as continuous.
 fn usable_step(capacity: f64, gran: Granularity) -> Option<f64> {
@@ -804,17 +856,17 @@ fn quantize(
 ) {
     let cap_u = {
         let x = capacity / s;
-        (x + fine_slack(x)).floor().max(0.0)
+        floor(x + fine_slack(x)).max(0.0)
     };
     let hi_units = |l: &Limits| {
         let x = l.hi / s;
-        (x + slack(x)).floor()
+        floor(x + slack(x))
     };
     let mut sum_base = 0.0;
     let mut sum_exact = 0.0;
     for ((a, fr), l) in alloc.iter_mut().zip(frac.iter_mut()).zip(lims) {
         let x = *a / s;
-        let base = (x + slack(x)).floor().max(0.0).min(hi_units(l));
+        let base = floor(x + slack(x)).max(0.0).min(hi_units(l));
         *fr = if l.fixed {
             0.0
         } else {
@@ -831,7 +883,7 @@ fn quantize(
             for (a, l) in alloc.iter_mut().zip(lims).rev() {
                 let keep = if spare_floors {
                     let x = l.lo / s;
-                    (x - slack(x)).ceil().max(0.0)
+                    ceil(x - slack(x)).max(0.0)
                 } else {
                     0.0
                 };
@@ -842,7 +894,7 @@ fn quantize(
         }
         return;
     }
-    let mut left = cap_u.min((sum_exact + slack(sum_exact)).floor()) - sum_base;
+    let mut left = cap_u.min(floor(sum_exact + slack(sum_exact))) - sum_base;
     if left < 1.0 {
         return;
     }
@@ -855,7 +907,7 @@ fn quantize(
         // Remainders equal up to floating-point noise (a level of 1.6666666666666665 ×
         // weights) are a tie, and ties go to the lower index, as the rule says; found by the
         // SimPy peer.
-        *kk = (f * 1e9).round();
+        *kk = round(f * 1e9);
     }
     order.sort_unstable_by(|&i, &j| key[j].total_cmp(&key[i]).then(i.cmp(&j)));
     for &i in order.iter() {
@@ -890,6 +942,58 @@ mod tests {
 
     const S: Granularity = Granularity::Step(0.01);
     const W: Granularity = Granularity::WholeCores;
+
+    /// The same bits as the library's, signed zeros and halves included.
+    fn same_rounding(x: f64) -> Result<(), TestCaseError> {
+        for (ours, std) in [
+            (floor(x), x.floor()),
+            (ceil(x), x.ceil()),
+            (round(x), x.round()),
+        ] {
+            prop_assert!(
+                ours.to_bits() == std.to_bits() || (ours.is_nan() && std.is_nan()),
+                "{x}: {ours} vs {std}"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn rounding_without_the_library_agrees_at_the_edges() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            1e-300,
+            -1e-300,
+            4503599627370495.5,
+            -4503599627370495.5,
+            EXACT_INT,
+            -EXACT_INT,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for x in edges {
+            same_rounding(x).unwrap();
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn rounding_without_the_library_agrees_everywhere(bits in any::<u64>(), small in -1e6f64..1e6) {
+            same_rounding(f64::from_bits(bits))?;
+            same_rounding(small)?;
+        }
+    }
 
     fn util(target: f64, min: f64, max: f64, priority: u32, weight: f64) -> Compartment {
         Compartment {

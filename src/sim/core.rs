@@ -18,6 +18,7 @@ use super::demand::{Stream, build_streams};
 use super::fluid::{self, Feed, Member, NONE, Pool, PoolView, Tree};
 use super::manage::{self, Allocations, CompartmentMeter, DomainState, WlmState};
 use super::metrics::{DEMAND_RANGE, Held, Limits, Meters, Recording, share_of, utilization};
+use super::rest::{self, Index, Rest};
 use super::{Ev, Outcome, Timeseries};
 use crate::Error;
 use crate::engine::{self, Handler, Queue, RunStats, TimeMs};
@@ -204,10 +205,21 @@ pub(super) struct Sim<'a> {
     /// Scratch: the members a decision moves; the pools a sample touches.
     moving: Vec<u32>,
     touched: Vec<u32>,
+    /// Scratch: a stream's next sample, by member.
+    next_demand: Vec<f64>,
+    next_held: Vec<Held>,
     groups: Vec<DomainGroup>,
     dom_state: Vec<DomainState>,
     /// Per domain: its last tick decided a change not yet applied.
     due: Vec<bool>,
+    /// Resting domains (see [`super::rest`]): which may rest, which rest now, which wake
+    /// when a pool's rates or a node's allocation change, and since when those held.
+    rest: Vec<Rest>,
+    restable: Vec<bool>,
+    pool_domains: Index,
+    node_domains: Index,
+    est_at: Vec<TimeMs>,
+    node_changed: Vec<TimeMs>,
     wlm_state: Vec<WlmState>,
     settlement: Settlement<'a>,
     failover: Failover<'a>,
@@ -414,12 +426,24 @@ impl<'a> Sim<'a> {
             dirty: vec![false; nn],
             moving: Vec::new(),
             touched: Vec::new(),
+            next_demand: Vec::new(),
+            next_held: Vec::new(),
             dom_state: scenario
                 .domains
                 .iter()
                 .map(|d| DomainState::new(d, model))
                 .collect(),
             due: vec![false; scenario.domains.len()],
+            rest: scenario
+                .domains
+                .iter()
+                .map(|d| Rest::new(d.members.len()))
+                .collect(),
+            restable: vec![false; scenario.domains.len()],
+            pool_domains: Index::default(),
+            node_domains: Index::default(),
+            est_at: vec![0; npools],
+            node_changed: vec![0; nn],
             groups,
             wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
             settlement,
@@ -428,6 +452,7 @@ impl<'a> Sim<'a> {
             violation: None,
             integrations: 0,
         };
+        sim.index_rests();
         sim.rebuild_leaves();
         sim.static_grants(0..nn);
         sim.refresh_rates_all();
@@ -435,6 +460,83 @@ impl<'a> Sim<'a> {
             sim.establish(p);
         }
         Ok(sim)
+    }
+
+    /// Which domains may rest, and what wakes them: a rest needs every pool of its members
+    /// simple (its rates fixed by its inputs) and their grants static.
+    fn index_rests(&mut self) {
+        let (mut pools, mut nodes) = (Vec::new(), Vec::new());
+        for (d, domain) in self.scenario.domains.iter().enumerate() {
+            let ok = self.dom_state[d].may_rest(domain)
+                && domain.members.iter().all(|m| {
+                    let m = m.0 as usize;
+                    self.tree.feed[m] == Feed::Static
+                        && self.tree.region(m).all(|p| self.tree.pools[p].simple)
+                });
+            self.restable[d] = ok;
+            if !ok {
+                continue;
+            }
+            nodes.push((domain.node.0 as usize, d as u32));
+            for m in &domain.members {
+                let m = m.0 as usize;
+                nodes.push((m, d as u32));
+                pools.extend(self.tree.region(m).map(|p| (p, d as u32)));
+            }
+        }
+        self.pool_domains = Index::new(self.tree.pools.len(), pools);
+        self.node_domains = Index::new(self.model.nodes.len(), nodes);
+    }
+
+    /// Whether domain `d`'s members' pools ran at constant rates, with no queue to empty,
+    /// and their grants held, from `from` on.
+    fn steady(&self, d: usize, from: TimeMs) -> bool {
+        self.scenario.domains[d].members.iter().all(|m| {
+            let m = m.0 as usize;
+            self.node_changed[m] <= from
+                && self.tree.region(m).all(|p| {
+                    self.p.linear[p] && self.p.until[p] == f64::INFINITY && self.est_at[p] <= from
+                })
+        })
+    }
+
+    /// Domain `d` stops resting at `now`, before anything it depends on changes: its skipped
+    /// ticks are booked, its members brought up to now at their resting rates, and their
+    /// observation windows restarted at its last tick.
+    fn wake(&mut self, d: usize, now: TimeMs) {
+        if !self.rest[d].on {
+            return;
+        }
+        let interval = self.scenario.domains[d].interval_ms;
+        let rest = &mut self.rest[d];
+        rest.on = false;
+        let mut ticks = std::mem::take(&mut rest.ticks);
+        let state = &mut self.dom_state[d];
+        let mut from = state.last_tick();
+        // The tick due at this very instant has not run yet (whatever woke the domain came
+        // first) and observes the rest alone: it is booked now and skipped when it comes.
+        if from + interval == now && now < self.horizon {
+            ticks += 1;
+            rest.skip_at = now;
+            from = now;
+            state.set_last_tick(now);
+        }
+        state.repeat(&mut self.alloc, ticks, interval);
+        let dt = (now - from) as f64;
+        for j in 0..self.scenario.domains[d].members.len() {
+            let m = self.scenario.domains[d].members[j].0 as usize;
+            self.integrate_region(self.tree.region(m), now);
+            let (served, granted) = self.rest[d].rates[j];
+            self.alloc.obs_served[m] = served * dt;
+            self.alloc.obs_granted[m] = granted * dt;
+            self.n.obs_since[m] = now;
+        }
+    }
+
+    fn wake_all(&mut self, now: TimeMs) {
+        for d in 0..self.rest.len() {
+            self.wake(d, now);
+        }
     }
 
     /// Run to the horizon, reporting progress as the clock moves.
@@ -672,6 +774,21 @@ impl<'a> Sim<'a> {
     /// (its workloads' books must be up to its time). A queued `delay` workload takes all the
     /// equal share it is offered; the others want their demand.
     fn establish(&mut self, p: usize) {
+        let before = (self.p.linear[p], self.p.until[p], self.p.served_rate[p]);
+        self.establish_rates(p);
+        if before != (self.p.linear[p], self.p.until[p], self.p.served_rate[p]) {
+            let now = self.p.at[p];
+            self.est_at[p] = now;
+            if !self.pool_domains.is_empty() {
+                for x in 0..self.pool_domains.of(p).len() {
+                    let d = self.pool_domains.of(p)[x] as usize;
+                    self.wake(d, now);
+                }
+            }
+        }
+    }
+
+    fn establish_rates(&mut self, p: usize) {
         let pool = &self.tree.pools[p];
         if !pool.simple {
             self.p.linear[p] = false;
@@ -1343,10 +1460,20 @@ impl<'a> Sim<'a> {
         let mut schedule = false;
         for x in 0..self.groups[g].domains.len() {
             let d = self.groups[g].domains[x];
+            if self.rest[d].on {
+                self.rest[d].ticks += 1;
+                self.dom_state[d].set_last_tick(now);
+                continue;
+            }
+            if self.rest[d].skip_at == now {
+                self.rest[d].skip_at = rest::NEVER;
+                continue;
+            }
             let domain = &self.scenario.domains[d];
             for m in &domain.members {
                 self.observe(m.0 as usize, now);
             }
+            let span = now - self.dom_state[d].last_tick();
             let view = manage::Surroundings::of(
                 domain,
                 self.dom_state[d].extra,
@@ -1364,6 +1491,15 @@ impl<'a> Sim<'a> {
             );
             if !changed {
                 self.due[d] = false;
+                let interval = self.groups[g].interval_ms;
+                if self.restable[d] && span == interval && self.steady(d, now - span) {
+                    let rest = &mut self.rest[d];
+                    rest.on = true;
+                    rest.ticks = 0;
+                    for j in 0..rest.rates.len() {
+                        rest.rates[j] = self.dom_state[d].observed_rates(j);
+                    }
+                }
                 continue;
             }
             if domain.latency_ms == 0 {
@@ -1486,6 +1622,13 @@ impl<'a> Sim<'a> {
     /// Allocations in `nodes` (a subtree) changed at `now`: new capacities, grants and
     /// cleanliness.
     fn after_allocation(&mut self, nodes: std::ops::Range<usize>, now: TimeMs) {
+        for i in nodes.clone() {
+            self.node_changed[i] = now;
+            for x in 0..self.node_domains.of(i).len() {
+                let d = self.node_domains.of(i)[x] as usize;
+                self.wake(d, now);
+            }
+        }
         // Everything here is integrated to now: the books catch up at the old rates and
         // capacities, then capacities, grants and rates change.
         let region = self.tree.region(nodes.start);
@@ -1533,6 +1676,7 @@ impl<'a> Sim<'a> {
         queue: &mut Queue<Ev>,
         f: impl FnOnce(&mut Failover, &mut Vec<Step>),
     ) {
+        self.wake_all(now);
         self.bring_all(now);
         f(&mut self.failover, &mut self.steps);
         for s in self.steps.drain(..) {
@@ -1543,6 +1687,7 @@ impl<'a> Sim<'a> {
         self.static_grants(0..nn);
         self.refresh_rates_all();
         self.establish_region(0..self.tree.pools.len());
+        self.node_changed.fill(now);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1683,8 +1828,16 @@ impl Handler<Ev> for Sim<'_> {
             Ev::Sample { stream } => {
                 let s = stream as usize;
                 self.touched.clear();
+                let st = &mut self.streams[s];
+                st.sample(now / st.step_ms, &mut self.next_demand, &mut self.next_held);
+                // A workload whose sample repeats the last changes nothing: its books and
+                // its pool's rates run on untouched.
                 for j in 0..self.streams[s].len() {
                     let w = self.streams[s].workload(j);
+                    let (d, h) = (self.next_demand[j], self.next_held[j]);
+                    if d == self.w.demand[w] && h == self.w.held[w] {
+                        continue;
+                    }
                     let leaf = self.failover.leaf[w] as usize;
                     let p = self.tree.pool_of[leaf] as usize;
                     self.integrate(p, now);
@@ -1694,9 +1847,10 @@ impl Handler<Ev> for Sim<'_> {
                         self.dirty[leaf] = true;
                         self.touched.push(p as u32);
                     }
+                    self.w.demand[w] = d;
+                    self.w.held[w] = h;
                 }
-                let st = &mut self.streams[s];
-                st.apply(now / st.step_ms, &mut self.w.demand, &mut self.w.held);
+                let st = &self.streams[s];
                 let next = now + st.step_ms;
                 if next < self.horizon {
                     queue.schedule(next, event);
@@ -1750,6 +1904,7 @@ impl Handler<Ev> for Sim<'_> {
                 }
             }
             Ev::Horizon => {
+                self.wake_all(now);
                 self.bring_all(now);
             }
         }

@@ -117,14 +117,28 @@ impl Stream {
         self.workloads[j] as usize
     }
 
-    /// Set the demand [reference cores] and the memory, disk and network of every member
-    /// for sample `k`. A trace that has ended (and does not repeat) leaves CPU demand at zero;
-    /// the scenario compiler has already refused traces shorter than the horizon.
+    /// Set sample `k` straight into per-workload arrays (the oracle's way: it has no books
+    /// to bring up to date first).
     pub fn apply(&mut self, k: u64, demand: &mut [f64], held: &mut [Held]) {
+        let (mut d, mut h) = (Vec::new(), Vec::new());
+        self.sample(k, &mut d, &mut h);
+        for (j, &w) in self.workloads.iter().enumerate() {
+            demand[w as usize] = d[j];
+            held[w as usize] = h[j];
+        }
+    }
+
+    /// The demand [reference cores] and the memory, disk and network of every member for
+    /// sample `k`, by member (`demand[j]` is member `j`'s). A trace that has ended (and does
+    /// not repeat) leaves CPU demand at zero; the scenario compiler has already refused traces
+    /// shorter than the horizon.
+    pub fn sample(&mut self, k: u64, demand: &mut Vec<f64>, held: &mut Vec<Held>) {
+        demand.resize(self.workloads.len(), 0.0);
+        held.resize(self.workloads.len(), Held::default());
         match &mut self.members {
             Members::Trace(series) => {
                 for (j, (s, repeat)) in series.iter().enumerate() {
-                    let w = self.workloads[j] as usize;
+                    let w = j;
                     let len = s.cpu.len() as u64;
                     let i = if *repeat && len > 0 { k % len } else { k };
                     let fallback = self.constant[j];
@@ -155,7 +169,7 @@ impl Stream {
                     *value = gens[*member as usize].shape_now();
                 }
                 for (j, g) in gens.iter_mut().enumerate() {
-                    let w = self.workloads[j] as usize;
+                    let w = j;
                     let sample = match shape_of[j] {
                         NONE => g.next_sample(),
                         k => g.next_sample_with(shapes[k as usize].1),

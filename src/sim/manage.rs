@@ -87,20 +87,93 @@ pub struct DomainState {
     pub pending: Vec<f64>,
     scratch: gwlm::Scratch,
     last_tick: TimeMs,
+    /// Whether the last tick left a request unmet.
+    short: bool,
     /// Counters for the report.
     pub arbitrations: u64,
     pub short_ms: u64,
     pub observed_ms: u64,
 }
 
-/// One arbitration's inputs (the observations enter only through the requests) and result.
+/// The last few arbitrations' inputs (the observations enter only through the requests)
+/// and results, for one capacity and one set of policies. A steady domain's requests move
+/// among a handful of vectors (a compartment asking 1, 2 or 3 cores as its demand wanders),
+/// so most arbitrations that do not repeat the last one repeat one a little older.
 struct Memo {
-    valid: bool,
     capacity: f64,
     epoch: u64,
+    /// Compartments per entry, entries held, the next to replace, the last found.
+    n: usize,
+    len: usize,
+    next: usize,
+    last: usize,
+    /// Per entry a digest of its requests, compared before the requests themselves.
+    digest: Vec<u64>,
     requests: Vec<f64>,
     decided: Vec<f64>,
-    short: bool,
+    short: Vec<bool>,
+}
+
+/// A digest of a request vector (FNV-1a over the bits): equal vectors, equal digests.
+fn digest(requests: &[f64]) -> u64 {
+    requests.iter().fold(0xcbf2_9ce4_8422_2325, |h, r| {
+        (h ^ r.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+impl Memo {
+    /// Entries kept: searching them all costs far less than one arbitration.
+    const ENTRIES: usize = 64;
+
+    fn new(n: usize) -> Self {
+        Memo {
+            capacity: f64::NAN,
+            epoch: 0,
+            n,
+            len: 0,
+            next: 0,
+            last: 0,
+            digest: vec![0; Self::ENTRIES],
+            requests: vec![0.0; n * Self::ENTRIES],
+            decided: vec![0.0; n * Self::ENTRIES],
+            short: vec![false; Self::ENTRIES],
+        }
+    }
+
+    /// The decision for `requests` under `capacity` and policies `epoch`, if made before.
+    fn find(
+        &mut self,
+        capacity: f64,
+        epoch: u64,
+        requests: &[f64],
+        out: &mut [f64],
+    ) -> Option<bool> {
+        if capacity != self.capacity || epoch != self.epoch {
+            self.capacity = capacity;
+            self.epoch = epoch;
+            (self.len, self.next, self.last) = (0, 0, 0);
+            return None;
+        }
+        let (n, h) = (self.n, digest(requests));
+        let hit = std::iter::once(self.last)
+            .chain((0..self.len).filter(|&e| e != self.last))
+            .take(self.len)
+            .find(|&e| self.digest[e] == h && self.requests[e * n..(e + 1) * n] == *requests)?;
+        self.last = hit;
+        out.copy_from_slice(&self.decided[hit * n..(hit + 1) * n]);
+        Some(self.short[hit])
+    }
+
+    fn insert(&mut self, requests: &[f64], decided: &[f64], short: bool) {
+        let (n, e) = (self.n, self.next);
+        self.requests[e * n..(e + 1) * n].copy_from_slice(requests);
+        self.decided[e * n..(e + 1) * n].copy_from_slice(decided);
+        self.short[e] = short;
+        self.digest[e] = digest(requests);
+        self.last = e;
+        self.next = (e + 1) % Self::ENTRIES;
+        self.len = (self.len + 1).min(Self::ENTRIES);
+    }
 }
 
 /// What the report reads of a domain.
@@ -180,14 +253,7 @@ impl DomainState {
                 .iter()
                 .map(|c| policy_range(&c.policy))
                 .collect(),
-            memo: Memo {
-                valid: false,
-                capacity: 0.0,
-                epoch: 0,
-                requests: vec![0.0; n],
-                decided: vec![0.0; n],
-                short: false,
-            },
+            memo: Memo::new(n),
             epoch: 0,
             plain: d.conditions.iter().all(Option::is_none)
                 && d.metrics.iter().all(Option::is_none)
@@ -202,6 +268,7 @@ impl DomainState {
             pending: vec![0.0; n],
             scratch: gwlm::Scratch::new(n),
             last_tick: 0,
+            short: false,
             arbitrations: 0,
             short_ms: 0,
             observed_ms: 0,
@@ -310,14 +377,16 @@ pub fn tick(
     // First within the cores the complex has rights for; then, if compartments of priority up
     // to utilitypri are still short and the TiCAP balance allows, with temporary cores too.
     let base = domain_capacity(d, model, nodes, 0.0);
-    let memo = &mut state.memo;
-    let mut short = if memo.valid
-        && memo.capacity == base
-        && memo.epoch == state.epoch
-        && memo.requests == state.requests
-    {
-        state.decided.copy_from_slice(&memo.decided);
-        memo.short
+    // Requests too fine to round are not what the arbitration reads: no memo then.
+    let found = if gwlm::decides_by_requests(base, d.granularity) {
+        state
+            .memo
+            .find(base, state.epoch, &state.requests, &mut state.decided)
+    } else {
+        None
+    };
+    let mut short = if let Some(short) = found {
+        short
     } else {
         let short = gwlm::arbitrate_prepared(
             base,
@@ -329,12 +398,7 @@ pub fn tick(
             &mut state.scratch,
             &mut state.decided,
         );
-        memo.valid = true;
-        memo.capacity = base;
-        memo.epoch = state.epoch;
-        memo.requests.copy_from_slice(&state.requests);
-        memo.decided.copy_from_slice(&state.decided);
-        memo.short = short;
+        state.memo.insert(&state.requests, &state.decided, short);
         short
     };
     state.pending_extra = 0.0;
@@ -368,43 +432,118 @@ pub fn tick(
             );
         }
     }
-    state.arbitrations += 1;
-    state.observed_ms += span;
-    if short {
-        state.short_ms += span;
-    }
-    let mut changed = false;
-    let rows = state
+    state.short = short;
+    state.account(nodes, span);
+    let changed = state
         .node
         .iter()
-        .zip(&state.obs)
-        .zip(&state.range)
         .zip(&state.decided)
-        .zip(&state.requests)
-        .zip(&state.speed);
-    for (((((&i, obs), &(lo, hi)), &decided), &request), &speed) in rows {
-        let meter = &mut nodes.meters[i];
-        let held = obs.allocation;
-        meter.observed_ms += span;
-        if held <= lo + 1e-9 {
-            meter.at_min_ms += span;
-        }
-        if held >= hi - 1e-9 {
-            meter.at_max_ms += span;
-        }
-        if decided >= request - 1e-9 {
-            meter.request_met_ms += span;
-        }
-        meter.decided_cms += decided * dt;
-        if (decided - held).abs() > 1e-9 {
-            meter.changes_decided += 1;
-        }
-        if (decided - nodes.fixed[i] / speed).abs() > 1e-9 {
-            changed = true;
-        }
-    }
+        .zip(&state.speed)
+        .any(|((&i, &decided), &speed)| (decided - nodes.fixed[i] / speed).abs() > 1e-9);
     state.pending.copy_from_slice(&state.decided);
     (changed || state.pending_extra != state.extra) && !d.advisory
+}
+
+impl DomainState {
+    /// The counters and meters of one tick of `span` ms that observed `obs` and decided
+    /// `decided`.
+    fn account(&mut self, nodes: &mut Allocations, span: u64) {
+        let dt = span as f64;
+        self.arbitrations += 1;
+        self.observed_ms += span;
+        if self.short {
+            self.short_ms += span;
+        }
+        let rows = self
+            .node
+            .iter()
+            .zip(&self.obs)
+            .zip(&self.range)
+            .zip(&self.decided)
+            .zip(&self.requests);
+        for ((((&i, obs), &(lo, hi)), &decided), &request) in rows {
+            let meter = &mut nodes.meters[i];
+            let held = obs.allocation;
+            meter.observed_ms += span;
+            if held <= lo + 1e-9 {
+                meter.at_min_ms += span;
+            }
+            if held >= hi - 1e-9 {
+                meter.at_max_ms += span;
+            }
+            if decided >= request - 1e-9 {
+                meter.request_met_ms += span;
+            }
+            meter.decided_cms += decided * dt;
+            if (decided - held).abs() > 1e-9 {
+                meter.changes_decided += 1;
+            }
+        }
+    }
+
+    /// Book `ticks` more ticks of `span` ms identical to the last one, as a resting domain's
+    /// skipped ticks would have been: one at a time, so every sum is the one those ticks
+    /// would have made.
+    pub fn repeat(&mut self, nodes: &mut Allocations, ticks: u64, span: u64) {
+        if ticks == 0 {
+            return;
+        }
+        let (dt, whole) = (span as f64, ticks * span);
+        self.arbitrations += ticks;
+        self.observed_ms += whole;
+        if self.short {
+            self.short_ms += whole;
+        }
+        let rows = self
+            .node
+            .iter()
+            .zip(&self.obs)
+            .zip(&self.range)
+            .zip(&self.decided)
+            .zip(&self.requests);
+        for ((((&i, obs), &(lo, hi)), &decided), &request) in rows {
+            let meter = &mut nodes.meters[i];
+            let held = obs.allocation;
+            meter.observed_ms += whole;
+            if held <= lo + 1e-9 {
+                meter.at_min_ms += whole;
+            }
+            if held >= hi - 1e-9 {
+                meter.at_max_ms += whole;
+            }
+            if decided >= request - 1e-9 {
+                meter.request_met_ms += whole;
+            }
+            // Added tick by tick, as the ticks would have.
+            for _ in 0..ticks {
+                meter.decided_cms += decided * dt;
+            }
+            if (decided - held).abs() > 1e-9 {
+                meter.changes_decided += ticks;
+            }
+        }
+    }
+
+    /// A domain may rest when a tick depends on nothing but what its compartments consume
+    /// and hold: no conditional policy, no metric, no temporary capacity to buy.
+    pub fn may_rest(&self, d: &Domain) -> bool {
+        self.plain && d.ticap.is_none()
+    }
+
+    /// When the last tick was (or a resting domain's last skipped tick).
+    pub fn last_tick(&self) -> TimeMs {
+        self.last_tick
+    }
+
+    pub fn set_last_tick(&mut self, at: TimeMs) {
+        self.last_tick = at;
+    }
+
+    /// What member `j` consumed and held over the last tick's window [reference cores].
+    pub fn observed_rates(&self, j: usize) -> (f64, f64) {
+        let o = &self.obs[j];
+        (o.consumed * self.speed[j], o.allocation * self.speed[j])
+    }
 }
 
 /// Conditional policies switched by their window or package, and the metrics custom policies
@@ -674,6 +813,48 @@ pub fn wlm_tick(
             nodes.fixed[i] = new;
             meter.reallocations += 1;
             meter.changes_decided += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_memo_finds_what_it_holds_and_forgets_all_when_the_capacity_or_policies_change() {
+        let mut m = Memo::new(2);
+        let mut out = [0.0; 2];
+        assert_eq!(m.find(4.0, 0, &[1.0, 1.0], &mut out), None);
+        m.insert(&[1.0, 1.0], &[2.0, 2.0], false);
+        m.insert(&[2.0, 1.0], &[3.0, 1.0], true);
+        assert_eq!(m.find(4.0, 0, &[1.0, 1.0], &mut out), Some(false));
+        assert_eq!(out, [2.0, 2.0]);
+        assert_eq!(m.find(4.0, 0, &[2.0, 1.0], &mut out), Some(true));
+        assert_eq!(out, [3.0, 1.0]);
+        // Another capacity: what was decided for 4 cores is never handed out for 3.
+        assert_eq!(m.find(3.0, 0, &[1.0, 1.0], &mut out), None);
+        m.insert(&[1.0, 2.0], &[1.0, 2.0], false);
+        assert_eq!(m.find(3.0, 0, &[2.0, 1.0], &mut out), None);
+        assert_eq!(m.find(3.0, 0, &[1.0, 1.0], &mut out), None);
+        assert_eq!(m.find(3.0, 0, &[1.0, 2.0], &mut out), Some(false));
+        // Other policies (a new epoch): the same.
+        assert_eq!(m.find(3.0, 1, &[1.0, 2.0], &mut out), None);
+    }
+
+    #[test]
+    fn a_full_memo_replaces_its_oldest_entry() {
+        let mut m = Memo::new(1);
+        let mut out = [0.0];
+        assert_eq!(m.find(8.0, 0, &[0.0], &mut out), None);
+        for r in 0..=Memo::ENTRIES {
+            m.insert(&[r as f64], &[r as f64 + 0.5], false);
+        }
+        // Entry 0 was the oldest and has gone; every later one is still there.
+        assert_eq!(m.find(8.0, 0, &[0.0], &mut out), None);
+        for r in 1..=Memo::ENTRIES {
+            assert_eq!(m.find(8.0, 0, &[r as f64], &mut out), Some(false));
+            assert_eq!(out, [r as f64 + 0.5]);
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod island;
 pub mod manage;
 pub mod metrics;
 pub mod oracle;
+mod rest;
 
 use crate::Error;
 use crate::engine::{Event, RunStats, TimeMs};
