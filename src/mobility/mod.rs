@@ -31,4 +31,5 @@ pub mod detect;
 pub mod metrics;
 pub mod migration;
 pub mod place;
+pub mod plan;
 pub mod select;
