@@ -369,6 +369,18 @@ fn workload_to_a_divided_partition_or_an_unknown_workload() {
     );
 }
 
+#[test]
+fn workload_of_a_package() {
+    let extra = "\n[[clusters]]\nname = \"cl\"\nnodes = [\"vp1\", \"vp2\"]\n\n[[packages]]\nname = \"pk\"\ncluster = \"cl\"\nworkloads = [\"w2\"]\nnodes = [\"vp1\", \"vp2\"]\n\n[[moves]]\nworkload = \"w2\"\nto = \"vp2\"\nat = \"1d\"\nreboot = \"10m\"\n";
+    refused(
+        "packaged_workload",
+        extra,
+        "workload = \"w2\"",
+        "moves[0].workload",
+        &["belongs to the Serviceguard package `pk`"],
+    );
+}
+
 // --- When ---
 
 #[test]
@@ -685,4 +697,158 @@ fn the_real_day_pair_validates() {
         return;
     }
     bundled_pair("scenarios/real", "mobility-real-", 1052, 132);
+}
+
+// --- Planned workload moves in the run ---
+
+/// `w` (a flat 1 core, `on_shortfall` as given) runs in `vp1` (2 cores, server `c`) and moves
+/// at 1h to `vp2` (2 cores, another server `d`) with `reboot`; horizon 4h.
+fn move_text(on_shortfall: &str, reboot: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "mv"
+horizon = "4h"
+seed = 1
+
+[[servers]]
+name = "c"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[servers]]
+name = "d"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[partitions]]
+name = "np1"
+kind = "npar"
+parent = "c"
+cells = 1
+
+[[partitions]]
+name = "vp1"
+kind = "vpar"
+parent = "np1"
+cores = 2
+
+[[partitions]]
+name = "np2"
+kind = "npar"
+parent = "d"
+cells = 1
+
+[[partitions]]
+name = "vp2"
+kind = "vpar"
+parent = "np2"
+cores = 2
+
+[[workloads]]
+name = "w"
+partition = "vp1"
+units = "cores"
+synth = {{ pattern = "flat", mean = 1.0 }}
+on_shortfall = "{on_shortfall}"
+
+[[moves]]
+workload = "w"
+to = "vp2"
+at = "1h"
+reboot = "{reboot}"
+"#
+    )
+}
+
+fn run_move(name: &str, on_shortfall: &str, reboot: &str) -> serde_json::Value {
+    let dir = scratch(name);
+    std::fs::write(dir.join("s.toml"), move_text(on_shortfall, reboot)).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// Drop, a 30-minute reboot: 4 core-h arrive; the 1 core of the reboot's half hour is lost
+/// (0.5 core-h); 1 core-h is served in vp1 (0–1h) and 2.5 in vp2 (1.5h–4h): vp1's mean
+/// utilization 1 / (2 cores × 4 h) = 0.125, vp2's 2.5 / 8 = 0.3125.
+#[test]
+fn a_moved_workload_drops_exactly_its_reboot() {
+    let s = run_move("move_drop", "drop", "30m");
+    let w = entity(&s, "workloads", "w");
+    assert!(close(f(&w["demand_core_hours"]), 4.0), "{w}");
+    assert!(close(f(&w["dropped_core_hours"]), 0.5), "{w}");
+    assert!(close(f(&w["served_core_hours"]), 3.5), "{w}");
+    assert_eq!(f(&w["backlog_core_hours"]), 0.0);
+    let mean = |p| f(&entity(&s, "partitions", p)["cpu_utilization"]["mean"]);
+    assert!(close(mean("vp1"), 0.125), "{}", mean("vp1"));
+    assert!(close(mean("vp2"), 0.3125), "{}", mean("vp2"));
+}
+
+/// Delay, a 2h30m reboot: the work of 1h–3.5h waits (2.5 core-h); from 3.5h vp2's 2 cores
+/// serve the 1 core arriving and drain the queue at 1 core, so 0.5 core-h of it is done by 4h:
+/// served 1 (vp1) + 2 × 0.5 (vp2) = 2, backlog 2, demand 4 = 2 + 0 + 2.
+#[test]
+fn a_moved_workload_queues_exactly_its_reboot() {
+    let s = run_move("move_delay", "delay", "150m");
+    let w = entity(&s, "workloads", "w");
+    assert!(close(f(&w["demand_core_hours"]), 4.0), "{w}");
+    assert!(close(f(&w["served_core_hours"]), 2.0), "{w}");
+    assert!(close(f(&w["backlog_core_hours"]), 2.0), "{w}");
+    assert_eq!(f(&w["dropped_core_hours"]), 0.0);
+    let d = |k: &str| f(&w[k]);
+    assert!(close(
+        d("demand_core_hours"),
+        d("served_core_hours") + d("dropped_core_hours") + d("backlog_core_hours")
+    ));
+    let mean = |p| f(&entity(&s, "partitions", p)["cpu_utilization"]["mean"]);
+    assert!(close(mean("vp1"), 0.125), "{}", mean("vp1"));
+    assert!(close(mean("vp2"), 0.125), "{}", mean("vp2"));
+}
+
+/// The lazy core and the oracle (every entity at every instant) agree on a move across
+/// servers, and the islands give the same bits on one thread and four: the move joined the
+/// two servers into one island.
+#[test]
+fn the_oracle_and_any_thread_count_agree_on_a_move() {
+    use vsesim::sim;
+    for (shortfall, reboot) in [("drop", "30m"), ("delay", "150m"), ("delay", "0s")] {
+        let sc =
+            vsesim::scenario::load_str(Path::new("s.toml"), &move_text(shortfall, reboot)).unwrap();
+        assert_eq!(sim::island::partition(&sc), vec![vec![0, 3]]);
+        let run_on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| sim::run(&sc, &|_, _| {}).unwrap())
+        };
+        let (lazy, four) = (run_on(1), run_on(4));
+        let oracle = sim::oracle::run(&sc, 0).unwrap();
+        for (a, b, o) in [
+            (&lazy.workloads, &four.workloads, &oracle.workloads),
+            (&lazy.nodes, &four.nodes, &oracle.nodes),
+        ] {
+            assert_eq!(a.served_cms, b.served_cms);
+            assert_eq!(a.backlog_cms, b.backlog_cms);
+            for (x, y) in [
+                (&a.served_cms, &o.served_cms),
+                (&a.dropped_cms, &o.dropped_cms),
+                (&a.backlog_cms, &o.backlog_cms),
+                (&a.demand_cms, &o.demand_cms),
+            ] {
+                for (p, q) in x.iter().zip(y) {
+                    assert!(
+                        (p - q).abs() <= 1e-9 * p.abs().max(1.0),
+                        "{shortfall} {reboot}: {x:?} {y:?}"
+                    );
+                }
+            }
+        }
+    }
 }

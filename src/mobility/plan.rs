@@ -91,3 +91,80 @@ pub struct Consolidation {
     /// The random selection's seed (the scenario's, mixed with the manager's index).
     pub seed: u64,
 }
+
+impl Plan {
+    /// Node pairs whose runs a move or a manager couples: a run split into independent
+    /// islands must keep each pair in one (`sim::island::partition`).
+    pub fn joins(&self) -> Vec<(NodeId, NodeId)> {
+        let mut out = Vec::new();
+        for m in &self.moves {
+            match m.kind {
+                MoveKind::Guest { from, to, .. } | MoveKind::Workload { from, to, .. } => {
+                    out.push((from, to))
+                }
+            }
+        }
+        for c in &self.consolidations {
+            out.extend(c.hosts.windows(2).map(|w| (w[0], w[1])));
+        }
+        out
+    }
+
+    /// The part of the plan inside an island, renumbered: `node` and `workload` give an id's
+    /// local index, `None` outside the island. [`Plan::joins`] keeps every move whole, so a
+    /// move is in or out as a whole.
+    pub fn localize(
+        &self,
+        node: &dyn Fn(NodeId) -> Option<NodeId>,
+        workload: &dyn Fn(WorkloadId) -> Option<WorkloadId>,
+    ) -> Plan {
+        let moves = self
+            .moves
+            .iter()
+            .filter_map(|m| {
+                let kind = match m.kind {
+                    MoveKind::Guest {
+                        guest,
+                        from,
+                        to,
+                        copy,
+                        migration,
+                    } => MoveKind::Guest {
+                        guest: node(guest)?,
+                        from: node(from)?,
+                        to: node(to)?,
+                        copy,
+                        migration,
+                    },
+                    MoveKind::Workload {
+                        workload: w,
+                        from,
+                        to,
+                        reboot_ms,
+                    } => MoveKind::Workload {
+                        workload: workload(w)?,
+                        from: node(from)?,
+                        to: node(to)?,
+                        reboot_ms,
+                    },
+                };
+                Some(PlannedMove { kind, ..m.clone() })
+            })
+            .collect();
+        let consolidations = self
+            .consolidations
+            .iter()
+            .filter_map(|c| {
+                Some(Consolidation {
+                    hosts: c.hosts.iter().map(|&h| node(h)).collect::<Option<_>>()?,
+                    guests: c.guests.iter().map(|&g| node(g)).collect::<Option<_>>()?,
+                    ..c.clone()
+                })
+            })
+            .collect();
+        Plan {
+            moves,
+            consolidations,
+        }
+    }
+}

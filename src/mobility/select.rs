@@ -103,13 +103,13 @@ pub fn r_squared(y: &[f64], xs: &[&[f64]]) -> Option<f64> {
     let row = |t: usize| std::iter::once(1.0).chain(xs.iter().map(move |x| x[t]));
     // [XᵀX | Xᵀy]
     let mut a = vec![vec![0.0; p + 1]; p];
-    for t in 0..n {
+    for (t, &yt) in y.iter().enumerate() {
         let r: Vec<f64> = row(t).collect();
-        for i in 0..p {
-            for j in 0..p {
-                a[i][j] += r[i] * r[j];
+        for (ai, &ri) in a.iter_mut().zip(&r) {
+            for (aij, &rj) in ai.iter_mut().zip(&r) {
+                *aij += ri * rj;
             }
-            a[i][p] += r[i] * y[t];
+            ai[p] += ri * yt;
         }
     }
     let scale = a
@@ -122,11 +122,12 @@ pub fn r_squared(y: &[f64], xs: &[&[f64]]) -> Option<f64> {
             return None;
         }
         a.swap(c, piv);
-        for i in 0..p {
+        let pivot_row = a[c].clone();
+        for (i, ai) in a.iter_mut().enumerate() {
             if i != c {
-                let f = a[i][c] / a[c][c];
-                for j in c..=p {
-                    a[i][j] -= f * a[c][j];
+                let f = ai[c] / pivot_row[c];
+                for (aij, &pj) in ai[c..].iter_mut().zip(&pivot_row[c..]) {
+                    *aij -= f * pj;
                 }
             }
         }
@@ -134,10 +135,10 @@ pub fn r_squared(y: &[f64], xs: &[&[f64]]) -> Option<f64> {
     let beta: Vec<f64> = (0..p).map(|i| a[i][p] / a[i][i]).collect();
     let mean = y.iter().sum::<f64>() / n as f64;
     let (mut ss_res, mut ss_tot) = (0.0, 0.0);
-    for t in 0..n {
+    for (t, &yt) in y.iter().enumerate() {
         let fit: f64 = row(t).zip(&beta).map(|(x, b)| x * b).sum();
-        ss_res += (y[t] - fit).powi(2);
-        ss_tot += (y[t] - mean).powi(2);
+        ss_res += (yt - fit).powi(2);
+        ss_tot += (yt - mean).powi(2);
     }
     if ss_tot <= 0.0 {
         return None;

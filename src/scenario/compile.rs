@@ -691,6 +691,7 @@ impl<'a> Compiler<'a> {
                 node_index: &node_index,
                 workloads: &workloads,
                 pricing: &pricing,
+                ha: &ha,
                 horizon_ms,
                 start: report.start,
                 seed: header.seed,

@@ -140,6 +140,8 @@ pub(crate) struct Context<'a> {
     pub node_index: &'a HashMap<String, NodeId>,
     pub workloads: &'a [Workload],
     pub pricing: &'a [ServerPricing],
+    /// Serviceguard's packages move their workloads themselves.
+    pub ha: &'a crate::ha::Ha,
     pub horizon_ms: u64,
     pub start: Option<Date>,
     pub seed: u64,
@@ -270,9 +272,9 @@ fn days_between(a: Date, b: Date) -> i64 {
 
 fn show_ms(ms: u64) -> String {
     let s = ms as f64 / 1000.0;
-    if ms % 86_400_000 == 0 {
+    if ms.is_multiple_of(86_400_000) {
         format!("{}d", ms / 86_400_000)
-    } else if ms % 3_600_000 == 0 {
+    } else if ms.is_multiple_of(3_600_000) {
         format!("{}h", ms / 3_600_000)
     } else if s >= 60.0 {
         format!("{:.1} min", s / 60.0)
@@ -585,6 +587,14 @@ fn compile_move(
                     ),
                 ));
             };
+            if let Some(p) = cx
+                .ha
+                .packages
+                .iter()
+                .find(|p| p.workloads.contains(&(wi as u32)))
+            {
+                return Err(cx.err(w.span(), field("workload"), format!("`{}` belongs to the Serviceguard package `{}`, which moves it on failures; expected a workload outside packages", w.get_ref(), p.name)));
+            }
             if cx.nodes.iter().any(|n| n.parent == Some(to)) {
                 return Err(cx.err(m.to.span(), field("to"), format!("`{}` is divided into partitions; expected one without (where a workload runs)", cx.name(to))));
             }

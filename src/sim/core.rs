@@ -452,6 +452,7 @@ impl<'a> Sim<'a> {
                 queue.schedule(outage.end_ms, Ev::Repair { outage: o as u32 });
             }
         }
+        super::moves::schedule(&self.scenario.mobility, self.horizon, &mut queue);
         if self.timeseries.is_some() {
             queue.schedule(self.row_step.min(self.horizon), Ev::Report);
         }
@@ -1748,6 +1749,12 @@ impl Handler<Ev> for Sim<'_> {
                         f.step(step, now, steps);
                     });
                 }
+            }
+            Ev::Move { index, phase } => {
+                let plan = &self.scenario.mobility;
+                self.ha_event(now, queue, |f, _| {
+                    super::moves::apply(plan, index, phase, f)
+                });
             }
             Ev::Horizon => {
                 self.bring_all(now);

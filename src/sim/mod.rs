@@ -21,6 +21,7 @@ pub mod fluid;
 pub mod island;
 pub mod manage;
 pub mod metrics;
+mod moves;
 pub mod oracle;
 
 use crate::Error;
@@ -42,6 +43,8 @@ pub(crate) enum Ev {
     Repair { outage: u32 },
     /// A package's next step (see [`Step`]).
     Package(Step),
+    /// One end of a planned move (`[[moves]]`, [`moves`]).
+    Move { index: u32, phase: moves::Phase },
     /// The decisions of a group of workload managers take effect.
     Realloc { group: u32 },
     /// A group of workload managers' interval: observe, arbitrate.
@@ -69,7 +72,7 @@ impl Event for Ev {
         match self {
             Ev::Sample { .. } => 0,
             Ev::Fail { .. } | Ev::Repair { .. } => 1,
-            Ev::Package(_) => 2,
+            Ev::Package(_) | Ev::Move { .. } => 2,
             Ev::Realloc { .. } => 3,
             Ev::Policy { .. } | Ev::Wlm { .. } => 4,
             Ev::Meter => 5,
