@@ -3,13 +3,15 @@
 //!
 //! Data flows one way: [`scenario`] (parse, validate, compile) → [`model`] (the partition tree)
 //! and [`workload`] (demand) → [`sim`] (the fluid model driven by the [`engine`]) → [`report`]
-//! (what the run recorded, as files). Only `cli` touches the terminal.
+//! (what the run recorded, as files). Only `cli` touches the terminal. [`mobility`] holds the
+//! pure models of moving guests (migration, overload detection, placement) that the run uses.
 
 pub mod cli;
 pub mod engine;
 pub mod ha;
 pub mod input;
 pub mod licensing;
+pub mod mobility;
 pub mod model;
 pub mod plan;
 pub mod policy;

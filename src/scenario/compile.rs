@@ -76,6 +76,8 @@ pub struct Scenario {
     pub costs: Costs,
     /// Serviceguard clusters, packages and injected failures.
     pub ha: crate::ha::Ha,
+    /// Planned moves and consolidation managers (issue #21); empty: nothing moves.
+    pub mobility: crate::mobility::plan::Plan,
 }
 
 /// Where a workload's CPU demand comes from and how to turn it into reference cores.
@@ -681,6 +683,25 @@ impl<'a> Compiler<'a> {
         }
         report.start = self.keep(self.start_date(header)).flatten();
         let ha = self.compile_ha(&raw, &nodes, &node_index, &workloads, horizon_ms)?;
+        let (mobility, found) = super::mobility::compile(
+            &super::mobility::Context {
+                file: self.file,
+                text: self.text,
+                nodes: &nodes,
+                node_index: &node_index,
+                workloads: &workloads,
+                pricing: &pricing,
+                ha: &ha,
+                horizon_ms,
+                start: report.start,
+                seed: header.seed,
+            },
+            &raw.moves,
+            &raw.consolidation,
+        );
+        for e in found {
+            self.keep::<()>(Err(e));
+        }
         self.checkpoint()?;
         Ok(Scenario {
             file: self.file.to_path_buf(),
@@ -697,6 +718,7 @@ impl<'a> Compiler<'a> {
             gicap,
             costs,
             ha,
+            mobility,
         })
     }
 

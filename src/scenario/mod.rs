@@ -10,6 +10,7 @@ pub mod date;
 pub mod duration;
 pub mod error;
 pub mod inputs;
+pub mod mobility;
 pub mod overrides;
 mod parse_each;
 pub mod raw;

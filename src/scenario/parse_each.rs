@@ -36,6 +36,8 @@ const TOP_LEVEL: &[&str] = &[
     "clusters",
     "packages",
     "failures",
+    "moves",
+    "consolidation",
 ];
 
 /// Every error of the tables of `text`, each found on its own.
@@ -64,6 +66,8 @@ pub fn errors(text: &str, report: Report<'_>) -> Vec<ScenarioError> {
             "clusters" => each::<RawCluster>(value, k, report, out),
             "packages" => each::<RawPackage>(value, k, report, out),
             "failures" => each::<RawFailure>(value, k, report, out),
+            "moves" => each::<super::mobility::RawMove>(value, k, report, out),
+            "consolidation" => each::<super::mobility::RawConsolidation>(value, k, report, out),
             // Left to the whole-file reading, which names the unknown key.
             _ => {}
         }

@@ -51,6 +51,12 @@ pub struct RawScenario {
     /// Failures to inject: scheduled or drawn at random.
     #[serde(default)]
     pub failures: Vec<Spanned<RawFailure>>,
+    /// Planned moves of VM guests and workloads (issue #21; `scenario::mobility`).
+    #[serde(default)]
+    pub moves: Vec<Spanned<super::mobility::RawMove>>,
+    /// Consolidation managers over VM hosts (issue #21; `scenario::mobility`).
+    #[serde(default)]
+    pub consolidation: Vec<Spanned<super::mobility::RawConsolidation>>,
 }
 
 /// A server model's performance index per core, relative to the reference core (a benchmark

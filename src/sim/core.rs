@@ -554,6 +554,7 @@ impl<'a> Sim<'a> {
                 queue.schedule(outage.end_ms, Ev::Repair { outage: o as u32 });
             }
         }
+        super::moves::schedule(&self.scenario.mobility, self.horizon, &mut queue);
         if self.timeseries.is_some() {
             queue.schedule(self.row_step.min(self.horizon), Ev::Report);
         }
@@ -1902,6 +1903,12 @@ impl Handler<Ev> for Sim<'_> {
                         f.step(step, now, steps);
                     });
                 }
+            }
+            Ev::Move { index, phase } => {
+                let plan = &self.scenario.mobility;
+                self.ha_event(now, queue, |f, _| {
+                    super::moves::apply(plan, index, phase, f)
+                });
             }
             Ev::Horizon => {
                 self.wake_all(now);

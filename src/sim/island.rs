@@ -77,6 +77,9 @@ pub fn partition(scenario: &Scenario) -> Vec<Vec<u32>> {
             join(server(p.nodes[0]), server(model.workloads[w as usize].node));
         }
     }
+    for (a, b) in scenario.mobility.joins() {
+        join(server(a), server(b));
+    }
     for d in &scenario.domains {
         let home = server(d.node);
         for m in &d.members {
@@ -383,6 +386,18 @@ pub fn carve(scenario: &Scenario, servers: &[u32]) -> Island {
         gicap: island_gicap,
         costs,
         ha,
+        mobility: scenario.mobility.localize(
+            &|n| {
+                Some(local[n.0 as usize])
+                    .filter(|&l| l != u32::MAX)
+                    .map(NodeId)
+            },
+            &|w| {
+                Some(wlocal[w.0 as usize])
+                    .filter(|&l| l != u32::MAX)
+                    .map(crate::model::WorkloadId)
+            },
+        ),
     };
     Island {
         scenario: s,

@@ -212,6 +212,7 @@ pub fn run(scenario: &Scenario, replica: u64) -> Result<Outcome, Error> {
             queue.schedule(outage.end_ms, Ev::Repair { outage: k as u32 });
         }
     }
+    super::moves::schedule(&o.scenario.mobility, o.horizon, &mut queue);
     if o.timeseries.is_some() {
         queue.schedule(o.row_step.min(o.horizon), Ev::Report);
     }
@@ -770,6 +771,9 @@ impl Handler<Ev> for Oracle<'_> {
             Ev::Repair { outage } => self.failover.fail(outage as usize, false, now, &mut steps),
             Ev::Package(step) => {
                 self.failover.step(step, now, &mut steps);
+            }
+            Ev::Move { index, phase } => {
+                super::moves::apply(&self.scenario.mobility, index, phase, &mut self.failover)
             }
             Ev::Horizon => {}
         }
