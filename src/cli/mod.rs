@@ -952,23 +952,11 @@ pub fn compare_folder(names: &[&str]) -> String {
     )
 }
 
-/// A run folder's summary.json, as the untyped output contract the report and export read.
-fn read_summary(dir: &Path) -> Result<serde_json::Value, Error> {
-    let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::Usage(format!(
-            "{}: not a summary.json written by vsesim run: {e}",
-            path.display()
-        ))
-    })
-}
-
 /// The charts (charts/*.png and *.svg) and report.html of a run's folder, from its
 /// summary.json, timeseries.parquet and replicas.json (when there): what `run` ends with and
 /// `plot` redoes. `inputs_sha256` (run.json's) is printed in the page's header.
 fn write_report(dir: &Path, inputs_sha256: Option<&str>) -> Result<usize, Error> {
-    let summary = read_summary(dir)?;
+    let summary = summary::read(&dir.join("summary.json"))?;
     let parquet = dir.join("timeseries.parquet");
     let rows = if parquet.exists() {
         timeseries::read_parquet(&parquet)?

@@ -16,6 +16,7 @@ mod events;
 mod forecast;
 pub mod png;
 
+use super::summary::Summary;
 use crate::scenario::date::Date;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -85,6 +86,20 @@ pub enum ChartError {
 /// whose CPU growth was fitted, its forecast; and the cost per server. A chart with nothing
 /// to show is not drawn. With no `rows` (time series turned off) only the cost chart.
 pub fn draw_run(
+    summary: &Summary,
+    rows: &[Row],
+    out_dir: &Path,
+) -> Result<Vec<ChartFile>, ChartError> {
+    let tree = serde_json::to_value(summary).map_err(|e| ChartError::Draw {
+        path: out_dir.to_path_buf(),
+        source: Box::new(e),
+    })?;
+    draw_run_json(&tree, rows, out_dir)
+}
+
+/// [`draw_run`] from the JSON tree of a summary (the same tree summary.json holds); the
+/// charts' tests build partial trees with it.
+pub(crate) fn draw_run_json(
     summary: &Value,
     rows: &[Row],
     out_dir: &Path,
@@ -2135,6 +2150,7 @@ fn draw_category_labels<DB: DrawingBackend>(
 
 #[cfg(test)]
 mod tests {
+    use super::draw_run_json as draw_run;
     use super::*;
     use serde_json::json;
 
