@@ -13,6 +13,7 @@ pub mod html;
 pub mod judge;
 pub mod placement;
 pub mod planning;
+pub mod replicas;
 pub mod stats;
 pub mod summary;
 pub mod table;
