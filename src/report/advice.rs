@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 pub struct ServerAdvice {
     pub server: String,
     /// `icap` or `ppu`, as `licensing[].pricing`.
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub pricing: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub pricing: crate::report::word::Word,
     pub installed_cores: u32,
     pub active_cores: u32,
     /// Installed − active: cores iCAP (or a raised Pay per use cap) could turn on.
@@ -62,8 +62,8 @@ pub struct ServerAdvice {
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct PartitionNeed {
     pub name: String,
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub kind: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     /// What it can hold now [its server's cores]: `capacity_cores` ÷ core speed.
     pub holds: f64,
     /// What it needs for itself and everything in it to meet the CPU limit over the horizon
@@ -119,8 +119,8 @@ pub struct TicapOption {
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct PpuOption {
     /// `percent` or `active`.
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub metric: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub metric: crate::report::word::Word,
     /// The cap that meets the need (at most the installed cores).
     pub cap_cores: u32,
     /// What a month bills at that cap: the percent metric the mean busy cores (the run's

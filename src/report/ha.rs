@@ -35,8 +35,8 @@ pub struct PackageReport {
     /// Where it was at the horizon, and in what state (`running`, `reforming`, `starting`,
     /// `halted`).
     pub node_at_end: String,
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub state_at_end: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub state_at_end: crate::report::word::Word,
     pub failovers: u32,
     pub failbacks: u32,
     pub halts: u32,
@@ -52,11 +52,11 @@ pub struct PackageReport {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FailureReport {
     pub target: String,
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub kind: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     /// `scheduled` or `random`.
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub timing: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub timing: crate::report::word::Word,
     pub outages: usize,
     pub down_ms: u64,
     /// Core failures Dynamic Processor Resiliency covered with an inactive iCAP core.
@@ -67,8 +67,8 @@ pub struct FailureReport {
 pub struct OutageReport {
     pub target: String,
     /// `node` (it and everything under it serve nothing) or `core` (one core of a server).
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub kind: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     pub start_ms: u64,
     /// At most the horizon.
     pub end_ms: u64,
@@ -91,8 +91,8 @@ pub struct NMinus1Report {
     pub node: String,
     /// `meets` when every package it ran found a node and every server still up meets its
     /// limits over the whole horizon (its worst moment included); else `does_not_meet`.
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub verdict: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub verdict: crate::report::word::Word,
     pub moved: Vec<MovedPackage>,
     /// Servers (other than a lost server itself) whose verdict is `exceeds` after the loss.
     pub servers_exceeding: Vec<String>,

@@ -19,6 +19,7 @@ pub mod summary;
 pub mod table;
 pub mod timeseries;
 pub mod trend;
+pub mod word;
 
 use crate::Error;
 use std::io::Write;

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
 pub struct ResourcePlan {
     /// `cores` (the server's own physical cores, not reference cores), `GiB` or `MB/s`.
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub unit: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub unit: crate::report::word::Word,
     pub capacity: f64,
     pub limit: f64,
     /// The demand at the sizing percentile over the simulated period.
@@ -49,14 +49,14 @@ pub struct GrowthUsed {
     /// work), `workloads` (that weighting, with some workloads' rates fitted), `fit` (fitted
     /// to this entity's history), or `unfitted` (a fit was asked and none could be made:
     /// `note` says why; the rate is then 0).
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub source: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub source: crate::report::word::Word,
     /// A year's growth, a fraction.
     pub rate: f64,
     /// `compound` ((1 + r)^years) or `linear` (1 + r·years), from the end of the simulated
     /// period.
-    #[serde(deserialize_with = "crate::report::summary::word")]
-    pub model: crate::report::summary::Word,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub model: crate::report::word::Word,
     /// A fit's 95 % interval of `rate`, its R² and the days fitted; null otherwise.
     pub rate_ci95_low: Option<f64>,
     pub rate_ci95_high: Option<f64>,
@@ -65,8 +65,8 @@ pub struct GrowthUsed {
     /// The fitted daily demand at the sizing percentile at the end of the history, in the
     /// resource's unit (`unit`); null unless fitted.
     pub level_at_end: Option<f64>,
-    #[serde(deserialize_with = "crate::report::summary::word_opt")]
-    pub note: Option<crate::report::summary::Word>,
+    #[serde(deserialize_with = "crate::report::word::word_opt")]
+    pub note: Option<crate::report::word::Word>,
 }
 
 impl GrowthUsed {
