@@ -19,6 +19,7 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod split;
+pub mod study;
 pub mod sweep;
 pub mod workload;
 

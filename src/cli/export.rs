@@ -3,6 +3,7 @@
 //! `workload::capprofile`; this module finds the hosts, reads the inputs and writes the files.
 
 use crate::Error;
+use crate::report::summary::Summary;
 use crate::report::{self, charts::Row, timeseries};
 use crate::workload::capprofile::{self, Header, Host, HostCpu, Metric, Profile};
 use crate::workload::{TraceError, native};
@@ -281,14 +282,9 @@ fn run_profiles(args: &Args, epoch_s: i64) -> Result<Vec<Profile>, Error> {
             dir.display()
         )));
     }
-    let summary = super::read_summary(dir)?;
-    let (nodes, partition_of) = tree(&summary).ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: no servers, partitions and workloads with cores and capacity_cores; expected a summary.json written by vsesim run",
-            summary_path.display()
-        ))
-    })?;
-    let horizon_ms = summary["scenario"]["horizon_ms"].as_u64();
+    let summary = report::summary::read(&summary_path)?;
+    let (nodes, partition_of) = tree(&summary);
+    let horizon_ms = Some(summary.scenario.horizon_ms);
     let rows = timeseries::read_parquet(&series_path)?;
     let mut order: Vec<(&str, &str)> = Vec::new();
     let mut groups: HashMap<(&str, &str), Vec<&Row>> = HashMap::new();
@@ -389,30 +385,27 @@ fn run_profiles(args: &Args, epoch_s: i64) -> Result<Vec<Profile>, Error> {
 }
 
 /// The nodes by name, and each workload's partition, from summary.json.
-fn tree(summary: &serde_json::Value) -> Option<(HashMap<String, Node>, HashMap<String, String>)> {
-    let mut nodes = HashMap::new();
-    for section in ["servers", "partitions"] {
-        for n in summary[section].as_array()? {
-            let name = n["name"].as_str()?.to_owned();
-            nodes.insert(
-                name.clone(),
-                Node {
-                    cores: n["cores"].as_f64()?,
-                    capacity: n["capacity_cores"].as_f64()?,
-                    memory_gb: n["memory_gb"].as_f64().unwrap_or(0.0),
-                    server: n["server"].as_str().map_or(name, str::to_owned),
-                },
-            );
-        }
-    }
-    let mut partition_of = HashMap::new();
-    for w in summary["workloads"].as_array()? {
-        partition_of.insert(
-            w["name"].as_str()?.to_owned(),
-            w["partition"].as_str()?.to_owned(),
-        );
-    }
-    Some((nodes, partition_of))
+fn tree(summary: &Summary) -> (HashMap<String, Node>, HashMap<String, String>) {
+    let nodes = summary
+        .servers
+        .iter()
+        .chain(&summary.partitions)
+        .map(|n| {
+            let node = Node {
+                cores: f64::from(n.cores),
+                capacity: n.capacity_cores,
+                memory_gb: n.memory_gb,
+                server: n.server.clone(),
+            };
+            (n.name.clone(), node)
+        })
+        .collect();
+    let partition_of = summary
+        .workloads
+        .iter()
+        .map(|w| (w.name.clone(), w.partition.clone()))
+        .collect();
+    (nodes, partition_of)
 }
 
 /// The rows' step in ms: the difference of the first two, which every later one must equal;

@@ -829,9 +829,9 @@ fn run_replicas(
     scenario: &Scenario,
     n: u64,
     dir: &Path,
-) -> Result<crate::ha::study::ReplicaReport, Error> {
+) -> Result<report::replicas::ReplicaReport, Error> {
     let bar = progress_bar(n, "replicas");
-    let report = crate::ha::study::replicas(scenario, n, &|| {
+    let report = crate::study::replicas(scenario, n, &|| {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
@@ -952,23 +952,11 @@ pub fn compare_folder(names: &[&str]) -> String {
     )
 }
 
-/// A run folder's summary.json, as the untyped output contract the report and export read.
-fn read_summary(dir: &Path) -> Result<serde_json::Value, Error> {
-    let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::Usage(format!(
-            "{}: not a summary.json written by vsesim run: {e}",
-            path.display()
-        ))
-    })
-}
-
 /// The charts (charts/*.png and *.svg) and report.html of a run's folder, from its
 /// summary.json, timeseries.parquet and replicas.json (when there): what `run` ends with and
 /// `plot` redoes. `inputs_sha256` (run.json's) is printed in the page's header.
 fn write_report(dir: &Path, inputs_sha256: Option<&str>) -> Result<usize, Error> {
-    let summary = read_summary(dir)?;
+    let summary = summary::read(&dir.join("summary.json"))?;
     let parquet = dir.join("timeseries.parquet");
     let rows = if parquet.exists() {
         timeseries::read_parquet(&parquet)?
@@ -1070,7 +1058,7 @@ fn simulate(
     };
     let loaded = started.elapsed();
     let sim_started = Instant::now();
-    let outcome = sim::run(scenario, &|done, total| {
+    let outcome = crate::study::run(scenario, &|done, total| {
         if let Some(bar) = &bar {
             bar.set_length(total);
             bar.set_position(done);
@@ -1101,13 +1089,7 @@ fn write_run(
     simulated: std::time::Duration,
     overrides: &[scenario::overrides::Applied],
 ) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
-    let mut summary = summary::build(scenario, outcome);
-    summary.scenario.overrides = overrides.to_vec();
-    if !scenario.ha.clusters.is_empty()
-        && let Some(ha) = &mut summary.ha
-    {
-        ha.n_minus_1 = Some(crate::ha::study::n_minus_1(scenario)?);
-    }
+    let summary = crate::study::summarize(scenario, outcome, overrides)?;
     let mut json = serde_json::to_vec_pretty(&summary)
         .map_err(|e| Error::Internal(format!("encoding summary.json: {e}")))?;
     json.push(b'\n');

@@ -7,7 +7,6 @@
 //! applies them (`sim`), the report counts what they cost (`report`).
 
 pub mod failover;
-pub mod study;
 
 use crate::model::NodeId;
 use rand::SeedableRng;

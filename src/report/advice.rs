@@ -18,14 +18,15 @@ use super::summary::{GicapReport, LicensingReport, NodeReport};
 use crate::model::{NodeId, NodeKind, Share};
 use crate::scenario::Scenario;
 use crate::sim::Outcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One server's options, in the order a planner weighs them.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct ServerAdvice {
     pub server: String,
     /// `icap` or `ppu`, as `licensing[].pricing`.
-    pub pricing: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub pricing: crate::report::word::Word,
     pub installed_cores: u32,
     pub active_cores: u32,
     /// Installed − active: cores iCAP (or a raised Pay per use cap) could turn on.
@@ -58,10 +59,11 @@ pub struct ServerAdvice {
 }
 
 /// A partition that needs more than it holds.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct PartitionNeed {
     pub name: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     /// What it can hold now [its server's cores]: `capacity_cores` ÷ core speed.
     pub holds: f64,
     /// What it needs for itself and everything in it to meet the CPU limit over the horizon
@@ -72,7 +74,7 @@ pub struct PartitionNeed {
 }
 
 /// Activate inactive cores with usage rights.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct IcapOption {
     /// Inactive cores to activate where the partitions that need them can reach them.
     pub activate: u32,
@@ -89,7 +91,7 @@ pub struct IcapOption {
 }
 
 /// Temporary Instant Capacity for the time the demand is above the limit of the active cores.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct TicapOption {
     /// Core-minutes a year: Σ over time of the cores needed above the active ones to keep the
     /// demand within the limit (up to the installed cores), at the run's demand, scaled from
@@ -114,10 +116,11 @@ pub struct TicapOption {
 }
 
 /// Raise a Pay per use server's cap.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct PpuOption {
     /// `percent` or `active`.
-    pub metric: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub metric: crate::report::word::Word,
     /// The cap that meets the need (at most the installed cores).
     pub cap_cores: u32,
     /// What a month bills at that cap: the percent metric the mean busy cores (the run's

@@ -5,9 +5,9 @@ use crate::ha::{FailureKind, Timing};
 use crate::model::OnShortfall;
 use crate::scenario::Scenario;
 use crate::sim::{Outcome, Phase};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HaReport {
     /// Mean over workloads of the share of the horizon each ran on a node that was up.
     pub availability: f64,
@@ -25,7 +25,7 @@ pub struct HaReport {
     pub n_minus_1: Option<Vec<NMinus1Report>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PackageReport {
     pub name: String,
     pub cluster: String,
@@ -35,7 +35,8 @@ pub struct PackageReport {
     /// Where it was at the horizon, and in what state (`running`, `reforming`, `starting`,
     /// `halted`).
     pub node_at_end: String,
-    pub state_at_end: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub state_at_end: crate::report::word::Word,
     pub failovers: u32,
     pub failbacks: u32,
     pub halts: u32,
@@ -48,23 +49,26 @@ pub struct PackageReport {
     pub outage_lost_core_hours: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FailureReport {
     pub target: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     /// `scheduled` or `random`.
-    pub timing: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub timing: crate::report::word::Word,
     pub outages: usize,
     pub down_ms: u64,
     /// Core failures Dynamic Processor Resiliency covered with an inactive iCAP core.
     pub replaced_by_icap: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutageReport {
     pub target: String,
     /// `node` (it and everything under it serve nothing) or `core` (one core of a server).
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     pub start_ms: u64,
     /// At most the horizon.
     pub end_ms: u64,
@@ -72,7 +76,7 @@ pub struct OutageReport {
     pub replaced_by_icap: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlacementReport {
     pub package: String,
     pub node: String,
@@ -81,13 +85,14 @@ pub struct PlacementReport {
 }
 
 /// One node's loss, simulated.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NMinus1Report {
     pub cluster: String,
     pub node: String,
     /// `meets` when every package it ran found a node and every server still up meets its
     /// limits over the whole horizon (its worst moment included); else `does_not_meet`.
-    pub verdict: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub verdict: crate::report::word::Word,
     pub moved: Vec<MovedPackage>,
     /// Servers (other than a lost server itself) whose verdict is `exceeds` after the loss.
     pub servers_exceeding: Vec<String>,
@@ -98,7 +103,7 @@ pub struct NMinus1Report {
     pub unmet_core_hours: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MovedPackage {
     pub package: String,
     /// The adoptive node, or null when none could take it.

@@ -6,11 +6,14 @@
 //! the charts are inlined SVG. So the file works offline and as an attachment, and opening it
 //! reaches no server.
 //!
-//! It reads the output contract (docs/OUTPUT.md) as an untyped [`serde_json::Value`] rather
-//! than the typed summary, so a report can be drawn from any summary.json on disk, and a field
-//! that is missing, null or of an unexpected shape shows as "—" instead of failing the page.
-//! Every text taken from the JSON is escaped: names come from user scenarios.
+//! A run's page is drawn from a typed [`Summary`]: summary.json is read back through
+//! [`super::summary::read`], which fails on a format version it does not know and on a field
+//! renamed or missing, so a figure never shows "—" because its field moved. The sections then
+//! walk the summary's JSON tree by path (the column tables below); a value that is null shows
+//! as "—" (a figure the run could not give, e.g. the utilization of an unconfigured disk).
+//! Every text taken from the summary is escaped: names come from user scenarios.
 
+use super::summary::Summary;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -166,12 +169,28 @@ pub struct Extras<'a> {
 /// The page of one run, from its summary.json and charts.
 ///
 /// Fails only when a chart's SVG file cannot be read; an odd summary still gives a page.
-pub fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error> {
+pub fn render_run(summary: &Summary, charts: &[Chart]) -> Result<String, io::Error> {
     render_run_with(summary, charts, &Extras::default())
 }
 
 /// [`render_run`] with the Monte Carlo section and the inputs' hash.
 pub fn render_run_with(
+    summary: &Summary,
+    charts: &[Chart],
+    extras: &Extras,
+) -> Result<String, io::Error> {
+    render_run_json(&as_json(summary)?, charts, extras)
+}
+
+/// The typed summary as the JSON tree the sections walk: the same tree summary.json holds,
+/// since it is written from this type.
+pub(crate) fn as_json(summary: &Summary) -> io::Result<Value> {
+    serde_json::to_value(summary).map_err(io::Error::other)
+}
+
+/// [`render_run_with`] from the JSON tree of a summary; the sections' tests build partial
+/// trees with it.
+pub(crate) fn render_run_json(
     summary: &Value,
     charts: &[Chart],
     extras: &Extras,
@@ -2656,9 +2675,15 @@ pub(crate) fn esc(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::render_run_json as render_run_with;
     use super::*;
     use serde_json::json;
     use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// The page of a partial summary tree: the sections read what is there.
+    fn render_run(summary: &Value, charts: &[Chart]) -> Result<String, io::Error> {
+        render_run_json(summary, charts, &Extras::default())
+    }
 
     fn scratch_file(name: &str, content: &str) -> PathBuf {
         static N: AtomicU32 = AtomicU32::new(0);

@@ -9,23 +9,26 @@
 use super::planning::NodePlan;
 use super::summary::{NodeReport, Verdict};
 use crate::sim::metrics::Meters;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The resource furthest over its limit in one entity: what the verdict line names.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct Culprit {
     pub entity: String,
     /// `server`, `npar`, `vpar`, `vm`, `pset` or `fss`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     /// `cpu`, `memory`, `disk` or `network`.
-    pub resource: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub resource: crate::report::word::Word,
     /// The percentile the demand is taken at (`scenario.sizing_percentile`; 100 = the peak).
     pub percentile: f64,
     /// The demand at that percentile [`unit`]: the time-aligned sum of the entity's
     /// workloads.
     pub demand: f64,
     /// `reference cores`, `GiB` or `MB/s`.
-    pub unit: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub unit: crate::report::word::Word,
     /// What the entity can hold [`unit`], and the scenario's limit for the resource.
     pub capacity: f64,
     pub limit: f64,
@@ -173,9 +176,10 @@ pub fn share_above(m: &Meters, i: usize, x: f64, capacity: f64) -> f64 {
 }
 
 /// How many entities of one kind were judged, and how many exceed.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct KindCount {
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub kind: crate::report::word::Word,
     pub judged: u32,
     pub exceeding: u32,
     /// Judged `no_data`: no demand.
@@ -183,11 +187,12 @@ pub struct KindCount {
 }
 
 /// The scenario's verdict: the worst over its servers and partitions.
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct ScenarioVerdict {
     /// `exceeds` when any server or partition exceeds, `meets` when all with demand meet,
     /// `no_data` when none has demand.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub status: crate::report::word::Word,
     /// The worst server's stars when the scenario meets (Capacity Advisor's server rating);
     /// null otherwise.
     pub stars: Option<u8>,

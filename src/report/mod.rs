@@ -1,6 +1,7 @@
 //! The output contract: turns what a run recorded into `summary.json`, the time series and
 //! the terminal table. It reads the [`Outcome`](crate::sim::Outcome) and the scenario; it
-//! never changes the run. One place, [`write_atomic`], writes files.
+//! never changes the run. One place, [`write_atomic_with`] (and [`write_atomic`] on it), writes
+//! every output file, the charts' too.
 
 pub mod advice;
 pub mod charts;
@@ -12,11 +13,13 @@ pub mod html;
 pub mod judge;
 pub mod placement;
 pub mod planning;
+pub mod replicas;
 pub mod stats;
 pub mod summary;
 pub mod table;
 pub mod timeseries;
 pub mod trend;
+pub mod word;
 
 use crate::Error;
 use std::io::Write;
@@ -24,32 +27,65 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Write `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// interrupted run never leaves a half-written file under the final name.
+/// Write `bytes` to `path` through a temporary file in the same folder, synced, and a rename,
+/// so an interrupted run never leaves a half-written file under the final name.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let (tmp, mut file) = create_temp(path)?;
-    file.write_all(bytes)
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    file.sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    write_atomic_with(path, |tmp| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(tmp)
+            .map_err(|e| Error::io(tmp, e))?;
+        file.write_all(bytes).map_err(|e| Error::io(tmp, e))
+    })
+}
+
+/// The one atomic writer: `fill` writes the temporary file at the path it is given (for an
+/// encoder that opens the file itself, as the PNG one does); then the file is synced to disk
+/// and renamed to `path`. A failed `fill` leaves nothing behind.
+pub fn write_atomic_with<E: From<Error>>(
+    path: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
+    let (tmp, file) = create_temp(path)?;
     drop(file);
-    tmp.persist(path)
+    fill(tmp.path())?;
+    std::fs::File::open(tmp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    Ok(tmp.persist(path)?)
 }
 
 /// Suffix of every temporary file vsesim writes: what a folder's clean-up looks for.
 pub const TEMP_SUFFIX: &str = ".tmp";
 
+/// A PNG's temporary file ends in `.tmp.png`: the image encoder picks the format from the
+/// extension.
+const PNG_TEMP_SUFFIX: &str = ".tmp.png";
+
+/// Whether `name` is one of the temporary files [`create_temp`] names.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && (name.ends_with(TEMP_SUFFIX) || name.ends_with(PNG_TEMP_SUFFIX))
+}
+
 /// A temporary file beside `path`, named so that no other writer (another thread, another
-/// vsesim) can have the same name (`.NAME.PID-N.tmp`, created exclusively), and registered so
-/// that Ctrl-C or SIGTERM removes it ([`remove_temp_files_on_signals`]).
+/// vsesim) can have the same name (`.NAME.PID-N.tmp`, `.tmp.png` for a PNG, created
+/// exclusively), and registered so that Ctrl-C or SIGTERM removes it
+/// ([`remove_temp_files_on_signals`]).
 pub fn create_temp(path: &Path) -> Result<(TempFile, std::fs::File), Error> {
     static N: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let suffix = if path.extension().is_some_and(|e| e == "png") {
+        PNG_TEMP_SUFFIX
+    } else {
+        TEMP_SUFFIX
+    };
     loop {
         let tmp = path.with_file_name(format!(
-            ".{name}.{}-{}{TEMP_SUFFIX}",
+            ".{name}.{}-{}{suffix}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         ));
@@ -138,7 +174,7 @@ pub fn remove_stale_temp_files(dir: &Path) -> Result<(), Error> {
     for entry in entries {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        if name.is_some_and(|n| n.starts_with('.') && n.ends_with(TEMP_SUFFIX)) && path.is_file() {
+        if name.is_some_and(|n| is_temp_name(&n)) && path.is_file() {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }
     }

@@ -8,13 +8,14 @@
 //! growth rates and the limits. The growth curve is Capacity Advisor's: linear (1 + r·t) or
 //! compound ((1 + r)ᵗ) in years [CA10][CA11].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One resource of one server or partition.
-#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
 pub struct ResourcePlan {
     /// `cores` (the server's own physical cores, not reference cores), `GiB` or `MB/s`.
-    pub unit: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub unit: crate::report::word::Word,
     pub capacity: f64,
     pub limit: f64,
     /// The demand at the sizing percentile over the simulated period.
@@ -42,18 +43,20 @@ pub struct ResourcePlan {
 
 /// A growth rate as the forecast used it: given in the scenario, or fitted to the entity's
 /// own daily demand at the sizing percentile (report::trend).
-#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
 pub struct GrowthUsed {
     /// `given` (the scenario's rate; for a node's CPU, its workloads' rates weighted by their
     /// work), `workloads` (that weighting, with some workloads' rates fitted), `fit` (fitted
     /// to this entity's history), or `unfitted` (a fit was asked and none could be made:
     /// `note` says why; the rate is then 0).
-    pub source: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub source: crate::report::word::Word,
     /// A year's growth, a fraction.
     pub rate: f64,
     /// `compound` ((1 + r)^years) or `linear` (1 + r·years), from the end of the simulated
     /// period.
-    pub model: &'static str,
+    #[serde(deserialize_with = "crate::report::word::word")]
+    pub model: crate::report::word::Word,
     /// A fit's 95 % interval of `rate`, its R² and the days fitted; null otherwise.
     pub rate_ci95_low: Option<f64>,
     pub rate_ci95_high: Option<f64>,
@@ -62,7 +65,8 @@ pub struct GrowthUsed {
     /// The fitted daily demand at the sizing percentile at the end of the history, in the
     /// resource's unit (`unit`); null unless fitted.
     pub level_at_end: Option<f64>,
-    pub note: Option<&'static str>,
+    #[serde(deserialize_with = "crate::report::word::word_opt")]
+    pub note: Option<crate::report::word::Word>,
 }
 
 impl GrowthUsed {
@@ -111,7 +115,7 @@ impl GrowthUsed {
 
 /// A node's four resources; memory, disk and network are null where the node has no capacity
 /// of them configured (nothing to judge against; a server always has its memory).
-#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
 pub struct NodePlan {
     pub horizon_days: f64,
     pub cpu: ResourcePlan,
@@ -137,7 +141,7 @@ impl NodePlan {
 /// at its own sizing percentile: time-aligned within a server, not across servers, so it is
 /// an upper bound of what a consolidation needs (`vsesim plan` places workloads for the
 /// exact count).
-#[derive(Debug, Serialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct StudyPlan {
     pub horizon_days: f64,
     pub target_server: String,
@@ -147,7 +151,7 @@ pub struct StudyPlan {
     pub advice: Vec<super::advice::ServerAdvice>,
 }
 
-#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
 pub struct ByResource {
     pub cpu: u32,
     pub memory: Option<u32>,

@@ -6,16 +6,100 @@
 
 use super::core_hours;
 use super::planning;
+use super::word::{Word, word, word_opt};
 use crate::model::NodeKind;
 use crate::scenario::{Duration, Scenario};
 use crate::sim::Outcome;
 use crate::sim::metrics::{Dist, Held, Meters};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears (never when one is added).
 pub const FORMAT_VERSION: u32 = 2;
 
-#[derive(Debug, Serialize)]
+/// Read a run's summary.json back into a [`Summary`]: what the report, the charts, `plot`
+/// and `export` draw from. It fails, naming the file and the field, rather than let a page
+/// show "—" for a figure it could not find: a `format_version` this vsesim does not know
+/// (newer, older or none), a field missing or of another type, or a field it does not know
+/// (a renamed one; found by writing the summary back and comparing: summary.json is written
+/// from this type, so a file of this format reads back to itself).
+pub fn read(path: &std::path::Path) -> Result<Summary, crate::Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+    parse(&text).map_err(|why| {
+        crate::Error::Usage(format!(
+            "{}: not a summary.json this vsesim can read: {why}",
+            path.display()
+        ))
+    })
+}
+
+/// [`read`] from the text of a summary.json; the error says what is wrong, without the file.
+pub fn parse(text: &str) -> Result<Summary, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    match value.get("format_version").map(|v| v.as_u64()) {
+        Some(Some(v)) if v == u64::from(FORMAT_VERSION) => {}
+        Some(Some(v)) if v > u64::from(FORMAT_VERSION) => {
+            return Err(format!(
+                "format_version {v} is newer than this vsesim's ({FORMAT_VERSION}); read it with the vsesim that wrote it, or a newer one"
+            ));
+        }
+        Some(Some(v)) => {
+            return Err(format!(
+                "format_version {v} is older than this vsesim's ({FORMAT_VERSION}); run the scenario again to rewrite it"
+            ));
+        }
+        Some(None) => return Err("format_version is not a whole number".into()),
+        None => {
+            return Err(format!(
+                "no format_version; expected {FORMAT_VERSION}, as `vsesim run` writes it"
+            ));
+        }
+    }
+    let summary: Summary = serde_path_to_error::deserialize(&value)
+        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))?;
+    let back = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
+    match first_difference(&value, &back, String::new()) {
+        None => Ok(summary),
+        Some(path) => Err(format!(
+            "field `{path}` is not one this vsesim writes (renamed, or missing where null was expected)"
+        )),
+    }
+}
+
+/// The first place where `a` (the file) and `b` (what it reads as) differ, as a path
+/// (`servers[0].verdict.status`).
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            // A key only in the file is the likelier mistake (renamed); name it first.
+            let only = x
+                .keys()
+                .find(|k| !y.contains_key(*k))
+                .or_else(|| y.keys().find(|k| !x.contains_key(*k)));
+            if let Some(k) = only {
+                return Some(join(k));
+            }
+            x.iter()
+                .find_map(|(k, v)| first_difference(v, &y[k], join(k)))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, format!("{at}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(if at.is_empty() { "(top)".into() } else { at }),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub format_version: u32,
     pub scenario: ScenarioInfo,
@@ -46,7 +130,7 @@ pub struct Summary {
     pub planning: super::planning::StudyPlan,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct GicapReport {
     pub name: String,
     pub members: Vec<String>,
@@ -59,7 +143,7 @@ pub struct GicapReport {
 }
 
 /// What the run cost over its horizon, in the scenario's currency.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Deserialize, Default)]
 pub struct CostReport {
     pub currency: Option<String>,
     #[serde(flatten)]
@@ -68,7 +152,7 @@ pub struct CostReport {
 }
 
 /// The cost items and their total [currency].
-#[derive(Debug, Serialize, Default, Clone, Copy)]
+#[derive(Debug, Serialize, Deserialize, Default, Clone, Copy)]
 pub struct CostItems {
     /// Hardware price amortized straight-line over the horizon.
     pub hardware: f64,
@@ -97,7 +181,7 @@ impl CostItems {
     }
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Deserialize, Default)]
 pub struct ServerCost {
     pub name: String,
     #[serde(flatten)]
@@ -106,13 +190,15 @@ pub struct ServerCost {
 }
 
 /// One software licence's bill.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LicenceReport {
     pub name: String,
     /// `server_cores`, `partition_cores`, `vcpus` or `os_instance`.
-    pub rule: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub rule: Word,
     /// `average` or `peak`.
-    pub count: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub count: Word,
     pub per_core_year: f64,
     /// Σ counted cores × core factor × years.
     pub core_years: f64,
@@ -121,11 +207,12 @@ pub struct LicenceReport {
 }
 
 /// One counted OS instance or partition.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LicenceInstance {
     pub name: String,
     /// `server`, `npar`, `vpar` or `vm`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub kind: Word,
     pub server: String,
     pub core_factor: f64,
     /// Cores held on average over the horizon, and the most it can hold.
@@ -136,11 +223,12 @@ pub struct LicenceInstance {
 }
 
 /// The energy the servers drew and its carbon.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EnergyReport {
     pub pue: f64,
     /// `constant`, `trace`, or null without `[energy] carbon_intensity`.
-    pub carbon_intensity_source: Option<&'static str>,
+    #[serde(deserialize_with = "word_opt")]
+    pub carbon_intensity_source: Option<Word>,
     /// Time-weighted mean of the grid's intensity over the horizon [gCO2/kWh].
     pub carbon_intensity_mean_g_per_kwh: Option<f64>,
     /// Σ over servers with a power model: at the wall of the IT equipment, and × PUE.
@@ -153,7 +241,7 @@ pub struct EnergyReport {
     pub servers: Vec<ServerEnergy>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ServerEnergy {
     pub name: String,
     /// Null for a server without a power model.
@@ -163,13 +251,14 @@ pub struct ServerEnergy {
 }
 
 /// Usage rights and utility pricing of one server.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LicensingReport {
     pub server: String,
     /// The GiCAP group it belongs to, whose members pool their rights and share a balance.
     pub gicap_group: Option<String>,
     /// `icap` (usage rights), or `ppu` (pay per use).
-    pub pricing: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub pricing: Word,
     pub installed_cores: u32,
     pub rights: u32,
     pub rights_bought: u32,
@@ -179,7 +268,7 @@ pub struct LicensingReport {
     pub ppu: Option<PpuReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TicapReport {
     pub initial_core_minutes: f64,
     pub used_core_minutes: f64,
@@ -210,20 +299,21 @@ pub struct TicapReport {
     pub left_value: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TicapWarningReport {
     pub at_ms: u64,
     pub days_left: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PpuReport {
     /// `percent` (busy cores) or `active` (active cores).
-    pub metric: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub metric: Word,
     pub bills: Vec<PpuBillReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PpuBillReport {
     /// 30-day blocks from the start.
     pub month: u64,
@@ -234,7 +324,7 @@ pub struct PpuBillReport {
     pub total: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct WlmReport {
     /// The OS instance whose PRM groups it manages.
     pub host: String,
@@ -243,13 +333,14 @@ pub struct WlmReport {
     pub slos: Vec<SloReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SloReport {
     pub name: String,
     pub group: String,
     pub priority: u32,
     /// `usage`, `metric`, `cpushares` or `none`.
-    pub goal: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub goal: Word,
     /// Share of the horizon during which the SLO was active (its condition held).
     pub active_share: f64,
     /// Share of its active time in which the arbiter met its request in full.
@@ -258,11 +349,12 @@ pub struct SloReport {
     pub group_reallocations: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct DomainReport {
     /// The node whose capacity is shared.
     pub name: String,
-    pub mode: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub mode: Word,
     pub interval_ms: u64,
     pub latency_ms: u64,
     pub compartments: Vec<String>,
@@ -272,10 +364,11 @@ pub struct DomainReport {
 }
 
 /// How a workload manager treated one compartment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PolicyReport {
     pub domain: String,
-    pub policy: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub policy: Word,
     pub priority: u32,
     pub weight: f64,
     /// Allocation changes applied (0 in advisory mode).
@@ -293,7 +386,7 @@ pub struct PolicyReport {
     pub mean_decided_cores: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: Option<String>,
@@ -316,7 +409,7 @@ pub struct ScenarioInfo {
 }
 
 /// Work in core-hours (reference cores × hours).
-#[derive(Debug, Serialize, Clone, Copy, Default)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, Default)]
 pub struct Work {
     pub demand_core_hours: f64,
     pub served_core_hours: f64,
@@ -329,7 +422,7 @@ pub struct Work {
     pub unmet_core_hours: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Utilization {
     pub mean: f64,
     pub p50: f64,
@@ -345,10 +438,11 @@ pub struct Utilization {
 /// hold. A server that meets also gets stars, from its headroom (util_limit × capacity −
 /// sizing demand) against the peak of each single workload on it: 5 stars when any one could
 /// double, 4/3/2 when any one could grow by 75/50/25 %, 1 when it fits with less.
-#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     /// `meets`, `exceeds` or `no_data` (no workload, or no demand).
-    pub status: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub status: Word,
     /// 1 to 5 when a server meets; null otherwise (and always for partitions: stars stay
     /// Capacity Advisor's server rating).
     pub stars: Option<u8>,
@@ -357,7 +451,7 @@ pub struct Verdict {
 /// When a server's peak, grown at the scenario's annual rate [CA10][CA11], crosses its
 /// limit: days after the simulated period; 0 when it already does; null when not within the
 /// forecast horizon (or nothing grows).
-#[derive(Debug, Serialize, Clone, Copy, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
 pub struct Forecast {
     pub horizon_days: f64,
     pub cpu_limit_in_days: Option<f64>,
@@ -568,7 +662,7 @@ impl Verdict {
 }
 
 /// What every entity reports about its CPU and memory.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Usage {
     #[serde(flatten)]
     pub work: Work,
@@ -595,7 +689,7 @@ pub struct Usage {
 /// Disk or network I/O [MB/s]. Where no capacity is configured, Capacity Advisor's default
 /// is the observed high-water mark [CA6], which by definition is never exceeded: the demand
 /// is reported and nothing is judged (utilization and time above the limit are null).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Io {
     pub capacity_mbps: Option<f64>,
     /// The peak (time-aligned for nodes) and the time-weighted mean.
@@ -608,17 +702,18 @@ pub struct Io {
 
 /// Memory: never normalized across server types (as Capacity Advisor); all zero where the
 /// entity has no memory configured.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Memory {
     pub utilization: Utilization,
     /// Share of the horizon with memory utilization above `memory_limit`.
     pub time_above_limit_share: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct NodeReport {
     pub name: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub kind: Word,
     pub parent: Option<String>,
     pub server: String,
     /// Physical cores (vCPUs for a VM).
@@ -658,11 +753,12 @@ pub struct NodeReport {
     pub usage: Usage,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct WorkloadReport {
     pub name: String,
     pub partition: String,
-    pub on_shortfall: &'static str,
+    #[serde(deserialize_with = "word")]
+    pub on_shortfall: Word,
     /// util_limit × its partition's capacity − its own peak demand [reference cores]: how much
     /// it could grow if it were alone there.
     pub headroom_cores: f64,
@@ -1482,6 +1578,63 @@ fn ticap_report(
 #[cfg(test)]
 mod tests {
     use super::Verdict;
+
+    /// The bundled demo's summary, as `vsesim run` writes it (tests/cli.rs keeps it current).
+    const GOLDEN: &str = include_str!("../../tests/golden/demo.summary.json");
+
+    /// Reading the golden summary and writing it again gives the same bytes: every field
+    /// `vsesim run` writes is a field of the type the report reads.
+    #[test]
+    fn the_golden_summary_reads_back_to_the_same_bytes() {
+        let summary = super::parse(GOLDEN).expect("the golden summary reads");
+        assert_eq!(summary.scenario.name, "demo");
+        assert_eq!(summary.verdict.status, "exceeds");
+        let mut again = serde_json::to_string_pretty(&summary).unwrap();
+        again.push('\n');
+        assert!(
+            again == GOLDEN,
+            "the summary did not write back to the same bytes"
+        );
+    }
+
+    /// A field renamed in the file (or in the code) fails the read, naming the field,
+    /// where the untyped report showed "—".
+    #[test]
+    fn a_renamed_field_fails_loudly() {
+        let renamed = GOLDEN.replacen("\"peak_demand_cores\"", "\"peak_cores\"", 1);
+        let err = super::parse(&renamed).unwrap_err();
+        assert!(err.contains("peak_demand_cores"), "{err}");
+        // An optional (nullable) field renamed: serde alone would read it as null.
+        let renamed = GOLDEN.replacen("\"disk_mbps\"", "\"disk_mb_per_s\"", 1);
+        let err = super::parse(&renamed).unwrap_err();
+        assert!(err.contains("disk_mb_per_s"), "{err}");
+        assert!(err.contains("servers[0]"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_field_fails_loudly() {
+        let missing = GOLDEN.replacen("\"segments\":", "\"segments_gone\":", 1);
+        let err = super::parse(&missing).unwrap_err();
+        assert!(err.contains("segments"), "{err}");
+        let wrong_type = GOLDEN.replacen("\"seed\": 42", "\"seed\": \"42\"", 1);
+        let err = super::parse(&wrong_type).unwrap_err();
+        assert!(err.contains("scenario.seed"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_format_version_fails_before_any_field() {
+        let newer = GOLDEN.replacen("\"format_version\": 2", "\"format_version\": 3", 1);
+        let err = super::parse(&newer).unwrap_err();
+        assert!(err.contains("format_version 3 is newer"), "{err}");
+        let older = GOLDEN.replacen("\"format_version\": 2", "\"format_version\": 1", 1);
+        assert!(super::parse(&older).unwrap_err().contains("older"));
+        let none = GOLDEN.replacen("\"format_version\": 2,", "", 1);
+        assert!(
+            super::parse(&none)
+                .unwrap_err()
+                .contains("no format_version")
+        );
+    }
 
     /// 4 cores at a 75 % limit with a 1.75 peak: 3 / 1.75 = 1.714 to go. Compound 20 %/year:
     /// ln 1.7143 / ln 1.2 = 0.53900 / 0.18232 = 2.9563 years = 1,079.05 days; linear: 0.714 / 0.2 = 3.571 years, beyond

@@ -32,9 +32,9 @@ pub fn paint(text: &str, style: Style) -> String {
 }
 
 /// Monte Carlo replicas: means with their 95 % intervals.
-pub fn render_replicas(r: &crate::ha::study::ReplicaReport) -> String {
+pub fn render_replicas(r: &super::replicas::ReplicaReport) -> String {
     let mut out = String::new();
-    let iv = |i: &crate::ha::study::Interval, scale: f64| {
+    let iv = |i: &super::replicas::Interval, scale: f64| {
         format!(
             "{:.4} (95 % CI {:.4} – {:.4})",
             i.mean * scale,

@@ -11,7 +11,7 @@ use super::{Scenario, load_str_all, read_toml};
 use crate::Error;
 use crate::sweep::edit::{self, FieldPath};
 use crate::sweep::spec::Param;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// One `--set path=value`, parsed.
@@ -24,7 +24,7 @@ pub struct Override {
 }
 
 /// An override as the output folder records it: the path and the value as TOML writes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
     pub path: String,
     pub value: String,

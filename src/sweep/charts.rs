@@ -9,10 +9,11 @@ use super::pareto::{self, Front};
 use super::run::SweepInfo;
 use super::spec::{Kind, Param};
 use super::table::PointSummary;
-use crate::report::charts::{ChartError, ensure_font, fmt_tick, font, palette, png};
+use crate::report::charts::{
+    ChartError, Drawable, Drawn, ensure_font, fmt_tick, font, palette, write_drawn,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const SIZE: (u32, u32) = (1000, 560);
@@ -109,14 +110,14 @@ pub fn draw(
                     }
                 })
                 .collect();
-            let files = write_chart(out_dir, &stem, chart)?;
+            let (png, svg) = write_drawn(out_dir, &stem, chart)?;
             Ok(SweepChart {
                 stem,
                 title: chart.title.clone(),
                 figure: what.as_ref().map(|w| w.0.clone()),
                 axis: what.as_ref().map(|w| w.1.clone()),
-                png: files[0].clone(),
-                svg: files[1].clone(),
+                png,
+                svg,
             })
         })
         .collect()
@@ -389,8 +390,6 @@ pub(crate) fn place_labels(
 // ---------------------------------------------------------------------------------------
 // Drawing and writing
 
-type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -526,57 +525,15 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Scatter) -> Dra
     Ok(())
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> ChartError {
-    ChartError::Io {
-        path: path.to_path_buf(),
-        source,
+/// The scatter plots go through the report's one chart writer, at their own size.
+impl Drawable for Scatter {
+    fn size(&self) -> (u32, u32) {
+        SIZE
     }
-}
 
-fn draw_error<E: std::error::Error + Send + Sync + 'static>(path: &Path, e: E) -> ChartError {
-    ChartError::Draw {
-        path: path.to_path_buf(),
-        source: Box::new(e),
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        render(root, self)
     }
-}
-
-/// SVG and PNG, each through a temporary name and a rename.
-fn write_chart(dir: &Path, stem: &str, c: &Scatter) -> Result<Vec<PathBuf>, ChartError> {
-    let svg = dir.join(format!("{stem}.svg"));
-    let png = dir.join(format!("{stem}.png"));
-    let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        render(&root, c).map_err(|e| draw_error(&svg, e))?;
-        root.present().map_err(|e| draw_error(&svg, e))?;
-    }
-    let tmp = dir.join(format!(".{stem}.svg.tmp"));
-    std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        })
-        .map_err(|e| io_error(&tmp, e))?;
-    std::fs::rename(&tmp, &svg).map_err(|e| io_error(&svg, e))?;
-    // The PNG encoder picks the format from the extension, so the temporary name ends in .png.
-    let tmp = dir.join(format!(".{stem}.tmp.png"));
-    let drawn = (|| {
-        let root = png::Png(BitMapBackend::new(&tmp, SIZE)).into_drawing_area();
-        render(&root, c).map_err(|e| draw_error(&png, e))?;
-        root.present().map_err(|e| draw_error(&png, e))
-    })();
-    let done = drawn
-        .and_then(|()| {
-            std::fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| io_error(&tmp, e))
-        })
-        .and_then(|()| std::fs::rename(&tmp, &png).map_err(|e| io_error(&png, e)));
-    if done.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    done?;
-    Ok(vec![png, svg])
 }
 
 #[cfg(test)]

@@ -12,10 +12,9 @@ use super::points::{self, Point, replica_seed};
 use super::record::{Metrics, POINT_FORMAT_VERSION, PointFile, ReplicaRecord};
 use super::spec::{Kind, Param, Sampling, Spec};
 use crate::Error;
-use crate::report::{self, summary};
+use crate::report;
 use crate::scenario::inputs::{collect_traces, read_all, sha256_hex};
 use crate::scenario::{self, Scenario, ScenarioError};
-use crate::sim;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -334,22 +333,7 @@ pub fn run_point(spec: &Spec, point: &Point, sweep_id: &str) -> Result<PointFile
         .map(|r| {
             let seed = replica_seed(spec.seed, r);
             let scenario = scenario_of(spec, &table, point, &trails, seed)?;
-            // A sweep writes no workload percentiles: the lean records skip them. A carbon
-            // intensity trace needs each server's time series (kept in memory, not written).
-            let traced = matches!(
-                scenario.costs.carbon,
-                Some(crate::licensing::carbon::Intensity::Steps { .. })
-            );
-            let options = sim::RunOptions {
-                replica: r,
-                recording: if traced {
-                    sim::metrics::Recording::Full
-                } else {
-                    sim::metrics::Recording::Lean
-                },
-            };
-            let outcome = sim::run_with(&scenario, options, &|_, _| {})?;
-            let s = summary::build(&scenario, &outcome);
+            let s = crate::study::sweep_replica(&scenario, r)?;
             Ok(ReplicaRecord {
                 replica: r,
                 seed,

@@ -596,7 +596,7 @@ mod tests {
     }
 
     /// The footer check accepts what pyarrow writes (with statistics, dictionaries, key-value
-    /// metadata, several compressions); tests/traces.rs and tests/bad_input.rs read files
+    /// metadata, several compressions); tests/runs/traces.rs and tests/bad_input.rs read files
     /// polars wrote.
     #[test]
     fn footer_check_passes_valid_files() {

@@ -48,6 +48,40 @@ pub fn shared_traces(sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// Run `dir/s.toml` into `dir/out` (quiet, then `extra`) and read its summary.json. A failed
+/// run fails the test with vsesim's message.
+pub fn run_summary(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["run", "s.toml", "-o", "out", "--quiet"];
+    args.extend_from_slice(extra);
+    let out = vsesim(&args, dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+/// Write `scenario` as `dir/s.toml` and each `(file, text)` of `files` beside it, then
+/// [`run_summary`]: the write-a-scenario-run-it-read-the-summary step most tests start with.
+pub fn write_run_summary(
+    dir: &Path,
+    scenario: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+) -> serde_json::Value {
+    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    run_summary(dir, extra)
+}
+
+/// [`write_run_summary`] in a fresh [`scratch`] folder.
+pub fn scratch_run_summary(
+    name: &str,
+    scenario: &str,
+    files: &[(&str, &str)],
+) -> serde_json::Value {
+    write_run_summary(&scratch(name), scenario, files, &[])
+}
+
 pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("valid JSON")

@@ -16,6 +16,7 @@ mod events;
 mod forecast;
 pub mod png;
 
+use super::summary::Summary;
 use crate::scenario::date::Date;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -23,7 +24,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, FontTransform, register_font};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -85,6 +85,20 @@ pub enum ChartError {
 /// whose CPU growth was fitted, its forecast; and the cost per server. A chart with nothing
 /// to show is not drawn. With no `rows` (time series turned off) only the cost chart.
 pub fn draw_run(
+    summary: &Summary,
+    rows: &[Row],
+    out_dir: &Path,
+) -> Result<Vec<ChartFile>, ChartError> {
+    let tree = serde_json::to_value(summary).map_err(|e| ChartError::Draw {
+        path: out_dir.to_path_buf(),
+        source: Box::new(e),
+    })?;
+    draw_run_json(&tree, rows, out_dir)
+}
+
+/// [`draw_run`] from the JSON tree of a summary (the same tree summary.json holds); the
+/// charts' tests build partial trees with it.
+pub(crate) fn draw_run_json(
     summary: &Value,
     rows: &[Row],
     out_dir: &Path,
@@ -816,7 +830,7 @@ impl Spec {
     }
 }
 
-type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 // ---------------------------------------------------------------------------------------
 // Run charts
@@ -1592,26 +1606,9 @@ fn draw_error<E: std::error::Error + Send + Sync + 'static>(path: &Path, e: E) -
     }
 }
 
-/// Draws one chart as SVG and PNG, each written to a temporary name in `dir` and renamed,
-/// so a reader never sees half a file.
+/// Draws one chart as SVG and PNG through [`write_drawn`].
 fn write_chart(dir: &Path, stem: &str, spec: &Spec) -> Result<ChartFile, ChartError> {
-    let svg = dir.join(format!("{stem}.svg"));
-    let png = dir.join(format!("{stem}.png"));
-    write_atomic(
-        &svg,
-        render_svg(spec)
-            .map_err(|e| draw_error(&svg, e))?
-            .as_bytes(),
-    )?;
-    // The PNG encoder picks the format from the extension, so the temporary name ends in .png.
-    let tmp = dir.join(format!(".{stem}.tmp.png"));
-    let drawn = render_png(spec, &tmp).map_err(|e| draw_error(&png, e));
-    let synced = drawn.and_then(|()| sync(&tmp));
-    let renamed = synced.and_then(|()| std::fs::rename(&tmp, &png).map_err(|e| io_error(&png, e)));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    renamed?;
+    let (png, svg) = write_drawn(dir, stem, spec)?;
     Ok(ChartFile {
         title: spec.title().to_string(),
         stem: stem.to_string(),
@@ -1620,46 +1617,72 @@ fn write_chart(dir: &Path, stem: &str, spec: &Spec) -> Result<ChartFile, ChartEr
     })
 }
 
-fn render_svg(spec: &Spec) -> Result<String, DrawingAreaErrorKind<std::io::Error>> {
+/// A chart that can be drawn on any plotters backend: the run's and comparison's
+/// ([`Spec`]) and the sweep's scatter plots, so one writer draws them all the same way.
+pub(crate) trait Drawable {
+    /// Pixel size of the PNG and of the SVG's canvas.
+    fn size(&self) -> (u32, u32);
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB>;
+}
+
+impl Drawable for Spec {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        self.draw(root)
+    }
+}
+
+/// The one chart renderer: draws `chart` as `dir/stem.svg` and `dir/stem.png` (the same
+/// drawing code on both backends, so they show the same thing), each written atomically by
+/// [`crate::report::write_atomic_with`]. Returns (png, svg).
+pub(crate) fn write_drawn(
+    dir: &Path,
+    stem: &str,
+    chart: &impl Drawable,
+) -> Result<(PathBuf, PathBuf), ChartError> {
+    let svg = dir.join(format!("{stem}.svg"));
+    let png = dir.join(format!("{stem}.png"));
+    let text = render_svg(chart).map_err(|e| draw_error(&svg, e))?;
+    crate::report::write_atomic(&svg, text.as_bytes())?;
+    crate::report::write_atomic_with(&png, |tmp| {
+        render_png(chart, tmp).map_err(|e| draw_error(&png, e))
+    })?;
+    Ok((png, svg))
+}
+
+impl From<crate::Error> for ChartError {
+    fn from(e: crate::Error) -> ChartError {
+        match e {
+            crate::Error::Io { path, source } => ChartError::Io { path, source },
+            // The atomic writer gives only I/O errors; anything else is still said.
+            other => ChartError::Io {
+                path: PathBuf::new(),
+                source: std::io::Error::other(other.to_string()),
+            },
+        }
+    }
+}
+
+fn render_svg(chart: &impl Drawable) -> Result<String, DrawingAreaErrorKind<std::io::Error>> {
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        spec.draw(&root)?;
+        let root = SVGBackend::with_string(&mut text, chart.size()).into_drawing_area();
+        chart.draw_on(&root)?;
         root.present()?;
     }
     Ok(text)
 }
 
 fn render_png(
-    spec: &Spec,
+    chart: &impl Drawable,
     path: &Path,
 ) -> Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>> {
-    let root = png::Png(BitMapBackend::new(path, SIZE)).into_drawing_area();
-    spec.draw(&root)?;
+    let root = png::Png(BitMapBackend::new(path, chart.size())).into_drawing_area();
+    chart.draw_on(&root)?;
     root.present()
-}
-
-fn sync(path: &Path) -> Result<(), ChartError> {
-    std::fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| io_error(path, e))
-}
-
-/// Write `bytes` through a temporary file in the same folder and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .map_err(|e| io_error(&tmp, e))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_error(path, e)));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2135,6 +2158,7 @@ fn draw_category_labels<DB: DrawingBackend>(
 
 #[cfg(test)]
 mod tests {
+    use super::draw_run_json as draw_run;
     use super::*;
     use serde_json::json;
 

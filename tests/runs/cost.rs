@@ -1,14 +1,9 @@
 //! Utility pricing and cost, checked against bills worked out by hand (DOMAIN.md §4).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn run_text(name: &str, text: &str) -> serde_json::Value {
-    let dir = scratch(name);
-    std::fs::write(dir.join("s.toml"), text).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    scratch_run_summary(name, text, &[])
 }
 
 /// An 8-core complex with 4 usage rights runs 6 active cores for 10 days: 2 cores above its

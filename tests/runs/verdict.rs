@@ -1,8 +1,7 @@
 //! Capacity Advisor's figures (DOMAIN.md §6): headroom, the peak of time-aligned sums, and the
 //! star rating, checked against the examples in its documentation.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn server_run(
     name: &str,
@@ -15,13 +14,7 @@ fn server_run(
     let text = format!(
         "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = {cores}\nmemory_gb_per_cell = 64\n\n[report]\nutil_limit = {limit}\ntimeseries = false\n{workloads}"
     );
-    std::fs::write(dir.join("s.toml"), text).unwrap();
-    for (f, t) in files {
-        std::fs::write(dir.join(f), t).unwrap();
-    }
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    write_run_summary(&dir, &text, files, &[])
 }
 
 /// [CA14]: 4 cores at a 75 % limit with a 1.75-core peak leave 0.75 × 4 − 1.75 = 1.25 cores
@@ -343,10 +336,7 @@ fn a_capped_guest_meets_at_95_and_exceeds_at_85() {
         let text = format!(
             "[scenario]\nname = \"vm-cap\"\nhorizon = \"200h\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n[[partitions]]\nname = \"g\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = 2\nentitlement = 50\ncap = 75\n\n[[workloads]]\nname = \"w\"\npartition = \"g\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"1h\"\n\n[report]\nutil_limit = {limit}\nsizing_percentile = 99\ntimeseries = false\n"
         );
-        std::fs::write(dir.join("s.toml"), text).unwrap();
-        let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-        assert!(out.status.success(), "{}", stderr(&out));
-        read_json(&dir.join("out/summary.json"))
+        write_run_summary(&dir, &text, &[], &[])
     };
     // The histogram's bins are 0.2 % of 2 × 1.5 cores: the p99 is within 0.0015 of 1.4.
     let bin = 0.0015;

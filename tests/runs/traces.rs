@@ -1,8 +1,7 @@
 //! The native trace format end to end: the same demand written as wide CSV, long CSV and
 //! Parquet gives the same result; bad traces are bad input (exit 2) naming file, line, field.
 
-mod common;
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 fn scenario(trace: &str, extra: &str) -> String {
@@ -41,9 +40,7 @@ const WIDE: &str = "time_s,a,b\n0,1,0.5\n300,2,0.5\n600,3,0.5\n900,6,0.5\n";
 const LONG: &str = "time_s,workload,cpu\n0,a,1\n0,b,0.5\n300,a,2\n300,b,0.5\n600,a,3\n600,b,0.5\n900,a,6\n900,b,0.5\n";
 
 fn run_dir(dir: &std::path::Path) -> serde_json::Value {
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    run_summary(dir, &[])
 }
 
 fn check(s: &serde_json::Value) {

@@ -1,17 +1,12 @@
 //! All four resources (CPU, memory, disk and network I/O) and the planning answers under the
 //! forecast (issue #11), checked against arithmetic done by hand and against a real trace.
 
-mod common;
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 /// Runs `text` (a whole scenario) in a scratch folder and returns its summary.json.
 fn run(name: &str, text: &str) -> serde_json::Value {
-    let dir = scratch(name);
-    std::fs::write(dir.join("s.toml"), text).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    scratch_run_summary(name, text, &[])
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {

@@ -1,17 +1,9 @@
 //! Hand-checkable cases of the fluid model: each comment derives the expected number.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn run(name: &str, scenario: &str, files: &[(&str, &str)]) -> serde_json::Value {
-    let dir = scratch(name);
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
-    }
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    scratch_run_summary(name, scenario, files)
 }
 
 /// 3 cores of demand for 30 min, then none for 30 min, on a 2-core vPar, in 5-minute samples.

@@ -2,8 +2,7 @@
 //! licensing allows — inactive Instant Capacity cores, Temporary Instant Capacity, a Pay per
 //! use cap — priced with the scenario's prices, the expected figures worked by hand.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A one-server scenario (2 cells × 4 cores = 8 installed, no partitions) whose only workload
@@ -19,10 +18,7 @@ fn spike(name: &str, pricing: &str) -> Value {
     let text = format!(
         "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 2\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n{pricing}\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"1h\"\n\n[costs]\ncurrency = \"USD\"\n\n[report]\nutil_limit = 0.85\ntimeseries = false\n"
     );
-    std::fs::write(dir.join("s.toml"), text).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    write_run_summary(&dir, &text, &[], &[])
 }
 
 fn advice<'a>(s: &'a Value, server: &str) -> &'a Value {

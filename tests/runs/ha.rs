@@ -1,20 +1,10 @@
 //! Failures, Serviceguard failover, Dynamic Processor Resiliency and Monte Carlo availability,
 //! each checked against a figure derived by hand or in closed form.
 
-mod common;
-use common::*;
-
-fn run_in(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> serde_json::Value {
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
-    let mut args = vec!["run", "s.toml", "-o", "out", "--quiet"];
-    args.extend_from_slice(extra);
-    let out = vsesim(&args, dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
-}
+use crate::common::*;
 
 fn run(name: &str, scenario: &str) -> serde_json::Value {
-    run_in(&scratch(name), scenario, &[])
+    scratch_run_summary(name, scenario, &[])
 }
 
 fn package<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {

@@ -1,13 +1,10 @@
 //! Workload managers end to end: gWLM domains move cores as DOMAIN.md §3 describes, checked
 //! against hand-derived figures.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn run_in(dir: &std::path::Path) -> serde_json::Value {
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    run_summary(dir, &[])
 }
 
 /// Two vPars own 4 cores each of an 8-core nPar (OwnBorrow, min 1, max 7, target 75 %),
