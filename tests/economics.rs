@@ -230,3 +230,147 @@ synth = {{ pattern = "flat", mean = 1 }}
     let big = entity(&s, "workloads", "big");
     assert!((f(&big["served_core_hours"]) - 1.0).abs() < 1e-9, "{big}");
 }
+
+/// CO2 as a third objective of a sweep's Pareto front. A 2.5-core flat workload for a day in
+/// a vPar of 2, 3 or 4 cores, licensed by the vPar's cores (36,500 a core-year = 100 a
+/// core-day), on an 8-core server drawing 1,000 W idle to 2,000 W busy, under a grid of 400
+/// or 100 gCO2/kWh (two sites, say), no energy price:
+/// - cost = 100 × cores: 200, 300, 400; SLA: 2 cores serve 2 of 2.5 (met never), 3 and 4 all.
+/// - energy: utilization = served ÷ 8 cores: 2 → 0.25 → 1,250 W; 3 or 4 → 0.3125 → 1,312.5 W;
+///   over 24 h 30 and 31.5 kWh; CO2 at 100 g: 3.0 and 3.15 kg; at 400 g: 12 and 12.6 kg.
+///
+/// Cost and SLA alone: 4 cores is beaten by 3 (dearer, no better); 2 and 3 cores stay, each
+/// at both intensities (the grid changes neither figure): four points. With `co2_kg` the
+/// 400 g points are beaten by their 100 g twins: two points, (2, 100) and (3, 100).
+#[test]
+fn co2_as_an_objective_changes_the_sweeps_pareto_front() {
+    let base = r#"
+[scenario]
+name = "site"
+horizon = "1d"
+seed = 1
+
+[report]
+timeseries = false
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 8
+memory_gb_per_cell = 16
+power = { idle_w = 1000, max_w = 2000 }
+
+[[partitions]]
+name = "vp"
+kind = "vpar"
+parent = "sd"
+cores = 2
+
+[[workloads]]
+name = "w"
+partition = "vp"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 2.5 }
+
+[[costs.software]]
+name = "db"
+per_core_year = 36500
+partitions = ["vp"]
+rule = "partition_cores"
+
+[energy]
+carbon_intensity = 400
+"#;
+    let axes = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3, 4]\n\n[[axes]]\nname = \"grid\"\npath = \"energy.carbon_intensity\"\nvalues = [400, 100]\n";
+    let front = |name: &str, objectives: &str| -> serde_json::Value {
+        let dir = scratch(name);
+        std::fs::write(dir.join("base.toml"), base).unwrap();
+        let sweep = format!("[sweep]\nbase = \"base.toml\"\n{objectives}\n{axes}");
+        std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
+        let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
+        assert!(out.status.success(), "{}", stderr(&out));
+        read_json(&dir.join("out/pareto.json"))
+    };
+    let params = |p: &serde_json::Value| -> Vec<(i64, i64)> {
+        p["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["params"]["cores"].as_i64().unwrap(),
+                    x["params"]["grid"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let two = front("co2-front-2", "");
+    assert_eq!(params(&two), [(2, 400), (2, 100), (3, 400), (3, 100)]);
+    assert!(two.get("also_minimize").is_none());
+    assert!(two["points"][0].get("co2_kg").is_none());
+    let three = front(
+        "co2-front-3",
+        "objectives = [\"cost_total\", \"sla_worst_met_share\", \"co2_kg\"]",
+    );
+    assert_eq!(params(&three), [(2, 100), (3, 100)]);
+    assert_eq!(three["also_minimize"], serde_json::json!(["co2_kg"]));
+    let co2: Vec<f64> = three["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| f(&p["co2_kg"]["mean"]))
+        .collect();
+    assert!(
+        (co2[0] - 3.0).abs() < 1e-9 && (co2[1] - 3.15).abs() < 1e-9,
+        "{co2:?}"
+    );
+    let cost: Vec<f64> = three["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| f(&p["cost_total"]["mean"]))
+        .collect();
+    assert!(
+        (cost[0] - 200.0).abs() < 1e-6 && (cost[1] - 300.0).abs() < 1e-6,
+        "{cost:?}"
+    );
+}
+
+/// `co2_kg` as an objective without a carbon intensity, or a front without cost, is exit 2
+/// naming `sweep.objectives`.
+#[test]
+fn a_bad_objective_list_is_refused() {
+    let base = "[scenario]\nname = \"b\"\nhorizon = \"1h\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 2\nmemory_gb_per_cell = 4\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 1 }\n";
+    for (name, list, want) in [
+        (
+            "obj-no-ci",
+            "[\"cost_total\", \"sla_worst_met_share\", \"co2_kg\"]",
+            "carbon_intensity",
+        ),
+        (
+            "obj-no-cost",
+            "[\"sla_worst_met_share\", \"co2_kg\"]",
+            "`cost_total` is missing",
+        ),
+        (
+            "obj-unknown",
+            "[\"cost_total\", \"sla_worst_met_share\", \"watts\"]",
+            "`watts` is not an objective",
+        ),
+    ] {
+        let dir = scratch(name);
+        std::fs::write(dir.join("base.toml"), base).unwrap();
+        let sweep = format!(
+            "[sweep]\nbase = \"base.toml\"\nobjectives = {list}\n\n[[axes]]\npath = \"workloads[0].synth.mean\"\nvalues = [1, 2]\n"
+        );
+        std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
+        let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        let e = stderr(&out);
+        assert!(
+            e.contains("sweep.objectives") && e.contains(want),
+            "{name}: {e}"
+        );
+    }
+}
