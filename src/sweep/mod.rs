@@ -104,17 +104,19 @@ fn pareto_frame(
             p.iter().map(|x| x.params.get(&a.name)).collect(),
         ));
     }
-    let none = table::Stat {
-        mean: None,
-        ci95_low: None,
-        ci95_high: None,
-    };
-    let mut figures: Vec<(&str, Box<dyn Fn(&pareto::ParetoPoint) -> table::Stat>)> = vec![
-        (pareto::COST, Box::new(|x| x.cost_total)),
-        (pareto::SLA, Box::new(|x| x.sla_worst_met_share)),
+    type Figure = fn(&pareto::ParetoPoint) -> table::Stat;
+    let mut figures: Vec<(&str, Figure)> = vec![
+        (pareto::COST, |x| x.cost_total),
+        (pareto::SLA, |x| x.sla_worst_met_share),
     ];
     if front.also_minimize.iter().any(|n| n == pareto::CO2) {
-        figures.push((pareto::CO2, Box::new(move |x| x.co2_kg.unwrap_or(none))));
+        figures.push((pareto::CO2, |x| {
+            x.co2_kg.unwrap_or(table::Stat {
+                mean: None,
+                ci95_low: None,
+                ci95_high: None,
+            })
+        }));
     }
     for (name, get) in figures {
         for (suffix, part) in [
