@@ -12,6 +12,7 @@
 //!   children (Integrity VM guests by entitlement, FSS groups by shares): a busy sibling takes
 //!   an idle sibling's cycles in proportion to its weight, up to its own maximum.
 
+pub mod power;
 pub mod share;
 pub mod vcpu;
 
