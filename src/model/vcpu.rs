@@ -93,8 +93,11 @@ fn cap_of(
 /// returns the capacity the guests share (the host's less its hypervisor's fraction) and caps
 /// each guest's claim `caps[x]` [reference cores] by [`distinct_pcpu_cap`]. `guest(x)` is the
 /// node of claim `x`, `weights[x]` its entitlement [reference cores]; `scratch` (as long as
-/// `caps`) is overwritten. A guest holds, per vCPU, its entitlement or what it claims if less
-/// (an idle guest leaves its cores to the others: the cap binds only under contention).
+/// `caps`) is overwritten. A guest with work holds its entitlement on each vCPU; an idle one
+/// nothing (its cores are the others'). Not "its claim if less": a queued guest claims
+/// everything, an unqueued one its demand, so that choice would change with where a run is
+/// cut, and the lazy core and the oracle cut differently; whether a guest has work changes
+/// only where both re-solve.
 /// Parents that host no VM guests are returned unchanged, at the cost of one comparison.
 pub fn host_share(
     model: &Model,
@@ -118,7 +121,11 @@ pub fn host_share(
     for x in 0..caps.len() {
         let n = &model.nodes[guest(x)];
         let v = f64::from(n.cores.max(1));
-        scratch[x] = (weights[x] / speed / v).min(caps[x] / speed / v);
+        scratch[x] = if caps[x] > 0.0 {
+            weights[x] / speed / v
+        } else {
+            0.0
+        };
         let c = n.cores;
         if c > widest.0 {
             widest = (c, widest.0);
