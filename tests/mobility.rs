@@ -238,7 +238,8 @@ fn entitlement_counted_after_earlier_moves() {
 /// + 0.0625 = 8.1905: fits (12.285). A second guest of 8 GiB would not: see the memory case.
 #[test]
 fn memory_with_overhead_must_fit() {
-    let extra = "\n[[partitions]]\nname = \"big\"\nkind = \"vm\"\nparent = \"b\"\nvcpus = 1\nmemory_gb = 12\n\n[[moves]]\nguest = \"big\"\nto = \"a\"\nat = \"1d\"\n";
+    let extra = "\n[[partitions]]\nname = \"big\"\nkind = \"vm\"\nparent = \"small\"\nvcpus = 1\nmemory_gb = 12\n\n[[moves]]\nguest = \"big\"\nto = \"a\"\nat = \"1d\"\n";
+    // `big` starts on `small` (2 + 0.08 + 12.11 ≤ 16 GiB there: the host's own check passes).
     // 12 + 0.048 + 0.0625 = 12.11 GiB needed; a has 16 − 4.0945 = 11.9055 free.
     refused(
         "memory_misfit",

@@ -12,7 +12,9 @@
 //!   children (Integrity VM guests by entitlement, FSS groups by shares): a busy sibling takes
 //!   an idle sibling's cycles in proportion to its weight, up to its own maximum.
 
+pub mod power;
 pub mod share;
+pub mod vcpu;
 
 /// Index of a node (server or partition) in [`Model::nodes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,6 +89,13 @@ pub struct Node {
     /// figure.
     pub disk_mbps: f64,
     pub network_mbps: f64,
+    /// On a host of VM guests, the fraction of each core its hypervisor consumes: the guests
+    /// share `(1 − it)` of every core ([`vcpu::host_share`]); 0 elsewhere.
+    pub vm_cpu_overhead: f64,
+    /// On a VM guest, the memory its host holds for it beyond the guest's own [GiB] (IV4,
+    /// [`vcpu::memory_overhead_gb`]), added where the host's held memory is summed; 0
+    /// elsewhere.
+    pub memory_overhead_gb: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

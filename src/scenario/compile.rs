@@ -2,6 +2,7 @@
 //! partition tree checked against DOMAIN.md §1, traces read and normalized.
 
 mod ha;
+mod vm;
 mod whatif;
 
 use super::error::ScenarioError;
@@ -2836,6 +2837,7 @@ impl<'a> Compiler<'a> {
         for (i, k) in kids.iter().enumerate() {
             self.keep(self.check_siblings(raw, &nodes, &raw_of, i, k));
         }
+        self.vm_overheads(raw, &mut nodes, &raw_of, &kids);
         Ok((nodes, index))
     }
 
@@ -2939,6 +2941,9 @@ impl<'a> Compiler<'a> {
             network_mbps: self
                 .mbps(&r.network_mbps, field("network_mbps"))?
                 .unwrap_or(0.0),
+            // Set with the guests, by `vm_overheads`.
+            vm_cpu_overhead: 0.0,
+            memory_overhead_gb: 0.0,
         })
     }
 
@@ -3173,6 +3178,8 @@ impl<'a> Compiler<'a> {
                     memory_gb,
                     disk_mbps,
                     network_mbps,
+                    vm_cpu_overhead: 0.0,
+                    memory_overhead_gb: 0.0,
                 }
             };
         match kind {

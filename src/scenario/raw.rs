@@ -451,6 +451,9 @@ pub struct RawServer {
     /// Relative to the reference core; 1.0 when absent (documented in docs/SCENARIO.md).
     #[serde(default)]
     pub core_speed: Option<Spanned<f64>>,
+    /// Fraction of each core the hypervisor consumes when VM guests run here directly.
+    #[serde(default)]
+    pub vm_cpu_overhead: Option<Spanned<f64>>,
     /// The rest are inactive Instant Capacity cores; all active when absent.
     #[serde(default)]
     pub active_cores: Option<Spanned<u32>>,
@@ -714,6 +717,9 @@ pub struct RawPartition {
     pub disk_mbps: Option<Spanned<f64>>,
     #[serde(default)]
     pub network_mbps: Option<Spanned<f64>>,
+    /// Fraction of each core the hypervisor consumes when VM guests run in this partition.
+    #[serde(default)]
+    pub vm_cpu_overhead: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

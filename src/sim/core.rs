@@ -755,6 +755,7 @@ impl<'a> Sim<'a> {
                 let c = c.0 as usize;
                 d += self.n.demand[c];
                 h += self.n.held[c];
+                h.memory_gb += self.model.nodes[c].memory_overhead_gb;
             }
         } else {
             for k in self.members_of(i) {

@@ -15,7 +15,7 @@
 //! Must not know: time, events, records, managers. Rates are in reference cores, amounts in
 //! core-milliseconds, durations in milliseconds.
 
-use crate::model::{Model, share::weighted_fair_share};
+use crate::model::{Model, share::weighted_fair_share, vcpu};
 use std::ops::Range;
 
 /// No index.
@@ -564,6 +564,16 @@ pub fn solve_pool(
                 }
                 let left = left.max(0.0);
                 if e > 0 {
+                    let slot = &s.slot;
+                    let left = vcpu::host_share(
+                        v.model,
+                        n,
+                        left,
+                        |x| nodes[slot[x] as usize] as usize,
+                        &mut s.caps[..e],
+                        &s.weights[..e],
+                        &mut s.grants[..e],
+                    );
                     let level = weighted_fair_share(
                         left,
                         &s.caps[..e],

@@ -18,7 +18,7 @@ use crate::engine::{self, Handler, Queue, RunStats, TimeMs};
 use crate::ha::failover::{Failover, Step};
 use crate::licensing::PPU_SAMPLE_MS;
 use crate::licensing::settle::Settlement;
-use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share};
+use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share, vcpu};
 use crate::scenario::Scenario;
 
 const MS_PER_HOUR: f64 = 3_600_000.0;
@@ -329,6 +329,15 @@ impl Oracle<'_> {
                 if !ids.is_empty() {
                     let left = left.max(0.0);
                     let mut grants = zeros(ids.len());
+                    let left = vcpu::host_share(
+                        model,
+                        i,
+                        left,
+                        |x| ids[x],
+                        &mut caps,
+                        &weights,
+                        &mut grants,
+                    );
                     let level = weighted_fair_share(left, &caps, &weights, &mut grants);
                     let spare = (left - grants.iter().sum::<f64>()).max(0.0);
                     for (x, &c) in ids.iter().enumerate() {
@@ -495,6 +504,7 @@ impl Oracle<'_> {
                 n_demand[p] += n_demand[i];
                 let h = n_held[i];
                 n_held[p] += h;
+                n_held[p].memory_gb += model.nodes[i].memory_overhead_gb;
             }
         }
         for i in 0..nn {

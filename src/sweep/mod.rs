@@ -63,7 +63,7 @@ pub fn write_outputs(dir: &Path, info: &SweepInfo, files: &[PointFile]) -> Resul
     let mut summary = table::summary_frame(info, &sums)?;
     table::write_frame(dir, "summary", &mut summary)?;
     let (front, charts) = if info.shard.is_none() {
-        let front = pareto::front(&sums);
+        let front = pareto::front(&sums, &info.also_minimize);
         run::write_json(&dir.join("pareto.json"), &front)?;
         let mut df = pareto_frame(info, &front)?;
         table::write_csv(dir, "pareto", &mut df)?;
@@ -104,13 +104,21 @@ fn pareto_frame(
             p.iter().map(|x| x.params.get(&a.name)).collect(),
         ));
     }
-    for (name, get) in [
-        (
-            pareto::COST,
-            (|x: &pareto::ParetoPoint| x.cost_total) as fn(&pareto::ParetoPoint) -> table::Stat,
-        ),
+    type Figure = fn(&pareto::ParetoPoint) -> table::Stat;
+    let mut figures: Vec<(&str, Figure)> = vec![
+        (pareto::COST, |x| x.cost_total),
         (pareto::SLA, |x| x.sla_worst_met_share),
-    ] {
+    ];
+    if front.also_minimize.iter().any(|n| n == pareto::CO2) {
+        figures.push((pareto::CO2, |x| {
+            x.co2_kg.unwrap_or(table::Stat {
+                mean: None,
+                ci95_low: None,
+                ci95_high: None,
+            })
+        }));
+    }
+    for (name, get) in figures {
         for (suffix, part) in [
             (
                 "mean",

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 /// The figures the front trades off (summary means over replicas).
 pub const COST: &str = "cost_total";
 pub const SLA: &str = "sla_worst_met_share";
+/// Minimized too when `[sweep] objectives` lists it: the front is then three-dimensional.
+pub const CO2: &str = "co2_kg";
 
 /// One Pareto-optimal point, as pareto.json and pareto.csv list it.
 #[derive(Debug, Clone, Serialize)]
@@ -18,6 +20,9 @@ pub struct ParetoPoint {
     pub params: BTreeMap<String, Param>,
     pub cost_total: Stat,
     pub sla_worst_met_share: Stat,
+    /// Present when the front minimizes CO2 as well.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co2_kg: Option<Stat>,
 }
 
 /// `pareto.json`.
@@ -26,6 +31,9 @@ pub struct Front {
     /// What is minimized and what is maximized (column names of the summary, as means).
     pub minimize: &'static str,
     pub maximize: &'static str,
+    /// Further figures minimized (`[sweep] objectives`): absent for the cost-SLA front.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_minimize: Vec<String>,
     /// The optimal points, by increasing cost (then decreasing SLA, then point).
     pub points: Vec<ParetoPoint>,
 }
@@ -106,29 +114,67 @@ pub fn optimal(xy: &[(f64, f64)]) -> Vec<usize> {
     front
 }
 
-pub fn front(sums: &[PointSummary]) -> Front {
+/// The indexes of the points no other ε-dominates when each point has figures `f[i]`, all
+/// lower-is-better, ordered by the first figure, then the second, then index. Points with a
+/// NaN are left out. The obvious O(n²) definition, for fronts of three figures or more
+/// ([`optimal`] is the fast two-figure case, with its second figure higher-is-better).
+pub fn optimal_all(f: &[Vec<f64>]) -> Vec<usize> {
+    let ok = |i: usize| f[i].iter().all(|x| !x.is_nan());
+    let dominates = |a: &[f64], b: &[f64]| {
+        a.iter().zip(b).all(|(x, y)| !clearly_less(*y, *x))
+            && a.iter().zip(b).any(|(x, y)| clearly_less(*x, *y))
+    };
+    let mut out: Vec<usize> = (0..f.len())
+        .filter(|&i| ok(i))
+        .filter(|&i| !(0..f.len()).any(|j| j != i && ok(j) && dominates(&f[j], &f[i])))
+        .collect();
+    out.sort_by(|&a, &b| {
+        f[a].iter()
+            .zip(&f[b])
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    out
+}
+
+/// The front over `sums`: mean cost against the worst workload's mean SLA, and against each
+/// figure of `also_minimize` too.
+pub fn front(sums: &[PointSummary], also_minimize: &[String]) -> Front {
     let empty = Stat {
         mean: None,
         ci95_low: None,
         ci95_high: None,
     };
-    let xy: Vec<(f64, f64)> = sums
-        .iter()
-        .map(|s| {
-            let m = |n: &str| s.stat(n).and_then(|st| st.mean).unwrap_or(f64::NAN);
-            (m(COST), m(SLA))
-        })
-        .collect();
+    let m = |s: &PointSummary, n: &str| s.stat(n).and_then(|st| st.mean).unwrap_or(f64::NAN);
+    let chosen = if also_minimize.is_empty() {
+        let xy: Vec<(f64, f64)> = sums.iter().map(|s| (m(s, COST), m(s, SLA))).collect();
+        optimal(&xy)
+    } else {
+        let f: Vec<Vec<f64>> = sums
+            .iter()
+            .map(|s| {
+                let mut v = vec![m(s, COST), -m(s, SLA)];
+                v.extend(also_minimize.iter().map(|n| m(s, n)));
+                v
+            })
+            .collect();
+        optimal_all(&f)
+    };
+    let co2 = also_minimize.iter().any(|n| n == CO2);
     Front {
         minimize: COST,
         maximize: SLA,
-        points: optimal(&xy)
+        also_minimize: also_minimize.to_vec(),
+        points: chosen
             .into_iter()
             .map(|i| ParetoPoint {
                 point: sums[i].point,
                 params: sums[i].params.clone(),
                 cost_total: sums[i].stat(COST).unwrap_or(empty),
                 sla_worst_met_share: sums[i].stat(SLA).unwrap_or(empty),
+                co2_kg: co2.then(|| sums[i].stat(CO2).unwrap_or(empty)),
             })
             .collect(),
     }
@@ -159,13 +205,21 @@ pub fn render(front: &Front, axes: &[String]) -> String {
     header.extend(axes.iter().cloned());
     header.push(COST.into());
     header.push(SLA.into());
+    let co2 = front.points.iter().any(|p| p.co2_kg.is_some());
+    if co2 {
+        header.push(CO2.into());
+    }
     // Points with the same figures (common when an axis stops mattering) share one row.
     let mut groups: Vec<Vec<&ParetoPoint>> = Vec::new();
     for p in &front.points {
         match groups.last_mut() {
             Some(g)
                 if same_figure(g[0].cost_total.mean, p.cost_total.mean)
-                    && same_figure(g[0].sla_worst_met_share.mean, p.sla_worst_met_share.mean) =>
+                    && same_figure(g[0].sla_worst_met_share.mean, p.sla_worst_met_share.mean)
+                    && same_figure(
+                        g[0].co2_kg.and_then(|c| c.mean),
+                        p.co2_kg.and_then(|c| c.mean),
+                    ) =>
             {
                 g.push(p)
             }
@@ -191,6 +245,9 @@ pub fn render(front: &Front, axes: &[String]) -> String {
             }));
             r.push(fmt(&p.cost_total, 0));
             r.push(fmt(&p.sla_worst_met_share, 4));
+            if co2 {
+                r.push(p.co2_kg.map_or("n/a".into(), |c| fmt(&c, 1)));
+            }
             r
         })
         .collect();
@@ -290,6 +347,26 @@ mod tests {
         ];
         assert_eq!(optimal(&xy), [0, 2, 1, 4]);
         assert_eq!(optimal(&xy), brute(&xy));
+    }
+
+    /// Three figures (cost, −SLA, CO2), all minimized: (10, −0.9, 50) is beaten on cost and
+    /// SLA by nothing but is beaten by (10, −0.9, 40) on CO2 alone; (12, −0.95, 30) is dearer
+    /// but better on SLA and CO2, so it stays; (11, −0.9, 60) is beaten by the first
+    /// survivor on cost and CO2 with the same SLA. Two-figure ordering: by cost, then SLA.
+    #[test]
+    fn a_hand_made_three_figure_front() {
+        let f = vec![
+            vec![10.0, -0.9, 50.0],
+            vec![12.0, -0.95, 30.0],
+            vec![10.0, -0.9, 40.0],
+            vec![11.0, -0.9, 60.0],
+        ];
+        assert_eq!(optimal_all(&f), [2, 1]);
+        // Without the third figure 0 and 2 tie and both stay, 3 goes, 1 stays.
+        let two: Vec<(f64, f64)> = f.iter().map(|v| (v[0], -v[1])).collect();
+        assert_eq!(optimal(&two), [0, 2, 1]);
+        let f2: Vec<Vec<f64>> = f.iter().map(|v| v[..2].to_vec()).collect();
+        assert_eq!(optimal_all(&f2), optimal(&two));
     }
 
     /// The sorted sweep equals the definition on many small grids with ties (values drawn

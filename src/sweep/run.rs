@@ -120,6 +120,9 @@ pub struct SweepInfo {
     /// `vsesim merge`: the shard folders combined here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// `[sweep] objectives`: figures the Pareto front minimizes beyond the cost (`co2_kg`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_minimize: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +233,7 @@ pub fn prepare(sweep_file: &Path, opts: &Options) -> Result<Plan, Error> {
         complete: false,
         forced: false,
         merged_from: Vec::new(),
+        also_minimize: spec.also_minimize.clone(),
     };
     // The first point must make a valid scenario: a value the base rejects is reported now,
     // before anything runs.

@@ -40,6 +40,9 @@ struct RawSweep {
     samples: Option<Spanned<i64>>,
     #[serde(default)]
     seed: Option<Spanned<i64>>,
+    /// The Pareto front's figures: cost and SLA always, `co2_kg` optionally.
+    #[serde(default)]
+    objectives: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +213,9 @@ pub struct Spec {
     pub axes: Vec<Axis>,
     /// Span of `[sweep] base`, for errors about the base as a whole.
     pub base_span: Range<usize>,
+    /// Figures the Pareto front also minimizes, beyond the mean cost (`[sweep] objectives`):
+    /// empty, or `["co2_kg"]`.
+    pub also_minimize: Vec<String>,
 }
 
 /// Names a point's parameters cannot take: the tables' own columns.
@@ -271,6 +277,7 @@ impl Spec {
             Error::Internal(format!("the base compiled but is not a TOML table: {e}"))
         })?;
 
+        let also_minimize = objectives(sw, &base, &err)?;
         let replicas = match &sw.replicas {
             None => 1,
             Some(r) => {
@@ -434,6 +441,7 @@ impl Spec {
             seed,
             axes,
             base_span: sw.base.span(),
+            also_minimize,
             text,
         };
         let n = spec.point_count();
@@ -487,6 +495,64 @@ impl Spec {
 
 fn input(file: &Path, text: &str, span: Option<Range<usize>>, field: &str, msg: String) -> Error {
     Error::Input(Box::new(ScenarioError::at(file, text, span, field, msg)))
+}
+
+/// `[sweep] objectives`: the front's figures. Cost (minimized) and the worst workload's SLA
+/// (maximized) are always in it, as the front has always traded them; `co2_kg` (minimized)
+/// may join them, when the base reports CO2 at all (`[energy] carbon_intensity`): a
+/// planner answering for emissions sees the plans no other beats on all three. Returns the
+/// figures minimized beyond the cost.
+fn objectives(
+    sw: &RawSweep,
+    base: &Scenario,
+    err: &dyn Fn(Range<usize>, &str, String) -> Error,
+) -> Result<Vec<String>, Error> {
+    use super::pareto::{CO2, COST, SLA};
+    let Some(list) = &sw.objectives else {
+        return Ok(Vec::new());
+    };
+    let field = "sweep.objectives";
+    let names = list.get_ref();
+    for (k, n) in names.iter().enumerate() {
+        if ![COST, SLA, CO2].contains(&n.as_str()) {
+            return Err(err(
+                list.span(),
+                field,
+                format!(
+                    "`{n}` is not an objective; expected some of \"{COST}\" (minimized), \"{SLA}\" (maximized) and \"{CO2}\" (minimized)"
+                ),
+            ));
+        }
+        if names[..k].contains(n) {
+            return Err(err(list.span(), field, format!("`{n}` is listed twice")));
+        }
+    }
+    for must in [COST, SLA] {
+        if !names.iter().any(|n| n == must) {
+            return Err(err(
+                list.span(),
+                field,
+                format!(
+                    "`{must}` is missing; the front always trades cost against SLA: list [\"{COST}\", \"{SLA}\"] and, optionally, \"{CO2}\""
+                ),
+            ));
+        }
+    }
+    let co2 = names.iter().any(|n| n == CO2);
+    if co2 && base.costs.carbon.is_none() {
+        return Err(err(
+            list.span(),
+            field,
+            format!(
+                "`{CO2}` needs CO2 figures, but the base scenario has no `[energy] carbon_intensity`; add one (gCO2/kWh) or drop `{CO2}`"
+            ),
+        ));
+    }
+    Ok(if co2 {
+        vec![CO2.to_string()]
+    } else {
+        Vec::new()
+    })
 }
 
 fn parse_raw(file: &Path, text: &str) -> Result<RawFile, Error> {

@@ -145,8 +145,12 @@ synth = { pattern = "flat", mean = 4 }
 }
 
 /// Integrity VM: a 3-core host, guest a (2 vCPUs at 50 % → weight 1 core) and guest b
-/// (2 vCPUs at 25 % → weight 0.5), both wanting 4 cores but capped at their 2 vCPUs. Water
-/// level 3 / 1.5 = 2 per unit weight: a is capped at 2, b gets the 1 core left.
+/// (2 vCPUs at 25 % → weight 0.5), both wanting 4 cores but capped at their 2 vCPUs. Each
+/// guest's vCPUs sit on distinct cores [IV6][IV7], so 2 + 2 − 3 = 1 core carries a vCPU of
+/// each, and there each keeps its entitlement: a can have at most 2 − 0.25 = 1.75 cores, b
+/// 2 − 0.5 = 1.5 (docs/SCENARIO.md, "Distinct pCPUs in sharing"). Water level 3 / 1.5 = 2
+/// per unit weight: a is held at 1.75, b gets the 1.25 left. (Before the distinct-pCPU rule
+/// a took 2 and b 1, which left b's vCPU on the shared core below its 25 %.)
 #[test]
 fn vm_guests_share_the_host_by_entitlement_up_to_their_vcpus() {
     let scenario = r#"
@@ -190,11 +194,11 @@ on_shortfall = "drop"
 synth = { pattern = "flat", mean = 4 }
 "#;
     let s = run("vm", scenario, &[]);
-    assert!((f(&entity(&s, "workloads", "wa")["served_core_hours"]) - 4.0).abs() < 1e-9);
-    assert!((f(&entity(&s, "workloads", "wb")["served_core_hours"]) - 2.0).abs() < 1e-9);
-    // A guest's utilization is against its vCPUs: a runs flat out, b at half.
-    assert!((f(&entity(&s, "partitions", "a")["cpu_utilization"]["mean"]) - 1.0).abs() < 1e-9);
-    assert!((f(&entity(&s, "partitions", "b")["cpu_utilization"]["mean"]) - 0.5).abs() < 1e-9);
+    assert!((f(&entity(&s, "workloads", "wa")["served_core_hours"]) - 3.5).abs() < 1e-9);
+    assert!((f(&entity(&s, "workloads", "wb")["served_core_hours"]) - 2.5).abs() < 1e-9);
+    // A guest's utilization is against its vCPUs: a at 1.75 / 2, b at 1.25 / 2.
+    assert!((f(&entity(&s, "partitions", "a")["cpu_utilization"]["mean"]) - 0.875).abs() < 1e-9);
+    assert!((f(&entity(&s, "partitions", "b")["cpu_utilization"]["mean"]) - 0.625).abs() < 1e-9);
     assert!((f(&entity(&s, "servers", "host")["cpu_utilization"]["mean"]) - 1.0).abs() < 1e-9);
 }
 

@@ -1,0 +1,376 @@
+//! The economics of partitioning (issue 20): what Integrity VM costs its guests beyond their
+//! own demand, carbon as a sweep objective and power states, each against a figure worked
+//! out by hand in the comment above its test.
+
+mod common;
+use common::*;
+
+fn run_text(name: &str, text: &str) -> serde_json::Value {
+    let dir = scratch(name);
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+fn validate_text(name: &str, text: &str) -> std::process::Output {
+    let dir = scratch(name);
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    vsesim(&["validate", "s.toml"], &dir)
+}
+
+const HEAD: &str = r#"
+[scenario]
+name = "vm"
+horizon = "1h"
+seed = 1
+
+[report]
+timeseries = false
+"#;
+
+/// IV4: a 4-vCPU, 16 GB guest costs its host 4 × 16 × 0.4 % GB + 64 MB = 256 + 64 = 320 MB
+/// (HP's worked example). Its workload holds 4 GiB, so the guest's memory peak is 4 GiB and
+/// the host's (the server) 4 GiB + 320/1024 GiB = 4.3125 GiB.
+#[test]
+fn a_guests_memory_overhead_is_held_by_its_host() {
+    let s = run_text(
+        "vm-memory",
+        &format!(
+            r#"{HEAD}
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 40
+
+[[partitions]]
+name = "g"
+kind = "vm"
+parent = "sd"
+vcpus = 4
+entitlement = 100
+memory_gb = 16
+
+[[workloads]]
+name = "w"
+partition = "g"
+units = "cores"
+memory_gb = 4
+synth = {{ pattern = "flat", mean = 1 }}
+"#
+        ),
+    );
+    let g = entity(&s, "partitions", "g");
+    assert!((f(&g["memory_peak_gb"]) - 4.0).abs() < 1e-12, "{g}");
+    let sd = entity(&s, "servers", "sd");
+    assert!((f(&sd["memory_peak_gb"]) - 4.3125).abs() < 1e-12, "{sd}");
+}
+
+/// Two 4-vCPU, 16 GB guests need 2 × (16,384 + 320) = 33,408 MB on a 32 GiB (32,768 MB)
+/// host: the guests' own memory fits, their overhead does not. Exit 2, naming both guests
+/// and both figures.
+#[test]
+fn guests_whose_overhead_does_not_fit_the_host_are_refused() {
+    let out = validate_text(
+        "vm-memory-fit",
+        &format!(
+            r#"{HEAD}
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 32
+
+[[partitions]]
+name = "g1"
+kind = "vm"
+parent = "sd"
+vcpus = 4
+memory_gb = 16
+
+[[partitions]]
+name = "g2"
+kind = "vm"
+parent = "sd"
+vcpus = 4
+memory_gb = 16
+"#
+        ),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    for want in [
+        "`g1`",
+        "`g2`",
+        "33408 MB",
+        "32768 MB",
+        "320 MB",
+        "memory_gb",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in {e}");
+    }
+}
+
+fn one_guest(overhead: &str) -> String {
+    format!(
+        r#"{HEAD}
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+{overhead}
+
+[[partitions]]
+name = "g"
+kind = "vm"
+parent = "sd"
+vcpus = 4
+entitlement = 100
+
+[[workloads]]
+name = "w"
+partition = "g"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 4 }}
+"#
+    )
+}
+
+/// A 4-core host whose hypervisor takes 5 % of each core leaves its guests 4 × 0.95 = 3.8
+/// cores: a guest demanding all 4 for an hour is served 3.8 core-hours and 0.2 are dropped.
+/// With no overhead (the default) it is served all 4.
+#[test]
+fn the_hypervisors_cpu_overhead_is_taken_from_the_guests() {
+    let s = run_text("vm-cpu", &one_guest("vm_cpu_overhead = 0.05"));
+    let w = entity(&s, "workloads", "w");
+    assert!((f(&w["served_core_hours"]) - 3.8).abs() < 1e-9, "{w}");
+    assert!((f(&w["dropped_core_hours"]) - 0.2).abs() < 1e-9, "{w}");
+    let s = run_text("vm-cpu-0", &one_guest(""));
+    let w = entity(&s, "workloads", "w");
+    assert!((f(&w["served_core_hours"]) - 4.0).abs() < 1e-9, "{w}");
+}
+
+/// A CPU overhead out of range, or on a server without guests, is exit 2 naming the field.
+#[test]
+fn a_cpu_overhead_out_of_range_or_without_guests_is_refused() {
+    let out = validate_text("vm-cpu-bad", &one_guest("vm_cpu_overhead = 0.9"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("vm_cpu_overhead"), "{}", stderr(&out));
+    let no_guests = one_guest("vm_cpu_overhead = 0.05")
+        .replace("kind = \"vm\"", "kind = \"vpar\"")
+        .replace("vcpus = 4\nentitlement = 100", "cores = 4");
+    let out = validate_text("vm-cpu-stray", &no_guests);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("holds no VM guests"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// IV6/IV7: on a 4-core host, a 4-vCPU guest at 25 % has a vCPU on every core and uses its
+/// entitlement (1 core in all, 0.25 on each core); a 1-vCPU guest at 50 % demanding a full
+/// core shares its core with one of those vCPUs and gets 1 − 0.25 = 0.75 of it, though the
+/// host has 2 cores idle. Over an hour: 0.75 core-hours served, 0.25 dropped; the wide guest
+/// gets its 1 core-hour.
+#[test]
+fn a_narrow_guest_gets_what_a_wide_guests_entitlement_leaves_on_its_core() {
+    let s = run_text(
+        "vm-pcpu",
+        &format!(
+            r#"{HEAD}
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[partitions]]
+name = "wide"
+kind = "vm"
+parent = "sd"
+vcpus = 4
+entitlement = 25
+
+[[partitions]]
+name = "narrow"
+kind = "vm"
+parent = "sd"
+vcpus = 1
+entitlement = 50
+
+[[workloads]]
+name = "big"
+partition = "wide"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 1 }}
+
+[[workloads]]
+name = "small"
+partition = "narrow"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = 1 }}
+"#
+        ),
+    );
+    let small = entity(&s, "workloads", "small");
+    assert!(
+        (f(&small["served_core_hours"]) - 0.75).abs() < 1e-9,
+        "{small}"
+    );
+    assert!(
+        (f(&small["dropped_core_hours"]) - 0.25).abs() < 1e-9,
+        "{small}"
+    );
+    let big = entity(&s, "workloads", "big");
+    assert!((f(&big["served_core_hours"]) - 1.0).abs() < 1e-9, "{big}");
+}
+
+/// CO2 as a third objective of a sweep's Pareto front. A 2.5-core flat workload for a day in
+/// a vPar of 2, 3 or 4 cores, licensed by the vPar's cores (36,500 a core-year = 100 a
+/// core-day), on an 8-core server drawing 1,000 W idle to 2,000 W busy, under a grid of 400
+/// or 100 gCO2/kWh (two sites, say), no energy price:
+/// - cost = 100 × cores: 200, 300, 400; SLA: 2 cores serve 2 of 2.5 (met never), 3 and 4 all.
+/// - energy: utilization = served ÷ 8 cores: 2 → 0.25 → 1,250 W; 3 or 4 → 0.3125 → 1,312.5 W;
+///   over 24 h 30 and 31.5 kWh; CO2 at 100 g: 3.0 and 3.15 kg; at 400 g: 12 and 12.6 kg.
+///
+/// Cost and SLA alone: 4 cores is beaten by 3 (dearer, no better); 2 and 3 cores stay, each
+/// at both intensities (the grid changes neither figure): four points. With `co2_kg` the
+/// 400 g points are beaten by their 100 g twins: two points, (2, 100) and (3, 100).
+#[test]
+fn co2_as_an_objective_changes_the_sweeps_pareto_front() {
+    let base = r#"
+[scenario]
+name = "site"
+horizon = "1d"
+seed = 1
+
+[report]
+timeseries = false
+
+[[servers]]
+name = "sd"
+cells = 1
+cores_per_cell = 8
+memory_gb_per_cell = 16
+power = { idle_w = 1000, max_w = 2000 }
+
+[[partitions]]
+name = "vp"
+kind = "vpar"
+parent = "sd"
+cores = 2
+
+[[workloads]]
+name = "w"
+partition = "vp"
+units = "cores"
+on_shortfall = "drop"
+synth = { pattern = "flat", mean = 2.5 }
+
+[[costs.software]]
+name = "db"
+per_core_year = 36500
+partitions = ["vp"]
+rule = "partition_cores"
+
+[energy]
+carbon_intensity = 400
+"#;
+    let axes = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3, 4]\n\n[[axes]]\nname = \"grid\"\npath = \"energy.carbon_intensity\"\nvalues = [400, 100]\n";
+    let front = |name: &str, objectives: &str| -> serde_json::Value {
+        let dir = scratch(name);
+        std::fs::write(dir.join("base.toml"), base).unwrap();
+        let sweep = format!("[sweep]\nbase = \"base.toml\"\n{objectives}\n{axes}");
+        std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
+        let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
+        assert!(out.status.success(), "{}", stderr(&out));
+        read_json(&dir.join("out/pareto.json"))
+    };
+    let params = |p: &serde_json::Value| -> Vec<(i64, i64)> {
+        p["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["params"]["cores"].as_i64().unwrap(),
+                    x["params"]["grid"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let two = front("co2-front-2", "");
+    assert_eq!(params(&two), [(2, 400), (2, 100), (3, 400), (3, 100)]);
+    assert!(two.get("also_minimize").is_none());
+    assert!(two["points"][0].get("co2_kg").is_none());
+    let three = front(
+        "co2-front-3",
+        "objectives = [\"cost_total\", \"sla_worst_met_share\", \"co2_kg\"]",
+    );
+    assert_eq!(params(&three), [(2, 100), (3, 100)]);
+    assert_eq!(three["also_minimize"], serde_json::json!(["co2_kg"]));
+    let co2: Vec<f64> = three["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| f(&p["co2_kg"]["mean"]))
+        .collect();
+    assert!(
+        (co2[0] - 3.0).abs() < 1e-9 && (co2[1] - 3.15).abs() < 1e-9,
+        "{co2:?}"
+    );
+    let cost: Vec<f64> = three["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| f(&p["cost_total"]["mean"]))
+        .collect();
+    assert!(
+        (cost[0] - 200.0).abs() < 1e-6 && (cost[1] - 300.0).abs() < 1e-6,
+        "{cost:?}"
+    );
+}
+
+/// `co2_kg` as an objective without a carbon intensity, or a front without cost, is exit 2
+/// naming `sweep.objectives`.
+#[test]
+fn a_bad_objective_list_is_refused() {
+    let base = "[scenario]\nname = \"b\"\nhorizon = \"1h\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 2\nmemory_gb_per_cell = 4\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 1 }\n";
+    for (name, list, want) in [
+        (
+            "obj-no-ci",
+            "[\"cost_total\", \"sla_worst_met_share\", \"co2_kg\"]",
+            "carbon_intensity",
+        ),
+        (
+            "obj-no-cost",
+            "[\"sla_worst_met_share\", \"co2_kg\"]",
+            "`cost_total` is missing",
+        ),
+        (
+            "obj-unknown",
+            "[\"cost_total\", \"sla_worst_met_share\", \"watts\"]",
+            "`watts` is not an objective",
+        ),
+    ] {
+        let dir = scratch(name);
+        std::fs::write(dir.join("base.toml"), base).unwrap();
+        let sweep = format!(
+            "[sweep]\nbase = \"base.toml\"\nobjectives = {list}\n\n[[axes]]\npath = \"workloads[0].synth.mean\"\nvalues = [1, 2]\n"
+        );
+        std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
+        let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        let e = stderr(&out);
+        assert!(
+            e.contains("sweep.objectives") && e.contains(want),
+            "{name}: {e}"
+        );
+    }
+}
