@@ -850,7 +850,7 @@ fn the_oracle_and_any_thread_count_agree_on_a_move() {
 #[test]
 fn a_run_refuses_consolidation_it_cannot_simulate_yet() {
     let root = project_root();
-    let out_dir = std::env::temp_dir().join(format!("vsesim-mob-refuse-{}", std::process::id()));
+    let out_dir = scratch("refuse").join("out");
     let out = vsesim(
         &[
             "run",
@@ -878,5 +878,4 @@ fn a_run_refuses_consolidation_it_cannot_simulate_yet() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out_dir.join("summary.json").exists());
-    let _ = std::fs::remove_dir_all(&out_dir);
 }

@@ -521,7 +521,7 @@ impl<'a> Sim<'a> {
             from = now;
             state.set_last_tick(now);
         }
-        state.repeat(&mut self.alloc, ticks, interval);
+        state.account(&mut self.alloc, ticks, interval);
         let dt = (now - from) as f64;
         for j in 0..self.scenario.domains[d].members.len() {
             let m = self.scenario.domains[d].members[j].0 as usize;
@@ -781,11 +781,9 @@ impl<'a> Sim<'a> {
         if before != (self.p.linear[p], self.p.until[p], self.p.served_rate[p]) {
             let now = self.p.at[p];
             self.est_at[p] = now;
-            if !self.pool_domains.is_empty() {
-                for x in 0..self.pool_domains.of(p).len() {
-                    let d = self.pool_domains.of(p)[x] as usize;
-                    self.wake(d, now);
-                }
+            for x in 0..self.pool_domains.of(p).len() {
+                let d = self.pool_domains.of(p)[x] as usize;
+                self.wake(d, now);
             }
         }
     }

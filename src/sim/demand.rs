@@ -138,7 +138,6 @@ impl Stream {
         match &mut self.members {
             Members::Trace(series) => {
                 for (j, (s, repeat)) in series.iter().enumerate() {
-                    let w = j;
                     let len = s.cpu.len() as u64;
                     let i = if *repeat && len > 0 { k % len } else { k };
                     let fallback = self.constant[j];
@@ -156,8 +155,8 @@ impl Stream {
                     } else {
                         (0.0, fallback)
                     };
-                    demand[w] = cpu * self.scale[j];
-                    held[w] = h;
+                    demand[j] = cpu * self.scale[j];
+                    held[j] = h;
                 }
             }
             Members::Synth {
@@ -169,13 +168,12 @@ impl Stream {
                     *value = gens[*member as usize].shape_now();
                 }
                 for (j, g) in gens.iter_mut().enumerate() {
-                    let w = j;
                     let sample = match shape_of[j] {
                         NONE => g.next_sample(),
                         k => g.next_sample_with(shapes[k as usize].1),
                     };
-                    demand[w] = sample as f64 * self.scale[j];
-                    held[w] = self.constant[j];
+                    demand[j] = sample as f64 * self.scale[j];
+                    held[j] = self.constant[j];
                 }
             }
         }

@@ -433,7 +433,7 @@ pub fn tick(
         }
     }
     state.short = short;
-    state.account(nodes, span);
+    state.account(nodes, 1, span);
     let changed = state
         .node
         .iter()
@@ -445,49 +445,10 @@ pub fn tick(
 }
 
 impl DomainState {
-    /// The counters and meters of one tick of `span` ms that observed `obs` and decided
-    /// `decided`.
-    fn account(&mut self, nodes: &mut Allocations, span: u64) {
-        let dt = span as f64;
-        self.arbitrations += 1;
-        self.observed_ms += span;
-        if self.short {
-            self.short_ms += span;
-        }
-        let rows = self
-            .node
-            .iter()
-            .zip(&self.obs)
-            .zip(&self.range)
-            .zip(&self.decided)
-            .zip(&self.requests);
-        for ((((&i, obs), &(lo, hi)), &decided), &request) in rows {
-            let meter = &mut nodes.meters[i];
-            let held = obs.allocation;
-            meter.observed_ms += span;
-            if held <= lo + 1e-9 {
-                meter.at_min_ms += span;
-            }
-            if held >= hi - 1e-9 {
-                meter.at_max_ms += span;
-            }
-            if decided >= request - 1e-9 {
-                meter.request_met_ms += span;
-            }
-            meter.decided_cms += decided * dt;
-            if (decided - held).abs() > 1e-9 {
-                meter.changes_decided += 1;
-            }
-        }
-    }
-
-    /// Book `ticks` more ticks of `span` ms identical to the last one, as a resting domain's
-    /// skipped ticks would have been: one at a time, so every sum is the one those ticks
-    /// would have made.
-    pub fn repeat(&mut self, nodes: &mut Allocations, ticks: u64, span: u64) {
-        if ticks == 0 {
-            return;
-        }
+    /// Book `ticks` ticks of `span` ms that observed `obs` and decided `decided`: the tick
+    /// just run (one), or a resting domain's skipped ticks, identical to the last one. Sums
+    /// of floats are added tick by tick, as the ticks themselves would have added them.
+    pub fn account(&mut self, nodes: &mut Allocations, ticks: u64, span: u64) {
         let (dt, whole) = (span as f64, ticks * span);
         self.arbitrations += ticks;
         self.observed_ms += whole;
@@ -514,7 +475,6 @@ impl DomainState {
             if decided >= request - 1e-9 {
                 meter.request_met_ms += whole;
             }
-            // Added tick by tick, as the ticks would have.
             for _ in 0..ticks {
                 meter.decided_cms += decided * dt;
             }

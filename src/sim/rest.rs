@@ -67,10 +67,6 @@ impl Index {
     pub fn of(&self, k: usize) -> &[u32] {
         &self.items[self.start[k] as usize..self.start[k + 1] as usize]
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
 }
 
 #[cfg(test)]
