@@ -1767,6 +1767,12 @@ fn record_held(rec: &mut Meters, iv: &[Held], span: u64, limits: Limits) {
         (&mut rec.disk, limits.disk, |h: &Held| h.disk_mbps),
         (&mut rec.network, limits.network, |h: &Held| h.network_mbps),
     ] {
+        // Nothing held anywhere (the usual case for a resource the traces do not carry):
+        // every mean is 0, which adds nothing to the sums, the max or the time above a limit.
+        if limit >= 0.0 && iv.iter().all(|h| of(h) == 0.0) {
+            d.record_idle_interval(span);
+            continue;
+        }
         for (sum, h) in d.sum_ms.iter_mut().zip(iv) {
             *sum += of(h);
         }

@@ -9,6 +9,20 @@ use std::path::Path;
 /// The fixed sample step of PlanetLab traces: 5 minutes, in milliseconds.
 pub const STEP_MS: u64 = 300_000;
 
+/// `1`–`3` ASCII digits worth at most 100, then an optional CR and the LF: the value, exactly
+/// as the general parse reads it (an integer below 2^24 is exact in `f32`).
+fn bare_percent(raw: &[u8]) -> Option<f32> {
+    let digits = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let digits = digits.strip_suffix(b"\r").unwrap_or(digits);
+    if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = digits
+        .iter()
+        .fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
+    (v <= 100).then_some(v as f32)
+}
+
 /// Field name used in errors: the value on each line.
 const FIELD: &str = "cpu_percent";
 const EXPECTED: &str = "a percent from 0 to 100";
@@ -27,21 +41,24 @@ pub fn read(path: &Path) -> Result<Series, TraceError> {
 /// [`read`] on any reader: `path` only names the trace in errors. For tests and fuzzing,
 /// which have the bytes in memory.
 pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceError> {
-    let mut buf = Vec::new();
+    // A trace is a few kilobytes: read it whole and walk its lines in place.
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| super::read_error(path, &e))?;
     let mut cpu = Vec::with_capacity(288);
-    let mut line = 0u64;
     let mut first_blank: Option<u64> = None;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| super::read_error(path, &e))?;
-        if n == 0 {
-            break;
+    let lines = bytes.split_inclusive(|&b| b == b'\n');
+    for (line, raw) in (1u64..).zip(lines) {
+        // Nearly every line is a bare integer percent: take it without the general parse.
+        if first_blank.is_none() {
+            if let Some(v) = bare_percent(raw) {
+                cpu.push(v);
+                continue;
+            }
         }
-        line += 1;
         let at = |message: String| TraceError::new(path, message).at(line).field(FIELD);
-        let mut text = std::str::from_utf8(&buf)
+        let mut text = std::str::from_utf8(raw)
             .map_err(|_| at(format!("not valid UTF-8; expected {EXPECTED}")))?
             .trim();
         // A byte-order mark opens some files saved on Windows: harmless there. Anywhere else it
@@ -134,6 +151,40 @@ mod tests {
     fn read_bytes(content: &[u8]) -> (PathBuf, Result<Series, TraceError>) {
         let file = Scratch::new(content);
         (file.0.clone(), read(&file.0))
+    }
+
+    /// The shortcut for bare integers reads what the general parse reads, and declines
+    /// everything else (signs, decimals, spaces, out of range) to the general path, which
+    /// names the error.
+    #[test]
+    fn bare_percent_agrees_with_the_general_parse() {
+        for v in 0..=1000u32 {
+            for text in [
+                format!("{v}"),
+                format!("{v:03}"),
+                format!("{v}\n"),
+                format!("{v}\r\n"),
+            ] {
+                let general: f64 = text.trim().parse().unwrap();
+                let expected = (general <= 100.0).then_some(general as f32);
+                assert_eq!(bare_percent(text.as_bytes()), expected, "{text:?}");
+            }
+        }
+        for declined in [
+            "",
+            "\n",
+            "+5",
+            "-0",
+            "5.0",
+            " 5",
+            "5 ",
+            "1e2",
+            "0x10",
+            "1000",
+            "\u{feff}5",
+        ] {
+            assert_eq!(bare_percent(declined.as_bytes()), None, "{declined:?}");
+        }
     }
 
     #[test]
