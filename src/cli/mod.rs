@@ -764,8 +764,13 @@ pub(crate) fn merge_run(
         &[],
         &|s| quantiles.restore(s),
     )?;
+    // The report reads summary.json back (as `plot` does) and needs none of these: at 10⁶
+    // workloads the scenario and the records are gigabytes the report's own peak need not
+    // sit on. The table is all the summary is still wanted for.
     drop(outcome);
-    // The table is all the summary is still wanted for: the report reads summary.json.
+    drop(all);
+    let name = scenario.name.clone();
+    drop(scenario);
     let table = (!quiet).then(|| table::render(&summary));
     drop(summary);
     // As `run` does: the report names the inputs' hash, run.json records them.
@@ -787,7 +792,7 @@ pub(crate) fn merge_run(
         println!(
             "\nmerged {} parts of `{}` into {} in {:.2} s",
             parts.len(),
-            scenario.name,
+            name,
             dir.display(),
             started.elapsed().as_secs_f64()
         );
