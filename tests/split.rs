@@ -58,6 +58,8 @@ name = "x1"
 cells = 1
 cores_per_cell = 4
 memory_gb_per_cell = 8
+disk_mbps = 200
+network_mbps = 100
 
 [[servers]]
 name = "x2"
@@ -95,6 +97,8 @@ partition = "x1"
 units = "cores"
 synth = {{ pattern = "diurnal", mean = 2.0, peak = 5.0, noise = 0.4 }}
 memory_gb = 3
+disk_mbps = 50
+network_mbps = 30
 
 [[workloads]]
 name = "x2-w"
@@ -159,6 +163,25 @@ fn a_run_split_by_islands_merges_to_the_one_machine_runs_bytes() {
     // The checks below mean something only if the run has what they cover.
     assert!(summary["ha"]["n_minus_1"].is_object() || summary["ha"]["n_minus_1"].is_array());
     assert_eq!(summary["gicap"].as_array().map(Vec::len), Some(1));
+    // A workload with all four distributions: the merge keeps its quantiles, not its
+    // histograms, and puts them back into each.
+    let x1 = summary["workloads"]
+        .as_array()
+        .and_then(|ws| ws.iter().find(|w| w["name"] == "x1-w"))
+        .unwrap();
+    for resource in ["memory", "disk", "network"] {
+        assert!(
+            x1[resource]["utilization"]["p95"]
+                .as_f64()
+                .is_some_and(|p| p > 0.0),
+            "{resource}: {x1}"
+        );
+    }
+    assert!(
+        x1["cpu_utilization"]["p95"]
+            .as_f64()
+            .is_some_and(|p| p > 0.0)
+    );
 
     // 3 parts (one on one thread), 2 parts, and 8 parts: more than the scenario's 6 chunks
     // of islands, so some parts hold none.

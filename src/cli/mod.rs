@@ -625,6 +625,9 @@ fn run_part(
     shard_count: Option<u64>,
 ) -> Result<(), Error> {
     let started = Instant::now();
+    // The identity reads the scenario file as a TOML table, which for a file of 10⁶ workloads
+    // takes gigabytes: done before the scenario is loaded, it does not add to the peak.
+    let id = crate::split::identity(path)?;
     let scenario = load(path, max_memory)?;
     let root = output.unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let shard = match (shard, shard_count) {
@@ -662,7 +665,7 @@ fn run_part(
     report::remove_temp_files_on_signals();
     let held = folder::claim(&dir)?;
     let (all, outcomes) = crate::split::run_part(&scenario, shard)?;
-    let info = crate::split::write_part(&held.dir, &scenario, path, shard, &all, outcomes)?;
+    let info = crate::split::write_part(&held.dir, &scenario, path, shard, &all, id, outcomes)?;
     drop(held);
     if !quiet {
         let servers: usize = info.chunks.iter().map(|c| c.servers.len()).sum();
@@ -711,21 +714,35 @@ pub(crate) fn merge_run(
             first.scenario_file
         )));
     }
+    // Read before the scenario is loaded, as the identity: its TOML table is not held with it.
+    let inputs = scenario::inputs::of_run(&path, &[])?;
     let scenario = load(&path, None)?;
-    let mut outcomes = Vec::new();
+    // Part by part and chunk by chunk: one chunk's full records are held at a time, and
+    // what the whole run keeps is its records less the workloads' histograms.
+    let all = crate::split::chunks(&scenario);
+    let mut merger = crate::split::Merger::new(&scenario, &all, true);
     for (d, info) in &parts {
-        let got = crate::split::read_outcomes(d)?;
         let listed: Vec<u64> = info.chunks.iter().map(|c| c.index).collect();
-        if got.iter().map(|g| g.0).collect::<Vec<_>>() != listed {
+        let mut got = Vec::new();
+        crate::split::read_outcomes_each(d, &mut |c, o| {
+            got.push(c);
+            if listed.get(got.len() - 1) != Some(&c) {
+                return Err(Error::Usage(format!(
+                    "{}: outcome.bin holds other chunks than part.json lists; run the part again",
+                    d.display()
+                )));
+            }
+            merger.add(c, o)
+        })?;
+        if got != listed {
             return Err(Error::Usage(format!(
                 "{}: outcome.bin holds other chunks than part.json lists; run the part again",
                 d.display()
             )));
         }
-        outcomes.extend(got);
     }
     let loaded = started.elapsed();
-    let outcome = crate::split::assemble(&scenario, outcomes)?;
+    let (outcome, quantiles) = merger.finish()?;
     let dir = match output.or(parent) {
         Some(d) => d,
         None => {
@@ -745,9 +762,18 @@ pub(crate) fn merge_run(
         loaded,
         std::time::Duration::ZERO,
         &[],
+        &|s| quantiles.restore(s),
     )?;
+    // The report reads summary.json back (as `plot` does) and needs none of these: at 10⁶
+    // workloads the scenario and the records are gigabytes the report's own peak need not
+    // sit on. The table is all the summary is still wanted for.
+    drop(outcome);
+    drop(all);
+    let name = scenario.name.clone();
+    drop(scenario);
+    let table = (!quiet).then(|| table::render(&summary));
+    drop(summary);
     // As `run` does: the report names the inputs' hash, run.json records them.
-    let inputs = scenario::inputs::of_run(&path, &[])?;
     write_report(&dir, Some(&inputs.sha256))?;
     record_inputs(&mut info, &inputs, &[])?;
     info.insert(
@@ -761,12 +787,12 @@ pub(crate) fn merge_run(
     );
     write_run_json(&dir, info, started)?;
     drop(held);
-    if !quiet {
-        show(&table::render(&summary));
+    if let Some(table) = table {
+        show(&table);
         println!(
             "\nmerged {} parts of `{}` into {} in {:.2} s",
             parts.len(),
-            scenario.name,
+            name,
             dir.display(),
             started.elapsed().as_secs_f64()
         );
@@ -1070,14 +1096,23 @@ fn simulate(
     }
 
     write_run(
-        path, scenario, &outcome, dir, csv, loaded, simulated, overrides,
+        path,
+        scenario,
+        &outcome,
+        dir,
+        csv,
+        loaded,
+        simulated,
+        overrides,
+        &|_| {},
     )
 }
 
 /// The run folder's files from a run's records: summary.json, the time series and the stats;
 /// and run.json's figures (report.html comes after, with the replicas). A run on one machine
 /// and a split run merged (`crate::split`) both come here, so their folders are the same
-/// bytes.
+/// bytes. `restore` puts back into the summary what the records no longer hold (a split run's
+/// merge keeps its workloads' quantiles, not their histograms: `split::WorkloadQuantiles`).
 #[allow(clippy::too_many_arguments)]
 fn write_run(
     path: &Path,
@@ -1088,8 +1123,10 @@ fn write_run(
     loaded: std::time::Duration,
     simulated: std::time::Duration,
     overrides: &[scenario::overrides::Applied],
+    restore: &dyn Fn(&mut summary::Summary),
 ) -> Result<(summary::Summary, serde_json::Map<String, serde_json::Value>), Error> {
-    let summary = crate::study::summarize(scenario, outcome, overrides)?;
+    let mut summary = crate::study::summarize(scenario, outcome, overrides)?;
+    restore(&mut summary);
     let mut json = serde_json::to_vec_pretty(&summary)
         .map_err(|e| Error::Internal(format!("encoding summary.json: {e}")))?;
     json.push(b'\n');

@@ -108,23 +108,117 @@ pub fn run_part(
 }
 
 /// The whole run's records from every chunk's (`parts` in any order, each chunk once).
-pub fn assemble(scenario: &Scenario, mut parts: ChunkOutcomes) -> Result<Outcome, Error> {
+pub fn assemble(scenario: &Scenario, parts: ChunkOutcomes) -> Result<Outcome, Error> {
     let all = chunks(scenario);
-    parts.sort_by_key(|p| p.0);
-    let have: Vec<u64> = parts.iter().map(|p| p.0).collect();
-    if have != (0..all.len() as u64).collect::<Vec<_>>() {
-        return Err(Error::Usage(format!(
-            "the parts hold chunks {have:?} of {}; expected each of 0..{} once",
-            scenario.name,
-            all.len()
-        )));
-    }
-    if all.len() <= 1 {
-        return Ok(parts.pop().map(|p| p.1).unwrap_or_else(|| unreachable!()));
-    }
-    let mut islands = Vec::with_capacity(parts.len());
+    let mut merger = Merger::new(scenario, &all, false);
     for (c, o) in parts {
-        let island = island::carve(scenario, &all[c as usize]);
+        merger.add(c, o)?;
+    }
+    Ok(merger.finish()?.0)
+}
+
+/// The quantiles the summary reports of a workload's utilization distribution (CPU, memory,
+/// disk, network): p50, p95, p99 and p99.9 (`report::summary`'s `usage`).
+pub const QUANTILES: [f64; 4] = [0.50, 0.95, 0.99, 0.999];
+
+/// Each workload's reported quantiles of its four distributions, kept by the lean merge in
+/// place of their histograms: 16 numbers a workload against a histogram's 8,000 bytes, which
+/// at 10⁶ workloads is the difference between 0.13 and 8 GB. NaN where the run kept no such
+/// distribution (its figure is then not reported).
+pub struct WorkloadQuantiles {
+    values: Vec<f64>,
+}
+
+const PER_WORKLOAD: usize = 4 * QUANTILES.len();
+
+impl WorkloadQuantiles {
+    /// Put the kept quantiles into the summary the merged records gave: its workloads'
+    /// figures were computed without histograms, and are replaced by the ones computed, by
+    /// the same `Dist::quantile`, from the chunk's records before they were dropped.
+    pub fn restore(&self, summary: &mut crate::report::summary::Summary) {
+        use crate::report::summary::Utilization;
+        let put = |u: &mut Utilization, q: &[f64]| {
+            if q[0].is_nan() {
+                return;
+            }
+            u.p50 = q[0];
+            u.p95 = q[1];
+            u.p99 = q[2];
+            u.p99_9 = q[3];
+        };
+        for (g, w) in summary.workloads.iter_mut().enumerate() {
+            let q = &self.values[g * PER_WORKLOAD..(g + 1) * PER_WORKLOAD];
+            let n = QUANTILES.len();
+            put(&mut w.usage.cpu_utilization, &q[..n]);
+            put(&mut w.usage.memory.utilization, &q[n..2 * n]);
+            if let Some(u) = &mut w.usage.disk.utilization {
+                put(u, &q[2 * n..3 * n]);
+            }
+            if let Some(u) = &mut w.usage.network.utilization {
+                put(u, &q[3 * n..]);
+            }
+        }
+    }
+}
+
+/// The merge of chunks' records, one chunk at a time: a chunk's records are
+/// placed as soon as they are read, and the carved island is kept only for its index maps,
+/// so the merge never holds a second copy of the scenario nor every part's records at once.
+/// Lean, it also drops the workloads' histograms once their quantiles are kept
+/// ([`WorkloadQuantiles`]); the servers' and partitions' are kept whole (the planning
+/// answers read them at the scenario's own percentiles).
+pub struct Merger<'s> {
+    scenario: &'s Scenario,
+    all: &'s [Vec<u32>],
+    lean: bool,
+    islands: Vec<(u64, island::Island, Outcome)>,
+    quantiles: Vec<f64>,
+    /// An empty island's scenario, standing in for each carved one.
+    empty: Scenario,
+    whole: Option<Outcome>,
+    seen: Vec<bool>,
+}
+
+impl<'s> Merger<'s> {
+    pub fn new(scenario: &'s Scenario, all: &'s [Vec<u32>], lean: bool) -> Self {
+        let nw = scenario.model.workloads.len();
+        Merger {
+            scenario,
+            all,
+            lean,
+            islands: Vec::new(),
+            quantiles: if lean {
+                vec![f64::NAN; nw * PER_WORKLOAD]
+            } else {
+                Vec::new()
+            },
+            empty: island::carve(scenario, &[]).scenario,
+            whole: None,
+            seen: vec![false; all.len().max(1)],
+        }
+    }
+
+    /// Chunk `c`'s records, chunks in any order, each once.
+    pub fn add(&mut self, c: u64, mut o: Outcome) -> Result<(), Error> {
+        let name = &self.scenario.name;
+        match self.seen.get_mut(c as usize) {
+            Some(seen @ false) => *seen = true,
+            _ => {
+                return Err(Error::Usage(format!(
+                    "the parts hold chunk {c} of `{name}` twice or beyond its chunks; expected each of 0..{} once",
+                    self.seen.len()
+                )));
+            }
+        }
+        if self.all.len() <= 1 {
+            // One chunk: the one-machine run runs the scenario whole, not a carved island.
+            let ids: Vec<u32> = (0..self.scenario.model.workloads.len() as u32).collect();
+            self.keep(&mut o, &ids);
+            self.whole = Some(o);
+            return Ok(());
+        }
+        let mut island = island::carve(self.scenario, &self.all[c as usize]);
+        island.scenario = self.empty.clone();
         // The island merge places records by index: sizes that do not match are refused
         // here rather than panicking there.
         if o.workloads.demand_cms.len() != island.workloads.len()
@@ -136,17 +230,68 @@ pub fn assemble(scenario: &Scenario, mut parts: ChunkOutcomes) -> Result<Outcome
             || o.ha.packages.len() != island.packages.len()
         {
             return Err(Error::Usage(format!(
-                "chunk {c} of `{}`: its records do not fit its islands ({} workloads and {} nodes recorded, {} and {} expected); run its part again",
-                scenario.name,
+                "chunk {c} of `{name}`: its records do not fit its islands ({} workloads and {} nodes recorded, {} and {} expected); run its part again",
                 o.workloads.demand_cms.len(),
                 o.nodes.demand_cms.len(),
                 island.workloads.len(),
                 island.nodes.len()
             )));
         }
-        islands.push((island, o));
+        self.keep(&mut o, &island.workloads);
+        self.islands.push((c, island, o));
+        Ok(())
     }
-    Ok(island::merge(scenario, Recording::Full, islands))
+
+    /// Lean: keep the reported quantiles of the workloads of `o` (global ids `ids`) and drop
+    /// their histograms.
+    fn keep(&mut self, o: &mut Outcome, ids: &[u32]) {
+        if !self.lean {
+            return;
+        }
+        let m = &mut o.workloads;
+        for (d, dist) in [&mut m.cpu, &mut m.memory, &mut m.disk, &mut m.network]
+            .into_iter()
+            .enumerate()
+        {
+            if dist.is_empty() {
+                continue;
+            }
+            dist.flush();
+            for (l, &g) in ids.iter().enumerate() {
+                let at = g as usize * PER_WORKLOAD + d * QUANTILES.len();
+                for (k, &q) in QUANTILES.iter().enumerate() {
+                    self.quantiles[at + k] = dist.quantile(l, q);
+                }
+                dist.hist[l] = None;
+            }
+        }
+    }
+
+    /// The whole run's records, once every chunk is in; lean, with the workloads' quantiles.
+    pub fn finish(self) -> Result<(Outcome, WorkloadQuantiles), Error> {
+        let have: Vec<usize> = (0..self.seen.len()).filter(|&c| self.seen[c]).collect();
+        if have.len() != self.seen.len() {
+            return Err(Error::Usage(format!(
+                "the parts hold chunks {have:?} of {}; expected each of 0..{} once",
+                self.scenario.name,
+                self.seen.len()
+            )));
+        }
+        let quantiles = WorkloadQuantiles {
+            values: self.quantiles,
+        };
+        let mut islands = self.islands;
+        islands.sort_by_key(|i| i.0);
+        let outcome = match self.whole {
+            Some(o) => o,
+            None => island::merge(
+                self.scenario,
+                Recording::Full,
+                islands.into_iter().map(|(_, i, o)| (i, o)).collect(),
+            ),
+        };
+        Ok((outcome, quantiles))
+    }
 }
 
 /// The part's identity: the scenario's bytes, every trace file it names, and the version.
@@ -182,36 +327,54 @@ pub fn write_part(
     scenario_file: &Path,
     shard: Shard,
     all: &[Vec<u32>],
-    mut outcomes: ChunkOutcomes,
+    id: String,
+    outcomes: ChunkOutcomes,
 ) -> Result<PartInfo, Error> {
+    use std::io::Write;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let json = dir.join("part.json");
     if json.exists() {
         std::fs::remove_file(&json).map_err(|e| Error::io(&json, e))?;
     }
-    let mut w = codec::Writer::default();
-    w.u32(codec::FORMAT_VERSION);
-    w.len(outcomes.len());
-    for (c, o) in &mut outcomes {
-        w.u64(*c);
-        codec::encode(&mut w, o);
-    }
-    crate::report::write_atomic(&dir.join("outcome.bin"), &w.bytes)?;
+    let held: Vec<u64> = outcomes.iter().map(|(c, _)| *c).collect();
+    // Chunk by chunk, each chunk's records freed once written: the encoded part (2.3 GB for a
+    // quarter of 10⁶ workloads) is never in memory whole beside the records it encodes.
+    crate::report::write_atomic_with(&dir.join("outcome.bin"), |tmp| {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(tmp)
+            .map_err(|e| Error::io(tmp, e))?;
+        let mut file = std::io::BufWriter::new(file);
+        let mut w = codec::Writer::default();
+        w.u32(codec::FORMAT_VERSION);
+        w.len(outcomes.len());
+        for (c, mut o) in outcomes {
+            w.u64(c);
+            codec::encode(&mut w, &mut o);
+            drop(o);
+            file.write_all(&w.bytes).map_err(|e| Error::io(tmp, e))?;
+            w.bytes = Vec::new();
+        }
+        file.write_all(&w.bytes)
+            .and_then(|()| file.flush())
+            .map_err(|e| Error::io(tmp, e))
+    })?;
     let name = |s: u32| scenario.model.nodes[s as usize].name.clone();
     let info = PartInfo {
         format_version: PART_FORMAT_VERSION,
         codec_version: codec::FORMAT_VERSION,
         scenario_name: scenario.name.clone(),
         scenario_file: scenario_file.display().to_string(),
-        id: identity(scenario_file)?,
+        id,
         vsesim_version: env!("CARGO_PKG_VERSION").to_string(),
         shard,
         chunks_total: all.len() as u64,
-        chunks: outcomes
+        chunks: held
             .iter()
-            .map(|(c, _)| ChunkInfo {
-                index: *c,
-                servers: all[*c as usize].iter().map(|&s| name(s)).collect(),
+            .map(|&c| ChunkInfo {
+                index: c,
+                servers: all[c as usize].iter().map(|&s| name(s)).collect(),
             })
             .collect(),
     };
@@ -339,6 +502,20 @@ pub fn read_parts(dirs: &[PathBuf]) -> Result<(Parts, Option<PathBuf>), Error> {
 
 /// Read the records of a part folder.
 pub fn read_outcomes(dir: &Path) -> Result<ChunkOutcomes, Error> {
+    let mut out = Vec::new();
+    read_outcomes_each(dir, &mut |c, o| {
+        out.push((c, o));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Read the records of a part folder chunk by chunk, each handed to `each` as soon as it is
+/// decoded (the merge then holds one chunk's full records at a time).
+pub fn read_outcomes_each(
+    dir: &Path,
+    each: &mut dyn FnMut(u64, Outcome) -> Result<(), Error>,
+) -> Result<(), Error> {
     let path = dir.join("outcome.bin");
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let bad = |m: String| {
@@ -356,11 +533,9 @@ pub fn read_outcomes(dir: &Path) -> Result<ChunkOutcomes, Error> {
         )));
     }
     let n = r.len(8).map_err(bad)?;
-    let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let c = r.u64().map_err(bad)?;
-        out.push((c, codec::decode(&mut r).map_err(bad)?));
+        each(c, codec::decode(&mut r).map_err(bad)?)?;
     }
-    r.done().map_err(bad)?;
-    Ok(out)
+    r.done().map_err(bad)
 }
