@@ -879,3 +879,150 @@ fn a_run_refuses_consolidation_it_cannot_simulate_yet() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out_dir.join("summary.json").exists());
 }
+
+// --- Guest migration in the run ---
+
+/// Two VM hosts of 2 cores, `a` with `g1` and `b` with `g2` (2 vCPUs at 50 % each, 1.25 GiB =
+/// 1280 MB), each running a flat 2 cores (`on_shortfall` as given); horizon 1h. At 10m `g1`
+/// migrates to `b` over a 128 MB/s link while it dirties 256 MB/s: the copy never converges,
+/// so 30 rounds of 1280 / 128 = 10 s (300 s) run, then a 10 s pause copies it all again.
+fn guest_move_text(on_shortfall: &str) -> String {
+    let server = |n: &str| {
+        format!(
+            "[[servers]]\nname = \"{n}\"\ncells = 1\ncores_per_cell = 2\nmemory_gb_per_cell = 16\n\n"
+        )
+    };
+    let guest = |g: &str, host: &str| {
+        format!(
+            "[[partitions]]\nname = \"{g}\"\nkind = \"vm\"\nparent = \"{host}\"\nvcpus = 2\nentitlement = 50\nmemory_gb = 1.25\n\n"
+        )
+    };
+    let workload = |w: &str, g: &str| {
+        format!(
+            "[[workloads]]\nname = \"{w}\"\npartition = \"{g}\"\nunits = \"cores\"\nsynth = {{ pattern = \"flat\", mean = 2.0 }}\non_shortfall = \"{on_shortfall}\"\n\n"
+        )
+    };
+    format!(
+        "[scenario]\nname = \"gm\"\nhorizon = \"1h\"\nseed = 1\n\n{}{}{}{}{}{}[[moves]]\nguest = \"g1\"\nto = \"b\"\nat = \"10m\"\nlink_mbps = 128\ndirty_mbps = 256\n",
+        server("a"),
+        server("b"),
+        guest("g1", "a"),
+        guest("g2", "b"),
+        workload("w1", "g1"),
+        workload("w2", "g2"),
+    )
+}
+
+fn run_guest_move(name: &str, on_shortfall: &str) -> serde_json::Value {
+    let dir = scratch(name);
+    std::fs::write(dir.join("s.toml"), guest_move_text(on_shortfall)).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+/// The migration compiles to the hand figures: 30 rounds, 300 s of pre-copy, a 10 s pause,
+/// 310 s in all, 0.25 × 310 = 77.5 core-s of overhead on each side.
+#[test]
+fn a_guest_migration_compiles_to_the_hand_figures() {
+    let sc = vsesim::scenario::load_str(Path::new("s.toml"), &guest_move_text("drop")).unwrap();
+    let MoveKind::Guest { migration: m, .. } = sc.mobility.moves[0].kind else {
+        panic!("not a guest move");
+    };
+    assert_eq!(m.rounds, 30);
+    assert!(!m.converged);
+    assert!((m.precopy_s - 300.0).abs() < 1e-9, "{m:?}");
+    assert!((m.pause_s - 10.0).abs() < 1e-9, "{m:?}");
+    assert!((m.total_s - 310.0).abs() < 1e-9, "{m:?}");
+    assert!((m.overhead_core_s - 77.5).abs() < 1e-9, "{m:?}");
+}
+
+/// Through a real run, by hand [core-s, of 3600 s]:
+/// - `w1`: 2 cores on `a` to 600 s (1200); `a` less the copy's 0.25 cores, 1.75, from 600 to
+///   900 s (525); nothing in the pause, 900–910 s; from 910 s it shares `b` with `w2` at equal
+///   entitlements, 1 core (2690): served 4415 of 7200;
+/// - `w2`: 2 cores to 600 s (1200, the stand-in of `g1` on `b` taking nothing); 1.75 from 600
+///   to 910 s, the copy's overhead on `b` lasting to the resume (542.5); 1 core after (2690):
+///   served 4432.5.
+///
+/// Drop loses the rest; delay queues it (every host is saturated, so none of it is served by
+/// the horizon): per workload demand = served + dropped + backlog.
+#[test]
+fn a_guest_migration_through_a_run_by_hand() {
+    let h = 3600.0;
+    for shortfall in ["drop", "delay"] {
+        let s = run_guest_move(&format!("guest_move_{shortfall}"), shortfall);
+        for (w, served) in [("w1", 4415.0), ("w2", 4432.5)] {
+            let e = entity(&s, "workloads", w);
+            let d = |k: &str| f(&e[k]) * h;
+            let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+            assert!(near(d("demand_core_hours"), 7200.0), "{w} {shortfall}: {e}");
+            assert!(near(d("served_core_hours"), served), "{w} {shortfall}: {e}");
+            let lost = 7200.0 - served;
+            let (dropped, backlog) = if shortfall == "drop" {
+                (lost, 0.0)
+            } else {
+                (0.0, lost)
+            };
+            assert!(
+                near(d("dropped_core_hours"), dropped),
+                "{w} {shortfall}: {e}"
+            );
+            assert!(
+                near(d("backlog_core_hours"), backlog),
+                "{w} {shortfall}: {e}"
+            );
+            assert!(near(
+                d("demand_core_hours"),
+                d("served_core_hours") + d("dropped_core_hours") + d("backlog_core_hours")
+            ));
+        }
+        // The guest's node figures follow it: its served work is the sum over its stays.
+        let g1 = entity(&s, "partitions", "g1");
+        assert!(
+            (f(&g1["served_core_hours"]) * h - 4415.0).abs() < 1e-6,
+            "{g1}"
+        );
+    }
+}
+
+/// The lazy core and the oracle agree on a guest migration, and 1 and 4 threads give the
+/// same bits.
+#[test]
+fn the_oracle_and_any_thread_count_agree_on_a_guest_migration() {
+    use vsesim::sim;
+    for shortfall in ["drop", "delay"] {
+        let sc =
+            vsesim::scenario::load_str(Path::new("s.toml"), &guest_move_text(shortfall)).unwrap();
+        let run_on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| sim::run(&sc, &|_, _| {}).unwrap())
+        };
+        let (lazy, four) = (run_on(1), run_on(4));
+        let oracle = sim::oracle::run(&sc, 0).unwrap();
+        for (a, b, o) in [
+            (&lazy.workloads, &four.workloads, &oracle.workloads),
+            (&lazy.nodes, &four.nodes, &oracle.nodes),
+        ] {
+            assert_eq!(a.served_cms, b.served_cms);
+            assert_eq!(a.dropped_cms, b.dropped_cms);
+            assert_eq!(a.backlog_cms, b.backlog_cms);
+            for (x, y) in [
+                (&a.served_cms, &o.served_cms),
+                (&a.dropped_cms, &o.dropped_cms),
+                (&a.backlog_cms, &o.backlog_cms),
+                (&a.demand_cms, &o.demand_cms),
+            ] {
+                for (p, q) in x.iter().zip(y) {
+                    assert!(
+                        (p - q).abs() <= 1e-9 * p.abs().max(1.0),
+                        "{shortfall}: {x:?} {y:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -13,6 +13,8 @@
 //! - [`select`]: which guest leaves an overloaded host (MMT, MC, random with a seed).
 //! - [`place`]: the target checks of a VM host, power-aware best fit decreasing (PABFD), and
 //!   the all-or-nothing evacuation of underloaded hosts into standby.
+//! - [`manager`]: the intervals of a consolidation manager composed from the above and
+//!   replayed on per-interval demand (CloudSim's experiment loop).
 //! - [`metrics`]: SLATAH, PDM, SLAV and energy, so results sit beside published CloudSim
 //!   figures.
 //!
@@ -28,6 +30,7 @@
 //! watts.
 
 pub mod detect;
+pub mod manager;
 pub mod metrics;
 pub mod migration;
 pub mod place;

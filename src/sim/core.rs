@@ -1910,9 +1910,9 @@ impl Handler<Ev> for Sim<'_> {
                 }
             }
             Ev::Move { index, phase } => {
-                let plan = &self.scenario.mobility;
+                let (plan, model) = (&self.scenario.mobility, self.model);
                 self.ha_event(now, queue, |f, _| {
-                    super::moves::apply(plan, index, phase, f)
+                    super::moves::apply(plan, model, index, phase, f)
                 });
             }
             Ev::Horizon => {

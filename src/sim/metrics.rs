@@ -253,6 +253,9 @@ impl Dist {
         }
         from.flush();
         for (l, &g) in map.iter().enumerate() {
+            if g == u32::MAX {
+                continue; // not placed (a migrated guest's stand-in, `sim::migrate`)
+            }
             let g = g as usize;
             to.sum_ms[g] = from.sum_ms[l];
             to.max[g] = from.max[l];

@@ -21,6 +21,7 @@ pub mod fluid;
 pub mod island;
 pub mod manage;
 pub mod metrics;
+mod migrate;
 mod moves;
 pub mod oracle;
 mod rest;
@@ -175,31 +176,24 @@ pub fn run_with(
     island::run(scenario, options, progress)
 }
 
-/// Guest migrations and consolidation managers compile and validate, but the run cannot move
-/// a guest yet (issue #21): running as if they were not there would answer another question
-/// than the one asked, so the run refuses them, naming what to remove.
+/// Consolidation managers compile and validate, but the run does not decide migrations yet
+/// (issue #21; planned guest moves do run, `migrate`): running as if they were not there would
+/// answer another question than the one asked, so the run refuses them, naming what to remove.
 fn refuse_what_does_not_run_yet(scenario: &Scenario) -> Result<(), Error> {
-    use crate::mobility::plan::MoveKind;
     let plan = &scenario.mobility;
-    let guests: Vec<String> = plan
-        .moves
-        .iter()
-        .filter(|m| matches!(m.kind, MoveKind::Guest { .. }))
-        .map(|m| format!("[[moves]] #{}", m.index + 1))
-        .collect();
     let managers: Vec<String> = plan
         .consolidations
         .iter()
         .map(|c| format!("[[consolidation]] `{}`", c.name))
         .collect();
-    if guests.is_empty() && managers.is_empty() {
+    if managers.is_empty() {
         return Ok(());
     }
-    let what = [managers, guests].concat().join(", ");
+    let what = managers.join(", ");
     Err(Error::Usage(format!(
-        "scenario `{}`: {what}: online VM migration and consolidation managers are checked by \
-         `vsesim validate` but not simulated yet, and a run would leave every guest where it \
-         starts and every host on. Remove them to run the rest (workload moves do run).",
+        "scenario `{}`: {what}: consolidation managers are checked by `vsesim validate` but \
+         not simulated yet, and a run would leave every guest where it starts and every host \
+         on. Remove them to run the rest (planned workload and guest moves do run).",
         scenario.name
     )))
 }
@@ -228,5 +222,8 @@ pub(crate) fn run_alone(
     progress: &mut dyn FnMut(TimeMs),
 ) -> Result<Outcome, Error> {
     refuse_what_does_not_run_yet(scenario)?;
+    if let Some(extended) = migrate::extend(scenario) {
+        return extended.run(scenario, recording, outages, progress);
+    }
     core::Sim::new(scenario, recording, outages)?.run(progress)
 }

@@ -84,6 +84,14 @@ fn zeros(n: usize) -> Vec<f64> {
 /// Run the scenario's replica `replica` with every distribution and the time series as the
 /// scenario asks.
 pub fn run(scenario: &Scenario, replica: u64) -> Result<Outcome, Error> {
+    match super::migrate::extend(scenario) {
+        Some(x) => Ok(x.fold(scenario, run_as_is(&x.scenario, replica)?)),
+        None => run_as_is(scenario, replica),
+    }
+}
+
+/// Run a scenario whose guest moves, if any, name their stand-ins (`super::migrate`).
+fn run_as_is(scenario: &Scenario, replica: u64) -> Result<Outcome, Error> {
     let model = &scenario.model;
     let (nw, nn) = (model.workloads.len(), model.nodes.len());
     let (mut fixed, mut max, mut weight) = (zeros(nn), zeros(nn), zeros(nn));
@@ -783,7 +791,8 @@ impl Handler<Ev> for Oracle<'_> {
                 self.failover.step(step, now, &mut steps);
             }
             Ev::Move { index, phase } => {
-                super::moves::apply(&self.scenario.mobility, index, phase, &mut self.failover)
+                let s = self.scenario;
+                super::moves::apply(&s.mobility, &s.model, index, phase, &mut self.failover)
             }
             Ev::Horizon => {}
         }
