@@ -57,7 +57,7 @@ pub fn parse(text: &str) -> Result<Summary, String> {
     let summary: Summary = serde_path_to_error::deserialize(&value)
         .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))?;
     let back = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
-    match first_difference(&value, &back, String::new()) {
+    match first_difference(&value, &back) {
         None => Ok(summary),
         Some(path) => Err(format!(
             "field `{path}` is not one this vsesim writes (renamed, or missing where null was expected)"
@@ -67,14 +67,43 @@ pub fn parse(text: &str) -> Result<Summary, String> {
 
 /// The first place where `a` (the file) and `b` (what it reads as) differ, as a path
 /// (`servers[0].verdict.status`).
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
-    use serde_json::Value;
-    let join = |key: &str| {
-        if at.is_empty() {
-            key.to_string()
-        } else {
-            format!("{at}.{key}")
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    let mut steps = difference(a, b)?;
+    steps.reverse();
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) if path.is_empty() => path.push_str(k),
+            Step::Key(k) => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
         }
+    }
+    Some(if path.is_empty() {
+        "(top)".into()
+    } else {
+        path
+    })
+}
+
+/// One step of a path into a JSON value.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The steps to the first difference, innermost first. The path is built only once a
+/// difference is found: a summary of thousands of entities compares clean, and naming every
+/// node on the way cost more than the run it summarized.
+fn difference<'a>(a: &'a serde_json::Value, b: &'a serde_json::Value) -> Option<Vec<Step<'a>>> {
+    use serde_json::Value;
+    let within = |step: Step<'a>, inner: Option<Vec<Step<'a>>>| {
+        inner.map(|mut steps| {
+            steps.push(step);
+            steps
+        })
     };
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
@@ -84,18 +113,18 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) ->
                 .find(|k| !y.contains_key(*k))
                 .or_else(|| y.keys().find(|k| !x.contains_key(*k)));
             if let Some(k) = only {
-                return Some(join(k));
+                return Some(vec![Step::Key(k)]);
             }
             x.iter()
-                .find_map(|(k, v)| first_difference(v, &y[k], join(k)))
+                .find_map(|(k, v)| within(Step::Key(k), difference(v, &y[k])))
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
             .iter()
             .zip(y)
             .enumerate()
-            .find_map(|(i, (v, w))| first_difference(v, w, format!("{at}[{i}]"))),
+            .find_map(|(i, (v, w))| within(Step::Index(i), difference(v, w))),
         _ if a == b => None,
-        _ => Some(if at.is_empty() { "(top)".into() } else { at }),
+        _ => Some(Vec::new()),
     }
 }
 
