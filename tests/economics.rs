@@ -460,3 +460,70 @@ fn the_issues_wide_guest_case_and_a_packing_case() {
         assert!(e.contains(want), "missing {want:?} in {e}");
     }
 }
+
+/// gWLM-managed guests pay the hypervisor's CPU overhead too. A 4-core host with
+/// `vm_cpu_overhead = 0.1` leaves its guests 4 × 0.9 = 3.6 cores. Two 2-vCPU guests at 50 %
+/// start held at their entitlement (1 core each: 2 ≤ 3.6, nothing squeezed); at the first
+/// tick (60 s) fixed policies give each 2 cores, 4 in all, squeezed to 3.6: 1.8 each. Each
+/// demands 2 cores flat: 1 × 60 + 1.8 × 3540 = 6432 core-s served (without the overhead it
+/// would be 60 + 2 × 3540 = 7140). Their memory (2 GiB each) carries IV4's overhead as an
+/// unmanaged guest's does: 2 × 2 × 4 + 64 = 80 MB each, host peak 4 GiB + 160 MB.
+#[test]
+fn managed_guests_pay_the_hypervisors_cpu_and_memory_overheads() {
+    let s = run_text(
+        "vm-managed-overhead",
+        &format!(
+            r#"{HEAD}
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+vm_cpu_overhead = 0.1
+{g}{g2}
+[[policies]]
+domain = "host"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "g1"
+policy = {{ type = "fixed", cores = 2 }}
+
+[[policies.compartments]]
+partition = "g2"
+policy = {{ type = "fixed", cores = 2 }}
+"#,
+            g = managed_guest("g1"),
+            g2 = managed_guest("g2"),
+        ),
+    );
+    for w in ["w-g1", "w-g2"] {
+        let served = f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
+        assert!((served - 6432.0).abs() < 1e-6, "{w} served {served}");
+    }
+    let host = entity(&s, "servers", "host");
+    let peak = f(&host["memory_peak_gb"]);
+    assert!((peak - (4.0 + 160.0 / 1024.0)).abs() < 1e-9, "{host}");
+}
+
+fn managed_guest(name: &str) -> String {
+    format!(
+        r#"
+[[partitions]]
+name = "{name}"
+kind = "vm"
+parent = "host"
+vcpus = 2
+entitlement = 50
+memory_gb = 2
+
+[[workloads]]
+name = "w-{name}"
+partition = "{name}"
+units = "cores"
+on_shortfall = "drop"
+memory_gb = 2
+synth = {{ pattern = "flat", mean = 2 }}
+"#
+    )
+}

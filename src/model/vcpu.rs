@@ -89,8 +89,18 @@ fn cap_of(
     (vg * (1.0 - overhead) - forced).max(0.0)
 }
 
+/// What a host's children share of its `rate`: all of it, but on an Integrity VM host
+/// `rate × (1 − vm_cpu_overhead)`, the hypervisor's fraction of every core taken first, so
+/// guests held at a gWLM allocation (fixed shares) are squeezed by it as entitled guests
+/// (weighted shares) are. A multiplication by 1 for every other node: no branch, same bits.
+#[inline]
+pub fn guests_rate(model: &Model, host: usize, rate: f64) -> f64 {
+    rate * (1.0 - model.nodes[host].vm_cpu_overhead)
+}
+
 /// Prepare one VM host's split among its guests, in place, before the weighted fair share:
-/// returns the capacity the guests share (the host's less its hypervisor's fraction) and caps
+/// returns the capacity the guests share (`left`, already net of the hypervisor's fraction
+/// by [`guests_rate`]) and caps
 /// each guest's claim `caps[x]` [reference cores] by [`distinct_pcpu_cap`]. `guest(x)` is the
 /// node of claim `x`, `weights[x]` its entitlement [reference cores]; `scratch` (as long as
 /// `caps`) is overwritten. A guest with work holds its entitlement on each vCPU; an idle one
@@ -145,7 +155,7 @@ pub fn host_share(
             caps[x] = cap;
         }
     }
-    left * (1.0 - f)
+    left
 }
 
 /// Whether a host's guests can all start, by the distinct-pCPU rule (DOMAIN.md IV6/IV7).

@@ -2133,6 +2133,46 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     ]
 }
 
+/// The comparison's energy and carbon per scenario, when one of them has a CO2 figure
+/// (`[energy] carbon_intensity`): a comparison without carbon keeps its page byte for byte.
+fn energy_rows(scenarios: &[&Value]) -> Option<(&'static str, Vec<CompareRow>)> {
+    scenarios
+        .iter()
+        .any(|s| s.pointer("/energy/co2_kg").is_some_and(Value::is_number))
+        .then(|| {
+            (
+                "Energy and carbon",
+                vec![
+                    CompareRow {
+                        label: "Facility energy [kWh]",
+                        path: "/energy/facility_kwh",
+                        fmt: Fmt::Dec(1),
+                    },
+                    CompareRow {
+                        label: "CO2 [kg]",
+                        path: "/energy/co2_kg",
+                        fmt: Fmt::Dec(1),
+                    },
+                ],
+            )
+        })
+}
+
+/// compare.json keys the energy rows by their field alone (`co2_kg`), the page's rows by
+/// their summary.json path (`energy/co2_kg`): both names, so the rows get their marks.
+fn energy_marks<'a>(marks: &HashMap<&'a str, &'a Value>) -> HashMap<&'a str, &'a Value> {
+    let mut m = marks.clone();
+    for (path, key) in [
+        ("energy/facility_kwh", "facility_kwh"),
+        ("energy/co2_kg", "co2_kg"),
+    ] {
+        if let Some(&v) = marks.get(key) {
+            m.insert(path, v);
+        }
+    }
+    m
+}
+
 /// compare.json's `rows[]` by key: each figure's change against the first scenario and
 /// which scenarios hold the better value.
 fn compare_marks(compare: &Value) -> HashMap<&str, &Value> {
@@ -2181,7 +2221,8 @@ fn compare_table(scenarios: &[&Value], marks: &HashMap<&str, &Value>) -> String 
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(&text(s.get("name"))));
     }
     out.push_str("</tr></thead><tbody>");
-    for (part, rows) in compare_rows() {
+    let marks = &energy_marks(marks);
+    for (part, rows) in compare_rows().into_iter().chain(energy_rows(scenarios)) {
         let _ = write!(
             out,
             "<tr><th class=\"part\" colspan=\"{}\">{part}</th></tr>",
