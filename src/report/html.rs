@@ -2133,44 +2133,30 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     ]
 }
 
-/// The comparison's energy and carbon per scenario, when one of them has a CO2 figure
-/// (`[energy] carbon_intensity`): a comparison without carbon keeps its page byte for byte.
+/// The comparison's energy and carbon per scenario (compare.json's `facility_kwh` and
+/// `co2_kg`), when one of them has a CO2 figure (`[energy] carbon_intensity`): a comparison
+/// without carbon keeps its page byte for byte.
 fn energy_rows(scenarios: &[&Value]) -> Option<(&'static str, Vec<CompareRow>)> {
     scenarios
         .iter()
-        .any(|s| s.pointer("/energy/co2_kg").is_some_and(Value::is_number))
+        .any(|s| s.get("co2_kg").is_some_and(Value::is_number))
         .then(|| {
             (
                 "Energy and carbon",
                 vec![
                     CompareRow {
                         label: "Facility energy [kWh]",
-                        path: "/energy/facility_kwh",
+                        path: "/facility_kwh",
                         fmt: Fmt::Dec(1),
                     },
                     CompareRow {
                         label: "CO2 [kg]",
-                        path: "/energy/co2_kg",
+                        path: "/co2_kg",
                         fmt: Fmt::Dec(1),
                     },
                 ],
             )
         })
-}
-
-/// compare.json keys the energy rows by their field alone (`co2_kg`), the page's rows by
-/// their summary.json path (`energy/co2_kg`): both names, so the rows get their marks.
-fn energy_marks<'a>(marks: &HashMap<&'a str, &'a Value>) -> HashMap<&'a str, &'a Value> {
-    let mut m = marks.clone();
-    for (path, key) in [
-        ("energy/facility_kwh", "facility_kwh"),
-        ("energy/co2_kg", "co2_kg"),
-    ] {
-        if let Some(&v) = marks.get(key) {
-            m.insert(path, v);
-        }
-    }
-    m
 }
 
 /// compare.json's `rows[]` by key: each figure's change against the first scenario and
@@ -2221,7 +2207,6 @@ fn compare_table(scenarios: &[&Value], marks: &HashMap<&str, &Value>) -> String 
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(&text(s.get("name"))));
     }
     out.push_str("</tr></thead><tbody>");
-    let marks = &energy_marks(marks);
     for (part, rows) in compare_rows().into_iter().chain(energy_rows(scenarios)) {
         let _ = write!(
             out,
@@ -2718,6 +2703,28 @@ pub(crate) fn esc(s: &str) -> String {
 mod tests {
     use super::render_run_json as render_run_with;
     use super::*;
+
+    /// The comparison shows CO2 per scenario only when one has a figure: 1,045.6 kg against
+    /// 828.0 kg is a change of −217.6 kg, and the lower is marked; without carbon the table
+    /// has no such part, so its page is what it was.
+    #[test]
+    fn the_comparison_shows_carbon_only_when_a_scenario_has_it() {
+        let a = serde_json::json!({"name": "a", "facility_kwh": 2987.4, "co2_kg": 1045.6});
+        let b = serde_json::json!({"name": "b", "facility_kwh": 2365.6, "co2_kg": 828.0});
+        let marks = serde_json::json!({"key": "co2_kg", "delta": [null, -217.6],
+            "pct": [null, -20.8], "best": [false, true]});
+        let m: HashMap<&str, &Value> = [("co2_kg", &marks)].into_iter().collect();
+        let html = compare_table(&[&a, &b], &m);
+        assert!(html.contains("Energy and carbon"), "{html}");
+        assert!(
+            html.contains("CO2 [kg]") && html.contains("1,045.6"),
+            "{html}"
+        );
+        assert!(html.contains("class=\"best\""), "{html}");
+        let bare = |n: &str| serde_json::json!({"name": n, "facility_kwh": 0.0, "co2_kg": null});
+        let html = compare_table(&[&bare("a"), &bare("b")], &HashMap::new());
+        assert!(!html.contains("CO2"), "{html}");
+    }
     use serde_json::json;
     use std::sync::atomic::{AtomicU32, Ordering};
 
