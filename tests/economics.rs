@@ -374,3 +374,156 @@ fn a_bad_objective_list_is_refused() {
         );
     }
 }
+
+/// Guests on a 4-core host with the given `(name, vCPUs, entitlement %)`.
+fn guests_on_four_cores(guests: &[(&str, u32, f64)]) -> String {
+    let mut s = format!(
+        "{HEAD}\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n"
+    );
+    for (name, v, e) in guests {
+        s += &format!(
+            "\n[[partitions]]\nname = \"{name}\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = {v}\nentitlement = {e}\n"
+        );
+    }
+    s
+}
+
+/// The distinct-pCPU rule in validation (IV6/IV7). 3 vCPUs at 95.6 % take 3 of the 4 cores
+/// and leave 4.4 % on each; a 2-vCPU guest at 47 % needs 47 % free on 2 distinct cores and
+/// finds only the fourth. Σ entitlement = 2.868 + 0.94 = 3.808 ≤ 4 and no guest spans the
+/// host, so neither older check saw it. A third guest of 1 vCPU at 5 % is not named: without
+/// it the pair is as unplaceable, and without `small` it fits (on the fourth core). A 2-vCPU
+/// guest at 5 % beside 3 vCPUs at 95 % fits exactly (95 + 5 = 100 % on its second core).
+#[test]
+fn guests_that_cannot_be_placed_on_distinct_cores_are_refused() {
+    let out = validate_text(
+        "vm-place-no",
+        &guests_on_four_cores(&[("small", 2, 47.0), ("wide", 3, 95.6), ("tiny", 1, 5.0)]),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    for want in [
+        "`small` (2 vCPUs at 47 %)",
+        "`wide` (3 vCPUs at 95.6 %)",
+        "distinct one of its 4 cores",
+        "`small` needs 47 % free on each of 2 distinct cores but only 1 has that much beside `wide`",
+        "(wide).entitlement",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in {e}");
+    }
+    assert!(!e.contains("`tiny`"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    let ok = validate_text(
+        "vm-place-yes",
+        &guests_on_four_cores(&[("small", 2, 5.0), ("wide", 3, 95.0)]),
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}
+
+/// The issue's case: a 4-vCPU guest at 25 % holds 25 % of every core of a 4-core host, so a
+/// 1-vCPU guest at 80 % finds at most 75 % on any core and cannot start (the older,
+/// host-wide check names it); at 75 % it starts (25 + 75 = 100 %). Three 1-vCPU guests at
+/// 60 % beside a 2-vCPU guest at 50 % on 4 cores (Σ = 2.8): the 60s need 3 cores to
+/// themselves (two would make 120 %), the 50s need 2 distinct cores with 50 % free, and the
+/// fourth core is the only one; refused by the search, all four named.
+#[test]
+fn the_issues_wide_guest_case_and_a_packing_case() {
+    let out = validate_text(
+        "vm-place-issue",
+        &guests_on_four_cores(&[("wide", 4, 25.0), ("narrow", 1, 80.0)]),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("leaving 75 %"), "{}", stderr(&out));
+    let ok = validate_text(
+        "vm-place-issue-ok",
+        &guests_on_four_cores(&[("wide", 4, 25.0), ("narrow", 1, 75.0)]),
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let out = validate_text(
+        "vm-place-pack",
+        &guests_on_four_cores(&[
+            ("a", 1, 60.0),
+            ("b", 1, 60.0),
+            ("c", 1, 60.0),
+            ("d", 2, 50.0),
+        ]),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    for want in [
+        "`a`",
+        "`b`",
+        "`c`",
+        "`d` (2 vCPUs at 50 %)",
+        "only 1 has that much beside `a`, `b`, `c`",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in {e}");
+    }
+}
+
+/// gWLM-managed guests pay the hypervisor's CPU overhead too. A 4-core host with
+/// `vm_cpu_overhead = 0.1` leaves its guests 4 × 0.9 = 3.6 cores. Two 2-vCPU guests at 50 %
+/// start held at their entitlement (1 core each: 2 ≤ 3.6, nothing squeezed); at the first
+/// tick (60 s) fixed policies give each 2 cores, 4 in all, squeezed to 3.6: 1.8 each. Each
+/// demands 2 cores flat: 1 × 60 + 1.8 × 3540 = 6432 core-s served (without the overhead it
+/// would be 60 + 2 × 3540 = 7140). Their memory (2 GiB each) carries IV4's overhead as an
+/// unmanaged guest's does: 2 × 2 × 4 + 64 = 80 MB each, host peak 4 GiB + 160 MB.
+#[test]
+fn managed_guests_pay_the_hypervisors_cpu_and_memory_overheads() {
+    let s = run_text(
+        "vm-managed-overhead",
+        &format!(
+            r#"{HEAD}
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+vm_cpu_overhead = 0.1
+{g}{g2}
+[[policies]]
+domain = "host"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "g1"
+policy = {{ type = "fixed", cores = 2 }}
+
+[[policies.compartments]]
+partition = "g2"
+policy = {{ type = "fixed", cores = 2 }}
+"#,
+            g = managed_guest("g1"),
+            g2 = managed_guest("g2"),
+        ),
+    );
+    for w in ["w-g1", "w-g2"] {
+        let served = f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
+        assert!((served - 6432.0).abs() < 1e-6, "{w} served {served}");
+    }
+    let host = entity(&s, "servers", "host");
+    let peak = f(&host["memory_peak_gb"]);
+    assert!((peak - (4.0 + 160.0 / 1024.0)).abs() < 1e-9, "{host}");
+}
+
+fn managed_guest(name: &str) -> String {
+    format!(
+        r#"
+[[partitions]]
+name = "{name}"
+kind = "vm"
+parent = "host"
+vcpus = 2
+entitlement = 50
+memory_gb = 2
+
+[[workloads]]
+name = "w-{name}"
+partition = "{name}"
+units = "cores"
+on_shortfall = "drop"
+memory_gb = 2
+synth = {{ pattern = "flat", mean = 2 }}
+"#
+    )
+}

@@ -147,15 +147,24 @@ fn scenario_text(seed: u64) -> String {
             }
             // VM guests (some with FSS groups inside).
             2 => {
-                let mut entitled = 0.0;
+                // Each core's entitled fraction: a guest is kept only if its vCPUs fit on
+                // distinct cores (the least loaded), so every set written can start (IV6/IV7,
+                // refused by validate otherwise); wide and narrow guests still share cores.
+                let mut load = vec![0.0f64; total as usize];
                 let mut placed = 0;
                 for v in 0..r.random_range(1..5) {
                     let vcpus = r.random_range(1..4u32).min(total);
                     let ent = r.random_range(5.0..100.0);
-                    if entitled + vcpus as f64 * ent / 100.0 > total as f64 {
+                    load.sort_by(f64::total_cmp);
+                    let fits = load[..vcpus as usize]
+                        .iter()
+                        .all(|l| l + ent / 100.0 <= 1.0 - 1e-6);
+                    if !fits {
                         continue;
                     }
-                    entitled += vcpus as f64 * ent / 100.0;
+                    load[..vcpus as usize]
+                        .iter_mut()
+                        .for_each(|l| *l += ent / 100.0);
                     placed += 1;
                     let vm = format!("{name}m{v}");
                     nodes.push(vm.clone());

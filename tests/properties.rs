@@ -155,31 +155,19 @@ fn scenario_text(cells: u32, per_cell: u32, layout: &Layout, seed: u64) -> Strin
             }
         }
         Layout::Vms(vms) => {
-            let mut entitled = 0.0;
-            let (mut wide_held, mut narrow_max) = (0.0f64, 0.0f64);
+            // Each vCPU on a distinct core [IV6][IV7]: a guest is kept only if its vCPUs fit
+            // on the least-loaded cores, so every set written can start (validate refuses
+            // unplaceable ones); wide and narrow guests still share cores.
+            let mut load = vec![0.0f64; total as usize];
             let mut placed = 0;
             for (v, (vcpus, ent, leaf)) in vms.iter().enumerate() {
                 let vcpus = (*vcpus).min(total);
-                if entitled + vcpus as f64 * ent / 100.0 > total as f64 {
-                    continue;
-                }
-                // Each vCPU on a distinct core [IV6][IV7]: guests spanning every core hold
-                // their entitlement on each; a narrower guest's must fit beside them.
                 let e = ent / 100.0;
-                let fits = if vcpus >= total {
-                    narrow_max <= 1.0 - (wide_held + e) + 1e-9
-                } else {
-                    e <= 1.0 - wide_held + 1e-9
-                };
-                if !fits {
+                load.sort_by(f64::total_cmp);
+                if !load[..vcpus as usize].iter().all(|l| l + e <= 1.0 - 1e-6) {
                     continue;
                 }
-                if vcpus >= total {
-                    wide_held += e;
-                } else {
-                    narrow_max = narrow_max.max(e);
-                }
-                entitled += vcpus as f64 * ent / 100.0;
+                load[..vcpus as usize].iter_mut().for_each(|l| *l += e);
                 placed += 1;
                 let _ = write!(
                     s,

@@ -2133,6 +2133,32 @@ fn compare_rows() -> Vec<(&'static str, Vec<CompareRow>)> {
     ]
 }
 
+/// The comparison's energy and carbon per scenario (compare.json's `facility_kwh` and
+/// `co2_kg`), when one of them has a CO2 figure (`[energy] carbon_intensity`): a comparison
+/// without carbon keeps its page byte for byte.
+fn energy_rows(scenarios: &[&Value]) -> Option<(&'static str, Vec<CompareRow>)> {
+    scenarios
+        .iter()
+        .any(|s| s.get("co2_kg").is_some_and(Value::is_number))
+        .then(|| {
+            (
+                "Energy and carbon",
+                vec![
+                    CompareRow {
+                        label: "Facility energy [kWh]",
+                        path: "/facility_kwh",
+                        fmt: Fmt::Dec(1),
+                    },
+                    CompareRow {
+                        label: "CO2 [kg]",
+                        path: "/co2_kg",
+                        fmt: Fmt::Dec(1),
+                    },
+                ],
+            )
+        })
+}
+
 /// compare.json's `rows[]` by key: each figure's change against the first scenario and
 /// which scenarios hold the better value.
 fn compare_marks(compare: &Value) -> HashMap<&str, &Value> {
@@ -2181,7 +2207,7 @@ fn compare_table(scenarios: &[&Value], marks: &HashMap<&str, &Value>) -> String 
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(&text(s.get("name"))));
     }
     out.push_str("</tr></thead><tbody>");
-    for (part, rows) in compare_rows() {
+    for (part, rows) in compare_rows().into_iter().chain(energy_rows(scenarios)) {
         let _ = write!(
             out,
             "<tr><th class=\"part\" colspan=\"{}\">{part}</th></tr>",
@@ -2677,6 +2703,28 @@ pub(crate) fn esc(s: &str) -> String {
 mod tests {
     use super::render_run_json as render_run_with;
     use super::*;
+
+    /// The comparison shows CO2 per scenario only when one has a figure: 1,045.6 kg against
+    /// 828.0 kg is a change of −217.6 kg, and the lower is marked; without carbon the table
+    /// has no such part, so its page is what it was.
+    #[test]
+    fn the_comparison_shows_carbon_only_when_a_scenario_has_it() {
+        let a = serde_json::json!({"name": "a", "facility_kwh": 2987.4, "co2_kg": 1045.6});
+        let b = serde_json::json!({"name": "b", "facility_kwh": 2365.6, "co2_kg": 828.0});
+        let marks = serde_json::json!({"key": "co2_kg", "delta": [null, -217.6],
+            "pct": [null, -20.8], "best": [false, true]});
+        let m: HashMap<&str, &Value> = [("co2_kg", &marks)].into_iter().collect();
+        let html = compare_table(&[&a, &b], &m);
+        assert!(html.contains("Energy and carbon"), "{html}");
+        assert!(
+            html.contains("CO2 [kg]") && html.contains("1,045.6"),
+            "{html}"
+        );
+        assert!(html.contains("class=\"best\""), "{html}");
+        let bare = |n: &str| serde_json::json!({"name": n, "facility_kwh": 0.0, "co2_kg": null});
+        let html = compare_table(&[&bare("a"), &bare("b")], &HashMap::new());
+        assert!(!html.contains("CO2"), "{html}");
+    }
     use serde_json::json;
     use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1585,7 +1585,7 @@ impl<'a> Sim<'a> {
                 };
             }
         }
-        let grant = self.n.grant[parent];
+        let grant = crate::model::vcpu::guests_rate(self.model, parent, self.n.grant[parent]);
         let after = if reserved > grant {
             grant / reserved
         } else {

@@ -216,8 +216,10 @@ pub fn static_grants(
     }
 }
 
-/// The factor a node's fixed children get of their reservations when it holds `rate`.
+/// The factor a node's fixed children get of their reservations when it holds `rate` (less
+/// a VM host's hypervisor overhead, [`vcpu::guests_rate`]).
 pub fn squeeze_of(model: &Model, i: usize, rate: f64, fixed: &[f64], weight: &[f64]) -> f64 {
+    let rate = vcpu::guests_rate(model, i, rate);
     let reserved: f64 = model
         .children(crate::model::NodeId(i as u32))
         .iter()
@@ -541,7 +543,7 @@ pub fn solve_pool(
             let kids = v.model.children(crate::model::NodeId(n as u32));
             if !kids.is_empty() {
                 let squeeze = squeeze_of(v.model, n, r, v.fixed, v.weight);
-                let mut left = r;
+                let mut left = vcpu::guests_rate(v.model, n, r);
                 let mut e = 0;
                 for c in kids {
                     let c = c.0 as usize;

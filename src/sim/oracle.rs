@@ -308,12 +308,9 @@ impl Oracle<'_> {
                     .filter(|c| self.alloc.weight[c.0 as usize] <= 0.0)
                     .map(|c| self.alloc.fixed[c.0 as usize])
                     .sum();
-                let squeeze = if reserved > rate[i] {
-                    rate[i] / reserved
-                } else {
-                    1.0
-                };
-                let mut left = rate[i];
+                let r = vcpu::guests_rate(model, i, rate[i]);
+                let squeeze = if reserved > r { r / reserved } else { 1.0 };
+                let mut left = r;
                 let (mut caps, mut weights, mut ids) = (Vec::new(), Vec::new(), Vec::new());
                 for c in kids {
                     let c = c.0 as usize;

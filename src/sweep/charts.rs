@@ -79,6 +79,13 @@ pub fn draw(
     let mut charts: Vec<Planned> = Vec::new();
     if !sums.is_empty() {
         charts.push(("pareto".into(), None, pareto_chart(info, sums, front)));
+        if let Some(c) = co2_front_chart(info, sums, front) {
+            charts.push((
+                "pareto_co2".into(),
+                Some((pareto::CO2.into(), String::new())),
+                c,
+            ));
+        }
     }
     let figures = varying_figures(sums);
     for (a, axis) in info.axes.iter().enumerate() {
@@ -321,6 +328,55 @@ fn pareto_chart(info: &SweepInfo, sums: &[PointSummary], front: &Front) -> Scatt
             },
         ],
     }
+}
+
+/// The third face of a front that also minimizes CO2 (`[sweep] objectives` with `co2_kg`):
+/// cost against CO2, the front's points marked. On the cost-SLA chart a point can look
+/// beaten and still be on the front for emitting less; here is where it wins. `None` when CO2
+/// is not an objective: the sweep's charts are then what they were.
+fn co2_front_chart(info: &SweepInfo, sums: &[PointSummary], front: &Front) -> Option<Scatter> {
+    if !front.also_minimize.iter().any(|f| f == pareto::CO2) {
+        return None;
+    }
+    let on_front: Vec<u64> = front.points.iter().map(|p| p.point).collect();
+    let (cost, co2) = (
+        labels::figure(pareto::COST, info.currency.as_deref()),
+        labels::figure(pareto::CO2, None),
+    );
+    let mark = |s: &PointSummary, label: bool| -> Option<Mark> {
+        Some(Mark {
+            x: mean_of(s, pareto::COST)? * cost.scale,
+            mean: mean_of(s, pareto::CO2)? * co2.scale,
+            ci: ci_of(s, pareto::CO2).map(|(l, h)| (l * co2.scale, h * co2.scale)),
+            label: label.then(|| format!("#{}", s.point)),
+        })
+    };
+    let (best, others): (Vec<&PointSummary>, Vec<&PointSummary>) =
+        sums.iter().partition(|s| on_front.contains(&s.point));
+    Some(Scatter {
+        title: format!(
+            "Pareto front on cost, SLA and CO2: {} of {} points, cost against CO2",
+            best.len(),
+            sums.len()
+        ),
+        x_desc: format!("{} (mean over replicas)", cost.with_unit()),
+        y_desc: format!("{} (mean)", co2.with_unit()),
+        categories: None,
+        series: vec![
+            Series {
+                label: Some("dominated".into()),
+                colour: GREY,
+                marks: others.iter().filter_map(|s| mark(s, false)).collect(),
+                line: false,
+            },
+            Series {
+                label: Some("Pareto-optimal (point number)".into()),
+                colour: FRONT,
+                marks: best.iter().filter_map(|s| mark(s, true)).collect(),
+                line: false,
+            },
+        ],
+    })
 }
 
 /// A tick at `v` on an axis `span` wide, with the rounding of the tick's own arithmetic

@@ -77,6 +77,8 @@ pub fn figure(name: &str, currency: Option<&str>) -> Label {
         "active_core_hours" => of("Active cores × hours", "core-h"),
         "ha_availability" => pct("Availability"),
         "ha_failovers" => of("Failovers", ""),
+        "facility_kwh" => of("Energy drawn × PUE", "kWh"),
+        "co2_kg" => of("CO2 emitted", "kg"),
         other => of(other, ""),
     }
 }

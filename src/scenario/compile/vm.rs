@@ -4,7 +4,7 @@
 //! arithmetic is [`crate::model::vcpu`]'s; this file only reads the scenario and checks it.
 
 use super::{Compiler, num};
-use crate::model::{Node, NodeKind, vcpu};
+use crate::model::{Node, NodeKind, Share, vcpu};
 use crate::scenario::raw::RawScenario;
 use std::ops::Range;
 use toml::Spanned;
@@ -42,7 +42,91 @@ impl Compiler<'_> {
                     vcpu::memory_overhead_gb(nodes[c].cores, nodes[c].memory_gb);
             }
             self.keep(self.check_guest_memory(raw, nodes, raw_of, i, k));
+            self.keep(self.check_placement(raw, nodes, raw_of, i, k));
         }
+    }
+
+    /// The guests must be placeable by the distinct-pCPU rule [IV6][IV7]
+    /// ([`vcpu::placement`]): Integrity VM does not start a guest whose entitlement it cannot
+    /// guarantee. Sets the sibling checks already refuse (entitlements beyond the host's
+    /// cores, or a narrow guest over what host-wide guests leave on every core) are left to
+    /// their messages. On refusal, names a smallest set of guests that cannot start together
+    /// (dropping any one of them lets the rest start) and where placing them runs out.
+    fn check_placement(
+        &self,
+        raw: &RawScenario,
+        nodes: &[Node],
+        raw_of: &[usize],
+        host: usize,
+        kids: &[usize],
+    ) -> Result<(), crate::Error> {
+        let h = &nodes[host];
+        let guests: Vec<(usize, u32, f64)> = kids
+            .iter()
+            .filter_map(|&k| match nodes[k].share {
+                Share::Elastic { weight, .. } if nodes[k].kind == NodeKind::Vm => {
+                    let v = nodes[k].cores.max(1);
+                    Some((k, v, weight / nodes[k].speed / f64::from(v)))
+                }
+                _ => None,
+            })
+            .collect();
+        let entitled: f64 = guests.iter().map(|g| f64::from(g.1) * g.2).sum();
+        let wide: f64 = guests.iter().filter(|g| g.1 >= h.cores).map(|g| g.2).sum();
+        let narrow_over = guests
+            .iter()
+            .any(|g| g.1 < h.cores && g.2 > 1.0 - wide + 1e-9);
+        if guests.len() < 2 || entitled > f64::from(h.cores) + 1e-9 || narrow_over {
+            return Ok(());
+        }
+        let fits = |set: &[(usize, u32, f64)]| {
+            let vs: Vec<(u32, f64)> = set.iter().map(|g| (g.1, g.2)).collect();
+            vcpu::placement(h.cores, &vs)
+        };
+        if fits(&guests) != vcpu::Placement::Cannot {
+            return Ok(());
+        }
+        // Deletion filter: drop each guest whose absence leaves the rest still unplaceable.
+        let mut core = guests.clone();
+        let mut i = 0;
+        while i < core.len() {
+            let mut without = core.clone();
+            without.remove(i);
+            if fits(&without) == vcpu::Placement::Cannot {
+                core = without;
+            } else {
+                i += 1;
+            }
+        }
+        let listed: Vec<String> = core
+            .iter()
+            .map(|&(k, v, e)| {
+                format!(
+                    "`{}` ({v} vCPU{} at {} %)",
+                    nodes[k].name,
+                    if v == 1 { "" } else { "s" },
+                    pct(e)
+                )
+            })
+            .collect();
+        let last = core.last().expect("an unplaceable set is not empty").0;
+        let r = raw.partitions[raw_of[last]].get_ref();
+        let span: Range<usize> = r
+            .entitlement
+            .as_ref()
+            .map(|v| v.span())
+            .unwrap_or(r.name.span());
+        Err(self.err(
+            span,
+            format!("partitions[{}] ({}).entitlement", raw_of[last], nodes[last].name),
+            format!(
+                "the VM guests {} cannot all start on `{}`: each vCPU of a guest runs on a distinct one of its {} cores and no core can be entitled past 100 % [IV6][IV7]; {}. Lower the entitlements, give a guest fewer vCPUs, or move one to another host",
+                listed.join(" and "),
+                h.name,
+                h.cores,
+                shortfall(h.cores, &core, nodes)
+            ),
+        ))
     }
 
     /// The node's `vm_cpu_overhead`, if given, and its field path for messages.
@@ -161,4 +245,48 @@ impl Compiler<'_> {
             ),
         ))
     }
+}
+
+/// Where placing an unplaceable set runs out, for the message: the guests placed largest
+/// entitlement first, each on its least-loaded cores, until one finds fewer cores with room
+/// than it has vCPUs. A witness, not the proof (the search is): the words a planner checks
+/// by hand.
+fn shortfall(cores: u32, set: &[(usize, u32, f64)], nodes: &[Node]) -> String {
+    let mut order: Vec<&(usize, u32, f64)> = set.iter().collect();
+    order.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.1.cmp(&a.1)));
+    let mut load = vec![0.0f64; cores as usize];
+    let mut placed: Vec<String> = Vec::new();
+    for &&(k, v, e) in &order {
+        let room = load.iter().filter(|&&l| l + e <= 1.0 + 1e-9).count();
+        if room < v as usize {
+            let before = if placed.is_empty() {
+                String::new()
+            } else {
+                format!(" beside {}", placed.join(", "))
+            };
+            return format!(
+                "`{}` needs {} % free on each of {v} distinct cores but only {room} {} that much{before}",
+                nodes[k].name,
+                pct(e),
+                if room == 1 { "has" } else { "have" },
+            );
+        }
+        let mut idx: Vec<usize> = (0..load.len()).collect();
+        idx.sort_by(|&a, &b| load[a].total_cmp(&load[b]));
+        for &c in idx.iter().take(v as usize) {
+            load[c] += e;
+        }
+        placed.push(format!("`{}`", nodes[k].name));
+    }
+    // Greedy placed them all: the search's refusal is about packing, which no one guest shows.
+    let most = load.iter().copied().fold(0.0, f64::max);
+    format!(
+        "no assignment keeps every core at or under 100 % (placing each on its least-loaded cores comes to {} % on the fullest)",
+        num(most * 100.0)
+    )
+}
+
+/// A per-vCPU fraction as the percent a scenario wrote (95.6, not 95.59999999999998).
+fn pct(e: f64) -> String {
+    num((e * 100.0 * 1e6).round() / 1e6)
 }
