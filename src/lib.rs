@@ -22,6 +22,7 @@ pub mod split;
 pub mod study;
 pub mod sweep;
 pub mod workload;
+pub mod world;
 
 use std::path::PathBuf;
 

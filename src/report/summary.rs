@@ -8,9 +8,9 @@ use super::core_hours;
 use super::planning;
 use super::word::{Word, word, word_opt};
 use crate::model::NodeKind;
-use crate::scenario::{Duration, Scenario};
 use crate::sim::Outcome;
 use crate::sim::metrics::{Dist, Held, Meters};
+use crate::world::{Duration, Scenario};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears (never when one is added).
@@ -475,7 +475,7 @@ struct Rates {
 /// shape of the time-aligned sum, which scaling its sizing demand does not see. One pass up the
 /// tree (nodes are in preorder, so children follow parents).
 fn rates(scenario: &Scenario, outcome: &Outcome) -> Rates {
-    use crate::scenario::Rate;
+    use crate::world::Rate;
     use planning::GrowthUsed;
     let model = &scenario.model;
     let g = &scenario.report.growth;
