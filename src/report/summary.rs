@@ -405,7 +405,7 @@ pub struct ScenarioInfo {
     /// `[scenario] start`: the day whose midnight is time 0, `"YYYY-MM-DD"`; null without.
     pub start: Option<String>,
     /// The `vsesim run --set` overrides this run applied to the scenario file, in order.
-    pub overrides: Vec<crate::scenario::overrides::Applied>,
+    pub overrides: Vec<crate::world::Applied>,
 }
 
 /// Work in core-hours (reference cores × hours).

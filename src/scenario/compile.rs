@@ -13,6 +13,8 @@ mod vm;
 mod whatif;
 mod wlm;
 
+pub use traces::TraceCache;
+
 use super::error::ScenarioError;
 use super::raw::*;
 use crate::Error;
@@ -118,18 +120,57 @@ pub fn load_all(path: &Path) -> Result<Scenario, Vec<Error>> {
 
 /// [`load_str`], with up to [`MAX_ERRORS`] errors (never empty).
 pub fn load_str_all(path: &Path, text: &str) -> Result<Scenario, Vec<Error>> {
-    let raw = parse(path, text).map_err(|errors| {
+    load_str_all_with(path, text, &Options::default())
+}
+
+/// How a caller that runs a scenario many times (a sweep's points and replicas) compiles it:
+/// the run's own settings given as values instead of edits of the TOML text, and the traces
+/// shared between compiles.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'c> {
+    /// Replaces `[scenario] seed`: a replica's seed.
+    pub seed: Option<u64>,
+    /// Replaces `[report] timeseries` and `timeseries_csv`.
+    pub recording: Option<Recording>,
+    /// Traces read by earlier compiles; `None`: this compile reads its own.
+    pub traces: Option<&'c TraceCache>,
+}
+
+/// What the run records beyond the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recording {
+    pub timeseries: bool,
+    pub timeseries_csv: bool,
+}
+
+/// [`load_str`] with [`Options`].
+pub fn load_str_with(path: &Path, text: &str, options: &Options) -> Result<Scenario, Error> {
+    load_str_all_with(path, text, options).map_err(|mut errors| errors.remove(0))
+}
+
+/// [`load_str_all`] with [`Options`].
+pub fn load_str_all_with(
+    path: &Path,
+    text: &str,
+    options: &Options,
+) -> Result<Scenario, Vec<Error>> {
+    let mut raw = parse(path, text).map_err(|errors| {
         errors
             .into_iter()
             .take(MAX_ERRORS)
             .map(|e| Error::Input(Box::new(e)))
             .collect::<Vec<_>>()
     })?;
+    if let Some(seed) = options.seed {
+        raw.scenario.get_mut().seed = seed;
+    }
+    let own = TraceCache::new();
     let found = std::cell::RefCell::new(Vec::new());
     let result = Compiler {
         file: path,
         text,
-        traces: HashMap::new(),
+        traces: options.traces.unwrap_or(&own),
+        recording: options.recording,
         packages: raw
             .packages
             .iter()
@@ -258,8 +299,10 @@ fn humane(message: &str, field: &str) -> String {
 struct Compiler<'a> {
     file: &'a Path,
     text: &'a str,
-    /// Native traces already read, by (path, step), so a wide file is read once.
-    traces: HashMap<(PathBuf, Option<u64>), Arc<native::NativeTrace>>,
+    /// Traces already read, so that a wide file is read once, and once a sweep.
+    traces: &'a TraceCache,
+    /// The caller's recording, over the scenario's `[report]` (see [`Options`]).
+    recording: Option<Recording>,
     /// Package names, in scenario order, for conditional policies that name one.
     packages: Vec<String>,
     /// Server models' performance index per core, by name.

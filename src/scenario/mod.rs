@@ -6,6 +6,7 @@
 //! `vsesim validate` catches a bad trace without running anything.
 
 mod compile;
+pub mod edit;
 pub mod error;
 pub mod inputs;
 pub mod mobility;
@@ -18,8 +19,8 @@ pub use crate::world::Duration;
 /// The calendar and duration types moved to [`crate::world`]; these paths stay for callers.
 pub use crate::world::{date, duration};
 pub use compile::{
-    Demand, DemandSource, Growth, MAX_ERRORS, Rate, ReportOptions, Scenario, load, load_all,
-    load_str, load_str_all,
+    Demand, DemandSource, Growth, MAX_ERRORS, Options, Rate, Recording, ReportOptions, Scenario,
+    TraceCache, load, load_all, load_str, load_str_all, load_str_all_with, load_str_with,
 };
 pub(crate) use compile::{field_path, read_toml};
 pub use error::ScenarioError;

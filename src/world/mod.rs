@@ -13,6 +13,7 @@ use crate::model::Model;
 use crate::policy::{self, Domain};
 use crate::workload::Series;
 use crate::workload::synth::SynthSpec;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -159,4 +160,11 @@ impl Default for Growth {
             horizon_ms: 3 * 365 * 86_400_000,
         }
     }
+}
+
+/// An override as the output folder records it: the path and the value as TOML writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    pub path: String,
+    pub value: String,
 }

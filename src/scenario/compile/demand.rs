@@ -285,33 +285,24 @@ impl Compiler<'_> {
                             }
                             path
                         };
-                        Arc::new(planetlab::read(&path).map_err(|e| {
+                        self.traces.planetlab(&path).map_err(|e| {
                             trace_err(
                                 e,
                                 name,
                                 self.file,
                                 line_col(self.text, trace.span().start).0,
                             )
-                        })?)
+                        })?
                     }
                     _ => {
-                        let key = (path.clone(), step);
-                        let table = match self.traces.get(&key) {
-                            Some(t) => t.clone(),
-                            None => {
-                                let t = native::read(&path, step).map_err(|e| {
-                                    trace_err(
-                                        e,
-                                        name,
-                                        self.file,
-                                        line_col(self.text, trace.span().start).0,
-                                    )
-                                })?;
-                                let t = Arc::new(t);
-                                self.traces.insert(key, t.clone());
-                                t
-                            }
-                        };
+                        let table = self.traces.native(&path, step).map_err(|e| {
+                            trace_err(
+                                e,
+                                name,
+                                self.file,
+                                line_col(self.text, trace.span().start).0,
+                            )
+                        })?;
                         let column = r
                             .column
                             .as_ref()

@@ -164,8 +164,13 @@ impl Compiler<'_> {
             }
             options.interval_ms = ms;
         }
-        options.timeseries = raw.timeseries.unwrap_or(true);
-        options.timeseries_csv = raw.timeseries_csv.unwrap_or(false);
+        (options.timeseries, options.timeseries_csv) = match self.recording {
+            Some(r) => (r.timeseries, r.timeseries_csv),
+            None => (
+                raw.timeseries.unwrap_or(true),
+                raw.timeseries_csv.unwrap_or(false),
+            ),
+        };
         if options.timeseries {
             let rows = horizon_ms
                 .div_ceil(options.step_ms)
