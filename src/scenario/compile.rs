@@ -1,5 +1,10 @@
 //! From raw TOML structs to a validated [`Scenario`]: names resolved to indexes, the
 //! partition tree checked against DOMAIN.md §1, traces read and normalized.
+//!
+//! This file holds the reading of the text, the messages and the order of the phases; each
+//! concern's phase is a module of its own below (the tree, demand, traces, gWLM domains, WLM,
+//! licensing, costs, report options, HA, VMs, what-ifs), all methods of one [`Compiler`] so
+//! that every error is reported the same way.
 
 mod costs;
 mod demand;
