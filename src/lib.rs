@@ -7,12 +7,14 @@
 //! pure models of moving guests (migration, overload detection, placement) that the run uses.
 
 pub mod cli;
+pub mod codec;
 pub mod engine;
 pub mod ha;
 pub mod input;
 pub mod licensing;
 pub mod mobility;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod policy;
 pub mod report;
@@ -22,6 +24,7 @@ pub mod split;
 pub mod study;
 pub mod sweep;
 pub mod workload;
+pub mod world;
 
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@
 //! as the core is rewritten: re-measure and change the constants here, in this one place.
 
 use crate::Error;
-use crate::scenario::{DemandSource, Scenario};
+use crate::world::{DemandSource, Scenario};
 
 /// What a run needs whatever its size: the binary, polars' and rayon's pools, the report's
 /// fonts and chart buffers [bytes].

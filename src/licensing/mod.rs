@@ -991,7 +991,7 @@ pub fn validate_energy(
 /// The books as bytes, exactly (floats by their bits), for a run split across machines
 /// (`crate::split`): a ledger read back is equal to the one written.
 impl TicapLedger {
-    pub fn encode(&self, w: &mut crate::split::codec::Writer) {
+    pub fn encode(&self, w: &mut crate::codec::Writer) {
         w.f64(self.initial_core_min);
         w.f64(self.warn_days);
         w.u64(self.charged_quanta);
@@ -1023,9 +1023,7 @@ impl TicapLedger {
         }
     }
 
-    pub fn decode(
-        r: &mut crate::split::codec::Reader,
-    ) -> Result<TicapLedger, crate::split::codec::Bad> {
+    pub fn decode(r: &mut crate::codec::Reader) -> Result<TicapLedger, crate::codec::Bad> {
         Ok(TicapLedger {
             initial_core_min: r.f64()?,
             warn_days: r.f64()?,
@@ -1047,7 +1045,7 @@ impl TicapLedger {
                             days_left: r.f64()?,
                         })
                     })
-                    .collect::<Result<Vec<_>, crate::split::codec::Bad>>()?
+                    .collect::<Result<Vec<_>, crate::codec::Bad>>()?
             },
             warning_count: r.u64()?,
             last_warning_day: r.opt_u64()?,
@@ -1070,7 +1068,7 @@ impl TicapLedger {
 }
 
 impl PpuMeter {
-    pub fn encode(&self, w: &mut crate::split::codec::Writer) {
+    pub fn encode(&self, w: &mut crate::codec::Writer) {
         w.u8(match self.metric {
             PpuMetric::PercentCore => 0,
             PpuMetric::ActiveCore => 1,
@@ -1087,9 +1085,7 @@ impl PpuMeter {
         w.opt_u64(self.last_slot);
     }
 
-    pub fn decode(
-        r: &mut crate::split::codec::Reader,
-    ) -> Result<PpuMeter, crate::split::codec::Bad> {
+    pub fn decode(r: &mut crate::codec::Reader) -> Result<PpuMeter, crate::codec::Bad> {
         Ok(PpuMeter {
             metric: match r.u8()? {
                 0 => PpuMetric::PercentCore,
@@ -1109,7 +1105,7 @@ impl PpuMeter {
                             active: r.f64()?,
                         })
                     })
-                    .collect::<Result<Vec<_>, crate::split::codec::Bad>>()?
+                    .collect::<Result<Vec<_>, crate::codec::Bad>>()?
             },
             last_slot: r.opt_u64()?,
         })

@@ -16,8 +16,8 @@ use super::judge::share_above;
 use super::planning::{WHOLE_CORES, round_up};
 use super::summary::{GicapReport, LicensingReport, NodeReport};
 use crate::model::{NodeId, NodeKind, Share};
-use crate::scenario::Scenario;
 use crate::sim::Outcome;
+use crate::world::Scenario;
 use serde::{Deserialize, Serialize};
 
 /// One server's options, in the order a planner weighs them.

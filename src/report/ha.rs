@@ -3,8 +3,8 @@
 use super::core_hours;
 use crate::ha::{FailureKind, Timing};
 use crate::model::OnShortfall;
-use crate::scenario::Scenario;
 use crate::sim::{Outcome, Phase};
+use crate::world::Scenario;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

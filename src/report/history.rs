@@ -17,9 +17,9 @@
 
 use crate::Error;
 use crate::model::NodeId;
-use crate::scenario::{Demand, DemandSource, Scenario};
 use crate::sim::metrics::Held;
 use crate::workload::synth::SynthGen;
+use crate::world::{Demand, DemandSource, Scenario};
 
 const DAY_MS: u64 = 86_400_000;
 

@@ -341,7 +341,7 @@ fn run_header(s: &Value, inputs_sha256: Option<&str>) -> String {
         .unwrap_or_default();
     let start = at("start")
         .and_then(Value::as_str)
-        .and_then(|d| crate::scenario::date::Date::parse(d).ok())
+        .and_then(|d| crate::world::date::Date::parse(d).ok())
         .map(|d| format!(" from {}", d.long()))
         .unwrap_or_default();
     let facts = format!(

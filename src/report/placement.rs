@@ -14,7 +14,7 @@ use crate::engine::{Event, Queue};
 use crate::ha::Outage;
 use crate::ha::failover::{Failover, Step};
 use crate::model::NodeId;
-use crate::scenario::Scenario;
+use crate::world::Scenario;
 
 /// One stretch of a package running on a node [ms from the start].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use super::core_hours;
 use super::planning;
 use super::word::{Word, word, word_opt};
 use crate::model::NodeKind;
-use crate::scenario::{Duration, Scenario};
 use crate::sim::Outcome;
 use crate::sim::metrics::{Dist, Held, Meters};
+use crate::world::{Duration, Scenario};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears (never when one is added).
@@ -434,7 +434,7 @@ pub struct ScenarioInfo {
     /// `[scenario] start`: the day whose midnight is time 0, `"YYYY-MM-DD"`; null without.
     pub start: Option<String>,
     /// The `vsesim run --set` overrides this run applied to the scenario file, in order.
-    pub overrides: Vec<crate::scenario::overrides::Applied>,
+    pub overrides: Vec<crate::world::Applied>,
 }
 
 /// Work in core-hours (reference cores × hours).
@@ -504,7 +504,7 @@ struct Rates {
 /// shape of the time-aligned sum, which scaling its sizing demand does not see. One pass up the
 /// tree (nodes are in preorder, so children follow parents).
 fn rates(scenario: &Scenario, outcome: &Outcome) -> Rates {
-    use crate::scenario::Rate;
+    use crate::world::Rate;
     use planning::GrowthUsed;
     let model = &scenario.model;
     let g = &scenario.report.growth;

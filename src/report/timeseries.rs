@@ -8,8 +8,8 @@
 
 use super::write_atomic;
 use crate::Error;
-use crate::scenario::Scenario;
 use crate::sim::Timeseries;
+use crate::world::Scenario;
 use polars::prelude::*;
 use std::path::Path;
 

@@ -84,7 +84,7 @@ pub fn of_run(
         .parse()
         .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
     for o in overrides {
-        crate::sweep::edit::replace(&mut table, &o.path, &o.value)
+        super::edit::replace(&mut table, &o.path, &o.value)
             .map_err(|m| Error::Usage(format!("--set {}: {m}", o.text)))?;
     }
     let mut named = std::collections::BTreeSet::new();

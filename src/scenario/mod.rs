@@ -6,8 +6,7 @@
 //! `vsesim validate` catches a bad trace without running anything.
 
 mod compile;
-pub mod date;
-pub mod duration;
+pub mod edit;
 pub mod error;
 pub mod inputs;
 pub mod mobility;
@@ -16,10 +15,12 @@ mod parse_each;
 pub mod raw;
 mod suggest;
 
+pub use crate::world::Duration;
+/// The calendar and duration types moved to [`crate::world`]; these paths stay for callers.
+pub use crate::world::{date, duration};
 pub use compile::{
-    Demand, DemandSource, Growth, MAX_ERRORS, Rate, ReportOptions, Scenario, load, load_all,
-    load_str, load_str_all,
+    Demand, DemandSource, Growth, MAX_ERRORS, Options, Rate, Recording, ReportOptions, Scenario,
+    TraceCache, load, load_all, load_str, load_str_all, load_str_all_with, load_str_with,
 };
 pub(crate) use compile::{field_path, read_toml};
-pub use duration::Duration;
 pub use error::ScenarioError;

@@ -1,17 +1,15 @@
 //! What-if overrides: `vsesim run SCENARIO --set path=value …` edits the scenario's TOML at
 //! the same field paths a sweep's axes take (`partitions[name=vp-app].cores=4`,
 //! `workloads[name=web].scale=1.5`), so a planner tries one change without copying the file,
-//! and later sweeps the same path. The edit itself is the sweep's ([`crate::sweep::edit`]).
+//! and later sweeps the same path. The edit itself is [`super::edit`]'s, which sweeps use too.
 //!
 //! Errors keep their places: a scenario that was already invalid reports its own lines; an
 //! override that cannot be applied, or that makes the scenario invalid, names the `--set`
 //! argument.
 
+use super::edit::{self, FieldPath, Param};
 use super::{Scenario, load_str_all, read_toml};
 use crate::Error;
-use crate::sweep::edit::{self, FieldPath};
-use crate::sweep::spec::Param;
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// One `--set path=value`, parsed.
@@ -23,12 +21,7 @@ pub struct Override {
     pub text: String,
 }
 
-/// An override as the output folder records it: the path and the value as TOML writes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Applied {
-    pub path: String,
-    pub value: String,
-}
+pub use crate::world::Applied;
 
 impl Override {
     /// `path=value`: the path as a sweep axis writes it, the value a TOML value (`4`, `1.5`,

@@ -27,7 +27,7 @@ use crate::licensing::PPU_SAMPLE_MS;
 use crate::licensing::settle::Settlement;
 use crate::model::share::weighted_fair_share;
 use crate::model::{Model, OnShortfall, Share};
-use crate::scenario::Scenario;
+use crate::world::Scenario;
 
 /// Relative tolerance of the conservation check (floating-point sums over a span).
 const CONSERVATION_TOLERANCE: f64 = 1e-9;

@@ -2,9 +2,9 @@
 //! workload aligned to that instant (never one heap entry per workload per sample).
 
 use super::metrics::Held;
-use crate::scenario::{Demand, DemandSource};
 use crate::workload::Series;
 use crate::workload::synth::SynthGen;
+use crate::world::{Demand, DemandSource};
 use std::sync::Arc;
 
 enum Members {

@@ -15,7 +15,7 @@ use crate::Error;
 use crate::engine::RunStats;
 use crate::model::{Model, NodeId, Workload};
 use crate::policy::When;
-use crate::scenario::Scenario;
+use crate::world::Scenario;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 

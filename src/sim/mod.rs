@@ -31,7 +31,7 @@ use crate::engine::{Event, RunStats, TimeMs};
 use crate::ha::failover::Step;
 pub use crate::ha::failover::{HaRun, PackageState, Phase};
 use crate::licensing::{PpuMeter, TicapLedger};
-use crate::scenario::Scenario;
+use crate::world::Scenario;
 use manage::{CompartmentMeter, DomainRecord, WlmRecord};
 use metrics::{Meters, Recording};
 

@@ -19,7 +19,7 @@ use crate::ha::failover::{Failover, Step};
 use crate::licensing::PPU_SAMPLE_MS;
 use crate::licensing::settle::Settlement;
 use crate::model::{Model, NodeId, OnShortfall, Share, share::weighted_fair_share, vcpu};
-use crate::scenario::Scenario;
+use crate::world::Scenario;
 
 const MS_PER_HOUR: f64 = 3_600_000.0;
 

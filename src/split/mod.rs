@@ -19,9 +19,9 @@
 pub mod codec;
 
 use crate::Error;
-use crate::scenario::Scenario;
 use crate::sim::{self, Outcome, island, metrics::Recording};
 use crate::sweep::Shard;
+use crate::world::Scenario;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -8,10 +8,10 @@ pub mod replicas;
 
 use crate::Error;
 use crate::report::summary::{self, Summary};
-use crate::scenario::Scenario;
-use crate::scenario::overrides::Applied;
 use crate::sim::metrics::Recording;
 use crate::sim::{self, Outcome, Progress, RunOptions};
+use crate::world::Applied;
+use crate::world::Scenario;
 
 pub use n_minus_1::n_minus_1;
 pub use replicas::replicas;

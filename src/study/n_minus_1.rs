@@ -4,8 +4,8 @@ use crate::Error;
 use crate::ha::{FailureKind, FailureSpec, Timing};
 use crate::report::ha::{MovedPackage, NMinus1Report};
 use crate::report::summary;
-use crate::scenario::Scenario;
 use crate::sim::{self, Phase};
+use crate::world::Scenario;
 use rayon::prelude::*;
 
 /// For each node of each cluster: the scenario with that node lost from the start to the

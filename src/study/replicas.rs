@@ -3,8 +3,8 @@
 use crate::Error;
 use crate::report::replicas::{Interval, PackageInterval, ReplicaReport, ReplicaRow};
 use crate::report::summary;
-use crate::scenario::Scenario;
 use crate::sim;
+use crate::world::Scenario;
 use rayon::prelude::*;
 
 /// Run replicas 0..n (in parallel; each is the same whatever the thread count) and summarize.

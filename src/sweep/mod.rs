@@ -17,7 +17,8 @@
 
 pub mod auto;
 pub mod charts;
-pub mod edit;
+/// Field paths and the values set along them live with the scenario (overrides use them too).
+pub use crate::scenario::edit;
 pub mod labels;
 pub mod merge;
 pub mod pareto;

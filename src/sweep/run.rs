@@ -389,25 +389,22 @@ fn scenario_of(
     trails: &[Vec<String>],
     seed: u64,
 ) -> Result<Scenario, Error> {
-    let mut t = table.clone();
-    if let Some(toml::Value::Table(h)) = t.get_mut("scenario") {
-        h.insert("seed".into(), toml::Value::Integer(seed as i64));
-    }
     // Without a time series, but where a carbon intensity trace needs it (docs/SWEEP.md).
-    let traced = t
+    let traced = table
         .get("energy")
         .and_then(|e| e.get("carbon_intensity"))
         .is_some_and(toml::Value::is_table);
-    if let toml::Value::Table(r) = t
-        .entry("report")
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-    {
-        r.insert("timeseries".into(), toml::Value::Boolean(traced));
-        r.remove("timeseries_csv");
-    }
-    let text = toml::to_string(&t)
+    let options = scenario::Options {
+        seed: Some(seed),
+        recording: Some(scenario::Recording {
+            timeseries: traced,
+            timeseries_csv: false,
+        }),
+        traces: Some(&spec.traces),
+    };
+    let text = toml::to_string(table)
         .map_err(|e| Error::Internal(format!("writing point {}'s scenario: {e}", point.index)))?;
-    scenario::load_str(&spec.base_file, &text).map_err(|e| match e {
+    scenario::load_str_with(&spec.base_file, &text, &options).map_err(|e| match e {
         Error::Input(se) => point_error(spec, point, trails, &se),
         other => other,
     })
@@ -815,5 +812,39 @@ mod tests {
         assert_eq!(point_index("p1234567.json"), Some(1_234_567));
         assert_eq!(point_index("p000042.json.tmp"), None);
         assert_eq!(point_index("sweep.json"), None);
+    }
+
+    /// A sweep of three points and two replicas compiles its scenario seven times (the base,
+    /// then each replica of each point) against one trace file; the trace is read once, by
+    /// the base. (The file must stay: the compiler checks it exists and knows it by its
+    /// identity, so that a file rewritten during a sweep is read again.)
+    #[test]
+    fn a_sweep_reads_each_trace_once() {
+        let dir = std::env::temp_dir().join(format!("vsesim-sweep-traces-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("t.csv"), "time_s,a\n0,1\n300,2\n600,3\n").unwrap();
+        std::fs::write(
+            dir.join("base.toml"),
+            "[scenario]\nname = \"b\"\nhorizon = \"15m\"\nseed = 1\n\n\
+             [[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 8\n\n\
+             [[workloads]]\nname = \"a\"\npartition = \"sd\"\ntrace = \"t.csv\"\nunits = \"cores\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("sweep.toml"),
+            "[sweep]\nbase = \"base.toml\"\nreplicas = 2\nseed = 7\n\n\
+             [[axes]]\nname = \"cells\"\npath = \"servers[name=sd].cells\"\nvalues = [1, 2, 3]\n",
+        )
+        .unwrap();
+        let spec = Spec::load(&dir.join("sweep.toml")).unwrap();
+        assert_eq!(spec.traces.reads(), 1);
+        let points = points::all(&spec);
+        assert_eq!(points.len(), 3);
+        for p in &points {
+            let file = run_point(&spec, p, "id").unwrap();
+            assert_eq!(file.replicas.len(), 2);
+        }
+        assert_eq!(spec.traces.reads(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,13 +3,13 @@
 //! base scenario too, so a bad path or value is reported with the sweep file's line before
 //! anything runs.
 
-use super::edit::{self, FieldPath};
 use crate::Error;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::edit::{self, FieldPath};
+use crate::scenario::{self, Scenario, ScenarioError, TraceCache};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// At most this many points: a larger grid is more likely a mistake than a plan, its point
@@ -79,57 +79,7 @@ struct RawUniform {
     high: Spanned<toml::Value>,
 }
 
-/// One value of an axis: what a point sets at the axis's path.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Param {
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Text(String),
-}
-
-impl Param {
-    pub fn to_toml(&self) -> toml::Value {
-        match self {
-            Param::Int(i) => toml::Value::Integer(*i),
-            Param::Float(x) => toml::Value::Float(*x),
-            Param::Bool(b) => toml::Value::Boolean(*b),
-            Param::Text(s) => toml::Value::String(s.clone()),
-        }
-    }
-
-    /// As a number, for charts and sorting (text and booleans are not numbers).
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Param::Int(i) => Some(*i as f64),
-            Param::Float(x) => Some(*x),
-            _ => None,
-        }
-    }
-
-    fn of(v: &toml::Value) -> Option<Param> {
-        Some(match v {
-            toml::Value::Integer(i) => Param::Int(*i),
-            toml::Value::Float(x) if x.is_finite() => Param::Float(*x),
-            toml::Value::Boolean(b) => Param::Bool(*b),
-            toml::Value::String(s) => Param::Text(s.clone()),
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for Param {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Param::Int(i) => write!(f, "{i}"),
-            // Debug keeps the point: 1.0, not 1, so a float reads as one.
-            Param::Float(x) => write!(f, "{x:?}"),
-            Param::Bool(b) => write!(f, "{b}"),
-            Param::Text(s) => write!(f, "\"{s}\""),
-        }
-    }
-}
+pub use crate::scenario::edit::Param;
 
 /// The column type of an axis in the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +166,9 @@ pub struct Spec {
     /// Figures the Pareto front also minimizes, beyond the mean cost (`[sweep] objectives`):
     /// empty, or `["co2_kg"]`.
     pub also_minimize: Vec<String>,
+    /// The traces the base read, which every point and replica compiles against instead of
+    /// reading them again (a sweep reads each trace file once).
+    pub traces: Arc<TraceCache>,
 }
 
 /// Names a point's parameters cannot take: the tables' own columns.
@@ -272,7 +225,15 @@ impl Spec {
                 ),
             )
         })?;
-        let base = scenario::load_str(&base_file, &base_text)?;
+        let traces = Arc::new(TraceCache::new());
+        let base = scenario::load_str_with(
+            &base_file,
+            &base_text,
+            &scenario::Options {
+                traces: Some(&traces),
+                ..Default::default()
+            },
+        )?;
         let base_table: toml::Table = base_text.parse().map_err(|e| {
             Error::Internal(format!("the base compiled but is not a TOML table: {e}"))
         })?;
@@ -443,6 +404,7 @@ impl Spec {
             base_span: sw.base.span(),
             also_minimize,
             text,
+            traces,
         };
         let n = spec.point_count();
         if n > MAX_POINTS {

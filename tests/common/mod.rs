@@ -138,3 +138,76 @@ pub fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// Compare `got` (a summary.json's text) with the golden file `tests/golden/<name>`. With
+/// VSESIM_UPDATE_GOLDEN=1 the golden file is rewritten first, so a deliberate change to the
+/// output is one run and one reviewed diff; otherwise a difference fails the test naming the
+/// fields that differ (JSON pointers, the first 20), not only the file.
+pub fn check_golden(name: &str, got: &str) {
+    let golden = project_root().join("tests/golden").join(name);
+    if std::env::var("VSESIM_UPDATE_GOLDEN").as_deref() == Ok("1") {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&golden).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run the test with VSESIM_UPDATE_GOLDEN=1 to write it",
+            golden.display()
+        )
+    });
+    if got == want {
+        return;
+    }
+    let mut fields = Vec::new();
+    match (
+        serde_json::from_str::<serde_json::Value>(got),
+        serde_json::from_str::<serde_json::Value>(&want),
+    ) {
+        (Ok(g), Ok(w)) => json_differences("", &g, &w, &mut fields),
+        _ => fields.push("(not JSON: the bytes differ)".to_string()),
+    }
+    if fields.is_empty() {
+        fields.push("(same values, other bytes: formatting or key order)".to_string());
+    }
+    let shown = fields.len().min(20);
+    panic!(
+        "{} differs in {} field(s): {}{}\nIf the change is deliberate, rerun with VSESIM_UPDATE_GOLDEN=1 and commit the new file saying why.",
+        golden.display(),
+        fields.len(),
+        fields[..shown].join(", "),
+        if fields.len() > shown { ", …" } else { "" }
+    );
+}
+
+/// The JSON pointers under `at` where `got` and `want` differ (a field present in one only
+/// counts).
+pub fn json_differences(
+    at: &str,
+    got: &serde_json::Value,
+    want: &serde_json::Value,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    match (got, want) {
+        (Value::Object(g), Value::Object(w)) => {
+            let mut keys: Vec<&String> = g.keys().chain(w.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let here = format!("{at}/{k}");
+                match (g.get(k), w.get(k)) {
+                    (Some(a), Some(b)) => json_differences(&here, a, b, out),
+                    (Some(_), None) => out.push(format!("{here} (new)")),
+                    (None, _) => out.push(format!("{here} (missing)")),
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => {
+            for (i, (a, b)) in g.iter().zip(w).enumerate() {
+                json_differences(&format!("{at}/{i}"), a, b, out);
+            }
+        }
+        (a, b) if a != b => out.push(if at.is_empty() { "/".into() } else { at.into() }),
+        _ => {}
+    }
+}

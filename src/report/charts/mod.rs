@@ -17,7 +17,7 @@ mod forecast;
 pub mod png;
 
 use super::summary::Summary;
-use crate::scenario::date::Date;
+use crate::world::date::Date;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

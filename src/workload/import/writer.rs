@@ -34,7 +34,7 @@ impl Columns {
 
 pub struct NativeWriter {
     writer: polars::io::parquet::write::BatchedWriter<File>,
-    tmp: crate::report::TempFile,
+    tmp: crate::output::TempFile,
     path: PathBuf,
     columns: Columns,
     time: Vec<f64>,
@@ -47,7 +47,7 @@ pub struct NativeWriter {
 
 impl NativeWriter {
     pub fn create(path: &Path, columns: Columns) -> Result<Self, ImportError> {
-        let (tmp, file) = crate::report::create_temp(path)
+        let (tmp, file) = crate::output::create_temp(path)
             .map_err(|e| ImportError::Usage(format!("{}: cannot create: {e}", path.display())))?;
         let mut fields = vec![
             Field::new("time_s".into(), DataType::Float64),
@@ -173,6 +173,6 @@ pub fn write_sources(path: &Path, sources: &[Source]) -> Result<(), ImportError>
     let bytes = out.into_inner().map_err(ImportError::sink)?;
     // Workload names come from public traces: spreadsheet-safe (`vsesim export` unescapes).
     let bytes =
-        crate::report::csv_cells::escape_columns(&bytes, &[true]).map_err(ImportError::sink)?;
-    crate::report::write_atomic(path, &bytes).map_err(ImportError::sink)
+        crate::output::csv_cells::escape_columns(&bytes, &[true]).map_err(ImportError::sink)?;
+    crate::output::write_atomic(path, &bytes).map_err(ImportError::sink)
 }

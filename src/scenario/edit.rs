@@ -1,4 +1,6 @@
-//! Field paths into a scenario's TOML document, and setting a sweep point's values along them.
+//! Field paths into a scenario's TOML document, and setting values along them: a sweep
+//! point's axes and `--set` overrides. It lives with the scenario, below `sweep`, because the
+//! scenario's overrides use it too.
 //!
 //! A sweep never edits the compiled [`Scenario`](crate::scenario::Scenario): it edits the base
 //! scenario's TOML table, serializes it and compiles that text, so every value a sweep sets
@@ -8,9 +10,61 @@
 //! on a list: `[2]` (an index from 0), `[*]` (every element) or `[name=vp-erp]` (every element
 //! whose `name` field is `vp-erp`). `policies[domain=sd].compartments[*].policy.owned`.
 
-use super::spec::Param;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use toml::{Table, Value};
+
+/// One value of an axis: what a point sets at the axis's path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Param {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+}
+
+impl Param {
+    pub fn to_toml(&self) -> toml::Value {
+        match self {
+            Param::Int(i) => toml::Value::Integer(*i),
+            Param::Float(x) => toml::Value::Float(*x),
+            Param::Bool(b) => toml::Value::Boolean(*b),
+            Param::Text(s) => toml::Value::String(s.clone()),
+        }
+    }
+
+    /// As a number, for charts and sorting (text and booleans are not numbers).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Param::Int(i) => Some(*i as f64),
+            Param::Float(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn of(v: &toml::Value) -> Option<Param> {
+        Some(match v {
+            toml::Value::Integer(i) => Param::Int(*i),
+            toml::Value::Float(x) if x.is_finite() => Param::Float(*x),
+            toml::Value::Boolean(b) => Param::Bool(*b),
+            toml::Value::String(s) => Param::Text(s.clone()),
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Param::Int(i) => write!(f, "{i}"),
+            // Debug keeps the point: 1.0, not 1, so a float reads as one.
+            Param::Float(x) => write!(f, "{x:?}"),
+            Param::Bool(b) => write!(f, "{b}"),
+            Param::Text(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
 
 /// A parsed field path.
 #[derive(Debug, Clone, PartialEq)]
