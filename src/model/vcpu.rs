@@ -212,7 +212,15 @@ pub fn placement(cores: u32, guests: &[(u32, f64)]) -> Placement {
         failed: std::collections::HashSet::new(),
         steps: 0,
     };
-    match s.place(0, &vec![0; cores as usize]) {
+    // A placement uses at most Σ vCPUs cores, and empty cores are interchangeable: a host of
+    // 2^32 cores (a hostile or generated file) searches the few its guests can reach.
+    let reach = s
+        .guests
+        .iter()
+        .map(|&(v, _)| u64::from(v))
+        .sum::<u64>()
+        .min(u64::from(cores));
+    match s.place(0, &vec![0; reach as usize]) {
         Some(true) => Placement::Fits,
         Some(false) => Placement::Cannot,
         None => Placement::Unknown,

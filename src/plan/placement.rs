@@ -1937,6 +1937,11 @@ fn partitions(
 /// Entitlements as [`Partition::Vm`] describes: requests if the host honours them all, else
 /// minimums plus a proportional, rounded-down share of the rest. Integer steps throughout,
 /// so the total never exceeds the host's budget when the minimums fit.
+///
+/// "Honours" includes the distinct-pCPU rule [IV6][IV7] (`model::vcpu::placement`): nine
+/// 1-vCPU guests asking 55 % each fit 8 cores by their sum (4.95) but not core by core (no
+/// core holds two of them), and Integrity VM would not start the ninth. The share above the
+/// minimums then shrinks, for every guest in proportion as above, to the largest that places.
 fn vm_entitlements(loads: &[f64], core_speed: f64, cores: u32, g: f64) -> Vec<Partition> {
     let rows: Vec<(u64, u64, u64)> = loads
         .iter()
@@ -1951,21 +1956,80 @@ fn vm_entitlements(loads: &[f64], core_speed: f64, cores: u32, g: f64) -> Vec<Pa
     let budget = u128::from(vm_budget_steps(cores, g));
     let want: u128 = rows.iter().map(|r| u128::from(r.2)).sum();
     let min: u128 = rows.iter().map(|r| u128::from(r.1)).sum();
-    let extra = budget.saturating_sub(min);
     let above = want - min;
-    rows.iter()
-        .map(|&(vcpus, lo, hi)| {
-            let steps = if want <= budget || above == 0 {
-                u128::from(hi)
-            } else {
-                u128::from(lo) + u128::from(hi - lo) * extra / above
-            };
+    // Each guest gets its minimum and `extra / above` of the rest of its request.
+    let with = |extra: u128| -> Vec<Partition> {
+        rows.iter()
+            .map(|&(vcpus, lo, hi)| {
+                let steps = if above == 0 {
+                    u128::from(hi)
+                } else {
+                    u128::from(lo) + u128::from(hi - lo) * extra / above
+                };
+                Partition::Vm {
+                    vcpus: u32::try_from(vcpus).unwrap_or(u32::MAX),
+                    entitlement_cores: steps as f64 * g,
+                }
+            })
+            .collect()
+    };
+    let places = |set: &[Partition]| {
+        let guests: Vec<(u32, f64)> = set
+            .iter()
+            .map(|p| match *p {
+                Partition::Vm {
+                    vcpus,
+                    entitlement_cores,
+                } => (vcpus, entitlement_cores / f64::from(vcpus.max(1))),
+                Partition::Vpar { .. } => (0, 0.0),
+            })
+            .collect();
+        crate::model::vcpu::placement(cores, &guests) != crate::model::vcpu::Placement::Cannot
+    };
+    let most = budget.saturating_sub(min).min(above);
+    let first = with(most);
+    if places(&first) {
+        return first;
+    }
+    // Placeability only grows as entitlements shrink: bisect the share above the minimums.
+    let (mut fits, mut fails) = (0u128, most);
+    while fails - fits > 1 {
+        let mid = fits + (fails - fits) / 2;
+        if places(&with(mid)) {
+            fits = mid;
+        } else {
+            fails = mid;
+        }
+    }
+    with(fits)
+}
+
+/// Nine 1-vCPU guests asking 0.55 cores each on 8 cores: their sum (4.95) fits, but no core
+/// holds two guests above 50 %, so each is cut to a share that places: the minimum 0.05 plus
+/// the same fraction of the 0.50 above it, at most 0.50 (two to a core on one core, by hand:
+/// 8 cores, 9 guests, so one core holds two, each ≤ 0.50).
+#[cfg(test)]
+#[test]
+fn vm_entitlements_keep_to_the_distinct_pcpu_rule() {
+    let parts = vm_entitlements(&[0.55; 9], 1.0, 8, 0.05);
+    let ents: Vec<f64> = parts
+        .iter()
+        .map(|p| match *p {
             Partition::Vm {
-                vcpus: u32::try_from(vcpus).unwrap_or(u32::MAX),
-                entitlement_cores: steps as f64 * g,
-            }
+                entitlement_cores, ..
+            } => entitlement_cores,
+            Partition::Vpar { .. } => unreachable!(),
         })
-        .collect()
+        .collect();
+    assert!(
+        ents.iter().all(|&e| e <= 0.50 + 1e-9 && e >= 0.05 - 1e-9),
+        "{ents:?}"
+    );
+    // The largest that places: 0.50 each (two share a core at exactly 100 %).
+    assert!(ents.iter().all(|&e| (e - 0.50).abs() < 1e-9), "{ents:?}");
+    // Eight of them ask what they want: untouched.
+    let parts = vm_entitlements(&[0.55; 8], 1.0, 8, 0.05);
+    assert!(parts.iter().all(|p| matches!(*p, Partition::Vm { entitlement_cores, .. } if (entitlement_cores - 0.55).abs() < 1e-9)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2391,7 +2455,11 @@ mod tests {
     fn vm_entitlements_scale_down_to_what_the_host_can_honour() {
         // Three 2-core guests on a 4-core host, in turn: 2 vCPUs each, each asks 2.0 cores
         // (40 steps of 0.05), 120 > 80 steps. Minimum 5 % × 2 vCPUs = 2 steps each; the 74
-        // left go by what each asked above it: 2 + ⌊38 × 74 / 114⌋ = 26 steps = 1.30 cores.
+        // left would go by what each asked above it: 2 + ⌊38 × 74 / 114⌋ = 26 steps = 1.30
+        // cores, 0.65 per vCPU. But six vCPUs on four cores put two on some core, and two
+        // 0.65s exceed it [IV6][IV7]: the share shrinks until 0.50 per vCPU, 1.00 cores
+        // (2 + ⌊38 × e / 114⌋ = 20 steps at the largest e), which places (cores 1 and 3 hold
+        // two halves each).
         let w = [
             wl("a", &[2.0, 0.0, 0.0]),
             wl("b", &[0.0, 2.0, 0.0]),
@@ -2411,7 +2479,7 @@ mod tests {
                 } => {
                     assert_eq!(vcpus, 2);
                     assert!(
-                        (entitlement_cores - 1.30).abs() < 1e-9,
+                        (entitlement_cores - 1.00).abs() < 1e-9,
                         "{entitlement_cores}"
                     );
                 }
