@@ -1961,11 +1961,9 @@ fn vm_entitlements(loads: &[f64], core_speed: f64, cores: u32, g: f64) -> Vec<Pa
     let with = |extra: u128| -> Vec<Partition> {
         rows.iter()
             .map(|&(vcpus, lo, hi)| {
-                let steps = if above == 0 {
-                    u128::from(hi)
-                } else {
-                    u128::from(lo) + u128::from(hi - lo) * extra / above
-                };
+                let steps = (u128::from(hi - lo) * extra)
+                    .checked_div(above)
+                    .map_or(u128::from(hi), |more| u128::from(lo) + more);
                 Partition::Vm {
                     vcpus: u32::try_from(vcpus).unwrap_or(u32::MAX),
                     entitlement_cores: steps as f64 * g,
@@ -2022,7 +2020,8 @@ fn vm_entitlements_keep_to_the_distinct_pcpu_rule() {
         })
         .collect();
     assert!(
-        ents.iter().all(|&e| e <= 0.50 + 1e-9 && e >= 0.05 - 1e-9),
+        ents.iter()
+            .all(|&e| (0.05 - 1e-9..=0.50 + 1e-9).contains(&e)),
         "{ents:?}"
     );
     // The largest that places: 0.50 each (two share a core at exactly 100 %).

@@ -51,11 +51,11 @@ pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceE
     let lines = bytes.split_inclusive(|&b| b == b'\n');
     for (line, raw) in (1u64..).zip(lines) {
         // Nearly every line is a bare integer percent: take it without the general parse.
-        if first_blank.is_none() {
-            if let Some(v) = bare_percent(raw) {
-                cpu.push(v);
-                continue;
-            }
+        if first_blank.is_none()
+            && let Some(v) = bare_percent(raw)
+        {
+            cpu.push(v);
+            continue;
         }
         let at = |message: String| TraceError::new(path, message).at(line).field(FIELD);
         let mut text = std::str::from_utf8(raw)
