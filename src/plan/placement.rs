@@ -1957,78 +1957,49 @@ fn vm_entitlements(loads: &[f64], core_speed: f64, cores: u32, g: f64) -> Vec<Pa
     let want: u128 = rows.iter().map(|r| u128::from(r.2)).sum();
     let min: u128 = rows.iter().map(|r| u128::from(r.1)).sum();
     let above = want - min;
-    // Each guest gets its minimum and `extra / above` of the rest of its request.
-    let with = |extra: u128| -> Vec<Partition> {
+    // Each guest gets its minimum and `extra / above` of the rest of its request [steps].
+    let steps_with = |extra: u128| -> Vec<u128> {
         rows.iter()
-            .map(|&(vcpus, lo, hi)| {
-                let steps = (u128::from(hi - lo) * extra)
+            .map(|&(_, lo, hi)| {
+                (u128::from(hi - lo) * extra)
                     .checked_div(above)
-                    .map_or(u128::from(hi), |more| u128::from(lo) + more);
-                Partition::Vm {
-                    vcpus: u32::try_from(vcpus).unwrap_or(u32::MAX),
-                    entitlement_cores: steps as f64 * g,
-                }
+                    .map_or(u128::from(hi), |more| u128::from(lo) + more)
             })
             .collect()
     };
-    let places = |set: &[Partition]| {
-        let guests: Vec<(u32, f64)> = set
+    let places = |steps: &[u128]| {
+        let guests: Vec<(u32, f64)> = rows
             .iter()
-            .map(|p| match *p {
-                Partition::Vm {
-                    vcpus,
-                    entitlement_cores,
-                } => (vcpus, entitlement_cores / f64::from(vcpus.max(1))),
-                Partition::Vpar { .. } => (0, 0.0),
+            .zip(steps)
+            .map(|(&(vcpus, ..), &k)| {
+                let v = u32::try_from(vcpus).unwrap_or(u32::MAX);
+                (v, k as f64 * g / f64::from(v.max(1)))
             })
             .collect();
         crate::model::vcpu::placement(cores, &guests) != crate::model::vcpu::Placement::Cannot
     };
     let most = budget.saturating_sub(min).min(above);
-    let first = with(most);
-    if places(&first) {
-        return first;
-    }
-    // Placeability only grows as entitlements shrink: bisect the share above the minimums.
-    let (mut fits, mut fails) = (0u128, most);
-    while fails - fits > 1 {
-        let mid = fits + (fails - fits) / 2;
-        if places(&with(mid)) {
-            fits = mid;
-        } else {
-            fails = mid;
+    let mut steps = steps_with(most);
+    if !places(&steps) {
+        // Placeability only grows as entitlements shrink: bisect the share above the minimums.
+        let (mut fits, mut fails) = (0u128, most);
+        while fails - fits > 1 {
+            let mid = fits + (fails - fits) / 2;
+            if places(&steps_with(mid)) {
+                fits = mid;
+            } else {
+                fails = mid;
+            }
         }
+        steps = steps_with(fits);
     }
-    with(fits)
-}
-
-/// Nine 1-vCPU guests asking 0.55 cores each on 8 cores: their sum (4.95) fits, but no core
-/// holds two guests above 50 %, so each is cut to a share that places: the minimum 0.05 plus
-/// the same fraction of the 0.50 above it, at most 0.50 (two to a core on one core, by hand:
-/// 8 cores, 9 guests, so one core holds two, each ≤ 0.50).
-#[cfg(test)]
-#[test]
-fn vm_entitlements_keep_to_the_distinct_pcpu_rule() {
-    let parts = vm_entitlements(&[0.55; 9], 1.0, 8, 0.05);
-    let ents: Vec<f64> = parts
-        .iter()
-        .map(|p| match *p {
-            Partition::Vm {
-                entitlement_cores, ..
-            } => entitlement_cores,
-            Partition::Vpar { .. } => unreachable!(),
+    rows.iter()
+        .zip(steps)
+        .map(|(&(vcpus, ..), k)| Partition::Vm {
+            vcpus: u32::try_from(vcpus).unwrap_or(u32::MAX),
+            entitlement_cores: k as f64 * g,
         })
-        .collect();
-    assert!(
-        ents.iter()
-            .all(|&e| (0.05 - 1e-9..=0.50 + 1e-9).contains(&e)),
-        "{ents:?}"
-    );
-    // The largest that places: 0.50 each (two share a core at exactly 100 %).
-    assert!(ents.iter().all(|&e| (e - 0.50).abs() < 1e-9), "{ents:?}");
-    // Eight of them ask what they want: untouched.
-    let parts = vm_entitlements(&[0.55; 8], 1.0, 8, 0.05);
-    assert!(parts.iter().all(|p| matches!(*p, Partition::Vm { entitlement_cores, .. } if (entitlement_cores - 0.55).abs() < 1e-9)));
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2448,6 +2419,34 @@ mod tests {
             &config(1.0, 0.75, Objective::Count),
         );
         assert_eq!(p.totals.servers, 1);
+    }
+
+    /// Nine 1-vCPU guests asking 0.55 cores each on 8 cores: their sum (4.95) fits, but no core
+    /// holds two guests above 50 %, so each is cut to a share that places: the minimum 0.05 plus
+    /// the same fraction of the 0.50 above it, at most 0.50 (two to a core on one core, by hand:
+    /// 8 cores, 9 guests, so one core holds two, each ≤ 0.50).
+    #[test]
+    fn vm_entitlements_keep_to_the_distinct_pcpu_rule() {
+        let parts = super::vm_entitlements(&[0.55; 9], 1.0, 8, 0.05);
+        let ents: Vec<f64> = parts
+            .iter()
+            .map(|p| match *p {
+                Partition::Vm {
+                    entitlement_cores, ..
+                } => entitlement_cores,
+                Partition::Vpar { .. } => unreachable!(),
+            })
+            .collect();
+        assert!(
+            ents.iter()
+                .all(|&e| (0.05 - 1e-9..=0.50 + 1e-9).contains(&e)),
+            "{ents:?}"
+        );
+        // The largest that places: 0.50 each (two share a core at exactly 100 %).
+        assert!(ents.iter().all(|&e| (e - 0.50).abs() < 1e-9), "{ents:?}");
+        // Eight of them ask what they want: untouched.
+        let parts = super::vm_entitlements(&[0.55; 8], 1.0, 8, 0.05);
+        assert!(parts.iter().all(|p| matches!(*p, Partition::Vm { entitlement_cores, .. } if (entitlement_cores - 0.55).abs() < 1e-9)));
     }
 
     #[test]
