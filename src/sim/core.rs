@@ -204,6 +204,8 @@ pub(super) struct Sim<'a> {
     dirty: Vec<bool>,
     /// Scratch: the members a decision moves; the pools a sample touches.
     moving: Vec<u32>,
+    /// Per member of a domain: served and granted over its next window (`rest_ahead`).
+    ahead: Vec<(f64, f64)>,
     touched: Vec<u32>,
     /// Scratch: a stream's next sample, by member.
     next_demand: Vec<f64>,
@@ -425,6 +427,7 @@ impl<'a> Sim<'a> {
             union: Vec::new(),
             dirty: vec![false; nn],
             moving: Vec::new(),
+            ahead: Vec::new(),
             touched: Vec::new(),
             next_demand: Vec::new(),
             next_held: Vec::new(),
@@ -530,6 +533,39 @@ impl<'a> Sim<'a> {
             self.alloc.obs_served[m] = served * dt;
             self.alloc.obs_granted[m] = granted * dt;
             self.n.obs_since[m] = now;
+        }
+    }
+
+    /// Domain `d` applied a decision at `now`: when its members' pools now run at constant
+    /// rates and the tick one interval on would observe requests equal to this tick's, that
+    /// tick would only confirm the decision, so the domain rests from now, as it would after
+    /// that tick. Its window is predicted from the rates set now, in one piece, as a rest
+    /// books it (`wake`).
+    fn rest_ahead(&mut self, d: usize, now: TimeMs) {
+        if !self.restable[d] || !self.steady(d, now) {
+            return;
+        }
+        let domain = &self.scenario.domains[d];
+        let span = domain.interval_ms;
+        let dt = span as f64;
+        self.ahead.clear();
+        for m in &domain.members {
+            let m = m.0 as usize;
+            let mut served = 0.0;
+            for p in self.tree.region(m) {
+                served += self.p.served_rate[p] * dt;
+            }
+            self.ahead.push((served, self.n.grant[m] * dt));
+        }
+        let state = &mut self.dom_state[d];
+        if !state.repeats_after_apply(domain, self.model, &self.alloc, &self.ahead, span) {
+            return;
+        }
+        let rest = &mut self.rest[d];
+        rest.on = true;
+        rest.ticks = 0;
+        for j in 0..rest.rates.len() {
+            rest.rates[j] = state.observed_rates(j);
         }
     }
 
@@ -1504,6 +1540,7 @@ impl<'a> Sim<'a> {
             }
             if domain.latency_ms == 0 {
                 self.apply_domain(d, now);
+                self.rest_ahead(d, now);
             } else if now + domain.latency_ms < self.horizon {
                 // A move that would take effect at the horizon changes nothing reported.
                 self.due[d] = true;

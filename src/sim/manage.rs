@@ -87,6 +87,8 @@ pub struct DomainState {
     pub pending: Vec<f64>,
     scratch: gwlm::Scratch,
     last_tick: TimeMs,
+    /// The capacity within the rights the last tick arbitrated [cores].
+    base: f64,
     /// Whether the last tick left a request unmet.
     short: bool,
     /// Counters for the report.
@@ -268,6 +270,7 @@ impl DomainState {
             pending: vec![0.0; n],
             scratch: gwlm::Scratch::new(n),
             last_tick: 0,
+            base: f64::NAN,
             short: false,
             arbitrations: 0,
             short_ms: 0,
@@ -377,6 +380,7 @@ pub fn tick(
     // First within the cores the complex has rights for; then, if compartments of priority up
     // to utilitypri are still short and the TiCAP balance allows, with temporary cores too.
     let base = domain_capacity(d, model, nodes, 0.0);
+    state.base = base;
     // Requests too fine to round are not what the arbitration reads: no memo then.
     let found = if gwlm::decides_by_requests(base, d.granularity) {
         state
@@ -482,6 +486,52 @@ impl DomainState {
                 meter.changes_decided += ticks;
             }
         }
+    }
+
+    /// Whether the next tick, one `span` after a decision just applied, would repeat this one
+    /// and change nothing: `ahead[j]` is what member j will have served and been granted over
+    /// that window at the rates it now runs at [reference core-ms], summed as the tick would
+    /// sum them. The same requests under the same capacity and policies give the same
+    /// decision, and it is what the members now hold. If so, that tick's observations become
+    /// the last ones, as if it had run, so that the domain can rest from now: after a sample
+    /// moves a compartment's demand, most decisions are confirmed by exactly such a tick.
+    pub fn repeats_after_apply(
+        &mut self,
+        d: &Domain,
+        model: &Model,
+        nodes: &Allocations,
+        ahead: &[(f64, f64)],
+        span: u64,
+    ) -> bool {
+        let base = domain_capacity(d, model, nodes, 0.0);
+        if base != self.base
+            || !gwlm::decides_by_requests(base, d.granularity)
+            || self.pending_extra != self.extra
+            || span == 0
+        {
+            return false;
+        }
+        let dt = span as f64;
+        for (j, &(served, granted)) in ahead.iter().enumerate() {
+            let (i, speed) = (self.node[j], self.speed[j]);
+            let obs = gwlm::Observation {
+                allocation: granted / dt / speed,
+                consumed: served / dt / speed,
+                metric: self.metric[j],
+            };
+            let request = self.prepared[j].request(&obs, d.granularity);
+            if request.to_bits() != self.requests[j].to_bits()
+                || (self.decided[j] - nodes.fixed[i] / speed).abs() > 1e-9
+            {
+                return false;
+            }
+        }
+        for (j, &(served, granted)) in ahead.iter().enumerate() {
+            let speed = self.speed[j];
+            self.obs[j].allocation = granted / dt / speed;
+            self.obs[j].consumed = served / dt / speed;
+        }
+        true
     }
 
     /// A domain may rest when a tick depends on nothing but what its compartments consume
