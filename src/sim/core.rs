@@ -1762,8 +1762,8 @@ impl<'a> Sim<'a> {
             self.n.rec.delayed_cms[i] = self.total(i, &self.n.own_delayed);
             self.n.rec.backlog_cms[i] = b;
         }
-        self.w.rec.flush();
-        self.n.rec.flush();
+        self.w.rec.compact();
+        self.n.rec.compact();
         let books = self.settlement.finish(self.horizon);
         let stats = RunStats {
             events: stats.events,
