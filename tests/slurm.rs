@@ -254,7 +254,11 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
         ("SCENARIO", "islands.toml".into()),
     ];
     // The block prints the merge's "Submitted batch job M"; then the array's id.
-    let ids = cluster.script(&format!("{split}printf '%s\\n' \"$jobid\"\n"), &project, &env3);
+    let ids = cluster.script(
+        &format!("{split}printf '%s\\n' \"$jobid\"\n"),
+        &project,
+        &env3,
+    );
     let numbers: Vec<&str> = ids
         .split_whitespace()
         .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
@@ -269,7 +273,11 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
             cluster.field(&format!("{jobid}_{k}"), "JobState"),
             "COMPLETED"
         );
-        assert!(project.join(format!("out3/part-{k}-of-{TASKS}/part.json")).is_file());
+        assert!(
+            project
+                .join(format!("out3/part-{k}-of-{TASKS}/part.json"))
+                .is_file()
+        );
     }
     let one = vsesim(&["run", "islands.toml", "-o", "one", "-q"], &project);
     assert!(one.status.success(), "{}", stderr(&one));
