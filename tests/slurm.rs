@@ -4,7 +4,10 @@
 //! sbatch's command line) through the page's own command blocks. The merged tables must be
 //! byte for byte those of the sweep run here whole; then a task is stopped mid-run with the
 //! page's `scancel --batch --signal=TERM`, the merge is seen held, the task is resubmitted and
-//! the merge released as the page says, and the tables must be the same bytes again.
+//! the merge released as the page says, and the tables must be the same bytes again. Last,
+//! the page's split run: `deploy/slurm/run.sbatch` as an array of three parts of a scenario's
+//! islands and the merge after it, whose run folder must be byte for byte the run on one
+//! machine.
 //!
 //! Debian's slurm-wlm and munge are installed by the test when absent (`apt-get install`, as
 //! root), as the browser test installs Chromium. Where they cannot be had the test fails with
@@ -233,7 +236,115 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
     assert_eq!(count_points(&points), 16);
     assert!(!project.join(format!("out2/shard-{k}-of-1")).exists());
     assert_same_tables(&project.join("out2"), &project.join("whole"));
+
+    // 3. One run split by islands: the page's `run.sbatch` block (its array 1-3 here), the
+    // merge after it, and the merged run folder byte for byte the run on one machine.
+    std::fs::copy(
+        project_root().join("deploy/slurm/run.sbatch"),
+        project.join("deploy/slurm/run.sbatch"),
+    )
+    .unwrap();
+    std::fs::write(project.join("islands.toml"), ISLANDS).unwrap();
+    let split = block("sbatch --parsable deploy/slurm/run.sbatch").replace(
+        "sbatch --parsable deploy/slurm/run.sbatch",
+        &format!("sbatch --parsable --array=1-{TASKS} deploy/slurm/run.sbatch"),
+    );
+    let env3 = [
+        ("OUT", "out3".to_string()),
+        ("SCENARIO", "islands.toml".into()),
+    ];
+    // The block prints the merge's "Submitted batch job M"; then the array's id.
+    let ids = cluster.script(
+        &format!("{split}printf '%s\\n' \"$jobid\"\n"),
+        &project,
+        &env3,
+    );
+    let numbers: Vec<&str> = ids
+        .split_whitespace()
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let [merge, jobid] = numbers[..] else {
+        panic!("expected the merge's and the array's job ids: {ids:?}")
+    };
+    let state = cluster.wait_done(merge, &project);
+    assert_eq!(state, "COMPLETED", "{}", cluster.diagnose(&project));
+    for k in 1..=TASKS {
+        assert_eq!(
+            cluster.field(&format!("{jobid}_{k}"), "JobState"),
+            "COMPLETED"
+        );
+        assert!(
+            project
+                .join(format!("out3/part-{k}-of-{TASKS}/part.json"))
+                .is_file()
+        );
+    }
+    let one = vsesim(&["run", "islands.toml", "-o", "one", "-q"], &project);
+    assert!(one.status.success(), "{}", stderr(&one));
+    for f in ["summary.json", "stats.csv", "stats.parquet", "report.html"] {
+        let read = |d: &str| std::fs::read(project.join(d).join(f)).unwrap();
+        assert!(
+            read("out3") == read("one"),
+            "{f}: the merged run differs from the run on one machine"
+        );
+    }
 }
+
+/// Four servers, each its own island (nothing couples them), so three parts hold chunks of
+/// it; a month at the default step keeps each task to a second or so.
+const ISLANDS: &str = r#"[scenario]
+name = "slurm-islands"
+horizon = "30d"
+seed = 5
+
+[[servers]]
+name = "a"
+cells = 1
+cores_per_cell = 8
+memory_gb_per_cell = 16
+
+[[servers]]
+name = "b"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+
+[[servers]]
+name = "c"
+cells = 1
+cores_per_cell = 6
+memory_gb_per_cell = 16
+
+[[servers]]
+name = "d"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 16
+
+[[workloads]]
+name = "wa"
+partition = "a"
+units = "cores"
+synth = { pattern = "diurnal", mean = 3.0, peak = 7.0, noise = 0.3 }
+
+[[workloads]]
+name = "wb"
+partition = "b"
+units = "cores"
+synth = { pattern = "diurnal", mean = 2.0, peak = 5.0, noise = 0.4 }
+
+[[workloads]]
+name = "wc"
+partition = "c"
+units = "cores"
+synth = { pattern = "diurnal", mean = 1.0, peak = 3.0, noise = 0.2 }
+
+[[workloads]]
+name = "wd"
+partition = "d"
+units = "cores"
+synth = { pattern = "diurnal", mean = 1.5, peak = 2.5, noise = 0.5 }
+"#;
 
 fn assert_same_tables(a: &Path, b: &Path) {
     for t in TABLES {
@@ -341,13 +452,14 @@ AccountingStorageType=accounting_storage/none
 SchedulerType=sched/builtin
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
-# The page's tasks ask for 4 CPUs and 4 GB each: the node says it has room for all three
-# at once, whatever the machine (config_overrides: slurmd takes these figures as given).
+# The page's tasks ask for 4 CPUs and up to 8 GB each, its split run's merge 32 GB: the
+# node says it has room for all three tasks at once and for that merge, whatever the machine
+# (config_overrides: slurmd takes these figures as given).
 SlurmdParameters=config_overrides
 ReturnToService=2
 MpiDefault=none
 SwitchType=switch/none
-NodeName=vsesimnode NodeHostname={host} NodeAddr=127.0.0.1 CPUs=16 RealMemory=32000 State=UNKNOWN
+NodeName=vsesimnode NodeHostname={host} NodeAddr=127.0.0.1 CPUs=16 RealMemory=40000 State=UNKNOWN
 PartitionName=test Nodes=vsesimnode Default=YES MaxTime=INFINITE State=UP
 ",
             socket = socket.display(),

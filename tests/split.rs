@@ -355,6 +355,12 @@ fn parts_that_cannot_be_merged_are_refused_with_the_fix() {
         "{}",
         stderr(&out)
     );
+    // The command to run again names the scenario, the part and the folder.
+    assert!(
+        stderr(&out).contains("`vsesim run mix.toml --shard 2/3 -o split`"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::write(&bin, &bytes).unwrap();
     ok(&dir, &["merge", "split", "-q"], "2");
 

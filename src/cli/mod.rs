@@ -1011,7 +1011,7 @@ fn write_report(dir: &Path, inputs_sha256: Option<&str>) -> Result<usize, Error>
         inputs_sha256,
     };
     let html =
-        report::html::render_run_with(&summary, &charts, &extras).map_err(|e| Error::io(dir, e))?;
+        report::html::render_run_with(summary, &charts, &extras).map_err(|e| Error::io(dir, e))?;
     report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     Ok(charts.len())
 }

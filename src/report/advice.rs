@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// One server's options, in the order a planner weighs them.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ServerAdvice {
     pub server: String,
     /// `icap` or `ppu`, as `licensing[].pricing`.
@@ -60,6 +61,7 @@ pub struct ServerAdvice {
 
 /// A partition that needs more than it holds.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PartitionNeed {
     pub name: String,
     #[serde(deserialize_with = "crate::report::word::word")]
@@ -75,6 +77,7 @@ pub struct PartitionNeed {
 
 /// Activate inactive cores with usage rights.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct IcapOption {
     /// Inactive cores to activate where the partitions that need them can reach them.
     pub activate: u32,
@@ -92,6 +95,7 @@ pub struct IcapOption {
 
 /// Temporary Instant Capacity for the time the demand is above the limit of the active cores.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct TicapOption {
     /// Core-minutes a year: Σ over time of the cores needed above the active ones to keep the
     /// demand within the limit (up to the installed cores), at the run's demand, scaled from
@@ -117,6 +121,7 @@ pub struct TicapOption {
 
 /// Raise a Pay per use server's cap.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PpuOption {
     /// `percent` or `active`.
     #[serde(deserialize_with = "crate::report::word::word")]

@@ -8,6 +8,7 @@ use crate::world::Scenario;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HaReport {
     /// Mean over workloads of the share of the horizon each ran on a node that was up.
     pub availability: f64,
@@ -26,6 +27,7 @@ pub struct HaReport {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PackageReport {
     pub name: String,
     pub cluster: String,
@@ -50,6 +52,7 @@ pub struct PackageReport {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FailureReport {
     pub target: String,
     #[serde(deserialize_with = "crate::report::word::word")]
@@ -64,6 +67,7 @@ pub struct FailureReport {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutageReport {
     pub target: String,
     /// `node` (it and everything under it serve nothing) or `core` (one core of a server).
@@ -77,6 +81,7 @@ pub struct OutageReport {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlacementReport {
     pub package: String,
     pub node: String,
@@ -86,6 +91,7 @@ pub struct PlacementReport {
 
 /// One node's loss, simulated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NMinus1Report {
     pub cluster: String,
     pub node: String,
@@ -104,6 +110,7 @@ pub struct NMinus1Report {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MovedPackage {
     pub package: String,
     /// The adoptive node, or null when none could take it.

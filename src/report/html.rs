@@ -9,7 +9,8 @@
 //! A run's page is drawn from a typed [`Summary`]: summary.json is read back through
 //! [`super::summary::read`], which fails on a format version it does not know and on a field
 //! renamed or missing, so a figure never shows "—" because its field moved. The sections then
-//! walk the summary's JSON tree by path (the column tables below); a value that is null shows
+//! walk the summary's JSON tree by path (the column tables below), all of it but the
+//! workloads, which become JSON one row at a time ([`Workloads`]); a value that is null shows
 //! as "—" (a figure the run could not give, e.g. the utilization of an unconfigured disk).
 //! Every text taken from the summary is escaped: names come from user scenarios.
 
@@ -169,41 +170,125 @@ pub struct Extras<'a> {
 /// The page of one run, from its summary.json and charts.
 ///
 /// Fails only when a chart's SVG file cannot be read; an odd summary still gives a page.
-pub fn render_run(summary: &Summary, charts: &[Chart]) -> Result<String, io::Error> {
+pub fn render_run(summary: Summary, charts: &[Chart]) -> Result<String, io::Error> {
     render_run_with(summary, charts, &Extras::default())
 }
 
-/// [`render_run`] with the Monte Carlo section and the inputs' hash.
+/// [`render_run`] with the Monte Carlo section and the inputs' hash. The sections walk the
+/// summary as a JSON tree, all of it but the workloads: those stay typed and each becomes a
+/// JSON object only while its row is drawn, so a page of 10⁶ workloads never holds them
+/// all as a tree (which took more memory than the run; docs/SCALING.md).
 pub fn render_run_with(
-    summary: &Summary,
+    mut summary: Summary,
     charts: &[Chart],
     extras: &Extras,
 ) -> Result<String, io::Error> {
-    render_run_json(&as_json(summary)?, charts, extras)
+    let workloads = std::mem::take(&mut summary.workloads);
+    let tree = serde_json::to_value(&summary).map_err(io::Error::other)?;
+    render(&tree, &Workloads::Typed(&workloads), charts, extras)
 }
 
-/// The typed summary as the JSON tree the sections walk: the same tree summary.json holds,
-/// since it is written from this type.
-pub(crate) fn as_json(summary: &Summary) -> io::Result<Value> {
-    serde_json::to_value(summary).map_err(io::Error::other)
-}
-
-/// [`render_run_with`] from the JSON tree of a summary; the sections' tests build partial
-/// trees with it.
-pub(crate) fn render_run_json(
+/// [`render_run_with`] from the JSON tree of a summary, its workloads included; the
+/// sections' tests build partial trees with it.
+#[cfg(test)]
+fn render_run_json(
     summary: &Value,
+    charts: &[Chart],
+    extras: &Extras,
+) -> Result<String, io::Error> {
+    render(
+        summary,
+        &Workloads::Tree(items(summary.get("workloads"))),
+        charts,
+        extras,
+    )
+}
+
+/// The workloads a run's page lists, by index in scenario order.
+enum Workloads<'a> {
+    /// The summary's own: each is turned into its JSON object only while a row of it is
+    /// drawn.
+    Typed(&'a [super::summary::WorkloadReport]),
+    /// The `workloads` of a summary's JSON tree (the sections' tests).
+    #[cfg(test)]
+    Tree(Vec<&'a Value>),
+}
+
+impl<'a> Workloads<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Workloads::Typed(w) => w.len(),
+            #[cfg(test)]
+            Workloads::Tree(w) => w.len(),
+        }
+    }
+
+    /// Workload `i` as summary.json holds it.
+    fn get(&self, i: usize) -> std::borrow::Cow<'a, Value> {
+        match self {
+            Workloads::Typed(w) => {
+                std::borrow::Cow::Owned(serde_json::to_value(&w[i]).unwrap_or(Value::Null))
+            }
+            #[cfg(test)]
+            Workloads::Tree(w) => std::borrow::Cow::Borrowed(w[i]),
+        }
+    }
+
+    /// Its `partition`, when it names one.
+    fn partition(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Workloads::Typed(w) => Some(w[i].partition.as_str()),
+            #[cfg(test)]
+            Workloads::Tree(w) => w[i].get("partition").and_then(Value::as_str),
+        }
+    }
+
+    /// Its SLA met share; a workload without the figure (null: not finite) counts as served.
+    fn sla(&self, i: usize) -> f64 {
+        match self {
+            Workloads::Typed(w) => Some(w[i].usage.sla_met_share).filter(|x| x.is_finite()),
+            #[cfg(test)]
+            Workloads::Tree(w) => w[i].get("sla_met_share").and_then(Value::as_f64),
+        }
+        .unwrap_or(f64::INFINITY)
+    }
+
+    /// [`over_limit`] of workload `i`.
+    fn over_limit(&self, i: usize, limit: Option<f64>) -> bool {
+        match self {
+            Workloads::Typed(w) => {
+                let finite = |x: f64| Some(x).filter(|x| x.is_finite());
+                let u = &w[i].usage;
+                match finite(u.time_above_limit_share) {
+                    Some(share) => share > 0.0,
+                    None => matches!(
+                        (finite(u.cpu_utilization.p99), limit),
+                        (Some(p), Some(l)) if p > l
+                    ),
+                }
+            }
+            #[cfg(test)]
+            Workloads::Tree(w) => over_limit(w[i], limit),
+        }
+    }
+}
+
+/// The page of one run from its summary's tree (less its workloads) and its workloads.
+fn render(
+    summary: &Value,
+    workloads: &Workloads,
     charts: &[Chart],
     extras: &Extras,
 ) -> Result<String, io::Error> {
     let name = text(summary.pointer("/scenario/name"));
     let mut sections = vec![Section::new("totals", "Totals", totals(summary))];
-    if let Some(body) = offenders(summary) {
+    if let Some(body) = offenders(summary, workloads) {
         sections.push(Section::new("offenders", "Top offenders", body));
     }
     sections.push(Section::new(
         "datacenter",
         "Datacenter",
-        datacenter(summary),
+        datacenter(summary, workloads),
     ));
     if let Some(body) = planning(summary) {
         sections.push(Section::new("planning", "Planning", body));
@@ -211,7 +296,7 @@ pub(crate) fn render_run_json(
     sections.extend([
         Section::new("servers", "Servers", servers(summary)),
         Section::new("partitions", "Partitions", partitions(summary)),
-        Section::new("workloads", "Workloads", workloads(summary)),
+        Section::new("workloads", "Workloads", workloads_section(workloads)),
     ]);
     let optional = [
         ("gwlm", "gWLM domains and policies", gwlm(summary)),
@@ -673,38 +758,38 @@ fn workload_cols() -> Vec<Col> {
 }
 
 /// All workloads; past [`COLLAPSE_ROWS`] the full table folds and the worst-served stay out.
-fn workloads(s: &Value) -> String {
-    let rows = items(s.get("workloads"));
-    if rows.is_empty() {
+fn workloads_section(rows: &Workloads) -> String {
+    if rows.len() == 0 {
         return none("No workloads.");
     }
     let cols = workload_cols();
-    let full = table(&cols, &rows, &[]);
+    let full = table_of(&cols, rows, 0..rows.len());
     if rows.len() <= COLLAPSE_ROWS {
         return full;
     }
-    let worst = worst_served(&rows, WORST_SHOWN);
+    let worst = worst_served(rows, WORST_SHOWN);
     format!(
         "<h3>The {} with the lowest SLA met share</h3>{}\
          <details><summary>All {} workloads</summary>{full}</details>",
         worst.len(),
-        table(&cols, &worst, &[]),
+        table_of(&cols, rows, worst.iter().copied()),
         esc(&group_thousands(&rows.len().to_string()))
     )
 }
 
 /// The `n` workloads with the lowest SLA met share, ties in scenario order; a workload
 /// without the figure counts as served.
-fn worst_served<'a>(rows: &[&'a Value], n: usize) -> Vec<&'a Value> {
-    let sla = |w: &Value| {
-        w.get("sla_met_share")
-            .and_then(Value::as_f64)
-            .unwrap_or(f64::INFINITY)
-    };
-    let mut sorted = rows.to_vec();
-    sorted.sort_by(|a, b| sla(a).total_cmp(&sla(b)));
+fn worst_served(rows: &Workloads, n: usize) -> Vec<usize> {
+    let mut sorted: Vec<usize> = (0..rows.len()).collect();
+    sorted.sort_by(|&a, &b| rows.sla(a).total_cmp(&rows.sla(b)));
     sorted.truncate(n);
     sorted
+}
+
+/// [`table`] of the workloads `which`, each made a JSON object for its row only.
+fn table_of(cols: &[Col], rows: &Workloads, which: impl Iterator<Item = usize>) -> String {
+    let body: String = which.map(|i| row_html(cols, &rows.get(i), 0)).collect();
+    table_html(cols, &body, "")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +801,7 @@ const OFFENDERS: usize = 10;
 /// Where a review of a large datacenter starts: the servers and partitions whose demand at
 /// the sizing percentile is furthest over (or nearest to) their CPU limit, and the workloads
 /// served worst. `None` without servers.
-fn offenders(s: &Value) -> Option<String> {
+fn offenders(s: &Value, workloads: &Workloads) -> Option<String> {
     let nodes: Vec<&Value> = items(s.get("servers"))
         .into_iter()
         .chain(items(s.get("partitions")))
@@ -791,14 +876,9 @@ fn offenders(s: &Value) -> Option<String> {
         order.len().min(OFFENDERS),
         table_html(&cols, &body, "")
     );
-    let workloads = items(s.get("workloads"));
-    let short: Vec<&Value> = worst_served(&workloads, OFFENDERS)
+    let short: Vec<usize> = worst_served(workloads, OFFENDERS)
         .into_iter()
-        .filter(|w| {
-            w.get("sla_met_share")
-                .and_then(Value::as_f64)
-                .is_some_and(|x| x < 1.0)
-        })
+        .filter(|&w| workloads.sla(w) < 1.0)
         .collect();
     if short.is_empty() {
         out += "<p>Every workload's demand was served as it arrived.</p>";
@@ -818,7 +898,7 @@ fn offenders(s: &Value) -> Option<String> {
              it arrived), of {}:</p>{}",
             short.len(),
             group_thousands(&workloads.len().to_string()),
-            table(&cols, &short, &[])
+            table_of(&cols, workloads, short.iter().copied())
         );
     }
     out.push_str(
@@ -943,7 +1023,7 @@ const TREE_OPEN_ROWS: usize = 20;
 /// The tree then stays about the nodes (the scale scenario's 1,375 partitions and 10,000
 /// workloads give ~0.5 MB of tree instead of ~4 MB) and the page opens on them, as the
 /// Workloads table folds at the same size and keeps every workload.
-fn datacenter(s: &Value) -> String {
+fn datacenter(s: &Value, workloads: &Workloads) -> String {
     let servers = items(s.get("servers"));
     if servers.is_empty() {
         return none("No servers.");
@@ -953,8 +1033,7 @@ fn datacenter(s: &Value) -> String {
         .chain(items(s.get("partitions")).iter())
         .copied()
         .collect();
-    let workloads = items(s.get("workloads"));
-    let tree = Tree::build(&nodes, &workloads);
+    let tree = Tree::build(&nodes, workloads);
     let limit = s.pointer("/scenario/util_limit").and_then(Value::as_f64);
     let ctx = TreeCtx {
         limit,
@@ -964,6 +1043,7 @@ fn datacenter(s: &Value) -> String {
             .rev() // the first entry for a server wins
             .collect(),
         big: workloads.len() > COLLAPSE_ROWS,
+        workloads,
         horizon_hours: s
             .pointer("/scenario/horizon_ms")
             .and_then(Value::as_f64)
@@ -1011,9 +1091,10 @@ struct Tree<'a> {
     nodes: Vec<&'a Value>,
     roots: Vec<usize>,
     children: Vec<Vec<usize>>,
-    workloads: Vec<Vec<&'a Value>>,
+    /// Indices into the page's [`Workloads`].
+    workloads: Vec<Vec<usize>>,
     /// Workloads whose partition names no node: shown after the tree, not dropped.
-    unplaced: Vec<&'a Value>,
+    unplaced: Vec<usize>,
 }
 
 /// What the rows need beyond their own entry.
@@ -1025,6 +1106,7 @@ struct TreeCtx<'a> {
     /// limit.
     big: bool,
     horizon_hours: Option<f64>,
+    workloads: &'a Workloads<'a>,
 }
 
 /// One step of the walk: open a node, or close the `<details>` of one.
@@ -1037,7 +1119,7 @@ impl<'a> Tree<'a> {
     /// A parent must come before its child (summary.json lists nodes in preorder), so the
     /// links form a forest whatever the file holds; a node whose parent is not found earlier
     /// is a root.
-    fn build(nodes: &[&'a Value], workloads: &[&'a Value]) -> Self {
+    fn build(nodes: &[&'a Value], workloads: &Workloads) -> Self {
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut roots = Vec::new();
         let mut children = vec![Vec::new(); nodes.len()];
@@ -1056,12 +1138,8 @@ impl<'a> Tree<'a> {
         }
         let mut per_node = vec![Vec::new(); nodes.len()];
         let mut unplaced = Vec::new();
-        for &w in workloads {
-            match w
-                .get("partition")
-                .and_then(Value::as_str)
-                .and_then(|p| index.get(p))
-            {
+        for w in 0..workloads.len() {
+            match workloads.partition(w).and_then(|p| index.get(p)) {
                 Some(&i) => per_node[i].push(w),
                 None => unplaced.push(w),
             }
@@ -1127,14 +1205,15 @@ impl<'a> Tree<'a> {
 /// A node's workloads: the first [`TREE_WORKLOADS`] in scenario order and a line for the
 /// rest. In a large scenario ([`TreeCtx::big`]) only those over the limit are listed, folded
 /// behind a line that counts them.
-fn workload_rows(workloads: &[&Value], ctx: &TreeCtx, out: &mut String) {
+fn workload_rows(workloads: &[usize], ctx: &TreeCtx, out: &mut String) {
+    let all = ctx.workloads;
     if workloads.is_empty() {
         return;
     }
-    let over: Vec<&Value> = workloads
+    let over: Vec<usize> = workloads
         .iter()
         .copied()
-        .filter(|w| over_limit(w, ctx.limit))
+        .filter(|&w| all.over_limit(w, ctx.limit))
         .collect();
     if ctx.big && over.is_empty() {
         let _ = write!(
@@ -1160,12 +1239,16 @@ fn workload_rows(workloads: &[&Value], ctx: &TreeCtx, out: &mut String) {
         let _ = write!(
             out,
             "<div class=\"row wl\">{}</div>",
-            tree_row(w, RowKind::Workload, ctx)
+            tree_row(&all.get(*w), RowKind::Workload, ctx)
         );
     }
     let rest = workloads.len() - shown.len();
     if rest > 0 {
-        let rest_over = over.len() - shown.iter().filter(|w| over_limit(w, ctx.limit)).count();
+        let rest_over = over.len()
+            - shown
+                .iter()
+                .filter(|&&w| all.over_limit(w, ctx.limit))
+                .count();
         let _ = write!(
             out,
             "<div class=\"more\">… and {} more{}: all are in the \

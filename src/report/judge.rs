@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// The resource furthest over its limit in one entity: what the verdict line names.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Culprit {
     pub entity: String,
     /// `server`, `npar`, `vpar`, `vm`, `pset` or `fss`.
@@ -177,6 +178,7 @@ pub fn share_above(m: &Meters, i: usize, x: f64, capacity: f64) -> f64 {
 
 /// How many entities of one kind were judged, and how many exceed.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct KindCount {
     #[serde(deserialize_with = "crate::report::word::word")]
     pub kind: crate::report::word::Word,
@@ -188,6 +190,7 @@ pub struct KindCount {
 
 /// The scenario's verdict: the worst over its servers and partitions.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ScenarioVerdict {
     /// `exceeds` when any server or partition exceeds, `meets` when all with demand meet,
     /// `no_data` when none has demand.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One resource of one server or partition.
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ResourcePlan {
     /// `cores` (the server's own physical cores, not reference cores), `GiB` or `MB/s`.
     #[serde(deserialize_with = "crate::report::word::word")]
@@ -44,6 +45,7 @@ pub struct ResourcePlan {
 /// A growth rate as the forecast used it: given in the scenario, or fitted to the entity's
 /// own daily demand at the sizing percentile (report::trend).
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct GrowthUsed {
     /// `given` (the scenario's rate; for a node's CPU, its workloads' rates weighted by their
     /// work), `workloads` (that weighting, with some workloads' rates fitted), `fit` (fitted
@@ -116,6 +118,7 @@ impl GrowthUsed {
 /// A node's four resources; memory, disk and network are null where the node has no capacity
 /// of them configured (nothing to judge against; a server always has its memory).
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct NodePlan {
     pub horizon_days: f64,
     pub cpu: ResourcePlan,
@@ -142,6 +145,7 @@ impl NodePlan {
 /// an upper bound of what a consolidation needs (`vsesim plan` places workloads for the
 /// exact count).
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct StudyPlan {
     pub horizon_days: f64,
     pub target_server: String,
@@ -152,6 +156,7 @@ pub struct StudyPlan {
 }
 
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ByResource {
     pub cpu: u32,
     pub memory: Option<u32>,

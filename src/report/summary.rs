@@ -20,11 +20,14 @@ pub const FORMAT_VERSION: u32 = 2;
 /// and `export` draw from. It fails, naming the file and the field, rather than let a page
 /// show "—" for a figure it could not find: a `format_version` this vsesim does not know
 /// (newer, older or none), a field missing or of another type, or a field it does not know
-/// (a renamed one; found by writing the summary back and comparing: summary.json is written
-/// from this type, so a file of this format reads back to itself).
+/// (a renamed one: every summary type refuses unknown fields).
+///
+/// The text goes straight into the typed summary, with no JSON tree between: at 10⁶
+/// workloads the tree (and the second one written back to compare) took more memory than
+/// the run that wrote the file (docs/SCALING.md).
 pub fn read(path: &std::path::Path) -> Result<Summary, crate::Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
-    parse(&text).map_err(|why| {
+    let text = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    parse_bytes(&text).map_err(|why| {
         crate::Error::Usage(format!(
             "{}: not a summary.json this vsesim can read: {why}",
             path.display()
@@ -34,101 +37,98 @@ pub fn read(path: &std::path::Path) -> Result<Summary, crate::Error> {
 
 /// [`read`] from the text of a summary.json; the error says what is wrong, without the file.
 pub fn parse(text: &str) -> Result<Summary, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    match value.get("format_version").map(|v| v.as_u64()) {
-        Some(Some(v)) if v == u64::from(FORMAT_VERSION) => {}
-        Some(Some(v)) if v > u64::from(FORMAT_VERSION) => {
-            return Err(format!(
-                "format_version {v} is newer than this vsesim's ({FORMAT_VERSION}); read it with the vsesim that wrote it, or a newer one"
-            ));
-        }
-        Some(Some(v)) => {
-            return Err(format!(
-                "format_version {v} is older than this vsesim's ({FORMAT_VERSION}); run the scenario again to rewrite it"
-            ));
-        }
-        Some(None) => return Err("format_version is not a whole number".into()),
-        None => {
-            return Err(format!(
-                "no format_version; expected {FORMAT_VERSION}, as `vsesim run` writes it"
-            ));
+    parse_bytes(text.as_bytes())
+}
+
+fn parse_bytes(text: &[u8]) -> Result<Summary, String> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let typed = serde_path_to_error::deserialize::<_, Summary>(&mut de)
+        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))
+        .and_then(|s| de.end().map(|()| s).map_err(|e| e.to_string()));
+    match typed {
+        Ok(summary) if summary.format_version == FORMAT_VERSION => Ok(summary),
+        // The version decides which message is the true one: a summary of another format
+        // fails on some field first, and that field is not what the user needs to hear.
+        other => {
+            version(text)?;
+            other.and(Err("format_version could not be read".into()))
         }
     }
-    let summary: Summary = serde_path_to_error::deserialize(&value)
-        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))?;
-    let back = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
-    match first_difference(&value, &back) {
-        None => Ok(summary),
-        Some(path) => Err(format!(
-            "field `{path}` is not one this vsesim writes (renamed, or missing where null was expected)"
+}
+
+/// Whether the summary's `format_version` is this vsesim's, read on its own (a pass over the
+/// text that keeps nothing else): it is asked only when the typed read failed, or read
+/// another version.
+fn version(text: &[u8]) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct Probe {
+        format_version: Option<serde_json::Value>,
+    }
+    let probe: Probe = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+    match probe.format_version.as_ref().map(|v| v.as_u64()) {
+        Some(Some(v)) if v == u64::from(FORMAT_VERSION) => Ok(()),
+        Some(Some(v)) if v > u64::from(FORMAT_VERSION) => Err(format!(
+            "format_version {v} is newer than this vsesim's ({FORMAT_VERSION}); read it with the vsesim that wrote it, or a newer one"
+        )),
+        Some(Some(v)) => Err(format!(
+            "format_version {v} is older than this vsesim's ({FORMAT_VERSION}); run the scenario again to rewrite it"
+        )),
+        Some(None) => Err("format_version is not a whole number".into()),
+        None => Err(format!(
+            "no format_version; expected {FORMAT_VERSION}, as `vsesim run` writes it"
         )),
     }
 }
 
-/// The first place where `a` (the file) and `b` (what it reads as) differ, as a path
-/// (`servers[0].verdict.status`).
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
-    let mut steps = difference(a, b)?;
-    steps.reverse();
-    let mut path = String::new();
-    for step in steps {
-        match step {
-            Step::Key(k) if path.is_empty() => path.push_str(k),
-            Step::Key(k) => {
-                path.push('.');
-                path.push_str(k);
-            }
-            Step::Index(i) => path.push_str(&format!("[{i}]")),
-        }
+/// The fields of [`Usage`], its flattened [`Work`]'s included: what a node's or workload's
+/// flattened usage takes from the entity's fields, leaving the rest to the entity, which
+/// refuses any it does not know. (serde's `deny_unknown_fields` alone cannot see past a
+/// flattened struct that itself flattens one: the inner one is read from a view of all the
+/// fields and claims none, so the outer one would refuse its own usage.) A field added to
+/// `Usage` goes here too; the golden summary's read-back test fails until it does.
+const USAGE_FIELDS: &[&str] = &[
+    "demand_core_hours",
+    "served_core_hours",
+    "delayed_core_hours",
+    "dropped_core_hours",
+    "backlog_core_hours",
+    "unmet_core_hours",
+    "cpu_utilization",
+    "peak_demand_cores",
+    "memory_peak_gb",
+    "time_above_limit_share",
+    "sla_met_share",
+    "longest_backlog_ms",
+    "memory",
+    "disk",
+    "network",
+];
+
+/// Reads an entity's flattened [`Usage`], claiming only [`USAGE_FIELDS`].
+fn flat_usage<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Usage, D::Error> {
+    Usage::deserialize(Claiming(d, USAGE_FIELDS))
+}
+
+/// A deserializer that reads whatever is asked of it as a struct of the given fields: given
+/// serde's flattening buffer, it hands over (and takes away) only those.
+struct Claiming<D>(D, &'static [&'static str]);
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for Claiming<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_struct("Usage", self.1, v)
     }
-    Some(if path.is_empty() {
-        "(top)".into()
-    } else {
-        path
-    })
-}
 
-/// One step of a path into a JSON value.
-enum Step<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// The steps to the first difference, innermost first. The path is built only once a
-/// difference is found: a summary of thousands of entities compares clean, and naming every
-/// node on the way cost more than the run it summarized.
-fn difference<'a>(a: &'a serde_json::Value, b: &'a serde_json::Value) -> Option<Vec<Step<'a>>> {
-    use serde_json::Value;
-    let within = |step: Step<'a>, inner: Option<Vec<Step<'a>>>| {
-        inner.map(|mut steps| {
-            steps.push(step);
-            steps
-        })
-    };
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            // A key only in the file is the likelier mistake (renamed); name it first.
-            let only = x
-                .keys()
-                .find(|k| !y.contains_key(*k))
-                .or_else(|| y.keys().find(|k| !x.contains_key(*k)));
-            if let Some(k) = only {
-                return Some(vec![Step::Key(k)]);
-            }
-            x.iter()
-                .find_map(|(k, v)| within(Step::Key(k), difference(v, &y[k])))
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (v, w))| within(Step::Index(i), difference(v, w))),
-        _ if a == b => None,
-        _ => Some(Vec::new()),
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
     }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     pub format_version: u32,
     pub scenario: ScenarioInfo,
@@ -160,6 +160,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GicapReport {
     pub name: String,
     pub members: Vec<String>,
@@ -173,6 +174,7 @@ pub struct GicapReport {
 
 /// What the run cost over its horizon, in the scenario's currency.
 #[derive(Debug, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct CostReport {
     pub currency: Option<String>,
     #[serde(flatten)]
@@ -182,6 +184,7 @@ pub struct CostReport {
 
 /// The cost items and their total [currency].
 #[derive(Debug, Serialize, Deserialize, Default, Clone, Copy)]
+#[serde(deny_unknown_fields)]
 pub struct CostItems {
     /// Hardware price amortized straight-line over the horizon.
     pub hardware: f64,
@@ -211,6 +214,7 @@ impl CostItems {
 }
 
 #[derive(Debug, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ServerCost {
     pub name: String,
     #[serde(flatten)]
@@ -220,6 +224,7 @@ pub struct ServerCost {
 
 /// One software licence's bill.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LicenceReport {
     pub name: String,
     /// `server_cores`, `partition_cores`, `vcpus` or `os_instance`.
@@ -237,6 +242,7 @@ pub struct LicenceReport {
 
 /// One counted OS instance or partition.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LicenceInstance {
     pub name: String,
     /// `server`, `npar`, `vpar` or `vm`.
@@ -253,6 +259,7 @@ pub struct LicenceInstance {
 
 /// The energy the servers drew and its carbon.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnergyReport {
     pub pue: f64,
     /// `constant`, `trace`, or null without `[energy] carbon_intensity`.
@@ -271,6 +278,7 @@ pub struct EnergyReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerEnergy {
     pub name: String,
     /// Null for a server without a power model.
@@ -281,6 +289,7 @@ pub struct ServerEnergy {
 
 /// Usage rights and utility pricing of one server.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LicensingReport {
     pub server: String,
     /// The GiCAP group it belongs to, whose members pool their rights and share a balance.
@@ -298,6 +307,7 @@ pub struct LicensingReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TicapReport {
     pub initial_core_minutes: f64,
     pub used_core_minutes: f64,
@@ -329,12 +339,14 @@ pub struct TicapReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TicapWarningReport {
     pub at_ms: u64,
     pub days_left: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PpuReport {
     /// `percent` (busy cores) or `active` (active cores).
     #[serde(deserialize_with = "word")]
@@ -343,6 +355,7 @@ pub struct PpuReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PpuBillReport {
     /// 30-day blocks from the start.
     pub month: u64,
@@ -354,6 +367,7 @@ pub struct PpuBillReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WlmReport {
     /// The OS instance whose PRM groups it manages.
     pub host: String,
@@ -363,6 +377,7 @@ pub struct WlmReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SloReport {
     pub name: String,
     pub group: String,
@@ -379,6 +394,7 @@ pub struct SloReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DomainReport {
     /// The node whose capacity is shared.
     pub name: String,
@@ -394,6 +410,7 @@ pub struct DomainReport {
 
 /// How a workload manager treated one compartment.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyReport {
     pub domain: String,
     #[serde(deserialize_with = "word")]
@@ -416,6 +433,7 @@ pub struct PolicyReport {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: Option<String>,
@@ -439,6 +457,7 @@ pub struct ScenarioInfo {
 
 /// Work in core-hours (reference cores × hours).
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Work {
     pub demand_core_hours: f64,
     pub served_core_hours: f64,
@@ -452,6 +471,7 @@ pub struct Work {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Utilization {
     pub mean: f64,
     pub p50: f64,
@@ -468,6 +488,7 @@ pub struct Utilization {
 /// sizing demand) against the peak of each single workload on it: 5 stars when any one could
 /// double, 4/3/2 when any one could grow by 75/50/25 %, 1 when it fits with less.
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Verdict {
     /// `meets`, `exceeds` or `no_data` (no workload, or no demand).
     #[serde(deserialize_with = "word")]
@@ -481,6 +502,7 @@ pub struct Verdict {
 /// limit: days after the simulated period; 0 when it already does; null when not within the
 /// forecast horizon (or nothing grows).
 #[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Forecast {
     pub horizon_days: f64,
     pub cpu_limit_in_days: Option<f64>,
@@ -692,6 +714,7 @@ impl Verdict {
 
 /// What every entity reports about its CPU and memory.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Usage {
     #[serde(flatten)]
     pub work: Work,
@@ -719,6 +742,7 @@ pub struct Usage {
 /// is the observed high-water mark [CA6], which by definition is never exceeded: the demand
 /// is reported and nothing is judged (utilization and time above the limit are null).
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Io {
     pub capacity_mbps: Option<f64>,
     /// The peak (time-aligned for nodes) and the time-weighted mean.
@@ -732,6 +756,7 @@ pub struct Io {
 /// Memory: never normalized across server types (as Capacity Advisor); all zero where the
 /// entity has no memory configured.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Memory {
     pub utilization: Utilization,
     /// Share of the horizon with memory utilization above `memory_limit`.
@@ -739,6 +764,7 @@ pub struct Memory {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeReport {
     pub name: String,
     #[serde(deserialize_with = "word")]
@@ -778,11 +804,12 @@ pub struct NodeReport {
     pub forecast: Option<Forecast>,
     /// Time remaining, capacity remaining and recommended size per resource.
     pub planning: Option<super::planning::NodePlan>,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "flat_usage")]
     pub usage: Usage,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WorkloadReport {
     pub name: String,
     pub partition: String,
@@ -796,7 +823,7 @@ pub struct WorkloadReport {
     /// Its CPU growth for the forecast: its own rate, the scenario's, or fitted to its own
     /// daily demand at the sizing percentile (`level_at_end` in reference cores).
     pub growth: planning::GrowthUsed,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "flat_usage")]
     pub usage: Usage,
 }
 
@@ -1638,6 +1665,90 @@ mod tests {
         let err = super::parse(&renamed).unwrap_err();
         assert!(err.contains("disk_mb_per_s"), "{err}");
         assert!(err.contains("servers[0]"), "{err}");
+    }
+
+    /// `text` with the first `from` after the first `after` replaced by `to`.
+    fn replace_after(text: &str, after: &str, from: &str, to: &str) -> String {
+        let at = text.find(after).expect("anchor") + after.len();
+        let (head, tail) = text.split_at(at);
+        assert!(tail.contains(from), "{from} after {after}");
+        format!("{head}{}", tail.replacen(from, to, 1))
+    }
+
+    /// Every summary type refuses a field it does not know, flattened ones too: a renamed or
+    /// added field in an entity's flattened usage (which flattens its work in turn), in the
+    /// cost's flattened items, and in a type of another module (planning's advice, the HA
+    /// report), each named.
+    #[test]
+    fn an_unknown_field_is_refused_wherever_it_is() {
+        // An extra field beside a workload's flattened usage.
+        let extra = replace_after(
+            GOLDEN,
+            "\"workloads\": [",
+            "\"on_shortfall\"",
+            "\"surprise\": 1, \"on_shortfall\"",
+        );
+        let err = super::parse(&extra).unwrap_err();
+        assert!(err.contains("unknown field `surprise`"), "{err}");
+        assert!(err.contains("workloads[0]"), "{err}");
+        // A work figure renamed inside a server's usage: two flattenings deep.
+        let renamed = replace_after(
+            GOLDEN,
+            "\"servers\": [",
+            "\"delayed_core_hours\"",
+            "\"late_core_hours\"",
+        );
+        let err = super::parse(&renamed).unwrap_err();
+        assert!(err.contains("delayed_core_hours"), "{err}");
+        assert!(err.contains("servers[0]"), "{err}");
+        // An extra field in a partition's usage figures (not flattened: its own type).
+        let extra = replace_after(
+            GOLDEN,
+            "\"partitions\": [",
+            "\"p99_9\"",
+            "\"p99_99\": 1.0, \"p99_9\"",
+        );
+        let err = super::parse(&extra).unwrap_err();
+        assert!(err.contains("unknown field `p99_99`"), "{err}");
+        assert!(err.contains("partitions[0]"), "{err}");
+        // A cost item renamed, beside the flattened items, and one added to a server's.
+        let renamed = replace_after(GOLDEN, "\"cost\": {", "\"core_rights\"", "\"rights\"");
+        let err = super::parse(&renamed).unwrap_err();
+        assert!(err.contains("core_rights"), "{err}");
+        let extra = replace_after(
+            GOLDEN,
+            "\"cost\": {",
+            "\"energy_kwh\"",
+            "\"water_l\": 0.0, \"energy_kwh\"",
+        );
+        let err = super::parse(&extra).unwrap_err();
+        assert!(err.contains("unknown field `water_l`"), "{err}");
+        // Another module's type: the study plan's count by resource.
+        let extra = replace_after(
+            GOLDEN,
+            "\"by_resource\": {",
+            "\"cpu\"",
+            "\"gpu\": 1, \"cpu\"",
+        );
+        let err = super::parse(&extra).unwrap_err();
+        assert!(err.contains("unknown field `gpu`"), "{err}");
+        assert!(err.contains("planning.by_resource"), "{err}");
+    }
+
+    /// The HA report's types refuse an unknown field too (the demo has no HA; this one does).
+    #[test]
+    fn an_unknown_field_in_the_ha_report_is_refused() {
+        let golden = include_str!("../../tests/golden/ha-cluster.summary.json");
+        super::parse(golden).expect("the HA golden summary reads");
+        let extra = replace_after(
+            golden,
+            "\"outages\": [",
+            "\"target\"",
+            "\"why\": 1, \"target\"",
+        );
+        let err = super::parse(&extra).unwrap_err();
+        assert!(err.contains("unknown field `why`"), "{err}");
+        assert!(err.contains("ha.outages[0]"), "{err}");
     }
 
     #[test]

@@ -518,9 +518,24 @@ pub fn read_outcomes_each(
 ) -> Result<(), Error> {
     let path = dir.join("outcome.bin");
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    // What to run again, folder included: the part's own part.json says which scenario and
+    // which part it is (a part.json that cannot be read leaves the command generic).
+    let again = crate::sweep::run::read_json::<PartInfo>(&dir.join("part.json")).map_or_else(
+        |_| "vsesim run … --shard K/N -o …".to_string(),
+        |p| {
+            let root = match dir.parent() {
+                Some(r) if !r.as_os_str().is_empty() => r.display().to_string(),
+                _ => ".".to_string(),
+            };
+            format!(
+                "vsesim run {} --shard {}/{} -o {root}",
+                p.scenario_file, p.shard.k, p.shard.n
+            )
+        },
+    );
     let bad = |m: String| {
         Error::Usage(format!(
-            "{}: {m}; run the part again (`vsesim run … --shard K/N`)",
+            "{}: {m}; run the part again (`{again}`) and merge again",
             path.display()
         ))
     };

@@ -164,6 +164,7 @@ impl Default for Growth {
 
 /// An override as the output folder records it: the path and the value as TOML writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Applied {
     pub path: String,
     pub value: String,

@@ -3,9 +3,11 @@
 //! `ha.outages`, `ha.placements` and `ha.packages[].workloads`; a summary without them (no
 //! failures, or from before them) draws as before.
 
-use super::{CORE_DOWN, DOWN, LegendEntry, Run, Shade, Swatch, TimeAxis, entry, text_of};
-use serde_json::Value;
+use super::{CORE_DOWN, DOWN, LegendEntry, Run, Shade, Swatch, TimeAxis, entry};
+use crate::report::ha::HaReport;
 use std::collections::BTreeMap;
+#[cfg(test)]
+use {super::text_of, serde_json::Value};
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct Events {
@@ -25,11 +27,52 @@ struct Outage {
     to_ms: u64,
 }
 
+#[cfg(test)]
 fn ms_of(v: &Value, key: &str) -> Option<u64> {
     v.get(key).and_then(Value::as_u64)
 }
 
 impl Events {
+    pub(super) fn of(ha: Option<&HaReport>) -> Events {
+        let Some(ha) = ha else {
+            return Events::default();
+        };
+        let outages = ha
+            .outages
+            .iter()
+            .map(|o| Outage {
+                target: o.target.clone(),
+                core: o.kind == "core",
+                replaced: o.replaced_by_icap,
+                from_ms: o.start_ms,
+                to_ms: o.end_ms,
+            })
+            .collect();
+        let mut package_of = BTreeMap::new();
+        for p in &ha.packages {
+            for w in &p.workloads {
+                package_of.insert(w.clone(), p.name.clone());
+            }
+        }
+        let mut stints: BTreeMap<String, Vec<(String, u64, u64)>> = BTreeMap::new();
+        for s in &ha.placements {
+            stints
+                .entry(s.package.clone())
+                .or_default()
+                .push((s.node.clone(), s.from_ms, s.to_ms));
+        }
+        for v in stints.values_mut() {
+            v.sort_by_key(|s| s.1);
+        }
+        Events {
+            outages,
+            package_of,
+            stints,
+        }
+    }
+
+    /// A partial `ha` tree, read leniently (the charts' tests).
+    #[cfg(test)]
     pub(super) fn parse(ha: &Value) -> Events {
         let list = |key: &str| ha.get(key).and_then(Value::as_array).cloned();
         let outages = list("outages")

@@ -8,14 +8,19 @@
 //! history is recomputed from the time series as report::history computes it from the
 //! demand, one point a whole day.
 
+use super::finite;
 use super::{
     Band, CAPACITY, DAY_MS, DEMAND, LIMIT, Line, MAX_NODE_CHARTS, Node, Row, RowIndex, Run, Shade,
-    Spec, Swatch, TimeAxis, TimeChart, busiest, entry, fmt_tick, level, line, number_of, round3,
-    short_name, step_of, text_of,
+    Spec, Swatch, TimeAxis, TimeChart, busiest, entry, fmt_tick, level, line, round3, short_name,
+    step_of,
 };
+#[cfg(test)]
+use super::{number_of, text_of};
 use crate::report::history::quantile;
+use crate::report::planning::NodePlan;
 use crate::report::trend::{Model, Trend};
 use plotters::style::RGBColor;
+#[cfg(test)]
 use serde_json::Value;
 
 const TREND: RGBColor = RGBColor(40, 40, 40);
@@ -57,32 +62,99 @@ pub(super) fn charts(run: &Run, index: &RowIndex) -> Vec<(String, Spec)> {
         .collect()
 }
 
+/// What the forecast chart takes of a node's `planning`: its CPU's plan and growth, each
+/// figure absent where not finite (null in summary.json).
+#[derive(Debug, Clone)]
+pub(super) struct Planned {
+    horizon_days: Option<f64>,
+    capacity: Option<f64>,
+    limit: Option<f64>,
+    /// `time_remaining_days` and its interval.
+    remaining: (Option<f64>, Option<f64>, Option<f64>),
+    /// The growth was fitted (`source` = `fit`): only then is there a chart.
+    fitted: bool,
+    /// `model` = `linear` (else compound).
+    linear: bool,
+    rate: Option<f64>,
+    rate_ci95: (Option<f64>, Option<f64>),
+    r_squared: Option<f64>,
+    days: usize,
+    level_at_end: Option<f64>,
+}
+
+impl Planned {
+    pub(super) fn of(p: &NodePlan) -> Planned {
+        let (cpu, g) = (&p.cpu, &p.cpu.growth);
+        let opt = |x: Option<f64>| x.and_then(finite);
+        Planned {
+            horizon_days: finite(p.horizon_days),
+            capacity: finite(cpu.capacity),
+            limit: finite(cpu.limit),
+            remaining: (
+                opt(cpu.time_remaining_days),
+                opt(cpu.time_remaining_days_ci95_low),
+                opt(cpu.time_remaining_days_ci95_high),
+            ),
+            fitted: g.source == "fit",
+            linear: g.model == "linear",
+            rate: finite(g.rate),
+            rate_ci95: (opt(g.rate_ci95_low), opt(g.rate_ci95_high)),
+            r_squared: opt(g.r_squared),
+            days: g.days.unwrap_or(0),
+            level_at_end: opt(g.level_at_end),
+        }
+    }
+
+    /// A partial `planning` tree, read leniently (the charts' tests): none without its
+    /// `cpu.growth`.
+    #[cfg(test)]
+    pub(super) fn parse(planning: &Value) -> Option<Planned> {
+        let cpu = planning.get("cpu")?;
+        let g = cpu.get("growth")?;
+        Some(Planned {
+            horizon_days: number_of(planning, "horizon_days"),
+            capacity: number_of(cpu, "capacity"),
+            limit: number_of(cpu, "limit"),
+            remaining: (
+                number_of(cpu, "time_remaining_days"),
+                number_of(cpu, "time_remaining_days_ci95_low"),
+                number_of(cpu, "time_remaining_days_ci95_high"),
+            ),
+            fitted: text_of(g, "source") == "fit",
+            linear: text_of(g, "model") == "linear",
+            rate: number_of(g, "rate"),
+            rate_ci95: (
+                number_of(g, "rate_ci95_low"),
+                number_of(g, "rate_ci95_high"),
+            ),
+            r_squared: number_of(g, "r_squared"),
+            days: g.get("days").and_then(Value::as_u64).unwrap_or(0) as usize,
+            level_at_end: number_of(g, "level_at_end"),
+        })
+    }
+}
+
 /// The forecast of `node` from its `planning.cpu` and rows; None unless its CPU growth was
 /// fitted.
 pub(super) fn forecast(run: &Run, node: &Node, rows: &[&Row]) -> Option<Forecast> {
-    let planning = node.planning.as_ref()?;
-    let cpu = planning.get("cpu")?;
-    let g = cpu.get("growth")?;
-    if text_of(g, "source") != "fit" {
+    let p = node.planning.as_ref()?;
+    if !p.fitted {
         return None;
     }
-    let model = match text_of(g, "model").as_str() {
-        "linear" => Model::Linear,
-        _ => Model::Compound,
-    };
-    let rate = number_of(g, "rate")?;
+    let rate = p.rate?;
     let trend = Trend {
-        model,
+        model: if p.linear {
+            Model::Linear
+        } else {
+            Model::Compound
+        },
         rate,
-        rate_ci95: (
-            number_of(g, "rate_ci95_low").unwrap_or(rate),
-            number_of(g, "rate_ci95_high").unwrap_or(rate),
-        ),
-        r_squared: number_of(g, "r_squared").unwrap_or(f64::NAN),
-        days: g.get("days").and_then(Value::as_u64).unwrap_or(0) as usize,
-        level_at_end: number_of(g, "level_at_end")?,
+        rate_ci95: (p.rate_ci95.0.unwrap_or(rate), p.rate_ci95.1.unwrap_or(rate)),
+        r_squared: p.r_squared.unwrap_or(f64::NAN),
+        days: p.days,
+        level_at_end: p.level_at_end?,
     };
-    let capacity = number_of(cpu, "capacity")?;
+    let capacity = p.capacity?;
     // The plan is in the node's own cores; the rows in reference cores.
     let speed = match node.capacity {
         Some(c) if capacity > 0.0 && c > 0.0 => c / capacity,
@@ -94,12 +166,8 @@ pub(super) fn forecast(run: &Run, node: &Node, rows: &[&Row]) -> Option<Forecast
         .map(|d| d / speed)
         .collect();
     let history_days = trend.days.max(daily.len()) as f64;
-    let remaining = (
-        number_of(cpu, "time_remaining_days"),
-        number_of(cpu, "time_remaining_days_ci95_low"),
-        number_of(cpu, "time_remaining_days_ci95_high"),
-    );
-    let horizon = number_of(planning, "horizon_days").unwrap_or(3.0 * 365.0);
+    let remaining = p.remaining;
+    let horizon = p.horizon_days.unwrap_or(3.0 * 365.0);
     // Far enough to see the limit crossed (its late end too), never past the planning
     // horizon, and at least as long again as the history.
     let ahead = match remaining.2.or(remaining.0) {
@@ -112,7 +180,7 @@ pub(super) fn forecast(run: &Run, node: &Node, rows: &[&Row]) -> Option<Forecast
         history_days,
         daily,
         capacity,
-        limit: number_of(cpu, "limit").unwrap_or(1.0),
+        limit: p.limit.unwrap_or(1.0),
         remaining,
         end,
     })

@@ -16,7 +16,7 @@ mod events;
 mod forecast;
 pub mod png;
 
-use super::summary::Summary;
+use super::summary::{CostItems, NodeReport, Summary};
 use crate::world::date::Date;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -89,32 +89,23 @@ pub fn draw_run(
     rows: &[Row],
     out_dir: &Path,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    let tree = serde_json::to_value(summary).map_err(|e| ChartError::Draw {
-        path: out_dir.to_path_buf(),
-        source: Box::new(e),
-    })?;
-    draw_run_json(&tree, rows, out_dir)
+    draw(&Run::of(summary), rows, out_dir)
 }
 
-/// [`draw_run`] from the JSON tree of a summary (the same tree summary.json holds); the
-/// charts' tests build partial trees with it.
-pub(crate) fn draw_run_json(
-    summary: &Value,
-    rows: &[Row],
-    out_dir: &Path,
-) -> Result<Vec<ChartFile>, ChartError> {
+/// [`draw_run`] from what the charts take of a summary; the charts' tests build it from
+/// partial JSON trees.
+fn draw(run: &Run, rows: &[Row], out_dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     ensure_font()?;
-    let run = Run::parse(summary);
     let mut charts = Vec::new();
     if !rows.is_empty() {
         let index = RowIndex::new(rows);
         let axis = TimeAxis::new(run.horizon_ms, rows).dated(run.start);
-        charts.extend(demand_charts(&run, &index, &axis));
-        charts.extend(stack_charts(&run, &index, &axis));
-        charts.extend(heat_charts(&run, &index, &axis));
-        charts.extend(forecast::charts(&run, &index));
+        charts.extend(demand_charts(run, &index, &axis));
+        charts.extend(stack_charts(run, &index, &axis));
+        charts.extend(heat_charts(run, &index, &axis));
+        charts.extend(forecast::charts(run, &index));
     }
-    charts.extend(cost_chart(&run));
+    charts.extend(cost_chart(run));
     write_all(out_dir, charts)
 }
 
@@ -259,21 +250,26 @@ struct Node {
     peak: f64,
     /// The time-aligned demand at the sizing percentile [reference cores].
     sizing: Option<f64>,
-    /// `planning` (its `cpu` and `horizon_days`), for the forecast chart.
-    planning: Option<Value>,
+    /// What the forecast chart takes of `planning`.
+    planning: Option<forecast::Planned>,
+}
+
+/// A figure as the charts take it: a non-finite one (null in summary.json) is absent.
+fn finite(x: f64) -> Option<f64> {
+    Some(x).filter(|x| x.is_finite())
 }
 
 impl Node {
-    fn parse(v: &Value) -> Node {
+    fn of(n: &NodeReport) -> Node {
         Node {
-            name: text_of(v, "name"),
-            kind: text_of(v, "kind"),
-            server: text_of(v, "server"),
-            parent: text_of(v, "parent"),
-            capacity: number_of(v, "capacity_cores"),
-            peak: number_of(v, "peak_demand_cores").unwrap_or(f64::NEG_INFINITY),
-            sizing: number_of(v, "sizing_demand_cores"),
-            planning: v.get("planning").filter(|p| p.is_object()).cloned(),
+            name: n.name.clone(),
+            kind: n.kind.to_string(),
+            server: n.server.clone(),
+            parent: n.parent.clone().unwrap_or_default(),
+            capacity: finite(n.capacity_cores),
+            peak: finite(n.usage.peak_demand_cores).unwrap_or(f64::NEG_INFINITY),
+            sizing: finite(n.sizing_demand_cores),
+            planning: n.planning.as_ref().map(forecast::Planned::of),
         }
     }
 }
@@ -286,6 +282,24 @@ struct CostColumn {
 }
 
 impl CostColumn {
+    fn of(name: String, c: &CostItems) -> CostColumn {
+        CostColumn {
+            name,
+            items: COST_ITEMS.map(|(key, _, _)| {
+                let x = match key {
+                    "hardware" => c.hardware,
+                    "core_rights" => c.core_rights,
+                    "ticap" => c.ticap,
+                    "ppu" => c.ppu,
+                    "software" => c.software,
+                    _ => c.energy,
+                };
+                finite(x).unwrap_or(0.0)
+            }),
+        }
+    }
+
+    /// A scenario's column of `compare.json`, which is read as a JSON tree.
     fn parse(name: String, v: &Value) -> CostColumn {
         CostColumn {
             name,
@@ -315,41 +329,28 @@ struct Run {
 }
 
 impl Run {
-    fn parse(summary: &Value) -> Run {
-        let scenario = summary.get("scenario").unwrap_or(&Value::Null);
-        let cost = summary.get("cost").unwrap_or(&Value::Null);
+    fn of(s: &Summary) -> Run {
+        let scenario = &s.scenario;
         Run {
-            horizon_ms: scenario
-                .get("horizon_ms")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
-            util_limit: number_of(scenario, "util_limit"),
-            sizing_percentile: number_of(scenario, "sizing_percentile"),
-            interval_ms: scenario.get("interval_ms").and_then(Value::as_u64),
-            start: scenario
-                .get("start")
-                .and_then(Value::as_str)
-                .and_then(|d| Date::parse(d).ok()),
-            events: events::Events::parse(summary.get("ha").unwrap_or(&Value::Null)),
-            servers: array_of(summary, "servers")
+            horizon_ms: scenario.horizon_ms,
+            util_limit: finite(scenario.util_limit),
+            sizing_percentile: finite(scenario.sizing_percentile),
+            interval_ms: Some(scenario.interval_ms),
+            start: scenario.start.as_deref().and_then(|d| Date::parse(d).ok()),
+            events: events::Events::of(s.ha.as_ref()),
+            servers: s.servers.iter().map(Node::of).collect(),
+            partitions: s.partitions.iter().map(Node::of).collect(),
+            workloads: s
+                .workloads
                 .iter()
-                .map(Node::parse)
+                .map(|w| (w.name.clone(), w.partition.clone()))
                 .collect(),
-            partitions: array_of(summary, "partitions")
+            currency: s.cost.currency.clone(),
+            costs: s
+                .cost
+                .servers
                 .iter()
-                .map(Node::parse)
-                .collect(),
-            workloads: array_of(summary, "workloads")
-                .iter()
-                .map(|w| (text_of(w, "name"), text_of(w, "partition")))
-                .collect(),
-            currency: cost
-                .get("currency")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            costs: array_of(cost, "servers")
-                .iter()
-                .map(|s| CostColumn::parse(text_of(s, "name"), s))
+                .map(|c| CostColumn::of(c.name.clone(), &c.items))
                 .collect(),
         }
     }
@@ -2158,9 +2159,74 @@ fn draw_category_labels<DB: DrawingBackend>(
 
 #[cfg(test)]
 mod tests {
-    use super::draw_run_json as draw_run;
     use super::*;
     use serde_json::json;
+
+    /// The charts of a partial summary tree, read leniently (a missing field is absent).
+    fn draw_run(
+        summary: &Value,
+        rows: &[Row],
+        out_dir: &Path,
+    ) -> Result<Vec<ChartFile>, ChartError> {
+        draw(&Run::parse(summary), rows, out_dir)
+    }
+
+    impl Node {
+        fn parse(v: &Value) -> Node {
+            Node {
+                name: text_of(v, "name"),
+                kind: text_of(v, "kind"),
+                server: text_of(v, "server"),
+                parent: text_of(v, "parent"),
+                capacity: number_of(v, "capacity_cores"),
+                peak: number_of(v, "peak_demand_cores").unwrap_or(f64::NEG_INFINITY),
+                sizing: number_of(v, "sizing_demand_cores"),
+                planning: v.get("planning").and_then(forecast::Planned::parse),
+            }
+        }
+    }
+
+    impl Run {
+        /// A partial summary tree as the charts take it.
+        fn parse(summary: &Value) -> Run {
+            let scenario = summary.get("scenario").unwrap_or(&Value::Null);
+            let cost = summary.get("cost").unwrap_or(&Value::Null);
+            Run {
+                horizon_ms: scenario
+                    .get("horizon_ms")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                util_limit: number_of(scenario, "util_limit"),
+                sizing_percentile: number_of(scenario, "sizing_percentile"),
+                interval_ms: scenario.get("interval_ms").and_then(Value::as_u64),
+                start: scenario
+                    .get("start")
+                    .and_then(Value::as_str)
+                    .and_then(|d| Date::parse(d).ok()),
+                events: events::Events::parse(summary.get("ha").unwrap_or(&Value::Null)),
+                servers: array_of(summary, "servers")
+                    .iter()
+                    .map(Node::parse)
+                    .collect(),
+                partitions: array_of(summary, "partitions")
+                    .iter()
+                    .map(Node::parse)
+                    .collect(),
+                workloads: array_of(summary, "workloads")
+                    .iter()
+                    .map(|w| (text_of(w, "name"), text_of(w, "partition")))
+                    .collect(),
+                currency: cost
+                    .get("currency")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                costs: array_of(cost, "servers")
+                    .iter()
+                    .map(|s| CostColumn::parse(text_of(s, "name"), s))
+                    .collect(),
+            }
+        }
+    }
 
     /// A fresh folder under the system's temporary folder, kept after the test so the
     /// charts can be looked at.
