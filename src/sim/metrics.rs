@@ -265,6 +265,7 @@ impl Dist {
         // A cache line of entities at a time, as `flush` does.
         const LANE: usize = 32;
         let mut lanes: Vec<Vec<u64>> = (0..LANE).map(|_| Vec::with_capacity(k)).collect();
+        let mut scratch = vec![0u64; BINS];
         for first in (0..n).step_by(LANE) {
             let last = (first + LANE).min(n);
             for (j, &ms) in self.pending_ms.iter().enumerate() {
@@ -277,16 +278,20 @@ impl Dist {
                     }
                 }
             }
+            // Sorted by counting into one histogram kept hot and left zeroed again: cheaper
+            // than sorting each list.
             for (off, list) in lanes.iter_mut().enumerate().take(last - first) {
                 if list.is_empty() {
                     continue;
                 }
-                list.sort_unstable();
-                let mut merged: Vec<u64> = Vec::with_capacity(list.len());
                 for &e in list.iter() {
-                    match merged.last_mut() {
-                        Some(m) if *m >> BIN_SHIFT == e >> BIN_SHIFT => *m += e & MS_MASK,
-                        _ => merged.push(e),
+                    scratch[(e >> BIN_SHIFT) as usize] += e & MS_MASK;
+                }
+                let mut merged: Vec<u64> = Vec::with_capacity(list.len());
+                for (b, t) in scratch.iter_mut().enumerate() {
+                    if *t > 0 {
+                        merged.push((b as u64) << BIN_SHIFT | *t);
+                        *t = 0;
                     }
                 }
                 self.short[first + off] = Some(merged.into_boxed_slice());
