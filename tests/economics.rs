@@ -527,3 +527,71 @@ synth = {{ pattern = "flat", mean = 2 }}
 "#
     )
 }
+
+/// gWLM's allocations to VM guests must place by the distinct-pCPU rule [IV6][IV7]. A 4-core
+/// host, guest `a` with 4 vCPUs (utilization policy, min 1, max 3) and guest `b` with 1 vCPU
+/// (min 0.5, max 1), both demanding more than their max. The maxes fill the host exactly
+/// (3 + 1 = 4), so the arbiter's surplus step gives 3 and 1; but `a`'s vCPUs sit on all 4
+/// cores at 0.75 each, leaving 0.25 on every core where `b` needs 1.0: unplaceable. The shrink
+/// keeps the minimums and gives each guest the same share, rounded down to 0.01-core steps, of
+/// what it had above them: `a` 100 + ⌊200·e/250⌋ steps, `b` 50 + ⌊50·e/250⌋, for the largest
+/// e in 0..250 that places, i.e. a/4 + b ≤ 1 core. e = 64: a = 100 + 51 = 151 (1.51),
+/// b = 50 + 12 = 62 (0.62), 0.3775 + 0.62 = 0.9975 ✓; e = 65: a = 1.52, b = 0.63, 1.01 ✗.
+/// They start at their entitlements (a 25 % × 4 = 1 core, b 50 % = 0.5) until the first tick
+/// at 60 s, so a serves 1 × 60 + 1.51 × 3540 = 5405.4 core-s and b 0.5 × 60 + 0.62 × 3540 =
+/// 2224.8 (unchecked, b would have held a whole core: 30 + 3540 = 3570).
+#[test]
+fn managed_guests_are_shrunk_to_a_placeable_set() {
+    let guest = |name: &str, vcpus: u32, entitlement: u32, demand: u32| {
+        format!(
+            r#"
+[[partitions]]
+name = "{name}"
+kind = "vm"
+parent = "host"
+vcpus = {vcpus}
+entitlement = {entitlement}
+
+[[workloads]]
+name = "w-{name}"
+partition = "{name}"
+units = "cores"
+on_shortfall = "drop"
+synth = {{ pattern = "flat", mean = {demand} }}
+"#
+        )
+    };
+    let s = run_text(
+        "vm-managed-placeable",
+        &format!(
+            r#"{HEAD}
+[[servers]]
+name = "host"
+cells = 1
+cores_per_cell = 4
+memory_gb_per_cell = 16
+{a}{b}
+[[policies]]
+domain = "host"
+interval = "60s"
+
+[[policies.compartments]]
+partition = "a"
+policy = {{ type = "utilization", target = 75, min = 1, max = 3 }}
+
+[[policies.compartments]]
+partition = "b"
+policy = {{ type = "utilization", target = 75, min = 0.5, max = 1 }}
+"#,
+            a = guest("a", 4, 25, 4),
+            b = guest("b", 1, 50, 2),
+        ),
+    );
+    for (w, want) in [("w-a", 5405.4), ("w-b", 2224.8)] {
+        let served = f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
+        assert!(
+            (served - want).abs() < 1e-6,
+            "{w} served {served}, want {want}"
+        );
+    }
+}

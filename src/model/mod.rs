@@ -15,6 +15,7 @@
 pub mod power;
 pub mod share;
 pub mod vcpu;
+pub mod waterfill;
 
 /// Index of a node (server or partition) in [`Model::nodes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

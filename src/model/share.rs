@@ -10,53 +10,17 @@
 /// is met.
 ///
 /// `demand[i] ≥ 0` is what claimant `i` could use this segment (already capped at its maximum);
-/// `weight[i] > 0`. Grants never exceed demands and their sum never exceeds `capacity`. Runs in
-/// O(k²) in the worst case and O(k) when contention settles in one pass, which is the common
-/// case; it allocates nothing.
+/// `weight[i] > 0`. Grants never exceed demands and their sum never exceeds `capacity`. The
+/// water-fill from zero floors, [`super::waterfill::rise_from_zero`]: O(k) when contention
+/// settles in one pass, which is the common case; it allocates nothing.
+#[inline]
 pub fn weighted_fair_share(
     capacity: f64,
     demand: &[f64],
     weight: &[f64],
     grant: &mut [f64],
 ) -> f64 {
-    debug_assert_eq!(demand.len(), weight.len());
-    debug_assert_eq!(demand.len(), grant.len());
-    let total_demand: f64 = demand.iter().sum();
-    if total_demand <= capacity {
-        grant.copy_from_slice(demand);
-        return f64::INFINITY;
-    }
-    // A negative grant marks a claimant whose share is not settled yet.
-    grant.fill(-1.0);
-    let mut remaining = capacity.max(0.0);
-    loop {
-        let weight_open: f64 = weight
-            .iter()
-            .zip(grant.iter())
-            .filter(|(_, g)| **g < 0.0)
-            .map(|(w, _)| *w)
-            .sum();
-        if weight_open <= 0.0 {
-            return f64::INFINITY;
-        }
-        let level = remaining / weight_open;
-        let mut settled_any = false;
-        for i in 0..demand.len() {
-            if grant[i] < 0.0 && demand[i] <= level * weight[i] {
-                grant[i] = demand[i];
-                remaining -= demand[i];
-                settled_any = true;
-            }
-        }
-        if !settled_any {
-            for i in 0..demand.len() {
-                if grant[i] < 0.0 {
-                    grant[i] = level * weight[i];
-                }
-            }
-            return level;
-        }
-    }
+    super::waterfill::rise_from_zero(capacity, grant, demand, weight)
 }
 
 #[cfg(test)]

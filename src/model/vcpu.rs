@@ -13,7 +13,7 @@
 //!
 //! Must not know: time, events, records, files.
 
-use super::{Model, NodeId, NodeKind};
+use super::{Model, NodeId, NodeKind, Share};
 
 /// HP's worked example counts 0.4 % of a GB as 4 MB (16 GB × 4 vCPUs × 0.4 % = 256 MB, +64 MB
 /// = 320 MB); kept so the documented figure is what the model computes (0.4 % of 1024 MB
@@ -168,6 +168,68 @@ pub enum Placement {
     /// The search gave up within its budget (a host far larger and more crowded than Integrity
     /// VM's 32-vCPU guests make likely); the set is let through, as before this rule.
     Unknown,
+}
+
+/// The VM guests a gWLM domain allocates to, seen as the distinct-pCPU rule sees them: the
+/// host's cores, each compartment's vCPUs and least allocation, and the host's other guests
+/// (they keep their entitlements). What `policy::gwlm::placeable` needs to keep an
+/// allocation set startable [IV6][IV7].
+#[derive(Debug, Clone)]
+pub struct DomainGuests {
+    pub cores: u32,
+    /// Per compartment: its vCPUs, and the least it may be allocated by its partition
+    /// (`min_cores`) [cores].
+    pub vcpus: Vec<u32>,
+    pub floor: Vec<f64>,
+    /// Guests of the host outside the domain: (vCPUs, entitled fraction of a core per vCPU).
+    pub others: Vec<(u32, f64)>,
+    /// The set handed to [`placement`], rebuilt at each test.
+    pub rows: Vec<(u32, f64)>,
+}
+
+impl DomainGuests {
+    /// `None` unless every member of the domain on `host` is a VM guest: a domain of vPars,
+    /// nPars or PRM groups never pays for the rule.
+    pub fn of(model: &Model, host: NodeId, members: &[NodeId]) -> Option<Self> {
+        let vm = |k: NodeId| model.node(k).kind == NodeKind::Vm;
+        if members.is_empty() || !members.iter().all(|&m| vm(m)) {
+            return None;
+        }
+        let per_vcpu = |k: NodeId, cores: f64| {
+            let n = model.node(k);
+            (n.cores.max(1), cores / n.speed / f64::from(n.cores.max(1)))
+        };
+        let others = model
+            .children(host)
+            .iter()
+            .filter(|&&k| vm(k) && !members.contains(&k))
+            .map(|&k| match model.node(k).share {
+                Share::Elastic { weight, .. } => per_vcpu(k, weight),
+                Share::Fixed { capacity } | Share::Root { capacity } => per_vcpu(k, capacity),
+            })
+            .collect();
+        Some(DomainGuests {
+            cores: model.node(host).cores,
+            vcpus: members
+                .iter()
+                .map(|&m| model.node(m).cores.max(1))
+                .collect(),
+            floor: members.iter().map(|&m| model.node(m).min_cores).collect(),
+            others,
+            rows: Vec::new(),
+        })
+    }
+
+    /// Whether the compartments allocated `alloc(j)` cores each, beside the other guests,
+    /// can all start ([`Placement::Unknown`] counts as yes, as at validation).
+    pub fn places(&mut self, alloc: impl Fn(usize) -> f64) -> bool {
+        self.rows.clear();
+        self.rows.extend_from_slice(&self.others);
+        for (j, &v) in self.vcpus.iter().enumerate() {
+            self.rows.push((v, alloc(j) / f64::from(v)));
+        }
+        placement(self.cores, &self.rows) != Placement::Cannot
+    }
 }
 
 /// Entitlement units per core: fractions are compared as integers, so cores holding equal

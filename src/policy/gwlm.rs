@@ -32,6 +32,8 @@
 //! [`check_deploy`] is still arbitrated without panicking and without exceeding the capacity, but
 //! its minimums and owned amounts are then not guaranteed (see [`arbitrate`]).
 
+use crate::model::{vcpu, waterfill};
+
 /// A compartment's gWLM policy [G70a][G70c][GH1]. All amounts in cores of the SRD.
 ///
 /// Conditional policies are not here: the caller picks the policy in force before calling.
@@ -756,92 +758,83 @@ fn decide(
     short
 }
 
-/// Weighted rising tide: raises `alloc[i]` towards `cap[i]` (those with `cap[i] ≤ alloc[i]` do
-/// not take part) using at most `extra` cores, so that the allocations of those not yet at their
-/// cap are `L·w[i]` for one level `L`, and those whose floor already exceeds `L·w[i]` keep it
-/// [WR][W179]. Returns the cores handed out.
+/// Weighted rising tide [WR][W179]: raises `alloc[i]` towards `cap[i]` using at most `extra`
+/// cores, so that those not yet at their cap hold `L·w[i]` for one level `L` and those whose
+/// floor already exceeds it keep it ([`waterfill::rise`]). A shortfall within float noise
+/// of `extra` is handed out whole, so a sum of allocations never misses the capacity by noise.
+#[inline]
+fn rise(extra: f64, alloc: &mut [f64], cap: &[f64], w: &[f64]) {
+    waterfill::rise(extra, alloc, cap, w, fine_slack(extra));
+}
+
+/// After arbitration, for a domain whose compartments are VM guests: shrinks `alloc` [cores]
+/// to the largest set Integrity VM can start, each vCPU's entitlement on a core of its own
+/// and no core entitled past 100 % [IV6][IV7] (`vcpu::placement`, the test `validate`
+/// applies to entitlements). Returns whether a compartment was left below its request
+/// (`requests`) by shrinking: the domain is then short.
 ///
-/// `f(L) = Σ clamp(L·wᵢ, allocᵢ, capᵢ)` is piecewise linear and non-decreasing with breakpoints
-/// `allocᵢ/wᵢ` and `capᵢ/wᵢ`; the level lies between the last breakpoint with `f < target` and
-/// the first with `f ≥ target`, where `f` is linear. The breakpoints are sorted and that pair
-/// found by bisection, each `f` summed afresh (a running slope would cancel catastrophically
-/// between weights of 10⁻⁹ and 10⁹): O(n log n), and no allocation up to 32 compartments.
-fn rise(extra: f64, alloc: &mut [f64], cap: &[f64], w: &[f64]) -> f64 {
-    if extra.is_nan() || extra <= 0.0 {
-        return 0.0;
+/// The rule is the placement planner's: every compartment keeps its minimum (`range[j].0`,
+/// or its partition's `min_cores` if higher) and the same share, rounded down to the step,
+/// of what it was allocated above it; the share is bisected on whole steps, since shrinking
+/// entitlements never makes a set harder to place. Not built into the arbiter's caps: whether
+/// a set places depends on all its entitlements together (bin packing with conflicts), which
+/// no per-compartment cap expresses, and a post-step leaves the arbitration of every domain
+/// without VM guests untouched. A set whose minimums do not place gets its minimums.
+pub fn placeable(
+    guests: &mut vcpu::DomainGuests,
+    range: &[(f64, f64)],
+    gran: Granularity,
+    requests: &[f64],
+    alloc: &mut [f64],
+) -> bool {
+    let n = alloc.len().min(guests.vcpus.len()).min(range.len());
+    if n == 0 || guests.places(|j| if j < n { alloc[j] } else { 0.0 }) {
+        return false;
     }
-    let mut want = 0.0;
-    let mut have = 0.0;
-    let mut rising = 0;
-    for (a, c) in alloc.iter().zip(cap) {
-        if c > a {
-            want += c - a;
-            have += a;
-            rising += 1;
-        }
-    }
-    if want <= extra + fine_slack(extra) {
-        for (a, c) in alloc.iter_mut().zip(cap) {
-            *a = a.max(*c);
-        }
-        return want;
-    }
-    // Nobody can take more than `extra`: keeps breakpoints finite for huge caps.
-    let ceiling = |a: f64, c: f64| c.min(a + extra);
-    let target = have + extra;
-    let f = |level: f64| -> f64 {
-        alloc
-            .iter()
-            .zip(cap)
-            .zip(w)
-            .filter(|((a, c), _)| c > a)
-            .map(|((a, c), w)| clamp(level * w, *a, ceiling(*a, *c)))
-            .sum()
+    let s = gran.step().unwrap_or(0.01);
+    let lower: Vec<f64> = (0..n).map(|j| range[j].0.max(guests.floor[j])).collect();
+    // Per compartment: its floor and what it holds, in steps.
+    let rows: Vec<(u64, u64)> = (0..n)
+        .map(|j| {
+            let held = round(alloc[j] / s).max(0.0) as u64;
+            let x = lower[j] / s;
+            let lo = ceil(x - slack(x)).max(0.0) as u64;
+            (lo.min(held), held)
+        })
+        .collect();
+    let above: u64 = rows.iter().map(|&(lo, hi)| hi - lo).sum();
+    let steps_with = |e: u64, j: usize| -> u64 {
+        let (lo, hi) = rows[j];
+        lo + (u128::from(hi - lo) * u128::from(e) / u128::from(above.max(1))) as u64
     };
-    let mut on_stack = [0.0; 64];
-    let mut on_heap = Vec::new();
-    let points: &mut [f64] = if 2 * rising <= on_stack.len() {
-        &mut on_stack[..2 * rising]
-    } else {
-        on_heap.resize(2 * rising, 0.0);
-        &mut on_heap
-    };
-    let mut k = 0;
-    for ((a, c), wi) in alloc.iter().zip(cap).zip(w) {
-        if c > a {
-            points[k] = a / wi;
-            points[k + 1] = ceiling(*a, *c) / wi;
-            k += 2;
-        }
-    }
-    points.sort_unstable_by(f64::total_cmp);
-    // The first breakpoint where f reaches the target (f is non-decreasing).
-    let first = points.partition_point(|&b| f(b) < target);
-    let level = match points.get(first) {
-        // Past the last breakpoint everyone is at their ceiling.
-        None => points.last().copied().unwrap_or(0.0),
-        Some(&hi) => {
-            let (lo, f_lo) = match first {
-                0 => (0.0, have),
-                j => (points[j - 1], f(points[j - 1])),
-            };
-            let f_hi = f(hi);
-            if f_hi > f_lo && f_hi > target {
-                lo + (target - f_lo) / (f_hi - f_lo) * (hi - lo)
+    let (mut fits, mut fails) = (0u64, above);
+    while fails - fits > 1 {
+        let mid = fits + (fails - fits) / 2;
+        if guests.places(|j| {
+            if j < n {
+                steps_with(mid, j) as f64 * s
             } else {
-                hi
+                0.0
             }
-        }
-    };
-    let mut given = 0.0;
-    for ((a, c), wi) in alloc.iter_mut().zip(cap).zip(w) {
-        if *c > *a {
-            let new = clamp(level * wi, *a, ceiling(*a, *c));
-            given += new - *a;
-            *a = new;
+        }) {
+            fits = mid;
+        } else {
+            fails = mid;
         }
     }
-    given
+    let mut short = false;
+    for j in 0..n {
+        let k = steps_with(fits, j);
+        if k != rows[j].1 {
+            alloc[j] = if k == rows[j].0 {
+                lower[j]
+            } else {
+                k as f64 * s
+            };
+            short |= alloc[j] < requests.get(j).copied().unwrap_or(0.0) - slack(alloc[j]);
+        }
+    }
+    short
 }
 
 /// Step 5: replaces each `alloc[i]` by a whole number of steps (as an f64 count of units).
@@ -1336,6 +1329,83 @@ mod tests {
         assert!(!arbitrate(10.0, &[], &[], W, &mut scratch, &mut []));
     }
 
+    fn guests(cores: u32, vcpus: &[u32], others: &[(u32, f64)]) -> vcpu::DomainGuests {
+        vcpu::DomainGuests {
+            cores,
+            vcpus: vcpus.to_vec(),
+            floor: vec![0.0; vcpus.len()],
+            others: others.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// 4 cores; a 4-vCPU guest at 3 (min 1) and a 1-vCPU guest at 1 (min 0.5): 0.75 on every
+    /// core leaves no core the small guest's 1.0. In 0.01 steps above the minimums (200 and
+    /// 50, 250 in all) each keeps ⌊its part × e / 250⌋; a/4 + b ≤ 1 holds up to e = 64:
+    /// 1.51 and 0.62 (0.3775 + 0.62), not e = 65 (1.52 and 0.63: 1.01).
+    #[test]
+    fn unplaceable_guests_shrink_in_proportion_above_their_minimums() {
+        let mut g = guests(4, &[4, 1], &[]);
+        let range = [(1.0, 3.0), (0.5, 1.0)];
+        let mut alloc = [3.0, 1.0];
+        let short = placeable(
+            &mut g,
+            &range,
+            Granularity::Step(0.01),
+            &[3.0, 1.0],
+            &mut alloc,
+        );
+        assert!(short);
+        assert!(
+            (alloc[0] - 1.51).abs() < 1e-12 && (alloc[1] - 0.62).abs() < 1e-12,
+            "{alloc:?}"
+        );
+        // A set that places is left alone, bit for bit: 0.5 + 0.5 on the small guest's core.
+        let mut alloc = [2.0, 0.5];
+        assert!(!placeable(
+            &mut g,
+            &range,
+            Granularity::Step(0.01),
+            &[3.0, 1.0],
+            &mut alloc
+        ));
+        assert_eq!(alloc, [2.0, 0.5]);
+    }
+
+    /// A guest outside the domain keeps its entitlement: 4 vCPUs at 0.5 on 4 cores leave 0.5
+    /// per core, so the managed 1-vCPU guest (min 0.2) asking 0.8 gets 0.5 (0.51 is 1.01), and
+    /// is short of its request.
+    #[test]
+    fn guests_outside_the_domain_keep_their_entitlement() {
+        let mut g = guests(4, &[1], &[(4, 0.5)]);
+        let mut alloc = [0.8];
+        let short = placeable(
+            &mut g,
+            &[(0.2, 0.8)],
+            Granularity::Step(0.01),
+            &[0.8],
+            &mut alloc,
+        );
+        assert!(short);
+        assert!((alloc[0] - 0.5).abs() < 1e-12, "{alloc:?}");
+    }
+
+    /// Minimums that cannot place (0.75 per core of a 4-vCPU guest beside a 1-vCPU guest's
+    /// 0.5) are what the guests get: nothing smaller is allowed.
+    #[test]
+    fn unplaceable_minimums_are_kept() {
+        let mut g = guests(4, &[4, 1], &[]);
+        let mut alloc = [3.5, 1.0];
+        placeable(
+            &mut g,
+            &[(3.0, 4.0), (0.5, 1.0)],
+            Granularity::Step(0.01),
+            &[0.0, 0.0],
+            &mut alloc,
+        );
+        assert_eq!(alloc, [3.0, 0.5]);
+    }
+
     /// Slow obvious tide: bisection on the level, for comparison with the breakpoint solver.
     fn rise_by_bisection(extra: f64, alloc: &[f64], cap: &[f64], w: &[f64]) -> Vec<f64> {
         let f = |l: f64| -> f64 {
@@ -1439,12 +1509,12 @@ mod tests {
             let w: Vec<f64> = parts.iter().map(|p| p.2).collect();
             let want = rise_by_bisection(extra, &alloc, &cap, &w);
             let before: f64 = alloc.iter().sum();
-            let given = rise(extra, &mut alloc, &cap, &w);
+            rise(extra, &mut alloc, &cap, &w);
+            let given = alloc.iter().sum::<f64>() - before;
             let room: f64 = alloc.iter().zip(&cap).map(|(a, c)| (c - a).max(0.0)).sum::<f64>();
             for (g, t) in alloc.iter().zip(&want) {
                 prop_assert!((g - t).abs() < 1e-6, "got {alloc:?}, bisection {want:?}");
             }
-            prop_assert!((alloc.iter().sum::<f64>() - before - given).abs() < 1e-9);
             prop_assert!(given <= extra + 1e-9);
             // Either everything is handed out or every cap is reached.
             prop_assert!((given - extra).abs() < 1e-6 || room < 1e-9);

@@ -37,6 +37,8 @@
 //! [`check`] is still arbitrated without panicking and without exceeding the capacity, but its
 //! floors and caps are then not guaranteed.
 
+use crate::model::waterfill;
+
 /// Shares per core in WLM's absolute CPU units (`absolute_cpu_units = 1`) [W217].
 pub const SHARES_PER_CORE: f64 = 100.0;
 /// Default `cntl_kp` [W227].
@@ -581,7 +583,6 @@ pub struct Scratch {
     lim: Vec<f64>,
     frac: Vec<f64>,
     order: Vec<usize>,
-    levels: Vec<f64>,
     pset: Vec<bool>,
     has_slo: Vec<bool>,
     /// Per SLO: its request rounded up to its group's grain.
@@ -612,7 +613,6 @@ impl Scratch {
                 v.resize(n, 0.0);
             }
             self.order.resize(n, 0);
-            self.levels.resize(2 * n, 0.0);
             self.pset.resize(n, false);
             self.has_slo.resize(n, false);
         }
@@ -682,7 +682,7 @@ fn floor_units(cores: f64, per_core: f64, grain: f64) -> f64 {
 ///
 /// Robustness: `requests` shorter than `slos` → the missing count as 0; `out`/`met` shorter →
 /// only their length is written; an SLO naming no group is ignored (`met` false). Allocates
-/// only if `scratch` was made for fewer groups or SLOs. A configuration failing [`check`]
+/// only if `scratch` was made for fewer groups or SLOs, or more than 32 groups rise at once. A configuration failing [`check`]
 /// never panics: NaN/negative amounts count as 0, a NaN or infinite `gmaxcpu` as absent,
 /// `gmaxcpu` below the floor is raised to it, weights are clamped into [1e-9, 1e9] (NaN → 1),
 /// priority 0 is simply the most urgent, an unusable step means 0.01, an invalid `others`
@@ -818,7 +818,6 @@ fn fill(total: f64, n: usize, per_core: f64, scratch: &mut Scratch) {
         lim,
         frac,
         order,
-        levels,
         ..
     } = scratch;
     let (alloc, target, weight, pset) = (&mut alloc[..n], &target[..n], &weight[..n], &pset[..n]);
@@ -845,7 +844,7 @@ fn fill(total: f64, n: usize, per_core: f64, scratch: &mut Scratch) {
     for ((l, t), a) in lim.iter_mut().zip(target).zip(alloc.iter()) {
         *l = t.max(*a);
     }
-    rise(spare, x, lim, weight, levels);
+    rise(spare, x, lim, weight);
 
     // PSET groups: whole cores, round(Σ fractions) of them back by largest fraction.
     let mut sum_frac = 0.0;
@@ -879,7 +878,7 @@ fn fill(total: f64, n: usize, per_core: f64, scratch: &mut Scratch) {
         return;
     }
     x.copy_from_slice(alloc);
-    rise(spare, x, lim, weight, levels);
+    rise(spare, x, lim, weight);
     let mut sum_frac = 0.0;
     for i in 0..n {
         frac[i] = -1.0;
@@ -923,68 +922,11 @@ fn hand_out(
     }
 }
 
-/// Weighted rising tide [WR][W179]: raises `x[i]` towards `lim[i]` (those with
-/// `lim[i] ≤ x[i]` take no part) using at most `extra`, so that those not at their limit end
-/// at `L·w[i]` for one level `L`, and those already above `L·w[i]` keep what they have.
-///
-/// `f(L) = Σ clamp(L·wᵢ, xᵢ, limᵢ)` is piecewise linear and non-decreasing with breakpoints
-/// `xᵢ/wᵢ` and `limᵢ/wᵢ`: sort them (in `levels`, length ≥ 2·n), binary-search the first with
-/// `f ≥ Σx + extra`, and interpolate on that linear piece. Each `f` is summed directly, so
-/// extreme weights cause no drift. O(n log n), no allocation.
-fn rise(extra: f64, x: &mut [f64], lim: &[f64], w: &[f64], levels: &mut [f64]) {
-    if extra.is_nan() || extra <= 0.0 {
-        return;
-    }
-    // Nobody can take more than `extra`: keeps breakpoints finite for huge limits.
-    let top = |a: f64, c: f64| c.min(a + extra);
-    let (mut m, mut want, mut have) = (0, 0.0, 0.0);
-    for ((a, c), wi) in x.iter().zip(lim).zip(w) {
-        if c > a {
-            want += c - a;
-            have += a;
-            levels[m] = a / wi;
-            levels[m + 1] = top(*a, *c) / wi;
-            m += 2;
-        }
-    }
-    if want <= extra {
-        for (a, c) in x.iter_mut().zip(lim) {
-            *a = a.max(*c);
-        }
-        return;
-    }
-    let target = have + extra;
-    let f = |level: f64| -> f64 {
-        x.iter()
-            .zip(lim)
-            .zip(w)
-            .filter(|((a, c), _)| c > a)
-            .map(|((a, c), wi)| clamp(level * wi, *a, top(*a, *c)))
-            .sum()
-    };
-    let levels = &mut levels[..m];
-    levels.sort_unstable_by(f64::total_cmp);
-    let j = levels.partition_point(|&b| f(b) < target);
-    let (lo_b, f_lo) = match j {
-        0 => (0.0, have),
-        _ => (levels[j - 1], f(levels[j - 1])),
-    };
-    let level = match levels.get(j) {
-        Some(&hi_b) => {
-            let f_hi = f(hi_b);
-            if f_hi > f_lo {
-                lo_b + (target - f_lo) / (f_hi - f_lo) * (hi_b - lo_b)
-            } else {
-                hi_b
-            }
-        }
-        None => lo_b,
-    };
-    for ((a, c), wi) in x.iter_mut().zip(lim).zip(w) {
-        if *c > *a {
-            *a = clamp(level * wi, *a, top(*a, *c));
-        }
-    }
+/// Weighted rising tide [WR][W179]: raises `x[i]` towards `lim[i]` using at most `extra`, so
+/// that those not at their limit end at `L·w[i]` for one level `L` and those already above it
+/// keep what they have ([`waterfill::rise`], with no tolerance: the units are then rounded).
+fn rise(extra: f64, x: &mut [f64], lim: &[f64], w: &[f64]) {
+    waterfill::rise(extra, x, lim, w, 0.0);
 }
 
 #[cfg(test)]
@@ -1813,8 +1755,7 @@ mod tests {
             let w: Vec<f64> = parts.iter().map(|p| p.2).collect();
             let want = rise_by_bisection(extra, &x, &lim, &w);
             let before: f64 = x.iter().sum();
-            let mut levels = vec![0.0; 2 * x.len()];
-            rise(extra, &mut x, &lim, &w, &mut levels);
+            rise(extra, &mut x, &lim, &w);
             for (g, t) in x.iter().zip(&want) {
                 prop_assert!((g - t).abs() < 1e-6, "got {x:?}, bisection {want:?}");
             }

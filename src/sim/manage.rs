@@ -8,7 +8,7 @@
 use crate::engine::TimeMs;
 use crate::licensing::TicapLedger;
 use crate::licensing::settle::Settlement;
-use crate::model::{Model, NodeId};
+use crate::model::{Model, NodeId, vcpu};
 use crate::policy::{Capacity, Domain, SloMetric, When, WlmInstance, gwlm, queueing, wlm};
 use crate::workload::Series;
 
@@ -86,6 +86,8 @@ pub struct DomainState {
     metric: Vec<f64>,
     pub pending: Vec<f64>,
     scratch: gwlm::Scratch,
+    /// When the members are VM guests: what keeps their allocations placeable (IV6/IV7).
+    guests: Option<vcpu::DomainGuests>,
     last_tick: TimeMs,
     /// The capacity within the rights the last tick arbitrated [cores].
     base: f64,
@@ -269,6 +271,7 @@ impl DomainState {
             metric: vec![0.0; n],
             pending: vec![0.0; n],
             scratch: gwlm::Scratch::new(n),
+            guests: vcpu::DomainGuests::of(model, d.node, &d.members),
             last_tick: 0,
             base: f64::NAN,
             short: false,
@@ -435,6 +438,15 @@ pub fn tick(
                 &mut state.decided,
             );
         }
+    }
+    if let Some(g) = &mut state.guests {
+        short |= gwlm::placeable(
+            g,
+            &state.range,
+            d.granularity,
+            &state.requests,
+            &mut state.decided,
+        );
     }
     state.short = short;
     state.account(nodes, 1, span);
