@@ -231,20 +231,10 @@ synth = {{ pattern = "flat", mean = 1 }}
     assert!((f(&big["served_core_hours"]) - 1.0).abs() < 1e-9, "{big}");
 }
 
-/// CO2 as a third objective of a sweep's Pareto front. A 2.5-core flat workload for a day in
-/// a vPar of 2, 3 or 4 cores, licensed by the vPar's cores (36,500 a core-year = 100 a
-/// core-day), on an 8-core server drawing 1,000 W idle to 2,000 W busy, under a grid of 400
-/// or 100 gCO2/kWh (two sites, say), no energy price:
-/// - cost = 100 × cores: 200, 300, 400; SLA: 2 cores serve 2 of 2.5 (met never), 3 and 4 all.
-/// - energy: utilization = served ÷ 8 cores: 2 → 0.25 → 1,250 W; 3 or 4 → 0.3125 → 1,312.5 W;
-///   over 24 h 30 and 31.5 kWh; CO2 at 100 g: 3.0 and 3.15 kg; at 400 g: 12 and 12.6 kg.
-///
-/// Cost and SLA alone: 4 cores is beaten by 3 (dearer, no better); 2 and 3 cores stay, each
-/// at both intensities (the grid changes neither figure): four points. With `co2_kg` the
-/// 400 g points are beaten by their 100 g twins: two points, (2, 100) and (3, 100).
-#[test]
-fn co2_as_an_objective_changes_the_sweeps_pareto_front() {
-    let base = r#"
+/// The site of the CO2 tests below: a 2.5-core flat workload for a day in a vPar of
+/// `partitions[0].cores` (licensed by them at 100 a core-day) on an 8-core server drawing
+/// 1,000 to 2,000 W, under `[energy] carbon_intensity` (400 g/kWh unless an axis sets it).
+const CO2_SITE: &str = r#"
 [scenario]
 name = "site"
 horizon = "1d"
@@ -282,15 +272,37 @@ rule = "partition_cores"
 [energy]
 carbon_intensity = 400
 "#;
-    let axes = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3, 4]\n\n[[axes]]\nname = \"grid\"\npath = \"energy.carbon_intensity\"\nvalues = [400, 100]\n";
+
+/// The vPar's cores (2, 3, 4) and the grid (400, 100 g/kWh).
+const CO2_AXES: &str = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3, 4]\n\n[[axes]]\nname = \"grid\"\npath = \"energy.carbon_intensity\"\nvalues = [400, 100]\n";
+
+/// Sweep `base` over `axes` (`objectives`: a line for `[sweep]`, or empty) in a fresh
+/// folder; returns the sweep's output folder.
+fn co2_sweep(name: &str, base: &str, objectives: &str, axes: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("base.toml"), base).unwrap();
+    let sweep = format!("[sweep]\nbase = \"base.toml\"\n{objectives}\n{axes}");
+    std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
+    let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir.join("out")
+}
+
+/// CO2 as a third objective of a sweep's Pareto front. A 2.5-core flat workload for a day in
+/// a vPar of 2, 3 or 4 cores, licensed by the vPar's cores (36,500 a core-year = 100 a
+/// core-day), on an 8-core server drawing 1,000 W idle to 2,000 W busy, under a grid of 400
+/// or 100 gCO2/kWh (two sites, say), no energy price:
+/// - cost = 100 × cores: 200, 300, 400; SLA: 2 cores serve 2 of 2.5 (met never), 3 and 4 all.
+/// - energy: utilization = served ÷ 8 cores: 2 → 0.25 → 1,250 W; 3 or 4 → 0.3125 → 1,312.5 W;
+///   over 24 h 30 and 31.5 kWh; CO2 at 100 g: 3.0 and 3.15 kg; at 400 g: 12 and 12.6 kg.
+///
+/// Cost and SLA alone: 4 cores is beaten by 3 (dearer, no better); 2 and 3 cores stay, each
+/// at both intensities (the grid changes neither figure): four points. With `co2_kg` the
+/// 400 g points are beaten by their 100 g twins: two points, (2, 100) and (3, 100).
+#[test]
+fn co2_as_an_objective_changes_the_sweeps_pareto_front() {
     let front = |name: &str, objectives: &str| -> serde_json::Value {
-        let dir = scratch(name);
-        std::fs::write(dir.join("base.toml"), base).unwrap();
-        let sweep = format!("[sweep]\nbase = \"base.toml\"\n{objectives}\n{axes}");
-        std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
-        let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
-        assert!(out.status.success(), "{}", stderr(&out));
-        read_json(&dir.join("out/pareto.json"))
+        read_json(&co2_sweep(name, CO2_SITE, objectives, CO2_AXES).join("pareto.json"))
     };
     let params = |p: &serde_json::Value| -> Vec<(i64, i64)> {
         p["points"]
@@ -334,6 +346,73 @@ carbon_intensity = 400
     assert!(
         (cost[0] - 200.0).abs() < 1e-6 && (cost[1] - 300.0).abs() < 1e-6,
         "{cost:?}"
+    );
+}
+
+/// report.html's "Cost and CO2" section lists the front that the points' own figures make,
+/// derived here from each point's file (points/pNNNNNN.json, one replica each): a point is on
+/// the front unless another is no dearer, no worse for the worst workload, emits no more and
+/// is strictly better on one. By hand (the test above) that is #1 (2 cores at 100 g, 3.00 kg)
+/// and #3 (3 cores at 100 g, 3.15 kg). Without CO2 as an objective the section names the
+/// least-emitting point and the objective that would give a front; without a carbon
+/// intensity it says that no plan was weighed by CO2 and names the field.
+#[test]
+fn the_sweep_report_shows_the_cost_and_co2_front() {
+    let figures = |out: &std::path::Path, k: u64| -> [f64; 3] {
+        let p = read_json(&out.join(format!("points/p{k:06}.json")));
+        let r = &p["replicas"][0];
+        [
+            f(&r["cost_total"]),
+            -f(&r["sla_worst_met_share"]),
+            f(&r["co2_kg"]),
+        ]
+    };
+    let co2_section = |out: &std::path::Path| -> String {
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        let at = html.find("id=\"co2\"").expect("a CO2 section");
+        let rest = &html[at..];
+        rest[..rest.find("</section>").expect("a closed section")].to_string()
+    };
+    let objectives = "objectives = [\"cost_total\", \"sla_worst_met_share\", \"co2_kg\"]";
+    let out = co2_sweep("co2-report", CO2_SITE, objectives, CO2_AXES);
+    let points: Vec<(u64, [f64; 3])> = (0..6).map(|k| (k, figures(&out, k))).collect();
+    let beats = |a: &[f64; 3], b: &[f64; 3]| {
+        a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+    };
+    let front: Vec<&(u64, [f64; 3])> = points
+        .iter()
+        .filter(|(_, b)| !points.iter().any(|(_, a)| beats(a, b)))
+        .collect();
+    assert_eq!(front.iter().map(|p| p.0).collect::<Vec<_>>(), [1, 3]);
+    let section = co2_section(&out);
+    let rows: Vec<&str> = section.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), front.len(), "{section}");
+    for (row, (k, fig)) in rows.iter().zip(&front) {
+        assert!(row.contains(&format!("p{k:06}.json\">#{k}</a>")), "{row}");
+        assert!(row.contains(&format!(">{:.2}</td>", fig[2])), "{row}");
+    }
+    assert!(section.contains("<svg"), "the cost-against-CO2 chart");
+
+    let out = co2_sweep("co2-report-plain", CO2_SITE, "", CO2_AXES);
+    let (least, k) = (0..6)
+        .map(|k| (figures(&out, k)[2], k))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap();
+    let section = co2_section(&out);
+    assert!(
+        section.contains(&format!("#{k}</a> ({least:.2} kg)"))
+            && section.contains("not an objective")
+            && !section.contains("<svg"),
+        "{section}"
+    );
+
+    let no_carbon = CO2_SITE.replace("[energy]\ncarbon_intensity = 400\n", "");
+    assert_ne!(no_carbon, CO2_SITE);
+    let cores = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3]\n";
+    let section = co2_section(&co2_sweep("co2-report-none", &no_carbon, "", cores));
+    assert!(
+        section.contains("No CO2 figures") && section.contains("[energy] carbon_intensity"),
+        "{section}"
     );
 }
 
