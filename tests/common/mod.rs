@@ -1,10 +1,13 @@
 //! Helpers shared by the integration tests: run the built binary, make scratch folders, find
-//! the shared real traces.
+//! the shared real traces, build scenarios ([`Scenario`]).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+
+mod scenario;
+pub use scenario::Scenario;
 
 pub fn vsesim(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vsesim"))
