@@ -252,49 +252,21 @@ fn compare_refuses_one_scenario_and_duplicate_names() {
 }
 
 fn ticap_domain(utilitypri: u32, priority: u32) -> String {
-    format!(
-        r#"
-[scenario]
-name = "ticap-gwlm"
-horizon = "1d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-ticap = {{ balance_core_minutes = 43200, price_per_core_day = 250 }}
-
-[[partitions]]
-name = "np1"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[partitions]]
-name = "np2"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[workloads]]
-name = "w1"
-partition = "np1"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 4 }}
-
-[[workloads]]
-name = "w2"
-partition = "np2"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 4 }}
-
+    let own_borrow = "{ type = \"own_borrow\", owned = 3, min = 1, max = 4 }";
+    Scenario::new("ticap-gwlm", "1d", 1)
+        .server(
+            "sd",
+            2,
+            4,
+            8,
+            "active_cores = 6\nticap = { balance_core_minutes = 43200, price_per_core_day = 250 }\n",
+        )
+        .npar("np1", "sd", 1, Some(3))
+        .npar("np2", "sd", 1, Some(3))
+        .dropping("w1", "np1", 4.0)
+        .dropping("w2", "np2", 4.0)
+        .toml(&format!(
+            r#"
 [[policies]]
 domain = "sd"
 interval = "60s"
@@ -303,17 +275,18 @@ ticap = {{ utilitypri = {utilitypri} }}
 [[policies.compartments]]
 partition = "np1"
 priority = {priority}
-policy = {{ type = "own_borrow", owned = 3, min = 1, max = 4 }}
+policy = {own_borrow}
 
 [[policies.compartments]]
 partition = "np2"
 priority = {priority}
-policy = {{ type = "own_borrow", owned = 3, min = 1, max = 4 }}
+policy = {own_borrow}
 
 [report]
 timeseries = false
 "#
-    )
+        ))
+        .into()
 }
 
 /// gWLM activates Temporary Instant Capacity when its nPars are short [GV14][GV15]: 6 of 8
@@ -564,32 +537,19 @@ timeseries = false
 #[test]
 fn more_blocks_than_needed_cost_more_and_are_left_with_their_value() {
     let text = |blocks: u32| {
-        format!(
-            r#"
-[scenario]
-name = "blocks"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-rights = 4
-ticap = {{ blocks = {blocks}, price_per_block = 7500 }}
-
-[[workloads]]
-name = "w"
-partition = "sd"
-units = "cores"
-synth = {{ pattern = "flat", mean = 3 }}
-
-[report]
-timeseries = false
-"#
-        )
+        Scenario::new("blocks", "10d", 1)
+            .server(
+                "sd",
+                2,
+                4,
+                8,
+                &format!(
+                    "active_cores = 6\nrights = 4\nticap = {{ blocks = {blocks}, price_per_block = 7500 }}\n"
+                ),
+            )
+            .flat("w", "sd", 3.0, "")
+            .toml("\n[report]\ntimeseries = false\n")
+            .to_string()
     };
     let one = run_text("blocks-1", &text(1));
     let three = run_text("blocks-3", &text(3));
@@ -758,49 +718,15 @@ fn the_licence_bill_follows_the_partitioning_by_hand() {
 #[test]
 fn core_factor_and_peak_count_by_hand() {
     let text = |count: &str| {
-        format!(
-            r#"
-[scenario]
-name = "peak"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-model = "rx8640"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "vp1"
-kind = "vpar"
-parent = "sd"
-cores = 2
-max_cores = 6
-
-[[partitions]]
-name = "vp2"
-kind = "vpar"
-parent = "sd"
-cores = 2
-max_cores = 6
-
-[[policies]]
-domain = "sd"
-[[policies.compartments]]
-partition = "vp1"
-policy = {{ type = "fixed", cores = 2 }}
-[[policies.compartments]]
-partition = "vp2"
-policy = {{ type = "fixed", cores = 2 }}
-
-[[workloads]]
-name = "db"
-partition = "vp1"
-units = "cores"
-synth = {{ pattern = "flat", mean = 1 }}
-
+        let fixed = "{ type = \"fixed\", cores = 2 }";
+        Scenario::new("peak", "10d", 1)
+            .server("sd", 2, 4, 8, "model = \"rx8640\"\n")
+            .partition("vp1", "vpar", "sd", "cores = 2\nmax_cores = 6\n")
+            .partition("vp2", "vpar", "sd", "cores = 2\nmax_cores = 6\n")
+            .domain("sd", "", &[("vp1", fixed), ("vp2", fixed)])
+            .flat("db", "vp1", 1.0, "")
+            .toml(&format!(
+                r#"
 [[costs.software]]
 name = "db"
 per_core_year = 36500
@@ -812,7 +738,8 @@ core_factor = {{ rx8640 = 0.5 }}
 [report]
 timeseries = false
 "#
-        )
+            ))
+            .to_string()
     };
     let avg = run_text("lic-average", &text("average"));
     let peak = run_text("lic-peak", &text("peak"));
@@ -830,42 +757,13 @@ timeseries = false
 #[test]
 fn distinct_pcpu_rule_accepts_what_fits() {
     let dir = scratch("distinct-pcpu");
-    for (wide, small) in [(4, 75), (3, 100)] {
-        let text = format!(
-            r#"
-[scenario]
-name = "fits"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "host"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "wide"
-kind = "vm"
-parent = "host"
-vcpus = {wide}
-entitlement = 25
-
-[[partitions]]
-name = "small"
-kind = "vm"
-parent = "host"
-vcpus = 1
-entitlement = {small}
-
-[[workloads]]
-name = "w"
-partition = "small"
-units = "cores"
-synth = {{ pattern = "flat", mean = 0.5 }}
-"#
-        );
-        std::fs::write(dir.join("s.toml"), text).unwrap();
+    for (wide, small) in [(4, 75.0), (3, 100.0)] {
+        let text = Scenario::new("fits", "1h", 1)
+            .server("host", 1, 4, 16, "")
+            .vm("wide", "host", wide, 25.0)
+            .vm("small", "host", 1, small)
+            .flat("w", "small", 0.5, "");
+        std::fs::write(dir.join("s.toml"), text.text()).unwrap();
         let out = vsesim(&["validate", "s.toml"], &dir);
         assert!(out.status.success(), "{wide}/{small}: {}", stderr(&out));
     }
