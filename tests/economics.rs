@@ -19,15 +19,10 @@ fn validate_text(name: &str, text: &str) -> std::process::Output {
     vsesim(&["validate", "s.toml"], &dir)
 }
 
-const HEAD: &str = r#"
-[scenario]
-name = "vm"
-horizon = "1h"
-seed = 1
-
-[report]
-timeseries = false
-"#;
+/// A 1-hour scenario without a time series, to add a case's tables to.
+fn head() -> Scenario {
+    Scenario::new("vm", "1h", 1).toml("\n[report]\ntimeseries = false\n")
+}
 
 /// IV4: a 4-vCPU, 16 GB guest costs its host 4 × 16 × 0.4 % GB + 64 MB = 256 + 64 = 320 MB
 /// (HP's worked example). Its workload holds 4 GiB, so the guest's memory peak is 4 GiB and
@@ -36,30 +31,16 @@ timeseries = false
 fn a_guests_memory_overhead_is_held_by_its_host() {
     let s = run_text(
         "vm-memory",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 40
-
-[[partitions]]
-name = "g"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-entitlement = 100
-memory_gb = 16
-
-[[workloads]]
-name = "w"
-partition = "g"
-units = "cores"
-memory_gb = 4
-synth = {{ pattern = "flat", mean = 1 }}
-"#
-        ),
+        head()
+            .server("sd", 1, 4, 40, "")
+            .partition(
+                "g",
+                "vm",
+                "sd",
+                "vcpus = 4\nentitlement = 100\nmemory_gb = 16\n",
+            )
+            .flat("w", "g", 1.0, "memory_gb = 4\n")
+            .text(),
     );
     let g = entity(&s, "partitions", "g");
     assert!((f(&g["memory_peak_gb"]) - 4.0).abs() < 1e-12, "{g}");
@@ -74,29 +55,11 @@ synth = {{ pattern = "flat", mean = 1 }}
 fn guests_whose_overhead_does_not_fit_the_host_are_refused() {
     let out = validate_text(
         "vm-memory-fit",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 32
-
-[[partitions]]
-name = "g1"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-memory_gb = 16
-
-[[partitions]]
-name = "g2"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-memory_gb = 16
-"#
-        ),
+        head()
+            .server("sd", 1, 4, 32, "")
+            .partition("g1", "vm", "sd", "vcpus = 4\nmemory_gb = 16\n")
+            .partition("g2", "vm", "sd", "vcpus = 4\nmemory_gb = 16\n")
+            .text(),
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let e = stderr(&out);
@@ -113,30 +76,11 @@ memory_gb = 16
 }
 
 fn one_guest(overhead: &str) -> String {
-    format!(
-        r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-{overhead}
-
-[[partitions]]
-name = "g"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-entitlement = 100
-
-[[workloads]]
-name = "w"
-partition = "g"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 4 }}
-"#
-    )
+    head()
+        .server("sd", 1, 4, 16, &format!("{overhead}\n"))
+        .vm("g", "sd", 4, 100.0)
+        .dropping("w", "g", 4.0)
+        .into()
 }
 
 /// A 4-core host whose hypervisor takes 5 % of each core leaves its guests 4 × 0.95 = 3.8
@@ -180,43 +124,13 @@ fn a_cpu_overhead_out_of_range_or_without_guests_is_refused() {
 fn a_narrow_guest_gets_what_a_wide_guests_entitlement_leaves_on_its_core() {
     let s = run_text(
         "vm-pcpu",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "wide"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-entitlement = 25
-
-[[partitions]]
-name = "narrow"
-kind = "vm"
-parent = "sd"
-vcpus = 1
-entitlement = 50
-
-[[workloads]]
-name = "big"
-partition = "wide"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 1 }}
-
-[[workloads]]
-name = "small"
-partition = "narrow"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 1 }}
-"#
-        ),
+        head()
+            .server("sd", 1, 4, 16, "")
+            .vm("wide", "sd", 4, 25.0)
+            .vm("narrow", "sd", 1, 50.0)
+            .dropping("big", "wide", 1.0)
+            .dropping("small", "narrow", 1.0)
+            .text(),
     );
     let small = entity(&s, "workloads", "small");
     assert!(
@@ -456,15 +370,11 @@ fn a_bad_objective_list_is_refused() {
 
 /// Guests on a 4-core host with the given `(name, vCPUs, entitlement %)`.
 fn guests_on_four_cores(guests: &[(&str, u32, f64)]) -> String {
-    let mut s = format!(
-        "{HEAD}\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n"
-    );
+    let mut s = head().server("sd", 1, 4, 16, "");
     for (name, v, e) in guests {
-        s += &format!(
-            "\n[[partitions]]\nname = \"{name}\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = {v}\nentitlement = {e}\n"
-        );
+        s = s.vm(name, "sd", *v, *e);
     }
-    s
+    s.into()
 }
 
 /// The distinct-pCPU rule in validation (IV6/IV7). 3 vCPUs at 95.6 % take 3 of the 4 cores
@@ -549,32 +459,13 @@ fn the_issues_wide_guest_case_and_a_packing_case() {
 /// unmanaged guest's does: 2 × 2 × 4 + 64 = 80 MB each, host peak 4 GiB + 160 MB.
 #[test]
 fn managed_guests_pay_the_hypervisors_cpu_and_memory_overheads() {
+    let fixed = "{ type = \"fixed\", cores = 2 }";
+    let host = head().server("host", 1, 4, 16, "vm_cpu_overhead = 0.1\n");
     let s = run_text(
         "vm-managed-overhead",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "host"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-vm_cpu_overhead = 0.1
-{g}{g2}
-[[policies]]
-domain = "host"
-interval = "60s"
-
-[[policies.compartments]]
-partition = "g1"
-policy = {{ type = "fixed", cores = 2 }}
-
-[[policies.compartments]]
-partition = "g2"
-policy = {{ type = "fixed", cores = 2 }}
-"#,
-            g = managed_guest("g1"),
-            g2 = managed_guest("g2"),
-        ),
+        managed_guest(managed_guest(host, "g1"), "g2")
+            .domain("host", "60s", &[("g1", fixed), ("g2", fixed)])
+            .text(),
     );
     for w in ["w-g1", "w-g2"] {
         let served = f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
@@ -585,24 +476,18 @@ policy = {{ type = "fixed", cores = 2 }}
     assert!((peak - (4.0 + 160.0 / 1024.0)).abs() < 1e-9, "{host}");
 }
 
-fn managed_guest(name: &str) -> String {
-    format!(
-        r#"
-[[partitions]]
-name = "{name}"
-kind = "vm"
-parent = "host"
-vcpus = 2
-entitlement = 50
-memory_gb = 2
-
-[[workloads]]
-name = "w-{name}"
-partition = "{name}"
-units = "cores"
-on_shortfall = "drop"
-memory_gb = 2
-synth = {{ pattern = "flat", mean = 2 }}
-"#
+/// A 2-vCPU guest at 50 % holding 2 GB, whose workload demands 2 cores flat in 2 GiB.
+fn managed_guest(s: Scenario, name: &str) -> Scenario {
+    s.partition(
+        name,
+        "vm",
+        "host",
+        "vcpus = 2\nentitlement = 50\nmemory_gb = 2\n",
+    )
+    .flat(
+        &format!("w-{name}"),
+        name,
+        2.0,
+        "on_shortfall = \"drop\"\nmemory_gb = 2\n",
     )
 }
