@@ -230,13 +230,6 @@ fn front_section(
     charts: &[SweepChart],
 ) -> io::Result<String> {
     let figures = headline(info.currency.as_deref());
-    let mut body = String::new();
-    for p in front.points.iter().take(FRONT_ROWS) {
-        if let Some(s) = sums.iter().find(|s| s.point == p.point) {
-            let _ = write!(body, "<tr>{}</tr>", row_cells(info, s, &figures));
-        }
-    }
-    let more = front.points.len().saturating_sub(FRONT_ROWS);
     let also = if front.also_minimize.iter().any(|f| f == CO2) {
         ", emits no more CO2,"
     } else {
@@ -245,19 +238,10 @@ fn front_section(
     let mut out = format!(
         "<p>{} of {} points are Pareto-optimal: no other point is at least as cheap{also} and at \
          least as good for the worst workload with one of them clearly better (figures \
-         within a part in a billion count as equal).</p>\
-         <div class=\"wide\"><table><thead><tr>{}</tr></thead><tbody>{body}</tbody></table></div>{}",
+         within a part in a billion count as equal).</p>{}",
         group_thousands(&front.points.len().to_string()),
         group_thousands(&sums.len().to_string()),
-        heads(info, &figures),
-        if more > 0 {
-            format!(
-                "<p class=\"note\">… and {} more in pareto.csv.</p>",
-                group_thousands(&more.to_string())
-            )
-        } else {
-            String::new()
-        }
+        front_table(info, sums, front, &figures),
     );
     if let Some(c) = charts.iter().find(|c| c.figure.is_none()) {
         out += &html::figure(&html::Chart {
@@ -269,6 +253,34 @@ fn front_section(
                 bars are the 95 % confidence intervals of the SLA's mean.</p>";
     }
     Ok(out)
+}
+
+/// The front's first [`FRONT_ROWS`] points with `figures`, and a note counting the rest.
+fn front_table(
+    info: &SweepInfo,
+    sums: &[PointSummary],
+    front: &Front,
+    figures: &[(&str, Label)],
+) -> String {
+    let mut body = String::new();
+    for p in front.points.iter().take(FRONT_ROWS) {
+        if let Some(s) = sums.iter().find(|s| s.point == p.point) {
+            let _ = write!(body, "<tr>{}</tr>", row_cells(info, s, figures));
+        }
+    }
+    let more = front.points.len().saturating_sub(FRONT_ROWS);
+    format!(
+        "<div class=\"wide\"><table><thead><tr>{}</tr></thead><tbody>{body}</tbody></table></div>{}",
+        heads(info, figures),
+        if more > 0 {
+            format!(
+                "<p class=\"note\">… and {} more in pareto.csv.</p>",
+                group_thousands(&more.to_string())
+            )
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The front's cost-against-CO2 face when the front minimizes CO2 (its points as a table
@@ -311,27 +323,11 @@ fn co2_section(
         .into_iter()
         .map(|f| (f, labels::figure(f, currency)))
         .collect();
-    let mut body = String::new();
-    for p in front.points.iter().take(FRONT_ROWS) {
-        if let Some(s) = sums.iter().find(|s| s.point == p.point) {
-            let _ = write!(body, "<tr>{}</tr>", row_cells(info, s, &figures));
-        }
-    }
-    let more = front.points.len().saturating_sub(FRONT_ROWS);
     let mut out = format!(
         "<p>The front's {} points by increasing cost, with what each emits: a point that looks \
-         beaten on cost and SLA above stays on the front for emitting less.</p>\
-         <div class=\"wide\"><table><thead><tr>{}</tr></thead><tbody>{body}</tbody></table></div>{}",
+         beaten on cost and SLA above stays on the front for emitting less.</p>{}",
         group_thousands(&front.points.len().to_string()),
-        heads(info, &figures),
-        if more > 0 {
-            format!(
-                "<p class=\"note\">… and {} more in pareto.csv.</p>",
-                group_thousands(&more.to_string())
-            )
-        } else {
-            String::new()
-        }
+        front_table(info, sums, front, &figures),
     );
     if let Some(c) = charts.iter().find(|c| c.stem == "pareto_co2") {
         out += &html::figure(&html::Chart {

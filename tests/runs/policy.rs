@@ -335,6 +335,28 @@ fn npars_move_cores_through_instant_capacity() {
     assert!((f(&entity(&s, "servers", "sd")["served_core_hours"]) - 6.0).abs() < 1e-9);
 }
 
+/// A one-cell server of `cores` in one OS (a vPar of them all) whose FSS groups `web`
+/// (`web_shares` of 100, `w-web` demanding `web` cores) and `batch` (the rest, `w-batch`
+/// demanding 0.5) take samples every minute: the WLM cases' host.
+fn web_and_batch(name: &str, horizon: &str, cores: u32, web_shares: u32, web: f64) -> Scenario {
+    Scenario::new(name, horizon, 1)
+        .server("sd", 1, cores, 8, "")
+        .vpar("os", "sd", cores)
+        .srp("web", "os", web_shares)
+        .srp("batch", "os", 100 - web_shares)
+        .flat("w-web", "web", web, "step = \"1m\"\n")
+        .flat("w-batch", "batch", 0.5, "step = \"1m\"\n")
+}
+
+/// An FSS group's allocation minute by minute, from a run's timeseries.csv.
+fn fss_cores(csv: &str, group: &str) -> Vec<f64> {
+    let tag = format!(",{group},fss,");
+    csv.lines()
+        .filter(|l| l.contains(&tag))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .collect()
+}
+
 /// WLM usage goal [W200][W225]: the web group's SLO keeps utilization within 50–75 %; kp = 1
 /// moves P shares (P/100 cores) per interval, P = util − 75 when above the band. web needs 1.7
 /// cores and starts at 2 (half of a 4-core OS by its 50 of 100 shares): 85 % → P = 10 → 2.10
@@ -344,15 +366,8 @@ fn npars_move_cores_through_instant_capacity() {
 #[test]
 fn wlm_usage_goal_walks_the_allocation_into_the_band() {
     let dir = scratch("wlm-usage");
-    let scenario = Scenario::new("wlm", "15m", 1)
-        .server("sd", 1, 4, 8, "")
-        .vpar("os", "sd", 4)
-        .srp("web", "os", 50)
-        .srp("batch", "os", 50)
-        .flat("w-web", "web", 1.7, "step = \"1m\"\n")
-        .flat("w-batch", "batch", 0.5, "step = \"1m\"\n")
-        .toml(
-            r#"
+    let scenario = web_and_batch("wlm", "15m", 4, 50, 1.7).toml(
+        r#"
 [[wlm]]
 host = "os"
 interval = "60s"
@@ -364,16 +379,12 @@ group = "web"
 priority = 1
 goal = { usage = { low = 50, high = 75 } }
 "#,
-        );
+    );
     std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
-    let web: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.contains(",web,fss,"))
-        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
-        .collect();
+    let web = fss_cores(&csv, "web");
     let want = [2.00, 2.10, 2.16, 2.20, 2.23, 2.25, 2.26, 2.27, 2.27, 2.27];
     for (k, w) in want.iter().enumerate() {
         assert!(
@@ -382,11 +393,7 @@ goal = { usage = { low = 50, high = 75 } }
             web[k]
         );
     }
-    let batch: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.contains(",batch,fss,"))
-        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
-        .collect();
+    let batch = fss_cores(&csv, "batch");
     assert!(
         (batch[1] - 1.90).abs() < 1e-9,
         "OTHERS takes the excess: {batch:?}"
@@ -533,15 +540,8 @@ fn wlm_response_time_goal_settles_where_erlang_c_meets_the_target() {
         r(2.02)
     );
     let dir = scratch("wlm-rt");
-    let scenario = Scenario::new("rt", "1h", 1)
-        .server("sd", 1, 8, 8, "")
-        .vpar("os", "sd", 8)
-        .srp("web", "os", 25)
-        .srp("batch", "os", 75)
-        .flat("w-web", "web", 1.5, "step = \"1m\"\n")
-        .flat("w-batch", "batch", 0.5, "step = \"1m\"\n")
-        .toml(
-            r#"
+    let scenario = web_and_batch("rt", "1h", 8, 25, 1.5).toml(
+        r#"
 [[wlm]]
 host = "os"
 kp = 100
@@ -552,16 +552,12 @@ name = "web-rt"
 group = "web"
 goal = { response_time = { below = 0.5, service_time = "200ms" } }
 "#,
-        );
+    );
     std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
-    let web: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.contains(",web,fss,"))
-        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
-        .collect();
+    let web = fss_cores(&csv, "web");
     for (k, want) in [(0, 2.00), (1, 2.01), (2, 2.02), (30, 2.02), (59, 2.02)] {
         assert!(
             (web[k] - want).abs() < 1e-9,
