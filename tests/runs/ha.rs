@@ -43,6 +43,29 @@ lock_time = "6s"
         .into()
 }
 
+/// The package `pkg` of `db` on vp-a, then vp-b, in cluster `sgc`; `lines`: its other fields.
+fn pkg(lines: &str) -> String {
+    format!(
+        "{}{lines}",
+        r#"
+[[packages]]
+name = "pkg"
+cluster = "sgc"
+workloads = ["db"]
+nodes = ["vp-a", "vp-b"]
+"#
+    )
+}
+
+/// `target` fails at `at`, for `duration` or for good.
+fn failure(target: &str, at: &str, duration: Option<&str>) -> String {
+    let mut text = format!("\n[[failures]]\ntarget = \"{target}\"\nat = \"{at}\"\n");
+    if let Some(d) = duration {
+        text += &format!("duration = \"{d}\"\n");
+    }
+    text
+}
+
 /// sd-a fails at 10:00 for 2 h. Serviceguard notices after the 14 s member timeout, reforms
 /// in 6 s, and the package starts on vp-b in 60 s: the package is down 14 + 6 + 60 = 80 s,
 /// and the 1 core of demand that arrived then, 80 core-s, was delayed (it waits in the
@@ -51,21 +74,7 @@ lock_time = "6s"
 fn a_node_outage_costs_the_timeout_the_lock_and_the_start_time() {
     let s = run(
         "failover",
-        &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-start_time = "60s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-duration = "2h"
-"#,
-        ),
+        &two_nodes(&(pkg("start_time = \"60s\"\n") + &failure("sd-a", "10h", Some("2h")))),
     );
     let p = package(&s, "pkg");
     assert_eq!(p["downtime_ms"], 80_000);
@@ -93,20 +102,8 @@ fn automatic_failback_returns_to_the_primary_and_costs_one_more_start() {
     let s = run(
         "failback",
         &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-failback = "automatic"
-start_time = "60s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-duration = "2h"
-"#,
+            &(pkg("failback = \"automatic\"\nstart_time = \"60s\"\n")
+                + &failure("sd-a", "10h", Some("2h"))),
         )
         .replace(
             "synth = { pattern = \"flat\", mean = 1.0 }",
@@ -132,24 +129,9 @@ fn a_package_with_no_node_up_halts_until_one_returns() {
     let s = run(
         "halt",
         &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-start_time = "60s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-duration = "2h"
-
-[[failures]]
-target = "sd-b"
-at = "9h"
-duration = "2h"
-"#,
+            &(pkg("start_time = \"60s\"\n")
+                + &failure("sd-a", "10h", Some("2h"))
+                + &failure("sd-b", "9h", Some("2h"))),
         ),
     );
     let p = package(&s, "pkg");
@@ -163,38 +145,12 @@ duration = "2h"
 fn a_package_never_fails_over_to_a_node_smaller_than_its_vcpus() {
     let s = run(
         "vcpus",
-        &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-vcpus = 4
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-"#,
-        ),
+        &two_nodes(&(pkg("vcpus = 4\n") + &failure("sd-a", "10h", None))),
     );
     // 4 vCPUs fit vp-b's 4 cores: it moves.
     assert_eq!(package(&s, "pkg")["node_at_end"], "vp-b");
     let dir = scratch("vcpus-too-big");
-    std::fs::write(
-        dir.join("s.toml"),
-        two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-vcpus = 5
-"#,
-        ),
-    )
-    .unwrap();
+    std::fs::write(dir.join("s.toml"), two_nodes(&pkg("vcpus = 5\n"))).unwrap();
     // 5 vCPUs do not even fit the primary: the scenario is refused, naming the field.
     let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
     assert_eq!(out.status.code(), Some(2));
