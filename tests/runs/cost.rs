@@ -6,6 +6,20 @@ fn run_text(name: &str, text: &str) -> serde_json::Value {
     scratch_run_summary(name, text, &[])
 }
 
+/// The complex of the TiCAP bills: 6 of 8 cores active for 10 days on 4 usage rights (2 cores
+/// above them all the time) with `server` lines added, and a flat 3-core workload `w`.
+fn above_rights(name: &str, server: &str) -> Scenario {
+    Scenario::new(name, "10d", 1)
+        .server(
+            "sd",
+            2,
+            4,
+            8,
+            &format!("active_cores = 6\nrights = 4\n{server}"),
+        )
+        .flat("w", "sd", 3.0, "")
+}
+
 /// An 8-core complex with 4 usage rights runs 6 active cores for 10 days: 2 cores above its
 /// rights on Temporary Instant Capacity all the time, a 3-core workload (50 % of the active
 /// cores).
@@ -17,31 +31,12 @@ fn run_text(name: &str, text: &str) -> serde_json::Value {
 /// - Software at 36,500 per core-year = 100 per core-day: 6 cores × 10 days × 100 = 6,000.
 #[test]
 fn icap_ticap_energy_software_and_hardware_by_hand() {
-    let s = run_text(
-        "icap",
+    let bill = above_rights(
+        "bill",
+        "capex = { price = 400000, years = 4 }\npower = { idle_w = 1000, max_w = 2000 }\nticap = { balance_core_minutes = 43200, price_per_core_day = 250 }\n",
+    )
+    .toml(
         r#"
-[scenario]
-name = "bill"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-rights = 4
-capex = { price = 400000, years = 4 }
-power = { idle_w = 1000, max_w = 2000 }
-ticap = { balance_core_minutes = 43200, price_per_core_day = 250 }
-
-[[workloads]]
-name = "w"
-partition = "sd"
-units = "cores"
-synth = { pattern = "flat", mean = 3 }
-
 [costs]
 currency = "EUR"
 price_per_kwh = 0.10
@@ -55,6 +50,7 @@ per_core_year = 36500
 timeseries = false
 "#,
     );
+    let s = run_text("icap", bill.text());
     let c = &s["cost"];
     assert_eq!(c["currency"], "EUR");
     assert!(
@@ -489,30 +485,12 @@ cpushares = {{ cores = 3.99 }}
 fn ticap_blocks_paid_at_purchase_lapse_at_their_expiry() {
     let s = run_text(
         "ticap-blocks",
-        r#"
-[scenario]
-name = "blocks"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-rights = 4
-ticap = { blocks = 1, price_per_block = 6000, expires = "7d", balance_core_minutes = 2880, price_per_core_day = 300 }
-
-[[workloads]]
-name = "w"
-partition = "sd"
-units = "cores"
-synth = { pattern = "flat", mean = 3 }
-
-[report]
-timeseries = false
-"#,
+        above_rights(
+            "blocks",
+            "ticap = { blocks = 1, price_per_block = 6000, expires = \"7d\", balance_core_minutes = 2880, price_per_core_day = 300 }\n",
+        )
+        .toml("\n[report]\ntimeseries = false\n")
+        .text(),
     );
     let t = &s["licensing"][0]["ticap"];
     assert_eq!(f(&t["initial_core_minutes"]), 43_200.0 + 2_880.0);
@@ -537,19 +515,12 @@ timeseries = false
 #[test]
 fn more_blocks_than_needed_cost_more_and_are_left_with_their_value() {
     let text = |blocks: u32| {
-        Scenario::new("blocks", "10d", 1)
-            .server(
-                "sd",
-                2,
-                4,
-                8,
-                &format!(
-                    "active_cores = 6\nrights = 4\nticap = {{ blocks = {blocks}, price_per_block = 7500 }}\n"
-                ),
-            )
-            .flat("w", "sd", 3.0, "")
-            .toml("\n[report]\ntimeseries = false\n")
-            .to_string()
+        above_rights(
+            "blocks",
+            &format!("ticap = {{ blocks = {blocks}, price_per_block = 7500 }}\n"),
+        )
+        .toml("\n[report]\ntimeseries = false\n")
+        .to_string()
     };
     let one = run_text("blocks-1", &text(1));
     let three = run_text("blocks-3", &text(3));
