@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 mod scenario;
+// Not every test binary that includes this module builds scenarios.
+#[allow(unused_imports)]
 pub use scenario::Scenario;
 
 pub fn vsesim(args: &[&str], cwd: &Path) -> Output {
