@@ -19,15 +19,10 @@ fn validate_text(name: &str, text: &str) -> std::process::Output {
     vsesim(&["validate", "s.toml"], &dir)
 }
 
-const HEAD: &str = r#"
-[scenario]
-name = "vm"
-horizon = "1h"
-seed = 1
-
-[report]
-timeseries = false
-"#;
+/// A 1-hour scenario without a time series, to add a case's tables to.
+fn head() -> Scenario {
+    Scenario::new("vm", "1h", 1).toml("\n[report]\ntimeseries = false\n")
+}
 
 /// IV4: a 4-vCPU, 16 GB guest costs its host 4 × 16 × 0.4 % GB + 64 MB = 256 + 64 = 320 MB
 /// (HP's worked example). Its workload holds 4 GiB, so the guest's memory peak is 4 GiB and
@@ -36,30 +31,16 @@ timeseries = false
 fn a_guests_memory_overhead_is_held_by_its_host() {
     let s = run_text(
         "vm-memory",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 40
-
-[[partitions]]
-name = "g"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-entitlement = 100
-memory_gb = 16
-
-[[workloads]]
-name = "w"
-partition = "g"
-units = "cores"
-memory_gb = 4
-synth = {{ pattern = "flat", mean = 1 }}
-"#
-        ),
+        head()
+            .server("sd", 1, 4, 40, "")
+            .partition(
+                "g",
+                "vm",
+                "sd",
+                "vcpus = 4\nentitlement = 100\nmemory_gb = 16\n",
+            )
+            .flat("w", "g", 1.0, "memory_gb = 4\n")
+            .text(),
     );
     let g = entity(&s, "partitions", "g");
     assert!((f(&g["memory_peak_gb"]) - 4.0).abs() < 1e-12, "{g}");
@@ -74,29 +55,11 @@ synth = {{ pattern = "flat", mean = 1 }}
 fn guests_whose_overhead_does_not_fit_the_host_are_refused() {
     let out = validate_text(
         "vm-memory-fit",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 32
-
-[[partitions]]
-name = "g1"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-memory_gb = 16
-
-[[partitions]]
-name = "g2"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-memory_gb = 16
-"#
-        ),
+        head()
+            .server("sd", 1, 4, 32, "")
+            .partition("g1", "vm", "sd", "vcpus = 4\nmemory_gb = 16\n")
+            .partition("g2", "vm", "sd", "vcpus = 4\nmemory_gb = 16\n")
+            .text(),
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let e = stderr(&out);
@@ -113,30 +76,11 @@ memory_gb = 16
 }
 
 fn one_guest(overhead: &str) -> String {
-    format!(
-        r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-{overhead}
-
-[[partitions]]
-name = "g"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-entitlement = 100
-
-[[workloads]]
-name = "w"
-partition = "g"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 4 }}
-"#
-    )
+    head()
+        .server("sd", 1, 4, 16, &format!("{overhead}\n"))
+        .vm("g", "sd", 4, 100.0)
+        .dropping("w", "g", 4.0)
+        .into()
 }
 
 /// A 4-core host whose hypervisor takes 5 % of each core leaves its guests 4 × 0.95 = 3.8
@@ -180,43 +124,13 @@ fn a_cpu_overhead_out_of_range_or_without_guests_is_refused() {
 fn a_narrow_guest_gets_what_a_wide_guests_entitlement_leaves_on_its_core() {
     let s = run_text(
         "vm-pcpu",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "wide"
-kind = "vm"
-parent = "sd"
-vcpus = 4
-entitlement = 25
-
-[[partitions]]
-name = "narrow"
-kind = "vm"
-parent = "sd"
-vcpus = 1
-entitlement = 50
-
-[[workloads]]
-name = "big"
-partition = "wide"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 1 }}
-
-[[workloads]]
-name = "small"
-partition = "narrow"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 1 }}
-"#
-        ),
+        head()
+            .server("sd", 1, 4, 16, "")
+            .vm("wide", "sd", 4, 25.0)
+            .vm("narrow", "sd", 1, 50.0)
+            .dropping("big", "wide", 1.0)
+            .dropping("small", "narrow", 1.0)
+            .text(),
     );
     let small = entity(&s, "workloads", "small");
     assert!(
@@ -231,20 +145,10 @@ synth = {{ pattern = "flat", mean = 1 }}
     assert!((f(&big["served_core_hours"]) - 1.0).abs() < 1e-9, "{big}");
 }
 
-/// CO2 as a third objective of a sweep's Pareto front. A 2.5-core flat workload for a day in
-/// a vPar of 2, 3 or 4 cores, licensed by the vPar's cores (36,500 a core-year = 100 a
-/// core-day), on an 8-core server drawing 1,000 W idle to 2,000 W busy, under a grid of 400
-/// or 100 gCO2/kWh (two sites, say), no energy price:
-/// - cost = 100 × cores: 200, 300, 400; SLA: 2 cores serve 2 of 2.5 (met never), 3 and 4 all.
-/// - energy: utilization = served ÷ 8 cores: 2 → 0.25 → 1,250 W; 3 or 4 → 0.3125 → 1,312.5 W;
-///   over 24 h 30 and 31.5 kWh; CO2 at 100 g: 3.0 and 3.15 kg; at 400 g: 12 and 12.6 kg.
-///
-/// Cost and SLA alone: 4 cores is beaten by 3 (dearer, no better); 2 and 3 cores stay, each
-/// at both intensities (the grid changes neither figure): four points. With `co2_kg` the
-/// 400 g points are beaten by their 100 g twins: two points, (2, 100) and (3, 100).
-#[test]
-fn co2_as_an_objective_changes_the_sweeps_pareto_front() {
-    let base = r#"
+/// The site of the CO2 tests below: a 2.5-core flat workload for a day in a vPar of
+/// `partitions[0].cores` (licensed by them at 100 a core-day) on an 8-core server drawing
+/// 1,000 to 2,000 W, under `[energy] carbon_intensity` (400 g/kWh unless an axis sets it).
+const CO2_SITE: &str = r#"
 [scenario]
 name = "site"
 horizon = "1d"
@@ -282,15 +186,37 @@ rule = "partition_cores"
 [energy]
 carbon_intensity = 400
 "#;
-    let axes = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3, 4]\n\n[[axes]]\nname = \"grid\"\npath = \"energy.carbon_intensity\"\nvalues = [400, 100]\n";
+
+/// The vPar's cores (2, 3, 4) and the grid (400, 100 g/kWh).
+const CO2_AXES: &str = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3, 4]\n\n[[axes]]\nname = \"grid\"\npath = \"energy.carbon_intensity\"\nvalues = [400, 100]\n";
+
+/// Sweep `base` over `axes` (`objectives`: a line for `[sweep]`, or empty) in a fresh
+/// folder; returns the sweep's output folder.
+fn co2_sweep(name: &str, base: &str, objectives: &str, axes: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("base.toml"), base).unwrap();
+    let sweep = format!("[sweep]\nbase = \"base.toml\"\n{objectives}\n{axes}");
+    std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
+    let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir.join("out")
+}
+
+/// CO2 as a third objective of a sweep's Pareto front. A 2.5-core flat workload for a day in
+/// a vPar of 2, 3 or 4 cores, licensed by the vPar's cores (36,500 a core-year = 100 a
+/// core-day), on an 8-core server drawing 1,000 W idle to 2,000 W busy, under a grid of 400
+/// or 100 gCO2/kWh (two sites, say), no energy price:
+/// - cost = 100 × cores: 200, 300, 400; SLA: 2 cores serve 2 of 2.5 (met never), 3 and 4 all.
+/// - energy: utilization = served ÷ 8 cores: 2 → 0.25 → 1,250 W; 3 or 4 → 0.3125 → 1,312.5 W;
+///   over 24 h 30 and 31.5 kWh; CO2 at 100 g: 3.0 and 3.15 kg; at 400 g: 12 and 12.6 kg.
+///
+/// Cost and SLA alone: 4 cores is beaten by 3 (dearer, no better); 2 and 3 cores stay, each
+/// at both intensities (the grid changes neither figure): four points. With `co2_kg` the
+/// 400 g points are beaten by their 100 g twins: two points, (2, 100) and (3, 100).
+#[test]
+fn co2_as_an_objective_changes_the_sweeps_pareto_front() {
     let front = |name: &str, objectives: &str| -> serde_json::Value {
-        let dir = scratch(name);
-        std::fs::write(dir.join("base.toml"), base).unwrap();
-        let sweep = format!("[sweep]\nbase = \"base.toml\"\n{objectives}\n{axes}");
-        std::fs::write(dir.join("sweep.toml"), sweep).unwrap();
-        let out = vsesim(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
-        assert!(out.status.success(), "{}", stderr(&out));
-        read_json(&dir.join("out/pareto.json"))
+        read_json(&co2_sweep(name, CO2_SITE, objectives, CO2_AXES).join("pareto.json"))
     };
     let params = |p: &serde_json::Value| -> Vec<(i64, i64)> {
         p["points"]
@@ -337,6 +263,73 @@ carbon_intensity = 400
     );
 }
 
+/// report.html's "Cost and CO2" section lists the front that the points' own figures make,
+/// derived here from each point's file (points/pNNNNNN.json, one replica each): a point is on
+/// the front unless another is no dearer, no worse for the worst workload, emits no more and
+/// is strictly better on one. By hand (the test above) that is #1 (2 cores at 100 g, 3.00 kg)
+/// and #3 (3 cores at 100 g, 3.15 kg). Without CO2 as an objective the section names the
+/// least-emitting point and the objective that would give a front; without a carbon
+/// intensity it says that no plan was weighed by CO2 and names the field.
+#[test]
+fn the_sweep_report_shows_the_cost_and_co2_front() {
+    let figures = |out: &std::path::Path, k: u64| -> [f64; 3] {
+        let p = read_json(&out.join(format!("points/p{k:06}.json")));
+        let r = &p["replicas"][0];
+        [
+            f(&r["cost_total"]),
+            -f(&r["sla_worst_met_share"]),
+            f(&r["co2_kg"]),
+        ]
+    };
+    let co2_section = |out: &std::path::Path| -> String {
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        let at = html.find("id=\"co2\"").expect("a CO2 section");
+        let rest = &html[at..];
+        rest[..rest.find("</section>").expect("a closed section")].to_string()
+    };
+    let objectives = "objectives = [\"cost_total\", \"sla_worst_met_share\", \"co2_kg\"]";
+    let out = co2_sweep("co2-report", CO2_SITE, objectives, CO2_AXES);
+    let points: Vec<(u64, [f64; 3])> = (0..6).map(|k| (k, figures(&out, k))).collect();
+    let beats = |a: &[f64; 3], b: &[f64; 3]| {
+        a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+    };
+    let front: Vec<&(u64, [f64; 3])> = points
+        .iter()
+        .filter(|(_, b)| !points.iter().any(|(_, a)| beats(a, b)))
+        .collect();
+    assert_eq!(front.iter().map(|p| p.0).collect::<Vec<_>>(), [1, 3]);
+    let section = co2_section(&out);
+    let rows: Vec<&str> = section.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), front.len(), "{section}");
+    for (row, (k, fig)) in rows.iter().zip(&front) {
+        assert!(row.contains(&format!("p{k:06}.json\">#{k}</a>")), "{row}");
+        assert!(row.contains(&format!(">{:.2}</td>", fig[2])), "{row}");
+    }
+    assert!(section.contains("<svg"), "the cost-against-CO2 chart");
+
+    let out = co2_sweep("co2-report-plain", CO2_SITE, "", CO2_AXES);
+    let (least, k) = (0..6)
+        .map(|k| (figures(&out, k)[2], k))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap();
+    let section = co2_section(&out);
+    assert!(
+        section.contains(&format!("#{k}</a> ({least:.2} kg)"))
+            && section.contains("not an objective")
+            && !section.contains("<svg"),
+        "{section}"
+    );
+
+    let no_carbon = CO2_SITE.replace("[energy]\ncarbon_intensity = 400\n", "");
+    assert_ne!(no_carbon, CO2_SITE);
+    let cores = "\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nvalues = [2, 3]\n";
+    let section = co2_section(&co2_sweep("co2-report-none", &no_carbon, "", cores));
+    assert!(
+        section.contains("No CO2 figures") && section.contains("[energy] carbon_intensity"),
+        "{section}"
+    );
+}
+
 /// `co2_kg` as an objective without a carbon intensity, or a front without cost, is exit 2
 /// naming `sweep.objectives`.
 #[test]
@@ -377,15 +370,11 @@ fn a_bad_objective_list_is_refused() {
 
 /// Guests on a 4-core host with the given `(name, vCPUs, entitlement %)`.
 fn guests_on_four_cores(guests: &[(&str, u32, f64)]) -> String {
-    let mut s = format!(
-        "{HEAD}\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n"
-    );
+    let mut s = head().server("sd", 1, 4, 16, "");
     for (name, v, e) in guests {
-        s += &format!(
-            "\n[[partitions]]\nname = \"{name}\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = {v}\nentitlement = {e}\n"
-        );
+        s = s.vm(name, "sd", *v, *e);
     }
-    s
+    s.into()
 }
 
 /// The distinct-pCPU rule in validation (IV6/IV7). 3 vCPUs at 95.6 % take 3 of the 4 cores
@@ -470,32 +459,13 @@ fn the_issues_wide_guest_case_and_a_packing_case() {
 /// unmanaged guest's does: 2 × 2 × 4 + 64 = 80 MB each, host peak 4 GiB + 160 MB.
 #[test]
 fn managed_guests_pay_the_hypervisors_cpu_and_memory_overheads() {
+    let fixed = "{ type = \"fixed\", cores = 2 }";
+    let host = head().server("host", 1, 4, 16, "vm_cpu_overhead = 0.1\n");
     let s = run_text(
         "vm-managed-overhead",
-        &format!(
-            r#"{HEAD}
-[[servers]]
-name = "host"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-vm_cpu_overhead = 0.1
-{g}{g2}
-[[policies]]
-domain = "host"
-interval = "60s"
-
-[[policies.compartments]]
-partition = "g1"
-policy = {{ type = "fixed", cores = 2 }}
-
-[[policies.compartments]]
-partition = "g2"
-policy = {{ type = "fixed", cores = 2 }}
-"#,
-            g = managed_guest("g1"),
-            g2 = managed_guest("g2"),
-        ),
+        managed_guest(managed_guest(host, "g1"), "g2")
+            .domain("host", "60s", &[("g1", fixed), ("g2", fixed)])
+            .text(),
     );
     for w in ["w-g1", "w-g2"] {
         let served = f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
@@ -506,25 +476,19 @@ policy = {{ type = "fixed", cores = 2 }}
     assert!((peak - (4.0 + 160.0 / 1024.0)).abs() < 1e-9, "{host}");
 }
 
-fn managed_guest(name: &str) -> String {
-    format!(
-        r#"
-[[partitions]]
-name = "{name}"
-kind = "vm"
-parent = "host"
-vcpus = 2
-entitlement = 50
-memory_gb = 2
-
-[[workloads]]
-name = "w-{name}"
-partition = "{name}"
-units = "cores"
-on_shortfall = "drop"
-memory_gb = 2
-synth = {{ pattern = "flat", mean = 2 }}
-"#
+/// A 2-vCPU guest at 50 % holding 2 GB, whose workload demands 2 cores flat in 2 GiB.
+fn managed_guest(s: Scenario, name: &str) -> Scenario {
+    s.partition(
+        name,
+        "vm",
+        "host",
+        "vcpus = 2\nentitlement = 50\nmemory_gb = 2\n",
+    )
+    .flat(
+        &format!("w-{name}"),
+        name,
+        2.0,
+        "on_shortfall = \"drop\"\nmemory_gb = 2\n",
     )
 }
 

@@ -601,6 +601,9 @@ struct Kind {
     /// Slots the server offers: cores (vpar) or entitlement steps (vm).
     budget: u64,
     vpar: bool,
+    /// Physical cores and entitlement step (vm): what the distinct-pCPU rule needs.
+    cores: u32,
+    granularity: f64,
 }
 
 /// How one workload sits on one type.
@@ -608,6 +611,8 @@ struct Kind {
 struct Fit {
     /// vPar cores, or minimum entitlement steps, it takes from the type's budget.
     slots: u64,
+    /// VM guests' vCPUs on this type (0 for a vPar).
+    vcpus: u32,
     /// It meets every rule alone on a server of this type.
     alone: bool,
 }
@@ -708,11 +713,11 @@ impl Instance {
 }
 
 fn kind_of(t: &ServerType, config: &PlanConfig) -> Kind {
-    let (budget, vpar) = match t.partitioning {
-        Partitioning::Vpar => (u64::from(t.cores), true),
+    let (budget, vpar, granularity) = match t.partitioning {
+        Partitioning::Vpar => (u64::from(t.cores), true, 1.0),
         Partitioning::Vm {
             entitlement_granularity: g,
-        } => (vm_budget_steps(t.cores, g), false),
+        } => (vm_budget_steps(t.cores, g), false, g),
     };
     Kind {
         cpu_limit: config.util_limit * t.capacity_cores(),
@@ -720,21 +725,59 @@ fn kind_of(t: &ServerType, config: &PlanConfig) -> Kind {
         price: t.price,
         budget,
         vpar,
+        cores: t.cores,
+        granularity,
     }
 }
 
 fn fit_of(own: &Own, t: &ServerType, config: &PlanConfig) -> Fit {
     let misfit = misfit_reason(own, t, config);
-    let slots = match t.partitioning {
-        Partitioning::Vpar => vpar_cores(own.load, t.core_speed, config.util_limit),
+    let (slots, vcpus) = match t.partitioning {
+        Partitioning::Vpar => (vpar_cores(own.load, t.core_speed, config.util_limit), 0),
         Partitioning::Vm {
             entitlement_granularity: g,
-        } => vm_min_steps(vm_vcpus(own.load, t.core_speed), g),
+        } => {
+            let vcpus = vm_vcpus(own.load, t.core_speed);
+            (
+                vm_min_steps(vcpus, g),
+                u32::try_from(vcpus).unwrap_or(u32::MAX),
+            )
+        }
     };
     Fit {
         slots,
+        vcpus,
         alone: misfit.is_none(),
     }
+}
+
+/// Whether guests `members` can all start on a VM host of kind `k` at their minimum
+/// entitlements by the distinct-pCPU rule [IV6][IV7] (always true for a vPar kind). The
+/// budget of steps is not enough: with whole-core steps, a 3-vCPU guest and two 1-vCPU guests
+/// at one core each sum to the 3 cores of the host, yet the small ones fill two cores and the
+/// wide one needs a third of each. [`vm_entitlements`] shrinks entitlements towards the
+/// minimums until they place, so minimums that place are what admission must ensure.
+fn minimums_place(inst: &Instance, k: usize, members: impl Iterator<Item = usize>) -> bool {
+    guests_place(&inst.kinds[k], members.map(|w| inst.fit(w, k)))
+}
+
+/// [`minimums_place`] for guests that sit as `fits` on a host of `kind`.
+fn guests_place(kind: &Kind, fits: impl Iterator<Item = Fit>) -> bool {
+    if kind.vpar {
+        return true;
+    }
+    let guests: Vec<(u32, f64)> = fits
+        .map(|f| {
+            let v = f.vcpus.max(1);
+            (v, f.slots as f64 * kind.granularity / f64::from(v))
+        })
+        .collect();
+    // Shares that fit one core together fit any layout: the usual case (5 % minimums) stays
+    // a sum, and only crowded hosts pay for the search.
+    if guests.iter().map(|g| g.1).sum::<f64>() <= 1.0 {
+        return true;
+    }
+    crate::model::vcpu::placement(kind.cores, &guests) != crate::model::vcpu::Placement::Cannot
 }
 
 /// The first rule a workload breaks alone on type `t`, if any.
@@ -1136,6 +1179,9 @@ impl<'a> Packing<'a> {
         if !fit.alone || bin.slots.saturating_add(fit.slots) > kind.budget {
             return false;
         }
+        if !minimums_place(inst, bin.kind, bin.members.iter().copied().chain([w])) {
+            return false;
+        }
         if bin.load.max(own.load) > kind.cpu_limit {
             return false;
         }
@@ -1170,6 +1216,10 @@ impl<'a> Packing<'a> {
                 .saturating_add(fin.slots)
                 > kind.budget
         {
+            return false;
+        }
+        let rest = bin.members.iter().copied().filter(|&m| m != outw);
+        if !minimums_place(inst, bin.kind, rest.chain([inw])) {
             return false;
         }
         if bin.mem_reserved + oin.mem_peak - oout.mem_peak > kind.mem_limit {
@@ -1219,6 +1269,13 @@ impl<'a> Packing<'a> {
             slots = slots.saturating_add(f.slots);
         }
         if slots > kind.budget {
+            return false;
+        }
+        let members = bx
+            .members
+            .iter()
+            .chain(by.into_iter().flat_map(|b| &b.members));
+        if !minimums_place(inst, k, members.copied()) {
             return false;
         }
         let load = by.map_or(bx.load, |b| bx.load.max(b.load));
@@ -1898,12 +1955,16 @@ fn describe_server(
     }
 }
 
-/// vPar cores within the server's cores, or VM minimum entitlements within its budget.
+/// vPar cores within the server's cores, or VM minimum entitlements within its budget and
+/// placeable on distinct pCPUs.
 fn slots_fit(inst: &Instance, t: &ServerType, config: &PlanConfig, members: &[usize]) -> bool {
-    let used = members.iter().fold(0u64, |s, &w| {
-        s.saturating_add(fit_of(&inst.own[w], t, config).slots)
-    });
-    used <= kind_of(t, config).budget
+    let fits: Vec<Fit> = members
+        .iter()
+        .map(|&w| fit_of(&inst.own[w], t, config))
+        .collect();
+    let kind = kind_of(t, config);
+    let used = fits.iter().fold(0u64, |s, f| s.saturating_add(f.slots));
+    used <= kind.budget && guests_place(&kind, fits.into_iter())
 }
 
 /// Each member's partition on a server of type `t`, in `members` order.
@@ -2007,11 +2068,12 @@ fn vm_entitlements(loads: &[f64], core_speed: f64, cores: u32, g: f64) -> Vec<Pa
 // ---------------------------------------------------------------------------------------
 
 /// Checks a placement against the rules from scratch: each workload placed exactly once,
-/// and for every server the time-aligned CPU percentile, memory, vPar cores, vCPUs and
-/// entitlements, plus the reported figures. Returns every broken rule (empty = valid).
+/// and for every server the time-aligned CPU percentile, memory, vPar cores, vCPUs,
+/// entitlements and whether a VM host's guests can start on distinct pCPUs, plus the reported
+/// figures. Returns every broken rule (empty = valid).
 ///
-/// Deliberately shares no logic with the planner (only the types and the two Integrity VM
-/// constants): it re-derives each rule from the module docs, sums the raw f32 series in its own loop and finds percentiles by a full sort, so
+/// Deliberately shares no logic with the planner (only the types, the two Integrity VM
+/// constants and the model's placement search, which the simulator's validation uses too): it re-derives each rule from the module docs, sums the raw f32 series in its own loop and finds percentiles by a full sort, so
 /// a bug in the incremental sums or the counting check cannot hide itself. Comparisons
 /// allow a relative 1e-9 for summation order.
 pub fn verify(
@@ -2098,6 +2160,7 @@ fn verify_server(
     let mut mem_reserved = 0.0;
     let mut cores_used = 0u64;
     let mut entitled = 0.0;
+    let mut guests: Vec<(&str, u32, f64)> = Vec::new();
     for &(i, pw) in members {
         let w = &workloads[i];
         for (t, x) in w.cpu.iter().enumerate() {
@@ -2169,6 +2232,7 @@ fn verify_server(
                     ));
                 }
                 entitled += entitlement_cores;
+                guests.push((&w.name, vcpus, entitlement_cores));
             }
             _ => errs.push(format!(
                 "'{}' has a partition of the wrong kind for '{}'",
@@ -2200,6 +2264,24 @@ fn verify_server(
     }
     if !close_enough(entitled, f64::from(t.cores)) {
         errs.push(format!("entitlements {entitled} > {} cores", t.cores));
+    }
+    // The sum of entitlements fitting the cores is not enough: each vCPU holds its share on a
+    // core of its own [IV6][IV7], and Integrity VM would refuse to start a set that cannot be
+    // laid out that way. The model's exact search decides it, not the planner's bisection.
+    let shares: Vec<(u32, f64)> = guests
+        .iter()
+        .map(|&(_, v, e)| (v, e / f64::from(v.max(1))))
+        .collect();
+    if crate::model::vcpu::placement(t.cores, &shares) == crate::model::vcpu::Placement::Cannot {
+        let named: Vec<String> = guests
+            .iter()
+            .map(|&(n, v, e)| format!("'{n}' ({v} vCPUs, {e} cores)"))
+            .collect();
+        errs.push(format!(
+            "guests {} cannot be placed on distinct pCPUs of {} cores",
+            named.join(", "),
+            t.cores
+        ));
     }
     let peak = cpu.iter().copied().fold(0.0, f64::max);
     for (what, reported, actual) in [
@@ -2701,6 +2783,90 @@ mod tests {
         // And a workload left out is reported.
         let v = verify(&w, &types, &cfg, &[]);
         assert_eq!(v.len(), 2);
+    }
+
+    /// IV6/IV7 by hand: on a 4-core host a 4-vCPU guest entitled to 1 core (25 % on each of
+    /// the 4 cores) leaves 75 % of any core, so a 1-vCPU guest at 80 % has nowhere to start,
+    /// though the entitlements sum to 1.8 of 4 cores. The loads alternate (3.5 and 0.8 cores,
+    /// never together), so every other rule holds; the planner's own plan passes.
+    #[test]
+    fn verify_catches_guests_that_cannot_be_placed_on_distinct_pcpus() {
+        let w = [
+            wl("wide", &square(4, 3.5, 0)),
+            wl("narrow", &square(4, 0.8, 1)),
+        ];
+        let types = [vm("four", 4, 1.0)];
+        let cfg = config(1.0, 1.0, Objective::Count);
+        let p = plan_ok(&w, &types, &cfg);
+        assert_eq!(p.servers.len(), 1, "both fit one host by time");
+        let mut hand = p.servers.clone();
+        for pw in &mut hand[0].workloads {
+            pw.partition = match pw.name.as_str() {
+                "wide" => Partition::Vm {
+                    vcpus: 4,
+                    entitlement_cores: 1.0,
+                },
+                _ => Partition::Vm {
+                    vcpus: 1,
+                    entitlement_cores: 0.8,
+                },
+            };
+        }
+        let v = verify(&w, &types, &cfg, &hand);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(
+            v[0].message
+                .contains("cannot be placed on distinct pCPUs of 4 cores")
+                && v[0].message.contains("'wide' (4 vCPUs, 1 cores)")
+                && v[0].message.contains("'narrow' (1 vCPUs, 0.8 cores)"),
+            "{v:?}"
+        );
+        // At 75 % the narrow guest fits beside the wide one's 25 %s.
+        if let Partition::Vm {
+            entitlement_cores, ..
+        } = &mut hand[0]
+            .workloads
+            .iter_mut()
+            .find(|p| p.name == "narrow")
+            .unwrap()
+            .partition
+        {
+            *entitlement_cores = 0.75;
+        }
+        assert!(verify(&w, &types, &cfg, &hand).is_empty());
+    }
+
+    /// Found by verify's distinct-pCPU check: with whole-core entitlement steps, a 3-vCPU guest
+    /// (2.5 cores at its peak) and two 1-vCPU guests sum to the 3 steps of a 3-core host at
+    /// their minimums and never peak together, yet the 1-vCPU guests take a whole core each and
+    /// the wide one needs a third of every core. No 1-vCPU guest can share a host with it, so the
+    /// plan is two hosts: {wide} and {a, b}.
+    #[test]
+    fn admission_keeps_minimum_entitlements_placeable() {
+        let w = [
+            wl("wide", &[0.0, 0.0, 2.5]),
+            wl("a", &[1.0, 1.0, 0.0]),
+            wl("b", &[0.0, 0.0, 0.0]),
+        ];
+        let types = [ServerType {
+            partitioning: Partitioning::Vm {
+                entitlement_granularity: 1.0,
+            },
+            ..vm("three", 3, 1.0)
+        }];
+        let cfg = config(1.0, 1.0, Objective::Count);
+        let p = plan_ok(&w, &types, &cfg);
+        let mut groups: Vec<Vec<&str>> = p
+            .servers
+            .iter()
+            .map(|s| {
+                let mut n: Vec<&str> = s.workloads.iter().map(|w| w.name.as_str()).collect();
+                n.sort_unstable();
+                n
+            })
+            .collect();
+        groups.sort();
+        assert_eq!(groups, [vec!["a", "b"], vec!["wide"]]);
     }
 
     #[test]

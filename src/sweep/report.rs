@@ -9,7 +9,7 @@
 
 use super::charts::SweepChart;
 use super::labels::{self, Label};
-use super::pareto::{COST, Front, SLA};
+use super::pareto::{CO2, COST, Front, SLA};
 use super::run::SweepInfo;
 use super::spec::Param;
 use super::table::PointSummary;
@@ -38,6 +38,11 @@ pub fn render(
             "front",
             "Pareto front",
             front_section(info, sums, front, charts)?,
+        ),
+        Section::new(
+            "co2",
+            "Cost and CO2",
+            co2_section(info, sums, front, charts)?,
         ),
     ];
     let by_axis = figure_charts(info, charts)?;
@@ -136,7 +141,8 @@ fn row_cells(info: &SweepInfo, s: &PointSummary, figures: &[(&str, Label)]) -> S
         );
     }
     for (f, l) in figures {
-        let decimals = if l.unit == "%" { 2 } else { 1 };
+        // Kilograms of CO2 differ in the second decimal between plans a review weighs.
+        let decimals = if l.unit == "%" || *f == CO2 { 2 } else { 1 };
         let _ = write!(
             out,
             "<td class=\"num\">{}</td>",
@@ -224,29 +230,18 @@ fn front_section(
     charts: &[SweepChart],
 ) -> io::Result<String> {
     let figures = headline(info.currency.as_deref());
-    let mut body = String::new();
-    for p in front.points.iter().take(FRONT_ROWS) {
-        if let Some(s) = sums.iter().find(|s| s.point == p.point) {
-            let _ = write!(body, "<tr>{}</tr>", row_cells(info, s, &figures));
-        }
-    }
-    let more = front.points.len().saturating_sub(FRONT_ROWS);
+    let also = if front.also_minimize.iter().any(|f| f == CO2) {
+        ", emits no more CO2,"
+    } else {
+        ""
+    };
     let mut out = format!(
-        "<p>{} of {} points are Pareto-optimal: no other point is at least as cheap and at \
-         least as good for the worst workload with one of the two clearly better (figures \
-         within a part in a billion count as equal).</p>\
-         <div class=\"wide\"><table><thead><tr>{}</tr></thead><tbody>{body}</tbody></table></div>{}",
+        "<p>{} of {} points are Pareto-optimal: no other point is at least as cheap{also} and at \
+         least as good for the worst workload with one of them clearly better (figures \
+         within a part in a billion count as equal).</p>{}",
         group_thousands(&front.points.len().to_string()),
         group_thousands(&sums.len().to_string()),
-        heads(info, &figures),
-        if more > 0 {
-            format!(
-                "<p class=\"note\">… and {} more in pareto.csv.</p>",
-                group_thousands(&more.to_string())
-            )
-        } else {
-            String::new()
-        }
+        front_table(info, sums, front, &figures),
     );
     if let Some(c) = charts.iter().find(|c| c.figure.is_none()) {
         out += &html::figure(&html::Chart {
@@ -256,6 +251,91 @@ fn front_section(
         out += "<p class=\"note\">Labels are point numbers; where one would overlap another label \
                 or a point it is left out (the table and pareto.csv list every point). The \
                 bars are the 95 % confidence intervals of the SLA's mean.</p>";
+    }
+    Ok(out)
+}
+
+/// The front's first [`FRONT_ROWS`] points with `figures`, and a note counting the rest.
+fn front_table(
+    info: &SweepInfo,
+    sums: &[PointSummary],
+    front: &Front,
+    figures: &[(&str, Label)],
+) -> String {
+    let mut body = String::new();
+    for p in front.points.iter().take(FRONT_ROWS) {
+        if let Some(s) = sums.iter().find(|s| s.point == p.point) {
+            let _ = write!(body, "<tr>{}</tr>", row_cells(info, s, figures));
+        }
+    }
+    let more = front.points.len().saturating_sub(FRONT_ROWS);
+    format!(
+        "<div class=\"wide\"><table><thead><tr>{}</tr></thead><tbody>{body}</tbody></table></div>{}",
+        heads(info, figures),
+        if more > 0 {
+            format!(
+                "<p class=\"note\">… and {} more in pareto.csv.</p>",
+                group_thousands(&more.to_string())
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The front's cost-against-CO2 face when the front minimizes CO2 (its points as a table
+/// and `charts/pareto_co2`); otherwise a sentence saying why there is none and which field
+/// gives one. The section is never left out: a review that finds no CO2 must learn whether
+/// the plans emit nothing worth weighing or were never weighed, and the cost-SLA front above
+/// must not pass for one that considered emissions.
+fn co2_section(
+    info: &SweepInfo,
+    sums: &[PointSummary],
+    front: &Front,
+    charts: &[SweepChart],
+) -> io::Result<String> {
+    let currency = info.currency.as_deref();
+    let co2 = labels::figure(CO2, None);
+    if !front.also_minimize.iter().any(|f| f == CO2) {
+        let least = sums
+            .iter()
+            .filter_map(|s| value(s, CO2, &co2).map(|v| (v, s)))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.point.cmp(&b.1.point)));
+        return Ok(match least {
+            Some((v, s)) => format!(
+                "<p class=\"none\">CO2 is reported but is not an objective of this sweep: the \
+                 front above trades cost and SLA only. The point emitting least is {} ({} {}). \
+                 With <code>objectives = [\"cost_total\", \"sla_worst_met_share\", \
+                 \"co2_kg\"]</code> under <code>[sweep]</code> the front weighs all three and \
+                 this section shows it against cost.</p>",
+                point_link(s.point),
+                esc(&fixed(v, 2)),
+                esc(&co2.unit)
+            ),
+            None => "<p class=\"none\">No CO2 figures: the base scenario sets no \
+                     <code>[energy] carbon_intensity</code>, so no point reports its emissions \
+                     and no plan was weighed by them. Set one (gCO2/kWh, a constant or a trace) \
+                     to compare plans by CO2 as well.</p>"
+                .into(),
+        });
+    }
+    let figures: Vec<(&str, Label)> = [COST, CO2, SLA]
+        .into_iter()
+        .map(|f| (f, labels::figure(f, currency)))
+        .collect();
+    let mut out = format!(
+        "<p>The front's {} points by increasing cost, with what each emits: a point that looks \
+         beaten on cost and SLA above stays on the front for emitting less.</p>{}",
+        group_thousands(&front.points.len().to_string()),
+        front_table(info, sums, front, &figures),
+    );
+    if let Some(c) = charts.iter().find(|c| c.stem == "pareto_co2") {
+        out += &html::figure(&html::Chart {
+            title: c.title.clone(),
+            svg_path: c.svg.clone(),
+        })?;
+        out += "<p class=\"note\">Cost against CO2, the front's points red and numbered where \
+                the label fits; the bars are the 95 % confidence intervals of the CO2 mean.</p>";
     }
     Ok(out)
 }

@@ -1,10 +1,15 @@
 //! Helpers shared by the integration tests: run the built binary, make scratch folders, find
-//! the shared real traces.
+//! the shared real traces, build scenarios ([`Scenario`]).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+
+mod scenario;
+// Not every test binary that includes this module builds scenarios.
+#[allow(unused_imports)]
+pub use scenario::Scenario;
 
 pub fn vsesim(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vsesim"))

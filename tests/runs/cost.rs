@@ -6,6 +6,20 @@ fn run_text(name: &str, text: &str) -> serde_json::Value {
     scratch_run_summary(name, text, &[])
 }
 
+/// The complex of the TiCAP bills: 6 of 8 cores active for 10 days on 4 usage rights (2 cores
+/// above them all the time) with `server` lines added, and a flat 3-core workload `w`.
+fn above_rights(name: &str, server: &str) -> Scenario {
+    Scenario::new(name, "10d", 1)
+        .server(
+            "sd",
+            2,
+            4,
+            8,
+            &format!("active_cores = 6\nrights = 4\n{server}"),
+        )
+        .flat("w", "sd", 3.0, "")
+}
+
 /// An 8-core complex with 4 usage rights runs 6 active cores for 10 days: 2 cores above its
 /// rights on Temporary Instant Capacity all the time, a 3-core workload (50 % of the active
 /// cores).
@@ -17,31 +31,12 @@ fn run_text(name: &str, text: &str) -> serde_json::Value {
 /// - Software at 36,500 per core-year = 100 per core-day: 6 cores × 10 days × 100 = 6,000.
 #[test]
 fn icap_ticap_energy_software_and_hardware_by_hand() {
-    let s = run_text(
-        "icap",
+    let bill = above_rights(
+        "bill",
+        "capex = { price = 400000, years = 4 }\npower = { idle_w = 1000, max_w = 2000 }\nticap = { balance_core_minutes = 43200, price_per_core_day = 250 }\n",
+    )
+    .toml(
         r#"
-[scenario]
-name = "bill"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-rights = 4
-capex = { price = 400000, years = 4 }
-power = { idle_w = 1000, max_w = 2000 }
-ticap = { balance_core_minutes = 43200, price_per_core_day = 250 }
-
-[[workloads]]
-name = "w"
-partition = "sd"
-units = "cores"
-synth = { pattern = "flat", mean = 3 }
-
 [costs]
 currency = "EUR"
 price_per_kwh = 0.10
@@ -55,6 +50,7 @@ per_core_year = 36500
 timeseries = false
 "#,
     );
+    let s = run_text("icap", bill.text());
     let c = &s["cost"];
     assert_eq!(c["currency"], "EUR");
     assert!(
@@ -252,49 +248,21 @@ fn compare_refuses_one_scenario_and_duplicate_names() {
 }
 
 fn ticap_domain(utilitypri: u32, priority: u32) -> String {
-    format!(
-        r#"
-[scenario]
-name = "ticap-gwlm"
-horizon = "1d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-ticap = {{ balance_core_minutes = 43200, price_per_core_day = 250 }}
-
-[[partitions]]
-name = "np1"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[partitions]]
-name = "np2"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[workloads]]
-name = "w1"
-partition = "np1"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 4 }}
-
-[[workloads]]
-name = "w2"
-partition = "np2"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 4 }}
-
+    let own_borrow = "{ type = \"own_borrow\", owned = 3, min = 1, max = 4 }";
+    Scenario::new("ticap-gwlm", "1d", 1)
+        .server(
+            "sd",
+            2,
+            4,
+            8,
+            "active_cores = 6\nticap = { balance_core_minutes = 43200, price_per_core_day = 250 }\n",
+        )
+        .npar("np1", "sd", 1, Some(3))
+        .npar("np2", "sd", 1, Some(3))
+        .dropping("w1", "np1", 4.0)
+        .dropping("w2", "np2", 4.0)
+        .toml(&format!(
+            r#"
 [[policies]]
 domain = "sd"
 interval = "60s"
@@ -303,17 +271,18 @@ ticap = {{ utilitypri = {utilitypri} }}
 [[policies.compartments]]
 partition = "np1"
 priority = {priority}
-policy = {{ type = "own_borrow", owned = 3, min = 1, max = 4 }}
+policy = {own_borrow}
 
 [[policies.compartments]]
 partition = "np2"
 priority = {priority}
-policy = {{ type = "own_borrow", owned = 3, min = 1, max = 4 }}
+policy = {own_borrow}
 
 [report]
 timeseries = false
 "#
-    )
+        ))
+        .into()
 }
 
 /// gWLM activates Temporary Instant Capacity when its nPars are short [GV14][GV15]: 6 of 8
@@ -516,30 +485,12 @@ cpushares = {{ cores = 3.99 }}
 fn ticap_blocks_paid_at_purchase_lapse_at_their_expiry() {
     let s = run_text(
         "ticap-blocks",
-        r#"
-[scenario]
-name = "blocks"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-rights = 4
-ticap = { blocks = 1, price_per_block = 6000, expires = "7d", balance_core_minutes = 2880, price_per_core_day = 300 }
-
-[[workloads]]
-name = "w"
-partition = "sd"
-units = "cores"
-synth = { pattern = "flat", mean = 3 }
-
-[report]
-timeseries = false
-"#,
+        above_rights(
+            "blocks",
+            "ticap = { blocks = 1, price_per_block = 6000, expires = \"7d\", balance_core_minutes = 2880, price_per_core_day = 300 }\n",
+        )
+        .toml("\n[report]\ntimeseries = false\n")
+        .text(),
     );
     let t = &s["licensing"][0]["ticap"];
     assert_eq!(f(&t["initial_core_minutes"]), 43_200.0 + 2_880.0);
@@ -564,32 +515,12 @@ timeseries = false
 #[test]
 fn more_blocks_than_needed_cost_more_and_are_left_with_their_value() {
     let text = |blocks: u32| {
-        format!(
-            r#"
-[scenario]
-name = "blocks"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-rights = 4
-ticap = {{ blocks = {blocks}, price_per_block = 7500 }}
-
-[[workloads]]
-name = "w"
-partition = "sd"
-units = "cores"
-synth = {{ pattern = "flat", mean = 3 }}
-
-[report]
-timeseries = false
-"#
+        above_rights(
+            "blocks",
+            &format!("ticap = {{ blocks = {blocks}, price_per_block = 7500 }}\n"),
         )
+        .toml("\n[report]\ntimeseries = false\n")
+        .to_string()
     };
     let one = run_text("blocks-1", &text(1));
     let three = run_text("blocks-3", &text(3));
@@ -758,49 +689,15 @@ fn the_licence_bill_follows_the_partitioning_by_hand() {
 #[test]
 fn core_factor_and_peak_count_by_hand() {
     let text = |count: &str| {
-        format!(
-            r#"
-[scenario]
-name = "peak"
-horizon = "10d"
-seed = 1
-
-[[servers]]
-name = "sd"
-model = "rx8640"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "vp1"
-kind = "vpar"
-parent = "sd"
-cores = 2
-max_cores = 6
-
-[[partitions]]
-name = "vp2"
-kind = "vpar"
-parent = "sd"
-cores = 2
-max_cores = 6
-
-[[policies]]
-domain = "sd"
-[[policies.compartments]]
-partition = "vp1"
-policy = {{ type = "fixed", cores = 2 }}
-[[policies.compartments]]
-partition = "vp2"
-policy = {{ type = "fixed", cores = 2 }}
-
-[[workloads]]
-name = "db"
-partition = "vp1"
-units = "cores"
-synth = {{ pattern = "flat", mean = 1 }}
-
+        let fixed = "{ type = \"fixed\", cores = 2 }";
+        Scenario::new("peak", "10d", 1)
+            .server("sd", 2, 4, 8, "model = \"rx8640\"\n")
+            .partition("vp1", "vpar", "sd", "cores = 2\nmax_cores = 6\n")
+            .partition("vp2", "vpar", "sd", "cores = 2\nmax_cores = 6\n")
+            .domain("sd", "", &[("vp1", fixed), ("vp2", fixed)])
+            .flat("db", "vp1", 1.0, "")
+            .toml(&format!(
+                r#"
 [[costs.software]]
 name = "db"
 per_core_year = 36500
@@ -812,7 +709,8 @@ core_factor = {{ rx8640 = 0.5 }}
 [report]
 timeseries = false
 "#
-        )
+            ))
+            .to_string()
     };
     let avg = run_text("lic-average", &text("average"));
     let peak = run_text("lic-peak", &text("peak"));
@@ -830,42 +728,13 @@ timeseries = false
 #[test]
 fn distinct_pcpu_rule_accepts_what_fits() {
     let dir = scratch("distinct-pcpu");
-    for (wide, small) in [(4, 75), (3, 100)] {
-        let text = format!(
-            r#"
-[scenario]
-name = "fits"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "host"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "wide"
-kind = "vm"
-parent = "host"
-vcpus = {wide}
-entitlement = 25
-
-[[partitions]]
-name = "small"
-kind = "vm"
-parent = "host"
-vcpus = 1
-entitlement = {small}
-
-[[workloads]]
-name = "w"
-partition = "small"
-units = "cores"
-synth = {{ pattern = "flat", mean = 0.5 }}
-"#
-        );
-        std::fs::write(dir.join("s.toml"), text).unwrap();
+    for (wide, small) in [(4, 75.0), (3, 100.0)] {
+        let text = Scenario::new("fits", "1h", 1)
+            .server("host", 1, 4, 16, "")
+            .vm("wide", "host", wide, 25.0)
+            .vm("small", "host", 1, small)
+            .flat("w", "small", 0.5, "");
+        std::fs::write(dir.join("s.toml"), text.text()).unwrap();
         let out = vsesim(&["validate", "s.toml"], &dir);
         assert!(out.status.success(), "{wide}/{small}: {}", stderr(&out));
     }

@@ -10,33 +10,13 @@ fn run(name: &str, scenario: &str, files: &[(&str, &str)]) -> serde_json::Value 
 const STEP_TRACE: &str = "time_s,w\n0,3\n300,3\n600,3\n900,3\n1200,3\n1500,3\n1800,0\n2100,0\n2400,0\n2700,0\n3000,0\n3300,0\n";
 
 fn one_vpar(on_shortfall: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "step"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "vp"
-kind = "vpar"
-parent = "sd"
-cores = 2
-
-[[workloads]]
-name = "w"
-partition = "vp"
-trace = "trace.csv"
-units = "cores"
-on_shortfall = "{on_shortfall}"
-"#
-    )
+    Scenario::new("step", "1h", 1)
+        .server("sd", 1, 2, 8, "")
+        .vpar("vp", "sd", 2)
+        .toml(&format!(
+            "\n[[workloads]]\nname = \"w\"\npartition = \"vp\"\ntrace = \"trace.csv\"\nunits = \"cores\"\non_shortfall = \"{on_shortfall}\"\n"
+        ))
+        .into()
 }
 
 /// Delay: 90 core-min arrive in the first half hour and only 60 can be served then; the queue
@@ -79,63 +59,16 @@ fn dropped_work_is_lost() {
 /// 37.5 % and 62.5 % of a 4-core vPar: 1.5 and 2.5 cores for 1 h.
 #[test]
 fn fss_groups_share_idle_cycles_by_shares() {
-    let scenario = r#"
-[scenario]
-name = "fss"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "os"
-kind = "vpar"
-parent = "sd"
-cores = 4
-
-[[partitions]]
-name = "a"
-kind = "srp"
-parent = "os"
-shares = 30
-
-[[partitions]]
-name = "b"
-kind = "srp"
-parent = "os"
-shares = 20
-
-[[partitions]]
-name = "c"
-kind = "srp"
-parent = "os"
-shares = 50
-
-[[workloads]]
-name = "wa"
-partition = "a"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 4 }
-
-[[workloads]]
-name = "wb"
-partition = "b"
-units = "cores"
-synth = { pattern = "flat", mean = 0 }
-
-[[workloads]]
-name = "wc"
-partition = "c"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 4 }
-"#;
-    let s = run("fss", scenario, &[]);
+    let scenario = Scenario::new("fss", "1h", 1)
+        .server("sd", 1, 4, 8, "")
+        .vpar("os", "sd", 4)
+        .srp("a", "os", 30)
+        .srp("b", "os", 20)
+        .srp("c", "os", 50)
+        .dropping("wa", "a", 4.0)
+        .flat("wb", "b", 0.0, "")
+        .dropping("wc", "c", 4.0);
+    let s = run("fss", scenario.text(), &[]);
     assert!((f(&entity(&s, "workloads", "wa")["served_core_hours"]) - 1.5).abs() < 1e-9);
     assert!((f(&entity(&s, "workloads", "wb")["served_core_hours"]) - 0.0).abs() < 1e-12);
     assert!((f(&entity(&s, "workloads", "wc")["served_core_hours"]) - 2.5).abs() < 1e-9);
@@ -153,47 +86,13 @@ synth = { pattern = "flat", mean = 4 }
 /// a took 2 and b 1, which left b's vCPU on the shared core below its 25 %.)
 #[test]
 fn vm_guests_share_the_host_by_entitlement_up_to_their_vcpus() {
-    let scenario = r#"
-[scenario]
-name = "vm"
-horizon = "2h"
-seed = 1
-
-[[servers]]
-name = "host"
-cells = 1
-cores_per_cell = 3
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "a"
-kind = "vm"
-parent = "host"
-vcpus = 2
-entitlement = 50
-
-[[partitions]]
-name = "b"
-kind = "vm"
-parent = "host"
-vcpus = 2
-entitlement = 25
-
-[[workloads]]
-name = "wa"
-partition = "a"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 4 }
-
-[[workloads]]
-name = "wb"
-partition = "b"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 4 }
-"#;
-    let s = run("vm", scenario, &[]);
+    let scenario = Scenario::new("vm", "2h", 1)
+        .server("host", 1, 3, 8, "")
+        .vm("a", "host", 2, 50.0)
+        .vm("b", "host", 2, 25.0)
+        .dropping("wa", "a", 4.0)
+        .dropping("wb", "b", 4.0);
+    let s = run("vm", scenario.text(), &[]);
     assert!((f(&entity(&s, "workloads", "wa")["served_core_hours"]) - 3.5).abs() < 1e-9);
     assert!((f(&entity(&s, "workloads", "wb")["served_core_hours"]) - 2.5).abs() < 1e-9);
     // A guest's utilization is against its vCPUs: a at 1.75 / 2, b at 1.25 / 2.
@@ -206,33 +105,11 @@ synth = { pattern = "flat", mean = 4 }
 /// (0.5) fits in its share and is served in full, the big one (3) gets the other 1.5.
 #[test]
 fn workloads_in_one_partition_share_equally_up_to_their_demand() {
-    let scenario = r#"
-[scenario]
-name = "ps"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 8
-
-[[workloads]]
-name = "big"
-partition = "sd"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 3 }
-
-[[workloads]]
-name = "small"
-partition = "sd"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 0.5 }
-"#;
-    let s = run("ps", scenario, &[]);
+    let scenario = Scenario::new("ps", "1h", 1)
+        .server("sd", 1, 2, 8, "")
+        .dropping("big", "sd", 3.0)
+        .dropping("small", "sd", 0.5);
+    let s = run("ps", scenario.text(), &[]);
     assert!((f(&entity(&s, "workloads", "big")["served_core_hours"]) - 1.5).abs() < 1e-9);
     assert!((f(&entity(&s, "workloads", "small")["served_core_hours"]) - 0.5).abs() < 1e-9);
     assert_eq!(f(&entity(&s, "workloads", "small")["sla_met_share"]), 1.0);
@@ -242,26 +119,19 @@ synth = { pattern = "flat", mean = 0.5 }
 /// machine at speed 0.5 is 2 reference cores.
 #[test]
 fn percent_demand_is_normalized_by_the_source_machine() {
-    let scenario = r#"
-[scenario]
-name = "norm"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
+    let scenario = Scenario::new("norm", "1h", 1)
+        .server("sd", 1, 4, 8, "")
+        .toml(
+            r#"
 [[workloads]]
 name = "w"
 partition = "sd"
 units = "percent"
 source = { cores = 8, speed = 0.5 }
 synth = { pattern = "flat", mean = 50 }
-"#;
-    let s = run("norm", scenario, &[]);
+"#,
+        );
+    let s = run("norm", scenario.text(), &[]);
     let w = entity(&s, "workloads", "w");
     assert!((f(&w["demand_core_hours"]) - 2.0).abs() < 1e-9);
     assert!((f(&w["peak_demand_cores"]) - 2.0).abs() < 1e-9);
@@ -329,25 +199,11 @@ synth = { pattern = "flat", mean = 50 }
 #[test]
 fn a_drop_workload_beside_a_draining_queue_loses_its_share_meanwhile() {
     let scenario = |extra: &str| {
-        format!(
-            r#"
-[scenario]
-name = "mixed"
-horizon = "30m"
-seed = 1
-
-[[servers]]
-name = "s"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "v"
-kind = "vpar"
-parent = "s"
-cores = 2
-
+        Scenario::new("mixed", "30m", 1)
+            .server("s", 1, 2, 8, "")
+            .vpar("v", "s", 2)
+            .toml(&format!(
+                r#"
 [[workloads]]
 name = "batch"
 partition = "v"
@@ -361,7 +217,8 @@ units = "cores"
 trace = "mixed.csv"
 on_shortfall = "drop"
 {extra}"#
-        )
+            ))
+            .to_string()
     };
     let trace = "time_s,batch,web\n0,2.5,0\n600,0,1.5\n1200,0,0\n";
     // An unrelated 1-minute workload on another server cuts every segment into minutes.

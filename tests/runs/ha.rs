@@ -19,37 +19,13 @@ fn package<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 /// Two servers of 4 cores, a vPar on each; `db` (1 core, flat) is a package on vp-a that may
 /// fail over to vp-b; `extra` is appended.
 fn two_nodes(extra: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "two-nodes"
-horizon = "1d"
-seed = 3
-
-[[servers]]
-name = "sd-a"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "sd-b"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "vp-a"
-kind = "vpar"
-parent = "sd-a"
-cores = 4
-
-[[partitions]]
-name = "vp-b"
-kind = "vpar"
-parent = "sd-b"
-cores = 4
-
+    Scenario::new("two-nodes", "1d", 3)
+        .server("sd-a", 1, 4, 16, "")
+        .server("sd-b", 1, 4, 16, "")
+        .vpar("vp-a", "sd-a", 4)
+        .vpar("vp-b", "sd-b", 4)
+        .toml(&format!(
+            r#"
 [[workloads]]
 name = "db"
 partition = "vp-a"
@@ -63,7 +39,31 @@ member_timeout = "14s"
 lock_time = "6s"
 {extra}
 "#
+        ))
+        .into()
+}
+
+/// The package `pkg` of `db` on vp-a, then vp-b, in cluster `sgc`; `lines`: its other fields.
+fn pkg(lines: &str) -> String {
+    format!(
+        "{}{lines}",
+        r#"
+[[packages]]
+name = "pkg"
+cluster = "sgc"
+workloads = ["db"]
+nodes = ["vp-a", "vp-b"]
+"#
     )
+}
+
+/// `target` fails at `at`, for `duration` or for good.
+fn failure(target: &str, at: &str, duration: Option<&str>) -> String {
+    let mut text = format!("\n[[failures]]\ntarget = \"{target}\"\nat = \"{at}\"\n");
+    if let Some(d) = duration {
+        text += &format!("duration = \"{d}\"\n");
+    }
+    text
 }
 
 /// sd-a fails at 10:00 for 2 h. Serviceguard notices after the 14 s member timeout, reforms
@@ -74,21 +74,7 @@ lock_time = "6s"
 fn a_node_outage_costs_the_timeout_the_lock_and_the_start_time() {
     let s = run(
         "failover",
-        &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-start_time = "60s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-duration = "2h"
-"#,
-        ),
+        &two_nodes(&(pkg("start_time = \"60s\"\n") + &failure("sd-a", "10h", Some("2h")))),
     );
     let p = package(&s, "pkg");
     assert_eq!(p["downtime_ms"], 80_000);
@@ -116,20 +102,8 @@ fn automatic_failback_returns_to_the_primary_and_costs_one_more_start() {
     let s = run(
         "failback",
         &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-failback = "automatic"
-start_time = "60s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-duration = "2h"
-"#,
+            &(pkg("failback = \"automatic\"\nstart_time = \"60s\"\n")
+                + &failure("sd-a", "10h", Some("2h"))),
         )
         .replace(
             "synth = { pattern = \"flat\", mean = 1.0 }",
@@ -155,24 +129,9 @@ fn a_package_with_no_node_up_halts_until_one_returns() {
     let s = run(
         "halt",
         &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-start_time = "60s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-duration = "2h"
-
-[[failures]]
-target = "sd-b"
-at = "9h"
-duration = "2h"
-"#,
+            &(pkg("start_time = \"60s\"\n")
+                + &failure("sd-a", "10h", Some("2h"))
+                + &failure("sd-b", "9h", Some("2h"))),
         ),
     );
     let p = package(&s, "pkg");
@@ -186,38 +145,12 @@ duration = "2h"
 fn a_package_never_fails_over_to_a_node_smaller_than_its_vcpus() {
     let s = run(
         "vcpus",
-        &two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-vcpus = 4
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-"#,
-        ),
+        &two_nodes(&(pkg("vcpus = 4\n") + &failure("sd-a", "10h", None))),
     );
     // 4 vCPUs fit vp-b's 4 cores: it moves.
     assert_eq!(package(&s, "pkg")["node_at_end"], "vp-b");
     let dir = scratch("vcpus-too-big");
-    std::fs::write(
-        dir.join("s.toml"),
-        two_nodes(
-            r#"
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-vcpus = 5
-"#,
-        ),
-    )
-    .unwrap();
+    std::fs::write(dir.join("s.toml"), two_nodes(&pkg("vcpus = 5\n"))).unwrap();
     // 5 vCPUs do not even fit the primary: the scenario is refused, naming the field.
     let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
     assert_eq!(out.status.code(), Some(2));
@@ -230,41 +163,20 @@ vcpus = 5
 #[test]
 fn a_failed_core_is_replaced_by_an_inactive_icap_core_when_there_is_one() {
     let scenario = |active: u32, demand: f64| {
-        format!(
-            r#"
-[scenario]
-name = "dpr"
-horizon = "1d"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 16
-active_cores = {active}
-
-[[partitions]]
-name = "np"
-kind = "npar"
-parent = "sd"
-cells = 2
-cores = {active}
-
-[[workloads]]
-name = "w"
-partition = "np"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = {demand} }}
-
+        Scenario::new("dpr", "1d", 1)
+            .server("sd", 2, 4, 16, &format!("active_cores = {active}\n"))
+            .npar("np", "sd", 2, Some(active))
+            .dropping("w", "np", demand)
+            .toml(
+                r#"
 [[failures]]
 target = "sd"
 kind = "core"
 at = "6h"
 duration = "2h"
-"#
-        )
+"#,
+            )
+            .to_string()
     };
     let covered = run("dpr-spare", &scenario(7, 7.0));
     assert_eq!(covered["ha"]["failures"][0]["replaced_by_icap"], 1);
@@ -281,31 +193,12 @@ duration = "2h"
 /// the same bytes with 1 and 2 threads.
 #[test]
 fn monte_carlo_availability_converges_to_mtbf_over_mtbf_plus_mttr() {
-    let scenario = r#"
-[scenario]
-name = "mc"
-horizon = "1000h"
-seed = 5
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "vp"
-kind = "vpar"
-parent = "sd"
-cores = 2
-
-[[workloads]]
-name = "w"
-partition = "vp"
-units = "cores"
-step = "1h"
-synth = { pattern = "flat", mean = 1.0 }
-
+    let scenario = Scenario::new("mc", "1000h", 5)
+        .server("sd", 1, 2, 8, "")
+        .vpar("vp", "sd", 2)
+        .flat("w", "vp", 1.0, "step = \"1h\"\n")
+        .toml(
+            r#"
 [report]
 timeseries = false
 
@@ -313,9 +206,11 @@ timeseries = false
 target = "sd"
 time_to_failure = { dist = "exponential", mean = "10h" }
 time_to_repair = { dist = "exponential", mean = "1h" }
-"#;
+"#,
+        )
+        .to_string();
     let one = scratch("mc-1");
-    std::fs::write(one.join("s.toml"), scenario).unwrap();
+    std::fs::write(one.join("s.toml"), &scenario).unwrap();
     let run_with = |dir: &std::path::Path, threads: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
             .args(["run", "s.toml", "-o", "out", "-q", "--replicas", "200"])
@@ -341,7 +236,7 @@ time_to_repair = { dist = "exponential", mean = "1h" }
     );
     assert_eq!(r["runs"].as_array().unwrap().len(), 200);
     let two = scratch("mc-2");
-    std::fs::write(two.join("s.toml"), scenario).unwrap();
+    std::fs::write(two.join("s.toml"), &scenario).unwrap();
     assert_eq!(
         bytes,
         run_with(&two, "2"),
@@ -396,70 +291,30 @@ nodes = ["vp-b", "vp-a"]
 /// 3 for the other half: a mean of 2 (within one 15 s interval of the switch).
 #[test]
 fn a_package_arriving_switches_the_adoptive_nodes_conditional_policy() {
-    let s = run(
-        "conditional",
-        r#"
-[scenario]
-name = "conditional"
-horizon = "1d"
-seed = 3
-
-[[servers]]
-name = "sd-a"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "sd-b"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "node-a"
-kind = "vpar"
-parent = "sd-a"
-cores = 4
-
-[[partitions]]
-name = "np-b"
-kind = "npar"
-parent = "sd-b"
-cells = 1
-
-[[partitions]]
-name = "node-b"
-kind = "vpar"
-parent = "np-b"
-cores = 1
-max_cores = 3
-
-[[partitions]]
-name = "batch-b"
-kind = "vpar"
-parent = "np-b"
-cores = 1
-max_cores = 3
-
-[[policies]]
-domain = "np-b"
-interval = "15s"
-
-[[policies.compartments]]
-partition = "node-b"
-policy = { type = "conditional", package = "pkg", policy = { type = "fixed", cores = 3 }, otherwise = { type = "fixed", cores = 1 } }
-
-[[policies.compartments]]
-partition = "batch-b"
-policy = { type = "utilization", target = 80, min = 1, max = 3 }
-
-[[workloads]]
-name = "db"
-partition = "node-a"
-units = "cores"
-synth = { pattern = "flat", mean = 1.0 }
-
+    let scenario = Scenario::new("conditional", "1d", 3)
+        .server("sd-a", 1, 4, 16, "")
+        .server("sd-b", 1, 4, 16, "")
+        .vpar("node-a", "sd-a", 4)
+        .npar("np-b", "sd-b", 1, None)
+        .partition("node-b", "vpar", "np-b", "cores = 1\nmax_cores = 3\n")
+        .partition("batch-b", "vpar", "np-b", "cores = 1\nmax_cores = 3\n")
+        .domain(
+            "np-b",
+            "15s",
+            &[
+                (
+                    "node-b",
+                    r#"{ type = "conditional", package = "pkg", policy = { type = "fixed", cores = 3 }, otherwise = { type = "fixed", cores = 1 } }"#,
+                ),
+                (
+                    "batch-b",
+                    r#"{ type = "utilization", target = 80, min = 1, max = 3 }"#,
+                ),
+            ],
+        )
+        .flat("db", "node-a", 1.0, "")
+        .toml(
+            r#"
 [[clusters]]
 name = "sgc"
 nodes = ["node-a", "node-b"]
@@ -474,7 +329,8 @@ nodes = ["node-a", "node-b"]
 target = "node-a"
 at = "12h"
 "#,
-    );
+        );
+    let s = run("conditional", scenario.text());
     let node_b = entity(&s, "partitions", "node-b");
     let decided = f(&node_b["policy"]["mean_decided_cores"]);
     assert!((decided - 2.0).abs() < 0.001, "mean decided {decided}");

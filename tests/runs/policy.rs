@@ -32,36 +32,14 @@ fn own_borrow_gets_owned_cores_back_within_one_interval_plus_latency() {
         trace.push_str(&format!("{t},{a},7\n"));
     }
     std::fs::write(dir.join("t.csv"), trace).unwrap();
-    let scenario = r#"
-[scenario]
-name = "ob"
-horizon = "2h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "np"
-kind = "npar"
-parent = "sd"
-cells = 2
-
-[[partitions]]
-name = "vp-a"
-kind = "vpar"
-parent = "np"
-cores = 4
-
-[[partitions]]
-name = "vp-b"
-kind = "vpar"
-parent = "np"
-cores = 4
-
+    let own_borrow = "{ type = \"own_borrow\", owned = 4, min = 1, max = 7, target = 75 }";
+    let scenario = Scenario::new("ob", "2h", 1)
+        .server("sd", 2, 4, 8, "")
+        .npar("np", "sd", 2, None)
+        .vpar("vp-a", "np", 4)
+        .vpar("vp-b", "np", 4)
+        .toml(
+            r#"
 [[workloads]]
 name = "a"
 partition = "vp-a"
@@ -76,20 +54,10 @@ units = "cores"
 
 [managers]
 latency = { vpar = "2s" }
-
-[[policies]]
-domain = "np"
-interval = "15s"
-
-[[policies.compartments]]
-partition = "vp-a"
-policy = { type = "own_borrow", owned = 4, min = 1, max = 7, target = 75 }
-
-[[policies.compartments]]
-partition = "vp-b"
-policy = { type = "own_borrow", owned = 4, min = 1, max = 7, target = 75 }
-"#;
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+"#,
+        )
+        .domain("np", "15s", &[("vp-a", own_borrow), ("vp-b", own_borrow)]);
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let s = run_in(&dir);
     let a = entity(&s, "workloads", "a");
     let b = entity(&s, "workloads", "b");
@@ -205,52 +173,15 @@ fn own_borrow_meets_the_same_sla_with_half_the_cores() {
 
 /// Two 2-core-demand vPars (demand dropped when short) share a 4-core server under a domain
 /// with a 60 s interval and the default 2 s vPar latency; both start at a static 2 cores.
-fn two_vpars(policies: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "pair"
-horizon = "2h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "vp-a"
-kind = "vpar"
-parent = "sd"
-cores = 2
-
-[[partitions]]
-name = "vp-b"
-kind = "vpar"
-parent = "sd"
-cores = 2
-
-[[workloads]]
-name = "a"
-partition = "vp-a"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 2 }}
-
-[[workloads]]
-name = "b"
-partition = "vp-b"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 2 }}
-
-[[policies]]
-domain = "sd"
-interval = "60s"
-{policies}
-"#
-    )
+fn two_vpars(compartments: &[(&str, &str)]) -> String {
+    Scenario::new("pair", "2h", 1)
+        .server("sd", 1, 4, 8, "")
+        .vpar("vp-a", "sd", 2)
+        .vpar("vp-b", "sd", 2)
+        .dropping("a", "vp-a", 2.0)
+        .dropping("b", "vp-b", 2.0)
+        .domain("sd", "60s", compartments)
+        .into()
 }
 
 /// Custom policies request what a metric says [GH1]: a's metric is 1 core in the first hour
@@ -267,16 +198,17 @@ fn custom_policies_request_their_metric() {
         metric.push_str(&format!("{},{a},{b}\n", k * 300));
     }
     std::fs::write(dir.join("metric.csv"), metric).unwrap();
-    let policies = r#"
-[[policies.compartments]]
-partition = "vp-a"
-policy = { type = "custom", min = 1, max = 3, trace = "metric.csv", column = "a" }
-
-[[policies.compartments]]
-partition = "vp-b"
-policy = { type = "custom", min = 1, max = 3, trace = "metric.csv", column = "b" }
-"#;
-    std::fs::write(dir.join("s.toml"), two_vpars(policies)).unwrap();
+    let policies = [
+        (
+            "vp-a",
+            r#"{ type = "custom", min = 1, max = 3, trace = "metric.csv", column = "a" }"#,
+        ),
+        (
+            "vp-b",
+            r#"{ type = "custom", min = 1, max = 3, trace = "metric.csv", column = "b" }"#,
+        ),
+    ];
+    std::fs::write(dir.join("s.toml"), two_vpars(&policies)).unwrap();
     let s = run_in(&dir);
     let dropped = |w: &str| f(&entity(&s, "workloads", w)["dropped_core_hours"]) * 3600.0;
     assert!(
@@ -302,16 +234,17 @@ policy = { type = "custom", min = 1, max = 3, trace = "metric.csv", column = "b"
 #[test]
 fn conditional_policies_switch_with_their_window() {
     let dir = scratch("conditional");
-    let policies = r#"
-[[policies.compartments]]
-partition = "vp-a"
-policy = { type = "conditional", window = { from = "00:00", to = "01:00" }, policy = { type = "fixed", cores = 3 }, otherwise = { type = "fixed", cores = 1 } }
-
-[[policies.compartments]]
-partition = "vp-b"
-policy = { type = "conditional", window = { from = "00:00", to = "01:00" }, policy = { type = "fixed", cores = 1 }, otherwise = { type = "fixed", cores = 3 } }
-"#;
-    std::fs::write(dir.join("s.toml"), two_vpars(policies)).unwrap();
+    let policies = [
+        (
+            "vp-a",
+            r#"{ type = "conditional", window = { from = "00:00", to = "01:00" }, policy = { type = "fixed", cores = 3 }, otherwise = { type = "fixed", cores = 1 } }"#,
+        ),
+        (
+            "vp-b",
+            r#"{ type = "conditional", window = { from = "00:00", to = "01:00" }, policy = { type = "fixed", cores = 1 }, otherwise = { type = "fixed", cores = 3 } }"#,
+        ),
+    ];
+    std::fs::write(dir.join("s.toml"), two_vpars(&policies)).unwrap();
     let s = run_in(&dir);
     let dropped = |w: &str| f(&entity(&s, "workloads", w)["dropped_core_hours"]) * 3600.0;
     assert!(
@@ -334,59 +267,21 @@ policy = { type = "conditional", window = { from = "00:00", to = "01:00" }, poli
 #[test]
 fn vm_guests_hold_their_gwlm_allocation() {
     let dir = scratch("vmdomain");
-    let scenario = r#"
-[scenario]
-name = "vms"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "host"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "g1"
-kind = "vm"
-parent = "host"
-vcpus = 2
-entitlement = 50
-
-[[partitions]]
-name = "g2"
-kind = "vm"
-parent = "host"
-vcpus = 2
-entitlement = 50
-
-[[workloads]]
-name = "w1"
-partition = "g1"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 2 }
-
-[[workloads]]
-name = "w2"
-partition = "g2"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 2 }
-
-[[policies]]
-domain = "host"
-interval = "60s"
-
-[[policies.compartments]]
-partition = "g1"
-policy = { type = "fixed", cores = 0.5 }
-
-[[policies.compartments]]
-partition = "g2"
-policy = { type = "fixed", cores = 1.5 }
-"#;
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let scenario = Scenario::new("vms", "1h", 1)
+        .server("host", 1, 4, 8, "")
+        .vm("g1", "host", 2, 50.0)
+        .vm("g2", "host", 2, 50.0)
+        .dropping("w1", "g1", 2.0)
+        .dropping("w2", "g2", 2.0)
+        .domain(
+            "host",
+            "60s",
+            &[
+                ("g1", "{ type = \"fixed\", cores = 0.5 }"),
+                ("g2", "{ type = \"fixed\", cores = 1.5 }"),
+            ],
+        );
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let s = run_in(&dir);
     let served = |w: &str| f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
     assert!(
@@ -409,60 +304,21 @@ policy = { type = "fixed", cores = 1.5 }
 #[test]
 fn npars_move_cores_through_instant_capacity() {
     let dir = scratch("npardomain");
-    let scenario = r#"
-[scenario]
-name = "npars"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-
-[[partitions]]
-name = "np1"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[partitions]]
-name = "np2"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[workloads]]
-name = "w1"
-partition = "np1"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 4 }
-
-[[workloads]]
-name = "w2"
-partition = "np2"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 4 }
-
-[[policies]]
-domain = "sd"
-interval = "60s"
-
-[[policies.compartments]]
-partition = "np1"
-policy = { type = "fixed", cores = 2 }
-
-[[policies.compartments]]
-partition = "np2"
-policy = { type = "fixed", cores = 4 }
-"#;
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let scenario = Scenario::new("npars", "1h", 1)
+        .server("sd", 2, 4, 8, "active_cores = 6\n")
+        .npar("np1", "sd", 1, Some(3))
+        .npar("np2", "sd", 1, Some(3))
+        .dropping("w1", "np1", 4.0)
+        .dropping("w2", "np2", 4.0)
+        .domain(
+            "sd",
+            "60s",
+            &[
+                ("np1", "{ type = \"fixed\", cores = 2 }"),
+                ("np2", "{ type = \"fixed\", cores = 4 }"),
+            ],
+        );
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let s = run_in(&dir);
     let served = |w: &str| f(&entity(&s, "workloads", w)["served_core_hours"]) * 3600.0;
     assert!(
@@ -479,6 +335,28 @@ policy = { type = "fixed", cores = 4 }
     assert!((f(&entity(&s, "servers", "sd")["served_core_hours"]) - 6.0).abs() < 1e-9);
 }
 
+/// A one-cell server of `cores` in one OS (a vPar of them all) whose FSS groups `web`
+/// (`web_shares` of 100, `w-web` demanding `web` cores) and `batch` (the rest, `w-batch`
+/// demanding 0.5) take samples every minute: the WLM cases' host.
+fn web_and_batch(name: &str, horizon: &str, cores: u32, web_shares: u32, web: f64) -> Scenario {
+    Scenario::new(name, horizon, 1)
+        .server("sd", 1, cores, 8, "")
+        .vpar("os", "sd", cores)
+        .srp("web", "os", web_shares)
+        .srp("batch", "os", 100 - web_shares)
+        .flat("w-web", "web", web, "step = \"1m\"\n")
+        .flat("w-batch", "batch", 0.5, "step = \"1m\"\n")
+}
+
+/// An FSS group's allocation minute by minute, from a run's timeseries.csv.
+fn fss_cores(csv: &str, group: &str) -> Vec<f64> {
+    let tag = format!(",{group},fss,");
+    csv.lines()
+        .filter(|l| l.contains(&tag))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .collect()
+}
+
 /// WLM usage goal [W200][W225]: the web group's SLO keeps utilization within 50–75 %; kp = 1
 /// moves P shares (P/100 cores) per interval, P = util − 75 when above the band. web needs 1.7
 /// cores and starts at 2 (half of a 4-core OS by its 50 of 100 shares): 85 % → P = 10 → 2.10
@@ -488,50 +366,8 @@ policy = { type = "fixed", cores = 4 }
 #[test]
 fn wlm_usage_goal_walks_the_allocation_into_the_band() {
     let dir = scratch("wlm-usage");
-    let scenario = r#"
-[scenario]
-name = "wlm"
-horizon = "15m"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "os"
-kind = "vpar"
-parent = "sd"
-cores = 4
-
-[[partitions]]
-name = "web"
-kind = "srp"
-parent = "os"
-shares = 50
-
-[[partitions]]
-name = "batch"
-kind = "srp"
-parent = "os"
-shares = 50
-
-[[workloads]]
-name = "w-web"
-partition = "web"
-units = "cores"
-step = "1m"
-synth = { pattern = "flat", mean = 1.7 }
-
-[[workloads]]
-name = "w-batch"
-partition = "batch"
-units = "cores"
-step = "1m"
-synth = { pattern = "flat", mean = 0.5 }
-
+    let scenario = web_and_batch("wlm", "15m", 4, 50, 1.7).toml(
+        r#"
 [[wlm]]
 host = "os"
 interval = "60s"
@@ -542,16 +378,13 @@ name = "web-usage"
 group = "web"
 priority = 1
 goal = { usage = { low = 50, high = 75 } }
-"#;
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+"#,
+    );
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
-    let web: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.contains(",web,fss,"))
-        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
-        .collect();
+    let web = fss_cores(&csv, "web");
     let want = [2.00, 2.10, 2.16, 2.20, 2.23, 2.25, 2.26, 2.27, 2.27, 2.27];
     for (k, w) in want.iter().enumerate() {
         assert!(
@@ -560,11 +393,7 @@ goal = { usage = { low = 50, high = 75 } }
             web[k]
         );
     }
-    let batch: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.contains(",batch,fss,"))
-        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
-        .collect();
+    let batch = fss_cores(&csv, "batch");
     assert!(
         (batch[1] - 1.90).abs() < 1e-9,
         "OTHERS takes the excess: {batch:?}"
@@ -589,92 +418,29 @@ goal = { usage = { low = 50, high = 75 } }
 #[test]
 fn nested_domains_share_what_the_outer_one_allocates() {
     let dir = scratch("nested");
-    let scenario = r#"
-[scenario]
-name = "nested"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-active_cores = 6
-
-[[partitions]]
-name = "np1"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[partitions]]
-name = "np2"
-kind = "npar"
-parent = "sd"
-cells = 1
-cores = 3
-
-[[partitions]]
-name = "vpA"
-kind = "vpar"
-parent = "np1"
-cores = 1
-max_cores = 4
-
-[[partitions]]
-name = "vpB"
-kind = "vpar"
-parent = "np1"
-cores = 1
-
-[[workloads]]
-name = "a"
-partition = "vpA"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 3 }
-
-[[workloads]]
-name = "b"
-partition = "vpB"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 0.5 }
-
-[[workloads]]
-name = "c"
-partition = "np2"
-units = "cores"
-on_shortfall = "drop"
-synth = { pattern = "flat", mean = 2 }
-
-[[policies]]
-domain = "sd"
-interval = "60s"
-
-[[policies.compartments]]
-partition = "np1"
-policy = { type = "fixed", cores = 4 }
-
-[[policies.compartments]]
-partition = "np2"
-policy = { type = "fixed", cores = 2 }
-
-[[policies]]
-domain = "np1"
-interval = "60s"
-
-[[policies.compartments]]
-partition = "vpA"
-policy = { type = "own_borrow", owned = 1, min = 1, max = 3 }
-
-[[policies.compartments]]
-partition = "vpB"
-policy = { type = "fixed", cores = 1 }
-"#;
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    let fixed = |cores: u32| format!("{{ type = \"fixed\", cores = {cores} }}");
+    let scenario = Scenario::new("nested", "1h", 1)
+        .server("sd", 2, 4, 8, "active_cores = 6\n")
+        .npar("np1", "sd", 1, Some(3))
+        .npar("np2", "sd", 1, Some(3))
+        .partition("vpA", "vpar", "np1", "cores = 1\nmax_cores = 4\n")
+        .vpar("vpB", "np1", 1)
+        .dropping("a", "vpA", 3.0)
+        .dropping("b", "vpB", 0.5)
+        .dropping("c", "np2", 2.0)
+        .domain("sd", "60s", &[("np1", &fixed(4)), ("np2", &fixed(2))])
+        .domain(
+            "np1",
+            "60s",
+            &[
+                (
+                    "vpA",
+                    "{ type = \"own_borrow\", owned = 1, min = 1, max = 3 }",
+                ),
+                ("vpB", &fixed(1)),
+            ],
+        );
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let s = run_in(&dir);
     let a = entity(&s, "workloads", "a");
     assert!(
@@ -702,57 +468,18 @@ policy = { type = "fixed", cores = 1 }
 #[test]
 fn wlm_arbiter_moves_cores_to_the_partition_that_asks() {
     let dir = scratch("wlmpard");
-    let mut scenario = String::from(
-        r#"
-[scenario]
-name = "wlmpard"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "np"
-kind = "npar"
-parent = "sd"
-cells = 2
-
-[[wlm_arbiters]]
-domain = "np"
-"#,
-    );
+    let mut scenario = Scenario::new("wlmpard", "1h", 1)
+        .server("sd", 2, 4, 8, "")
+        .npar("np", "sd", 2, None)
+        .toml("\n[[wlm_arbiters]]\ndomain = \"np\"\n");
     for (vp, cores) in [("vpA", 5.99), ("vpB", 1.99)] {
-        scenario.push_str(&format!(
-            r#"
-[[partitions]]
-name = "{vp}"
-kind = "vpar"
-parent = "np"
-cores = 4
-
-[[partitions]]
-name = "{vp}-web"
-kind = "srp"
-parent = "{vp}"
-shares = 50
-
-[[partitions]]
-name = "{vp}-others"
-kind = "srp"
-parent = "{vp}"
-shares = 50
-
-[[workloads]]
-name = "{vp}-w"
-partition = "{vp}-web"
-units = "cores"
-on_shortfall = "drop"
-synth = {{ pattern = "flat", mean = 6 }}
-
+        scenario = scenario
+            .vpar(vp, "np", 4)
+            .srp(&format!("{vp}-web"), vp, 50)
+            .srp(&format!("{vp}-others"), vp, 50)
+            .dropping(&format!("{vp}-w"), &format!("{vp}-web"), 6.0)
+            .toml(&format!(
+                r#"
 [[wlm]]
 host = "{vp}"
 others = "{vp}-others"
@@ -762,9 +489,9 @@ name = "{vp}-shares"
 group = "{vp}-web"
 cpushares = {{ cores = {cores}, mode = "total" }}
 "#
-        ));
+            ));
     }
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let s = run_in(&dir);
     let web = f(&entity(&s, "workloads", "vpA-w")["served_core_hours"]) * 3600.0;
     assert!(
@@ -813,50 +540,8 @@ fn wlm_response_time_goal_settles_where_erlang_c_meets_the_target() {
         r(2.02)
     );
     let dir = scratch("wlm-rt");
-    let scenario = r#"
-[scenario]
-name = "rt"
-horizon = "1h"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 8
-memory_gb_per_cell = 8
-
-[[partitions]]
-name = "os"
-kind = "vpar"
-parent = "sd"
-cores = 8
-
-[[partitions]]
-name = "web"
-kind = "srp"
-parent = "os"
-shares = 25
-
-[[partitions]]
-name = "batch"
-kind = "srp"
-parent = "os"
-shares = 75
-
-[[workloads]]
-name = "w-web"
-partition = "web"
-units = "cores"
-step = "1m"
-synth = { pattern = "flat", mean = 1.5 }
-
-[[workloads]]
-name = "w-batch"
-partition = "batch"
-units = "cores"
-step = "1m"
-synth = { pattern = "flat", mean = 0.5 }
-
+    let scenario = web_and_batch("rt", "1h", 8, 25, 1.5).toml(
+        r#"
 [[wlm]]
 host = "os"
 kp = 100
@@ -866,16 +551,13 @@ others = "batch"
 name = "web-rt"
 group = "web"
 goal = { response_time = { below = 0.5, service_time = "200ms" } }
-"#;
-    std::fs::write(dir.join("s.toml"), scenario).unwrap();
+"#,
+    );
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
-    let web: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.contains(",web,fss,"))
-        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
-        .collect();
+    let web = fss_cores(&csv, "web");
     for (k, want) in [(0, 2.00), (1, 2.01), (2, 2.02), (30, 2.02), (59, 2.02)] {
         assert!(
             (web[k] - want).abs() < 1e-9,
