@@ -1026,3 +1026,134 @@ fn the_oracle_and_any_thread_count_agree_on_a_guest_migration() {
         }
     }
 }
+
+// --- Power states in the run (issue #20 item 5) ---
+
+/// One server of 2 cores (200 W idle, 400 W busy) running one workload of 1 core, hourly
+/// samples: busy 0–7 h and 17–24 h, nothing the 10 h between. `power_states` as given.
+fn power_text(shortfall: &str, states: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "pw"
+horizon = "24h"
+seed = 1
+
+[[servers]]
+name = "s"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 16
+power = {{ idle_w = 200, max_w = 400 }}
+
+[[workloads]]
+name = "w"
+partition = "s"
+units = "cores"
+trace = "t.csv"
+step = "1h"
+on_shortfall = "{shortfall}"
+{states}
+"#
+    )
+}
+
+fn run_power(name: &str, shortfall: &str, states: &str) -> serde_json::Value {
+    let dir = scratch(name);
+    let trace: String = std::iter::once("w\n".to_string())
+        .chain((0..24).map(|h| if (7..17).contains(&h) { "0\n" } else { "1\n" }.to_string()))
+        .collect();
+    std::fs::write(dir.join("t.csv"), trace).unwrap();
+    std::fs::write(dir.join("s.toml"), power_text(shortfall, states)).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+const STATES: &str = r#"
+[[power_states]]
+servers = ["s"]
+standby_after = "1h"
+standby_w = 20
+wake_up = "5m"
+wake_wh = 50
+"#;
+
+/// The issue's figure through a run. Without power states: 200 W × 24 h + 200 W × ∫u, with
+/// 14 core-h served on 2 cores (∫u = 7 h): 6,200 Wh. With them: idle from 7 h, standby from
+/// 8 h to 17 h (9 h), one wake-up at 17 h whose 5 minutes serve nothing, so with `drop` the
+/// 1 core of those 5 minutes is lost (1/12 core-h) and ∫u = (14 − 1/12) / 2 h; energy =
+/// 4,800 + 200 × (14 − 1/12) / 2 − (180 W × 9 h − 50 Wh) = 4,621.667 Wh.
+#[test]
+fn standby_saves_the_hand_computed_energy_in_a_run() {
+    let off = run_power("power_off", "drop", "");
+    let e = &off["energy"]["servers"][0];
+    assert!(close(f(&e["it_kwh"]), 6.2), "{e}");
+    assert!(
+        e["standby_hours"].is_null() && e["wakeups"].is_null(),
+        "{e}"
+    );
+
+    let on = run_power("power_on", "drop", STATES);
+    let e = &on["energy"]["servers"][0];
+    assert!(close(f(&e["standby_hours"]), 9.0), "{e}");
+    assert_eq!(e["wakeups"].as_u64(), Some(1), "{e}");
+    assert!(close(f(&e["waking_hours"]), 5.0 / 60.0), "{e}");
+    assert!(close(f(&e["standby_saved_kwh"]), 1.57), "{e}");
+    let expected_wh = 4_800.0 + 200.0 * (14.0 - 1.0 / 12.0) / 2.0 - 1_570.0;
+    assert!(close(f(&e["it_kwh"]), expected_wh / 1000.0), "{e}");
+    let w = entity(&on, "workloads", "w");
+    assert!(close(f(&w["dropped_core_hours"]), 1.0 / 12.0), "{w}");
+    // The cost's energy line follows the same kWh.
+    let c = &on["cost"]["servers"][0];
+    assert!(close(f(&c["energy_kwh"]), expected_wh / 1000.0), "{c}");
+}
+
+/// With `delay` the wake-up's 5 minutes of work wait and are served after it (1 spare core
+/// drains 1/12 core-h in 5 minutes): nothing lost, all 14 core-h served.
+#[test]
+fn work_returning_to_a_sleeping_server_waits_for_the_wake_up() {
+    let on = run_power("power_delay", "delay", STATES);
+    let w = entity(&on, "workloads", "w");
+    assert_eq!(f(&w["dropped_core_hours"]), 0.0, "{w}");
+    assert!(close(f(&w["served_core_hours"]), 14.0), "{w}");
+    assert!(f(&w["delayed_core_hours"]) > 0.0, "{w}");
+}
+
+#[test]
+fn power_states_refusals() {
+    let bad = |name: &str, states: &str, field: &str, words: &[&str]| {
+        let dir = scratch(name);
+        std::fs::write(dir.join("t.csv"), "w\n1\n").unwrap();
+        let text =
+            power_text("drop", states).replace("step = \"1h\"", "step = \"1h\"\nrepeat = true");
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        let out = vsesim(&["validate", "s.toml"], &dir);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("s.toml") && err.contains(field),
+            "{name}: {err}"
+        );
+        for w in words {
+            assert!(err.contains(w), "{name}: {err}");
+        }
+    };
+    bad(
+        "pw_standby_above_idle",
+        "[[power_states]]\nservers = [\"s\"]\nstandby_after = \"1h\"\nstandby_w = 250\n",
+        "power_states[0].standby_w",
+        &["idle power (200 W)"],
+    );
+    bad(
+        "pw_unknown_server",
+        "[[power_states]]\nservers = [\"t\"]\nstandby_after = \"1h\"\nstandby_w = 20\n",
+        "power_states[0].servers",
+        &["`t`"],
+    );
+    bad(
+        "pw_zero_after",
+        "[[power_states]]\nservers = [\"s\"]\nstandby_after = \"0s\"\nstandby_w = 20\n",
+        "power_states[0].standby_after",
+        &["positive"],
+    );
+}

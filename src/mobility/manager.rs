@@ -187,6 +187,11 @@ impl Manager {
         &self.at
     }
 
+    /// Guest `g`'s memory [MB], what its migration copies.
+    pub fn memory_mb(&self, g: usize) -> f64 {
+        self.memory_mb[g]
+    }
+
     /// Whether host `h` is in standby now.
     pub fn standby(&self, h: usize) -> bool {
         self.hosts[h].standby
