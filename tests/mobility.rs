@@ -845,39 +845,122 @@ fn the_oracle_and_any_thread_count_agree_on_a_move() {
     }
 }
 
-/// A run cannot move guests yet: the managed scenario is refused by name, never run as if
-/// nothing moved; its static pair runs.
+// --- The consolidation manager in the run ---
+
+/// Two VM hosts `a`, `b` of 4 cores (100 W idle, 200 W busy, 10 W standby), guest `g1` on `a`
+/// and `g2` on `b` (4 vCPUs at 25 %, 1 GiB: a 1024 MB/s link copies one in 1 s with no pause),
+/// each running one workload; THR 0.8 every 5 minutes, no copy overhead, a 1-minute wake-up;
+/// demand per 5 minutes: 1 core each, then 1.75 each for 10 minutes.
+fn managed_text() -> String {
+    let host = |n: &str| {
+        format!(
+            "[[servers]]\nname = \"{n}\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\npower = {{ idle_w = 100, max_w = 200 }}\n\n"
+        )
+    };
+    let guest = |g: &str, h: &str| {
+        format!(
+            "[[partitions]]\nname = \"{g}\"\nkind = \"vm\"\nparent = \"{h}\"\nvcpus = 4\nentitlement = 25\nmemory_gb = 1\n\n"
+        )
+    };
+    let workload = |w: &str, g: &str| {
+        format!(
+            "[[workloads]]\nname = \"{w}\"\npartition = \"{g}\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"5m\"\non_shortfall = \"delay\"\n\n"
+        )
+    };
+    format!(
+        "[scenario]\nname = \"managed\"\nhorizon = \"15m\"\nseed = 1\n\n{}{}{}{}{}{}\
+         [[consolidation]]\nname = \"thr\"\nhosts = [\"a\", \"b\"]\ndetector = \"thr\"\nthreshold = 0.8\n\
+         standby_w = 10\nwake_up = \"1m\"\nlink_mbps = 1024\noverhead_cores = 0\n",
+        host("a"),
+        host("b"),
+        guest("g1", "a"),
+        guest("g2", "b"),
+        workload("w1", "g1"),
+        workload("w2", "g2"),
+    )
+}
+
+fn run_managed(name: &str, threads: &str) -> (serde_json::Value, Vec<u8>) {
+    let dir = scratch(name);
+    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("s.toml"), managed_text()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
+        .args(["run", "s.toml", "-o", "out", "-q"])
+        .current_dir(&dir)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    let bytes = std::fs::read(dir.join("out/summary.json")).unwrap();
+    (read_json(&dir.join("out/summary.json")), bytes)
+}
+
+/// By hand. At 5m (both hosts at 0.25) nothing is overloaded and `a`, least utilized, is
+/// emptied into `b`: g1 migrates 5m–5m1s and `a` sleeps from 5m1s. At 10m `b` is at
+/// 3.5 / 4 = 0.875 > 0.8 and sheds g1 (MMT: equal memory, the first in its list); the only
+/// host not overloaded is `a`, woken at 10m, so g1 migrates at 11m (after the wake-up) and
+/// resumes at 11m1s. Two migrations, no pause.
+/// Energy: `a` draws 100 W × 15 min = 25 Wh idle, + 100 W × ∫u with ∫u = 0.25 × 5 min +
+/// 0.4375 × 4 min = 3 min (5 Wh), − 90 W × 299 s of standby (7.475 Wh): 22.525 Wh; `b` 25 Wh +
+/// 100 W × (0.25 × 5 + 0.4375 × 1 s + 0.875 × 6 min + 0.4375 × 3m59s = 8.25 min): 38.75 Wh.
+/// SLATAH 0 (`b` at most 0.875); PDM = mean over guests of 0.1 × (demand when decided × 1 s)
+/// ÷ 825 core-s asked: (0.1 × 1 + 0.1 × 1.75) / 2 / 825.
 #[test]
-fn a_run_refuses_consolidation_it_cannot_simulate_yet() {
+fn a_managed_pair_of_hosts_by_hand() {
+    let (s, _) = run_managed("managed_hand", "1");
+    let c = &s["consolidation"][0];
+    assert_eq!(c["name"], "thr");
+    assert_eq!(c["detector"], "thr");
+    assert_eq!(c["intervals"].as_u64(), Some(2), "{c}");
+    assert_eq!(c["migrations"].as_u64(), Some(2), "{c}");
+    assert_eq!(f(&c["pause_s"]), 0.0);
+    assert_eq!(c["wakeups"].as_u64(), Some(1), "{c}");
+    assert!(close(f(&c["standby_hours"]), 299.0 / 3600.0), "{c}");
+    assert_eq!(f(&c["slatah"]), 0.0);
+    assert!((f(&c["pdm"]) - 0.275 / 2.0 / 825.0).abs() < 1e-15, "{c}");
+    assert_eq!(f(&c["slav"]), 0.0);
+    let e = |n: &str| {
+        s["energy"]["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .map(|x| f(&x["it_kwh"]))
+            .unwrap()
+    };
+    assert!((e("a") - 0.022525).abs() < 1e-9, "{}", e("a"));
+    assert!((e("b") - 0.03875).abs() < 1e-9, "{}", e("b"));
+    assert!((f(&c["energy_kwh"]) - 0.061275).abs() < 1e-9, "{c}");
+    // Nothing waits: the hosts never run short; 2 × (1 core × 5 min + 1.75 × 10 min) served.
+    let served = f(&s["totals"]["served_core_hours"]);
+    assert!(close(served, 2.0 * (5.0 + 1.75 * 10.0) / 60.0), "{served}");
+    assert_eq!(f(&s["totals"]["delayed_core_hours"]), 0.0);
+}
+
+/// The same bytes at 1 and 2 threads, on the managed pair and on the bundled MAD day.
+#[test]
+fn a_managed_run_is_the_same_at_any_thread_count() {
+    let (_, one) = run_managed("managed_t1", "1");
+    let (_, two) = run_managed("managed_t2", "2");
+    assert!(one == two, "summary.json differs between 1 and 2 threads");
     let root = project_root();
-    let out_dir = scratch("refuse").join("out");
-    let out = vsesim(
-        &[
-            "run",
-            "scenarios/mobility/mobility-mad.toml",
-            "-o",
-            out_dir.to_str().unwrap(),
-            "-q",
-        ],
-        &root,
+    let run = |threads: &str| {
+        let dir = scratch(&format!("mad_t{threads}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
+            .args(["run", "scenarios/mobility/mobility-mad.toml", "-o"])
+            .arg(dir.join("out"))
+            .arg("-q")
+            .current_dir(&root)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read(dir.join("out/summary.json")).unwrap()
+    };
+    assert!(
+        run("1") == run("2"),
+        "mobility-mad summary.json differs between 1 and 2 threads"
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("[[consolidation]] `mad-mmt`"), "{err}");
-    assert!(err.contains("not simulated yet"), "{err}");
-    assert!(!out_dir.join("summary.json").exists());
-    let out = vsesim(
-        &[
-            "run",
-            "scenarios/mobility/mobility-static.toml",
-            "-o",
-            out_dir.to_str().unwrap(),
-            "-q",
-        ],
-        &root,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(out_dir.join("summary.json").exists());
 }
 
 // --- Guest migration in the run ---
