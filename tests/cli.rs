@@ -155,6 +155,8 @@ fn bundled_scenarios_match_their_golden_summaries() {
         "licence-vpars",
         "mobility/mobility-static",
         "mobility/mobility-mad",
+        "mobility/mobility-thr",
+        "mobility/mobility-vpars",
     ] {
         let out_dir = scratch("golden-bundled");
         let file = format!("scenarios/{name}.toml");
