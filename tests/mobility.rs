@@ -213,6 +213,33 @@ fn guest_with_more_vcpus_than_the_target_has_cores() {
     );
 }
 
+/// Issue #20 item 3 for moves: `d` (4 cores) holds `wide` (3 vCPUs at 95.6 %); `g1` (2 vCPUs
+/// at 50 %) fits the entitlement sum (2.868 + 1 = 3.868 ≤ 4) but not the distinct-pCPU rule:
+/// wide's 3 cores keep 4.4 % each, so only the fourth core has room for a g1 vCPU, and g1
+/// needs two distinct ones.
+#[test]
+fn a_move_that_breaks_the_distinct_pcpu_rule() {
+    let extra = "\n[[servers]]\nname = \"d\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n\n\
+                 [[partitions]]\nname = \"wide\"\nkind = \"vm\"\nparent = \"d\"\nvcpus = 3\nentitlement = 95.6\nmemory_gb = 1\n\n\
+                 [[moves]]\nguest = \"g1\"\nto = \"d\"\nat = \"1d\"\n";
+    refused(
+        "distinct_pcpu_move",
+        extra,
+        "\"d\"\nat",
+        "moves[0].to",
+        &[
+            "`g1` cannot start on `d` at 1d",
+            "`wide` (3 vCPUs at 95.6 %)",
+            "`g1` (2 vCPUs at 50.0 %)",
+            "distinct cores of its 4",
+        ],
+    );
+    // With `wide` at 50 % each of its cores keeps half a core: g1 starts.
+    let ok = extra.replace("entitlement = 95.6", "entitlement = 50");
+    let s = load(&ok);
+    assert_eq!(s.mobility.moves.len(), 1);
+}
+
 /// `b` has 4 cores; g2 holds 2 of them, g1 (moved first, at 12h) 1 more; g3 then needs 1.5
 /// where 1 is left: refused because of the earlier move, and at its time.
 #[test]

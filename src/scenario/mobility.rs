@@ -18,6 +18,7 @@ use crate::mobility::place::{Power, VmHostRoom, fits_vm_host, memory_with_overhe
 use crate::mobility::plan::{Consolidation, MoveKind, Plan, PlannedMove, PowerUnit};
 use crate::mobility::select::Policy;
 use crate::model::power::PowerStates;
+use crate::model::vcpu;
 use crate::model::{Node, NodeId, NodeKind, Share, Workload, WorkloadId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -306,6 +307,55 @@ fn entitled(n: &Node) -> f64 {
     }
 }
 
+/// The guests that cannot start together on `host` once `guest` joins those the moves have
+/// left there, by the distinct-pCPU rule ([`vcpu::placement`], as validation applies it to a
+/// host's starting guests): a smallest such set (dropping any one lets the rest start), each
+/// named with its vCPUs and entitlement; `None` when they can (or the search gave up).
+fn unplaceable(cx: &Context, at: &Placement, host: NodeId, guest: NodeId) -> Option<Vec<String>> {
+    let per_vcpu = |n: &Node| entitled(n) / f64::from(n.cores.max(1));
+    let mut set: Vec<usize> = (0..cx.nodes.len())
+        .filter(|&i| {
+            cx.nodes[i].kind == NodeKind::Vm && at.host[i] == Some(host) && i != guest.0 as usize
+        })
+        .collect();
+    set.push(guest.0 as usize);
+    let cores = cx.nodes[host.0 as usize].cores;
+    let cannot = |s: &[usize]| {
+        let vs: Vec<(u32, f64)> = s
+            .iter()
+            .map(|&i| (cx.nodes[i].cores.max(1), per_vcpu(&cx.nodes[i])))
+            .collect();
+        vcpu::placement(cores, &vs) == vcpu::Placement::Cannot
+    };
+    if !cannot(&set) {
+        return None;
+    }
+    let mut i = 0;
+    while i < set.len() {
+        let mut without = set.clone();
+        without.remove(i);
+        if cannot(&without) {
+            set = without;
+        } else {
+            i += 1;
+        }
+    }
+    Some(
+        set.iter()
+            .map(|&i| {
+                let n = &cx.nodes[i];
+                format!(
+                    "`{}` ({} vCPU{} at {:.1} %)",
+                    n.name,
+                    n.cores.max(1),
+                    if n.cores > 1 { "s" } else { "" },
+                    per_vcpu(n) * 100.0
+                )
+            })
+            .collect(),
+    )
+}
+
 /// Where each guest and workload is as the moves go by.
 struct Placement {
     /// The host of each node (its parent; only VM guests ever change).
@@ -542,6 +592,20 @@ fn compile_move(
                         gn.name,
                         tn.name,
                         show_ms(start)
+                    ),
+                ));
+            }
+            if let Some(set) = unplaceable(cx, at, to, guest) {
+                return Err(cx.err(
+                    m.to.span(),
+                    field("to"),
+                    format!(
+                        "`{}` cannot start on `{}` at {}: {} cannot all be given their entitlement with each guest's vCPUs on distinct cores of its {} (Integrity VM's distinct-pCPU rule); expected a host with room for them",
+                        gn.name,
+                        tn.name,
+                        show_ms(start),
+                        set.join(", "),
+                        tn.cores
                     ),
                 ));
             }
