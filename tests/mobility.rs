@@ -256,8 +256,17 @@ fn entitlement_counted_after_earlier_moves() {
             "1.00 not yet guaranteed",
         ],
     );
-    // Alone, g3 fits b (2 + 1.5 ≤ 4).
-    let s = load("\n[[moves]]\nguest = \"g3\"\nto = \"b\"\nat = \"1d\"\n");
+    // Alone, g3 passes the entitlement sum (2 + 1.5 ≤ 4) but not the distinct-pCPU rule:
+    // g2's 4 vCPUs hold half of every core, and a 75 % vCPU of g3 fits on none.
+    refused(
+        "entitlement_alone_distinct_pcpu",
+        "\n[[moves]]\nguest = \"g3\"\nto = \"b\"\nat = \"1d\"\n",
+        "\"b\"\nat = \"1d\"",
+        "moves[0].to",
+        &["`g2` (4 vCPUs at 50.0 %), `g3` (2 vCPUs at 75.0 %)"],
+    );
+    // g1 (2 vCPUs at 50 %) fits beside g2: half of every core is left for it.
+    let s = load("\n[[moves]]\nguest = \"g1\"\nto = \"b\"\nat = \"1d\"\n");
     assert_eq!(s.mobility.moves.len(), 1);
 }
 
