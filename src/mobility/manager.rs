@@ -288,9 +288,7 @@ impl Manager {
                 &mut self.hosts,
                 &self.guests,
                 r.underload_threshold,
-                &|h, u| {
-                    overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut())
-                },
+                &|h, u| overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut()),
             );
             moves.extend(evac.iter().map(|m| (m.guest, m.from, m.to)));
         }
