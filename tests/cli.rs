@@ -141,8 +141,7 @@ fn demo_summary_matches_the_golden_file() {
 /// Every bundled scenario that `vsesim run` runs has its summary.json checked in too
 /// (tests/golden/<name>.summary.json), so a change of any figure of any of them is a
 /// deliberate, reviewed commit. Not here: demo.toml (the test above), sweep-ownborrow.toml (a
-/// sweep file), plan-planetlab.toml (a plan file), mobility/mobility-mad.toml (`run` refuses
-/// its consolidation manager until it is simulated, issue #21).
+/// sweep file), plan-planetlab.toml (a plan file).
 #[test]
 fn bundled_scenarios_match_their_golden_summaries() {
     let root = project_root();
@@ -155,6 +154,9 @@ fn bundled_scenarios_match_their_golden_summaries() {
         "licence-vms",
         "licence-vpars",
         "mobility/mobility-static",
+        "mobility/mobility-mad",
+        "mobility/mobility-thr",
+        "mobility/mobility-vpars",
     ] {
         let out_dir = scratch("golden-bundled");
         let file = format!("scenarios/{name}.toml");

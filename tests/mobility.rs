@@ -213,6 +213,33 @@ fn guest_with_more_vcpus_than_the_target_has_cores() {
     );
 }
 
+/// Issue #20 item 3 for moves: `d` (4 cores) holds `wide` (3 vCPUs at 95.6 %); `g1` (2 vCPUs
+/// at 50 %) fits the entitlement sum (2.868 + 1 = 3.868 ≤ 4) but not the distinct-pCPU rule:
+/// wide's 3 cores keep 4.4 % each, so only the fourth core has room for a g1 vCPU, and g1
+/// needs two distinct ones.
+#[test]
+fn a_move_that_breaks_the_distinct_pcpu_rule() {
+    let extra = "\n[[servers]]\nname = \"d\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n\n\
+                 [[partitions]]\nname = \"wide\"\nkind = \"vm\"\nparent = \"d\"\nvcpus = 3\nentitlement = 95.6\nmemory_gb = 1\n\n\
+                 [[moves]]\nguest = \"g1\"\nto = \"d\"\nat = \"1d\"\n";
+    refused(
+        "distinct_pcpu_move",
+        extra,
+        "\"d\"\nat",
+        "moves[0].to",
+        &[
+            "`g1` cannot start on `d` at 1d",
+            "`wide` (3 vCPUs at 95.6 %)",
+            "`g1` (2 vCPUs at 50.0 %)",
+            "distinct cores of its 4",
+        ],
+    );
+    // With `wide` at 50 % each of its cores keeps half a core: g1 starts.
+    let ok = extra.replace("entitlement = 95.6", "entitlement = 50");
+    let s = load(&ok);
+    assert_eq!(s.mobility.moves.len(), 1);
+}
+
 /// `b` has 4 cores; g2 holds 2 of them, g1 (moved first, at 12h) 1 more; g3 then needs 1.5
 /// where 1 is left: refused because of the earlier move, and at its time.
 #[test]
@@ -229,8 +256,17 @@ fn entitlement_counted_after_earlier_moves() {
             "1.00 not yet guaranteed",
         ],
     );
-    // Alone, g3 fits b (2 + 1.5 ≤ 4).
-    let s = load("\n[[moves]]\nguest = \"g3\"\nto = \"b\"\nat = \"1d\"\n");
+    // Alone, g3 passes the entitlement sum (2 + 1.5 ≤ 4) but not the distinct-pCPU rule:
+    // g2's 4 vCPUs hold half of every core, and a 75 % vCPU of g3 fits on none.
+    refused(
+        "entitlement_alone_distinct_pcpu",
+        "\n[[moves]]\nguest = \"g3\"\nto = \"b\"\nat = \"1d\"\n",
+        "\"b\"\nat = \"1d\"",
+        "moves[0].to",
+        &["`g2` (4 vCPUs at 50.0 %), `g3` (2 vCPUs at 75.0 %)"],
+    );
+    // g1 (2 vCPUs at 50 %) fits beside g2: half of every core is left for it.
+    let s = load("\n[[moves]]\nguest = \"g1\"\nto = \"b\"\nat = \"1d\"\n");
     assert_eq!(s.mobility.moves.len(), 1);
 }
 
@@ -845,39 +881,122 @@ fn the_oracle_and_any_thread_count_agree_on_a_move() {
     }
 }
 
-/// A run cannot move guests yet: the managed scenario is refused by name, never run as if
-/// nothing moved; its static pair runs.
+// --- The consolidation manager in the run ---
+
+/// Two VM hosts `a`, `b` of 4 cores (100 W idle, 200 W busy, 10 W standby), guest `g1` on `a`
+/// and `g2` on `b` (4 vCPUs at 25 %, 1 GiB: a 1024 MB/s link copies one in 1 s with no pause),
+/// each running one workload; THR 0.8 every 5 minutes, no copy overhead, a 1-minute wake-up;
+/// demand per 5 minutes: 1 core each, then 1.75 each for 10 minutes.
+fn managed_text() -> String {
+    let host = |n: &str| {
+        format!(
+            "[[servers]]\nname = \"{n}\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\npower = {{ idle_w = 100, max_w = 200 }}\n\n"
+        )
+    };
+    let guest = |g: &str, h: &str| {
+        format!(
+            "[[partitions]]\nname = \"{g}\"\nkind = \"vm\"\nparent = \"{h}\"\nvcpus = 4\nentitlement = 25\nmemory_gb = 1\n\n"
+        )
+    };
+    let workload = |w: &str, g: &str| {
+        format!(
+            "[[workloads]]\nname = \"{w}\"\npartition = \"{g}\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"5m\"\non_shortfall = \"delay\"\n\n"
+        )
+    };
+    format!(
+        "[scenario]\nname = \"managed\"\nhorizon = \"15m\"\nseed = 1\n\n{}{}{}{}{}{}\
+         [[consolidation]]\nname = \"thr\"\nhosts = [\"a\", \"b\"]\ndetector = \"thr\"\nthreshold = 0.8\n\
+         standby_w = 10\nwake_up = \"1m\"\nlink_mbps = 1024\noverhead_cores = 0\n",
+        host("a"),
+        host("b"),
+        guest("g1", "a"),
+        guest("g2", "b"),
+        workload("w1", "g1"),
+        workload("w2", "g2"),
+    )
+}
+
+fn run_managed(name: &str, threads: &str) -> (serde_json::Value, Vec<u8>) {
+    let dir = scratch(name);
+    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("s.toml"), managed_text()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
+        .args(["run", "s.toml", "-o", "out", "-q"])
+        .current_dir(&dir)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    let bytes = std::fs::read(dir.join("out/summary.json")).unwrap();
+    (read_json(&dir.join("out/summary.json")), bytes)
+}
+
+/// By hand. At 5m (both hosts at 0.25) nothing is overloaded and `a`, least utilized, is
+/// emptied into `b`: g1 migrates 5m–5m1s and `a` sleeps from 5m1s. At 10m `b` is at
+/// 3.5 / 4 = 0.875 > 0.8 and sheds g1 (MMT: equal memory, the first in its list); the only
+/// host not overloaded is `a`, woken at 10m, so g1 migrates at 11m (after the wake-up) and
+/// resumes at 11m1s. Two migrations, no pause.
+/// Energy: `a` draws 100 W × 15 min = 25 Wh idle, + 100 W × ∫u with ∫u = 0.25 × 5 min +
+/// 0.4375 × 4 min = 3 min (5 Wh), − 90 W × 299 s of standby (7.475 Wh): 22.525 Wh; `b` 25 Wh +
+/// 100 W × (0.25 × 5 + 0.4375 × 1 s + 0.875 × 6 min + 0.4375 × 3m59s = 8.25 min): 38.75 Wh.
+/// SLATAH 0 (`b` at most 0.875); PDM = mean over guests of 0.1 × (demand when decided × 1 s)
+/// ÷ 825 core-s asked: (0.1 × 1 + 0.1 × 1.75) / 2 / 825.
 #[test]
-fn a_run_refuses_consolidation_it_cannot_simulate_yet() {
+fn a_managed_pair_of_hosts_by_hand() {
+    let (s, _) = run_managed("managed_hand", "1");
+    let c = &s["consolidation"][0];
+    assert_eq!(c["name"], "thr");
+    assert_eq!(c["detector"], "thr");
+    assert_eq!(c["intervals"].as_u64(), Some(2), "{c}");
+    assert_eq!(c["migrations"].as_u64(), Some(2), "{c}");
+    assert_eq!(f(&c["pause_s"]), 0.0);
+    assert_eq!(c["wakeups"].as_u64(), Some(1), "{c}");
+    assert!(close(f(&c["standby_hours"]), 299.0 / 3600.0), "{c}");
+    assert_eq!(f(&c["slatah"]), 0.0);
+    assert!((f(&c["pdm"]) - 0.275 / 2.0 / 825.0).abs() < 1e-15, "{c}");
+    assert_eq!(f(&c["slav"]), 0.0);
+    let e = |n: &str| {
+        s["energy"]["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .map(|x| f(&x["it_kwh"]))
+            .unwrap()
+    };
+    assert!((e("a") - 0.022525).abs() < 1e-9, "{}", e("a"));
+    assert!((e("b") - 0.03875).abs() < 1e-9, "{}", e("b"));
+    assert!((f(&c["energy_kwh"]) - 0.061275).abs() < 1e-9, "{c}");
+    // Nothing waits: the hosts never run short; 2 × (1 core × 5 min + 1.75 × 10 min) served.
+    let served = f(&s["totals"]["served_core_hours"]);
+    assert!(close(served, 2.0 * (5.0 + 1.75 * 10.0) / 60.0), "{served}");
+    assert_eq!(f(&s["totals"]["delayed_core_hours"]), 0.0);
+}
+
+/// The same bytes at 1 and 2 threads, on the managed pair and on the bundled MAD day.
+#[test]
+fn a_managed_run_is_the_same_at_any_thread_count() {
+    let (_, one) = run_managed("managed_t1", "1");
+    let (_, two) = run_managed("managed_t2", "2");
+    assert!(one == two, "summary.json differs between 1 and 2 threads");
     let root = project_root();
-    let out_dir = scratch("refuse").join("out");
-    let out = vsesim(
-        &[
-            "run",
-            "scenarios/mobility/mobility-mad.toml",
-            "-o",
-            out_dir.to_str().unwrap(),
-            "-q",
-        ],
-        &root,
+    let run = |threads: &str| {
+        let dir = scratch(&format!("mad_t{threads}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
+            .args(["run", "scenarios/mobility/mobility-mad.toml", "-o"])
+            .arg(dir.join("out"))
+            .arg("-q")
+            .current_dir(&root)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read(dir.join("out/summary.json")).unwrap()
+    };
+    assert!(
+        run("1") == run("2"),
+        "mobility-mad summary.json differs between 1 and 2 threads"
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("[[consolidation]] `mad-mmt`"), "{err}");
-    assert!(err.contains("not simulated yet"), "{err}");
-    assert!(!out_dir.join("summary.json").exists());
-    let out = vsesim(
-        &[
-            "run",
-            "scenarios/mobility/mobility-static.toml",
-            "-o",
-            out_dir.to_str().unwrap(),
-            "-q",
-        ],
-        &root,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(out_dir.join("summary.json").exists());
 }
 
 // --- Guest migration in the run ---
@@ -1025,4 +1144,135 @@ fn the_oracle_and_any_thread_count_agree_on_a_guest_migration() {
             }
         }
     }
+}
+
+// --- Power states in the run (issue #20 item 5) ---
+
+/// One server of 2 cores (200 W idle, 400 W busy) running one workload of 1 core, hourly
+/// samples: busy 0–7 h and 17–24 h, nothing the 10 h between. `power_states` as given.
+fn power_text(shortfall: &str, states: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "pw"
+horizon = "24h"
+seed = 1
+
+[[servers]]
+name = "s"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 16
+power = {{ idle_w = 200, max_w = 400 }}
+
+[[workloads]]
+name = "w"
+partition = "s"
+units = "cores"
+trace = "t.csv"
+step = "1h"
+on_shortfall = "{shortfall}"
+{states}
+"#
+    )
+}
+
+fn run_power(name: &str, shortfall: &str, states: &str) -> serde_json::Value {
+    let dir = scratch(name);
+    let trace: String = std::iter::once("w\n".to_string())
+        .chain((0..24).map(|h| if (7..17).contains(&h) { "0\n" } else { "1\n" }.to_string()))
+        .collect();
+    std::fs::write(dir.join("t.csv"), trace).unwrap();
+    std::fs::write(dir.join("s.toml"), power_text(shortfall, states)).unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+    read_json(&dir.join("out/summary.json"))
+}
+
+const STATES: &str = r#"
+[[power_states]]
+servers = ["s"]
+standby_after = "1h"
+standby_w = 20
+wake_up = "5m"
+wake_wh = 50
+"#;
+
+/// The issue's figure through a run. Without power states: 200 W × 24 h + 200 W × ∫u, with
+/// 14 core-h served on 2 cores (∫u = 7 h): 6,200 Wh. With them: idle from 7 h, standby from
+/// 8 h to 17 h (9 h), one wake-up at 17 h whose 5 minutes serve nothing, so with `drop` the
+/// 1 core of those 5 minutes is lost (1/12 core-h) and ∫u = (14 − 1/12) / 2 h; energy =
+/// 4,800 + 200 × (14 − 1/12) / 2 − (180 W × 9 h − 50 Wh) = 4,621.667 Wh.
+#[test]
+fn standby_saves_the_hand_computed_energy_in_a_run() {
+    let off = run_power("power_off", "drop", "");
+    let e = &off["energy"]["servers"][0];
+    assert!(close(f(&e["it_kwh"]), 6.2), "{e}");
+    assert!(
+        e["standby_hours"].is_null() && e["wakeups"].is_null(),
+        "{e}"
+    );
+
+    let on = run_power("power_on", "drop", STATES);
+    let e = &on["energy"]["servers"][0];
+    assert!(close(f(&e["standby_hours"]), 9.0), "{e}");
+    assert_eq!(e["wakeups"].as_u64(), Some(1), "{e}");
+    assert!(close(f(&e["waking_hours"]), 5.0 / 60.0), "{e}");
+    assert!(close(f(&e["standby_saved_kwh"]), 1.57), "{e}");
+    let expected_wh = 4_800.0 + 200.0 * (14.0 - 1.0 / 12.0) / 2.0 - 1_570.0;
+    assert!(close(f(&e["it_kwh"]), expected_wh / 1000.0), "{e}");
+    let w = entity(&on, "workloads", "w");
+    assert!(close(f(&w["dropped_core_hours"]), 1.0 / 12.0), "{w}");
+    // The cost's energy line follows the same kWh.
+    let c = &on["cost"]["servers"][0];
+    assert!(close(f(&c["energy_kwh"]), expected_wh / 1000.0), "{c}");
+}
+
+/// With `delay` the wake-up's 5 minutes of work wait and are served after it (1 spare core
+/// drains 1/12 core-h in 5 minutes): nothing lost, all 14 core-h served.
+#[test]
+fn work_returning_to_a_sleeping_server_waits_for_the_wake_up() {
+    let on = run_power("power_delay", "delay", STATES);
+    let w = entity(&on, "workloads", "w");
+    assert_eq!(f(&w["dropped_core_hours"]), 0.0, "{w}");
+    assert!(close(f(&w["served_core_hours"]), 14.0), "{w}");
+    assert!(f(&w["delayed_core_hours"]) > 0.0, "{w}");
+}
+
+#[test]
+fn power_states_refusals() {
+    let bad = |name: &str, states: &str, field: &str, words: &[&str]| {
+        let dir = scratch(name);
+        std::fs::write(dir.join("t.csv"), "w\n1\n").unwrap();
+        let text =
+            power_text("drop", states).replace("step = \"1h\"", "step = \"1h\"\nrepeat = true");
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        let out = vsesim(&["validate", "s.toml"], &dir);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("s.toml") && err.contains(field),
+            "{name}: {err}"
+        );
+        for w in words {
+            assert!(err.contains(w), "{name}: {err}");
+        }
+    };
+    bad(
+        "pw_standby_above_idle",
+        "[[power_states]]\nservers = [\"s\"]\nstandby_after = \"1h\"\nstandby_w = 250\n",
+        "power_states[0].standby_w",
+        &["idle power (200 W)"],
+    );
+    bad(
+        "pw_unknown_server",
+        "[[power_states]]\nservers = [\"t\"]\nstandby_after = \"1h\"\nstandby_w = 20\n",
+        "power_states[0].servers",
+        &["`t`"],
+    );
+    bad(
+        "pw_zero_after",
+        "[[power_states]]\nservers = [\"s\"]\nstandby_after = \"0s\"\nstandby_w = 20\n",
+        "power_states[0].standby_after",
+        &["positive"],
+    );
 }

@@ -182,6 +182,8 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
+const MOBILITY: &str = "compare-mobility-static-vs-mobility-vpars-vs-mobility-thr-vs-mobility-mad";
+
 /// Every command of the README's tour, run in order on a fresh copy: each exits as the README
 /// says and writes the files it names. Step 3's what-if gives vp-app a fourth core through
 /// `--set` into its own folder, and its `cores = 5` mistake gives exactly the error text the README
@@ -297,6 +299,16 @@ fn the_readme_tour_runs_on_a_fresh_clone() {
                 "output/compare-licence-vpars-vs-licence-vms-vs-licence-fss/licence-fss/summary.json",
             ]),
         },
+        Step {
+            step: 10,
+            args: "compare scenarios/mobility/mobility-static.toml scenarios/mobility/mobility-vpars.toml scenarios/mobility/mobility-thr.toml scenarios/mobility/mobility-mad.toml",
+            exit: 0,
+            files: strs(&[
+                &format!("output/{MOBILITY}/compare.json"),
+                &format!("output/{MOBILITY}/report.html"),
+                &format!("output/{MOBILITY}/mobility-mad/summary.json"),
+            ]),
+        },
     ];
     // The README's commands are exactly these, in this order: a new or changed command must
     // be added here with what it writes.
@@ -381,6 +393,31 @@ fn the_readme_tour_runs_on_a_fresh_clone() {
     for name in ["licence-vpars", "licence-vms", "licence-fss"] {
         let run = read_json(&licences.join(name).join("summary.json"));
         assert_eq!(run["verdict"]["status"], "meets", "{name}");
+    }
+    // Step 10's figures are the runs': the vPars draw the static fleet's energy (the same
+    // work on the same servers), the managers' kWh and migrations as the README quotes them.
+    let mobility = dir.join("output").join(MOBILITY);
+    let said = steps[&10].replace("\n    ", " ");
+    let run = |name: &str| read_json(&mobility.join(name).join("summary.json"));
+    let kwh = |name: &str| f(&run(name)["energy"]["facility_kwh"]);
+    assert!((kwh("mobility-static") - kwh("mobility-vpars")).abs() < 1e-6);
+    assert!(
+        said.contains(&format!(
+            "static fleet's {:.0} facility kWh",
+            kwh("mobility-static")
+        )),
+        "{said}"
+    );
+    for (name, label) in [("mobility-thr", "THR-MMT"), ("mobility-mad", "MAD-MMT")] {
+        let migrations = run(name)["consolidation"][0]["migrations"]
+            .as_u64()
+            .unwrap();
+        let quoted = format!(
+            "{label} {}{:.1} kWh with {migrations}",
+            if label == "THR-MMT" { "needs " } else { "" },
+            kwh(name)
+        );
+        assert!(said.contains(&quoted), "{quoted} not in {said}");
     }
     // Step 7's figures are the plan's.
     let plan = read_json(&dir.join("output/plan-planetlab/plan.json"));

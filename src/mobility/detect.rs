@@ -135,6 +135,48 @@ pub fn mad(values: &[f64]) -> Option<f64> {
     median(&dev)
 }
 
+/// [`mad`] of `sorted` (ascending, at most [`HISTORY_LEN`] values) with `u` added, without
+/// allocating: one insertion, the median from the middle, and the median deviation by merging
+/// the deviations left of it (ascending leftwards) and right of it (ascending rightwards).
+/// The same order statistics of the same values as [`mad`], so the same number.
+pub fn mad_with(sorted: &[f64], u: f64) -> f64 {
+    let mut c = [0.0f64; HISTORY_LEN + 1];
+    let n = sorted.len() + 1;
+    let at = sorted.partition_point(|&x| x.total_cmp(&u).is_lt());
+    c[..at].copy_from_slice(&sorted[..at]);
+    c[at] = u;
+    c[at + 1..n].copy_from_slice(&sorted[at..]);
+    let c = &c[..n];
+    let middle = |v: &[f64]| {
+        let k = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[k]
+        } else {
+            (v[k - 1] + v[k]) / 2.0
+        }
+    };
+    let m = middle(c);
+    // Deviations in ascending order: walk outwards from the median.
+    let split = c.partition_point(|&x| x < m);
+    let (mut l, mut r) = (split, split);
+    let mut dev = [0.0f64; HISTORY_LEN + 1];
+    for d in dev.iter_mut().take(n) {
+        let take_left = match (l > 0, r < n) {
+            (true, true) => (c[l - 1] - m).abs() <= (c[r] - m).abs(),
+            (true, false) => true,
+            _ => false,
+        };
+        if take_left {
+            l -= 1;
+            *d = (c[l] - m).abs();
+        } else {
+            *d = (c[r] - m).abs();
+            r += 1;
+        }
+    }
+    middle(&dev[..n])
+}
+
 /// CloudSim's interquartile range (`MathUtil.iqr`): sorted values at 1-based ranks
 /// `round(0.25 (n + 1))` and `round(0.75 (n + 1))`, Java's `Math.round` rounding halves up.
 pub fn iqr(values: &[f64]) -> Option<f64> {
@@ -166,6 +208,31 @@ pub fn least_squares(y: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The merge gives `mad`'s number exactly, for every position of the inserted value,
+    /// odd and even counts, ties and repeated values.
+    #[test]
+    fn mad_with_is_mad_of_the_history_with_the_value() {
+        let base: Vec<f64> = (0..29)
+            .map(|i| ((i * 37 % 29) as f64 * 0.031).fract())
+            .collect();
+        for n in [0usize, 1, 2, 11, 12, 28, 29] {
+            let mut prefix = base[..n].to_vec();
+            prefix.push(0.5);
+            prefix.truncate(n);
+            let mut sorted = prefix.clone();
+            sorted.sort_by(f64::total_cmp);
+            for u in [0.0, 0.031, 0.2, 0.5, 0.62, 0.899, 1.3] {
+                let mut all = prefix.clone();
+                all.push(u);
+                assert_eq!(
+                    mad_with(&sorted, u).to_bits(),
+                    mad(&all).unwrap().to_bits(),
+                    "n {n} u {u}"
+                );
+            }
+        }
+    }
 
     /// Twelve intervals of one host, oldest first; now: 0.80.
     const U: [f64; 12] = [

@@ -114,6 +114,10 @@ pub struct Manager {
     rng: StdRng,
     /// The history with its last value replaced, for each what-if.
     scratch: RefCell<Vec<f64>>,
+    /// Per host, its history but the last value, sorted: kept once per interval so that MAD's
+    /// what-ifs (the history with its last value replaced, once per guest and host placed)
+    /// merge one value in instead of selecting medians from a copy each time.
+    sorted_prefix: Vec<Vec<f64>>,
     pub tally: Tally,
 }
 
@@ -172,6 +176,7 @@ impl Manager {
             at: guests.iter().map(|g| g.host).collect(),
             rng: StdRng::seed_from_u64(rules.seed),
             scratch: RefCell::new(Vec::with_capacity(HISTORY_LEN + 1)),
+            sorted_prefix: vec![Vec::with_capacity(HISTORY_LEN); nh],
             tally: Tally {
                 standby_s: vec![0.0; nh],
                 wakeups: vec![0; nh],
@@ -185,6 +190,11 @@ impl Manager {
     /// The host each guest is on now.
     pub fn placement(&self) -> &[usize] {
         &self.at
+    }
+
+    /// Guest `g`'s memory [MB], what its migration copies.
+    pub fn memory_mb(&self, g: usize) -> f64 {
+        self.memory_mb[g]
     }
 
     /// Whether host `h` is in standby now.
@@ -210,6 +220,13 @@ impl Manager {
             if !host.standby {
                 let u = host.utilization();
                 push(&mut self.history[h], u);
+                if matches!(r.detector, Detector::Mad { .. }) {
+                    let hist = &self.history[h];
+                    let sorted = &mut self.sorted_prefix[h];
+                    sorted.clear();
+                    sorted.extend_from_slice(&hist[..hist.len() - 1]);
+                    sorted.sort_unstable_by(f64::total_cmp);
+                }
             }
         }
         let was_standby: Vec<bool> = self.hosts.iter().map(|h| h.standby).collect();
@@ -251,9 +268,10 @@ impl Manager {
                 take(&mut self.hosts[h], g, &self.guests[g]);
             }
             let to = {
-                let (history, scratch) = (&self.history, &self.scratch);
+                let (history, sorted, scratch) =
+                    (&self.history, &self.sorted_prefix, &self.scratch);
                 place::pabfd(&mut self.hosts, &self.guests, &ids, &|h, u| {
-                    overloaded_with(&r, &history[h], u, &mut scratch.borrow_mut())
+                    overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut())
                 })
             };
             for (&(g, h), t) in leaving.iter().zip(to) {
@@ -265,12 +283,12 @@ impl Manager {
         }
         // 4: empty underloaded hosts (the overloaded ones are still excluded).
         {
-            let (history, scratch) = (&self.history, &self.scratch);
+            let (history, sorted, scratch) = (&self.history, &self.sorted_prefix, &self.scratch);
             let (evac, _) = place::evacuate_underloaded(
                 &mut self.hosts,
                 &self.guests,
                 r.underload_threshold,
-                &|h, u| overloaded_with(&r, &history[h], u, &mut scratch.borrow_mut()),
+                &|h, u| overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut()),
             );
             moves.extend(evac.iter().map(|m| (m.guest, m.from, m.to)));
         }
@@ -315,6 +333,7 @@ impl Manager {
         overloaded_with(
             &self.rules,
             &self.history[h],
+            &self.sorted_prefix[h],
             u,
             &mut self.scratch.borrow_mut(),
         )
@@ -323,7 +342,22 @@ impl Manager {
 
 /// The detector on `history` with its last value replaced by `u` (the utilization a host
 /// would have after a change this interval).
-fn overloaded_with(r: &Rules, history: &[f64], u: f64, scratch: &mut Vec<f64>) -> bool {
+fn overloaded_with(
+    r: &Rules,
+    history: &[f64],
+    sorted_prefix: &[f64],
+    u: f64,
+    scratch: &mut Vec<f64>,
+) -> bool {
+    if let Detector::Mad { safety } = r.detector {
+        // `detect::decide` on the same history, without its copy and two medians by
+        // selection: the same values, so the same decision.
+        return if history.len().max(1) >= detect::MIN_HISTORY {
+            u > 1.0 - safety * detect::mad_with(sorted_prefix, u)
+        } else {
+            u > r.fallback_limit
+        };
+    }
     scratch.clear();
     scratch.extend_from_slice(history);
     match scratch.last_mut() {

@@ -15,6 +15,28 @@ pub struct Plan {
     pub moves: Vec<PlannedMove>,
     /// `[[consolidation]]`, in file order.
     pub consolidations: Vec<Consolidation>,
+    /// `[[power_states]]`: servers that drop to standby when idle (issue #20 item 5), in file
+    /// order, one entry per server.
+    pub power: Vec<PowerUnit>,
+    /// Wake-ups the run plays (`sim::power`): while a server wakes its cores serve nothing,
+    /// so the work arriving meanwhile waits or is lost by its workload's `on_shortfall`.
+    /// Empty in a compiled scenario: the run fills it from `power` before it starts.
+    pub wakes: Vec<Wake>,
+}
+
+/// A server with power states.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PowerUnit {
+    pub server: NodeId,
+    pub states: crate::model::power::PowerStates,
+}
+
+/// A server's cores unable to serve over `[from_ms, to_ms)`: it is waking from standby.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Wake {
+    pub server: NodeId,
+    pub from_ms: u64,
+    pub to_ms: u64,
 }
 
 /// One `[[moves]]` entry.
@@ -162,9 +184,31 @@ impl Plan {
                 })
             })
             .collect();
+        let power = self
+            .power
+            .iter()
+            .filter_map(|u| {
+                Some(PowerUnit {
+                    server: node(u.server)?,
+                    ..*u
+                })
+            })
+            .collect();
+        let wakes = self
+            .wakes
+            .iter()
+            .filter_map(|w| {
+                Some(Wake {
+                    server: node(w.server)?,
+                    ..*w
+                })
+            })
+            .collect();
         Plan {
             moves,
             consolidations,
+            power,
+            wakes,
         }
     }
 }

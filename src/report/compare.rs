@@ -53,6 +53,15 @@ pub struct Column {
     /// `energy.facility_kwh` and `energy.co2_kg` (null without a carbon intensity).
     pub facility_kwh: f64,
     pub co2_kg: Option<f64>,
+    /// Since issue #21: Σ over consolidation managers of migrations, pauses [s] and host
+    /// standby [h] (0 without managers), and their SLATAH, PDM and SLAV (the worst manager's;
+    /// null without managers).
+    pub migrations: u64,
+    pub migration_pause_s: f64,
+    pub standby_hours: f64,
+    pub slatah: Option<f64>,
+    pub pdm: Option<f64>,
+    pub slav: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -117,6 +126,16 @@ pub fn build(summaries: &[Summary]) -> Comparison {
                 },
                 facility_kwh: s.energy.facility_kwh,
                 co2_kg: s.energy.co2_kg,
+                migrations: s.consolidation.iter().map(|c| c.migrations).sum(),
+                migration_pause_s: s.consolidation.iter().fold(0.0, |a, c| a + c.pause_s),
+                standby_hours: s
+                    .energy
+                    .servers
+                    .iter()
+                    .fold(0.0, |a, x| a + x.standby_hours.unwrap_or(0.0)),
+                slatah: worst_manager(s, |c| c.slatah),
+                pdm: worst_manager(s, |c| c.pdm),
+                slav: worst_manager(s, |c| c.slav),
             }
         })
         .collect();
@@ -130,6 +149,11 @@ pub fn build(summaries: &[Summary]) -> Comparison {
         })
         .collect();
     Comparison { scenarios, rows }
+}
+
+/// The highest of a figure over the scenario's consolidation managers; null without one.
+fn worst_manager(s: &Summary, f: fn(&super::summary::ConsolidationReport) -> f64) -> Option<f64> {
+    s.consolidation.iter().map(f).reduce(f64::max)
 }
 
 /// A figure of a column: its key, label, better direction and value.
@@ -300,6 +324,48 @@ const FIGURES: &[Figure] = &[
         better: LOWER,
         value: |s| s.co2_kg,
         show: |s| s.co2_kg.map_or("-".into(), |v| format!("{v:.1}")),
+    },
+    Figure {
+        key: "standby_hours",
+        label: "server hours in standby",
+        better: None,
+        value: |s| Some(s.standby_hours),
+        show: |s| format!("{:.1}", s.standby_hours),
+    },
+    Figure {
+        key: "migrations",
+        label: "VM migrations",
+        better: LOWER,
+        value: |s| Some(s.migrations as f64),
+        show: |s| s.migrations.to_string(),
+    },
+    Figure {
+        key: "migration_pause_s",
+        label: "migration pauses (s)",
+        better: LOWER,
+        value: |s| Some(s.migration_pause_s),
+        show: |s| format!("{:.1}", s.migration_pause_s),
+    },
+    Figure {
+        key: "slatah",
+        label: "SLATAH",
+        better: LOWER,
+        value: |s| s.slatah,
+        show: |s| s.slatah.map_or("-".into(), |v| format!("{v:.5}")),
+    },
+    Figure {
+        key: "pdm",
+        label: "PDM",
+        better: LOWER,
+        value: |s| s.pdm,
+        show: |s| s.pdm.map_or("-".into(), |v| format!("{v:.2e}")),
+    },
+    Figure {
+        key: "slav",
+        label: "SLAV (SLATAH × PDM)",
+        better: LOWER,
+        value: |s| s.slav,
+        show: |s| s.slav.map_or("-".into(), |v| format!("{v:.2e}")),
     },
 ];
 

@@ -157,6 +157,39 @@ pub struct Summary {
     pub ha: Option<super::ha::HaReport>,
     /// How many servers like the target the study's grown demand needs.
     pub planning: super::planning::StudyPlan,
+    /// Each `[[consolidation]]` manager's decisions and the literature's figures on them
+    /// (issue #21); empty without managers.
+    #[serde(default)]
+    pub consolidation: Vec<ConsolidationReport>,
+}
+
+/// A consolidation manager over a run: what it moved, what that cost, and SLATAH, PDM and
+/// SLAV as Beloglazov & Buyya define them (on the CloudSim host model: a host's demand is the
+/// sum of its guests', read per interval).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConsolidationReport {
+    pub name: String,
+    /// `thr`, `mad`, `iqr` or `lr`.
+    pub detector: String,
+    pub intervals: u64,
+    /// Migrations the run played (decided before the horizon, started before it).
+    pub migrations: u64,
+    /// Σ stop-and-copy pauses [s].
+    pub pause_s: f64,
+    /// Σ migration CPU overhead, source and target [core-hours].
+    pub overhead_core_hours: f64,
+    /// The managed hosts' energy from the run, standby and wake-ups included [kWh].
+    pub energy_kwh: f64,
+    /// Σ over the managed hosts of their time in standby [h], and their wake-ups.
+    pub standby_hours: f64,
+    pub wakeups: u64,
+    /// SLA violation time per active host: mean over hosts of time saturated ÷ time on.
+    pub slatah: f64,
+    /// Performance degradation due to migration: mean over guests of the CPU lost to
+    /// migration (10 % of its demand while migrating) ÷ the CPU it asked.
+    pub pdm: f64,
+    /// SLATAH × PDM.
+    pub slav: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -285,6 +318,13 @@ pub struct ServerEnergy {
     pub it_kwh: Option<f64>,
     pub facility_kwh: Option<f64>,
     pub co2_kg: Option<f64>,
+    /// With power states (`[[power_states]]`, or a consolidation manager's host): time in
+    /// standby [h], wake-ups, time waking [h], and the energy saved against staying on at
+    /// idle [kWh] (already taken off `it_kwh`). Null without power states.
+    pub standby_hours: Option<f64>,
+    pub wakeups: Option<u64>,
+    pub waking_hours: Option<f64>,
+    pub standby_saved_kwh: Option<f64>,
 }
 
 /// Usage rights and utility pricing of one server.
@@ -979,8 +1019,12 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
                 .collect(),
         })
         .collect();
-    let (cost, licensing, gicap, licences) = money(scenario, outcome);
-    let energy = energy(scenario, outcome);
+    // Power states and managers are decided from the demand alone (`sim::power`): the same
+    // schedule the run played.
+    let power = crate::sim::power::schedule(scenario).ok().flatten();
+    let (cost, licensing, gicap, licences) = money(scenario, outcome, power.as_ref());
+    let energy = energy(scenario, outcome, power.as_ref());
+    let consolidation = consolidation_reports(power.as_ref(), &energy, scenario);
     let mut totals = Work::default();
     let mut study = StudyDemand::default();
     let rates = rates(scenario, outcome);
@@ -1149,6 +1193,7 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         licences,
         licensing,
         gicap,
+        consolidation,
         ha: super::ha::build(scenario, outcome),
         planning,
     }
@@ -1330,6 +1375,7 @@ impl StudyDemand {
 fn money(
     scenario: &Scenario,
     outcome: &Outcome,
+    power: Option<&crate::sim::power::Schedule>,
 ) -> (
     CostReport,
     Vec<LicensingReport>,
@@ -1373,7 +1419,8 @@ fn money(
             .filter(|x| x.server == node.name)
             .fold(0.0, |a, x| a + x.cost);
         if let Some((idle, max)) = p.power {
-            c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
+            c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h)
+                - standby_of(power, p.server, idle).map_or(0.0, |(_, saved)| saved / 1000.0);
             c.items.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
         }
         let i = &mut c.items;
@@ -1531,7 +1578,11 @@ fn licences(scenario: &Scenario, outcome: &Outcome) -> Vec<LicenceReport> {
 /// intensity from that integral, with a trace from the time-series rows (each row's mean
 /// utilization weighted by the intensity over the row: exact when the server's capacity and
 /// the intensity are constant within each row).
-fn energy(scenario: &Scenario, outcome: &Outcome) -> EnergyReport {
+fn energy(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    power: Option<&crate::sim::power::Schedule>,
+) -> EnergyReport {
     use crate::licensing::carbon::{self, Intensity};
     let h = scenario.horizon_ms;
     let pue = scenario.costs.pue;
@@ -1560,10 +1611,17 @@ fn energy(scenario: &Scenario, outcome: &Outcome) -> EnergyReport {
                 it_kwh: None,
                 facility_kwh: None,
                 co2_kg: None,
+                standby_hours: None,
+                wakeups: None,
+                waking_hours: None,
+                standby_saved_kwh: None,
             });
             continue;
         };
-        let kwh = crate::licensing::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h);
+        let standby = standby_of(power, p.server, idle);
+        let saved_kwh = standby.map_or(0.0, |(_, wh)| wh / 1000.0);
+        let kwh =
+            crate::licensing::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h) - saved_kwh;
         let co2 = intensity.map(|g| match (g, &outcome.timeseries) {
             (Intensity::Constant(v), _) => carbon::co2_kg(kwh, pue, *v),
             (Intensity::Steps { .. }, Some(ts)) => {
@@ -1576,7 +1634,8 @@ fn energy(scenario: &Scenario, outcome: &Outcome) -> EnergyReport {
                     let end = rows.get(k + 1).map_or(h, |n| n.0);
                     (t, end, u)
                 });
-                carbon::co2_kg_over_spans(idle, max, pue, g, h, spans)
+                let co2 = carbon::co2_kg_over_spans(idle, max, pue, g, h, spans);
+                co2 - standby.map_or(0.0, |(u, _)| standby_co2_kg(u, idle, pue, g))
             }
             // The compiler refuses a trace without the time series.
             (Intensity::Steps { .. }, None) => f64::NAN,
@@ -1591,9 +1650,93 @@ fn energy(scenario: &Scenario, outcome: &Outcome) -> EnergyReport {
             it_kwh: Some(kwh),
             facility_kwh: Some(kwh * pue),
             co2_kg: co2,
+            standby_hours: standby.map(|(u, _)| u.ledger.standby_ms as f64 / 3_600_000.0),
+            wakeups: standby.map(|(u, _)| u.ledger.wakeups),
+            waking_hours: standby.map(|(u, _)| u.ledger.waking_ms as f64 / 3_600_000.0),
+            standby_saved_kwh: standby.map(|_| saved_kwh),
         });
     }
     out
+}
+
+/// A server's power-state ledger and the energy it saved [Wh], if it has power states.
+fn standby_of(
+    power: Option<&crate::sim::power::Schedule>,
+    server: crate::model::NodeId,
+    idle_w: f64,
+) -> Option<(&crate::sim::power::UnitLedger, f64)> {
+    let u = power?.units.iter().find(|u| u.server == server)?;
+    Some((u, u.ledger.saved_wh(idle_w, &u.states)))
+}
+
+/// The CO2 a server's standby saved on a grid whose intensity varies [kg]: (idle − standby)
+/// × ∫I over each standby stretch, less each wake-up's energy at the intensity of its
+/// wake-up, × PUE.
+fn standby_co2_kg(
+    u: &crate::sim::power::UnitLedger,
+    idle_w: f64,
+    pue: f64,
+    g: &crate::licensing::carbon::Intensity,
+) -> f64 {
+    let s = &u.states;
+    let mut g_saved = 0.0;
+    for &(a, b) in &u.ledger.standby {
+        g_saved += (idle_w - s.standby_w) * g.integral(a, b) / crate::licensing::WATT_MS_PER_KWH;
+    }
+    for &(_, b) in u.ledger.standby.iter().take(u.ledger.wakeups as usize) {
+        g_saved -= s.wake_wh / 1000.0 * g.mean(b, b + s.wake_ms.max(1));
+    }
+    g_saved * pue / 1000.0
+}
+
+/// Each manager's figures, with its hosts' energy from the run.
+fn consolidation_reports(
+    power: Option<&crate::sim::power::Schedule>,
+    energy: &EnergyReport,
+    scenario: &Scenario,
+) -> Vec<ConsolidationReport> {
+    use crate::mobility::detect::Detector;
+    let Some(power) = power else {
+        return Vec::new();
+    };
+    power
+        .managers
+        .iter()
+        .map(|m| {
+            let names: Vec<&str> = m
+                .hosts
+                .iter()
+                .map(|&h| scenario.model.node(h).name.as_str())
+                .collect();
+            let hosts = energy
+                .servers
+                .iter()
+                .filter(|s| names.contains(&s.name.as_str()));
+            let t = &m.tally;
+            ConsolidationReport {
+                name: m.name.clone(),
+                detector: match m.detector {
+                    Detector::Threshold { .. } => "thr",
+                    Detector::Mad { .. } => "mad",
+                    Detector::Iqr { .. } => "iqr",
+                    Detector::LocalRegression { .. } => "lr",
+                }
+                .to_string(),
+                intervals: t.intervals,
+                migrations: m.migrations_played,
+                pause_s: t.pause_s,
+                overhead_core_hours: t.overhead_core_s / 3600.0,
+                energy_kwh: hosts.clone().fold(0.0, |a, s| a + s.it_kwh.unwrap_or(0.0)),
+                standby_hours: hosts
+                    .clone()
+                    .fold(0.0, |a, s| a + s.standby_hours.unwrap_or(0.0)),
+                wakeups: hosts.map(|s| s.wakeups.unwrap_or(0)).sum(),
+                slatah: t.slatah(),
+                pdm: t.pdm(),
+                slav: t.slav(),
+            }
+        })
+        .collect()
 }
 
 fn ticap_report(

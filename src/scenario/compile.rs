@@ -485,6 +485,7 @@ impl<'a> Compiler<'a> {
             },
             &raw.moves,
             &raw.consolidation,
+            &raw.power_states,
         );
         for e in found {
             self.keep::<()>(Err(e));

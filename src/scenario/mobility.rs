@@ -15,8 +15,10 @@ use crate::mobility::migration::{
     DEFAULT_MAX_ROUNDS, DEFAULT_OVERHEAD_CORES, DEFAULT_STOP_BELOW_MB, PreCopy, migrate,
 };
 use crate::mobility::place::{Power, VmHostRoom, fits_vm_host, memory_with_overhead_gb};
-use crate::mobility::plan::{Consolidation, MoveKind, Plan, PlannedMove};
+use crate::mobility::plan::{Consolidation, MoveKind, Plan, PlannedMove, PowerUnit};
 use crate::mobility::select::Policy;
+use crate::model::power::PowerStates;
+use crate::model::vcpu;
 use crate::model::{Node, NodeId, NodeKind, Share, Workload, WorkloadId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -130,6 +132,20 @@ pub struct RawConsolidation {
     pub max_rounds: Option<Spanned<u32>>,
     #[serde(default)]
     pub stop_below_mb: Option<Spanned<f64>>,
+}
+
+/// Servers that drop from idle power to a standby figure when their cores have had no work
+/// for `standby_after`, and pay `wake_up` (time) and `wake_wh` (energy) when work returns.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPowerStates {
+    pub servers: Spanned<Vec<Spanned<String>>>,
+    pub standby_after: Spanned<Duration>,
+    pub standby_w: Spanned<f64>,
+    #[serde(default)]
+    pub wake_up: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub wake_wh: Option<Spanned<f64>>,
 }
 
 /// What the compiler has settled before moves are read.
@@ -291,6 +307,55 @@ fn entitled(n: &Node) -> f64 {
     }
 }
 
+/// The guests that cannot start together on `host` once `guest` joins those the moves have
+/// left there, by the distinct-pCPU rule ([`vcpu::placement`], as validation applies it to a
+/// host's starting guests): a smallest such set (dropping any one lets the rest start), each
+/// named with its vCPUs and entitlement; `None` when they can (or the search gave up).
+fn unplaceable(cx: &Context, at: &Placement, host: NodeId, guest: NodeId) -> Option<Vec<String>> {
+    let per_vcpu = |n: &Node| entitled(n) / f64::from(n.cores.max(1));
+    let mut set: Vec<usize> = (0..cx.nodes.len())
+        .filter(|&i| {
+            cx.nodes[i].kind == NodeKind::Vm && at.host[i] == Some(host) && i != guest.0 as usize
+        })
+        .collect();
+    set.push(guest.0 as usize);
+    let cores = cx.nodes[host.0 as usize].cores;
+    let cannot = |s: &[usize]| {
+        let vs: Vec<(u32, f64)> = s
+            .iter()
+            .map(|&i| (cx.nodes[i].cores.max(1), per_vcpu(&cx.nodes[i])))
+            .collect();
+        vcpu::placement(cores, &vs) == vcpu::Placement::Cannot
+    };
+    if !cannot(&set) {
+        return None;
+    }
+    let mut i = 0;
+    while i < set.len() {
+        let mut without = set.clone();
+        without.remove(i);
+        if cannot(&without) {
+            set = without;
+        } else {
+            i += 1;
+        }
+    }
+    Some(
+        set.iter()
+            .map(|&i| {
+                let n = &cx.nodes[i];
+                format!(
+                    "`{}` ({} vCPU{} at {:.1} %)",
+                    n.name,
+                    n.cores.max(1),
+                    if n.cores > 1 { "s" } else { "" },
+                    per_vcpu(n) * 100.0
+                )
+            })
+            .collect(),
+    )
+}
+
 /// Where each guest and workload is as the moves go by.
 struct Placement {
     /// The host of each node (its parent; only VM guests ever change).
@@ -324,6 +389,7 @@ pub(crate) fn compile(
     cx: &Context,
     moves: &[Spanned<RawMove>],
     consolidations: &[Spanned<RawConsolidation>],
+    power_states: &[Spanned<RawPowerStates>],
 ) -> (Plan, Vec<Error>) {
     let mut errors = Vec::new();
     let mut plan = Plan::default();
@@ -363,6 +429,12 @@ pub(crate) fn compile(
     for (k, rc) in consolidations.iter().enumerate() {
         match compile_consolidation(cx, k, rc, &plan.consolidations, &mut managed) {
             Ok(c) => plan.consolidations.push(c),
+            Err(e) => errors.push(e),
+        }
+    }
+    for (k, rp) in power_states.iter().enumerate() {
+        match compile_power_states(cx, k, rp.get_ref(), &plan.power, &managed) {
+            Ok(units) => plan.power.extend(units),
             Err(e) => errors.push(e),
         }
     }
@@ -523,6 +595,20 @@ fn compile_move(
                     ),
                 ));
             }
+            if let Some(set) = unplaceable(cx, at, to, guest) {
+                return Err(cx.err(
+                    m.to.span(),
+                    field("to"),
+                    format!(
+                        "`{}` cannot start on `{}` at {}: {} cannot all be given their entitlement with each guest's vCPUs on distinct cores of its {} (Integrity VM's distinct-pCPU rule); expected a host with room for them",
+                        gn.name,
+                        tn.name,
+                        show_ms(start),
+                        set.join(", "),
+                        tn.cores
+                    ),
+                ));
+            }
             let link = cx.number(
                 &m.link_mbps,
                 &field("link_mbps"),
@@ -680,6 +766,99 @@ fn compile_move(
         }
     }
     Ok(planned)
+}
+
+/// One `[[power_states]]` entry: a unit per server. A server has one entry, and none that a
+/// consolidation manages (the manager powers its hosts down and up itself).
+fn compile_power_states(
+    cx: &Context,
+    k: usize,
+    p: &RawPowerStates,
+    before: &[PowerUnit],
+    managed: &HashMap<NodeId, usize>,
+) -> Result<Vec<PowerUnit>, Error> {
+    let field = |f: &str| format!("power_states[{k}].{f}");
+    if p.servers.get_ref().is_empty() {
+        return Err(cx.err(
+            p.servers.span(),
+            field("servers"),
+            "expected at least one server",
+        ));
+    }
+    let after = p.standby_after.get_ref().ms();
+    if after == 0 {
+        return Err(cx.err(
+            p.standby_after.span(),
+            field("standby_after"),
+            "0 s; expected a positive time with no work before standby (\"30m\")",
+        ));
+    }
+    let wake_ms = p.wake_up.as_ref().map_or(0, |w| w.get_ref().ms());
+    let wake_wh = cx.number(
+        &p.wake_wh,
+        &field("wake_wh"),
+        0.0,
+        |x| x >= 0.0,
+        "energy ≥ 0 Wh drawn by a wake-up beyond idle power",
+    )?;
+    let mut units: Vec<PowerUnit> = Vec::new();
+    for s in p.servers.get_ref() {
+        let id = cx.node(s, &field("servers"))?;
+        let n = &cx.nodes[id.0 as usize];
+        if n.kind != NodeKind::Server {
+            return Err(cx.err(
+                s.span(),
+                field("servers"),
+                format!(
+                    "`{}` is a {}; expected a server (standby powers a whole machine down)",
+                    n.name,
+                    n.kind.as_str()
+                ),
+            ));
+        }
+        if before.iter().chain(&units).any(|u| u.server == id) {
+            return Err(cx.err(
+                s.span(),
+                field("servers"),
+                format!(
+                    "`{}` already has power states; expected each server once",
+                    n.name
+                ),
+            ));
+        }
+        if let Some(&c) = managed.get(&id) {
+            return Err(cx.err(s.span(), field("servers"), format!("`{}` is a host of consolidation[{c}], which powers it down and up itself (its `standby_w`, `wake_up`); expected a server no manager holds", n.name)));
+        }
+        let Some((idle_w, _)) = cx
+            .pricing
+            .iter()
+            .find(|x| x.server == id)
+            .and_then(|x| x.power)
+        else {
+            return Err(cx.err(s.span(), field("servers"), format!("`{}` has no `power = {{ idle_w, max_w }}`; standby saves energy against its idle power", n.name)));
+        };
+        let standby_w = *p.standby_w.get_ref();
+        if !(standby_w.is_finite() && (0.0..=idle_w).contains(&standby_w)) {
+            return Err(cx.err(
+                p.standby_w.span(),
+                field("standby_w"),
+                format!(
+                    "{standby_w}; expected watts ≥ 0 and at most `{}`'s idle power ({idle_w} W)",
+                    n.name
+                ),
+            ));
+        }
+        units.push(PowerUnit {
+            server: id,
+            states: PowerStates {
+                standby_after_ms: after,
+                standby_w,
+                wake_ms,
+                wake_wh,
+            },
+        });
+    }
+    Ok(units)
 }
 
 fn compile_consolidation(

@@ -57,6 +57,9 @@ pub struct RawScenario {
     /// Consolidation managers over VM hosts (issue #21; `scenario::mobility`).
     #[serde(default)]
     pub consolidation: Vec<Spanned<super::mobility::RawConsolidation>>,
+    /// Servers that drop to standby when idle (issue #20 item 5; `scenario::mobility`).
+    #[serde(default)]
+    pub power_states: Vec<Spanned<super::mobility::RawPowerStates>>,
 }
 
 /// A server model's performance index per core, relative to the reference core (a benchmark

@@ -24,6 +24,7 @@ pub mod metrics;
 mod migrate;
 mod moves;
 pub mod oracle;
+pub mod power;
 mod rest;
 
 use crate::Error;
@@ -172,30 +173,7 @@ pub fn run_with(
     options: RunOptions,
     progress: Progress,
 ) -> Result<Outcome, Error> {
-    refuse_what_does_not_run_yet(scenario)?;
     island::run(scenario, options, progress)
-}
-
-/// Consolidation managers compile and validate, but the run does not decide migrations yet
-/// (issue #21; planned guest moves do run, `migrate`): running as if they were not there would
-/// answer another question than the one asked, so the run refuses them, naming what to remove.
-fn refuse_what_does_not_run_yet(scenario: &Scenario) -> Result<(), Error> {
-    let plan = &scenario.mobility;
-    let managers: Vec<String> = plan
-        .consolidations
-        .iter()
-        .map(|c| format!("[[consolidation]] `{}`", c.name))
-        .collect();
-    if managers.is_empty() {
-        return Ok(());
-    }
-    let what = managers.join(", ");
-    Err(Error::Usage(format!(
-        "scenario `{}`: {what}: consolidation managers are checked by `vsesim validate` but \
-         not simulated yet, and a run would leave every guest where it starts and every host \
-         on. Remove them to run the rest (planned workload and guest moves do run).",
-        scenario.name
-    )))
 }
 
 /// Every outage of every failure source of the scenario, in source order then time order.
@@ -221,7 +199,9 @@ pub(crate) fn run_alone(
     outages: Vec<(u32, crate::ha::Outage)>,
     progress: &mut dyn FnMut(TimeMs),
 ) -> Result<Outcome, Error> {
-    refuse_what_does_not_run_yet(scenario)?;
+    // Power states and managers' decisions become planned moves and wake-ups (`power`).
+    let powered = power::extend(scenario)?;
+    let scenario = powered.as_ref().unwrap_or(scenario);
     if let Some(extended) = migrate::extend(scenario) {
         return extended.run(scenario, recording, outages, progress);
     }

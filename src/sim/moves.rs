@@ -32,10 +32,33 @@ pub(crate) enum Phase {
     Pause,
     /// A guest resumes on the target; the overhead ends.
     Resume,
+    /// A server begins waking from standby (`Plan::wakes[index]`): its cores serve nothing.
+    WakeBegin,
+    /// It is up.
+    WakeEnd,
 }
 
-/// Schedule each move's steps that fall before the horizon.
+/// Schedule each move's steps that fall before the horizon, and each wake-up's ends.
 pub(crate) fn schedule(plan: &Plan, horizon: TimeMs, queue: &mut Queue<Ev>) {
+    for (k, w) in plan.wakes.iter().enumerate() {
+        let index = k as u32;
+        queue.schedule(
+            w.from_ms,
+            Ev::Move {
+                index,
+                phase: Phase::WakeBegin,
+            },
+        );
+        if w.to_ms < horizon {
+            queue.schedule(
+                w.to_ms,
+                Ev::Move {
+                    index,
+                    phase: Phase::WakeEnd,
+                },
+            );
+        }
+    }
     for (k, m) in plan.moves.iter().enumerate() {
         if let MoveKind::Guest { migration, .. } = m.kind {
             let index = k as u32;
@@ -87,6 +110,18 @@ pub(crate) fn guest_steps(start: TimeMs, m: &Migration) -> (TimeMs, TimeMs) {
 
 /// Apply one step of move `index` to where workloads run and what servers hold.
 pub(crate) fn apply(plan: &Plan, model: &Model, index: u32, phase: Phase, f: &mut Failover) {
+    if matches!(phase, Phase::WakeBegin | Phase::WakeEnd) {
+        // Every core lost while waking, as a failed core's capacity is (the grant is clamped
+        // at zero): the work arriving meanwhile waits or is lost by its `on_shortfall`.
+        let s = plan.wakes[index as usize].server.0 as usize;
+        let cores = f64::from(model.nodes[s].cores);
+        f.lost_cores[s] += if phase == Phase::WakeBegin {
+            cores
+        } else {
+            -cores
+        };
+        return;
+    }
     match plan.moves[index as usize].kind {
         MoveKind::Workload { workload, to, .. } => {
             let w = workload.0 as usize;
