@@ -528,7 +528,7 @@ synth = {{ pattern = "flat", mean = {demand} }}
     let s = run_text(
         "vm-managed-placeable",
         &format!(
-            r#"{HEAD}
+            r#"{head}
 [[servers]]
 name = "host"
 cells = 1
@@ -547,6 +547,7 @@ policy = {{ type = "utilization", target = 75, min = 1, max = 3 }}
 partition = "b"
 policy = {{ type = "utilization", target = 75, min = 0.5, max = 1 }}
 "#,
+            head = head(),
             a = guest("a", 4, 25, 4),
             b = guest("b", 1, 50, 2),
         ),
