@@ -560,3 +560,40 @@ policy = {{ type = "utilization", target = 75, min = 0.5, max = 1 }}
         );
     }
 }
+
+/// Managed guests are never allocated less than their minimums, so validation refuses
+/// minimums that cannot be placed on distinct pCPUs [IV6][IV7]: a 4-vCPU guest at least 1 core
+/// (25 % on each of the 4 cores) leaves 75 % of every core, and a 1-vCPU guest at least 0.8
+/// cores needs 80 % of one; at least 0.75 it places.
+#[test]
+fn managed_guests_whose_minimums_cannot_be_placed_are_refused() {
+    let text = |b_min: f64| {
+        let guest = |name: &str, vcpus: u32| {
+            format!(
+                "\n[[partitions]]\nname = \"{name}\"\nkind = \"vm\"\nparent = \"host\"\nvcpus = {vcpus}\nentitlement = 10\n"
+            )
+        };
+        format!(
+            "{head}\n[[servers]]\nname = \"host\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n{a}{b}\n\
+             [[policies]]\ndomain = \"host\"\ninterval = \"60s\"\n\n\
+             [[policies.compartments]]\npartition = \"a\"\npolicy = {{ type = \"utilization\", target = 75, min = 1, max = 3 }}\n\n\
+             [[policies.compartments]]\npartition = \"b\"\npolicy = {{ type = \"utilization\", target = 75, min = {b_min}, max = 1 }}\n",
+            head = head(),
+            a = guest("a", 4),
+            b = guest("b", 1),
+        )
+    };
+    let out = validate_text("vm-managed-minimums", &text(0.8));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for part in [
+        "policies[0]",
+        "`a` (4 vCPUs",
+        "`b` (1 vCPU at least 0.8",
+        "[IV6][IV7]",
+    ] {
+        assert!(err.contains(part), "{part} missing from: {err}");
+    }
+    let out = validate_text("vm-managed-minimums-ok", &text(0.75));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -304,6 +304,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The least the policy may be allocated [cores].
+    pub fn floor(&self) -> f64 {
+        self.lo
+    }
+
     pub fn new(c: &Compartment) -> Prepared {
         let (lo, hi, owned, target) = bounds(&c.policy);
         Prepared {
