@@ -255,7 +255,6 @@ impl Compiler<'_> {
 
     /// One compartment's policy, within what its partition allows. A conditional policy holds
     /// two plain ones (one level deep); its `policy` counts as the compartment's default.
-    #[allow(clippy::type_complexity)]
     /// Managed VM guests are never allocated less than their minimums, so those must be
     /// placeable by the distinct-pCPU rule beside the host's other guests [IV6][IV7]: each
     /// vCPU on its own core, no core entitled past 100 %. Otherwise no allocation the manager
@@ -308,6 +307,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    #[allow(clippy::type_complexity)]
     pub(super) fn compile_policy(
         &self,
         raw: &RawPolicy,
