@@ -13,7 +13,7 @@
 //!
 //! Must not know: time, events, records, files.
 
-use super::{Model, NodeId, NodeKind, Share};
+use super::{Model, Node, NodeId, NodeKind, Share};
 
 /// HP's worked example counts 0.4 % of a GB as 4 MB (16 GB × 4 vCPUs × 0.4 % = 256 MB, +64 MB
 /// = 320 MB); kept so the documented figure is what the model computes (0.4 % of 1024 MB
@@ -191,30 +191,38 @@ impl DomainGuests {
     /// `None` unless every member of the domain on `host` is a VM guest: a domain of vPars,
     /// nPars or PRM groups never pays for the rule.
     pub fn of(model: &Model, host: NodeId, members: &[NodeId]) -> Option<Self> {
-        let vm = |k: NodeId| model.node(k).kind == NodeKind::Vm;
+        Self::among(&model.nodes, host, model.children(host), members)
+    }
+
+    /// [`DomainGuests::of`] from the nodes and the host's children, before a [`Model`] is
+    /// built (validation).
+    pub fn among(
+        nodes: &[Node],
+        host: NodeId,
+        kids: &[NodeId],
+        members: &[NodeId],
+    ) -> Option<Self> {
+        let node = |k: NodeId| &nodes[k.0 as usize];
+        let vm = |k: NodeId| node(k).kind == NodeKind::Vm;
         if members.is_empty() || !members.iter().all(|&m| vm(m)) {
             return None;
         }
         let per_vcpu = |k: NodeId, cores: f64| {
-            let n = model.node(k);
+            let n = node(k);
             (n.cores.max(1), cores / n.speed / f64::from(n.cores.max(1)))
         };
-        let others = model
-            .children(host)
+        let others = kids
             .iter()
             .filter(|&&k| vm(k) && !members.contains(&k))
-            .map(|&k| match model.node(k).share {
+            .map(|&k| match node(k).share {
                 Share::Elastic { weight, .. } => per_vcpu(k, weight),
                 Share::Fixed { capacity } | Share::Root { capacity } => per_vcpu(k, capacity),
             })
             .collect();
         Some(DomainGuests {
-            cores: model.node(host).cores,
-            vcpus: members
-                .iter()
-                .map(|&m| model.node(m).cores.max(1))
-                .collect(),
-            floor: members.iter().map(|&m| model.node(m).min_cores).collect(),
+            cores: node(host).cores,
+            vcpus: members.iter().map(|&m| node(m).cores.max(1)).collect(),
+            floor: members.iter().map(|&m| node(m).min_cores).collect(),
             others,
             rows: Vec::new(),
         })

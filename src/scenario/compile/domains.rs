@@ -253,13 +253,11 @@ impl Compiler<'_> {
         Ok(domains)
     }
 
-    /// One compartment's policy, within what its partition allows. A conditional policy holds
-    /// two plain ones (one level deep); its `policy` counts as the compartment's default.
     /// Managed VM guests are never allocated less than their minimums, so those must be
     /// placeable by the distinct-pCPU rule beside the host's other guests [IV6][IV7]: each
     /// vCPU on its own core, no core entitled past 100 %. Otherwise no allocation the manager
     /// could make would start (the run shrinks allocations to a placeable set, and cannot go
-    /// below the minimums).
+    /// below the minimums). The same test the run makes (`vcpu::DomainGuests`).
     fn check_guest_minimums(
         &self,
         nodes: &[Node],
@@ -267,46 +265,56 @@ impl Compiler<'_> {
         members: &[NodeId],
         comps: &[gwlm::Compartment],
     ) -> Result<(), String> {
-        let h = &nodes[host.0 as usize];
-        let per_vcpu = |k: usize, cores: f64| {
-            let v = nodes[k].cores.max(1);
-            (v, cores / f64::from(v))
+        let kids: Vec<NodeId> = (0..nodes.len() as u32)
+            .map(NodeId)
+            .filter(|&k| nodes[k.0 as usize].parent == Some(host))
+            .collect();
+        let Some(mut guests) = crate::model::vcpu::DomainGuests::among(nodes, host, &kids, members)
+        else {
+            return Ok(());
         };
-        let mut rows: Vec<(u32, f64)> = Vec::new();
-        let mut listed = Vec::new();
-        for (m, c) in members.iter().zip(comps) {
-            let k = m.0 as usize;
-            let name = &nodes[k].name;
-            let min = gwlm::Prepared::new(c).floor().max(nodes[k].min_cores);
-            let (v, e) = per_vcpu(k, min);
-            rows.push((v, e));
-            listed.push(format!(
-                "`{name}` ({v} vCPU{} at least {min} core{})",
-                if v == 1 { "" } else { "s" },
-                if min == 1.0 { "" } else { "s" }
-            ));
+        let mins: Vec<f64> = comps
+            .iter()
+            .zip(&guests.floor)
+            .map(|(c, &floor)| gwlm::Prepared::new(c).floor().max(floor))
+            .collect();
+        if guests.places(|j| mins[j]) {
+            return Ok(());
         }
-        for (k, n) in nodes.iter().enumerate() {
-            let outside = n.parent == Some(host)
-                && n.kind == NodeKind::Vm
-                && !members.iter().any(|m| m.0 as usize == k);
-            if let (true, Share::Elastic { weight, .. }) = (outside, n.share) {
-                let (v, e) = per_vcpu(k, weight / n.speed);
-                rows.push((v, e));
-                listed.push(format!("`{}` (unmanaged, {v} vCPUs)", n.name));
+        let mut listed: Vec<String> = members
+            .iter()
+            .zip(&mins)
+            .zip(&guests.vcpus)
+            .map(|((m, &min), &v)| {
+                format!(
+                    "`{}` ({v} vCPU{} at least {min} core{})",
+                    nodes[m.0 as usize].name,
+                    if v == 1 { "" } else { "s" },
+                    if min == 1.0 { "" } else { "s" }
+                )
+            })
+            .collect();
+        for &k in kids.iter().filter(|k| !members.contains(k)) {
+            let n = &nodes[k.0 as usize];
+            if n.kind == NodeKind::Vm {
+                listed.push(format!(
+                    "`{}` (unmanaged, {} vCPUs)",
+                    n.name,
+                    n.cores.max(1)
+                ));
             }
         }
-        if crate::model::vcpu::placement(h.cores, &rows) == crate::model::vcpu::Placement::Cannot {
-            return Err(format!(
-                "the minimums of the managed VM guests cannot all be placed on `{}`: {} need each vCPU on a distinct one of its {} cores with no core entitled past 100 % [IV6][IV7]; lower a minimum, give a guest fewer vCPUs, or move one to another host",
-                h.name,
-                listed.join(", "),
-                h.cores
-            ));
-        }
-        Ok(())
+        let h = &nodes[host.0 as usize];
+        Err(format!(
+            "the minimums of the managed VM guests cannot all be placed on `{}`: {} need each vCPU on a distinct one of its {} cores with no core entitled past 100 % [IV6][IV7]; lower a minimum, give a guest fewer vCPUs, or move one to another host",
+            h.name,
+            listed.join(", "),
+            h.cores
+        ))
     }
 
+    /// One compartment's policy, within what its partition allows. A conditional policy holds
+    /// two plain ones (one level deep); its `policy` counts as the compartment's default.
     #[allow(clippy::type_complexity)]
     pub(super) fn compile_policy(
         &self,
