@@ -561,11 +561,16 @@ impl<'a> Sim<'a> {
         if !state.repeats_after_apply(domain, self.model, &self.alloc, &self.ahead, span) {
             return;
         }
+        self.begin_rest(d);
+    }
+
+    /// Domain `d` rests from its last tick's observations on.
+    fn begin_rest(&mut self, d: usize) {
         let rest = &mut self.rest[d];
         rest.on = true;
         rest.ticks = 0;
         for j in 0..rest.rates.len() {
-            rest.rates[j] = state.observed_rates(j);
+            rest.rates[j] = self.dom_state[d].observed_rates(j);
         }
     }
 
@@ -1529,12 +1534,7 @@ impl<'a> Sim<'a> {
                 self.due[d] = false;
                 let interval = self.groups[g].interval_ms;
                 if self.restable[d] && span == interval && self.steady(d, now - span) {
-                    let rest = &mut self.rest[d];
-                    rest.on = true;
-                    rest.ticks = 0;
-                    for j in 0..rest.rates.len() {
-                        rest.rates[j] = self.dom_state[d].observed_rates(j);
-                    }
+                    self.begin_rest(d);
                 }
                 continue;
             }

@@ -348,6 +348,16 @@ fn domain_capacity(d: &Domain, model: &Model, nodes: &Allocations, extra: f64) -
     }
 }
 
+/// What a tick observes of a compartment that served `served` and was granted `granted`
+/// [reference core-ms] over `dt` ms, in its own cores.
+fn observation(served: f64, granted: f64, dt: f64, speed: f64, metric: f64) -> gwlm::Observation {
+    gwlm::Observation {
+        allocation: granted / dt / speed,
+        consumed: served / dt / speed,
+        metric,
+    }
+}
+
 /// One interval tick at `now`. Returns true when allocations must change (managed domains
 /// only); the new ones are in `state.pending`.
 pub fn tick(
@@ -370,11 +380,13 @@ pub fn tick(
     }
     for (j, &i) in state.node.iter().enumerate() {
         let speed = state.speed[j];
-        let obs = gwlm::Observation {
-            allocation: nodes.obs_granted[i] / dt / speed,
-            consumed: nodes.obs_served[i] / dt / speed,
-            metric: state.metric[j],
-        };
+        let obs = observation(
+            nodes.obs_served[i],
+            nodes.obs_granted[i],
+            dt,
+            speed,
+            state.metric[j],
+        );
         state.obs[j] = obs;
         state.requests[j] = state.prepared[j].request(&obs, d.granularity);
         nodes.obs_served[i] = 0.0;
@@ -526,11 +538,7 @@ impl DomainState {
         let dt = span as f64;
         for (j, &(served, granted)) in ahead.iter().enumerate() {
             let (i, speed) = (self.node[j], self.speed[j]);
-            let obs = gwlm::Observation {
-                allocation: granted / dt / speed,
-                consumed: served / dt / speed,
-                metric: self.metric[j],
-            };
+            let obs = observation(served, granted, dt, speed, self.metric[j]);
             let request = self.prepared[j].request(&obs, d.granularity);
             if request.to_bits() != self.requests[j].to_bits()
                 || (self.decided[j] - nodes.fixed[i] / speed).abs() > 1e-9
@@ -539,9 +547,7 @@ impl DomainState {
             }
         }
         for (j, &(served, granted)) in ahead.iter().enumerate() {
-            let speed = self.speed[j];
-            self.obs[j].allocation = granted / dt / speed;
-            self.obs[j].consumed = served / dt / speed;
+            self.obs[j] = observation(served, granted, dt, self.speed[j], self.metric[j]);
         }
         true
     }
