@@ -50,11 +50,40 @@ struct Workloads {
     /// not one line in each of twenty arrays).
     acc: Vec<Acc>,
     /// Σ held ÷ the partition's capacity × duration in the interval [ms].
-    iv_held: Vec<Held>,
+    iv_held: HeldIv,
     row: Rows,
     /// Distributions and held-resource records; the dense work figures are copied from `acc`
     /// at the end.
     rec: Meters,
+}
+
+/// Σ held ÷ capacity × duration per entity in the open interval [ms], and whether anything
+/// was added to it: most scenarios hold no memory or I/O, and their intervals then close
+/// without a look at each entity.
+struct HeldIv {
+    sum: Vec<Held>,
+    any: bool,
+}
+
+impl HeldIv {
+    fn new(n: usize) -> HeldIv {
+        HeldIv {
+            sum: vec![Held::default(); n],
+            any: false,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, i: usize, x: Held) {
+        self.sum[i] += x;
+        self.any = true;
+    }
+
+    fn clear(&mut self) {
+        if std::mem::take(&mut self.any) {
+            self.sum.fill(Held::default());
+        }
+    }
 }
 
 /// One workload's working state and books [core-ms, ms].
@@ -108,7 +137,7 @@ struct Nodes {
     own_iv: Vec<f64>,
     iv_capacity: Vec<f64>,
     iv_demand: Vec<f64>,
-    iv_held: Vec<Held>,
+    iv_held: HeldIv,
     /// Served in the interval before the capacity last changed (for the exact mean).
     iv_mark: Vec<f64>,
     /// Unmet stretches `[from, to)` in the open interval (pool roots and dynamic nodes).
@@ -220,6 +249,9 @@ pub(super) struct Sim<'a> {
     restable: Vec<bool>,
     pool_domains: Index,
     node_domains: Index,
+    /// Per node: the domain it is a member of and its place among the members (`NONE` for
+    /// neither), so that applying a decision finds a child's pending cores without a search.
+    member_slot: Vec<(u32, u32)>,
     est_at: Vec<TimeMs>,
     node_changed: Vec<TimeMs>,
     wlm_state: Vec<WlmState>,
@@ -377,7 +409,7 @@ impl<'a> Sim<'a> {
                         ..Acc::default()
                     })
                     .collect(),
-                iv_held: vec![Held::default(); nw],
+                iv_held: HeldIv::new(nw),
                 row: Rows::new(nw, ts),
                 rec: Meters::new(nw, full, any_disk, any_network, false),
             },
@@ -396,7 +428,7 @@ impl<'a> Sim<'a> {
                 own_iv: vec![0.0; nn],
                 iv_capacity: vec![0.0; nn],
                 iv_demand: vec![0.0; nn],
-                iv_held: vec![Held::default(); nn],
+                iv_held: HeldIv::new(nn),
                 iv_mark: vec![0.0; nn],
                 unmet: vec![Vec::new(); nn],
                 run_open: vec![0.0; nn],
@@ -445,6 +477,7 @@ impl<'a> Sim<'a> {
             restable: vec![false; scenario.domains.len()],
             pool_domains: Index::default(),
             node_domains: Index::default(),
+            member_slot: vec![(NONE, NONE); nn],
             est_at: vec![0; npools],
             node_changed: vec![0; nn],
             groups,
@@ -470,6 +503,9 @@ impl<'a> Sim<'a> {
     fn index_rests(&mut self) {
         let (mut pools, mut nodes) = (Vec::new(), Vec::new());
         for (d, domain) in self.scenario.domains.iter().enumerate() {
+            for (j, m) in domain.members.iter().enumerate() {
+                self.member_slot[m.0 as usize] = (d as u32, j as u32);
+            }
             let ok = self.dom_state[d].may_rest(domain)
                 && domain.members.iter().all(|m| {
                     let m = m.0 as usize;
@@ -700,7 +736,7 @@ impl<'a> Sim<'a> {
         // Most scenarios hold no memory or I/O: nothing to add then.
         if h != Held::default() {
             n.rec.held_ms[i] += h * dt;
-            n.iv_held[i] += h.share_of(&n.held_capacity[i]) * dt;
+            n.iv_held.add(i, h.share_of(&n.held_capacity[i]) * dt);
             n.rec.peak_held[i] = n.rec.peak_held[i].max(&h);
         }
         if !n.row.demand.is_empty() {
@@ -729,7 +765,8 @@ impl<'a> Sim<'a> {
         if h != Held::default() {
             ws.rec.held_ms[w] += h * dt;
             let leaf = self.failover.leaf[w] as usize;
-            ws.iv_held[w] += h.share_of(&self.n.held_capacity[leaf]) * dt;
+            ws.iv_held
+                .add(w, h.share_of(&self.n.held_capacity[leaf]) * dt);
             ws.rec.peak_held[w] = ws.rec.peak_held[w].max(&h);
         }
         if !ws.row.demand.is_empty() {
@@ -1376,13 +1413,13 @@ impl<'a> Sim<'a> {
         ] {
             v.fill(0.0);
         }
-        n.iv_held.fill(Held::default());
+        n.iv_held.clear();
         let ws = &mut self.w;
         for a in &mut ws.acc {
             a.iv_served = 0.0;
             a.iv_capacity = 0.0;
         }
-        ws.iv_held.fill(Held::default());
+        ws.iv_held.clear();
         self.interval_start = now;
     }
 
@@ -1616,9 +1653,11 @@ impl<'a> Sim<'a> {
         for c in kids {
             let c = c.0 as usize;
             if weight[c] <= 0.0 {
-                reserved += match domain.members.iter().position(|m| m.0 as usize == c) {
-                    Some(j) => state.pending[j] * self.model.nodes[c].speed,
-                    None => fixed[c],
+                reserved += match self.member_slot[c] {
+                    (md, j) if md as usize == d => {
+                        state.pending[j as usize] * self.model.nodes[c].speed
+                    }
+                    _ => fixed[c],
                 };
             }
         }
@@ -1793,8 +1832,9 @@ impl<'a> Sim<'a> {
 /// Held resources' interval means ÷ capacity (`iv` holds their integrals over the interval):
 /// memory always, disk and network where kept. Their time-weighted means are exact from the
 /// integrals, capacity being constant.
-fn record_held(rec: &mut Meters, iv: &[Held], span: u64, limits: Limits) {
+fn record_held(rec: &mut Meters, held: &HeldIv, span: u64, limits: Limits) {
     let dt = span as f64;
+    let iv = &held.sum[..];
     for (d, limit, of) in [
         (
             &mut rec.memory,
@@ -1806,7 +1846,7 @@ fn record_held(rec: &mut Meters, iv: &[Held], span: u64, limits: Limits) {
     ] {
         // Nothing held anywhere (the usual case for a resource the traces do not carry):
         // every mean is 0, which adds nothing to the sums, the max or the time above a limit.
-        if limit >= 0.0 && iv.iter().all(|h| of(h) == 0.0) {
+        if limit >= 0.0 && (!held.any || iv.iter().all(|h| of(h) == 0.0)) {
             d.record_idle_interval(span);
             continue;
         }
