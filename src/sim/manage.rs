@@ -632,10 +632,16 @@ pub fn apply(
         gwlm::Granularity::WholeCores => 1.0,
         gwlm::Granularity::Step(s) => s,
     };
+    // Only what moves is checked: a member that keeps its cores holds what was checked when
+    // it got them (or what the scenario gave it).
     for (j, m) in d.members.iter().enumerate() {
         let i = m.0 as usize;
-        let node = &model.nodes[i];
         let cores = state.pending[j];
+        let new = cores * state.speed[j];
+        if (new - nodes.fixed[i]).abs() <= 1e-9 {
+            continue;
+        }
+        let node = &model.nodes[i];
         let (lo, hi) = policy_range(&state.comps[j].policy);
         let units = cores / step;
         if cores < lo.max(node.min_cores) - 1e-6
@@ -647,11 +653,8 @@ pub fn apply(
                 node.name
             ));
         }
-        let new = cores * node.speed;
-        if (new - nodes.fixed[i]).abs() > 1e-9 {
-            nodes.fixed[i] = new;
-            nodes.meters[i].reallocations += 1;
-        }
+        nodes.fixed[i] = new;
+        nodes.meters[i].reallocations += 1;
     }
     Ok(())
 }
