@@ -186,22 +186,40 @@ impl Rows {
 /// and the instants a draining queue empties: every workload's rate is constant, so a span
 /// that ends before `until` is booked at the partition only, and the workloads' books catch
 /// up in one step ([`Sim::settle`]).
-struct Pools {
+/// One pool's working state: read and written together by every span, so kept together
+/// (one record, one bounds check, one cache line).
+#[derive(Clone, Copy)]
+struct PoolState {
     /// Integrated up to.
-    at: Vec<TimeMs>,
+    at: TimeMs,
     /// Its workloads' rates (`Workloads::rate`) hold until `until`.
-    linear: Vec<bool>,
+    linear: bool,
     /// When the first draining queue empties [ms, fractional], or infinity.
-    until: Vec<f64>,
+    until: f64,
     /// The partition's rates while linear: served, dropped, served out of a queue
     /// [reference cores]; and whether some workload is not served as it arrives.
-    served_rate: Vec<f64>,
-    dropped_rate: Vec<f64>,
-    delayed_rate: Vec<f64>,
-    unmet: Vec<bool>,
+    served_rate: f64,
+    dropped_rate: f64,
+    delayed_rate: f64,
+    unmet: bool,
     /// Time since the books of the partition and its workloads were last brought up to
     /// date [ms]; its capacity has not changed meanwhile (a change settles first).
-    lin_ms: Vec<f64>,
+    lin_ms: f64,
+}
+
+impl Default for PoolState {
+    fn default() -> Self {
+        PoolState {
+            at: 0,
+            linear: false,
+            until: f64::INFINITY,
+            served_rate: 0.0,
+            dropped_rate: 0.0,
+            delayed_rate: 0.0,
+            unmet: false,
+            lin_ms: 0.0,
+        }
+    }
 }
 
 pub(super) struct Sim<'a> {
@@ -217,7 +235,7 @@ pub(super) struct Sim<'a> {
     streams: Vec<Stream>,
     w: Workloads,
     n: Nodes,
-    p: Pools,
+    p: Vec<PoolState>,
     tree: Tree,
     alloc: Allocations,
     /// `leaf_workloads[leaf_start[n]..leaf_start[n + 1]]`: the workloads running in node n.
@@ -252,8 +270,6 @@ pub(super) struct Sim<'a> {
     /// Per node: the domain it is a member of and its place among the members (`NONE` for
     /// neither), so that applying a decision finds a child's pending cores without a search.
     member_slot: Vec<(u32, u32)>,
-    est_at: Vec<TimeMs>,
-    node_changed: Vec<TimeMs>,
     wlm_state: Vec<WlmState>,
     settlement: Settlement<'a>,
     failover: Failover<'a>,
@@ -436,16 +452,7 @@ impl<'a> Sim<'a> {
                 row: Rows::new(nn, ts),
                 rec: Meters::new(nn, true, any_disk, any_network, true),
             },
-            p: Pools {
-                at: vec![0; npools],
-                linear: vec![false; npools],
-                until: vec![f64::INFINITY; npools],
-                served_rate: vec![0.0; npools],
-                dropped_rate: vec![0.0; npools],
-                delayed_rate: vec![0.0; npools],
-                unmet: vec![false; npools],
-                lin_ms: vec![0.0; npools],
-            },
+            p: vec![PoolState::default(); npools],
             tree,
             alloc,
             leaf_start: vec![0; nn + 1],
@@ -478,8 +485,6 @@ impl<'a> Sim<'a> {
             pool_domains: Index::default(),
             node_domains: Index::default(),
             member_slot: vec![(NONE, NONE); nn],
-            est_at: vec![0; npools],
-            node_changed: vec![0; nn],
             groups,
             wlm_state: scenario.wlm.iter().map(WlmState::new).collect(),
             settlement,
@@ -524,19 +529,19 @@ impl<'a> Sim<'a> {
             }
         }
         self.pool_domains = Index::new(self.tree.pools.len(), pools);
+        // Every pool starts unsteady (not yet established); `establish` counts them off.
+        for p in 0..self.tree.pools.len() {
+            for &d in self.pool_domains.of(p) {
+                self.rest[d as usize].unsteady += 1;
+            }
+        }
         self.node_domains = Index::new(self.model.nodes.len(), nodes);
     }
 
-    /// Whether domain `d`'s members' pools ran at constant rates, with no queue to empty,
-    /// and their grants held, from `from` on.
+    /// Whether domain `d`'s members' pools ran at constant rates, with no queue to empty, and
+    /// their grants held, from `from` on ([`Rest::steady`], kept as things change).
     fn steady(&self, d: usize, from: TimeMs) -> bool {
-        self.scenario.domains[d].members.iter().all(|m| {
-            let m = m.0 as usize;
-            self.node_changed[m] <= from
-                && self.tree.region(m).all(|p| {
-                    self.p.linear[p] && self.p.until[p] == f64::INFINITY && self.est_at[p] <= from
-                })
-        })
+        self.rest[d].steady(from)
     }
 
     /// Domain `d` stops resting at `now`, before anything it depends on changes: its skipped
@@ -589,7 +594,7 @@ impl<'a> Sim<'a> {
             let m = m.0 as usize;
             let mut served = 0.0;
             for p in self.tree.region(m) {
-                served += self.p.served_rate[p] * dt;
+                served += self.p[p].served_rate * dt;
             }
             self.ahead.push((served, self.n.grant[m] * dt));
         }
@@ -854,13 +859,22 @@ impl<'a> Sim<'a> {
     /// (its workloads' books must be up to its time). A queued `delay` workload takes all the
     /// equal share it is offered; the others want their demand.
     fn establish(&mut self, p: usize) {
-        let before = (self.p.linear[p], self.p.until[p], self.p.served_rate[p]);
+        let before = (self.p[p].linear, self.p[p].until, self.p[p].served_rate);
         self.establish_rates(p);
-        if before != (self.p.linear[p], self.p.until[p], self.p.served_rate[p]) {
-            let now = self.p.at[p];
-            self.est_at[p] = now;
+        let q = &self.p[p];
+        if before != (q.linear, q.until, q.served_rate) {
+            let now = q.at;
+            let was = before.0 && before.1 == f64::INFINITY;
+            let is = q.linear && q.until == f64::INFINITY;
             for x in 0..self.pool_domains.of(p).len() {
                 let d = self.pool_domains.of(p)[x] as usize;
+                let rest = &mut self.rest[d];
+                rest.changed(now);
+                match (was, is) {
+                    (true, false) => rest.unsteady += 1,
+                    (false, true) => rest.unsteady -= 1,
+                    _ => {}
+                }
                 self.wake(d, now);
             }
         }
@@ -869,13 +883,18 @@ impl<'a> Sim<'a> {
     fn establish_rates(&mut self, p: usize) {
         let pool = &self.tree.pools[p];
         if !pool.simple {
-            self.p.linear[p] = false;
+            self.p[p].linear = false;
             return;
         }
         let leaf = pool.root as usize;
         let rate = self.n.grant[leaf];
         let range = self.members_of(leaf);
         let k = range.len();
+        if k == 1 {
+            let w = self.leaf_workloads[range.start] as usize;
+            self.establish_one(p, w, rate);
+            return;
+        }
         let s = &mut self.scratch;
         for (j, x) in range.clone().enumerate() {
             let w = self.leaf_workloads[x] as usize;
@@ -887,13 +906,8 @@ impl<'a> Sim<'a> {
                 self.w.demand[w]
             };
         }
-        if k == 1 {
-            // What the water-fill gives one claimant, without the call.
-            s.grants[0] = if s.wants[0] <= rate { s.wants[0] } else { rate };
-        } else {
-            weighted_fair_share(rate, &s.wants[..k], &s.ones[..k], &mut s.grants[..k]);
-        }
-        let at = self.p.at[p] as f64;
+        weighted_fair_share(rate, &s.wants[..k], &s.ones[..k], &mut s.grants[..k]);
+        let at = self.p[p].at as f64;
         let (mut served, mut dropped, mut delayed) = (0.0, 0.0, 0.0);
         let (mut until, mut unmet) = (f64::INFINITY, false);
         for (j, x) in range.enumerate() {
@@ -916,13 +930,54 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        let q = &mut self.p;
-        q.linear[p] = true;
-        q.until[p] = until;
-        q.served_rate[p] = served;
-        q.dropped_rate[p] = dropped;
-        q.delayed_rate[p] = delayed;
-        q.unmet[p] = unmet;
+        let q = &mut self.p[p];
+        q.linear = true;
+        q.until = until;
+        q.served_rate = served;
+        q.dropped_rate = dropped;
+        q.delayed_rate = delayed;
+        q.unmet = unmet;
+    }
+
+    /// [`Sim::establish_rates`] for a pool of one workload (a partition per VM, the usual
+    /// layout): what the water-fill gives one claimant, and the sums of one term, without the
+    /// scratch rows and loops. The same arithmetic, term for term (`0.0 + x` as the sums
+    /// start), so the same bits.
+    fn establish_one(&mut self, p: usize, w: usize, rate: f64) {
+        let d = self.w.demand[w];
+        let running = self.failover.running[w];
+        let a = &mut self.w.acc[w];
+        let want = if !running {
+            0.0
+        } else if !a.drop && a.backlog > 0.0 {
+            rate
+        } else {
+            d
+        };
+        let r = if want <= rate { want } else { rate };
+        a.rate = r;
+        let b = a.backlog;
+        let (mut dropped, mut delayed) = (0.0, 0.0);
+        let (mut until, mut unmet) = (f64::INFINITY, false);
+        if a.drop {
+            if d > r {
+                dropped += d - r;
+                unmet = true;
+            }
+        } else if b > 0.0 || d > r {
+            delayed += r;
+            unmet = true;
+            if b > 0.0 && r > d {
+                until = until.min(self.p[p].at as f64 + b / (r - d));
+            }
+        }
+        let q = &mut self.p[p];
+        q.linear = true;
+        q.until = until;
+        q.served_rate = 0.0 + r;
+        q.dropped_rate = dropped;
+        q.delayed_rate = delayed;
+        q.unmet = unmet;
     }
 
     /// Bring the books of every pool in a range up to its time, before its inputs change.
@@ -947,13 +1002,13 @@ impl<'a> Sim<'a> {
     /// the rest is out of line.
     #[inline]
     fn integrate(&mut self, p: usize, now: TimeMs) {
-        let from = self.p.at[p];
+        let from = self.p[p].at;
         if now <= from {
             return;
         }
-        if self.p.linear[p] && (now as f64) < self.p.until[p] {
+        if self.p[p].linear && (now as f64) < self.p[p].until {
             self.integrate_linear(p, (now - from) as f64);
-            self.p.at[p] = now;
+            self.p[p].at = now;
         } else {
             self.integrate_solved(p, from, now);
         }
@@ -968,11 +1023,11 @@ impl<'a> Sim<'a> {
         if self.tree.pools[p].simple {
             self.settle(p);
             self.integrate_leaf(p, from, dt);
-            self.p.at[p] = now;
+            self.p[p].at = now;
             self.establish(p);
         } else {
             self.integrate_pool(p, from, dt);
-            self.p.at[p] = now;
+            self.p[p].at = now;
         }
     }
 
@@ -986,8 +1041,8 @@ impl<'a> Sim<'a> {
     /// books catch up when it settles.
     #[inline]
     fn integrate_linear(&mut self, p: usize, dt: f64) {
-        self.p.lin_ms[p] += dt;
-        let served = self.p.served_rate[p] * dt;
+        self.p[p].lin_ms += dt;
+        let served = self.p[p].served_rate * dt;
         let r = &self.tree.pools[p].observers;
         for &o in &self.tree.observers[r.start as usize..r.end as usize] {
             self.alloc.obs_served[o as usize] += served;
@@ -1015,21 +1070,21 @@ impl<'a> Sim<'a> {
     /// rate all along, its queue grew or drained linearly, and it was unmet throughout if
     /// it queued or dropped.
     fn settle(&mut self, p: usize) {
-        let dt = std::mem::take(&mut self.p.lin_ms[p]);
+        let dt = std::mem::take(&mut self.p[p].lin_ms);
         if dt <= 0.0 {
             return;
         }
         let leaf = self.tree.pools[p].root as usize;
         let capacity = self.n.capacity[leaf];
         let (h, cap) = (share_of(dt, capacity), capacity * dt);
-        let end = self.p.at[p] as f64;
-        let q = &self.p;
-        let served = q.served_rate[p] * dt;
+        let end = self.p[p].at as f64;
+        let q = &self.p[p];
+        let served = q.served_rate * dt;
         self.n.own_served[leaf] += served;
         self.n.own_iv[leaf] += served;
-        self.n.own_dropped[leaf] += q.dropped_rate[p] * dt;
-        self.n.own_delayed[leaf] += q.delayed_rate[p] * dt;
-        if q.unmet[p] {
+        self.n.own_dropped[leaf] += q.dropped_rate * dt;
+        self.n.own_delayed[leaf] += q.delayed_rate * dt;
+        if q.unmet {
             push_unmet(&mut self.n.unmet[leaf], end - dt, end);
         }
         let server = self.tree.pools[p].server;
@@ -1699,7 +1754,10 @@ impl<'a> Sim<'a> {
     /// cleanliness.
     fn after_allocation(&mut self, nodes: std::ops::Range<usize>, now: TimeMs) {
         for i in nodes.clone() {
-            self.node_changed[i] = now;
+            let (md, _) = self.member_slot[i];
+            if md != NONE {
+                self.rest[md as usize].changed(now);
+            }
             for x in 0..self.node_domains.of(i).len() {
                 let d = self.node_domains.of(i)[x] as usize;
                 self.wake(d, now);
@@ -1763,7 +1821,9 @@ impl<'a> Sim<'a> {
         self.static_grants(0..nn);
         self.refresh_rates_all();
         self.establish_region(0..self.tree.pools.len());
-        self.node_changed.fill(now);
+        for rest in &mut self.rest {
+            rest.changed(now);
+        }
     }
 
     // -----------------------------------------------------------------------------------------

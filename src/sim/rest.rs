@@ -26,6 +26,12 @@ pub(super) struct Rest {
     pub skip_at: TimeMs,
     /// Per member: what it consumed and held through the rest [reference cores].
     pub rates: Vec<(f64, f64)>,
+    /// The last change of a member's allocation or of the rates of a pool its members hold:
+    /// kept as they happen, so that asking whether the domain ran steadily costs nothing.
+    pub since: TimeMs,
+    /// How many of those pools are not linear to no end (a queue empties, or rates that are
+    /// not fixed by their inputs).
+    pub unsteady: u32,
 }
 
 impl Rest {
@@ -35,7 +41,20 @@ impl Rest {
             ticks: 0,
             skip_at: NEVER,
             rates: vec![(0.0, 0.0); members],
+            since: 0,
+            unsteady: 0,
         }
+    }
+
+    /// Whether the members' pools ran at constant rates, with no queue to empty, and their
+    /// allocations held, from `from` on.
+    pub fn steady(&self, from: TimeMs) -> bool {
+        self.since <= from && self.unsteady == 0
+    }
+
+    /// Something the domain depends on changed at `now`.
+    pub fn changed(&mut self, now: TimeMs) {
+        self.since = self.since.max(now);
     }
 }
 
