@@ -118,25 +118,14 @@ struct Nodes {
     /// Static nodes' grant [reference cores]; scratch squeeze factors.
     grant: Vec<f64>,
     squeeze: Vec<f64>,
-    /// When the piecewise-constant quantities were last accounted.
-    since: Vec<TimeMs>,
-    /// When the grant was last accounted into what a manager observes.
-    obs_since: Vec<TimeMs>,
-    /// The capacity in force (what the node holds: its utilization's denominator).
-    capacity: Vec<f64>,
-    /// Time-aligned demand rate of the workloads beneath; held resources of those running.
-    demand: Vec<f64>,
-    held: Vec<Held>,
-    /// Leaves: demand of the running workloads.
-    demand_running: Vec<f64>,
+    /// What every span of the node reads and adds to, together (see [`NodeState`]).
+    state: Vec<NodeState>,
     /// Served, dropped, delayed by the pool root or dynamic node itself: a static node's
     /// figures are the sums over the pools beneath.
     own_served: Vec<f64>,
     own_dropped: Vec<f64>,
     own_delayed: Vec<f64>,
     own_iv: Vec<f64>,
-    iv_capacity: Vec<f64>,
-    iv_demand: Vec<f64>,
     iv_held: HeldIv,
     /// Served in the interval before the capacity last changed (for the exact mean).
     iv_mark: Vec<f64>,
@@ -148,6 +137,24 @@ struct Nodes {
     held_capacity: Vec<Held>,
     row: Rows,
     rec: Meters,
+}
+
+/// One node's piecewise-constant quantities and what they add up to in the open interval:
+/// read and written together by every flush, so kept together.
+#[derive(Clone, Copy, Default)]
+struct NodeState {
+    /// When the piecewise-constant quantities were last accounted.
+    since: TimeMs,
+    /// When the grant was last accounted into what a manager observes.
+    obs_since: TimeMs,
+    /// The capacity in force (what the node holds: its utilization's denominator).
+    capacity: f64,
+    /// Time-aligned demand rate of the workloads beneath; held resources of those running.
+    demand: f64,
+    held: Held,
+    /// Σ capacity × duration and Σ demand × duration in the interval [core-ms].
+    iv_capacity: f64,
+    iv_demand: f64,
 }
 
 /// Accumulators of the open time-series row (empty without a time series).
@@ -432,18 +439,17 @@ impl<'a> Sim<'a> {
             n: Nodes {
                 grant: vec![0.0; nn],
                 squeeze: vec![1.0; nn],
-                since: vec![0; nn],
-                obs_since: vec![0; nn],
-                capacity,
-                demand: vec![0.0; nn],
-                held: vec![Held::default(); nn],
-                demand_running: vec![0.0; nn],
+                state: capacity
+                    .iter()
+                    .map(|&capacity| NodeState {
+                        capacity,
+                        ..NodeState::default()
+                    })
+                    .collect(),
                 own_served: vec![0.0; nn],
                 own_dropped: vec![0.0; nn],
                 own_delayed: vec![0.0; nn],
                 own_iv: vec![0.0; nn],
-                iv_capacity: vec![0.0; nn],
-                iv_demand: vec![0.0; nn],
                 iv_held: HeldIv::new(nn),
                 iv_mark: vec![0.0; nn],
                 unmet: vec![Vec::new(); nn],
@@ -573,7 +579,7 @@ impl<'a> Sim<'a> {
             let (served, granted) = self.rest[d].rates[j];
             self.alloc.obs_served[m] = served * dt;
             self.alloc.obs_granted[m] = granted * dt;
-            self.n.obs_since[m] = now;
+            self.n.state[m].obs_since = now;
         }
     }
 
@@ -716,7 +722,7 @@ impl<'a> Sim<'a> {
     /// Account node `i`'s grant, capacity, demand and held resources up to `now`.
     fn flush_node(&mut self, i: usize, now: TimeMs) {
         self.observe_grant(i, now);
-        let since = self.n.since[i];
+        let since = self.n.state[i].since;
         if now <= since {
             return;
         }
@@ -729,15 +735,15 @@ impl<'a> Sim<'a> {
                 n.row.granted[i] += g;
             }
         }
-        let cap = n.capacity[i] * dt;
-        n.iv_capacity[i] += cap;
-        let d = n.demand[i];
+        let cap = n.state[i].capacity * dt;
+        n.state[i].iv_capacity += cap;
+        let d = n.state[i].demand;
         n.rec.demand_cms[i] += d * dt;
-        n.iv_demand[i] += d * dt;
+        n.state[i].iv_demand += d * dt;
         if d > n.rec.peak_demand[i] {
             n.rec.peak_demand[i] = d;
         }
-        let h = n.held[i];
+        let h = n.state[i].held;
         // Most scenarios hold no memory or I/O: nothing to add then.
         if h != Held::default() {
             n.rec.held_ms[i] += h * dt;
@@ -748,7 +754,7 @@ impl<'a> Sim<'a> {
             n.row.demand[i] += d * dt;
             n.row.capacity[i] += cap;
         }
-        n.since[i] = now;
+        n.state[i].since = now;
     }
 
     /// Account workload `w`'s demand and held resources up to `now`.
@@ -794,14 +800,14 @@ impl<'a> Sim<'a> {
     /// Node `i`'s capacity changes now: the exact time-weighted utilization takes what it
     /// served at the old one. The pools beneath must be integrated to now.
     fn capacity_changes(&mut self, i: usize, now: TimeMs, new: f64) {
-        if new == self.n.capacity[i] {
+        if new == self.n.state[i].capacity {
             return;
         }
         self.flush_node(i, now);
         let served = self.total(i, &self.n.own_iv);
-        self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], self.n.capacity[i]);
+        self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], self.n.state[i].capacity);
         self.n.iv_mark[i] = served;
-        self.n.capacity[i] = new;
+        self.n.state[i].capacity = new;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -832,12 +838,12 @@ impl<'a> Sim<'a> {
     }
 
     fn recompute_rates(&mut self, i: usize) {
-        let (mut d, mut running, mut h) = (0.0, 0.0, Held::default());
+        let (mut d, mut h) = (0.0, Held::default());
         if self.tree.inner[i] {
             for c in self.model.children(crate::model::NodeId(i as u32)) {
                 let c = c.0 as usize;
-                d += self.n.demand[c];
-                h += self.n.held[c];
+                d += self.n.state[c].demand;
+                h += self.n.state[c].held;
                 h.memory_gb += self.model.nodes[c].memory_overhead_gb;
             }
         } else {
@@ -845,14 +851,12 @@ impl<'a> Sim<'a> {
                 let w = self.leaf_workloads[k] as usize;
                 d += self.w.demand[w];
                 if self.failover.running[w] {
-                    running += self.w.demand[w];
                     h += self.w.held[w];
                 }
             }
         }
-        self.n.demand[i] = d;
-        self.n.demand_running[i] = running;
-        self.n.held[i] = h;
+        self.n.state[i].demand = d;
+        self.n.state[i].held = h;
     }
 
     /// A simple pool's workloads' rates under its current inputs, and until when they hold
@@ -1075,7 +1079,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let leaf = self.tree.pools[p].root as usize;
-        let capacity = self.n.capacity[leaf];
+        let capacity = self.n.state[leaf].capacity;
         let (h, cap) = (share_of(dt, capacity), capacity * dt);
         let end = self.p[p].at as f64;
         let q = &self.p[p];
@@ -1165,7 +1169,7 @@ impl<'a> Sim<'a> {
         let rate = self.n.grant[leaf];
         fluid::solve_leaf(&self.members, rate, dt, &mut self.scratch, &mut self.outs);
         let up = !self.failover.down[leaf];
-        let capacity = self.n.capacity[leaf];
+        let capacity = self.n.state[leaf].capacity;
         let (mut served, mut dropped, mut delayed, mut unmet) = (0.0, 0.0, 0.0, 0.0f64);
         let (mut arrived, mut accounted, mut queued) = (0.0, 0.0, 0.0);
         for (j, k) in range.enumerate() {
@@ -1336,7 +1340,7 @@ impl<'a> Sim<'a> {
         let (mut arrived, mut accounted, mut queued) = (0.0, 0.0, 0.0);
         for (x, &n) in nodes.iter().enumerate() {
             let leaf = n as usize;
-            let capacity = self.n.capacity[leaf];
+            let capacity = self.n.state[leaf].capacity;
             let up = !self.failover.down[leaf];
             for (j, kk) in self.slots[x].clone().zip(self.members_of(leaf)) {
                 let w = self.leaf_workloads[kk] as usize;
@@ -1438,18 +1442,18 @@ impl<'a> Sim<'a> {
         let cpu: Vec<f64> = (0..nn)
             .map(|i| {
                 let served = self.total(i, &self.n.own_iv);
-                let capacity = self.n.capacity[i];
+                let capacity = self.n.state[i].capacity;
                 self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], capacity);
-                utilization(served, self.n.iv_capacity[i])
+                utilization(served, self.n.state[i].iv_capacity)
             })
             .collect();
         let limits = self.limits;
         let n = &mut self.n;
         n.rec.cpu.record_interval(span, limits.cpu, |i| cpu[i]);
         let nominal: Vec<f64> = self.model.nodes.iter().map(|x| x.nominal).collect();
-        let iv_demand = &n.iv_demand;
+        let state = &n.state;
         n.rec.demand.record_interval(span, f64::INFINITY, |i| {
-            share_of(iv_demand[i] / dt, nominal[i] * DEMAND_RANGE)
+            share_of(state[i].iv_demand / dt, nominal[i] * DEMAND_RANGE)
         });
         record_held(&mut n.rec, &n.iv_held, span, limits);
         let ws = &mut self.w;
@@ -1460,13 +1464,12 @@ impl<'a> Sim<'a> {
         record_held(&mut ws.rec, &ws.iv_held, span, limits);
         self.close_unmet(now);
         let n = &mut self.n;
-        for v in [
-            &mut n.own_iv,
-            &mut n.iv_capacity,
-            &mut n.iv_demand,
-            &mut n.iv_mark,
-        ] {
+        for v in [&mut n.own_iv, &mut n.iv_mark] {
             v.fill(0.0);
+        }
+        for s in &mut n.state {
+            s.iv_capacity = 0.0;
+            s.iv_demand = 0.0;
         }
         n.iv_held.clear();
         let ws = &mut self.w;
@@ -1583,7 +1586,7 @@ impl<'a> Sim<'a> {
     /// Account a static node's grant into what its manager observes, up to `now`.
     #[inline]
     fn observe_grant(&mut self, i: usize, now: TimeMs) {
-        let since = std::mem::replace(&mut self.n.obs_since[i], now);
+        let since = std::mem::replace(&mut self.n.state[i].obs_since, now);
         if self.tree.feed[i] == Feed::Static && now > since {
             self.alloc.obs_granted[i] += self.n.grant[i] * (now - since) as f64;
         }
