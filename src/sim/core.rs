@@ -553,10 +553,17 @@ impl<'a> Sim<'a> {
     /// Domain `d` stops resting at `now`, before anything it depends on changes: its skipped
     /// ticks are booked, its members brought up to now at their resting rates, and their
     /// observation windows restarted at its last tick.
+    ///
+    /// Most calls find the domain awake: that test is inline, the waking out of line.
+    #[inline]
     fn wake(&mut self, d: usize, now: TimeMs) {
-        if !self.rest[d].on {
-            return;
+        if self.rest[d].on {
+            self.wake_up(d, now);
         }
+    }
+
+    #[inline(never)]
+    fn wake_up(&mut self, d: usize, now: TimeMs) {
         let interval = self.scenario.domains[d].interval_ms;
         let rest = &mut self.rest[d];
         rest.on = false;
@@ -720,12 +727,19 @@ impl<'a> Sim<'a> {
     // -----------------------------------------------------------------------------------------
 
     /// Account node `i`'s grant, capacity, demand and held resources up to `now`.
+    /// Most calls find it accounted up to now already: that test is inline, the books out
+    /// of line.
+    #[inline]
     fn flush_node(&mut self, i: usize, now: TimeMs) {
         self.observe_grant(i, now);
         let since = self.n.state[i].since;
-        if now <= since {
-            return;
+        if now > since {
+            self.flush_node_span(i, since, now);
         }
+    }
+
+    #[inline(never)]
+    fn flush_node_span(&mut self, i: usize, since: TimeMs, now: TimeMs) {
         let dt = (now - since) as f64;
         let n = &mut self.n;
         if self.tree.feed[i] == Feed::Static {
@@ -758,12 +772,17 @@ impl<'a> Sim<'a> {
     }
 
     /// Account workload `w`'s demand and held resources up to `now`.
+    #[inline]
     fn flush_workload(&mut self, w: usize, now: TimeMs) {
+        if now > self.w.acc[w].since {
+            self.flush_workload_span(w, now);
+        }
+    }
+
+    #[inline(never)]
+    fn flush_workload_span(&mut self, w: usize, now: TimeMs) {
         let a = &mut self.w.acc[w];
         let since = a.since;
-        if now <= since {
-            return;
-        }
         a.since = now;
         let dt = (now - since) as f64;
         let d = self.w.demand[w];
@@ -1073,11 +1092,18 @@ impl<'a> Sim<'a> {
     /// Bring a linear pool's workloads' books up to the pool's time: each was served at its
     /// rate all along, its queue grew or drained linearly, and it was unmet throughout if
     /// it queued or dropped.
+    ///
+    /// Many calls find nothing to settle: that test is inline, the books out of line.
+    #[inline]
     fn settle(&mut self, p: usize) {
-        let dt = std::mem::take(&mut self.p[p].lin_ms);
-        if dt <= 0.0 {
-            return;
+        if self.p[p].lin_ms > 0.0 {
+            self.settle_span(p);
         }
+    }
+
+    #[inline(never)]
+    fn settle_span(&mut self, p: usize) {
+        let dt = std::mem::take(&mut self.p[p].lin_ms);
         let leaf = self.tree.pools[p].root as usize;
         let capacity = self.n.state[leaf].capacity;
         let (h, cap) = (share_of(dt, capacity), capacity * dt);
