@@ -183,7 +183,6 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-
 /// The [`LineTooLong`] or [`NotRegular`] inside an I/O error, as the text a reader's error
 /// should carry, with the line where there is one.
 pub fn cause(e: &io::Error) -> Option<(Option<u64>, String)> {
@@ -251,18 +250,16 @@ mod tests {
                     .map(|i| i as u64 + 1);
                 for chunk in 1..16 {
                     let mut out = Vec::new();
-                    let got = Capped::with_limit(
-                        Chunks {
-                            bytes: text,
-                            chunk,
-                        },
-                        limit,
-                    )
-                    .read_to_end(&mut out);
+                    let got = Capped::with_limit(Chunks { bytes: text, chunk }, limit)
+                        .read_to_end(&mut out);
                     match expected {
                         Some(line) => {
                             let e = got.unwrap_err();
-                            assert_eq!(cause(&e).unwrap().0, Some(line), "{text:?} {limit} {chunk}");
+                            assert_eq!(
+                                cause(&e).unwrap().0,
+                                Some(line),
+                                "{text:?} {limit} {chunk}"
+                            );
                         }
                         None => assert_eq!(out, text, "{text:?} {limit} {chunk}"),
                     }

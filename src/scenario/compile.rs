@@ -205,24 +205,26 @@ fn parse(path: &Path, text: &str) -> Result<RawScenario, Vec<ScenarioError>> {
             "the file is empty; expected a [scenario] table with name, horizon and seed",
         )]);
     }
-    let document = || toml::Deserializer::parse(text).map_err(|e| {
-        // A duplicate key: name it (the span is the second one).
-        let key = e
-            .span()
-            .and_then(|s| text.get(s))
-            .filter(|k| e.message().contains("duplicate key") && !k.trim().is_empty())
-            .map(|k| k.trim().to_string());
-        vec![match key {
-            Some(k) => ScenarioError::at(
-                path,
-                text,
-                e.span(),
-                k.clone(),
-                format!("duplicate key `{k}`; expected each key once per table"),
-            ),
-            None => ScenarioError::at(path, text, e.span(), "", e.message().to_string()),
-        }]
-    });
+    let document = || {
+        toml::Deserializer::parse(text).map_err(|e| {
+            // A duplicate key: name it (the span is the second one).
+            let key = e
+                .span()
+                .and_then(|s| text.get(s))
+                .filter(|k| e.message().contains("duplicate key") && !k.trim().is_empty())
+                .map(|k| k.trim().to_string());
+            vec![match key {
+                Some(k) => ScenarioError::at(
+                    path,
+                    text,
+                    e.span(),
+                    k.clone(),
+                    format!("duplicate key `{k}`; expected each key once per table"),
+                ),
+                None => ScenarioError::at(path, text, e.span(), "", e.message().to_string()),
+            }]
+        })
+    };
     // Tracking the path of every value costs a string per key: a scenario of thousands of
     // entities is read without it, and only one that fails is read again with it, for the
     // path its errors name.

@@ -93,7 +93,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Series, TraceError> {
             rest = &rest[used..];
             continue;
         }
-        let end = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
         let raw = &rest[..end];
         rest = &rest[end..];
         let at = |message: String| TraceError::new(path, message).at(line).field(FIELD);

@@ -203,7 +203,9 @@ impl Compiler<'_> {
         // what the run will see.
         let scale = scale * self.workload_scale(i, r)?;
         let memory_gb = self.gib(&r.memory_gb, || field("memory_gb"))?;
-        let disk_mbps = self.mbps(&r.disk_mbps, || field("disk_mbps"))?.unwrap_or(0.0);
+        let disk_mbps = self
+            .mbps(&r.disk_mbps, || field("disk_mbps"))?
+            .unwrap_or(0.0);
         let network_mbps = self
             .mbps(&r.network_mbps, || field("network_mbps"))?
             .unwrap_or(0.0);

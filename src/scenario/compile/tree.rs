@@ -332,7 +332,9 @@ impl Compiler<'_> {
             min_cores: active as f64,
             max_cores: active as f64,
             memory_gb: memory * cells as f64,
-            disk_mbps: self.mbps(&r.disk_mbps, || field("disk_mbps"))?.unwrap_or(0.0),
+            disk_mbps: self
+                .mbps(&r.disk_mbps, || field("disk_mbps"))?
+                .unwrap_or(0.0),
             network_mbps: self
                 .mbps(&r.network_mbps, || field("network_mbps"))?
                 .unwrap_or(0.0),
