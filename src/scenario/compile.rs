@@ -205,25 +205,33 @@ fn parse(path: &Path, text: &str) -> Result<RawScenario, Vec<ScenarioError>> {
             "the file is empty; expected a [scenario] table with name, horizon and seed",
         )]);
     }
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-        // A duplicate key: name it (the span is the second one).
-        let key = e
-            .span()
-            .and_then(|s| text.get(s))
-            .filter(|k| e.message().contains("duplicate key") && !k.trim().is_empty())
-            .map(|k| k.trim().to_string());
-        vec![match key {
-            Some(k) => ScenarioError::at(
-                path,
-                text,
-                e.span(),
-                k.clone(),
-                format!("duplicate key `{k}`; expected each key once per table"),
-            ),
-            None => ScenarioError::at(path, text, e.span(), "", e.message().to_string()),
-        }]
-    })?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let document = || {
+        toml::Deserializer::parse(text).map_err(|e| {
+            // A duplicate key: name it (the span is the second one).
+            let key = e
+                .span()
+                .and_then(|s| text.get(s))
+                .filter(|k| e.message().contains("duplicate key") && !k.trim().is_empty())
+                .map(|k| k.trim().to_string());
+            vec![match key {
+                Some(k) => ScenarioError::at(
+                    path,
+                    text,
+                    e.span(),
+                    k.clone(),
+                    format!("duplicate key `{k}`; expected each key once per table"),
+                ),
+                None => ScenarioError::at(path, text, e.span(), "", e.message().to_string()),
+            }]
+        })
+    };
+    // Tracking the path of every value costs a string per key: a scenario of thousands of
+    // entities is read without it, and only one that fails is read again with it, for the
+    // path its errors name.
+    if let Ok(raw) = <RawScenario as serde::Deserialize>::deserialize(document()?) {
+        return Ok(raw);
+    }
+    serde_path_to_error::deserialize(document()?).map_err(|e| {
         let first = serde_error(path, text, e, "");
         // serde stops at the first error; each table and each entry of an array of tables
         // is read again on its own, so the file's other mistakes are found too.
@@ -359,12 +367,17 @@ impl<'a> Compiler<'a> {
     /// A name that will be a folder or file name and a table cell: no control characters
     /// (a NUL cannot be in a path; a newline breaks every table) and at most
     /// [`MAX_NAME_BYTES`] bytes.
-    fn check_name(&self, name: &Spanned<String>, field: &str) -> Result<(), Error> {
+    /// `field` is formatted only for an error, as in [`Compiler::mbps`].
+    fn check_name(
+        &self,
+        name: &Spanned<String>,
+        field: impl FnOnce() -> String,
+    ) -> Result<(), Error> {
         let n = name.get_ref();
         if let Some(c) = n.chars().find(|c| c.is_control()) {
             return Err(self.err(
                 name.span(),
-                field,
+                field(),
                 format!(
                     "the name holds the control character U+{:04X}; expected printable characters (names become folder names and table cells)",
                     c as u32
@@ -374,7 +387,7 @@ impl<'a> Compiler<'a> {
         if n.len() > MAX_NAME_BYTES {
             return Err(self.err(
                 name.span(),
-                field,
+                field(),
                 format!(
                     "the name is {} bytes long; expected at most {MAX_NAME_BYTES} (names become folder and file names)",
                     n.len()
@@ -403,7 +416,7 @@ impl<'a> Compiler<'a> {
                     "the name becomes the output folder; expected no `/` or `\\`",
                 ));
             }
-            self.check_name(&header.name, "scenario.name")
+            self.check_name(&header.name, || "scenario.name".to_string())
         })();
         self.keep(checked);
         let horizon_ms = header.horizon.get_ref().ms();

@@ -3,24 +3,37 @@
 //! header, no timestamps.
 
 use super::{Series, TraceError};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// The fixed sample step of PlanetLab traces: 5 minutes, in milliseconds.
 pub const STEP_MS: u64 = 300_000;
 
-/// `1`–`3` ASCII digits worth at most 100, then an optional CR and the LF: the value, exactly
-/// as the general parse reads it (an integer below 2^24 is exact in `f32`).
-fn bare_percent(raw: &[u8]) -> Option<f32> {
-    let digits = raw.strip_suffix(b"\n").unwrap_or(raw);
-    let digits = digits.strip_suffix(b"\r").unwrap_or(digits);
-    if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+/// A bare percent at the start of `rest` (the file from the start of a line): `1`–`3` ASCII
+/// digits worth at most 100, then the line's end (LF, CR LF, or a CR or nothing at the end of
+/// the file). The value, exactly as the general parse reads it (an integer below 2^24 is exact
+/// in `f32`), and the bytes the line takes with its end; `None` sends the line to the general
+/// parse, which names what is wrong.
+fn bare_percent(rest: &[u8]) -> Option<(f32, usize)> {
+    let mut v = 0u32;
+    let mut at = 0;
+    while at < 3 {
+        match rest.get(at) {
+            Some(&d) if d.is_ascii_digit() => v = v * 10 + u32::from(d - b'0'),
+            _ => break,
+        }
+        at += 1;
+    }
+    if at == 0 || v > 100 {
         return None;
     }
-    let v = digits
-        .iter()
-        .fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
-    (v <= 100).then_some(v as f32)
+    let used = match &rest[at..] {
+        [] | [b'\r'] => rest.len(),
+        [b'\n', ..] => at + 1,
+        [b'\r', b'\n', ..] => at + 2,
+        _ => return None,
+    };
+    Some((v as f32, used))
 }
 
 /// Field name used in errors: the value on each line.
@@ -34,29 +47,58 @@ const EXPECTED: &str = "a percent from 0 to 100";
 /// file, a blank line before a value, or a value that is not a percent from 0 to 100 is an
 /// error naming the 1-based line.
 pub fn read(path: &Path) -> Result<Series, TraceError> {
-    let file = crate::input::open(path).map_err(|e| super::open_error(path, &e))?;
-    read_from(path, BufReader::new(crate::input::Capped::new(file)))
+    let (file, meta) =
+        crate::input::open_with_metadata(path).map_err(|e| super::open_error(path, &e))?;
+    read_opened(path, file, meta.len())
+}
+
+/// [`read`] of a file already opened with [`crate::input::open_with_metadata`], `len` bytes
+/// long by its metadata: the trace cache opens a file first to know it by its identity.
+pub fn read_opened(path: &Path, file: std::fs::File, len: u64) -> Result<Series, TraceError> {
+    // A trace is a few kilobytes: read it whole, in one read where the length is right (a
+    // file that grew is still read to its end), through the cap on the length of a line. The
+    // length only sizes the first buffer, and never beyond a line's cap: a sparse file of
+    // gigabytes is refused at its first long line, not allocated whole.
+    let first = len.min(crate::input::MAX_LINE_BYTES as u64) as usize + 1;
+    let mut bytes = Vec::with_capacity(first);
+    crate::input::Capped::new(file)
+        .read_to_end(&mut bytes)
+        .map_err(|e| super::read_error(path, &e))?;
+    parse(path, &bytes)
 }
 
 /// [`read`] on any reader: `path` only names the trace in errors. For tests and fuzzing,
 /// which have the bytes in memory.
 pub fn read_from(path: &Path, mut reader: impl BufRead) -> Result<Series, TraceError> {
-    // A trace is a few kilobytes: read it whole and walk its lines in place.
     let mut bytes = Vec::new();
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| super::read_error(path, &e))?;
+    parse(path, &bytes)
+}
+
+/// A whole file's bytes, walked in place line by line.
+fn parse(path: &Path, bytes: &[u8]) -> Result<Series, TraceError> {
     let mut cpu = Vec::with_capacity(288);
     let mut first_blank: Option<u64> = None;
-    let lines = bytes.split_inclusive(|&b| b == b'\n');
-    for (line, raw) in (1u64..).zip(lines) {
+    let mut line = 0u64;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        line += 1;
         // Nearly every line is a bare integer percent: take it without the general parse.
         if first_blank.is_none()
-            && let Some(v) = bare_percent(raw)
+            && let Some((v, used)) = bare_percent(rest)
         {
             cpu.push(v);
+            rest = &rest[used..];
             continue;
         }
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let raw = &rest[..end];
+        rest = &rest[end..];
         let at = |message: String| TraceError::new(path, message).at(line).field(FIELD);
         let mut text = std::str::from_utf8(raw)
             .map_err(|_| at(format!("not valid UTF-8; expected {EXPECTED}")))?
@@ -166,7 +208,7 @@ mod tests {
                 format!("{v}\r\n"),
             ] {
                 let general: f64 = text.trim().parse().unwrap();
-                let expected = (general <= 100.0).then_some(general as f32);
+                let expected = (general <= 100.0).then_some((general as f32, text.len()));
                 assert_eq!(bare_percent(text.as_bytes()), expected, "{text:?}");
             }
         }
@@ -185,6 +227,11 @@ mod tests {
         ] {
             assert_eq!(bare_percent(declined.as_bytes()), None, "{declined:?}");
         }
+        // Given the rest of a file, it takes the first line and its end, no more.
+        assert_eq!(bare_percent(b"7\n8\n"), Some((7.0, 2)));
+        assert_eq!(bare_percent(b"100\r\n5\n"), Some((100.0, 5)));
+        assert_eq!(bare_percent(b"42\r"), Some((42.0, 3)));
+        assert_eq!(bare_percent(b"4\r2\n"), None);
     }
 
     #[test]

@@ -89,7 +89,7 @@ impl Compiler<'_> {
                         "expected a non-empty name",
                     ));
                 }
-                self.check_name(&r.name, &format!("workloads[{i}].name"))?;
+                self.check_name(&r.name, || format!("workloads[{i}].name"))?;
                 if let Some(first) = names.insert(name.as_str(), i) {
                     return Err(self.err(r.name.span(), field("name"), format!("`{name}` is already the name of workloads[{first}]; expected unique workload names")));
                 }
@@ -202,10 +202,12 @@ impl Compiler<'_> {
         // The what-if factor multiplies the converted demand, so every bound below holds for
         // what the run will see.
         let scale = scale * self.workload_scale(i, r)?;
-        let memory_gb = self.gib(&r.memory_gb, field("memory_gb"))?;
-        let disk_mbps = self.mbps(&r.disk_mbps, field("disk_mbps"))?.unwrap_or(0.0);
+        let memory_gb = self.gib(&r.memory_gb, || field("memory_gb"))?;
+        let disk_mbps = self
+            .mbps(&r.disk_mbps, || field("disk_mbps"))?
+            .unwrap_or(0.0);
         let network_mbps = self
-            .mbps(&r.network_mbps, field("network_mbps"))?
+            .mbps(&r.network_mbps, || field("network_mbps"))?
             .unwrap_or(0.0);
         let step = r.step.as_ref().map(|s| s.get_ref().ms());
         let step_span = r.step.as_ref().map(|s| s.span()).unwrap_or(r.name.span());
@@ -254,7 +256,7 @@ impl Compiler<'_> {
                 })
             }
             (Some(trace), None) => {
-                let path = self.existing(trace, field("trace"))?;
+                let (path, folder) = self.existing(trace, || field("trace"))?;
                 let series: Arc<Series> = match format {
                     Some(RawFormat::Planetlab) => {
                         if step.is_some() {
@@ -266,7 +268,7 @@ impl Compiler<'_> {
                         }
                         // A folder of one file per VM, as distributed: the file is the
                         // workload's `column` (or its name).
-                        let path = if path.is_dir() {
+                        let path = if folder {
                             let vm = r
                                 .column
                                 .as_ref()

@@ -19,12 +19,23 @@ pub struct TraceCache {
     reads: AtomicU64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
     path: PathBuf,
     /// `None`: a PlanetLab file; `Some(step)`: a native trace resampled to `step` (or not).
     native_step: Option<Option<u64>>,
     identity: Identity,
+}
+
+/// Hashed by what the file is, not by its path: hashing a path walks it component by
+/// component, which for a replay of a thousand files cost more than the rest of the lookup.
+/// Keys that are equal have equal identities, so they hash alike as a map requires; two
+/// paths to one file differ only in the comparison.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.native_step.hash(state);
+        self.identity.hash(state);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,18 +63,33 @@ impl TraceCache {
         self.reads.load(Ordering::Relaxed)
     }
 
-    /// A PlanetLab file's series.
+    /// A PlanetLab file's series. The file is opened first and known by what the open file
+    /// says it is: a replay names a thousand small files, and asking each path again for its
+    /// identity cost as much as reading it.
     pub(super) fn planetlab(
         &self,
         path: &Path,
     ) -> Result<Arc<Series>, crate::workload::TraceError> {
-        let loaded = self.get_or_read(path, None, || {
-            planetlab::read(path).map(|s| Loaded::PlanetLab(Arc::new(s)))
-        })?;
-        match loaded {
-            Loaded::PlanetLab(s) => Ok(s),
-            Loaded::Native(_) => unreachable!("a PlanetLab key holds a PlanetLab series"),
+        let (file, meta) = match crate::input::open_with_metadata(path) {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.reads.fetch_add(1, Ordering::Relaxed);
+                return Err(crate::workload::open_error(path, &e));
+            }
+        };
+        let key = Key {
+            path: path.to_path_buf(),
+            native_step: None,
+            identity: Identity::of(&meta),
+        };
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(Loaded::PlanetLab(hit)) = entries.get(&key) {
+            return Ok(hit.clone());
         }
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        let series = Arc::new(planetlab::read_opened(path, file, meta.len())?);
+        entries.insert(key, Loaded::PlanetLab(series.clone()));
+        Ok(series)
     }
 
     /// A native trace (CSV or Parquet), resampled to `step_ms` where given.
@@ -111,37 +137,43 @@ impl TraceCache {
 }
 
 fn identity(path: &Path) -> Option<Identity> {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let (device, inode) = {
-        use std::os::unix::fs::MetadataExt;
-        (meta.dev(), meta.ino())
-    };
-    #[cfg(not(unix))]
-    let (device, inode) = (0, 0);
-    Some(Identity {
-        len: meta.len(),
-        modified: meta.modified().ok(),
-        device,
-        inode,
-    })
+    std::fs::metadata(path).ok().map(|meta| Identity::of(&meta))
+}
+
+impl Identity {
+    fn of(meta: &std::fs::Metadata) -> Identity {
+        #[cfg(unix)]
+        let (device, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (device, inode) = (0, 0);
+        Identity {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            device,
+            inode,
+        }
+    }
 }
 
 impl Compiler<'_> {
-    /// A trace path the scenario names, resolved against its folder; a missing file is the
-    /// scenario's error, pointed at the field that names it.
+    /// A trace path the scenario names, resolved against its folder, and whether it is a
+    /// folder (of PlanetLab files); a missing file is the scenario's error, pointed at the
+    /// field that names it.
     pub(super) fn existing(
         &self,
         trace: &Spanned<String>,
-        field: String,
-    ) -> Result<PathBuf, Error> {
+        field: impl FnOnce() -> String,
+    ) -> Result<(PathBuf, bool), Error> {
         let path = resolve(self.file, trace.get_ref());
-        if path.exists() {
-            return Ok(path);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            return Ok((path, meta.is_dir()));
         }
         Err(self.err(
             trace.span(),
-            field,
+            field(),
             format!(
                 "`{}`: no such file (looked for {}); trace paths are relative to the scenario's folder",
                 trace.get_ref(),

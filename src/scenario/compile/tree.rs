@@ -90,7 +90,7 @@ impl Compiler<'_> {
                         "expected a non-empty name",
                     ));
                 }
-                self.check_name(name, &format!("{table}.name"))?;
+                self.check_name(name, || format!("{table}.name"))?;
                 Ok(())
             })();
             if self.keep(result).is_none() {
@@ -332,9 +332,11 @@ impl Compiler<'_> {
             min_cores: active as f64,
             max_cores: active as f64,
             memory_gb: memory * cells as f64,
-            disk_mbps: self.mbps(&r.disk_mbps, field("disk_mbps"))?.unwrap_or(0.0),
+            disk_mbps: self
+                .mbps(&r.disk_mbps, || field("disk_mbps"))?
+                .unwrap_or(0.0),
             network_mbps: self
-                .mbps(&r.network_mbps, field("network_mbps"))?
+                .mbps(&r.network_mbps, || field("network_mbps"))?
                 .unwrap_or(0.0),
             // Set with the guests, by `vm_overheads`.
             vm_cpu_overhead: 0.0,
@@ -550,12 +552,12 @@ impl Compiler<'_> {
             ));
         }
         let host_cores = parent.cores;
-        let memory_gb = self.gib(&p.memory_gb, field("memory_gb"))?;
+        let memory_gb = self.gib(&p.memory_gb, || field("memory_gb"))?;
         let disk_mbps = self
-            .mbps(&p.disk_mbps, field("disk_mbps"))?
+            .mbps(&p.disk_mbps, || field("disk_mbps"))?
             .unwrap_or(parent.disk_mbps);
         let network_mbps = self
-            .mbps(&p.network_mbps, field("network_mbps"))?
+            .mbps(&p.network_mbps, || field("network_mbps"))?
             .unwrap_or(parent.network_mbps);
         let node =
             |kind, share, nominal: f64, cores, (min_cores, max_cores): (f64, f64), memory_gb| {
@@ -842,16 +844,18 @@ impl Compiler<'_> {
     }
 
     /// An I/O bandwidth or demand [MB/s], if given.
+    /// `field` names the value only in an error: a scenario of thousands of entities would
+    /// otherwise format the names of thousands of fields that are right.
     pub(super) fn mbps(
         &self,
         v: &Option<Spanned<f64>>,
-        field: String,
+        field: impl FnOnce() -> String,
     ) -> Result<Option<f64>, Error> {
         match v {
             Some(m) if !(m.get_ref().is_finite() && (0.0..=MAX_MBPS).contains(m.get_ref())) => {
                 Err(self.err(
                     m.span(),
-                    field,
+                    field(),
                     format!(
                         "{}; expected a bandwidth in MB/s ≥ 0 and at most 10,000,000 (10 TB/s), e.g. 400",
                         num(*m.get_ref())
@@ -863,12 +867,17 @@ impl Compiler<'_> {
         }
     }
 
-    pub(super) fn gib(&self, v: &Option<Spanned<f64>>, field: String) -> Result<f64, Error> {
+    /// `field` is formatted only for an error, as in [`Compiler::mbps`].
+    pub(super) fn gib(
+        &self,
+        v: &Option<Spanned<f64>>,
+        field: impl FnOnce() -> String,
+    ) -> Result<f64, Error> {
         match v {
             Some(m) if !(m.get_ref().is_finite() && (0.0..=MAX_GIB).contains(m.get_ref())) => {
                 Err(self.err(
                     m.span(),
-                    field,
+                    field(),
                     format!(
                         "{}; expected a number of GiB ≥ 0 and at most 1,048,576 (1 PiB)",
                         num(*m.get_ref())
