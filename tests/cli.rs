@@ -260,7 +260,10 @@ fn plot_refuses_a_summary_whose_fields_or_words_it_does_not_know() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(!page);
     let err = stderr(&out);
-    assert!(err.contains("summary.json") && err.contains("sla_share"), "{err}");
+    assert!(
+        err.contains("summary.json") && err.contains("sla_share"),
+        "{err}"
+    );
     assert!(err.contains("servers[0]"), "{err}");
     // A node kind no vsesim writes: refused naming it and the words it knows.
     let odd = golden.replacen("\"kind\": \"npar\"", "\"kind\": \"lpar\"", 1);
@@ -275,7 +278,11 @@ fn plot_refuses_a_summary_whose_fields_or_words_it_does_not_know() {
     let newer = golden.replacen("\"format_version\": 2", "\"format_version\": 99", 1);
     let (out, _) = plot("plot-newer", &newer);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("format_version 99 is newer"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("format_version 99 is newer"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `vsesim compare` writes compare.json, one chart per metric and a report page naming every

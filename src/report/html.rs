@@ -250,7 +250,6 @@ fn render(s: &Summary, charts: &[Chart], extras: &Extras) -> Result<String, io::
     ))
 }
 
-
 /// The page of `vsesim compare`: one column per scenario, then the charts.
 ///
 /// Fails only when a chart's SVG file cannot be read.
@@ -344,7 +343,6 @@ fn nav(sections: &[Section]) -> String {
         .collect();
     format!("<nav>Contents: {links}</nav>")
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Run page sections
@@ -588,7 +586,11 @@ fn servers(s: &Summary) -> String {
     let mut cols: Vec<Col<NodeReport>> = vec![
         col("Server", |n: &NodeReport| (&n.name).into(), Fmt::Text),
         col("Cores", |n: &NodeReport| n.cores.into(), Fmt::Count),
-        col("Capacity [cores]", |n: &NodeReport| n.capacity_cores.into(), Fmt::Dec(2)),
+        col(
+            "Capacity [cores]",
+            |n: &NodeReport| n.capacity_cores.into(),
+            Fmt::Dec(2),
+        ),
         sub(
             DEMAND,
             "peak",
@@ -620,7 +622,12 @@ fn servers(s: &Summary) -> String {
             |n: &NodeReport| n.usage.time_above_limit_share.into(),
             Fmt::Pct,
         ),
-        sub("Memory", "size [GiB]", |n: &NodeReport| n.memory_gb.into(), Fmt::Dec(1)),
+        sub(
+            "Memory",
+            "size [GiB]",
+            |n: &NodeReport| n.memory_gb.into(),
+            Fmt::Dec(1),
+        ),
         sub(
             "Memory",
             "peak [GiB]",
@@ -644,7 +651,11 @@ fn servers(s: &Summary) -> String {
             |n: &NodeReport| n.usage.sla_met_share.into(),
             Fmt::Pct,
         ),
-        col("Verdict", |n: &NodeReport| n.verdict.as_ref().into(), Fmt::Verdict),
+        col(
+            "Verdict",
+            |n: &NodeReport| n.verdict.as_ref().into(),
+            Fmt::Verdict,
+        ),
         sub(
             FORECAST,
             "CPU",
@@ -691,11 +702,20 @@ fn partitions(s: &Summary) -> String {
         col("Kind", |n: &NodeReport| n.kind.into(), Fmt::Text),
     ];
     if servers.len() > 1 {
-        cols.push(col("Server", |n: &NodeReport| (&n.server).into(), Fmt::Text));
+        cols.push(col(
+            "Server",
+            |n: &NodeReport| (&n.server).into(),
+            Fmt::Text,
+        ));
     }
     cols.extend([
         col("Cores", |n: &NodeReport| n.cores.into(), Fmt::Count),
-        sub(CORES, "capacity", |n: &NodeReport| n.capacity_cores.into(), Fmt::Dec(2)),
+        sub(
+            CORES,
+            "capacity",
+            |n: &NodeReport| n.capacity_cores.into(),
+            Fmt::Dec(2),
+        ),
         sub(
             CORES,
             "entitled",
@@ -731,7 +751,11 @@ fn partitions(s: &Summary) -> String {
             |n: &NodeReport| n.demand_above_limit_share.into(),
             Fmt::Pct,
         ),
-        col("Verdict", |n: &NodeReport| n.verdict.as_ref().into(), Fmt::Verdict),
+        col(
+            "Verdict",
+            |n: &NodeReport| n.verdict.as_ref().into(),
+            Fmt::Verdict,
+        ),
     ]);
     cols.extend(cpu_cols(CPU, false));
     cols.extend([
@@ -797,8 +821,16 @@ fn depths(nodes: &[&NodeReport]) -> Vec<usize> {
 fn workload_cols() -> Vec<Col<WorkloadReport>> {
     let mut cols: Vec<Col<WorkloadReport>> = vec![
         col("Workload", |w: &WorkloadReport| (&w.name).into(), Fmt::Text),
-        col("Partition", |w: &WorkloadReport| (&w.partition).into(), Fmt::Text),
-        col("On shortfall", |w: &WorkloadReport| w.on_shortfall.into(), Fmt::Text),
+        col(
+            "Partition",
+            |w: &WorkloadReport| (&w.partition).into(),
+            Fmt::Text,
+        ),
+        col(
+            "On shortfall",
+            |w: &WorkloadReport| w.on_shortfall.into(),
+            Fmt::Text,
+        ),
         col(
             "Peak demand [cores]",
             |w: &WorkloadReport| w.usage.peak_demand_cores.into(),
@@ -968,7 +1000,11 @@ fn offenders(s: &Summary) -> Option<String> {
     } else {
         let cols: [Col<WorkloadReport>; 7] = [
             col("Workload", |w: &WorkloadReport| (&w.name).into(), Fmt::Text),
-            col("Partition", |w: &WorkloadReport| (&w.partition).into(), Fmt::Text),
+            col(
+                "Partition",
+                |w: &WorkloadReport| (&w.partition).into(),
+                Fmt::Text,
+            ),
             col(
                 "SLA met [%\u{a0}time]",
                 |w: &WorkloadReport| w.usage.sla_met_share.into(),
@@ -1103,7 +1139,6 @@ fn monte_carlo(r: &Value) -> Option<String> {
         table_html(&cols, &body, "")
     ))
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Datacenter view
@@ -1410,7 +1445,11 @@ fn tree_row(entry: Entry, ctx: &TreeCtx) -> String {
             extra.push(format!("<span class=\"bad\">{}</span>", esc(&c.text)));
         }
         if is_server {
-            extra.extend(ctx.licensing.get(n.name.as_str()).map(|l| licensing_state(l)));
+            extra.extend(
+                ctx.licensing
+                    .get(n.name.as_str())
+                    .map(|l| licensing_state(l)),
+            );
         }
     }
     extra.extend(other_resources(usage));
@@ -1451,7 +1490,11 @@ fn cpu_meter(usage: &Usage, limit: Option<f64>) -> String {
         (None, None) => ("p99", None),
     };
     let width = |x: f64| (x * 100.0).clamp(0.0, 100.0);
-    let over = if over_limit(usage, limit) { " over" } else { "" };
+    let over = if over_limit(usage, limit) {
+        " over"
+    } else {
+        ""
+    };
     format!(
         "<span class=\"m\"><span class=\"bar{over}\" aria-hidden=\"true\">\
          <span class=\"p\" style=\"width:{:.1}%\"></span><span class=\"f\" style=\"width:{:.1}%\">\
@@ -1722,8 +1765,7 @@ fn planning_table(per_node: &[(&NodeReport, &NodePlan)], entity: &str) -> String
                 }
             };
             // Cores are whole but for VM guests and FSS groups (hundredths).
-            let whole =
-                r.unit == "cores" && fin(r.recommended).is_none_or(|x| x.fract() == 0.0);
+            let whole = r.unit == "cores" && fin(r.recommended).is_none_or(|x| x.fract() == 0.0);
             let num = |v: Val, fmt: Fmt| td(&val_cell(v, fmt), "");
             let (low, high) = (
                 fin_opt(r.time_remaining_days_ci95_low),
@@ -1753,10 +1795,7 @@ fn planning_table(per_node: &[(&NodeReport, &NodePlan)], entity: &str) -> String
                 num(r.demand_at_horizon.into(), Fmt::Dec(1)),
                 growth_cell(&r.growth),
                 num(r.capacity_remaining.into(), Fmt::Signed(1)),
-                num(
-                    r.recommended.into(),
-                    Fmt::Dec(if whole { 0 } else { 1 })
-                ),
+                num(r.recommended.into(), Fmt::Dec(if whole { 0 } else { 1 })),
             );
         }
     }
@@ -1831,10 +1870,26 @@ fn gwlm(s: &Summary) -> Option<String> {
     let domain_cols: Vec<Col<DomainReport>> = vec![
         col("Domain", |d: &DomainReport| (&d.name).into(), Fmt::Text),
         col("Mode", |d: &DomainReport| d.mode.into(), Fmt::Text),
-        col("Interval", |d: &DomainReport| d.interval_ms.into(), Fmt::Duration),
-        col("Latency", |d: &DomainReport| d.latency_ms.into(), Fmt::Duration),
-        col("Compartments", |d: &DomainReport| (&d.compartments).into(), Fmt::List),
-        col("Arbitrations", |d: &DomainReport| d.arbitrations.into(), Fmt::Count),
+        col(
+            "Interval",
+            |d: &DomainReport| d.interval_ms.into(),
+            Fmt::Duration,
+        ),
+        col(
+            "Latency",
+            |d: &DomainReport| d.latency_ms.into(),
+            Fmt::Duration,
+        ),
+        col(
+            "Compartments",
+            |d: &DomainReport| (&d.compartments).into(),
+            Fmt::List,
+        ),
+        col(
+            "Arbitrations",
+            |d: &DomainReport| d.arbitrations.into(),
+            Fmt::Count,
+        ),
         col(
             "Shortage [%\u{a0}time]",
             |d: &DomainReport| d.shortage_share.into(),
@@ -1917,15 +1972,47 @@ fn ha(s: &Summary) -> Option<String> {
     let ha = s.ha.as_ref()?;
     let package_cols: Vec<Col<PackageReport>> = vec![
         col("Package", |p: &PackageReport| (&p.name).into(), Fmt::Text),
-        col("Cluster", |p: &PackageReport| (&p.cluster).into(), Fmt::Text),
-        col("Primary", |p: &PackageReport| (&p.primary).into(), Fmt::Text),
-        col("At end", |p: &PackageReport| (&p.node_at_end).into(), Fmt::Text),
-        col("State", |p: &PackageReport| p.state_at_end.into(), Fmt::Text),
-        col("Failovers", |p: &PackageReport| p.failovers.into(), Fmt::Count),
-        col("Failbacks", |p: &PackageReport| p.failbacks.into(), Fmt::Count),
+        col(
+            "Cluster",
+            |p: &PackageReport| (&p.cluster).into(),
+            Fmt::Text,
+        ),
+        col(
+            "Primary",
+            |p: &PackageReport| (&p.primary).into(),
+            Fmt::Text,
+        ),
+        col(
+            "At end",
+            |p: &PackageReport| (&p.node_at_end).into(),
+            Fmt::Text,
+        ),
+        col(
+            "State",
+            |p: &PackageReport| p.state_at_end.into(),
+            Fmt::Text,
+        ),
+        col(
+            "Failovers",
+            |p: &PackageReport| p.failovers.into(),
+            Fmt::Count,
+        ),
+        col(
+            "Failbacks",
+            |p: &PackageReport| p.failbacks.into(),
+            Fmt::Count,
+        ),
         col("Halts", |p: &PackageReport| p.halts.into(), Fmt::Count),
-        col("Downtime", |p: &PackageReport| p.downtime_ms.into(), Fmt::Duration),
-        col("Availability", |p: &PackageReport| p.availability.into(), Fmt::Dec(5)),
+        col(
+            "Downtime",
+            |p: &PackageReport| p.downtime_ms.into(),
+            Fmt::Duration,
+        ),
+        col(
+            "Availability",
+            |p: &PackageReport| p.availability.into(),
+            Fmt::Dec(5),
+        ),
         sub(
             WORK,
             "delayed in outages",
@@ -1953,8 +2040,16 @@ fn ha(s: &Summary) -> Option<String> {
     ];
     let n1_cols: Vec<Col<NMinus1Report>> = vec![
         col("Node lost", |r: &NMinus1Report| (&r.node).into(), Fmt::Text),
-        col("Cluster", |r: &NMinus1Report| (&r.cluster).into(), Fmt::Text),
-        col("N-1 verdict", |r: &NMinus1Report| r.verdict.into(), Fmt::Text),
+        col(
+            "Cluster",
+            |r: &NMinus1Report| (&r.cluster).into(),
+            Fmt::Text,
+        ),
+        col(
+            "N-1 verdict",
+            |r: &NMinus1Report| r.verdict.into(),
+            Fmt::Text,
+        ),
         col(
             "Servers exceeding",
             |r: &NMinus1Report| (&r.servers_exceeding).into(),
@@ -1970,7 +2065,11 @@ fn ha(s: &Summary) -> Option<String> {
             |r: &NMinus1Report| r.worst_peak_utilization.into(),
             Fmt::Pct,
         ),
-        col("Unmet [core-h]", |r: &NMinus1Report| r.unmet_core_hours.into(), Fmt::Dec(2)),
+        col(
+            "Unmet [core-h]",
+            |r: &NMinus1Report| r.unmet_core_hours.into(),
+            Fmt::Dec(2),
+        ),
     ];
     let mut out = format!(
         "<p class=\"facts\">Availability {} (mean over workloads of the share of time each ran \
@@ -2010,8 +2109,16 @@ fn wlm(s: &Summary) -> Option<String> {
         col("Group", |o: &SloReport| (&o.group).into(), Fmt::Text),
         col("Priority", |o: &SloReport| o.priority.into(), Fmt::Count),
         col("Goal", |o: &SloReport| o.goal.into(), Fmt::Text),
-        col("Active [%\u{a0}time]", |o: &SloReport| o.active_share.into(), Fmt::Pct),
-        col("Met [% of active time]", |o: &SloReport| o.met_share.into(), Fmt::Pct),
+        col(
+            "Active [%\u{a0}time]",
+            |o: &SloReport| o.active_share.into(),
+            Fmt::Pct,
+        ),
+        col(
+            "Met [% of active time]",
+            |o: &SloReport| o.met_share.into(),
+            Fmt::Pct,
+        ),
         col(
             "Group reallocations",
             |o: &SloReport| o.group_reallocations.into(),
@@ -2043,9 +2150,14 @@ fn cost(s: &Summary) -> String {
         return none("No prices in the scenario: every cost is 0.");
     }
     let unit = format!("Cost [{}]", currency.unwrap_or("no currency given"));
-    let mut cols: Vec<Col<ServerCost>> = vec![col("Server", |c: &ServerCost| (&c.name).into(), Fmt::Text)];
+    let mut cols: Vec<Col<ServerCost>> =
+        vec![col("Server", |c: &ServerCost| (&c.name).into(), Fmt::Text)];
     cols.extend(COST_ITEMS.map(|(item, get)| sub(&unit, item, get, Fmt::Money)));
-    cols.push(col("Energy [kWh]", |c: &ServerCost| c.energy_kwh.into(), Fmt::Dec(1)));
+    cols.push(col(
+        "Energy [kWh]",
+        |c: &ServerCost| c.energy_kwh.into(),
+        Fmt::Dec(1),
+    ));
     let rows = &cost.servers;
     let sum = ServerCost {
         name: "All servers".into(),
@@ -2075,7 +2187,11 @@ fn energy(s: &Summary) -> Option<String> {
     }
     let cols: Vec<Col<ServerEnergy>> = vec![
         col("Server", |r: &ServerEnergy| (&r.name).into(), Fmt::Text),
-        col("IT energy [kWh]", |r: &ServerEnergy| r.it_kwh.into(), Fmt::Dec(1)),
+        col(
+            "IT energy [kWh]",
+            |r: &ServerEnergy| r.it_kwh.into(),
+            Fmt::Dec(1),
+        ),
         col(
             "Facility energy [kWh]",
             |r: &ServerEnergy| r.facility_kwh.into(),
@@ -2149,12 +2265,35 @@ fn licensing(s: &Summary) -> Option<String> {
 
 fn licensing_cols() -> Vec<Col<LicensingReport>> {
     let mut cols: Vec<Col<LicensingReport>> = vec![
-        col("Server", |l: &LicensingReport| (&l.server).into(), Fmt::Text),
-        col("giCAP group", |l: &LicensingReport| l.gicap_group.as_deref().into(), Fmt::Text),
+        col(
+            "Server",
+            |l: &LicensingReport| (&l.server).into(),
+            Fmt::Text,
+        ),
+        col(
+            "giCAP group",
+            |l: &LicensingReport| l.gicap_group.as_deref().into(),
+            Fmt::Text,
+        ),
         col("Pricing", |l: &LicensingReport| l.pricing.into(), Fmt::Text),
-        sub("Cores", "installed", |l: &LicensingReport| l.installed_cores.into(), Fmt::Count),
-        sub("Cores", "rights", |l: &LicensingReport| l.rights.into(), Fmt::Count),
-        sub("Cores", "bought", |l: &LicensingReport| l.rights_bought.into(), Fmt::Count),
+        sub(
+            "Cores",
+            "installed",
+            |l: &LicensingReport| l.installed_cores.into(),
+            Fmt::Count,
+        ),
+        sub(
+            "Cores",
+            "rights",
+            |l: &LicensingReport| l.rights.into(),
+            Fmt::Count,
+        ),
+        sub(
+            "Cores",
+            "bought",
+            |l: &LicensingReport| l.rights_bought.into(),
+            Fmt::Count,
+        ),
         col(
             "Active [core-h]",
             |l: &LicensingReport| l.active_core_hours.into(),
@@ -2181,7 +2320,12 @@ fn gicap_cols() -> Vec<Col<GicapReport>> {
     let mut cols: Vec<Col<GicapReport>> = vec![
         col("Group", |g: &GicapReport| (&g.name).into(), Fmt::Text),
         col("Members", |g: &GicapReport| (&g.members).into(), Fmt::List),
-        sub("Cores", "rights", |g: &GicapReport| g.rights.into(), Fmt::Count),
+        sub(
+            "Cores",
+            "rights",
+            |g: &GicapReport| g.rights.into(),
+            Fmt::Count,
+        ),
         sub(
             "Cores",
             "sharing rights",
@@ -2262,9 +2406,24 @@ fn ppu_bills(server: &str, ppu: &PpuReport, currency: Option<&str>) -> String {
             |b: &PpuBillReport| b.billable_cores.into(),
             Fmt::Dec(2),
         ),
-        sub(&unit, "fixed", |b: &PpuBillReport| b.fixed.into(), Fmt::Dec(2)),
-        sub(&unit, "variable", |b: &PpuBillReport| b.variable.into(), Fmt::Dec(2)),
-        sub(&unit, "total", |b: &PpuBillReport| b.total.into(), Fmt::Dec(2)),
+        sub(
+            &unit,
+            "fixed",
+            |b: &PpuBillReport| b.fixed.into(),
+            Fmt::Dec(2),
+        ),
+        sub(
+            &unit,
+            "variable",
+            |b: &PpuBillReport| b.variable.into(),
+            Fmt::Dec(2),
+        ),
+        sub(
+            &unit,
+            "total",
+            |b: &PpuBillReport| b.total.into(),
+            Fmt::Dec(2),
+        ),
     ];
     format!(
         "<h3>Pay per use on {} (metric: {})</h3>{}",
@@ -3171,7 +3330,10 @@ mod tests {
             co2_kg: co2,
             ..column(n)
         };
-        let (a, b) = (with("a", 2987.4, Some(1045.6)), with("b", 2365.6, Some(828.0)));
+        let (a, b) = (
+            with("a", 2987.4, Some(1045.6)),
+            with("b", 2365.6, Some(828.0)),
+        );
         let marks = CompareMarks {
             key: "co2_kg",
             label: "CO2 [kg]",
@@ -3325,7 +3487,9 @@ mod tests {
         for (k, v) in part {
             let slot = base.entry(k.clone()).or_insert(Value::Null);
             match v {
-                Value::Array(items) if zero_for(k).is_some() && items.iter().all(Value::is_object) => {
+                Value::Array(items)
+                    if zero_for(k).is_some() && items.iter().all(Value::is_object) =>
+                {
                     *slot = Value::Array(
                         items
                             .iter()
@@ -3491,7 +3655,10 @@ mod tests {
                 .to_string()
         };
         // In the server row: only the null memory forecast.
-        let r = row(typed(&summary("s", json!({"status": "exceeds", "stars": null}))));
+        let r = row(typed(&summary(
+            "s",
+            json!({"status": "exceeds", "stars": null}),
+        )));
         assert_eq!(r.matches("<td class=\"dash\">—</td>").count(), 1, "{r}");
         assert!(r.contains("<td class=\"num bad\">-0.18</td>"), "{r}");
         // A headroom that is not a number: a dash, as summary.json would write it (null).
@@ -3740,10 +3907,11 @@ mod tests {
         assert!(row("np").contains("<span class=\"ok\">ok</span>"));
         assert!(!row("np").contains("bar over"));
         // Without a time above the limit (not a number): the p99 against the limit decides.
-        let mut old = typed(&json!({"workloads": [{"cpu_utilization": {"mean": 0.5, "p99": 0.9}}]}))
-            .workloads
-            .remove(0)
-            .usage;
+        let mut old =
+            typed(&json!({"workloads": [{"cpu_utilization": {"mean": 0.5, "p99": 0.9}}]}))
+                .workloads
+                .remove(0)
+                .usage;
         old.time_above_limit_share = f64::NAN;
         assert!(cpu_meter(&old, Some(0.85)).contains("bar over"));
         assert!(!cpu_meter(&old, Some(0.95)).contains("bar over"));
@@ -3767,14 +3935,18 @@ mod tests {
              <span class=\"bad\">TiCAP in use: 30,360 core-min</span>"
         ));
         let licence = |l: Value| typed(&json!({"licensing": [l]})).licensing.remove(0);
-        let unused = licence(json!({"installed_cores": 16, "rights": 12, "pricing": "icap",
-                            "ticap": {"used_core_minutes": 0.0}}));
+        let unused = licence(
+            json!({"installed_cores": 16, "rights": 12, "pricing": "icap",
+                            "ticap": {"used_core_minutes": 0.0}}),
+        );
         assert_eq!(
             licensing_state(&unused),
             "cores: 16 installed, 12 active (usage rights), 4 inactive iCAP, TiCAP unused"
         );
-        let ppu = licence(json!({"installed_cores": 80, "rights": 60, "pricing": "ppu",
-                         "gicap_group": "<g>", "ticap": null}));
+        let ppu = licence(
+            json!({"installed_cores": 80, "rights": 60, "pricing": "ppu",
+                         "gicap_group": "<g>", "ticap": null}),
+        );
         assert_eq!(
             licensing_state(&ppu),
             "cores: 80 installed, 60 active (usage rights), 20 inactive, giCAP group &lt;g&gt;, \

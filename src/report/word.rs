@@ -149,8 +149,8 @@ mod tests {
         assert_eq!(r.kind, "vpar");
         assert!(std::ptr::eq(r.kind, known("vpar").unwrap()));
         assert_eq!(r.note, None);
-        let r: Row = serde_json::from_str(r#"{"kind": "fss", "note": "no demand in the history"}"#)
-            .unwrap();
+        let r: Row =
+            serde_json::from_str(r#"{"kind": "fss", "note": "no demand in the history"}"#).unwrap();
         assert_eq!(r.note, Some("no demand in the history"));
     }
 
