@@ -501,7 +501,7 @@ const TICAP: &str = "TiCAP";
 const INTERVALS: &str = "Share of intervals [%]";
 
 /// The cost items of docs/OUTPUT.md, as column heads and their figures.
-const COST_ITEMS: [(&str, fn(&ServerCost) -> Val<'_>); 7] = [
+const COST_ITEMS: [(&str, Get<ServerCost>); 7] = [
     ("hardware", |c: &ServerCost| c.items.hardware.into()),
     ("core rights", |c: &ServerCost| c.items.core_rights.into()),
     ("TiCAP", |c: &ServerCost| c.items.ticap.into()),
@@ -1779,7 +1779,7 @@ fn planning_table(per_node: &[(&NodeReport, &NodePlan)], entity: &str) -> String
             };
             let remaining = match fin_opt(r.time_remaining_days) {
                 None => format!("<td>beyond the horizon{interval}</td>"),
-                Some(d) if d == 0.0 => "<td class=\"num bad\">0 (already over)</td>".to_string(),
+                Some(0.0) => "<td class=\"num bad\">0 (already over)</td>".to_string(),
                 Some(d) => format!(
                     "<td class=\"num\">{}{interval}</td>",
                     number_cell(d, Fmt::Dec(1)).html
@@ -2441,7 +2441,7 @@ fn ppu_bills(server: &str, ppu: &PpuReport, currency: Option<&str>) -> String {
 struct CompareRow {
     label: &'static str,
     key: &'static str,
-    get: fn(&Column) -> Val<'_>,
+    get: Get<Column>,
     fmt: Fmt,
 }
 
@@ -2860,22 +2860,25 @@ impl<'a, T: Into<Val<'a>>> From<Option<T>> for Val<'a> {
     }
 }
 
+/// What a column reads from a row of type `T`.
+type Get<T> = fn(&T) -> Val<'_>;
+
 /// A table column: an optional group head over it, its head, and what it reads from a row
 /// of type `T`.
 struct Col<T> {
     group: String,
     head: String,
     fmt: Fmt,
-    get: fn(&T) -> Val<'_>,
+    get: Get<T>,
 }
 
 /// An ungrouped column.
-fn col<T>(head: &str, get: fn(&T) -> Val<'_>, fmt: Fmt) -> Col<T> {
+fn col<T>(head: &str, get: Get<T>, fmt: Fmt) -> Col<T> {
     sub("", head, get, fmt)
 }
 
 /// A column under a group head.
-fn sub<T>(group: &str, head: &str, get: fn(&T) -> Val<'_>, fmt: Fmt) -> Col<T> {
+fn sub<T>(group: &str, head: &str, get: Get<T>, fmt: Fmt) -> Col<T> {
     Col {
         group: group.to_string(),
         head: head.to_string(),
