@@ -237,6 +237,54 @@ fn plot_redraws_the_charts_of_a_run() {
     assert!(stderr(&out).contains("summary.json"), "{}", stderr(&out));
 }
 
+/// `vsesim plot` reads summary.json typed: a field the report shows, renamed in the file
+/// (as an old or hand-edited summary would have it), a word no vsesim writes, and a newer
+/// format are each refused with exit 2, naming what is wrong, and no page is written; the
+/// untouched file draws a page (so the refusals are the edits', not the folder's).
+#[test]
+fn plot_refuses_a_summary_whose_fields_or_words_it_does_not_know() {
+    let root = project_root();
+    let golden = std::fs::read_to_string(root.join("tests/golden/demo.summary.json")).unwrap();
+    let plot = |name: &str, text: &str| {
+        let dir = scratch(name);
+        std::fs::write(dir.join("summary.json"), text).unwrap();
+        let out = vsesim(&["plot", dir.to_str().unwrap()], &root);
+        (out, dir.join("report.html").exists())
+    };
+    let (out, page) = plot("plot-golden", &golden);
+    assert!(out.status.success() && page, "{}", stderr(&out));
+    // The SLA met share is a column of every table of the page; renamed, it would have shown
+    // "—" in each.
+    let renamed = golden.replace("\"sla_met_share\"", "\"sla_share\"");
+    let (out, page) = plot("plot-renamed", &renamed);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!page);
+    let err = stderr(&out);
+    assert!(
+        err.contains("summary.json") && err.contains("sla_share"),
+        "{err}"
+    );
+    assert!(err.contains("servers[0]"), "{err}");
+    // A node kind no vsesim writes: refused naming it and the words it knows.
+    let odd = golden.replacen("\"kind\": \"npar\"", "\"kind\": \"lpar\"", 1);
+    let (out, page) = plot("plot-word", &odd);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!page);
+    let err = stderr(&out);
+    assert!(err.contains("unknown word `lpar`"), "{err}");
+    assert!(err.contains("`npar`") && err.contains("`vpar`"), "{err}");
+    assert!(err.contains("verdict.counts[1].kind"), "{err}");
+    // A newer format: said before any field.
+    let newer = golden.replacen("\"format_version\": 2", "\"format_version\": 99", 1);
+    let (out, _) = plot("plot-newer", &newer);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("format_version 99 is newer"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `vsesim compare` writes compare.json, one chart per metric and a report page naming every
 /// scenario.
 #[test]

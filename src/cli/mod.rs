@@ -941,7 +941,8 @@ fn compare(
     let value = serde_json::to_value(&comparison)
         .map_err(|e| Error::Internal(format!("encoding the report: {e}")))?;
     let charts = draw(&dir, |out| report::charts::draw_compare(&value, out))?;
-    let html = report::html::render_compare(&value, &charts).map_err(|e| Error::io(&dir, e))?;
+    let html =
+        report::html::render_compare(&comparison, &charts).map_err(|e| Error::io(&dir, e))?;
     report::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     if !quiet {
         show(&report::compare::render(&comparison));
