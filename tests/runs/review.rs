@@ -3,8 +3,7 @@
 //! `shift`, compare's folder, the inputs' hash in run.json), the terminal's worst rows and its
 //! colour. Every expected figure is derived in the comment above it, never copied from a run.
 
-mod common;
-use common::*;
+use crate::common::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
