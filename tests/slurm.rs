@@ -37,41 +37,23 @@ const TASKS: u64 = 3;
 /// A sweep of 48 points (16 per shard), each a few tenths of a second on a shared core: long
 /// enough to stop a task between its points, short enough for the whole test to take about a
 /// minute on two cores.
-const BASE: &str = r#"[scenario]
-name = "slurm-test"
-horizon = "1095d"
-seed = 11
+fn base() -> String {
+    let mut base = Scenario::new("slurm-test", "1095d", 11).server("sd", 2, 4, 16, "");
+    for (name, mean, peak, noise) in [
+        ("web", 2.0, 6.0, 0.3),
+        ("batch", 1.5, 4.0, 0.4),
+        ("erp", 1.0, 3.0, 0.2),
+        ("etl", 0.6, 2.0, 0.5),
+    ] {
+        base = base.synth(name, "sd", &diurnal(mean, peak, noise), "");
+    }
+    base.into()
+}
 
-[[servers]]
-name = "sd"
-cells = 2
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[workloads]]
-name = "web"
-partition = "sd"
-units = "cores"
-synth = { pattern = "diurnal", mean = 2.0, peak = 6.0, noise = 0.3 }
-
-[[workloads]]
-name = "batch"
-partition = "sd"
-units = "cores"
-synth = { pattern = "diurnal", mean = 1.5, peak = 4.0, noise = 0.4 }
-
-[[workloads]]
-name = "erp"
-partition = "sd"
-units = "cores"
-synth = { pattern = "diurnal", mean = 1.0, peak = 3.0, noise = 0.2 }
-
-[[workloads]]
-name = "etl"
-partition = "sd"
-units = "cores"
-synth = { pattern = "diurnal", mean = 0.6, peak = 2.0, noise = 0.5 }
-"#;
+/// A daily cycle of `mean` cores peaking at `peak`, with `noise`.
+fn diurnal(mean: f64, peak: f64, noise: f64) -> String {
+    format!("{{ pattern = \"diurnal\", mean = {mean}, peak = {peak}, noise = {noise} }}")
+}
 
 const SWEEP: &str = r#"[sweep]
 base = "base.toml"
@@ -100,15 +82,8 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
     let cluster = Cluster::start(&scratch("slurm"));
     let project = cluster.dir.join("project");
     std::fs::create_dir_all(project.join("deploy/slurm")).unwrap();
-    std::fs::write(project.join("base.toml"), BASE).unwrap();
+    std::fs::write(project.join("base.toml"), base()).unwrap();
     std::fs::write(project.join("sweep.toml"), SWEEP).unwrap();
-    for f in ["sweep.sbatch", "merge.sbatch"] {
-        std::fs::copy(
-            project_root().join("deploy/slurm").join(f),
-            project.join("deploy/slurm").join(f),
-        )
-        .unwrap();
-    }
     let doc = std::fs::read_to_string(project_root().join("docs/SCALING.md")).unwrap();
     let sh = fenced_blocks(&doc, "sh");
     let block = |needle: &str| -> String {
@@ -118,42 +93,30 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
             .clone()
     };
     // The page's blocks, run as they are but for the array size.
-    let submit = block("sbatch --parsable deploy/slurm/sweep.sbatch").replace(
-        "sbatch --parsable deploy/slurm/sweep.sbatch",
-        &format!("sbatch --parsable --array=1-{TASKS} deploy/slurm/sweep.sbatch"),
-    );
+    let submit = array_block(&block, &project, "sweep.sbatch", &["merge.sbatch"]);
     let stop = block("scancel --batch --signal=TERM");
     let resubmit = block("scontrol update JobId=");
 
     let whole = vsesim(&["sweep", "sweep.toml", "-o", "whole", "-q"], &project);
     assert!(whole.status.success(), "{}", stderr(&whole));
 
+    // The array into `out` and the merge after it; their job ids.
+    let sweep_into = |out: &str| {
+        let env = [("OUT", out.to_string()), ("SWEEP", "sweep.toml".into())];
+        two_ids(&cluster.script(
+            &format!("{submit}printf '%s %s\\n' \"$jobid\" \"$merge\"\n"),
+            &project,
+            &env,
+        ))
+    };
+
     // 1. The array and the merge after it.
-    let env1 = [("OUT", "out1".to_string()), ("SWEEP", "sweep.toml".into())];
-    let ids = cluster.script(
-        &format!("{submit}printf '%s %s\\n' \"$jobid\" \"$merge\"\n"),
-        &project,
-        &env1,
-    );
-    let (jobid, merge) = two_ids(&ids);
-    let state = cluster.wait_done(&merge, &project);
-    assert_eq!(state, "COMPLETED", "{}", cluster.diagnose(&project));
-    for k in 1..=TASKS {
-        assert_eq!(
-            cluster.field(&format!("{jobid}_{k}"), "JobState"),
-            "COMPLETED"
-        );
-    }
+    let (jobid, merge) = sweep_into("out1");
+    cluster.assert_completed(&jobid, &merge, &project);
     assert_same_tables(&project.join("out1"), &project.join("whole"));
 
     // 2. Again, with task 2 stopped between its points as its time limit would stop it.
-    let env2 = [("OUT", "out2".to_string()), ("SWEEP", "sweep.toml".into())];
-    let ids = cluster.script(
-        &format!("{submit}printf '%s %s\\n' \"$jobid\" \"$merge\"\n"),
-        &project,
-        &env2,
-    );
-    let (jobid, merge) = two_ids(&ids);
+    let (jobid, merge) = sweep_into("out2");
     let k = 2;
     let points = project.join(format!("out2/shard-{k}-of-{TASKS}/points"));
     let started = Instant::now();
@@ -239,16 +202,8 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
 
     // 3. One run split by islands: the page's `run.sbatch` block (its array 1-3 here), the
     // merge after it, and the merged run folder byte for byte the run on one machine.
-    std::fs::copy(
-        project_root().join("deploy/slurm/run.sbatch"),
-        project.join("deploy/slurm/run.sbatch"),
-    )
-    .unwrap();
-    std::fs::write(project.join("islands.toml"), ISLANDS).unwrap();
-    let split = block("sbatch --parsable deploy/slurm/run.sbatch").replace(
-        "sbatch --parsable deploy/slurm/run.sbatch",
-        &format!("sbatch --parsable --array=1-{TASKS} deploy/slurm/run.sbatch"),
-    );
+    std::fs::write(project.join("islands.toml"), islands()).unwrap();
+    let split = array_block(&block, &project, "run.sbatch", &[]);
     let env3 = [
         ("OUT", "out3".to_string()),
         ("SCENARIO", "islands.toml".into()),
@@ -266,13 +221,8 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
     let [merge, jobid] = numbers[..] else {
         panic!("expected the merge's and the array's job ids: {ids:?}")
     };
-    let state = cluster.wait_done(merge, &project);
-    assert_eq!(state, "COMPLETED", "{}", cluster.diagnose(&project));
+    cluster.assert_completed(jobid, merge, &project);
     for k in 1..=TASKS {
-        assert_eq!(
-            cluster.field(&format!("{jobid}_{k}"), "JobState"),
-            "COMPLETED"
-        );
         assert!(
             project
                 .join(format!("out3/part-{k}-of-{TASKS}/part.json"))
@@ -292,59 +242,45 @@ fn the_documented_slurm_recipe_runs_on_a_real_slurm() {
 
 /// Four servers, each its own island (nothing couples them), so three parts hold chunks of
 /// it; a month at the default step keeps each task to a second or so.
-const ISLANDS: &str = r#"[scenario]
-name = "slurm-islands"
-horizon = "30d"
-seed = 5
+fn islands() -> String {
+    let mut islands = Scenario::new("slurm-islands", "30d", 5);
+    for (server, cores) in [("a", 8), ("b", 4), ("c", 6), ("d", 2)] {
+        islands = islands.server(server, 1, cores, 16, "");
+    }
+    for (server, mean, peak, noise) in [
+        ("a", 3.0, 7.0, 0.3),
+        ("b", 2.0, 5.0, 0.4),
+        ("c", 1.0, 3.0, 0.2),
+        ("d", 1.5, 2.5, 0.5),
+    ] {
+        let synth = diurnal(mean, peak, noise);
+        islands = islands.synth(&format!("w{server}"), server, &synth, "");
+    }
+    islands.into()
+}
 
-[[servers]]
-name = "a"
-cells = 1
-cores_per_cell = 8
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "b"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "c"
-cells = 1
-cores_per_cell = 6
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "d"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-
-[[workloads]]
-name = "wa"
-partition = "a"
-units = "cores"
-synth = { pattern = "diurnal", mean = 3.0, peak = 7.0, noise = 0.3 }
-
-[[workloads]]
-name = "wb"
-partition = "b"
-units = "cores"
-synth = { pattern = "diurnal", mean = 2.0, peak = 5.0, noise = 0.4 }
-
-[[workloads]]
-name = "wc"
-partition = "c"
-units = "cores"
-synth = { pattern = "diurnal", mean = 1.0, peak = 3.0, noise = 0.2 }
-
-[[workloads]]
-name = "wd"
-partition = "d"
-units = "cores"
-synth = { pattern = "diurnal", mean = 1.5, peak = 2.5, noise = 0.5 }
-"#;
+/// The page's block that submits `deploy/slurm/{script}`, with the test's array size given on
+/// sbatch's command line; the script and the `more` it submits after it are copied into the
+/// project unchanged first.
+fn array_block(
+    block: &impl Fn(&str) -> String,
+    project: &Path,
+    script: &str,
+    more: &[&str],
+) -> String {
+    for f in std::iter::once(&script).chain(more) {
+        std::fs::copy(
+            project_root().join("deploy/slurm").join(f),
+            project.join("deploy/slurm").join(f),
+        )
+        .unwrap();
+    }
+    let submit = format!("sbatch --parsable deploy/slurm/{script}");
+    block(&submit).replace(
+        &submit,
+        &format!("sbatch --parsable --array=1-{TASKS} deploy/slurm/{script}"),
+    )
+}
 
 fn assert_same_tables(a: &Path, b: &Path) {
     for t in TABLES {
@@ -576,6 +512,16 @@ PartitionName=test Nodes=vsesimnode Default=YES MaxTime=INFINITE State=UP
             .find_map(|kv| kv.strip_prefix(&format!("{field}=")))
             .unwrap_or("")
             .to_string()
+    }
+
+    /// Waits for the `merge` job after array `jobid` to end; it and each of the array's
+    /// [`TASKS`] tasks must have completed.
+    fn assert_completed(&self, jobid: &str, merge: &str, project: &Path) {
+        let state = self.wait_done(merge, project);
+        assert_eq!(state, "COMPLETED", "{}", self.diagnose(project));
+        for k in 1..=TASKS {
+            assert_eq!(self.field(&format!("{jobid}_{k}"), "JobState"), "COMPLETED");
+        }
     }
 
     /// Waits until job ID has left PENDING and RUNNING; its final state.

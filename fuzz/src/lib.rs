@@ -3,7 +3,7 @@
 //! Each must return (the input is accepted or rejected with an error), never panic, and what
 //! it accepts must keep the reader's documented invariants, which are asserted here. The
 //! `fuzz_targets/*.rs` binaries are one-line wrappers for `cargo fuzz`; the parent crate's
-//! `tests/fuzz_regressions.rs` includes this file and replays `fuzz/seeds/` and
+//! `tests/checks/fuzz_regressions.rs` includes this file and replays `fuzz/seeds/` and
 //! `fuzz/regressions/` through the same functions, so `cargo test` keeps every crash found
 //! fixed without libFuzzer or nightly flags (docs/FUZZING.md).
 //!

@@ -2,7 +2,7 @@
 //! under DIR, one folder per format. Hidden from `vsesim --help`: it exists to regenerate
 //! `traces/` (traces/README.md), not for users' own work, for which `vsesim synth` is the tool.
 //! Files already in DIR are overwritten or left alone, never removed: to see what the
-//! generator writes today, write into an empty folder (as tests/samples.rs does).
+//! generator writes today, write into an empty folder (as tests/checks/samples.rs does).
 
 use crate::Error;
 use crate::workload::samples;

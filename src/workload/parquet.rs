@@ -596,8 +596,8 @@ mod tests {
     }
 
     /// The footer check accepts what pyarrow writes (with statistics, dictionaries, key-value
-    /// metadata, several compressions); tests/runs/traces.rs and tests/bad_input.rs read files
-    /// polars wrote.
+    /// metadata, several compressions); tests/runs/traces.rs and tests/checks/bad_input.rs
+    /// read files polars wrote.
     #[test]
     fn footer_check_passes_valid_files() {
         let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/native_parquet");

@@ -33,6 +33,16 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `vsesim ARGS -o OUT` run in the project root, where the bundled scenarios' paths start;
+/// its output, once it has succeeded (a failure fails the test with vsesim's message).
+pub fn in_project(args: &[&str], out: &Path) -> Output {
+    let mut argv = args.to_vec();
+    argv.extend(["-o", out.to_str().expect("a UTF-8 scratch path")]);
+    let ran = vsesim(&argv, &project_root());
+    assert!(ran.status.success(), "{args:?}: {}", stderr(&ran));
+    ran
+}
+
 /// The shared real traces, or `None` (with a note) when they are absent outside CI. In CI
 /// (CI=true) their absence fails the test: a skipped check must never look like a pass.
 pub fn shared_traces(sub: &str) -> Option<PathBuf> {

@@ -70,9 +70,30 @@ impl Scenario {
     /// A workload demanding a flat `mean` cores in `partition`; `extra`: further lines
     /// (`on_shortfall = "drop"`, `step = "1m"`), or empty.
     pub fn flat(self, name: &str, partition: &str, mean: f64, extra: &str) -> Self {
+        let synth = format!("{{ pattern = \"flat\", mean = {mean} }}");
+        self.synth(name, partition, &synth, extra)
+    }
+
+    /// A workload whose demand in cores `synth` generates, an inline table
+    /// (`{ pattern = "diurnal", mean = 2, peak = 6 }`); `extra` as in [`Scenario::flat`].
+    pub fn synth(self, name: &str, partition: &str, synth: &str, extra: &str) -> Self {
         self.toml(&format!(
-            "\n[[workloads]]\nname = \"{name}\"\npartition = \"{partition}\"\nunits = \"cores\"\n{extra}synth = {{ pattern = \"flat\", mean = {mean} }}\n"
+            "\n[[workloads]]\nname = \"{name}\"\npartition = \"{partition}\"\nunits = \"cores\"\n{extra}synth = {synth}\n"
         ))
+    }
+
+    /// A workload replaying `file` (a trace beside the scenario) as cores in `partition`;
+    /// `extra`: further lines (`step = "1h"`, `column = "vm3"`), or empty.
+    pub fn trace(self, name: &str, partition: &str, file: &str, extra: &str) -> Self {
+        self.toml(&format!(
+            "\n[[workloads]]\nname = \"{name}\"\npartition = \"{partition}\"\nunits = \"cores\"\ntrace = \"{file}\"\n{extra}"
+        ))
+    }
+
+    /// The `[report]` table with its `fields` (`util_limit = 0.85\ntimeseries = false\n`).
+    /// A table's keys end at the next header, so what follows starts a table of its own.
+    pub fn report(self, fields: &str) -> Self {
+        self.toml(&format!("\n[report]\n{fields}"))
     }
 
     /// [`Scenario::flat`] with the demand dropped when short: the cases whose figures are

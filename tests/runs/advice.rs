@@ -14,11 +14,12 @@ fn spike(name: &str, pricing: &str) -> Value {
     for h in 0..24 {
         trace.push_str(if h == 10 { "4.5\n" } else { "2.0\n" });
     }
-    std::fs::write(dir.join("t.csv"), trace).unwrap();
-    let text = format!(
-        "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 2\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n{pricing}\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"1h\"\n\n[costs]\ncurrency = \"USD\"\n\n[report]\nutil_limit = 0.85\ntimeseries = false\n"
-    );
-    write_run_summary(&dir, &text, &[], &[])
+    let text = Scenario::new(name, "1d", 1)
+        .server("sd", 2, 4, 64, &format!("{pricing}\n"))
+        .trace("w", "sd", "t.csv", "step = \"1h\"\n")
+        .toml("\n[costs]\ncurrency = \"USD\"\n")
+        .report("util_limit = 0.85\ntimeseries = false\n");
+    write_run_summary(&dir, text.text(), &[("t.csv", &trace)], &[])
 }
 
 fn advice<'a>(s: &'a Value, server: &str) -> &'a Value {
@@ -155,10 +156,8 @@ fn pay_per_use_at_the_raised_cap() {
 /// simulation core that moves a peak moves the expectation with it.
 #[test]
 fn the_demo_advice_activates_what_its_cells_can_hold() {
-    let root = project_root();
     let dir = scratch("demo-advice");
-    let out = vsesim(&["run", "-o", dir.to_str().unwrap(), "--quiet"], &root);
-    assert!(out.status.success(), "{}", stderr(&out));
+    in_project(&["run", "--quiet"], &dir);
     let s = read_json(&dir.join("summary.json"));
     let limit = f(&s["scenario"]["util_limit"]);
     let sized = |name: &str| f(&entity(&s, "partitions", name)["sizing_demand_cores"]);
@@ -219,19 +218,11 @@ fn the_demo_advice_activates_what_its_cells_can_hold() {
 /// a core-day: cost a year = core-minutes a year ÷ 1,440 × 250.
 #[test]
 fn shared_npars_need_the_pool_and_each_cell_caps_its_npar() {
-    let root = project_root();
     let dir = scratch("ticap-advice");
-    let out = vsesim(
-        &[
-            "run",
-            "scenarios/consolidation-ticap.toml",
-            "-o",
-            dir.to_str().unwrap(),
-            "--quiet",
-        ],
-        &root,
+    in_project(
+        &["run", "scenarios/consolidation-ticap.toml", "--quiet"],
+        &dir,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let s = read_json(&dir.join("summary.json"));
     let rec = |n: &Value| f(&n["planning"]["cpu"]["recommended"]);
     let npars: Vec<f64> = s["partitions"]

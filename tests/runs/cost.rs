@@ -192,19 +192,15 @@ fn impossible_pricing_is_bad_input() {
 /// over 4 years and 8 vs 16 cores at 12,000 per core-year, for 14 days each.
 #[test]
 fn compare_sets_the_runs_side_by_side() {
-    let root = project_root();
     let dir = scratch("compare");
-    let out = vsesim(
+    let out = in_project(
         &[
             "compare",
             "scenarios/consolidation-fixed.toml",
             "scenarios/consolidation-ownborrow.toml",
-            "-o",
-            dir.to_str().unwrap(),
         ],
-        &root,
+        &dir,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("cost: total"));
     let c = read_json(&dir.join("compare.json"));
     let cols = c["scenarios"].as_array().unwrap();

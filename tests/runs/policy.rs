@@ -134,20 +134,9 @@ fn advisory_mode_changes_nothing() {
 /// the same SLA, because the time-aligned sum of their demand never comes near 8.
 #[test]
 fn own_borrow_meets_the_same_sla_with_half_the_cores() {
-    let root = project_root();
     let run = |file: &str| {
         let dir = scratch(file);
-        let out = vsesim(
-            &[
-                "run",
-                &format!("scenarios/{file}"),
-                "-o",
-                dir.to_str().unwrap(),
-                "--quiet",
-            ],
-            &root,
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
+        in_project(&["run", &format!("scenarios/{file}"), "--quiet"], &dir);
         read_json(&dir.join("summary.json"))
     };
     let fixed = run("consolidation-fixed.toml");

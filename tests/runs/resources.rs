@@ -4,9 +4,9 @@
 use crate::common::*;
 use polars::prelude::*;
 
-/// Runs `text` (a whole scenario) in a scratch folder and returns its summary.json.
-fn run(name: &str, text: &str) -> serde_json::Value {
-    scratch_run_summary(name, text, &[])
+/// Runs `scenario` in a scratch folder and returns its summary.json.
+fn run(name: &str, scenario: Scenario) -> serde_json::Value {
+    scratch_run_summary(name, scenario.text(), &[])
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -21,10 +21,12 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn time_remaining_on_a_linear_series_is_one_year() {
     let s = run(
         "linear",
-        "[scenario]\nname = \"linear\"\nhorizon = \"7d\"\nseed = 1\n\n\
-         [[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\n\n\
-         [[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 2 }\n\n\
-         [report]\nutil_limit = 0.75\ntimeseries = false\ngrowth = { cpu = 0.5, model = \"linear\", horizon = \"3y\" }\n",
+        Scenario::new("linear", "7d", 1)
+            .server("sd", 1, 4, 16, "")
+            .flat("w", "sd", 2.0, "")
+            .report(
+                "util_limit = 0.75\ntimeseries = false\ngrowth = { cpu = 0.5, model = \"linear\", horizon = \"3y\" }\n",
+            ),
     );
     let sd = entity(&s, "servers", "sd");
     let cpu = &sd["planning"]["cpu"];
@@ -52,29 +54,28 @@ fn time_remaining_on_a_linear_series_is_one_year() {
 /// memory, ⌈4 / 13.6⌉ = 1 for CPU; the recommended memory is 80 / 0.85 = 94.12 GiB.
 #[test]
 fn a_memory_bound_consolidation_that_cpu_alone_would_pass_is_red() {
-    let workloads = |partition: [&str; 2]| {
-        format!(
-            "[[workloads]]\nname = \"a\"\npartition = \"{}\"\nunits = \"cores\"\nmemory_gb = 40\nsynth = {{ pattern = \"flat\", mean = 2 }}\n\n\
-             [[workloads]]\nname = \"b\"\npartition = \"{}\"\nunits = \"cores\"\nmemory_gb = 40\nsynth = {{ pattern = \"flat\", mean = 2 }}\n",
-            partition[0], partition[1]
+    let head = || Scenario::new("mem", "1d", 1).report("timeseries = false\n");
+    let workloads = |s: Scenario, partition: [&str; 2]| {
+        s.flat("a", partition[0], 2.0, "memory_gb = 40\n").flat(
+            "b",
+            partition[1],
+            2.0,
+            "memory_gb = 40\n",
         )
     };
-    let head = "[scenario]\nname = \"mem\"\nhorizon = \"1d\"\nseed = 1\n\n[report]\ntimeseries = false\n\n";
     let before = run(
         "mem-before",
-        &format!(
-            "{head}[[servers]]\nname = \"old-a\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n\
-             [[servers]]\nname = \"old-b\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n{}",
-            workloads(["old-a", "old-b"])
+        workloads(
+            head()
+                .server("old-a", 1, 4, 64, "")
+                .server("old-b", 1, 4, 64, ""),
+            ["old-a", "old-b"],
         ),
     );
     assert_eq!(before["verdict"]["status"], "meets");
     let after = run(
         "mem-after",
-        &format!(
-            "{head}[[servers]]\nname = \"target\"\ncells = 1\ncores_per_cell = 16\nmemory_gb_per_cell = 64\n\n{}",
-            workloads(["target", "target"])
-        ),
+        workloads(head().server("target", 1, 16, 64, ""), ["target", "target"]),
     );
     let t = entity(&after, "servers", "target");
     assert!(f(&t["headroom_cores"]) > 0.0, "CPU alone fits: {t}");
@@ -103,16 +104,14 @@ fn a_memory_bound_consolidation_that_cpu_alone_would_pass_is_red() {
 #[test]
 fn disk_over_its_limit_is_red_and_unconfigured_network_is_only_reported() {
     let scenario = |disk_limit: f64| {
-        format!(
-            "[scenario]\nname = \"io\"\nhorizon = \"1d\"\nseed = 1\n\n\
-             [[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 8\nmemory_gb_per_cell = 64\ndisk_mbps = 100\n\n\
-             [[partitions]]\nname = \"vp\"\nkind = \"vpar\"\nparent = \"sd\"\ncores = 4\n\n\
-             [[workloads]]\nname = \"a\"\npartition = \"vp\"\nunits = \"cores\"\ndisk_mbps = 50\nnetwork_mbps = 10\nsynth = {{ pattern = \"flat\", mean = 1 }}\n\n\
-             [[workloads]]\nname = \"b\"\npartition = \"vp\"\nunits = \"cores\"\ndisk_mbps = 40\nnetwork_mbps = 20\nsynth = {{ pattern = \"flat\", mean = 1 }}\n\n\
-             [report]\ntimeseries = false\ndisk_limit = {disk_limit}\n"
-        )
+        Scenario::new("io", "1d", 1)
+            .server("sd", 1, 8, 64, "disk_mbps = 100\n")
+            .vpar("vp", "sd", 4)
+            .flat("a", "vp", 1.0, "disk_mbps = 50\nnetwork_mbps = 10\n")
+            .flat("b", "vp", 1.0, "disk_mbps = 40\nnetwork_mbps = 20\n")
+            .report(&format!("timeseries = false\ndisk_limit = {disk_limit}\n"))
     };
-    let s = run("io-red", &scenario(0.85));
+    let s = run("io-red", scenario(0.85));
     let sd = entity(&s, "servers", "sd");
     assert_eq!(sd["disk_mbps"], 100.0);
     assert!(sd["network_mbps"].is_null());
@@ -137,7 +136,7 @@ fn disk_over_its_limit_is_red_and_unconfigured_network_is_only_reported() {
     let a = entity(&s, "workloads", "a");
     assert!(close(f(&a["disk"]["utilization"]["max"]), 0.5, 1e-9));
     assert_eq!(s["planning"]["by_resource"]["disk"], 2); // ⌈90 / 85⌉
-    let s = run("io-ok", &scenario(0.95));
+    let s = run("io-ok", scenario(0.95));
     assert_eq!(entity(&s, "servers", "sd")["verdict"]["status"], "meets");
 }
 
@@ -204,23 +203,24 @@ fn bitbrains_disk_and_network_are_carried_through_a_run() {
     let disk_peak = at.values().map(|v| v.0).fold(0.0, f64::max);
     let net_peak = at.values().map(|v| v.1).fold(0.0, f64::max);
     assert!(disk_mean > 0.0 && net_mean > 0.0);
-    let mut text = format!(
-        "[scenario]\nname = \"bb\"\nhorizon = \"{}s\"\nseed = 1\n\n\
-         [[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 64\nmemory_gb_per_cell = 1024\ndisk_mbps = {}\nnetwork_mbps = {}\n\n\
-         [report]\ntimeseries = false\n",
-        samples as u64 * 300,
-        disk_peak * 2.0,
-        net_peak * 2.0
-    );
+    let mut text = Scenario::new("bb", &format!("{}s", samples as u64 * 300), 1)
+        .server(
+            "sd",
+            1,
+            64,
+            1024,
+            &format!(
+                "disk_mbps = {}\nnetwork_mbps = {}\n",
+                disk_peak * 2.0,
+                net_peak * 2.0
+            ),
+        )
+        .report("timeseries = false\n");
     for (k, name) in names.iter().enumerate() {
-        text.push_str(&format!(
-            "\n[[workloads]]\nname = \"vm{k}\"\npartition = \"sd\"\ntrace = \"bb.parquet\"\ncolumn = \"{name}\"\nunits = \"cores\"\n"
-        ));
+        let column = format!("column = \"{name}\"\n");
+        text = text.trace(&format!("vm{k}"), "sd", "bb.parquet", &column);
     }
-    std::fs::write(dir.join("s.toml"), text).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let s = read_json(&dir.join("out/summary.json"));
+    let s = write_run_summary(&dir, text.text(), &[], &[]);
     let sd = entity(&s, "servers", "sd");
     let rel = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1e-9);
     assert!(

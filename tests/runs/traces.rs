@@ -4,44 +4,20 @@
 use crate::common::*;
 use polars::prelude::*;
 
+/// Two workloads `a` and `b` replaying `trace` (with `extra` lines each) on one 4-core server
+/// for 20 minutes.
 fn scenario(trace: &str, extra: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "traces"
-horizon = "20m"
-seed = 1
-
-[[servers]]
-name = "sd"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 8
-
-[[workloads]]
-name = "a"
-partition = "sd"
-trace = "{trace}"
-units = "cores"
-{extra}
-[[workloads]]
-name = "b"
-partition = "sd"
-trace = "{trace}"
-units = "cores"
-{extra}
-"#
-    )
+    Scenario::new("traces", "20m", 1)
+        .server("sd", 1, 4, 8, "")
+        .trace("a", "sd", trace, extra)
+        .trace("b", "sd", trace, extra)
+        .into()
 }
 
 /// a: 1, 2, 3, 6 cores; b: 0.5 each step; 5-minute steps. 20 minutes on 4 cores: a + b is
 /// over 4 only in the last step (6.5 → served 4, 2.5 core × 5 min backlog at the end).
 const WIDE: &str = "time_s,a,b\n0,1,0.5\n300,2,0.5\n600,3,0.5\n900,6,0.5\n";
 const LONG: &str = "time_s,workload,cpu\n0,a,1\n0,b,0.5\n300,a,2\n300,b,0.5\n600,a,3\n600,b,0.5\n900,a,6\n900,b,0.5\n";
-
-fn run_dir(dir: &std::path::Path) -> serde_json::Value {
-    run_summary(dir, &[])
-}
 
 fn check(s: &serde_json::Value) {
     let a = entity(s, "workloads", "a");
@@ -57,16 +33,10 @@ fn check(s: &serde_json::Value) {
 
 #[test]
 fn wide_long_and_parquet_give_the_same_result() {
-    let wide = scratch("wide");
-    std::fs::write(wide.join("t.csv"), WIDE).unwrap();
-    std::fs::write(wide.join("s.toml"), scenario("t.csv", "")).unwrap();
-    let s_wide = run_dir(&wide);
+    let s_wide = scratch_run_summary("wide", &scenario("t.csv", ""), &[("t.csv", WIDE)]);
     check(&s_wide);
 
-    let long = scratch("long");
-    std::fs::write(long.join("t.csv"), LONG).unwrap();
-    std::fs::write(long.join("s.toml"), scenario("t.csv", "")).unwrap();
-    let s_long = run_dir(&long);
+    let s_long = scratch_run_summary("long", &scenario("t.csv", ""), &[("t.csv", LONG)]);
 
     let pq = scratch("parquet");
     let mut df = DataFrame::new(
@@ -80,8 +50,7 @@ fn wide_long_and_parquet_give_the_same_result() {
     .unwrap();
     let file = std::fs::File::create(pq.join("t.parquet")).unwrap();
     ParquetWriter::new(file).finish(&mut df).unwrap();
-    std::fs::write(pq.join("s.toml"), scenario("t.parquet", "")).unwrap();
-    let s_pq = run_dir(&pq);
+    let s_pq = write_run_summary(&pq, &scenario("t.parquet", ""), &[], &[]);
 
     assert_eq!(s_wide["workloads"], s_long["workloads"]);
     assert_eq!(s_wide["workloads"], s_pq["workloads"]);
@@ -91,10 +60,9 @@ fn wide_long_and_parquet_give_the_same_result() {
 /// Without a time column the scenario gives the step.
 #[test]
 fn a_fixed_step_replaces_the_time_column() {
-    let dir = scratch("nostep");
-    std::fs::write(dir.join("t.csv"), "a,b\n1,0.5\n2,0.5\n3,0.5\n6,0.5\n").unwrap();
-    std::fs::write(dir.join("s.toml"), scenario("t.csv", "step = \"5m\"\n")).unwrap();
-    check(&run_dir(&dir));
+    let trace = "a,b\n1,0.5\n2,0.5\n3,0.5\n6,0.5\n";
+    let text = scenario("t.csv", "step = \"5m\"\n");
+    check(&scratch_run_summary("nostep", &text, &[("t.csv", trace)]));
 }
 
 fn bad(trace: &str, extra: &str) -> String {

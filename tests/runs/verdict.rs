@@ -3,18 +3,27 @@
 
 use crate::common::*;
 
+/// One day on a one-cell server `sd` of `cores` cores and 64 GB, judged at `limit` with
+/// `report` further lines of `[report]`, without time series.
+fn one_server(name: &str, cores: u32, limit: f64, report: &str) -> Scenario {
+    Scenario::new(name, "1d", 1)
+        .server("sd", 1, cores, 64, "")
+        .report(&format!(
+            "util_limit = {limit}\ntimeseries = false\n{report}"
+        ))
+}
+
+/// [`one_server`] with its `workloads` added, run with `files` beside it in a scratch folder.
 fn server_run(
     name: &str,
     cores: u32,
     limit: f64,
-    workloads: &str,
+    report: &str,
+    workloads: impl FnOnce(Scenario) -> Scenario,
     files: &[(&str, &str)],
 ) -> serde_json::Value {
-    let dir = scratch(name);
-    let text = format!(
-        "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = {cores}\nmemory_gb_per_cell = 64\n\n[report]\nutil_limit = {limit}\ntimeseries = false\n{workloads}"
-    );
-    write_run_summary(&dir, &text, files, &[])
+    let text = workloads(one_server(name, cores, limit, report));
+    write_run_summary(&scratch(name), text.text(), files, &[])
 }
 
 /// [CA14]: 4 cores at a 75 % limit with a 1.75-core peak leave 0.75 × 4 − 1.75 = 1.25 cores
@@ -22,13 +31,7 @@ fn server_run(
 /// 75 %: three stars.
 #[test]
 fn headroom_and_stars_of_the_capacity_advisor_example() {
-    let s = server_run(
-        "ca14",
-        4,
-        0.75,
-        "\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 1.75 }\n",
-        &[],
-    );
+    let s = server_run("ca14", 4, 0.75, "", |s| s.flat("w", "sd", 1.75, ""), &[]);
     let sd = entity(&s, "servers", "sd");
     assert!((f(&sd["headroom_cores"]) - 1.25).abs() < 1e-9);
     assert_eq!(sd["verdict"]["status"], "meets");
@@ -48,13 +51,24 @@ fn peak_of_time_aligned_sums_not_sum_of_peaks() {
         let b = if h == 14 { 8 } else { 5 };
         trace.push_str(&format!("{},{a},{b}\n", h * 3600));
     }
-    let workloads = "\n[[workloads]]\nname = \"a\"\npartition = \"sd\"\ntrace = \"t.csv\"\nunits = \"cores\"\non_shortfall = \"drop\"\n\n[[workloads]]\nname = \"b\"\npartition = \"sd\"\ntrace = \"t.csv\"\nunits = \"cores\"\non_shortfall = \"drop\"\n";
-    let s = server_run("aligned", 16, 0.85, workloads, &[("t.csv", &trace)]);
+    let workloads = |s: Scenario| {
+        let drop = "on_shortfall = \"drop\"\n";
+        s.trace("a", "sd", "t.csv", drop)
+            .trace("b", "sd", "t.csv", drop)
+    };
+    let s = server_run("aligned", 16, 0.85, "", workloads, &[("t.csv", &trace)]);
     let sd = entity(&s, "servers", "sd");
     assert_eq!(f(&sd["peak_demand_cores"]), 12.0);
     assert!((f(&sd["headroom_cores"]) - 1.6).abs() < 1e-9);
     assert_eq!(sd["verdict"]["stars"], 1);
-    let s = server_run("aligned-small", 12, 0.85, workloads, &[("t.csv", &trace)]);
+    let s = server_run(
+        "aligned-small",
+        12,
+        0.85,
+        "",
+        workloads,
+        &[("t.csv", &trace)],
+    );
     assert_eq!(entity(&s, "servers", "sd")["verdict"]["status"], "exceeds");
     assert_eq!(s["verdict"]["status"], "exceeds");
     assert!(s["verdict"]["stars"].is_null());
@@ -65,20 +79,18 @@ fn peak_of_time_aligned_sums_not_sum_of_peaks() {
 /// CPU), against 95 % it meets. Memory is never normalized by core speed.
 #[test]
 fn memory_over_its_limit_makes_the_verdict_red() {
-    let workloads = |limit: f64| {
-        format!(
-            "memory_limit = {limit}\n\n[[workloads]]\nname = \"a\"\npartition = \"sd\"\nunits = \"cores\"\nmemory_gb = 40\nsynth = {{ pattern = \"flat\", mean = 0.5 }}\n\n[[workloads]]\nname = \"b\"\npartition = \"sd\"\nunits = \"cores\"\nmemory_gb = 20\nsynth = {{ pattern = \"flat\", mean = 0.5 }}\n"
-        )
+    let workloads = |s: Scenario| {
+        s.flat("a", "sd", 0.5, "memory_gb = 40\n")
+            .flat("b", "sd", 0.5, "memory_gb = 20\n")
     };
-    // The [report] table is last in the text, so memory_limit lands in it.
-    let s = server_run("mem-red", 8, 0.85, &workloads(0.85), &[]);
+    let s = server_run("mem-red", 8, 0.85, "memory_limit = 0.85\n", workloads, &[]);
     let sd = entity(&s, "servers", "sd");
     assert!((f(&sd["memory"]["utilization"]["max"]) - 60.0 / 64.0).abs() < 1e-12);
     assert_eq!(f(&sd["memory"]["time_above_limit_share"]), 1.0);
     assert_eq!(sd["verdict"]["status"], "exceeds");
     let a = entity(&s, "workloads", "a");
     assert!((f(&a["memory"]["utilization"]["mean"]) - 40.0 / 64.0).abs() < 1e-12);
-    let s = server_run("mem-ok", 8, 0.85, &workloads(0.95), &[]);
+    let s = server_run("mem-ok", 8, 0.85, "memory_limit = 0.95\n", workloads, &[]);
     assert_eq!(entity(&s, "servers", "sd")["verdict"]["status"], "meets");
 }
 
@@ -91,7 +103,8 @@ fn forecast_says_when_the_limit_is_crossed() {
         "forecast",
         4,
         0.75,
-        "growth = { cpu = 0.2 }\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nmemory_gb = 10\nsynth = { pattern = \"flat\", mean = 1.75 }\n",
+        "growth = { cpu = 0.2 }\n",
+        |s| s.flat("w", "sd", 1.75, "memory_gb = 10\n"),
         &[],
     );
     let fc = &entity(&s, "servers", "sd")["forecast"];
@@ -111,17 +124,17 @@ fn a_sizing_percentile_lets_a_short_spike_pass() {
     for h in 0..24 {
         trace.push_str(if h == 10 { "5\n" } else { "2\n" });
     }
-    let workload = "\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"1h\"\n";
-    let peak = server_run("sizing-peak", 4, 0.85, workload, &[("t.csv", &trace)]);
+    let workload = |s: Scenario| s.trace("w", "sd", "t.csv", "step = \"1h\"\n");
+    let peak = server_run("sizing-peak", 4, 0.85, "", workload, &[("t.csv", &trace)]);
     let sd = entity(&peak, "servers", "sd");
     assert_eq!(sd["verdict"]["status"], "exceeds");
     assert!((f(&sd["sizing_demand_cores"]) - 5.0).abs() < 1e-9);
-    // `workloads` follows the [report] table: a leading key lands in it.
     let p95 = server_run(
         "sizing-p95",
         4,
         0.85,
-        &format!("sizing_percentile = 95\n{workload}"),
+        "sizing_percentile = 95\n",
+        workload,
         &[("t.csv", &trace)],
     );
     let sd = entity(&p95, "servers", "sd");
@@ -144,7 +157,11 @@ fn per_workload_growth_overrides_weight_the_server_forecast() {
         "growth",
         4,
         0.75,
-        "growth = { cpu = 0.1, model = \"linear\" }\n\n[[workloads]]\nname = \"a\"\npartition = \"sd\"\nunits = \"cores\"\ngrowth = 0.5\nsynth = { pattern = \"flat\", mean = 1.0 }\n\n[[workloads]]\nname = \"b\"\npartition = \"sd\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 1.0 }\n",
+        "growth = { cpu = 0.1, model = \"linear\" }\n",
+        |s| {
+            s.flat("a", "sd", 1.0, "growth = 0.5\n")
+                .flat("b", "sd", 1.0, "")
+        },
         &[],
     );
     let sd = entity(&s, "servers", "sd");
@@ -331,12 +348,15 @@ fn a_capped_guest_meets_at_95_and_exceeds_at_85() {
         trace.push_str(if h == 20 { "2.0\n" } else { "1.4\n" });
     }
     let run = |limit: f64| {
-        let dir = scratch("vm-cap");
-        std::fs::write(dir.join("t.csv"), &trace).unwrap();
-        let text = format!(
-            "[scenario]\nname = \"vm-cap\"\nhorizon = \"200h\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n[[partitions]]\nname = \"g\"\nkind = \"vm\"\nparent = \"sd\"\nvcpus = 2\nentitlement = 50\ncap = 75\n\n[[workloads]]\nname = \"w\"\npartition = \"g\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"1h\"\n\n[report]\nutil_limit = {limit}\nsizing_percentile = 99\ntimeseries = false\n"
-        );
-        write_run_summary(&dir, &text, &[], &[])
+        let text = Scenario::new("vm-cap", "200h", 1)
+            .server("sd", 1, 4, 64, "")
+            .vm("g", "sd", 2, 50.0)
+            .toml("cap = 75\n")
+            .trace("w", "g", "t.csv", "step = \"1h\"\n")
+            .report(&format!(
+                "util_limit = {limit}\nsizing_percentile = 99\ntimeseries = false\n"
+            ));
+        write_run_summary(&scratch("vm-cap"), text.text(), &[("t.csv", &trace)], &[])
     };
     // The histogram's bins are 0.2 % of 2 × 1.5 cores: the p99 is within 0.0015 of 1.4.
     let bin = 0.0015;
@@ -419,11 +439,8 @@ fn fail_on_exceeds_exits_3_for_run_and_compare() {
     assert!(stderr(&out).contains("consolidation-fixed"));
     assert!(dir.join("compare.json").is_file());
     let ca14 = dir.join("ca14.toml");
-    std::fs::write(
-        &ca14,
-        "[scenario]\nname = \"ca14\"\nhorizon = \"1d\"\nseed = 1\n\n[[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n[report]\nutil_limit = 0.75\ntimeseries = false\n\n[[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\nsynth = { pattern = \"flat\", mean = 1.75 }\n",
-    )
-    .unwrap();
+    let text = one_server("ca14", 4, 0.75, "").flat("w", "sd", 1.75, "");
+    std::fs::write(&ca14, text.text()).unwrap();
     let out = compare(
         "scenarios/consolidation-ownborrow.toml",
         ca14.to_str().unwrap(),
@@ -446,19 +463,15 @@ fn fail_on_exceeds_exits_3_for_run_and_compare() {
 /// 320,000): −50 %.
 #[test]
 fn compare_marks_the_better_value_and_the_change_against_the_first() {
-    let root = project_root();
     let dir = scratch("compare-marks");
-    let out = vsesim(
+    let out = in_project(
         &[
             "compare",
             "scenarios/consolidation-fixed.toml",
             "scenarios/consolidation-ownborrow.toml",
-            "-o",
-            dir.to_str().unwrap(),
         ],
-        &root,
+        &dir,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let c = read_json(&dir.join("compare.json"));
     let row = |key: &str| {
         c["rows"]

@@ -3,8 +3,7 @@
 //! errors that name the sweep file's line; and a sweep checked against numbers worked out by
 //! hand.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

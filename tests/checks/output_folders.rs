@@ -3,8 +3,7 @@
 //! files; `-o` that cannot be a folder is bad input (exit 2) with its reason; names that a
 //! spreadsheet would run as formulas are written quoted behind an apostrophe.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};

@@ -3,9 +3,7 @@
 //! month-end timing, growth, Pareto tail), their reproducibility, their errors, and that a
 //! scenario generates the same demand on the fly.
 
-mod common;
-
-use common::{scratch, stderr, vsesim};
+use crate::common::{scratch, stderr, vsesim};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

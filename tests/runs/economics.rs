@@ -2,8 +2,7 @@
 //! own demand, carbon as a sweep objective and power states, each against a figure worked
 //! out by hand in the comment above its test.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn run_text(name: &str, text: &str) -> serde_json::Value {
     let dir = scratch(name);

@@ -6,8 +6,7 @@
 //! traces/README.md states, in the comments; values are checked against a slow, obvious
 //! reading of the raw sample files written here, never against the importers' own output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vsesim::workload::import::{self, AlibabaTable, Basis, Format, ImportReport, Options, Skip};

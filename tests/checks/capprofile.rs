@@ -4,8 +4,7 @@
 //! a run's folder, and the round trip export → import on a written trace and on the real
 //! Bitbrains one.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 use vsesim::workload::{Series, native::NativeTrace, parquet};
 

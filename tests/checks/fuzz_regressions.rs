@@ -5,7 +5,7 @@
 //! found are kept in `fuzz/regressions/`, so plain `cargo test` keeps them fixed
 //! (docs/FUZZING.md).
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 #[allow(dead_code)] // `let_polars_panics_unwind` is for libFuzzer's panic hook only
 mod targets;
 

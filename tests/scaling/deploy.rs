@@ -5,8 +5,7 @@
 //! themselves and pass the Kubernetes API's schema. tests/slurm.rs runs the same scripts on a
 //! real one-node Slurm.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::Command;
 

@@ -3,8 +3,7 @@
 //! the time series and every chart), whatever the split and the thread count; and what cannot
 //! be merged is refused with the reason and the command that fixes it.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::Command;
 

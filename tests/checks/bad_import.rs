@@ -3,8 +3,7 @@
 //! or a 4 GiB allocation; a trace that would not fit on the disk is refused before it is
 //! written. Each exits 2 and leaves no output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -7,8 +7,7 @@
 //! A few cases carry bytes that do not belong in a text file (non-UTF-8) or binary Parquet;
 //! the test writes those at run time (`generate`).
 
-mod common;
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -720,7 +719,7 @@ fn the_catalogue_matches_the_folder() {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         assert!(
             NAMES.contains(&stem),
-            "{} belongs to no case of tests/bad_input.rs",
+            "{} belongs to no case of tests/checks/bad_input.rs",
             path.display()
         );
     }

@@ -1,7 +1,6 @@
 //! The consolidation walkthrough on the PlanetLab day: import → plan → run → compare.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Every VM of the PlanetLab day (1,052, each on a 1-core source) planned onto 16-core VM
 /// hosts at p99 within 85 %, as the README's tour step 11 says: its import command, then a
@@ -82,9 +81,9 @@ fn planetlab_day_import_plan_run() {
     for server in s["servers"].as_array().unwrap() {
         assert_eq!(server["verdict"]["status"], "meets", "{}", server["name"]);
     }
-    // The mean of all samples of the day is 12.31 % of a core (tests/planetlab.rs computes it
-    // from the raw files): 1,052 VMs × 24 h × 0.1231 ≈ 3,108 core-h arrive, and the run
-    // serves them all or keeps them waiting, none lost.
+    // The mean of all samples of the day is 12.31 % of a core (tests/runs/planetlab.rs
+    // computes it from the raw files): 1,052 VMs × 24 h × 0.1231 ≈ 3,108 core-h arrive, and
+    // the run serves them all or keeps them waiting, none lost.
     let t = &s["totals"];
     let demand = f(&t["demand_core_hours"]);
     assert!(

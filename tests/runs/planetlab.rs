@@ -2,8 +2,7 @@
 //! fixed core: the reported utilization must equal what this test computes from the raw
 //! files itself (the traces README quotes 12.31 % mean and 99 % max over all samples).
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::fmt::Write;
 
 #[test]

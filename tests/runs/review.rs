@@ -3,8 +3,7 @@
 //! `shift`, compare's folder, the inputs' hash in run.json), the terminal's worst rows and its
 //! colour. Every expected figure is derived in the comment above it, never copied from a run.
 
-mod common;
-use common::*;
+use crate::common::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -26,16 +25,13 @@ fn growing_traces(dir: &Path) {
     )
     .unwrap();
     run_ok(dir, &["synth", "spec.toml", "-o", "t.csv", "-q"]);
-    std::fs::write(
-        dir.join("s.toml"),
-        "[scenario]\nname = \"fit\"\nhorizon = \"120d\"\nseed = 1\n\n\
-         [[servers]]\nname = \"s-lin\"\ncells = 1\ncores_per_cell = 8\nmemory_gb_per_cell = 64\n\n\
-         [[servers]]\nname = \"s-cmp\"\ncells = 1\ncores_per_cell = 8\nmemory_gb_per_cell = 64\n\n\
-         [[workloads]]\nname = \"lin\"\npartition = \"s-lin\"\nunits = \"cores\"\ntrace = \"t.csv\"\n\n\
-         [[workloads]]\nname = \"cmp\"\npartition = \"s-cmp\"\nunits = \"cores\"\ntrace = \"t.csv\"\n\n\
-         [report]\nutil_limit = 0.85\ntimeseries = false\ngrowth = { cpu = \"fit\" }\n",
-    )
-    .unwrap();
+    let scenario = Scenario::new("fit", "120d", 1)
+        .server("s-lin", 1, 8, 64, "")
+        .server("s-cmp", 1, 8, 64, "")
+        .trace("lin", "s-lin", "t.csv", "")
+        .trace("cmp", "s-cmp", "t.csv", "")
+        .report("util_limit = 0.85\ntimeseries = false\ngrowth = { cpu = \"fit\" }\n");
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
 }
 
 /// The CPU plan of a server.
@@ -137,12 +133,11 @@ fn a_workload_fits_its_own_growth() {
 
 /// A one-server scenario with a flat workload of `mean` cores, as text.
 fn flat(name: &str, cores: u32, mean: f64) -> String {
-    format!(
-        "[scenario]\nname = \"{name}\"\nhorizon = \"1d\"\nseed = 1\n\n\
-         [[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = {cores}\nmemory_gb_per_cell = 64\n\n\
-         [[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\n\
-         synth = {{ pattern = \"flat\", mean = {mean} }}\n\n[report]\nutil_limit = 0.85\n"
-    )
+    Scenario::new(name, "1d", 1)
+        .server("sd", 1, cores, 64, "")
+        .flat("w", "sd", mean, "")
+        .report("util_limit = 0.85\n")
+        .into()
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -241,14 +236,11 @@ fn shift_rotates_the_profile_within_the_horizon() {
         csv.push_str(&format!("{},w,{}\n", h * 3600, if h < 12 { 0 } else { 2 }));
     }
     std::fs::write(dir.join("t.csv"), csv).unwrap();
-    std::fs::write(
-        dir.join("s.toml"),
-        "[scenario]\nname = \"shift\"\nhorizon = \"1d\"\nseed = 1\n\n\
-         [[servers]]\nname = \"sd\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n\
-         [[workloads]]\nname = \"w\"\npartition = \"sd\"\nunits = \"cores\"\ntrace = \"t.csv\"\nshift = \"+6h\"\n\n\
-         [report]\ninterval = \"1h\"\n",
-    )
-    .unwrap();
+    let scenario = Scenario::new("shift", "1d", 1)
+        .server("sd", 1, 4, 64, "")
+        .trace("w", "sd", "t.csv", "shift = \"+6h\"\n")
+        .report("interval = \"1h\"\n");
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     run_ok(&dir, &["run", "s.toml", "-o", "out", "--quiet", "--csv"]);
     let text = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
     let mut lines = text.lines();
@@ -336,21 +328,18 @@ fn colour_follows_the_flag_and_no_color() {
 #[test]
 fn the_table_lists_the_worst_partitions_unless_all() {
     let dir = scratch("worst-rows");
-    let mut text = String::from(
-        "[scenario]\nname = \"many\"\nhorizon = \"1d\"\nseed = 1\n\n\
-         [[servers]]\nname = \"sd\"\ncells = 4\ncores_per_cell = 4\nmemory_gb_per_cell = 64\n\n\
-         [[partitions]]\nname = \"np\"\nkind = \"npar\"\nparent = \"sd\"\ncells = 4\n",
-    );
+    let mut scenario = Scenario::new("many", "1d", 1)
+        .server("sd", 4, 4, 64, "")
+        .npar("np", "sd", 4, None);
     for k in 1..=14 {
-        text.push_str(&format!(
-            "\n[[partitions]]\nname = \"application-vpar-number-{k:02}\"\nkind = \"vpar\"\nparent = \"np\"\ncores = 1\n\n\
-             [[workloads]]\nname = \"w{k:02}\"\npartition = \"application-vpar-number-{k:02}\"\nunits = \"cores\"\n\
-             synth = {{ pattern = \"flat\", mean = {} }}\n",
-            k as f64 / 10.0
-        ));
+        let vpar = format!("application-vpar-number-{k:02}");
+        scenario =
+            scenario
+                .vpar(&vpar, "np", 1)
+                .flat(&format!("w{k:02}"), &vpar, k as f64 / 10.0, "");
     }
-    text.push_str("\n[report]\nutil_limit = 0.85\n");
-    std::fs::write(dir.join("s.toml"), text).unwrap();
+    let scenario = scenario.report("util_limit = 0.85\n");
+    std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
     let rows = |out: &str| -> Vec<u32> {
         (1..=14)
             .filter(|k| {
