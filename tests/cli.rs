@@ -261,7 +261,7 @@ fn plot_refuses_a_summary_whose_fields_or_words_it_does_not_know() {
     assert!(!page);
     let err = stderr(&out);
     assert!(
-        err.contains("summary.json") && err.contains("sla_share"),
+        err.contains("summary.json") && err.contains("missing field `sla_met_share`"),
         "{err}"
     );
     assert!(err.contains("servers[0]"), "{err}");
