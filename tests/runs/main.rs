@@ -11,6 +11,7 @@ mod cost;
 mod fluid;
 mod ha;
 mod policy;
+mod power;
 mod resources;
 mod traces;
 mod verdict;
