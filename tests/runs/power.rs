@@ -92,7 +92,7 @@ fn an_npar_sleeps_on_its_cells_share_of_idle_power() {
     let s = scratch_run_summary(
         "power_npar",
         &npar_text(NPAR_STATES),
-        &[("t.csv", &hourly("w2", 7..17))],
+        &[("t.csv", hourly("w2", 7..17).as_str())],
     );
     let e = &s["energy"]["servers"][0];
     assert_eq!(e["name"], "s", "{e}");
@@ -115,7 +115,7 @@ fn an_npar_sleeps_on_its_cells_share_of_idle_power() {
     let off = scratch_run_summary(
         "power_npar_off",
         &npar_text(""),
-        &[("t.csv", &hourly("w2", 7..17))],
+        &[("t.csv", hourly("w2", 7..17).as_str())],
     );
     assert!(off["energy"]["servers"][0].get("npars").is_none());
 }
