@@ -368,3 +368,61 @@ fn a_failover_onto_a_sleeping_node_waits_for_its_wake_up() {
         .unwrap_or_else(|| panic!("{}", s["ha"]));
     assert_eq!(placed["from_ms"], 36_350_000, "{placed}");
 }
+
+/// The failover above beside an unrelated server `x` (its own island) that sleeps through
+/// its workload's idle 7 h–17 h: the islands decide their power states apart, the summary
+/// decides them for the whole scenario, and both must agree at any thread count. x: 9 h of
+/// standby, one wake-up (as the single-server case of tests/mobility.rs); sd-b as above.
+#[test]
+fn power_states_are_the_same_in_islands_and_at_any_thread_count() {
+    let text = failover_text(
+        r#"
+[[servers]]
+name = "x"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 16
+power = { idle_w = 200, max_w = 400 }
+
+[[workloads]]
+name = "xw"
+partition = "x"
+units = "cores"
+trace = "t.csv"
+step = "1h"
+on_shortfall = "drop"
+
+[[power_states]]
+servers = ["sd-b", "x"]
+standby_after = "1h"
+standby_w = 20
+wake_up = "5m"
+wake_wh = 50
+"#,
+    );
+    let run = |threads: &str| {
+        let dir = scratch(&format!("power_islands_t{threads}"));
+        std::fs::write(dir.join("s.toml"), &text).unwrap();
+        std::fs::write(dir.join("t.csv"), hourly("xw", 7..17)).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
+            .args(["run", "s.toml", "-o", "out", "-q"])
+            .current_dir(&dir)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read(dir.join("out/summary.json")).unwrap()
+    };
+    let one = run("1");
+    assert!(
+        one == run("2"),
+        "summary.json differs between 1 and 2 threads"
+    );
+    let s: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(s["ha"]["packages"][0]["downtime_ms"], 350_000);
+    let x = server_energy(&s, "x");
+    assert!(close(f(&x["standby_hours"]), 9.0), "{x}");
+    assert_eq!(x["wakeups"].as_u64(), Some(1), "{x}");
+    let b = server_energy(&s, "sd-b");
+    assert!(close(f(&b["standby_hours"]), 9.0 + 20.0 / 3600.0), "{b}");
+}
