@@ -426,3 +426,75 @@ wake_wh = 50
     let b = server_energy(&s, "sd-b");
     assert!(close(f(&b["standby_hours"]), 9.0 + 20.0 / 3600.0), "{b}");
 }
+
+/// Two VM hosts of 2 cores (200 W idle, 400 W busy), both with power states (standby after
+/// 1 h, 20 W, a 10-minute wake-up); `g1` (2 vCPUs, 1.25 GiB) on `a` runs 1 core flat (drop),
+/// `b` is empty. At 10 h `g1` migrates to `b` over 128 MB/s while dirtying 256 MB/s: 300 s of
+/// pre-copy, a 10 s pause, 310 s in all (tests/mobility.rs works these out).
+const GUEST_MOVE: &str = r#"[scenario]
+name = "gm"
+horizon = "24h"
+seed = 1
+
+[[servers]]
+name = "a"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 16
+power = { idle_w = 200, max_w = 400 }
+
+[[servers]]
+name = "b"
+cells = 1
+cores_per_cell = 2
+memory_gb_per_cell = 16
+power = { idle_w = 200, max_w = 400 }
+
+[[partitions]]
+name = "g1"
+kind = "vm"
+parent = "a"
+vcpus = 2
+entitlement = 50
+memory_gb = 1.25
+
+[[workloads]]
+name = "w1"
+partition = "g1"
+units = "cores"
+synth = { pattern = "flat", mean = 1.0 }
+on_shortfall = "drop"
+
+[[moves]]
+guest = "g1"
+to = "b"
+at = "10h"
+link_mbps = 128
+dirty_mbps = 256
+
+[[power_states]]
+servers = ["a", "b"]
+standby_after = "1h"
+standby_w = 20
+wake_up = "10m"
+"#;
+
+/// b sleeps from 1 h; the copy needs it up, so the migration's start at 10 h wakes it (9 h
+/// of standby, one wake-up) and it serves from 10 h 10 min. g1 resumes on b at 10 h 5 min
+/// 10 s, on cores still waking: w1 loses the 10 s pause and the 290 s to 10 h 10 min, 300
+/// core-s. a holds on while the copy runs, is empty from the resume, and sleeps from 11 h
+/// 5 min 10 s to the horizon: 24 h − 11 h 5 min 10 s.
+#[test]
+fn a_guest_migration_wakes_its_sleeping_target_when_the_copy_begins() {
+    let s = scratch_run_summary("power_guest", GUEST_MOVE, &[]);
+    let b = server_energy(&s, "b");
+    assert!(close(f(&b["standby_hours"]), 9.0), "{b}");
+    assert_eq!(b["wakeups"].as_u64(), Some(1), "{b}");
+    assert!(close(f(&b["waking_hours"]), 10.0 / 60.0), "{b}");
+    let a = server_energy(&s, "a");
+    let a_sleeps = 24.0 - (11.0 + 5.0 / 60.0 + 10.0 / 3600.0);
+    assert!(close(f(&a["standby_hours"]), a_sleeps), "{a}");
+    assert_eq!(a["wakeups"].as_u64(), Some(0), "{a}");
+    let w = entity(&s, "workloads", "w1");
+    assert!(close(f(&w["dropped_core_hours"]), 300.0 / 3600.0), "{w}");
+}
