@@ -77,8 +77,16 @@ pub struct Failover<'a> {
     pub packages: Vec<PackageState>,
     /// Failures in force on each node; several sources may hold one node down.
     failed: Vec<u32>,
-    /// The node or an ancestor has failed: it serves nothing.
+    /// The node or an ancestor has failed, or is dark: it serves nothing.
     pub down: Vec<bool>,
+    /// The node or an ancestor has failed: what Serviceguard sees (a dark node is a member
+    /// that is still waking, never a failed one).
+    failed_down: Vec<bool>,
+    /// Per node: held dark by its power state (an nPar waking from standby, `sim::power`).
+    pub dark: Vec<u32>,
+    /// How long a package placed on a node now waits for the node to wake [ms], by (node,
+    /// time): `Ha::wake_waits`, or filled as it goes by `sim::power`'s replay.
+    pub wake_waits: std::collections::HashMap<(u32, u64), u64>,
     /// Cores each server runs short of: failed cores with no inactive core to replace them.
     pub lost_cores: Vec<f64>,
     /// Inactive iCAP cores each server still has for Dynamic Processor Resiliency.
@@ -125,6 +133,9 @@ impl<'a> Failover<'a> {
                 .collect(),
             failed: vec![0; nn],
             down: vec![false; nn],
+            failed_down: vec![false; nn],
+            dark: vec![0; nn],
+            wake_waits: ha.wake_waits.clone(),
             lost_cores: vec![0.0; nn],
             spare_cores,
             running: vec![true; nw],
@@ -189,18 +200,12 @@ impl<'a> Failover<'a> {
     /// that went down fail over once the cluster has reformed; halted packages start where a
     /// node came back; under automatic failback a package returns to its primary.
     fn refresh_down(&mut self, now: u64, steps: &mut Vec<Step>) {
-        for i in 0..self.model.nodes.len() {
-            // Preorder: the parent's state is already known.
-            let parent_down = self.model.nodes[i]
-                .parent
-                .is_some_and(|p| self.down[p.0 as usize]);
-            self.down[i] = parent_down || self.failed[i] > 0;
-        }
+        self.recompute_down();
         for k in 0..self.ha.packages.len() {
             let p = &self.ha.packages[k];
             let node = self.packages[k].node;
             match self.packages[k].phase {
-                Phase::Running | Phase::Starting if self.down[node.0 as usize] => {
+                Phase::Running | Phase::Starting if self.failed_down[node.0 as usize] => {
                     self.stop_package(k);
                     self.packages[k].phase = Phase::Reforming;
                     let at = now + self.ha.clusters[p.cluster].reformation_ms();
@@ -213,6 +218,31 @@ impl<'a> Failover<'a> {
         }
     }
 
+    fn recompute_down(&mut self) {
+        for i in 0..self.model.nodes.len() {
+            // Preorder: the parent's state is already known.
+            let (parent_down, parent_failed) =
+                self.model.nodes[i].parent.map_or((false, false), |p| {
+                    (self.down[p.0 as usize], self.failed_down[p.0 as usize])
+                });
+            self.failed_down[i] = parent_failed || self.failed[i] > 0;
+            self.down[i] = parent_down || self.failed_down[i] || self.dark[i] > 0;
+        }
+    }
+
+    /// A node goes dark (`on`) or comes back: an nPar waking from standby serves nothing.
+    /// Serviceguard does not react: the packages there stay, as on a node that is slow.
+    pub fn set_dark(&mut self, node: NodeId, on: bool) {
+        let d = &mut self.dark[node.0 as usize];
+        *d = if on { *d + 1 } else { d.saturating_sub(1) };
+        self.recompute_down();
+    }
+
+    /// How long a package placed on `n` at `now` waits for `n` to wake [ms].
+    fn wake_wait(&self, n: NodeId, now: u64) -> u64 {
+        self.wake_waits.get(&(n.0, now)).copied().unwrap_or(0)
+    }
+
     /// Under automatic failback, a package running away from its primary while the primary
     /// is up returns to it: it halts and starts there.
     fn failback(&mut self, k: usize, now: u64, steps: &mut Vec<Step>) {
@@ -221,7 +251,7 @@ impl<'a> Failover<'a> {
         if state.phase != Phase::Running
             || p.failback != Failback::Automatic
             || state.node == p.nodes[0]
-            || self.down[p.nodes[0].0 as usize]
+            || self.failed_down[p.nodes[0].0 as usize]
         {
             return;
         }
@@ -231,7 +261,8 @@ impl<'a> Failover<'a> {
         state.node = p.nodes[0];
         state.failbacks += 1;
         state.returning = true;
-        self.schedule(k, now + p.start_ms, true, steps);
+        let wait = self.wake_wait(p.nodes[0], now);
+        self.schedule(k, now + wait + p.start_ms, true, steps);
     }
 
     /// Halt a package's workloads and make its pending steps stale.
@@ -268,7 +299,7 @@ impl<'a> Failover<'a> {
         };
         let target = super::adoptive_node(
             p,
-            |n| !self.down[n.0 as usize],
+            |n| !self.failed_down[n.0 as usize],
             running,
             |n| self.model.nodes[n.0 as usize].cores,
         );
@@ -277,7 +308,8 @@ impl<'a> Failover<'a> {
                 let state = &mut self.packages[k];
                 state.phase = Phase::Starting;
                 state.node = n;
-                self.schedule(k, now + p.start_ms, true, steps);
+                let wait = self.wake_wait(n, now);
+                self.schedule(k, now + wait + p.start_ms, true, steps);
             }
             None => {
                 let state = &mut self.packages[k];

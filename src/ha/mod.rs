@@ -25,6 +25,10 @@ pub struct Ha {
     pub clusters: Vec<Cluster>,
     pub packages: Vec<Package>,
     pub failures: Vec<FailureSpec>,
+    /// A package placed on a node in standby starts once the node is up: how long it waits
+    /// [ms], by (node, time of the placement). Empty in a compiled scenario; `sim::power`
+    /// fills it before the run from its replay of the same decisions.
+    pub wake_waits: std::collections::HashMap<(u32, u64), u64>,
 }
 
 impl Ha {

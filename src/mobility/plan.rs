@@ -15,26 +15,34 @@ pub struct Plan {
     pub moves: Vec<PlannedMove>,
     /// `[[consolidation]]`, in file order.
     pub consolidations: Vec<Consolidation>,
-    /// `[[power_states]]`: servers that drop to standby when idle (issue #20 item 5), in file
-    /// order, one entry per server.
+    /// `[[power_states]]`: servers and nPars that drop to standby when idle (issue #20 item
+    /// 5), in file order (each entry's servers, then its nPars), one entry per unit.
     pub power: Vec<PowerUnit>,
-    /// Wake-ups the run plays (`sim::power`): while a server wakes its cores serve nothing,
+    /// Wake-ups the run plays (`sim::power`): while a unit wakes its cores serve nothing,
     /// so the work arriving meanwhile waits or is lost by its workload's `on_shortfall`.
     /// Empty in a compiled scenario: the run fills it from `power` before it starts.
     pub wakes: Vec<Wake>,
 }
 
-/// A server with power states.
+/// A server or an nPar with power states.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PowerUnit {
+    /// The server whose power model it draws on.
     pub server: NodeId,
+    /// What powers down: the server itself, or one of its nPars.
+    pub unit: NodeId,
+    /// Its part of the server's idle power: 1 for a server, an nPar's cells ÷ the server's
+    /// (electrically isolated cells, each drawing an equal share).
+    pub share: f64,
     pub states: crate::model::power::PowerStates,
 }
 
-/// A server's cores unable to serve over `[from_ms, to_ms)`: it is waking from standby.
+/// A unit's cores unable to serve over `[from_ms, to_ms)`: it is waking from standby.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Wake {
     pub server: NodeId,
+    /// The server itself or the nPar that wakes.
+    pub unit: NodeId,
     pub from_ms: u64,
     pub to_ms: u64,
 }
@@ -190,6 +198,7 @@ impl Plan {
             .filter_map(|u| {
                 Some(PowerUnit {
                     server: node(u.server)?,
+                    unit: node(u.unit)?,
                     ..*u
                 })
             })
@@ -200,6 +209,7 @@ impl Plan {
             .filter_map(|w| {
                 Some(Wake {
                     server: node(w.server)?,
+                    unit: node(w.unit)?,
                     ..*w
                 })
             })

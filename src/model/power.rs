@@ -87,6 +87,11 @@ impl PowerState {
         self.state
     }
 
+    /// Its wake-up time [ms]: what work landing on it in standby waits.
+    pub fn wake_ms(&self) -> u64 {
+        self.cfg.wake_ms
+    }
+
     /// Bring the state up to `now` with nothing observed in between: an idle unit past its
     /// threshold entered standby at `idle_since + standby_after_ms`; a wake-up finished.
     pub fn advance_to(&mut self, now_ms: u64) {

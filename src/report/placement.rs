@@ -53,6 +53,12 @@ pub fn stints(scenario: &Scenario, outages: &[(u32, Outage)]) -> Vec<Stint> {
     // Spare cores only decide whether a failed core is replaced, never where a package goes.
     let spare = vec![0; scenario.model.nodes.len()];
     let mut f = Failover::new(ha, &scenario.model, h, outages.to_vec(), spare);
+    // A package placed on a node in standby waits for it to wake, as in the run.
+    if !scenario.mobility.power.is_empty()
+        && let Ok(Some(power)) = crate::sim::power::schedule(scenario, outages)
+    {
+        f.wake_waits = power.wake_waits().clone();
+    }
     let mut queue = Queue::with_capacity(2 * outages.len() + 8);
     for (o, (_, outage)) in outages.iter().enumerate() {
         queue.schedule(outage.start_ms, Ev::Fail(o as u32));

@@ -325,6 +325,25 @@ pub struct ServerEnergy {
     pub wakeups: Option<u64>,
     pub waking_hours: Option<f64>,
     pub standby_saved_kwh: Option<f64>,
+    /// With `[[power_states]] npars`: each nPar's figures (the four above are their sums).
+    /// Absent otherwise, so summaries without nPar power states are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npars: Option<Vec<NparStandby>>,
+}
+
+/// One nPar's power states over the run (`[[power_states]] npars`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NparStandby {
+    pub name: String,
+    /// Its cells ÷ the server's: its part of the server's idle power.
+    pub idle_share: f64,
+    pub standby_w: f64,
+    pub standby_hours: f64,
+    pub wakeups: u64,
+    pub waking_hours: f64,
+    /// `(idle_w × idle_share − standby_w) × standby_hours − wakeups × wake_wh` [kWh].
+    pub standby_saved_kwh: f64,
 }
 
 /// Usage rights and utility pricing of one server.
@@ -1021,7 +1040,9 @@ pub fn build(scenario: &Scenario, outcome: &Outcome) -> Summary {
         .collect();
     // Power states and managers are decided from the demand alone (`sim::power`): the same
     // schedule the run played.
-    let power = crate::sim::power::schedule(scenario).ok().flatten();
+    let power = crate::sim::power::schedule(scenario, &outcome.ha.outages)
+        .ok()
+        .flatten();
     let (cost, licensing, gicap, licences) = money(scenario, outcome, power.as_ref());
     let energy = energy(scenario, outcome, power.as_ref());
     let consolidation = consolidation_reports(power.as_ref(), &energy, scenario);
@@ -1420,7 +1441,7 @@ fn money(
             .fold(0.0, |a, x| a + x.cost);
         if let Some((idle, max)) = p.power {
             c.energy_kwh = lic::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h)
-                - standby_of(power, p.server, idle).map_or(0.0, |(_, saved)| saved / 1000.0);
+                - standby_of(power, p.server, idle).map_or(0.0, |s| s.saved_wh / 1000.0);
             c.items.energy = c.energy_kwh * costs.pue * costs.price_per_kwh;
         }
         let i = &mut c.items;
@@ -1615,11 +1636,12 @@ fn energy(
                 wakeups: None,
                 waking_hours: None,
                 standby_saved_kwh: None,
+                npars: None,
             });
             continue;
         };
         let standby = standby_of(power, p.server, idle);
-        let saved_kwh = standby.map_or(0.0, |(_, wh)| wh / 1000.0);
+        let saved_kwh = standby.as_ref().map_or(0.0, |s| s.saved_wh / 1000.0);
         let kwh =
             crate::licensing::energy_kwh(idle, max, outcome.nodes.cpu.sum_ms[i], h) - saved_kwh;
         let co2 = intensity.map(|g| match (g, &outcome.timeseries) {
@@ -1635,7 +1657,12 @@ fn energy(
                     (t, end, u)
                 });
                 let co2 = carbon::co2_kg_over_spans(idle, max, pue, g, h, spans);
-                co2 - standby.map_or(0.0, |(u, _)| standby_co2_kg(u, idle, pue, g))
+                co2 - standby.as_ref().map_or(0.0, |s| {
+                    s.units
+                        .iter()
+                        .map(|u| standby_co2_kg(u, idle * u.share, pue, g))
+                        .fold(0.0, |a, b| a + b)
+                })
             }
             // The compiler refuses a trace without the time series.
             (Intensity::Steps { .. }, None) => f64::NAN,
@@ -1650,23 +1677,72 @@ fn energy(
             it_kwh: Some(kwh),
             facility_kwh: Some(kwh * pue),
             co2_kg: co2,
-            standby_hours: standby.map(|(u, _)| u.ledger.standby_ms as f64 / 3_600_000.0),
-            wakeups: standby.map(|(u, _)| u.ledger.wakeups),
-            waking_hours: standby.map(|(u, _)| u.ledger.waking_ms as f64 / 3_600_000.0),
-            standby_saved_kwh: standby.map(|_| saved_kwh),
+            standby_hours: standby.as_ref().map(|s| s.standby_ms as f64 / MS_PER_HOUR),
+            wakeups: standby.as_ref().map(|s| s.wakeups),
+            waking_hours: standby.as_ref().map(|s| s.waking_ms as f64 / MS_PER_HOUR),
+            standby_saved_kwh: standby.as_ref().map(|_| saved_kwh),
+            npars: standby
+                .as_ref()
+                .and_then(|s| npar_standby(s, idle, scenario)),
         });
     }
     out
 }
 
-/// A server's power-state ledger and the energy it saved [Wh], if it has power states.
+const MS_PER_HOUR: f64 = 3_600_000.0;
+
+/// A server's power states: the whole server's, or Σ over its nPars'.
+struct Standby<'a> {
+    units: Vec<&'a crate::sim::power::UnitLedger>,
+    /// Energy saved against staying on at idle [Wh].
+    saved_wh: f64,
+    standby_ms: u64,
+    wakeups: u64,
+    waking_ms: u64,
+}
+
+/// A server's power-state ledgers (its own, or its nPars') and the energy they saved, if it
+/// has power states.
 fn standby_of(
     power: Option<&crate::sim::power::Schedule>,
     server: crate::model::NodeId,
     idle_w: f64,
-) -> Option<(&crate::sim::power::UnitLedger, f64)> {
-    let u = power?.units.iter().find(|u| u.server == server)?;
-    Some((u, u.ledger.saved_wh(idle_w, &u.states)))
+) -> Option<Standby<'_>> {
+    let units: Vec<_> = power?.units.iter().filter(|u| u.server == server).collect();
+    if units.is_empty() {
+        return None;
+    }
+    Some(Standby {
+        saved_wh: units
+            .iter()
+            .map(|u| u.saved_wh(idle_w))
+            .fold(0.0, |a, b| a + b),
+        standby_ms: units.iter().map(|u| u.ledger.standby_ms).sum(),
+        wakeups: units.iter().map(|u| u.ledger.wakeups).sum(),
+        waking_ms: units.iter().map(|u| u.ledger.waking_ms).sum(),
+        units,
+    })
+}
+
+/// Each nPar's power states, when the server's are its nPars'.
+fn npar_standby(s: &Standby, idle_w: f64, scenario: &Scenario) -> Option<Vec<NparStandby>> {
+    if s.units.iter().all(|u| u.unit == u.server) {
+        return None;
+    }
+    Some(
+        s.units
+            .iter()
+            .map(|u| NparStandby {
+                name: scenario.model.node(u.unit).name.clone(),
+                idle_share: u.share,
+                standby_w: u.states.standby_w,
+                standby_hours: u.ledger.standby_ms as f64 / MS_PER_HOUR,
+                wakeups: u.ledger.wakeups,
+                waking_hours: u.ledger.waking_ms as f64 / MS_PER_HOUR,
+                standby_saved_kwh: u.saved_wh(idle_w) / 1000.0,
+            })
+            .collect(),
+    )
 }
 
 /// The CO2 a server's standby saved on a grid whose intensity varies [kg]: (idle − standby)

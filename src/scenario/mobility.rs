@@ -139,7 +139,11 @@ pub struct RawConsolidation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPowerStates {
-    pub servers: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub servers: Option<Spanned<Vec<Spanned<String>>>>,
+    /// nPars that power down on their own, their cells' share of the server's idle power.
+    #[serde(default)]
+    pub npars: Option<Spanned<Vec<Spanned<String>>>>,
     pub standby_after: Spanned<Duration>,
     pub standby_w: Spanned<f64>,
     #[serde(default)]
@@ -433,7 +437,7 @@ pub(crate) fn compile(
         }
     }
     for (k, rp) in power_states.iter().enumerate() {
-        match compile_power_states(cx, k, rp.get_ref(), &plan.power, &managed) {
+        match compile_power_states(cx, k, rp, &plan.power, &managed) {
             Ok(units) => plan.power.extend(units),
             Err(e) => errors.push(e),
         }
@@ -768,21 +772,30 @@ fn compile_move(
     Ok(planned)
 }
 
-/// One `[[power_states]]` entry: a unit per server. A server has one entry, and none that a
-/// consolidation manages (the manager powers its hosts down and up itself).
+/// One `[[power_states]]` entry: a unit per server or nPar. A unit has one entry, none that
+/// a consolidation manages (the manager powers its hosts down and up itself), and a server
+/// is powered down whole or by its nPars, not both (an nPar's cells are part of the server).
 fn compile_power_states(
     cx: &Context,
     k: usize,
-    p: &RawPowerStates,
+    rp: &Spanned<RawPowerStates>,
     before: &[PowerUnit],
     managed: &HashMap<NodeId, usize>,
 ) -> Result<Vec<PowerUnit>, Error> {
+    let p = rp.get_ref();
     let field = |f: &str| format!("power_states[{k}].{f}");
-    if p.servers.get_ref().is_empty() {
+    let servers = p.servers.as_ref().map_or(&[][..], |s| s.get_ref());
+    let npars = p.npars.as_ref().map_or(&[][..], |s| s.get_ref());
+    if servers.is_empty() && npars.is_empty() {
+        let span = p
+            .servers
+            .as_ref()
+            .or(p.npars.as_ref())
+            .map_or(rp.span(), |s| s.span());
         return Err(cx.err(
-            p.servers.span(),
+            span,
             field("servers"),
-            "expected at least one server",
+            "expected at least one server in `servers` or one nPar in `npars`",
         ));
     }
     let after = p.standby_after.get_ref().ms();
@@ -802,54 +815,88 @@ fn compile_power_states(
         "energy ≥ 0 Wh drawn by a wake-up beyond idle power",
     )?;
     let mut units: Vec<PowerUnit> = Vec::new();
-    for s in p.servers.get_ref() {
-        let id = cx.node(s, &field("servers"))?;
+    let named = servers
+        .iter()
+        .map(|s| (s, NodeKind::Server, "servers"))
+        .chain(npars.iter().map(|s| (s, NodeKind::Npar, "npars")));
+    for (s, kind, list) in named {
+        let id = cx.node(s, &field(list))?;
         let n = &cx.nodes[id.0 as usize];
-        if n.kind != NodeKind::Server {
+        if n.kind != kind {
+            let expected = match kind {
+                NodeKind::Server => {
+                    "a server (standby powers a whole machine down; an nPar goes in `npars`)"
+                }
+                _ => "an nPar (standby powers whole cells down; a server goes in `servers`)",
+            };
             return Err(cx.err(
                 s.span(),
-                field("servers"),
-                format!(
-                    "`{}` is a {}; expected a server (standby powers a whole machine down)",
-                    n.name,
-                    n.kind.as_str()
-                ),
+                field(list),
+                format!("`{}` is a {}; expected {expected}", n.name, n.kind.as_str()),
             ));
         }
-        if before.iter().chain(&units).any(|u| u.server == id) {
+        let all = || before.iter().chain(&units);
+        if all().any(|u| u.unit == id) {
             return Err(cx.err(
                 s.span(),
-                field("servers"),
+                field(list),
                 format!(
-                    "`{}` already has power states; expected each server once",
+                    "`{}` already has power states; expected each server and nPar once",
                     n.name
                 ),
             ));
         }
-        if let Some(&c) = managed.get(&id) {
-            return Err(cx.err(s.span(), field("servers"), format!("`{}` is a host of consolidation[{c}], which powers it down and up itself (its `standby_w`, `wake_up`); expected a server no manager holds", n.name)));
+        let server = n.server;
+        let server_name = &cx.nodes[server.0 as usize].name;
+        if let Some(u) = all().find(|u| u.server == server && (u.unit == server || id == server)) {
+            let other = &cx.nodes[u.unit.0 as usize].name;
+            return Err(cx.err(
+                s.span(),
+                field(list),
+                format!(
+                    "`{}` and `{other}` both have power states, and `{server_name}` holds both; expected the server whole (`servers`) or its nPars (`npars`), not both",
+                    n.name
+                ),
+            ));
         }
-        let Some((idle_w, _)) = cx
-            .pricing
-            .iter()
-            .find(|x| x.server == id)
-            .and_then(|x| x.power)
-        else {
-            return Err(cx.err(s.span(), field("servers"), format!("`{}` has no `power = {{ idle_w, max_w }}`; standby saves energy against its idle power", n.name)));
+        if let Some(&c) = managed.get(&server) {
+            return Err(cx.err(s.span(), field(list), format!("`{server_name}` is a host of consolidation[{c}], which powers it down and up itself (its `standby_w`, `wake_up`); expected a server no manager holds")));
+        }
+        let Some(pricing) = cx.pricing.iter().find(|x| x.server == server) else {
+            return Err(cx.err(s.span(), field(list), format!("`{server_name}` has no `power = {{ idle_w, max_w }}`; standby saves energy against its idle power")));
         };
+        let Some((idle_w, _)) = pricing.power else {
+            return Err(cx.err(s.span(), field(list), format!("`{server_name}` has no `power = {{ idle_w, max_w }}`; standby saves energy against its idle power")));
+        };
+        // An nPar's cells ÷ the server's: its installed cores (one core per cell at least,
+        // `cores_per_cell` each) ÷ the server's installed cores.
+        let share = if id == server {
+            1.0
+        } else {
+            n.max_cores / f64::from(pricing.installed.max(1))
+        };
+        let unit_idle_w = idle_w * share;
         let standby_w = *p.standby_w.get_ref();
-        if !(standby_w.is_finite() && (0.0..=idle_w).contains(&standby_w)) {
+        if !(standby_w.is_finite() && (0.0..=unit_idle_w).contains(&standby_w)) {
+            let whose = if id == server {
+                format!("`{}`'s idle power ({idle_w} W)", n.name)
+            } else {
+                format!(
+                    "`{}`'s share of `{server_name}`'s idle power ({} W: its cells' share of {idle_w} W)",
+                    n.name,
+                    num(unit_idle_w)
+                )
+            };
             return Err(cx.err(
                 p.standby_w.span(),
                 field("standby_w"),
-                format!(
-                    "{standby_w}; expected watts ≥ 0 and at most `{}`'s idle power ({idle_w} W)",
-                    n.name
-                ),
+                format!("{standby_w}; expected watts ≥ 0 and at most {whose}"),
             ));
         }
         units.push(PowerUnit {
-            server: id,
+            server,
+            unit: id,
+            share,
             states: PowerStates {
                 standby_after_ms: after,
                 standby_w,
@@ -859,6 +906,12 @@ fn compile_power_states(
         });
     }
     Ok(units)
+}
+
+/// A figure as a message shows it: at most three decimals, no trailing zeros.
+fn num(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn compile_consolidation(

@@ -367,6 +367,8 @@ pub fn carve(scenario: &Scenario, servers: &[u32]) -> Island {
                 f
             })
             .collect(),
+        // Filled per island by `sim::power`, after carving.
+        wake_waits: Default::default(),
     };
     let s = Scenario {
         file: scenario.file.clone(),

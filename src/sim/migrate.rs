@@ -152,6 +152,9 @@ pub(crate) fn extend(scenario: &Scenario) -> Option<Extended> {
     for f in &mut s.ha.failures {
         f.target = map(f.target);
     }
+    s.ha.wake_waits = (scenario.ha.wake_waits.iter())
+        .map(|(&(n, t), &wait)| ((map(NodeId(n)).0, t), wait))
+        .collect();
     s.mobility = scenario.mobility.localize(&|n| Some(map(n)), &|w| Some(w));
     // A guest move's `to` becomes the node the guest runs in there: its stand-in, or the
     // guest itself when it returns to the host it started on.

@@ -26,6 +26,7 @@ mod moves;
 pub mod oracle;
 pub mod power;
 mod rest;
+mod standby;
 
 use crate::Error;
 use crate::engine::{Event, RunStats, TimeMs};
@@ -200,7 +201,7 @@ pub(crate) fn run_alone(
     progress: &mut dyn FnMut(TimeMs),
 ) -> Result<Outcome, Error> {
     // Power states and managers' decisions become planned moves and wake-ups (`power`).
-    let powered = power::extend(scenario)?;
+    let powered = power::extend(scenario, &outages)?;
     let scenario = powered.as_ref().unwrap_or(scenario);
     if let Some(extended) = migrate::extend(scenario) {
         return extended.run(scenario, recording, outages, progress);

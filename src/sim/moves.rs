@@ -111,9 +111,16 @@ pub(crate) fn guest_steps(start: TimeMs, m: &Migration) -> (TimeMs, TimeMs) {
 /// Apply one step of move `index` to where workloads run and what servers hold.
 pub(crate) fn apply(plan: &Plan, model: &Model, index: u32, phase: Phase, f: &mut Failover) {
     if matches!(phase, Phase::WakeBegin | Phase::WakeEnd) {
+        let wake = plan.wakes[index as usize];
+        if wake.unit != wake.server {
+            // An nPar's cells are its own (electrically isolated): it goes dark, as a failed
+            // nPar does, while its siblings serve on; Serviceguard does not see it as failed.
+            f.set_dark(wake.unit, phase == Phase::WakeBegin);
+            return;
+        }
         // Every core lost while waking, as a failed core's capacity is (the grant is clamped
         // at zero): the work arriving meanwhile waits or is lost by its `on_shortfall`.
-        let s = plan.wakes[index as usize].server.0 as usize;
+        let s = wake.server.0 as usize;
         let cores = f64::from(model.nodes[s].cores);
         f.lost_cores[s] += if phase == Phase::WakeBegin {
             cores

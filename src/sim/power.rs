@@ -3,9 +3,11 @@
 //! Both are decided before the run starts, from the demand alone, and then played by the run
 //! as planned moves and wake-ups. That is exact here because what they read does not depend
 //! on what the run does:
-//! - a server with `[[power_states]]` is idle when no workload the scenario places under it
-//!   has demand (demand is an input, a trace or a generator, never an outcome), so its
-//!   standby stretches and wake-ups follow from the demand streams;
+//! - a server or nPar with `[[power_states]]` is idle when no workload running in it has
+//!   demand and nothing is landing in it (`super::standby`): demand is an input, a trace or
+//!   a generator, never an outcome; planned moves have their times; Serviceguard's failovers
+//!   follow from the outages, drawn from the seed before the run. So its standby stretches
+//!   and wake-ups follow from the inputs;
 //! - a consolidation manager reads each host's utilization as the sum of its guests' demand
 //!   over the interval ÷ the host's capacity, CloudSim's host model, which is what SLATAH,
 //!   PDM and SLAV are defined on and what published figures use. Its decisions change where
@@ -27,6 +29,7 @@
 
 use super::demand::{Stream, build_streams};
 use super::metrics::Held;
+use super::standby::Units;
 use crate::Error;
 use crate::mobility::detect::Detector;
 use crate::mobility::manager::{GuestSpec, HostSpec, Manager, Rules, Tally};
@@ -40,20 +43,34 @@ use crate::world::Scenario;
 /// What power states and managers do over a run, decided from the demand.
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    /// Per server with power states: `[[power_states]]` servers in file order, then each
-    /// manager's hosts in its `hosts` order.
+    /// Per unit with power states: `[[power_states]]` units in file order (each entry's
+    /// servers, then its nPars), then each manager's hosts in its `hosts` order.
     pub units: Vec<UnitLedger>,
     /// Per `[[consolidation]]`, in file order.
     pub managers: Vec<ManagerRun>,
     moves: Vec<PlannedMove>,
     wakes: Vec<Wake>,
+    /// How long a package placed on a sleeping node waits for it (`Ha::wake_waits`).
+    wake_waits: std::collections::HashMap<(u32, u64), u64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct UnitLedger {
     pub server: NodeId,
+    /// The server itself, or the nPar that powers down.
+    pub unit: NodeId,
+    /// Its part of the server's idle power (1 for a server, an nPar's cells ÷ the server's).
+    pub share: f64,
     pub states: PowerStates,
     pub ledger: PowerLedger,
+}
+
+impl UnitLedger {
+    /// Energy saved against staying on at idle [Wh], on its share of the server's idle power.
+    pub fn saved_wh(&self, server_idle_w: f64) -> f64 {
+        self.ledger
+            .saved_wh(server_idle_w * self.share, &self.states)
+    }
 }
 
 /// One manager's decisions and the literature's figures on them (CloudSim's host model).
@@ -67,10 +84,14 @@ pub struct ManagerRun {
     pub migrations_played: u64,
 }
 
-/// The scenario the run plays: the managers' migrations added to the planned moves, and the
-/// wake-ups; `None` when the scenario has no power states and no manager.
-pub(crate) fn extend(scenario: &Scenario) -> Result<Option<Scenario>, Error> {
-    let Some(schedule) = schedule(scenario)? else {
+/// The scenario the run plays: the managers' migrations added to the planned moves, the
+/// wake-ups, and what a package placed on a sleeping node waits; `None` when the scenario has
+/// no power states and no manager. `outages` are the run's (`super::outages`).
+pub(crate) fn extend(
+    scenario: &Scenario,
+    outages: &[(u32, crate::ha::Outage)],
+) -> Result<Option<Scenario>, Error> {
+    let Some(schedule) = schedule(scenario, outages)? else {
         return Ok(None);
     };
     let mut s = scenario.clone();
@@ -78,29 +99,31 @@ pub(crate) fn extend(scenario: &Scenario) -> Result<Option<Scenario>, Error> {
     // Stable: file order among equal starts, the managers' after the file's.
     s.mobility.moves.sort_by_key(|m| m.start_ms);
     s.mobility.wakes = schedule.wakes;
+    s.ha.wake_waits = schedule.wake_waits;
     Ok(Some(s))
 }
 
-/// Decide power states and managers over the horizon from the scenario's demand.
-pub fn schedule(scenario: &Scenario) -> Result<Option<Schedule>, Error> {
+impl Schedule {
+    /// How long a package placed on a sleeping node waits for it, by (node, time) [ms].
+    pub fn wake_waits(&self) -> &std::collections::HashMap<(u32, u64), u64> {
+        &self.wake_waits
+    }
+}
+
+/// Decide power states and managers over the horizon from the scenario's demand, its
+/// planned moves and the failovers that `outages` cause.
+pub fn schedule(
+    scenario: &Scenario,
+    outages: &[(u32, crate::ha::Outage)],
+) -> Result<Option<Schedule>, Error> {
     let plan = &scenario.mobility;
     if plan.power.is_empty() && plan.consolidations.is_empty() {
         return Ok(None);
     }
-    let model = &scenario.model;
     let horizon = scenario.horizon_ms;
     let mut walker = Walker::new(scenario)?;
-    // Servers with power states: their state and the workloads under them.
-    let mut units: Vec<(PowerState, Vec<usize>)> = plan
-        .power
-        .iter()
-        .map(|u| {
-            let members = (0..model.workloads.len())
-                .filter(|&w| model.nodes[model.workloads[w].node.0 as usize].server == u.server)
-                .collect();
-            (PowerState::new(u.states), members)
-        })
-        .collect();
+    // Units with power states, fed where the run will place work.
+    let mut units = Units::new(scenario, &plan.power, outages);
     let mut managers: Vec<Managed> = plan
         .consolidations
         .iter()
@@ -109,14 +132,15 @@ pub fn schedule(scenario: &Scenario) -> Result<Option<Schedule>, Error> {
     let mut moves: Vec<PlannedMove> = Vec::new();
     loop {
         let ts = walker.next_time().filter(|&t| t < horizon);
+        let tu = units.next_time().filter(|&t| t < horizon);
         let td = managers
             .iter()
             .map(|m| m.next_ms)
             .min()
             .filter(|&t| t < horizon);
-        let t = match (ts, td) {
-            (None, None) => break,
-            (a, b) => a.unwrap_or(u64::MAX).min(b.unwrap_or(u64::MAX)),
+        let t = match (ts, td, tu) {
+            (None, None, None) => break,
+            (a, b, c) => [a, b, c].into_iter().flatten().min().unwrap_or(u64::MAX),
         };
         walker.integrate_to(t);
         // Decisions at `t` read the interval that ends there, before the samples of `t`.
@@ -125,24 +149,25 @@ pub fn schedule(scenario: &Scenario) -> Result<Option<Schedule>, Error> {
         }
         if ts == Some(t) {
             walker.apply_samples(t);
-            for (state, members) in &mut units {
-                let busy = members.iter().any(|&w| walker.demand[w] > 0.0);
-                state.observe(t, busy);
-            }
+        }
+        if ts == Some(t) || tu == Some(t) {
+            units.at(t, &walker.demand);
         }
     }
+    let (ledgers, wake_waits) = units.finish(horizon);
     let mut out = Schedule {
         units: Vec::new(),
         managers: Vec::new(),
         moves,
         wakes: Vec::new(),
+        wake_waits,
     };
-    for (u, (mut state, _)) in plan.power.iter().zip(units) {
-        let ledger = state.finish(horizon);
+    for (u, ledger) in plan.power.iter().zip(ledgers) {
         if u.states.wake_ms > 0 {
             for &(_, to) in ledger.standby.iter().filter(|s| s.1 < horizon) {
                 out.wakes.push(Wake {
                     server: u.server,
+                    unit: u.unit,
                     from_ms: to,
                     to_ms: to.saturating_add(u.states.wake_ms).min(horizon),
                 });
@@ -150,6 +175,8 @@ pub fn schedule(scenario: &Scenario) -> Result<Option<Schedule>, Error> {
         }
         out.units.push(UnitLedger {
             server: u.server,
+            unit: u.unit,
+            share: u.share,
             states: u.states,
             ledger,
         });
@@ -158,6 +185,8 @@ pub fn schedule(scenario: &Scenario) -> Result<Option<Schedule>, Error> {
         for (h, state) in m.states.iter_mut().enumerate() {
             out.units.push(UnitLedger {
                 server: c.hosts[h],
+                unit: c.hosts[h],
+                share: 1.0,
                 states: m.cfg[h],
                 ledger: state.finish(horizon),
             });
@@ -170,7 +199,7 @@ pub fn schedule(scenario: &Scenario) -> Result<Option<Schedule>, Error> {
             migrations_played: m.played,
         });
     }
-    out.wakes.sort_by_key(|w| (w.from_ms, w.server.0));
+    out.wakes.sort_by_key(|w| (w.from_ms, w.server.0, w.unit.0));
     Ok(Some(out))
 }
 

@@ -14,6 +14,7 @@ mod ha;
 mod plan;
 mod planetlab;
 mod policy;
+mod power;
 mod resources;
 mod review;
 mod traces;

@@ -44,6 +44,7 @@ impl Compiler<'_> {
             clusters,
             packages,
             failures,
+            wake_waits: Default::default(),
         })
     }
 
