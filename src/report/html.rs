@@ -2208,6 +2208,7 @@ fn energy(s: &Summary) -> Option<String> {
         wakeups: None,
         waking_hours: None,
         standby_saved_kwh: None,
+        npars: None,
     };
     let pue = fin(e.pue).unwrap_or(1.0);
     let grid = match (
