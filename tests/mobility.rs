@@ -973,6 +973,59 @@ fn a_managed_pair_of_hosts_by_hand() {
     assert_eq!(f(&s["totals"]["delayed_core_hours"]), 0.0);
 }
 
+/// `wake_wh` charges each wake-up of a managed host, as `[[power_states]]`'s does: the pair
+/// above with `wake_wh = 3`, where `a` wakes once (at 10m), draws 22.525 + 3 = 25.525 Wh and
+/// `b` its 38.75 Wh unchanged; the manager's energy is their sum, 64.275 Wh. Nothing else
+/// moves: the same migrations and standby time.
+#[test]
+fn a_managed_wake_up_costs_its_wake_wh() {
+    let dir = scratch("managed_wake_wh");
+    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("s.toml"), managed_text() + "wake_wh = 3\n").unwrap();
+    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = read_json(&dir.join("out/summary.json"));
+    let c = &s["consolidation"][0];
+    assert_eq!(c["migrations"].as_u64(), Some(2), "{c}");
+    assert_eq!(c["wakeups"].as_u64(), Some(1), "{c}");
+    assert!(close(f(&c["standby_hours"]), 299.0 / 3600.0), "{c}");
+    let server = |n: &str| {
+        s["energy"]["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert!(
+        (f(&server("a")["it_kwh"]) - 0.025525).abs() < 1e-9,
+        "{}",
+        server("a")
+    );
+    assert!(
+        (f(&server("b")["it_kwh"]) - 0.03875).abs() < 1e-9,
+        "{}",
+        server("b")
+    );
+    assert!((f(&c["energy_kwh"]) - 0.064275).abs() < 1e-9, "{c}");
+}
+
+/// A negative or non-finite `wake_wh` is refused, naming the field.
+#[test]
+fn a_managed_wake_wh_must_be_energy() {
+    let dir = scratch("managed_wake_wh_bad");
+    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("s.toml"), managed_text() + "wake_wh = -1\n").unwrap();
+    let out = vsesim(&["validate", "s.toml"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("s.toml") && err.contains("wake_wh") && err.contains("≥ 0 Wh"),
+        "{err}"
+    );
+}
+
 /// The same bytes at 1 and 2 threads, on the managed pair and on the bundled MAD day.
 #[test]
 fn a_managed_run_is_the_same_at_any_thread_count() {

@@ -177,6 +177,58 @@ pub fn mad_with(sorted: &[f64], u: f64) -> f64 {
     middle(&dev[..n])
 }
 
+/// A lower bound on [`mad_with`]`(sorted, u)` over every `u`, so that a placement can tell
+/// in advance which hosts MAD must refuse whatever they take ([`ceiling`]).
+///
+/// Why it holds: with `n = sorted.len() + 1` values, MAD is the median of `n` deviations, at
+/// least the one of 0-based rank `r = ⌈n/2⌉ − 1`; dropping `u`'s deviation lowers that rank by
+/// at most one, so at least `r` of the fixed values lie within MAD of the median, inside an
+/// interval of width 2 × MAD, and some `r` consecutive sorted values span no more than that.
+/// Half the narrowest span of `r` consecutive values is the bound, less a margin far above
+/// the rounding of the deviations and their median.
+pub fn mad_floor(sorted: &[f64]) -> f64 {
+    let r = (sorted.len() + 1).div_ceil(2).saturating_sub(1);
+    if r < 2 || r > sorted.len() {
+        return 0.0;
+    }
+    let span = sorted
+        .windows(r)
+        .map(|w| w[r - 1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    let scale = sorted.iter().fold(1.0f64, |a, &x| a.max(x.abs()));
+    (span / 2.0 - 1e-12 * scale).max(0.0)
+}
+
+/// An upper bound on the utilization at which the detector, on `history` with its last value
+/// replaced (`sorted_prefix`: the history but its last value, ascending, for MAD), may find a
+/// host not overloaded: a host nearer its ceiling than a guest's share is refused whatever
+/// the detector says on the details, so a placement need not ask. Infinite where no cheap
+/// bound is known (IQR, LR on a long history).
+pub fn ceiling(
+    detector: Detector,
+    fallback_limit: f64,
+    history_len: usize,
+    sorted_prefix: &[f64],
+) -> f64 {
+    match detector {
+        Detector::Threshold { limit } => limit,
+        Detector::Mad { safety } if history_len.max(1) >= MIN_HISTORY => {
+            if safety >= 0.0 {
+                // `u > 1 − s × MAD` with MAD ≥ the floor; the margin covers the rounding of
+                // `1 − s × MAD` (a few units in the last place of 1 + s × MAD).
+                let f = mad_floor(sorted_prefix);
+                1.0 - safety * f + 1e-12 * (1.0 + safety * f)
+            } else {
+                f64::INFINITY
+            }
+        }
+        Detector::Mad { .. } => fallback_limit,
+        Detector::Iqr { .. } if history_len.max(1) < MIN_HISTORY => fallback_limit,
+        Detector::LocalRegression { .. } if history_len.max(1) < LR_WINDOW => fallback_limit,
+        _ => f64::INFINITY,
+    }
+}
+
 /// CloudSim's interquartile range (`MathUtil.iqr`): sorted values at 1-based ranks
 /// `round(0.25 (n + 1))` and `round(0.75 (n + 1))`, Java's `Math.round` rounding halves up.
 pub fn iqr(values: &[f64]) -> Option<f64> {
@@ -341,5 +393,56 @@ mod tests {
         assert!(!d.fallback);
         let empty = decide(Detector::Threshold { limit: 0.0 }, 0.7, &host(&[], 0.0));
         assert!(!empty.overloaded);
+    }
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The ceiling is an upper bound: wherever the detector, on the history with its last
+        /// value replaced by `u`, finds the host not overloaded, `u` is at most the ceiling;
+        /// and the MAD floor is at most the MAD itself.
+        #[test]
+        fn nothing_above_the_ceiling_is_accepted(
+            history in prop::collection::vec(
+                prop_oneof![(0u32..20).prop_map(|k| f64::from(k) / 20.0), 0.0f64..1.5],
+                0..=HISTORY_LEN,
+            ),
+            u in prop_oneof![(0u32..30).prop_map(|k| f64::from(k) / 20.0), 0.0f64..1.5],
+            safety in prop_oneof![Just(2.5), Just(0.0), 0.0f64..4.0],
+            limit in 0.0f64..1.2,
+        ) {
+            let mut sorted = history[..history.len().saturating_sub(1)].to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let mut what_if = history.clone();
+            match what_if.last_mut() {
+                Some(last) => *last = u,
+                None => what_if.push(u),
+            }
+            if what_if.len() >= 2 {
+                prop_assert!(mad_floor(&sorted) <= mad_with(&sorted, u));
+            }
+            for det in [
+                Detector::Threshold { limit },
+                Detector::Mad { safety },
+                Detector::Iqr { safety },
+                Detector::LocalRegression { safety },
+            ] {
+                let d = decide(det, 0.7, &host(&what_if, 600.0));
+                let c = ceiling(det, 0.7, history.len(), &sorted);
+                prop_assert!(d.overloaded || u <= c, "{:?}: {} accepted above {}", det, u, c);
+            }
+        }
+    }
+
+    /// The floor by hand: 1, 2, 4, 7, 11 (n = 6 with the value added): r = ⌈6/2⌉ − 1 = 2, the
+    /// narrowest two consecutive values are 1 and 2, so MAD ≥ 0.5. With u = 1.5 the six are
+    /// 1 1.5 2 4 7 11, median 3, deviations 2 1.5 1 1 4 8 → sorted 1 1 1.5 2 4 8, MAD 1.75.
+    #[test]
+    fn mad_floor_by_hand() {
+        let sorted = [1.0, 2.0, 4.0, 7.0, 11.0];
+        assert!((mad_floor(&sorted) - 0.5).abs() < 1e-9);
+        assert_eq!(mad_with(&sorted, 1.5), 1.75);
+        assert_eq!(mad_floor(&[0.3]), 0.0);
     }
 }

@@ -118,6 +118,13 @@ pub struct Manager {
     /// what-ifs (the history with its last value replaced, once per guest and host placed)
     /// merge one value in instead of selecting medians from a copy each time.
     sorted_prefix: Vec<Vec<f64>>,
+    /// Per host, the utilization above which its detector refuses it whatever it takes
+    /// ([`detect::ceiling`]), kept once per interval so that placement skips such hosts
+    /// without asking the detector.
+    ceiling: Vec<f64>,
+    /// Place by the oracle (every host scanned), to check the index against it.
+    #[cfg(test)]
+    oracle: bool,
     pub tally: Tally,
 }
 
@@ -177,6 +184,9 @@ impl Manager {
             rng: StdRng::seed_from_u64(rules.seed),
             scratch: RefCell::new(Vec::with_capacity(HISTORY_LEN + 1)),
             sorted_prefix: vec![Vec::with_capacity(HISTORY_LEN); nh],
+            ceiling: vec![f64::INFINITY; nh],
+            #[cfg(test)]
+            oracle: false,
             tally: Tally {
                 standby_s: vec![0.0; nh],
                 wakeups: vec![0; nh],
@@ -228,6 +238,12 @@ impl Manager {
                     sorted.sort_unstable_by(f64::total_cmp);
                 }
             }
+            self.ceiling[h] = detect::ceiling(
+                r.detector,
+                r.fallback_limit,
+                self.history[h].len(),
+                &self.sorted_prefix[h],
+            );
         }
         let was_standby: Vec<bool> = self.hosts.iter().map(|h| h.standby).collect();
 
@@ -270,9 +286,17 @@ impl Manager {
             let to = {
                 let (history, sorted, scratch) =
                     (&self.history, &self.sorted_prefix, &self.scratch);
-                place::pabfd(&mut self.hosts, &self.guests, &ids, &|h, u| {
+                let overloaded_after = |h: usize, u: f64| {
                     overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut())
-                })
+                };
+                pabfd_by(
+                    self.oracle(),
+                    &mut self.hosts,
+                    &self.guests,
+                    &ids,
+                    &overloaded_after,
+                    &self.ceiling,
+                )
             };
             for (&(g, h), t) in leaving.iter().zip(to) {
                 match t {
@@ -284,11 +308,16 @@ impl Manager {
         // 4: empty underloaded hosts (the overloaded ones are still excluded).
         {
             let (history, sorted, scratch) = (&self.history, &self.sorted_prefix, &self.scratch);
-            let (evac, _) = place::evacuate_underloaded(
+            let overloaded_after = |h: usize, u: f64| {
+                overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut())
+            };
+            let (evac, _) = evacuate_by(
+                self.oracle(),
                 &mut self.hosts,
                 &self.guests,
                 r.underload_threshold,
-                &|h, u| overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut()),
+                &overloaded_after,
+                &self.ceiling,
             );
             moves.extend(evac.iter().map(|m| (m.guest, m.from, m.to)));
         }
@@ -329,6 +358,15 @@ impl Manager {
         moves
     }
 
+    #[cfg(test)]
+    fn oracle(&self) -> bool {
+        self.oracle
+    }
+    #[cfg(not(test))]
+    fn oracle(&self) -> bool {
+        false
+    }
+
     fn overloaded(&self, h: usize, u: f64) -> bool {
         overloaded_with(
             &self.rules,
@@ -349,6 +387,10 @@ fn overloaded_with(
     u: f64,
     scratch: &mut Vec<f64>,
 ) -> bool {
+    if let Detector::Threshold { limit } = r.detector {
+        // `detect::decide` on a history whose last value is `u`.
+        return u > limit;
+    }
     if let Detector::Mad { safety } = r.detector {
         // `detect::decide` on the same history, without its copy and two medians by
         // selection: the same values, so the same decision.
@@ -374,6 +416,51 @@ fn overloaded_with(
         },
     )
     .overloaded
+}
+
+/// [`place::pabfd`], or in tests the oracle it must agree with.
+fn pabfd_by(
+    oracle: bool,
+    hosts: &mut [Host],
+    guests: &[Guest],
+    moving: &[usize],
+    overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ceiling: &[f64],
+) -> Vec<Option<usize>> {
+    #[cfg(test)]
+    if oracle {
+        return place::oracle::pabfd(hosts, guests, moving, overloaded_after);
+    }
+    let _ = oracle;
+    place::pabfd(hosts, guests, moving, overloaded_after, ceiling)
+}
+
+/// [`place::evacuate_underloaded`], or in tests the oracle it must agree with.
+fn evacuate_by(
+    oracle: bool,
+    hosts: &mut [Host],
+    guests: &[Guest],
+    underload_threshold: f64,
+    overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ceiling: &[f64],
+) -> (Vec<place::Move>, Vec<usize>) {
+    #[cfg(test)]
+    if oracle {
+        return place::oracle::evacuate_underloaded(
+            hosts,
+            guests,
+            underload_threshold,
+            overloaded_after,
+        );
+    }
+    let _ = oracle;
+    place::evacuate_underloaded(
+        hosts,
+        guests,
+        underload_threshold,
+        overloaded_after,
+        ceiling,
+    )
 }
 
 fn push(hist: &mut Vec<f64>, v: f64) {
@@ -502,5 +589,69 @@ mod tests {
         assert_eq!(t.slatah(), 1.0);
         // 200 W (u capped at 1) + 0 W for 900 s = 0.05 kWh.
         assert!((t.energy_kwh - 0.05).abs() < 1e-12);
+    }
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// A manager placing through the index decides as one scanning every host: the same
+        /// migrations every interval and the same tally, for each detector, over enough
+        /// intervals for MAD and IQR to leave their fallback.
+        #[test]
+        fn the_index_decides_as_the_scan(
+            kinds in prop::collection::vec(0usize..3, 2..16),
+            guests in prop::collection::vec((0usize..64, 0u32..3), 1..60),
+            demand in prop::collection::vec(
+                prop_oneof![(0u32..30).prop_map(|k| f64::from(k) / 10.0), 0.0f64..3.0],
+                1..400,
+            ),
+            detector in prop_oneof![
+                (0.5f64..1.0).prop_map(|limit| Detector::Threshold { limit }),
+                (0.0f64..3.0).prop_map(|safety| Detector::Mad { safety }),
+                (0.0f64..2.0).prop_map(|safety| Detector::Iqr { safety }),
+                (0.8f64..1.5).prop_map(|safety| Detector::LocalRegression { safety }),
+            ],
+            underload_threshold in prop_oneof![Just(1.0), 0.0f64..1.0],
+        ) {
+            let hosts: Vec<HostSpec> = kinds
+                .iter()
+                .map(|&k| HostSpec {
+                    capacity: [8.0, 8.0, 4.0][k],
+                    memory_gb: [64.0, 64.0, 16.0][k],
+                    power: Power {
+                        idle_w: [400.0, 400.0, 150.0][k],
+                        max_w: [800.0, 800.0, 300.0][k],
+                        standby_w: [20.0, 20.0, 5.0][k],
+                    },
+                })
+                .collect();
+            let specs: Vec<GuestSpec> = guests
+                .iter()
+                .map(|&(h, m)| GuestSpec {
+                    memory_gb: [1.0, 2.0, 4.0][m as usize],
+                    memory_mb: [1024.0, 2048.0, 4096.0][m as usize],
+                    host: h % hosts.len(),
+                })
+                .collect();
+            let r = Rules {
+                detector,
+                underload_threshold,
+                ..rules()
+            };
+            let mut by_scan = Manager::new(r, &hosts, &specs);
+            by_scan.oracle = true;
+            let mut by_index = Manager::new(r, &hosts, &specs);
+            let n = specs.len();
+            for (k, step) in (0..40).map(|k| (k, k * n)).map(|(k, at)| {
+                (k, (0..n).map(|g| demand[(at + g * 7) % demand.len()]).collect::<Vec<f64>>())
+            }) {
+                let want = by_scan.step(&step);
+                let got = by_index.step(&step);
+                prop_assert_eq!(got, want, "interval {}", k);
+            }
+            prop_assert_eq!(&by_index.tally, &by_scan.tally);
+            prop_assert_eq!(by_index.placement(), by_scan.placement());
+        }
     }
 }

@@ -150,32 +150,194 @@ pub fn fits_vm_host(
     Ok(())
 }
 
-/// The host PABFD gives one guest: among hosts not excluded where it fits (CPU and memory),
-/// skipping an active host it would overload (`overloaded_after(host, utilization)`; CloudSim
-/// skips only hosts that carry load), the one whose power rises least; the first of equals.
-pub fn best_host(
-    hosts: &[Host],
-    guest: &Guest,
-    overloaded_after: &dyn Fn(usize, f64) -> bool,
-) -> Option<usize> {
-    let mut best: Option<(usize, f64)> = None;
-    for (h, host) in hosts.iter().enumerate() {
-        if host.excluded
-            || host.cpu + guest.cpu > host.capacity + 1e-9
-            || host.memory_used_gb + guest.memory_gb > host.memory_gb + 1e-9
-        {
-            continue;
+/// The hosts a guest may go to, indexed so that a placement looks only at those with room
+/// for it: the scan of every host per guest placed made the manager's interval cost grow with
+/// the square of the fleet (docs/PERFORMANCE.md).
+///
+/// Decisions are those of scanning every host in order and keeping the first whose power
+/// rises least (the oracle in this module's tests); the index only skips hosts that cannot be
+/// that one:
+/// - an active host is looked at only if its *room* (an upper bound on the CPU it can take:
+///   to its capacity, and to its detector's ceiling when it carries load) and its free memory
+///   are at least the guest's; a max-tree over the hosts in index order finds those in
+///   `O(k log H)` for `k` of them, in index order, so the first of equals stays first;
+/// - hosts in standby are looked at only when no active host rises less than the least any of
+///   them can: a host in standby rises by `P(u) − standby_w ≥ idle_w − standby_w` (the power
+///   is nondecreasing in `u` when `max_w ≥ idle_w`, and rounding is monotone, so the bound
+///   holds on the computed figures too);
+/// - the detector is asked only about a host that would otherwise win: it refuses, it never
+///   makes a host rise less.
+///
+/// Within the room every host is still looked at: on a fleet of equal hosts every active host
+/// rises by the same watts but for rounding, and the rounding decides the first of equals.
+struct Targets<'a> {
+    ceiling: &'a [f64],
+    /// Leaves in the max-trees (a power of two ≥ the hosts).
+    size: usize,
+    /// Max-trees of each active host's CPU room and free memory, `−∞` where it may not take
+    /// guests (excluded, or in standby: those are in `standby`).
+    cpu: Vec<f64>,
+    mem: Vec<f64>,
+    /// Hosts in standby that may be woken, ascending.
+    standby: Vec<usize>,
+    /// No host in standby rises less than this, whatever it takes.
+    standby_floor: f64,
+    stack: Vec<usize>,
+}
+
+impl<'a> Targets<'a> {
+    fn new(hosts: &[Host], ceiling: &'a [f64]) -> Targets<'a> {
+        let size = hosts.len().next_power_of_two().max(1);
+        let mut t = Targets {
+            ceiling,
+            size,
+            cpu: vec![f64::NEG_INFINITY; 2 * size],
+            mem: vec![f64::NEG_INFINITY; 2 * size],
+            standby: Vec::new(),
+            standby_floor: f64::INFINITY,
+            stack: Vec::with_capacity(64),
+        };
+        for (h, host) in hosts.iter().enumerate() {
+            if host.excluded {
+                continue;
+            }
+            if host.standby {
+                t.standby.push(h);
+                t.standby_floor = t.standby_floor.min(standby_floor(&host.power));
+            } else {
+                t.cpu[size + h] = cpu_room(host, ceiling[h]);
+                t.mem[size + h] = memory_room(host);
+            }
         }
-        let after = (host.cpu + guest.cpu) / host.capacity;
-        if host.cpu > 0.0 && overloaded_after(h, after) {
-            continue;
+        for i in (1..size).rev() {
+            t.cpu[i] = t.cpu[2 * i].max(t.cpu[2 * i + 1]);
+            t.mem[i] = t.mem[2 * i].max(t.mem[2 * i + 1]);
         }
-        let rise = host.power.watts(after) - host.watts();
-        if best.is_none_or(|(_, r)| rise < r) {
-            best = Some((h, rise));
+        t
+    }
+
+    /// Host `h` changed (took or gave back guests, woke, was excluded): its leaves again.
+    fn refresh(&mut self, hosts: &[Host], h: usize) {
+        let host = &hosts[h];
+        let asleep = !host.excluded && host.standby;
+        match (self.standby.binary_search(&h), asleep) {
+            (Ok(i), false) => {
+                self.standby.remove(i);
+            }
+            (Err(i), true) => {
+                // The floor may only fall: a host back in standby counts again.
+                self.standby.insert(i, h);
+                self.standby_floor = self.standby_floor.min(standby_floor(&host.power));
+            }
+            _ => {}
+        }
+        let (c, m) = if host.excluded || host.standby {
+            (f64::NEG_INFINITY, f64::NEG_INFINITY)
+        } else {
+            (cpu_room(host, self.ceiling[h]), memory_room(host))
+        };
+        let mut i = self.size + h;
+        self.cpu[i] = c;
+        self.mem[i] = m;
+        while i > 1 {
+            i /= 2;
+            self.cpu[i] = self.cpu[2 * i].max(self.cpu[2 * i + 1]);
+            self.mem[i] = self.mem[2 * i].max(self.mem[2 * i + 1]);
         }
     }
-    best.map(|(h, _)| h)
+
+    /// The host PABFD gives one guest: among hosts not excluded where it fits (CPU and
+    /// memory), skipping an active host it would overload (`overloaded_after(host,
+    /// utilization)`; CloudSim skips only hosts that carry load), the one whose power rises
+    /// least; the first of equals.
+    fn best(
+        &mut self,
+        hosts: &[Host],
+        guest: &Guest,
+        overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        self.stack.clear();
+        self.stack.push(1);
+        while let Some(i) = self.stack.pop() {
+            if !(self.cpu[i] >= guest.cpu && self.mem[i] >= guest.memory_gb) {
+                continue;
+            }
+            if i < self.size {
+                // Right first on the stack: hosts come off it in index order.
+                self.stack.push(2 * i + 1);
+                self.stack.push(2 * i);
+            } else {
+                consider(hosts, i - self.size, guest, overloaded_after, &mut best);
+            }
+        }
+        if best.is_none_or(|(_, r)| !(r < self.standby_floor)) {
+            for &h in &self.standby {
+                consider(hosts, h, guest, overloaded_after, &mut best);
+            }
+        }
+        best.map(|(h, _)| h)
+    }
+}
+
+/// Host `h` for `guest`, against the best so far: the first of the least rises wins, so a
+/// host after the best wins only by rising less and one before it (the hosts in standby come
+/// after the active ones) by rising no more.
+fn consider(
+    hosts: &[Host],
+    h: usize,
+    guest: &Guest,
+    overloaded_after: &dyn Fn(usize, f64) -> bool,
+    best: &mut Option<(usize, f64)>,
+) {
+    let host = &hosts[h];
+    if host.excluded
+        || host.cpu + guest.cpu > host.capacity + 1e-9
+        || host.memory_used_gb + guest.memory_gb > host.memory_gb + 1e-9
+    {
+        return;
+    }
+    let after = (host.cpu + guest.cpu) / host.capacity;
+    let rise = host.power.watts(after) - host.watts();
+    if let Some((b, r)) = *best
+        && !(rise < r || (rise == r && h < b))
+    {
+        return;
+    }
+    if host.cpu > 0.0 && overloaded_after(h, after) {
+        return;
+    }
+    *best = Some((h, rise));
+}
+
+/// The most CPU `host` may take: to its capacity (the fit), and when it carries load to its
+/// detector's `ceiling` (a utilization no acceptable one exceeds), with a margin far above
+/// the rounding of `(cpu + guest) / capacity`, so that it never refuses a guest the checks
+/// would take.
+fn cpu_room(host: &Host, ceiling: f64) -> f64 {
+    let fit = host.capacity + 1e-9;
+    let limit = if host.cpu > 0.0 && ceiling.is_finite() && host.capacity > 0.0 {
+        fit.min(ceiling * host.capacity)
+    } else {
+        fit
+    };
+    limit - host.cpu + 1e-9 * (1.0 + limit.abs() + host.cpu.abs())
+}
+
+/// The most memory `host` may give a guest [GiB], with the same kind of margin.
+fn memory_room(host: &Host) -> f64 {
+    let free = host.memory_gb + 1e-9 - host.memory_used_gb;
+    free + 1e-9 * (1.0 + host.memory_gb.abs() + host.memory_used_gb.abs())
+}
+
+/// The least a host in standby can rise by waking: `idle_w − standby_w` when its power does
+/// not fall with load, else no bound.
+fn standby_floor(power: &Power) -> f64 {
+    if power.max_w >= power.idle_w {
+        power.idle_w - power.standby_w
+    } else {
+        f64::NEG_INFINITY
+    }
 }
 
 fn put(host: &mut Host, g: usize, guest: &Guest) {
@@ -192,21 +354,26 @@ fn take(host: &mut Host, g: usize, guest: &Guest) {
 }
 
 /// PABFD: `moving` (indexes into `guests`) in decreasing CPU demand (the first of equals
-/// first), each to [`best_host`]; the hosts are updated. Returns each moving guest's new host
+/// first), each to the host whose power rises least ([`Targets::best`]); the hosts are
+/// updated. `ceiling[h]` bounds the utilization at which `overloaded_after(h, ·)` may say no
+/// ([`super::detect::ceiling`]; infinite where unknown). Returns each moving guest's new host
 /// in the order of `moving`, `None` where none fits (the guest stays put).
 pub fn pabfd(
     hosts: &mut [Host],
     guests: &[Guest],
     moving: &[usize],
     overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ceiling: &[f64],
 ) -> Vec<Option<usize>> {
     let mut order: Vec<usize> = (0..moving.len()).collect();
     order.sort_by(|&a, &b| guests[moving[b]].cpu.total_cmp(&guests[moving[a]].cpu));
+    let mut targets = Targets::new(hosts, ceiling);
     let mut out = vec![None; moving.len()];
     for k in order {
         let g = moving[k];
-        if let Some(h) = best_host(hosts, &guests[g], overloaded_after) {
+        if let Some(h) = targets.best(hosts, &guests[g], overloaded_after) {
             put(&mut hosts[h], g, &guests[g]);
+            targets.refresh(hosts, h);
             out[k] = Some(h);
         }
     }
@@ -225,44 +392,85 @@ pub struct Move {
 /// PABFD to active hosts that are neither excluded nor evacuated, or none of them moves.
 /// A host that received guests is not evacuated in turn; a host left empty goes to standby
 /// (as does an active host that was empty from the start). Excluded hosts (the overloaded
-/// ones) neither give nor take. Returns the moves, and the hosts put in standby, in order.
+/// ones) neither give nor take. `ceiling` as for [`pabfd`]. Returns the moves, and the hosts
+/// put in standby, in order.
+///
+/// A host tried is closed to guests whether or not it empties, and only hosts that received
+/// change utilization (and receiving bars them), so the order of the candidates is known at
+/// the start. A try stops at the first guest that fits nowhere and undoes what it placed.
 pub fn evacuate_underloaded(
     hosts: &mut [Host],
     guests: &[Guest],
     underload_threshold: f64,
     overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ceiling: &[f64],
 ) -> (Vec<Move>, Vec<usize>) {
     let n = hosts.len();
     let was_excluded: Vec<bool> = hosts.iter().map(|h| h.excluded).collect();
     // Standby hosts never take an evacuee: emptying one host by waking another saves nothing.
-    let mut closed: Vec<bool> = hosts.iter().map(|h| h.excluded || h.standby).collect();
+    for host in hosts.iter_mut() {
+        host.excluded |= host.standby;
+    }
+    let mut candidates: Vec<usize> = (0..n)
+        .filter(|&h| !hosts[h].excluded && !hosts[h].guests.is_empty())
+        .filter(|&h| hosts[h].utilization() < underload_threshold)
+        .collect();
+    candidates.sort_by(|&a, &b| {
+        hosts[a]
+            .utilization()
+            .total_cmp(&hosts[b].utilization())
+            .then(a.cmp(&b))
+    });
+    let mut targets = Targets::new(hosts, ceiling);
     let mut received = vec![false; n];
     let mut moves = Vec::new();
     let mut asleep = Vec::new();
-    loop {
-        let candidate = (0..n)
-            .filter(|&h| !closed[h] && !received[h] && !hosts[h].guests.is_empty())
-            .filter(|&h| hosts[h].utilization() < underload_threshold)
-            .min_by(|&a, &b| {
-                hosts[a]
-                    .utilization()
-                    .total_cmp(&hosts[b].utilization())
-                    .then(a.cmp(&b))
-            });
-        let Some(c) = candidate else { break };
-        closed[c] = true;
-        for (h, host) in hosts.iter_mut().enumerate() {
-            host.excluded = closed[h];
-        }
-        let leaving = hosts[c].guests.clone();
-        let before: Vec<Host> = hosts.to_vec();
-        let to = pabfd(hosts, guests, &leaving, overloaded_after);
-        if to.iter().any(Option::is_none) {
-            hosts.clone_from_slice(&before);
+    // What each placement of a try changed: (host, cpu, memory used, guests, standby).
+    let mut undo: Vec<(usize, f64, f64, usize, bool)> = Vec::new();
+    let mut to: Vec<usize> = Vec::new();
+    for c in candidates {
+        if received[c] {
             continue;
         }
-        for (&g, t) in leaving.iter().zip(to) {
-            let t = t.expect("checked above");
+        hosts[c].excluded = true;
+        targets.refresh(hosts, c);
+        let leaving = hosts[c].guests.clone();
+        let mut order: Vec<usize> = (0..leaving.len()).collect();
+        order.sort_by(|&a, &b| guests[leaving[b]].cpu.total_cmp(&guests[leaving[a]].cpu));
+        undo.clear();
+        to.clear();
+        to.resize(leaving.len(), usize::MAX);
+        let mut all = true;
+        for k in order {
+            let g = leaving[k];
+            let Some(t) = targets.best(hosts, &guests[g], overloaded_after) else {
+                all = false;
+                break;
+            };
+            let host = &hosts[t];
+            undo.push((
+                t,
+                host.cpu,
+                host.memory_used_gb,
+                host.guests.len(),
+                host.standby,
+            ));
+            put(&mut hosts[t], g, &guests[g]);
+            targets.refresh(hosts, t);
+            to[k] = t;
+        }
+        if !all {
+            for &(t, cpu, memory, count, standby) in undo.iter().rev() {
+                let host = &mut hosts[t];
+                host.cpu = cpu;
+                host.memory_used_gb = memory;
+                host.guests.truncate(count);
+                host.standby = standby;
+                targets.refresh(hosts, t);
+            }
+            continue;
+        }
+        for (&g, &t) in leaving.iter().zip(&to) {
             take(&mut hosts[c], g, &guests[g]);
             received[t] = true;
             moves.push(Move {
@@ -336,20 +544,26 @@ mod tests {
         ];
         let mut h = hosts.clone();
         assert_eq!(
-            pabfd(&mut h, &guests, &[0, 1], &thr(0.8)),
+            pabfd(&mut h, &guests, &[0, 1], &thr(0.8), &[0.8; 3]),
             vec![Some(1), Some(1)]
         );
         assert!((h[1].cpu - 5.0).abs() < 1e-12);
         assert!((h[1].watts() - 243.75).abs() < 1e-9);
         let mut h = hosts.clone();
         h[1].memory_used_gb = 62.0;
-        assert_eq!(pabfd(&mut h, &guests, &[0], &thr(0.8)), vec![Some(0)]);
+        assert_eq!(
+            pabfd(&mut h, &guests, &[0], &thr(0.8), &[0.8; 3]),
+            vec![Some(0)]
+        );
         // Nowhere active fits a 5-core guest; the standby 4-core host cannot either.
         let big = [Guest {
             cpu: 9.0,
             memory_gb: 1.0,
         }];
-        assert_eq!(pabfd(&mut hosts.clone(), &big, &[0], &thr(0.8)), vec![None]);
+        assert_eq!(
+            pabfd(&mut hosts.clone(), &big, &[0], &thr(0.8), &[0.8; 3]),
+            vec![None]
+        );
     }
 
     /// H0: 4 cores with guest 0 (1 core, u 0.25); H1: 8 cores with guest 1 (4 cores, u 0.5);
@@ -368,7 +582,7 @@ mod tests {
             memory_gb: 2.0,
         };
         let guests = [g(1.0), g(4.0), g(1.0), g(1.0)];
-        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.3, &thr(0.8));
+        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.3, &thr(0.8), &[0.8; 3]);
         assert_eq!(
             moves,
             vec![Move {
@@ -398,11 +612,11 @@ mod tests {
         };
         let guests = [g(1.5), g(1.5), g(4.0)];
         let before = hosts.clone();
-        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.8));
+        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.8), &[0.8; 2]);
         assert!(moves.is_empty() && asleep.is_empty());
         assert_eq!(hosts, before);
         // With room for both (THR 0.9: 7 / 8 = 0.875 passes), both go and H0 sleeps.
-        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.9));
+        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.9), &[0.9; 2]);
         assert_eq!(moves.len(), 2);
         assert_eq!(asleep, vec![0]);
         assert!((hosts[1].cpu - 7.0).abs() < 1e-12);
@@ -437,5 +651,278 @@ mod tests {
             fits_vm_host(&small, 1, 0.1, 16.0),
             Err(Misfit::Memory { .. })
         ));
+    }
+    use proptest::prelude::*;
+
+    /// A host as the fleets below draw it: (type, standby, excluded, ceiling mode, limit).
+    /// Few types, so that many hosts are equal and the first of equals (and the rounding of
+    /// equal rises) decides, as on a real fleet.
+    type Drawn = (usize, bool, bool, u8, f64);
+
+    const TYPES: [(f64, f64, f64, f64, f64); 5] = [
+        // capacity, memory, idle, max, standby
+        (8.0, 64.0, 400.0, 800.0, 20.0),
+        (8.0, 64.0, 400.0, 800.0, 20.0),
+        (4.0, 32.0, 150.0, 300.0, 10.0),
+        (16.0, f64::INFINITY, 350.0, 1000.0, 0.0),
+        (2.0, 8.0, 100.0, 100.0, 100.0),
+    ];
+
+    /// The fleet, each drawn guest (cpu, memory, host or none) placed, and per host the
+    /// detector's limit and the ceiling the index is told (the limit, or unknown).
+    fn fleet(drawn: &[Drawn], gs: &[(f64, f64, usize)]) -> (Vec<Host>, Vec<Guest>, Vec<f64>) {
+        let mut hosts: Vec<Host> = drawn
+            .iter()
+            .map(|&(t, standby, excluded, _, _)| {
+                let (capacity, memory_gb, idle_w, max_w, standby_w) = TYPES[t];
+                Host {
+                    capacity,
+                    memory_gb,
+                    power: Power {
+                        idle_w,
+                        max_w,
+                        standby_w,
+                    },
+                    standby,
+                    excluded,
+                    cpu: 0.0,
+                    memory_used_gb: 0.0,
+                    guests: Vec::new(),
+                }
+            })
+            .collect();
+        let guests: Vec<Guest> = gs
+            .iter()
+            .map(|&(cpu, memory_gb, _)| Guest { cpu, memory_gb })
+            .collect();
+        for (g, &(_, _, at)) in gs.iter().enumerate() {
+            let h = at % (hosts.len() + 1);
+            if h < hosts.len() && !hosts[h].standby {
+                put(&mut hosts[h], g, &guests[g]);
+            }
+        }
+        let ceiling = drawn
+            .iter()
+            .map(|&(_, _, _, mode, limit)| if mode == 0 { f64::INFINITY } else { limit })
+            .collect();
+        (hosts, guests, ceiling)
+    }
+
+    /// Per host: a threshold (`u > limit`), or where the index is told nothing (mode 0) a
+    /// detector without a threshold's shape.
+    fn detector(drawn: &[Drawn]) -> impl Fn(usize, f64) -> bool + '_ {
+        move |h, u| {
+            let (_, _, _, mode, limit) = drawn[h];
+            if mode == 0 {
+                (u * 1000.0).round() as i64 % 3 == 0
+            } else {
+                u > limit
+            }
+        }
+    }
+
+    fn host_strategy() -> impl Strategy<Value = Drawn> {
+        (
+            0usize..TYPES.len(),
+            prop::bool::weighted(0.25),
+            prop::bool::weighted(0.1),
+            0u8..3,
+            prop_oneof![Just(0.8), Just(0.9), Just(1.0), Just(-0.1), 0.3f64..1.2],
+        )
+    }
+
+    fn guest_strategy() -> impl Strategy<Value = (f64, f64, usize)> {
+        (
+            // Tenths, so that sums tie; and some of any value.
+            prop_oneof![(0u32..40).prop_map(|k| f64::from(k) / 10.0), 0.0f64..4.0],
+            prop_oneof![Just(1.0), Just(2.0), 0.5f64..12.0],
+            0usize..64,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// PABFD through the index decides as the scan of every host: the same host for
+        /// every guest, and the same hosts after.
+        #[test]
+        fn pabfd_is_the_scans(
+            drawn in prop::collection::vec(host_strategy(), 2..41),
+            gs in prop::collection::vec(guest_strategy(), 1..120),
+            moving in prop::collection::vec(0usize..120, 0..40),
+        ) {
+            let (hosts, guests, ceiling) = fleet(&drawn, &gs);
+            let mut moving: Vec<usize> = moving.into_iter().map(|g| g % guests.len()).collect();
+            moving.sort_unstable();
+            moving.dedup();
+            // The moving guests have left their hosts, as the manager takes them off.
+            let mut hosts = hosts;
+            for &g in &moving {
+                if let Some(h) = hosts.iter().position(|h| h.guests.contains(&g)) {
+                    take(&mut hosts[h], g, &guests[g]);
+                }
+            }
+            let over = detector(&drawn);
+            let mut old = hosts.clone();
+            let want = oracle::pabfd(&mut old, &guests, &moving, &over);
+            let mut new = hosts;
+            let got = pabfd(&mut new, &guests, &moving, &over, &ceiling);
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(new, old);
+        }
+
+        /// Evacuation through the index, the presorted candidates and the undo log decides as
+        /// the scan with a copy of the fleet per try: the same moves in the same order, the
+        /// same hosts to standby, the same hosts after.
+        #[test]
+        fn evacuation_is_the_scans(
+            drawn in prop::collection::vec(host_strategy(), 2..41),
+            gs in prop::collection::vec(guest_strategy(), 1..120),
+            threshold in prop_oneof![Just(1.0), Just(0.5), 0.0f64..1.2],
+        ) {
+            let (hosts, guests, ceiling) = fleet(&drawn, &gs);
+            let over = detector(&drawn);
+            let mut old = hosts.clone();
+            let want = oracle::evacuate_underloaded(&mut old, &guests, threshold, &over);
+            let mut new = hosts;
+            let got = evacuate_underloaded(&mut new, &guests, threshold, &over, &ceiling);
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(new, old);
+        }
+    }
+}
+
+/// The placement as first written, every host scanned for every guest and the fleet copied
+/// for each evacuation tried: the oracle the indexed placement must agree with exactly.
+#[cfg(test)]
+pub(crate) mod oracle {
+    use super::{Guest, Host, Move};
+
+    /// The host PABFD gives one guest: among hosts not excluded where it fits (CPU and memory),
+    /// skipping an active host it would overload (`overloaded_after(host, utilization)`; CloudSim
+    /// skips only hosts that carry load), the one whose power rises least; the first of equals.
+    pub fn best_host(
+        hosts: &[Host],
+        guest: &Guest,
+        overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for (h, host) in hosts.iter().enumerate() {
+            if host.excluded
+                || host.cpu + guest.cpu > host.capacity + 1e-9
+                || host.memory_used_gb + guest.memory_gb > host.memory_gb + 1e-9
+            {
+                continue;
+            }
+            let after = (host.cpu + guest.cpu) / host.capacity;
+            if host.cpu > 0.0 && overloaded_after(h, after) {
+                continue;
+            }
+            let rise = host.power.watts(after) - host.watts();
+            if best.is_none_or(|(_, r)| rise < r) {
+                best = Some((h, rise));
+            }
+        }
+        best.map(|(h, _)| h)
+    }
+
+    fn put(host: &mut Host, g: usize, guest: &Guest) {
+        host.cpu += guest.cpu;
+        host.memory_used_gb += guest.memory_gb;
+        host.guests.push(g);
+        host.standby = false;
+    }
+
+    fn take(host: &mut Host, g: usize, guest: &Guest) {
+        host.cpu -= guest.cpu;
+        host.memory_used_gb -= guest.memory_gb;
+        host.guests.retain(|&x| x != g);
+    }
+
+    /// PABFD: `moving` (indexes into `guests`) in decreasing CPU demand (the first of equals
+    /// first), each to [`best_host`]; the hosts are updated. Returns each moving guest's new host
+    /// in the order of `moving`, `None` where none fits (the guest stays put).
+    pub fn pabfd(
+        hosts: &mut [Host],
+        guests: &[Guest],
+        moving: &[usize],
+        overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ) -> Vec<Option<usize>> {
+        let mut order: Vec<usize> = (0..moving.len()).collect();
+        order.sort_by(|&a, &b| guests[moving[b]].cpu.total_cmp(&guests[moving[a]].cpu));
+        let mut out = vec![None; moving.len()];
+        for k in order {
+            let g = moving[k];
+            if let Some(h) = best_host(hosts, &guests[g], overloaded_after) {
+                put(&mut hosts[h], g, &guests[g]);
+                out[k] = Some(h);
+            }
+        }
+        out
+    }
+
+    /// Empty underloaded hosts, least utilized first, each all or nothing: its guests go by
+    /// PABFD to active hosts that are neither excluded nor evacuated, or none of them moves.
+    /// A host that received guests is not evacuated in turn; a host left empty goes to standby
+    /// (as does an active host that was empty from the start). Excluded hosts (the overloaded
+    /// ones) neither give nor take. Returns the moves, and the hosts put in standby, in order.
+    pub fn evacuate_underloaded(
+        hosts: &mut [Host],
+        guests: &[Guest],
+        underload_threshold: f64,
+        overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ) -> (Vec<Move>, Vec<usize>) {
+        let n = hosts.len();
+        let was_excluded: Vec<bool> = hosts.iter().map(|h| h.excluded).collect();
+        // Standby hosts never take an evacuee: emptying one host by waking another saves nothing.
+        let mut closed: Vec<bool> = hosts.iter().map(|h| h.excluded || h.standby).collect();
+        let mut received = vec![false; n];
+        let mut moves = Vec::new();
+        let mut asleep = Vec::new();
+        loop {
+            let candidate = (0..n)
+                .filter(|&h| !closed[h] && !received[h] && !hosts[h].guests.is_empty())
+                .filter(|&h| hosts[h].utilization() < underload_threshold)
+                .min_by(|&a, &b| {
+                    hosts[a]
+                        .utilization()
+                        .total_cmp(&hosts[b].utilization())
+                        .then(a.cmp(&b))
+                });
+            let Some(c) = candidate else { break };
+            closed[c] = true;
+            for (h, host) in hosts.iter_mut().enumerate() {
+                host.excluded = closed[h];
+            }
+            let leaving = hosts[c].guests.clone();
+            let before: Vec<Host> = hosts.to_vec();
+            let to = pabfd(hosts, guests, &leaving, overloaded_after);
+            if to.iter().any(Option::is_none) {
+                hosts.clone_from_slice(&before);
+                continue;
+            }
+            for (&g, t) in leaving.iter().zip(to) {
+                let t = t.expect("checked above");
+                take(&mut hosts[c], g, &guests[g]);
+                received[t] = true;
+                moves.push(Move {
+                    guest: g,
+                    from: c,
+                    to: t,
+                });
+            }
+            hosts[c].cpu = 0.0;
+            hosts[c].memory_used_gb = 0.0;
+            hosts[c].standby = true;
+            asleep.push(c);
+        }
+        for (h, host) in hosts.iter_mut().enumerate() {
+            host.excluded = was_excluded[h];
+            if !host.standby && !host.excluded && host.guests.is_empty() {
+                host.standby = true;
+                asleep.push(h);
+            }
+        }
+        (moves, asleep)
     }
 }

@@ -112,6 +112,8 @@ pub struct Consolidation {
     pub underload_threshold: f64,
     /// From standby to taking guests [ms].
     pub wake_ms: u64,
+    /// Energy of each wake-up beyond idle power [Wh] (firmware, OS, disks).
+    pub wake_wh: f64,
     /// The pre-copy model's inputs other than each guest's memory.
     pub link_mb_s: f64,
     pub dirty_mb_s: f64,

@@ -122,6 +122,9 @@ pub struct RawConsolidation {
     pub standby_w: Option<Spanned<f64>>,
     #[serde(default)]
     pub wake_up: Option<Spanned<Duration>>,
+    /// Energy of each wake-up beyond idle power [Wh], as `[[power_states]]`'s.
+    #[serde(default)]
+    pub wake_wh: Option<Spanned<f64>>,
     #[serde(default)]
     pub link_mbps: Option<Spanned<f64>>,
     #[serde(default)]
@@ -1155,6 +1158,13 @@ fn compile_consolidation(
     for &h in &hosts {
         managed.insert(h, k);
     }
+    let wake_wh = cx.number(
+        &c.wake_wh,
+        &field("wake_wh"),
+        0.0,
+        |x| x >= 0.0,
+        "energy ≥ 0 Wh drawn by a wake-up beyond idle power",
+    )?;
     Ok(Consolidation {
         name,
         hosts,
@@ -1170,6 +1180,7 @@ fn compile_consolidation(
         },
         underload_threshold,
         wake_ms: c.wake_up.as_ref().map_or(0, |w| w.get_ref().ms()),
+        wake_wh,
         link_mb_s,
         dirty_mb_s,
         stop_below_mb,

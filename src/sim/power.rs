@@ -294,7 +294,7 @@ impl Managed {
                 standby_after_ms: u64::MAX,
                 standby_w: p.standby_w,
                 wake_ms: c.wake_ms,
-                wake_wh: 0.0,
+                wake_wh: c.wake_wh,
             })
             .collect();
         Managed {
