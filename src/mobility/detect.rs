@@ -212,16 +212,13 @@ pub fn ceiling(
 ) -> f64 {
     match detector {
         Detector::Threshold { limit } => limit,
-        Detector::Mad { safety } if history_len.max(1) >= MIN_HISTORY => {
-            if safety >= 0.0 {
-                // `u > 1 − s × MAD` with MAD ≥ the floor; the margin covers the rounding of
-                // `1 − s × MAD` (a few units in the last place of 1 + s × MAD).
-                let f = mad_floor(sorted_prefix);
-                1.0 - safety * f + 1e-12 * (1.0 + safety * f)
-            } else {
-                f64::INFINITY
-            }
+        Detector::Mad { safety } if history_len.max(1) >= MIN_HISTORY && safety >= 0.0 => {
+            // `u > 1 − s × MAD` with MAD ≥ the floor; the margin covers the rounding of
+            // `1 − s × MAD` (a few units in the last place of 1 + s × MAD).
+            let f = mad_floor(sorted_prefix);
+            1.0 - safety * f + 1e-12 * (1.0 + safety * f)
         }
+        Detector::Mad { .. } if history_len.max(1) >= MIN_HISTORY => f64::INFINITY,
         Detector::Mad { .. } => fallback_limit,
         Detector::Iqr { .. } if history_len.max(1) < MIN_HISTORY => fallback_limit,
         Detector::LocalRegression { .. } if history_len.max(1) < LR_WINDOW => fallback_limit,

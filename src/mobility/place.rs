@@ -271,7 +271,9 @@ impl<'a> Targets<'a> {
                 consider(hosts, i - self.size, guest, overloaded_after, &mut best);
             }
         }
-        if best.is_none_or(|(_, r)| !(r < self.standby_floor)) {
+        // Not `r >= floor`: a NaN rise must still look at the standby hosts.
+        let below = |r: f64| r.partial_cmp(&self.standby_floor) == Some(std::cmp::Ordering::Less);
+        if best.is_none_or(|(_, r)| !below(r)) {
             for &h in &self.standby {
                 consider(hosts, h, guest, overloaded_after, &mut best);
             }
