@@ -938,20 +938,12 @@ impl<'a> Sim<'a> {
             let (r, d) = (s.grants[j], self.w.demand[w]);
             let a = &mut self.w.acc[w];
             a.rate = r;
-            let b = a.backlog;
             served += r;
-            if a.drop {
-                if d > r {
-                    dropped += d - r;
-                    unmet = true;
-                }
-            } else if b > 0.0 || d > r {
-                delayed += r;
-                unmet = true;
-                if b > 0.0 && r > d {
-                    until = until.min(at + b / (r - d));
-                }
-            }
+            let m = member_rates(a.drop, r, d, a.backlog, at);
+            dropped += m.dropped;
+            delayed += m.delayed;
+            unmet |= m.unmet;
+            until = until.min(m.until);
         }
         let q = &mut self.p[p];
         q.linear = true;
@@ -979,28 +971,14 @@ impl<'a> Sim<'a> {
         };
         let r = if want <= rate { want } else { rate };
         a.rate = r;
-        let b = a.backlog;
-        let (mut dropped, mut delayed) = (0.0, 0.0);
-        let (mut until, mut unmet) = (f64::INFINITY, false);
-        if a.drop {
-            if d > r {
-                dropped += d - r;
-                unmet = true;
-            }
-        } else if b > 0.0 || d > r {
-            delayed += r;
-            unmet = true;
-            if b > 0.0 && r > d {
-                until = until.min(self.p[p].at as f64 + b / (r - d));
-            }
-        }
+        let m = member_rates(a.drop, r, d, a.backlog, self.p[p].at as f64);
         let q = &mut self.p[p];
         q.linear = true;
-        q.until = until;
+        q.until = m.until;
         q.served_rate = 0.0 + r;
-        q.dropped_rate = dropped;
-        q.delayed_rate = delayed;
-        q.unmet = unmet;
+        q.dropped_rate = 0.0 + m.dropped;
+        q.delayed_rate = 0.0 + m.delayed;
+        q.unmet = m.unmet;
     }
 
     /// Bring the books of every pool in a range up to its time, before its inputs change.
@@ -1921,6 +1899,41 @@ impl<'a> Sim<'a> {
 /// Held resources' interval means ÷ capacity (`iv` holds their integrals over the interval):
 /// memory always, disk and network where kept. Their time-weighted means are exact from the
 /// integrals, capacity being constant.
+/// One workload's part of its pool's rates while it is served at `r` with demand `d` and
+/// backlog `b`, the pool at time `at`: one rule for a pool of one workload and for the sums
+/// over many (`Sim::establish_one`, `Sim::establish_rates`).
+struct MemberRates {
+    dropped: f64,
+    /// Served out of a queue (all it is served while it queues).
+    delayed: f64,
+    unmet: bool,
+    /// When its queue empties, or infinity.
+    until: f64,
+}
+
+#[inline]
+fn member_rates(drop: bool, r: f64, d: f64, b: f64, at: f64) -> MemberRates {
+    let mut m = MemberRates {
+        dropped: 0.0,
+        delayed: 0.0,
+        unmet: false,
+        until: f64::INFINITY,
+    };
+    if drop {
+        if d > r {
+            m.dropped = d - r;
+            m.unmet = true;
+        }
+    } else if b > 0.0 || d > r {
+        m.delayed = r;
+        m.unmet = true;
+        if b > 0.0 && r > d {
+            m.until = at + b / (r - d);
+        }
+    }
+    m
+}
+
 fn record_held(rec: &mut Meters, held: &HeldIv, span: u64, limits: Limits) {
     let dt = span as f64;
     let iv = &held.sum[..];
