@@ -806,14 +806,13 @@ impl<'a> Sim<'a> {
 
     /// What node `i` served in the open interval: its own when it is part of a pool, else
     /// the sum over the pools beneath.
+    #[inline]
     fn total(&self, i: usize, own: &[f64]) -> f64 {
-        if self.tree.feed[i] != Feed::Static {
+        // A static leaf is its pool's root, alone in its region.
+        if self.tree.feed[i] != Feed::Static || !self.tree.inner[i] {
             return own[i];
         }
-        self.tree
-            .region(i)
-            .map(|p| own[self.tree.pools[p].root as usize])
-            .sum()
+        self.tree.roots_of(i).iter().map(|&r| own[r as usize]).sum()
     }
 
     /// Node `i`'s capacity changes now: the exact time-weighted utilization takes what it
@@ -1433,55 +1432,57 @@ impl<'a> Sim<'a> {
     // Readers
     // -----------------------------------------------------------------------------------------
 
-    /// Close the statistics interval `[interval_start, now)`.
+    /// Close the statistics interval `[interval_start, now)`: each entity's books brought up
+    /// to now and its means recorded in one pass over the nodes and one over the workloads.
     fn close_interval(&mut self, now: TimeMs) {
         let span = now.saturating_sub(self.interval_start);
         if span == 0 {
             return;
         }
-        self.bring_all(now);
+        for p in 0..self.tree.pools.len() {
+            self.integrate(p, now);
+            self.settle(p);
+        }
         let dt = span as f64;
-        let nn = self.model.nodes.len();
-        // Nodes: totals over the pools beneath, the exact mean's last piece, then the means.
-        let cpu: Vec<f64> = (0..nn)
-            .map(|i| {
-                let served = self.total(i, &self.n.own_iv);
-                let capacity = self.n.state[i].capacity;
-                self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], capacity);
-                utilization(served, self.n.state[i].iv_capacity)
-            })
-            .collect();
         let limits = self.limits;
+        let cpu = self.n.rec.cpu.row(span, limits.cpu);
+        let demand = self.n.rec.demand.row(span, f64::INFINITY);
+        for i in 0..self.model.nodes.len() {
+            self.flush_node(i, now);
+            // Totals over the pools beneath, the exact mean's last piece, then the means.
+            let served = self.total(i, &self.n.own_iv);
+            let n = &mut self.n;
+            let state = &mut n.state[i];
+            n.rec.cpu.sum_ms[i] += share_of(served - n.iv_mark[i], state.capacity);
+            let u = utilization(served, state.iv_capacity);
+            n.rec.cpu.put(&cpu, i, u);
+            let nominal = self.model.nodes[i].nominal;
+            let d = share_of(state.iv_demand / dt, nominal * DEMAND_RANGE);
+            n.rec.demand.put(&demand, i, d);
+            state.iv_capacity = 0.0;
+            state.iv_demand = 0.0;
+        }
         let n = &mut self.n;
-        n.rec.cpu.record_interval(span, limits.cpu, |i| cpu[i]);
-        let nominal: Vec<f64> = self.model.nodes.iter().map(|x| x.nominal).collect();
-        let state = &n.state;
-        n.rec.demand.record_interval(span, f64::INFINITY, |i| {
-            share_of(state[i].iv_demand / dt, nominal[i] * DEMAND_RANGE)
-        });
         record_held(&mut n.rec, &n.iv_held, span, limits);
+        let cpu = self.w.rec.cpu.row(span, limits.cpu);
+        for w in 0..self.model.workloads.len() {
+            self.flush_workload(w, now);
+            let ws = &mut self.w;
+            let a = &mut ws.acc[w];
+            let u = utilization(a.iv_served, a.iv_capacity);
+            a.iv_served = 0.0;
+            a.iv_capacity = 0.0;
+            ws.rec.cpu.put(&cpu, w, u);
+        }
         let ws = &mut self.w;
-        let acc = &ws.acc;
-        ws.rec.cpu.record_interval(span, limits.cpu, |w| {
-            utilization(acc[w].iv_served, acc[w].iv_capacity)
-        });
         record_held(&mut ws.rec, &ws.iv_held, span, limits);
         self.close_unmet(now);
         let n = &mut self.n;
         for v in [&mut n.own_iv, &mut n.iv_mark] {
             v.fill(0.0);
         }
-        for s in &mut n.state {
-            s.iv_capacity = 0.0;
-            s.iv_demand = 0.0;
-        }
         n.iv_held.clear();
-        let ws = &mut self.w;
-        for a in &mut ws.acc {
-            a.iv_served = 0.0;
-            a.iv_capacity = 0.0;
-        }
-        ws.iv_held.clear();
+        self.w.iv_held.clear();
         self.interval_start = now;
     }
 
@@ -1493,12 +1494,11 @@ impl<'a> Sim<'a> {
         let dt = end - start;
         for i in 0..self.model.nodes.len() {
             self.union.clear();
-            if self.tree.feed[i] == Feed::Static {
-                for p in self.tree.region(i) {
-                    let root = self.tree.pools[p].root as usize;
-                    self.union.extend_from_slice(&self.n.unmet[root]);
+            if self.tree.feed[i] == Feed::Static && self.tree.inner[i] {
+                for &root in self.tree.roots_of(i) {
+                    self.union.extend_from_slice(&self.n.unmet[root as usize]);
                 }
-            } else {
+            } else if !self.n.unmet[i].is_empty() {
                 self.union.extend_from_slice(&self.n.unmet[i]);
             }
             if self.union.is_empty() {

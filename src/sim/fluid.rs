@@ -66,6 +66,9 @@ pub struct Tree {
     pub compartment: Vec<bool>,
     /// Whether a node has children (workloads only run in nodes without).
     pub inner: Vec<bool>,
+    /// Each pool's root, apart from the rest of [`Pool`]: what a node's totals read, for
+    /// every node at every interval.
+    pub roots: Vec<u32>,
 }
 
 impl Tree {
@@ -113,6 +116,7 @@ impl Tree {
             pools_from: vec![0; nn + 1],
             compartment,
             inner,
+            roots: Vec::new(),
         };
         for s in 0..nn {
             tree.pools_from[s] = tree.pools.len() as u32;
@@ -156,7 +160,14 @@ impl Tree {
             });
         }
         tree.pools_from[nn] = tree.pools.len() as u32;
+        tree.roots = tree.pools.iter().map(|p| p.root).collect();
         tree
+    }
+
+    /// The roots of the pools whose integration brings node `n` up to date ([`Tree::region`]).
+    pub fn roots_of(&self, n: usize) -> &[u32] {
+        let r = self.region(n);
+        &self.roots[r]
     }
 
     /// The pools whose integration brings everything at or under node `n` up to date: those
