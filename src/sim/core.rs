@@ -1495,8 +1495,11 @@ impl<'a> Sim<'a> {
         for i in 0..self.model.nodes.len() {
             self.union.clear();
             if self.tree.feed[i] == Feed::Static && self.tree.inner[i] {
-                for &root in self.tree.roots_of(i) {
-                    self.union.extend_from_slice(&self.n.unmet[root as usize]);
+                let roots = self.tree.roots_of(i);
+                if roots.iter().any(|&r| !self.n.unmet[r as usize].is_empty()) {
+                    for &root in roots {
+                        self.union.extend_from_slice(&self.n.unmet[root as usize]);
+                    }
                 }
             } else if !self.n.unmet[i].is_empty() {
                 self.union.extend_from_slice(&self.n.unmet[i]);
