@@ -1252,7 +1252,7 @@ impl<'a> Sim<'a> {
     /// One workload's books for `dt` ms at a rate it held throughout (`o.served` ÷ `dt`),
     /// with Σ duration ÷ capacity `h` and Σ capacity × duration `cap` over the span.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn book_span(
         &mut self,
         w: usize,

@@ -488,16 +488,13 @@ impl DomainState {
         if self.short {
             self.short_ms += whole;
         }
-        let rows = self
-            .node
-            .iter()
-            .zip(&self.obs)
-            .zip(&self.range)
-            .zip(&self.decided)
-            .zip(&self.requests);
-        for ((((&i, obs), &(lo, hi)), &decided), &request) in rows {
-            let meter = &mut nodes.meters[i];
-            let held = obs.allocation;
+        let n = self.node.len();
+        let (obs, range) = (&self.obs[..n], &self.range[..n]);
+        let (decided, requests) = (&self.decided[..n], &self.requests[..n]);
+        for j in 0..n {
+            let meter = &mut nodes.meters[self.node[j]];
+            let ((lo, hi), decided, request) = (range[j], decided[j], requests[j]);
+            let held = obs[j].allocation;
             meter.observed_ms += whole;
             if held <= lo + 1e-9 {
                 meter.at_min_ms += whole;

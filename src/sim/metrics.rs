@@ -258,20 +258,19 @@ impl Dist {
         if k == 0 {
             return;
         }
-        const LANE: usize = 32;
-        for first in (0..n).step_by(LANE) {
-            let last = (first + LANE).min(n);
+        // Entity by entity, so that one histogram is written at a time; the block (a day of
+        // five-minute intervals is 576 bytes per entity) is read down its columns.
+        for i in 0..n {
+            let (mut zero, hist) = (0, &mut self.hist[i]);
             for (j, &ms) in self.pending_ms.iter().enumerate() {
-                let row = &self.pending[j * n + first..j * n + last];
-                for (off, &bin) in row.iter().enumerate() {
-                    let i = first + off;
-                    if bin == ZERO {
-                        self.zero_ms[i] += ms;
-                    } else {
-                        self.hist[i].get_or_insert_with(|| Box::new([0; BINS]))[bin as usize] += ms;
-                    }
+                let bin = self.pending[j * n + i];
+                if bin == ZERO {
+                    zero += ms;
+                } else {
+                    hist.get_or_insert_with(|| Box::new([0; BINS]))[bin as usize] += ms;
                 }
             }
+            self.zero_ms[i] += zero;
         }
         self.pending.clear();
         self.pending_ms.clear();
