@@ -69,6 +69,8 @@ pub struct Tree {
     /// Each pool's root, apart from the rest of [`Pool`]: what a node's totals read, for
     /// every node at every interval.
     pub roots: Vec<u32>,
+    /// Each node's [`Tree::region`], worked out once: the run asks it millions of times.
+    regions: Vec<(u32, u32)>,
 }
 
 impl Tree {
@@ -117,6 +119,7 @@ impl Tree {
             compartment,
             inner,
             roots: Vec::new(),
+            regions: Vec::new(),
         };
         for s in 0..nn {
             tree.pools_from[s] = tree.pools.len() as u32;
@@ -161,6 +164,15 @@ impl Tree {
         }
         tree.pools_from[nn] = tree.pools.len() as u32;
         tree.roots = tree.pools.iter().map(|p| p.root).collect();
+        tree.regions = (0..nn)
+            .map(|n| {
+                if tree.feed[n] == Feed::Static {
+                    (tree.pools_from[n], tree.pools_from[tree.end[n] as usize])
+                } else {
+                    (tree.pool_of[n], tree.pool_of[n].saturating_add(1))
+                }
+            })
+            .collect();
         tree
     }
 
@@ -172,13 +184,10 @@ impl Tree {
 
     /// The pools whose integration brings everything at or under node `n` up to date: those
     /// rooted in its subtree, or (for a dynamic node) its own.
+    #[inline]
     pub fn region(&self, n: usize) -> Range<usize> {
-        if self.feed[n] == Feed::Static {
-            self.pools_from[n] as usize..self.pools_from[self.end[n] as usize] as usize
-        } else {
-            let p = self.pool_of[n] as usize;
-            p..p + 1
-        }
+        let (first, end) = self.regions[n];
+        first as usize..end as usize
     }
 
     pub fn nodes_of(&self, p: usize) -> &[u32] {
