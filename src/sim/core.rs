@@ -1102,57 +1102,70 @@ impl<'a> Sim<'a> {
             self.n.row.served[leaf] += served;
         }
         let up = !self.failover.down[leaf];
-        for k in self.members_of(leaf) {
-            let w = self.leaf_workloads[k] as usize;
-            let d = self.w.demand[w];
-            let Acc {
-                rate: r,
-                backlog: b,
-                drop,
-                ..
-            } = self.w.acc[w];
-            let served = r * dt;
-            let o = if drop {
-                let lost = (d - r).max(0.0) * dt;
+        let members = self.members_of(leaf);
+        // One workload per partition, the usual layout: no loop.
+        if members.len() == 1 {
+            let w = self.leaf_workloads[members.start] as usize;
+            self.settle_member(w, dt, h, cap, up);
+        } else {
+            for k in members {
+                let w = self.leaf_workloads[k] as usize;
+                self.settle_member(w, dt, h, cap, up);
+            }
+        }
+    }
+
+    /// A workload's books for a linear span of `dt` ms of its pool (see [`Sim::settle`]).
+    #[inline(always)]
+    fn settle_member(&mut self, w: usize, dt: f64, h: f64, cap: f64, up: bool) {
+        let d = self.w.demand[w];
+        let Acc {
+            rate: r,
+            backlog: b,
+            drop,
+            ..
+        } = self.w.acc[w];
+        let served = r * dt;
+        let o = if drop {
+            let lost = (d - r).max(0.0) * dt;
+            fluid::Outcome {
+                served,
+                dropped: lost,
+                unmet_ms: if lost > 0.0 { dt } else { 0.0 },
+                ..fluid::Outcome::default()
+            }
+        } else {
+            let after = b + (d - r) * dt;
+            // A queue draining to its last crumb empties (it cannot go below zero here:
+            // `until` ends the span first).
+            let after = if b > 0.0 && r > d && after <= b * 1e-12 {
+                0.0
+            } else {
+                after.max(0.0)
+            };
+            if b > 0.0 || after > 0.0 {
                 fluid::Outcome {
                     served,
-                    dropped: lost,
-                    unmet_ms: if lost > 0.0 { dt } else { 0.0 },
+                    backlog: after,
+                    delayed: served,
+                    busy_ms: dt,
+                    unmet_ms: dt,
                     ..fluid::Outcome::default()
                 }
             } else {
-                let after = b + (d - r) * dt;
-                // A queue draining to its last crumb empties (it cannot go below zero here:
-                // `until` ends the span first).
-                let after = if b > 0.0 && r > d && after <= b * 1e-12 {
-                    0.0
-                } else {
-                    after.max(0.0)
-                };
-                if b > 0.0 || after > 0.0 {
-                    fluid::Outcome {
-                        served,
-                        backlog: after,
-                        delayed: served,
-                        busy_ms: dt,
-                        unmet_ms: dt,
-                        ..fluid::Outcome::default()
-                    }
-                } else {
-                    fluid::Outcome {
-                        served,
-                        ..fluid::Outcome::default()
-                    }
+                fluid::Outcome {
+                    served,
+                    ..fluid::Outcome::default()
                 }
-            };
-            let m = Member {
-                demand: d,
-                backlog: b,
-                drop,
-                running: self.failover.running[w],
-            };
-            self.book_span(w, &o, m, dt, h, cap, up);
-        }
+            }
+        };
+        let m = Member {
+            demand: d,
+            backlog: b,
+            drop,
+            running: self.failover.running[w],
+        };
+        self.book_span(w, &o, m, dt, h, cap, up);
     }
 
     /// A simple pool with a queue, a shortage or a workload not running.
