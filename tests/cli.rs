@@ -285,6 +285,61 @@ fn plot_refuses_a_summary_whose_fields_or_words_it_does_not_know() {
     );
 }
 
+/// `vsesim plot` reads replicas.json typed too: beside the golden demo's summary, a
+/// replicas.json of two replicas (figures made up) draws the Monte Carlo section, its package
+/// row with the mean 0.75 as 75.0 % and the interval 0.5–1.0 as 50.0 – 100.0; the same file
+/// with a field renamed, as a foreign or hand-edited one would have it, is refused with exit
+/// 2 naming the file and the field, and no page is written (the untyped read showed "—").
+#[test]
+fn plot_refuses_a_replicas_json_whose_fields_it_does_not_know() {
+    let root = project_root();
+    let golden = std::fs::read_to_string(root.join("tests/golden/demo.summary.json")).unwrap();
+    let interval = |m: f64, l: f64, h: f64| {
+        format!(r#"{{"mean": {m:?}, "ci95_low": {l:?}, "ci95_high": {h:?}}}"#)
+    };
+    let replicas = format!(
+        r#"{{"scenario": "demo", "seed": 11, "replicas": 2,
+            "availability": {}, "unmet_core_hours": {},
+            "packages": [{{"name": "pkg-db", "availability": {}, "failovers": {}}}],
+            "runs": [
+              {{"replica": 0, "availability": 1.0, "unmet_core_hours": 1.0, "outages": 0,
+                "package_availability": [1.0], "package_failovers": [0]}},
+              {{"replica": 1, "availability": 0.98, "unmet_core_hours": 2.0, "outages": 1,
+                "package_availability": [0.5], "package_failovers": [1]}}]}}"#,
+        interval(0.99, 0.98, 1.0),
+        interval(1.5, 0.5, 2.5),
+        interval(0.75, 0.5, 1.0),
+        interval(0.5, 0.0, 1.0),
+    );
+    let plot = |name: &str, text: &str| {
+        let dir = scratch(name);
+        std::fs::write(dir.join("summary.json"), &golden).unwrap();
+        std::fs::write(dir.join("replicas.json"), text).unwrap();
+        let out = vsesim(&["plot", dir.to_str().unwrap()], &root);
+        let page = std::fs::read_to_string(dir.join("report.html")).ok();
+        (out, page)
+    };
+    let (out, page) = plot("plot-replicas", &replicas);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = page.expect("report.html");
+    assert!(page.contains("2 replicas of the random failures"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">pkg-db: availability [%]</th><td class=\"num\">75.0</td><td class=\"num\">50.0 – 100.0</td>"),
+        "{page}"
+    );
+    let renamed = replicas.replacen("\"package_failovers\"", "\"failovers_by_package\"", 1);
+    let (out, page) = plot("plot-replicas-renamed", &renamed);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(page.is_none());
+    let err = stderr(&out);
+    assert!(err.contains("replicas.json"), "{err}");
+    assert!(
+        err.contains("unknown field `failovers_by_package`"),
+        "{err}"
+    );
+    assert!(err.contains("runs[0]"), "{err}");
+}
+
 /// `vsesim compare` writes compare.json, one chart per metric and a report page naming every
 /// scenario.
 #[test]

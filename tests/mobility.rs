@@ -16,103 +16,29 @@ use vsesim::mobility::select::Policy;
 /// - `small` (2 cores, 16 GiB, no power) holds `g3` (2 vCPUs at 75 %: 1.5 cores, 2 GiB) and
 ///   `g4` (1 vCPU, no memory);
 /// - `c` holds the nPar `np` with the vPars `vp1` and `vp2`.
-const BASE: &str = r#"[scenario]
-name = "m"
-horizon = "2d"
-seed = 1
-start = "2011-03-03"
+fn base() -> String {
+    Scenario::new("m", "2d", 1)
+        .toml("start = \"2011-03-03\"\n")
+        .server("a", 1, 4, 16, &power(100, 200))
+        .server("b", 1, 4, 16, &power(150, 300))
+        .server("small", 1, 2, 16, "")
+        .server("c", 1, 4, 16, "")
+        .npar("np", "c", 1, None)
+        .vpar("vp1", "np", 2)
+        .vpar("vp2", "np", 2)
+        .guest("g1", "a", 2, 50.0, 4.0)
+        .guest("g2", "b", 4, 50.0, 8.0)
+        .guest("g3", "small", 2, 75.0, 2.0)
+        .partition("g4", "vm", "small", "vcpus = 1\n")
+        .flat("w1", "g1", 0.5, "")
+        .flat("w2", "vp1", 0.5, "")
+        .into()
+}
 
-[[servers]]
-name = "a"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-power = { idle_w = 100, max_w = 200 }
-
-[[servers]]
-name = "b"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-power = { idle_w = 150, max_w = 300 }
-
-[[servers]]
-name = "small"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "c"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "np"
-kind = "npar"
-parent = "c"
-cells = 1
-
-[[partitions]]
-name = "vp1"
-kind = "vpar"
-parent = "np"
-cores = 2
-
-[[partitions]]
-name = "vp2"
-kind = "vpar"
-parent = "np"
-cores = 2
-
-[[partitions]]
-name = "g1"
-kind = "vm"
-parent = "a"
-vcpus = 2
-entitlement = 50
-memory_gb = 4
-
-[[partitions]]
-name = "g2"
-kind = "vm"
-parent = "b"
-vcpus = 4
-entitlement = 50
-memory_gb = 8
-
-[[partitions]]
-name = "g3"
-kind = "vm"
-parent = "small"
-vcpus = 2
-entitlement = 75
-memory_gb = 2
-
-[[partitions]]
-name = "g4"
-kind = "vm"
-parent = "small"
-vcpus = 1
-
-[[workloads]]
-name = "w1"
-partition = "g1"
-units = "cores"
-synth = { pattern = "flat", mean = 0.5 }
-
-[[workloads]]
-name = "w2"
-partition = "vp1"
-units = "cores"
-synth = { pattern = "flat", mean = 0.5 }
-"#;
-
-/// `vsesim validate` of BASE + `extra`: exit 2, and the first message names the file, the line
+/// `vsesim validate` of [`base`] + `extra`: exit 2, and the first message names the file, the line
 /// of `marker` in the whole text, the field and every word.
 fn refused(name: &str, extra: &str, marker: &str, field: &str, words: &[&str]) {
-    let text = format!("{BASE}{extra}");
+    let text = format!("{}{extra}", base());
     let dir = scratch(name);
     std::fs::write(dir.join("s.toml"), &text).unwrap();
     let out = vsesim(&["validate", "s.toml"], &dir);
@@ -138,7 +64,7 @@ fn refused(name: &str, extra: &str, marker: &str, field: &str, words: &[&str]) {
 }
 
 fn load(extra: &str) -> vsesim::scenario::Scenario {
-    let text = format!("{BASE}{extra}");
+    let text = format!("{}{extra}", base());
     vsesim::scenario::load_str(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -465,7 +391,7 @@ fn move_after_the_horizon_or_badly_timed() {
 
 #[test]
 fn a_date_needs_a_start() {
-    let text = BASE.replace("start = \"2011-03-03\"\n", "")
+    let text = base().replace("start = \"2011-03-03\"\n", "")
         + "\n[[moves]]\nguest = \"g1\"\nto = \"b\"\nat = \"2011-03-04\"\n";
     let dir = scratch("date_no_start");
     std::fs::write(dir.join("s.toml"), &text).unwrap();
@@ -732,70 +658,25 @@ fn the_bundled_sample_pair_validates() {
 /// `w` (a flat 1 core, `on_shortfall` as given) runs in `vp1` (2 cores, server `c`) and moves
 /// at 1h to `vp2` (2 cores, another server `d`) with `reboot`; horizon 4h.
 fn move_text(on_shortfall: &str, reboot: &str) -> String {
-    format!(
-        r#"[scenario]
-name = "mv"
-horizon = "4h"
-seed = 1
+    Scenario::new("mv", "4h", 1)
+        .server("c", 1, 4, 16, "")
+        .server("d", 1, 4, 16, "")
+        .npar("np1", "c", 1, None)
+        .vpar("vp1", "np1", 2)
+        .npar("np2", "d", 1, None)
+        .vpar("vp2", "np2", 2)
+        .flat("w", "vp1", 1.0, &shortfall(on_shortfall))
+        .move_workload("w", "vp2", "1h", reboot)
+        .into()
+}
 
-[[servers]]
-name = "c"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "d"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[partitions]]
-name = "np1"
-kind = "npar"
-parent = "c"
-cells = 1
-
-[[partitions]]
-name = "vp1"
-kind = "vpar"
-parent = "np1"
-cores = 2
-
-[[partitions]]
-name = "np2"
-kind = "npar"
-parent = "d"
-cells = 1
-
-[[partitions]]
-name = "vp2"
-kind = "vpar"
-parent = "np2"
-cores = 2
-
-[[workloads]]
-name = "w"
-partition = "vp1"
-units = "cores"
-synth = {{ pattern = "flat", mean = 1.0 }}
-on_shortfall = "{on_shortfall}"
-
-[[moves]]
-workload = "w"
-to = "vp2"
-at = "1h"
-reboot = "{reboot}"
-"#
-    )
+/// A workload's `on_shortfall` line, for the builder's `extra`.
+fn shortfall(on_shortfall: &str) -> String {
+    format!("on_shortfall = \"{on_shortfall}\"\n")
 }
 
 fn run_move(name: &str, on_shortfall: &str, reboot: &str) -> serde_json::Value {
-    let dir = scratch(name);
-    std::fs::write(dir.join("s.toml"), move_text(on_shortfall, reboot)).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
-    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    scratch_run_summary(name, &move_text(on_shortfall, reboot), &[])
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -844,38 +725,45 @@ fn a_moved_workload_queues_exactly_its_reboot() {
 /// two servers into one island.
 #[test]
 fn the_oracle_and_any_thread_count_agree_on_a_move() {
-    use vsesim::sim;
     for (shortfall, reboot) in [("drop", "30m"), ("delay", "150m"), ("delay", "0s")] {
         let sc =
             vsesim::scenario::load_str(Path::new("s.toml"), &move_text(shortfall, reboot)).unwrap();
-        assert_eq!(sim::island::partition(&sc), vec![vec![0, 3]]);
-        let run_on = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| sim::run(&sc, &|_, _| {}).unwrap())
-        };
-        let (lazy, four) = (run_on(1), run_on(4));
-        let oracle = sim::oracle::run(&sc, 0).unwrap();
-        for (a, b, o) in [
-            (&lazy.workloads, &four.workloads, &oracle.workloads),
-            (&lazy.nodes, &four.nodes, &oracle.nodes),
+        assert_eq!(vsesim::sim::island::partition(&sc), vec![vec![0, 3]]);
+        threads_and_oracle_agree(&sc, &format!("{shortfall} {reboot}"));
+    }
+}
+
+/// The lazy core on one thread and on four give the same bits, and the oracle (every
+/// entity at every instant) the same work to 1e-9, per workload and per node.
+fn threads_and_oracle_agree(sc: &vsesim::scenario::Scenario, case: &str) {
+    use vsesim::sim;
+    let run_on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| sim::run(sc, &|_, _| {}).unwrap())
+    };
+    let (lazy, four) = (run_on(1), run_on(4));
+    let oracle = sim::oracle::run(sc, 0).unwrap();
+    for (a, b, o) in [
+        (&lazy.workloads, &four.workloads, &oracle.workloads),
+        (&lazy.nodes, &four.nodes, &oracle.nodes),
+    ] {
+        assert_eq!(a.served_cms, b.served_cms, "{case}");
+        assert_eq!(a.dropped_cms, b.dropped_cms, "{case}");
+        assert_eq!(a.backlog_cms, b.backlog_cms, "{case}");
+        for (x, y) in [
+            (&a.served_cms, &o.served_cms),
+            (&a.dropped_cms, &o.dropped_cms),
+            (&a.backlog_cms, &o.backlog_cms),
+            (&a.demand_cms, &o.demand_cms),
         ] {
-            assert_eq!(a.served_cms, b.served_cms);
-            assert_eq!(a.backlog_cms, b.backlog_cms);
-            for (x, y) in [
-                (&a.served_cms, &o.served_cms),
-                (&a.dropped_cms, &o.dropped_cms),
-                (&a.backlog_cms, &o.backlog_cms),
-                (&a.demand_cms, &o.demand_cms),
-            ] {
-                for (p, q) in x.iter().zip(y) {
-                    assert!(
-                        (p - q).abs() <= 1e-9 * p.abs().max(1.0),
-                        "{shortfall} {reboot}: {x:?} {y:?}"
-                    );
-                }
+            for (p, q) in x.iter().zip(y) {
+                assert!(
+                    (p - q).abs() <= 1e-9 * p.abs().max(1.0),
+                    "{case}: {x:?} {y:?}"
+                );
             }
         }
     }
@@ -883,42 +771,32 @@ fn the_oracle_and_any_thread_count_agree_on_a_move() {
 
 // --- The consolidation manager in the run ---
 
+/// The managed pair's demand per 5 minutes [cores]: 1 each, then 1.75 each for 10 minutes.
+const MANAGED_TRACE: &str = "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n";
+
 /// Two VM hosts `a`, `b` of 4 cores (100 W idle, 200 W busy, 10 W standby), guest `g1` on `a`
 /// and `g2` on `b` (4 vCPUs at 25 %, 1 GiB: a 1024 MB/s link copies one in 1 s with no pause),
 /// each running one workload; THR 0.8 every 5 minutes, no copy overhead, a 1-minute wake-up;
 /// demand per 5 minutes: 1 core each, then 1.75 each for 10 minutes.
 fn managed_text() -> String {
-    let host = |n: &str| {
-        format!(
-            "[[servers]]\nname = \"{n}\"\ncells = 1\ncores_per_cell = 4\nmemory_gb_per_cell = 16\npower = {{ idle_w = 100, max_w = 200 }}\n\n"
+    let delay = "step = \"5m\"\non_shortfall = \"delay\"\n";
+    Scenario::new("managed", "15m", 1)
+        .server("a", 1, 4, 16, &power(100, 200))
+        .server("b", 1, 4, 16, &power(100, 200))
+        .guest("g1", "a", 4, 25.0, 1.0)
+        .guest("g2", "b", 4, 25.0, 1.0)
+        .trace("w1", "g1", "t.csv", delay)
+        .trace("w2", "g2", "t.csv", delay)
+        .toml(
+            "\n[[consolidation]]\nname = \"thr\"\nhosts = [\"a\", \"b\"]\ndetector = \"thr\"\nthreshold = 0.8\n\
+             standby_w = 10\nwake_up = \"1m\"\nlink_mbps = 1024\noverhead_cores = 0\n",
         )
-    };
-    let guest = |g: &str, h: &str| {
-        format!(
-            "[[partitions]]\nname = \"{g}\"\nkind = \"vm\"\nparent = \"{h}\"\nvcpus = 4\nentitlement = 25\nmemory_gb = 1\n\n"
-        )
-    };
-    let workload = |w: &str, g: &str| {
-        format!(
-            "[[workloads]]\nname = \"{w}\"\npartition = \"{g}\"\nunits = \"cores\"\ntrace = \"t.csv\"\nstep = \"5m\"\non_shortfall = \"delay\"\n\n"
-        )
-    };
-    format!(
-        "[scenario]\nname = \"managed\"\nhorizon = \"15m\"\nseed = 1\n\n{}{}{}{}{}{}\
-         [[consolidation]]\nname = \"thr\"\nhosts = [\"a\", \"b\"]\ndetector = \"thr\"\nthreshold = 0.8\n\
-         standby_w = 10\nwake_up = \"1m\"\nlink_mbps = 1024\noverhead_cores = 0\n",
-        host("a"),
-        host("b"),
-        guest("g1", "a"),
-        guest("g2", "b"),
-        workload("w1", "g1"),
-        workload("w2", "g2"),
-    )
+        .into()
 }
 
 fn run_managed(name: &str, threads: &str) -> (serde_json::Value, Vec<u8>) {
     let dir = scratch(name);
-    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("t.csv"), MANAGED_TRACE).unwrap();
     std::fs::write(dir.join("s.toml"), managed_text()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
         .args(["run", "s.toml", "-o", "out", "-q"])
@@ -980,7 +858,7 @@ fn a_managed_pair_of_hosts_by_hand() {
 #[test]
 fn a_managed_wake_up_costs_its_wake_wh() {
     let dir = scratch("managed_wake_wh");
-    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("t.csv"), MANAGED_TRACE).unwrap();
     std::fs::write(dir.join("s.toml"), managed_text() + "wake_wh = 3\n").unwrap();
     let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -1015,7 +893,7 @@ fn a_managed_wake_up_costs_its_wake_wh() {
 #[test]
 fn a_managed_wake_wh_must_be_energy() {
     let dir = scratch("managed_wake_wh_bad");
-    std::fs::write(dir.join("t.csv"), "w1,w2\n1,1\n1.75,1.75\n1.75,1.75\n").unwrap();
+    std::fs::write(dir.join("t.csv"), MANAGED_TRACE).unwrap();
     std::fs::write(dir.join("s.toml"), managed_text() + "wake_wh = -1\n").unwrap();
     let out = vsesim(&["validate", "s.toml"], &dir);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -1059,38 +937,19 @@ fn a_managed_run_is_the_same_at_any_thread_count() {
 /// migrates to `b` over a 128 MB/s link while it dirties 256 MB/s: the copy never converges,
 /// so 30 rounds of 1280 / 128 = 10 s (300 s) run, then a 10 s pause copies it all again.
 fn guest_move_text(on_shortfall: &str) -> String {
-    let server = |n: &str| {
-        format!(
-            "[[servers]]\nname = \"{n}\"\ncells = 1\ncores_per_cell = 2\nmemory_gb_per_cell = 16\n\n"
-        )
-    };
-    let guest = |g: &str, host: &str| {
-        format!(
-            "[[partitions]]\nname = \"{g}\"\nkind = \"vm\"\nparent = \"{host}\"\nvcpus = 2\nentitlement = 50\nmemory_gb = 1.25\n\n"
-        )
-    };
-    let workload = |w: &str, g: &str| {
-        format!(
-            "[[workloads]]\nname = \"{w}\"\npartition = \"{g}\"\nunits = \"cores\"\nsynth = {{ pattern = \"flat\", mean = 2.0 }}\non_shortfall = \"{on_shortfall}\"\n\n"
-        )
-    };
-    format!(
-        "[scenario]\nname = \"gm\"\nhorizon = \"1h\"\nseed = 1\n\n{}{}{}{}{}{}[[moves]]\nguest = \"g1\"\nto = \"b\"\nat = \"10m\"\nlink_mbps = 128\ndirty_mbps = 256\n",
-        server("a"),
-        server("b"),
-        guest("g1", "a"),
-        guest("g2", "b"),
-        workload("w1", "g1"),
-        workload("w2", "g2"),
-    )
+    Scenario::new("gm", "1h", 1)
+        .server("a", 1, 2, 16, "")
+        .server("b", 1, 2, 16, "")
+        .guest("g1", "a", 2, 50.0, 1.25)
+        .guest("g2", "b", 2, 50.0, 1.25)
+        .flat("w1", "g1", 2.0, &shortfall(on_shortfall))
+        .flat("w2", "g2", 2.0, &shortfall(on_shortfall))
+        .migrate("g1", "b", "10m", 128, 256)
+        .into()
 }
 
 fn run_guest_move(name: &str, on_shortfall: &str) -> serde_json::Value {
-    let dir = scratch(name);
-    std::fs::write(dir.join("s.toml"), guest_move_text(on_shortfall)).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
-    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+    scratch_run_summary(name, &guest_move_text(on_shortfall), &[])
 }
 
 /// The migration compiles to the hand figures: 30 rounds, 300 s of pre-copy, a 10 s pause,
@@ -1162,93 +1021,33 @@ fn a_guest_migration_through_a_run_by_hand() {
 /// same bits.
 #[test]
 fn the_oracle_and_any_thread_count_agree_on_a_guest_migration() {
-    use vsesim::sim;
     for shortfall in ["drop", "delay"] {
         let sc =
             vsesim::scenario::load_str(Path::new("s.toml"), &guest_move_text(shortfall)).unwrap();
-        let run_on = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| sim::run(&sc, &|_, _| {}).unwrap())
-        };
-        let (lazy, four) = (run_on(1), run_on(4));
-        let oracle = sim::oracle::run(&sc, 0).unwrap();
-        for (a, b, o) in [
-            (&lazy.workloads, &four.workloads, &oracle.workloads),
-            (&lazy.nodes, &four.nodes, &oracle.nodes),
-        ] {
-            assert_eq!(a.served_cms, b.served_cms);
-            assert_eq!(a.dropped_cms, b.dropped_cms);
-            assert_eq!(a.backlog_cms, b.backlog_cms);
-            for (x, y) in [
-                (&a.served_cms, &o.served_cms),
-                (&a.dropped_cms, &o.dropped_cms),
-                (&a.backlog_cms, &o.backlog_cms),
-                (&a.demand_cms, &o.demand_cms),
-            ] {
-                for (p, q) in x.iter().zip(y) {
-                    assert!(
-                        (p - q).abs() <= 1e-9 * p.abs().max(1.0),
-                        "{shortfall}: {x:?} {y:?}"
-                    );
-                }
-            }
-        }
+        threads_and_oracle_agree(&sc, shortfall);
     }
 }
 
 // --- Power states in the run (issue #20 item 5) ---
 
 /// One server of 2 cores (200 W idle, 400 W busy) running one workload of 1 core, hourly
-/// samples: busy 0–7 h and 17–24 h, nothing the 10 h between. `power_states` as given.
-fn power_text(shortfall: &str, states: &str) -> String {
-    format!(
-        r#"[scenario]
-name = "pw"
-horizon = "24h"
-seed = 1
-
-[[servers]]
-name = "s"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = {{ idle_w = 200, max_w = 400 }}
-
-[[workloads]]
-name = "w"
-partition = "s"
-units = "cores"
-trace = "t.csv"
-step = "1h"
-on_shortfall = "{shortfall}"
-{states}
-"#
-    )
+/// samples (`t.csv`): busy 0–7 h and 17–24 h, nothing the 10 h between.
+fn one_server(on_shortfall: &str) -> Scenario {
+    let trace = format!("step = \"1h\"\n{}", shortfall(on_shortfall));
+    Scenario::new("pw", "24h", 1)
+        .server("s", 1, 2, 16, &power(200, 400))
+        .trace("w", "s", "t.csv", &trace)
 }
 
-fn run_power(name: &str, shortfall: &str, states: &str) -> serde_json::Value {
-    let dir = scratch(name);
-    let trace: String = std::iter::once("w\n".to_string())
-        .chain((0..24).map(|h| if (7..17).contains(&h) { "0\n" } else { "1\n" }.to_string()))
-        .collect();
-    std::fs::write(dir.join("t.csv"), trace).unwrap();
-    std::fs::write(dir.join("s.toml"), power_text(shortfall, states)).unwrap();
-    let out = vsesim(&["run", "s.toml", "-o", "out", "-q"], &dir);
-    assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-    read_json(&dir.join("out/summary.json"))
+/// `s` sleeps after an idle hour at 20 W; a wake-up takes 5 minutes and 50 Wh.
+fn sleeping(s: Scenario) -> Scenario {
+    s.power_states("servers", &["s"], "1h", 20, &wake("5m", 50))
 }
 
-const STATES: &str = r#"
-[[power_states]]
-servers = ["s"]
-standby_after = "1h"
-standby_w = 20
-wake_up = "5m"
-wake_wh = 50
-"#;
+fn run_power(name: &str, scenario: Scenario) -> serde_json::Value {
+    let trace = hourly("w", 7..17);
+    scratch_run_summary(name, scenario.text(), &[("t.csv", &trace)])
+}
 
 /// The issue's figure through a run. Without power states: 200 W × 24 h + 200 W × ∫u, with
 /// 14 core-h served on 2 cores (∫u = 7 h): 6,200 Wh. With them: idle from 7 h, standby from
@@ -1257,7 +1056,7 @@ wake_wh = 50
 /// 4,800 + 200 × (14 − 1/12) / 2 − (180 W × 9 h − 50 Wh) = 4,621.667 Wh.
 #[test]
 fn standby_saves_the_hand_computed_energy_in_a_run() {
-    let off = run_power("power_off", "drop", "");
+    let off = run_power("power_off", one_server("drop"));
     let e = &off["energy"]["servers"][0];
     assert!(close(f(&e["it_kwh"]), 6.2), "{e}");
     assert!(
@@ -1265,7 +1064,7 @@ fn standby_saves_the_hand_computed_energy_in_a_run() {
         "{e}"
     );
 
-    let on = run_power("power_on", "drop", STATES);
+    let on = run_power("power_on", sleeping(one_server("drop")));
     let e = &on["energy"]["servers"][0];
     assert!(close(f(&e["standby_hours"]), 9.0), "{e}");
     assert_eq!(e["wakeups"].as_u64(), Some(1), "{e}");
@@ -1284,7 +1083,7 @@ fn standby_saves_the_hand_computed_energy_in_a_run() {
 /// drains 1/12 core-h in 5 minutes): nothing lost, all 14 core-h served.
 #[test]
 fn work_returning_to_a_sleeping_server_waits_for_the_wake_up() {
-    let on = run_power("power_delay", "delay", STATES);
+    let on = run_power("power_delay", sleeping(one_server("delay")));
     let w = entity(&on, "workloads", "w");
     assert_eq!(f(&w["dropped_core_hours"]), 0.0, "{w}");
     assert!(close(f(&w["served_core_hours"]), 14.0), "{w}");
@@ -1293,38 +1092,35 @@ fn work_returning_to_a_sleeping_server_waits_for_the_wake_up() {
 
 #[test]
 fn power_states_refusals() {
-    let bad = |name: &str, states: &str, field: &str, words: &[&str]| {
-        let dir = scratch(name);
-        std::fs::write(dir.join("t.csv"), "w\n1\n").unwrap();
-        let text =
-            power_text("drop", states).replace("step = \"1h\"", "step = \"1h\"\nrepeat = true");
-        std::fs::write(dir.join("s.toml"), text).unwrap();
-        let out = vsesim(&["validate", "s.toml"], &dir);
-        assert_eq!(out.status.code(), Some(2), "{name}");
-        let err = stderr(&out);
-        assert!(
-            err.contains("s.toml") && err.contains(field),
-            "{name}: {err}"
-        );
-        for w in words {
-            assert!(err.contains(w), "{name}: {err}");
-        }
+    // One sample repeated: a trace long enough for the day, whatever it holds.
+    let bad = |name: &str, servers: &[&str], after: &str, standby_w: u32, field, words| {
+        let text = one_server("drop")
+            .power_states("servers", servers, after, standby_w, "")
+            .text()
+            .replace("step = \"1h\"", "step = \"1h\"\nrepeat = true");
+        assert_refused(name, &text, &[("t.csv", "w\n1\n")], field, words);
     };
     bad(
         "pw_standby_above_idle",
-        "[[power_states]]\nservers = [\"s\"]\nstandby_after = \"1h\"\nstandby_w = 250\n",
+        &["s"],
+        "1h",
+        250,
         "power_states[0].standby_w",
         &["idle power (200 W)"],
     );
     bad(
         "pw_unknown_server",
-        "[[power_states]]\nservers = [\"t\"]\nstandby_after = \"1h\"\nstandby_w = 20\n",
+        &["t"],
+        "1h",
+        20,
         "power_states[0].servers",
         &["`t`"],
     );
     bad(
         "pw_zero_after",
-        "[[power_states]]\nservers = [\"s\"]\nstandby_after = \"0s\"\nstandby_w = 20\n",
+        &["s"],
+        "0s",
+        20,
         "power_states[0].standby_after",
         &["positive"],
     );

@@ -990,19 +990,10 @@ fn write_report(dir: &Path, inputs_sha256: Option<&str>) -> Result<usize, Error>
     } else {
         Vec::new()
     };
+    // A damaged file is said, not skipped: the report would silently lose its section.
     let replicas_path = dir.join("replicas.json");
     let replicas = if replicas_path.is_file() {
-        let text =
-            std::fs::read_to_string(&replicas_path).map_err(|e| Error::io(&replicas_path, e))?;
-        // A damaged file is said, not skipped: the report would silently lose its section.
-        Some(
-            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
-                Error::Usage(format!(
-                    "{}: not a replicas.json written by vsesim run --replicas: {e}",
-                    replicas_path.display()
-                ))
-            })?,
-        )
+        Some(report::replicas::read(&replicas_path)?)
     } else {
         None
     };

@@ -156,218 +156,131 @@ fn worst_manager(s: &Summary, f: fn(&super::summary::ConsolidationReport) -> f64
     s.consolidation.iter().map(f).reduce(f64::max)
 }
 
-/// A figure of a column: its key, label, better direction and value.
+/// A figure of a column: its key, label, better direction, value and how it is shown.
 struct Figure {
     key: &'static str,
     label: &'static str,
     better: Option<&'static str>,
     value: fn(&Column) -> Option<f64>,
-    /// How the terminal shows a value.
-    show: fn(&Column) -> String,
+    shown: Shown,
+}
+
+/// How the terminal shows a figure's value and its change against the first scenario: one
+/// choice per row, so that a row added to [`FIGURES`] is one line and cannot show its value
+/// in one precision and its change in another by accident.
+#[derive(Clone, Copy)]
+enum Shown {
+    /// A count: `12`, change `+1`.
+    Count,
+    /// A share of 1 in percent: `84.2%`, change in points `+1.5pt`.
+    Share,
+    /// `n` decimals: `3.14`; change in hundredths `+0.25` whatever `n` is (so the
+    /// migrations, a count shown as `Fixed(0)`, keep the change in hundredths they had).
+    Fixed(usize),
+    /// `n` decimals in scientific notation: `1.23e-4`; change in hundredths.
+    Sci(usize),
+    /// Words of the column's own (`3 of 4`, `beyond`); change as a count.
+    Text(fn(&Column) -> String),
+}
+
+impl Figure {
+    const fn new(
+        key: &'static str,
+        label: &'static str,
+        better: Option<&'static str>,
+        value: fn(&Column) -> Option<f64>,
+        shown: Shown,
+    ) -> Self {
+        Figure {
+            key,
+            label,
+            better,
+            value,
+            shown,
+        }
+    }
+
+    /// The column's value as the terminal shows it; "-" where it has none.
+    fn show(&self, c: &Column) -> String {
+        let v = (self.value)(c);
+        match (self.shown, v) {
+            (Shown::Text(text), _) => text(c),
+            (_, None) => "-".to_string(),
+            (Shown::Count, Some(v)) => format!("{v:.0}"),
+            (Shown::Share, Some(v)) => format!("{:.1}%", v * 100.0),
+            (Shown::Fixed(n), Some(v)) => format!("{v:.n$}"),
+            (Shown::Sci(n), Some(v)) => format!("{v:.n$e}"),
+        }
+    }
+
+    /// A change with its sign, in the row's precision.
+    fn signed(&self, d: f64) -> String {
+        match self.shown {
+            Shown::Count | Shown::Text(_) => format!("{d:+.0}"),
+            Shown::Share => format!("{:+.1}pt", d * 100.0),
+            Shown::Fixed(_) | Shown::Sci(_) => format!("{d:+.2}"),
+        }
+    }
 }
 
 const LOWER: Option<&str> = Some("lower");
 const HIGHER: Option<&str> = Some("higher");
 
-/// The rows, in the order shown: the verdict, size and load, work, cost.
+use Shown::{Count, Fixed, Sci, Share, Text};
+
+/// The rows, in the order shown: the verdict, size and load, work, cost, energy, mobility.
+/// One line a row (rustfmt would spread each over seven), so a row reads as a table's row.
+#[rustfmt::skip]
 const FIGURES: &[Figure] = &[
-    Figure {
-        key: "verdict",
-        label: "verdict",
-        better: HIGHER,
-        value: |s| match s.verdict.status {
-            "exceeds" => Some(0.0),
-            "meets" => Some(s.verdict.stars.map_or(1.0, f64::from)),
-            _ => None,
-        },
-        show: |s| super::table::verdict(&s.verdict),
-    },
-    Figure {
-        key: "partitions_exceeding",
-        label: "partitions exceeding",
-        better: LOWER,
-        value: |s| Some(s.partitions_exceeding as f64),
-        show: |s| format!("{} of {}", s.partitions_exceeding, s.partitions),
-    },
-    Figure {
-        key: "servers",
-        label: "servers",
-        better: LOWER,
-        value: |s| Some(s.servers as f64),
-        show: |s| s.servers.to_string(),
-    },
-    Figure {
-        key: "capacity_cores",
-        label: "capacity [cores]",
-        better: None,
-        value: |s| Some(s.capacity_cores),
-        show: |s| format!("{:.2}", s.capacity_cores),
-    },
-    Figure {
-        key: "peak_demand_cores",
-        label: "peak demand [cores]",
-        better: None,
-        value: |s| Some(s.peak_demand_cores),
-        show: |s| format!("{:.2}", s.peak_demand_cores),
-    },
-    Figure {
-        key: "mean_utilization",
-        label: "served utilization",
-        better: None,
-        value: |s| Some(s.mean_utilization),
-        show: |s| format!("{:.1}%", s.mean_utilization * 100.0),
-    },
-    Figure {
-        key: "servers_needed",
-        label: "servers needed",
-        better: LOWER,
-        value: |s| Some(s.servers_needed as f64),
-        show: |s| s.servers_needed.to_string(),
-    },
-    Figure {
-        key: "time_remaining_days",
-        label: "limit crossed in [days]",
-        better: HIGHER,
-        value: |s| s.time_remaining_days,
-        show: |s| match s.time_remaining_days {
-            Some(d) => format!("{d:.0}"),
-            None => "beyond".to_string(),
-        },
-    },
-    Figure {
-        key: "demand_core_hours",
-        label: "demand [core-h]",
-        better: None,
-        value: |s| Some(s.demand_core_hours),
-        show: |s| format!("{:.1}", s.demand_core_hours),
-    },
-    Figure {
-        key: "delayed_core_hours",
-        label: "delayed [core-h]",
-        better: LOWER,
-        value: |s| Some(s.delayed_core_hours),
-        show: |s| format!("{:.2}", s.delayed_core_hours),
-    },
-    Figure {
-        key: "unmet_core_hours",
-        label: "unmet [core-h]",
-        better: LOWER,
-        value: |s| Some(s.unmet_core_hours),
-        show: |s| format!("{:.2}", s.unmet_core_hours),
-    },
-    Figure {
-        key: "worst_sla_met_share",
-        label: "worst SLA met",
-        better: HIGHER,
-        value: |s| Some(s.worst_sla_met_share),
-        show: |s| format!("{:.1}%", s.worst_sla_met_share * 100.0),
-    },
-    Figure {
-        key: "cost/hardware",
-        label: "cost: hardware",
-        better: LOWER,
-        value: |s| Some(s.cost.items.hardware),
-        show: |s| format!("{:.2}", s.cost.items.hardware),
-    },
-    Figure {
-        key: "cost/core_rights",
-        label: "cost: core rights",
-        better: LOWER,
-        value: |s| Some(s.cost.items.core_rights),
-        show: |s| format!("{:.2}", s.cost.items.core_rights),
-    },
-    Figure {
-        key: "cost/ticap",
-        label: "cost: TiCAP",
-        better: LOWER,
-        value: |s| Some(s.cost.items.ticap),
-        show: |s| format!("{:.2}", s.cost.items.ticap),
-    },
-    Figure {
-        key: "cost/ppu",
-        label: "cost: pay per use",
-        better: LOWER,
-        value: |s| Some(s.cost.items.ppu),
-        show: |s| format!("{:.2}", s.cost.items.ppu),
-    },
-    Figure {
-        key: "cost/software",
-        label: "cost: software",
-        better: LOWER,
-        value: |s| Some(s.cost.items.software),
-        show: |s| format!("{:.2}", s.cost.items.software),
-    },
-    Figure {
-        key: "cost/energy",
-        label: "cost: energy",
-        better: LOWER,
-        value: |s| Some(s.cost.items.energy),
-        show: |s| format!("{:.2}", s.cost.items.energy),
-    },
-    Figure {
-        key: "cost/total",
-        label: "cost: total",
-        better: LOWER,
-        value: |s| Some(s.cost.items.total),
-        show: |s| format!("{:.2}", s.cost.items.total),
-    },
-    Figure {
-        key: "facility_kwh",
-        label: "energy (kWh × PUE)",
-        better: LOWER,
-        value: |s| Some(s.facility_kwh),
-        show: |s| format!("{:.1}", s.facility_kwh),
-    },
-    Figure {
-        key: "co2_kg",
-        label: "CO2 (kg)",
-        better: LOWER,
-        value: |s| s.co2_kg,
-        show: |s| s.co2_kg.map_or("-".into(), |v| format!("{v:.1}")),
-    },
-    Figure {
-        key: "standby_hours",
-        label: "server hours in standby",
-        better: None,
-        value: |s| Some(s.standby_hours),
-        show: |s| format!("{:.1}", s.standby_hours),
-    },
-    Figure {
-        key: "migrations",
-        label: "VM migrations",
-        better: LOWER,
-        value: |s| Some(s.migrations as f64),
-        show: |s| s.migrations.to_string(),
-    },
-    Figure {
-        key: "migration_pause_s",
-        label: "migration pauses (s)",
-        better: LOWER,
-        value: |s| Some(s.migration_pause_s),
-        show: |s| format!("{:.1}", s.migration_pause_s),
-    },
-    Figure {
-        key: "slatah",
-        label: "SLATAH",
-        better: LOWER,
-        value: |s| s.slatah,
-        show: |s| s.slatah.map_or("-".into(), |v| format!("{v:.5}")),
-    },
-    Figure {
-        key: "pdm",
-        label: "PDM",
-        better: LOWER,
-        value: |s| s.pdm,
-        show: |s| s.pdm.map_or("-".into(), |v| format!("{v:.2e}")),
-    },
-    Figure {
-        key: "slav",
-        label: "SLAV (SLATAH × PDM)",
-        better: LOWER,
-        value: |s| s.slav,
-        show: |s| s.slav.map_or("-".into(), |v| format!("{v:.2e}")),
-    },
+    Figure::new("verdict", "verdict", HIGHER, verdict_score, Text(|s| super::table::verdict(&s.verdict))),
+    Figure::new("partitions_exceeding", "partitions exceeding", LOWER, |s| Some(s.partitions_exceeding as f64), Text(exceeding_of)),
+    Figure::new("servers", "servers", LOWER, |s| Some(s.servers as f64), Count),
+    Figure::new("capacity_cores", "capacity [cores]", None, |s| Some(s.capacity_cores), Fixed(2)),
+    Figure::new("peak_demand_cores", "peak demand [cores]", None, |s| Some(s.peak_demand_cores), Fixed(2)),
+    Figure::new("mean_utilization", "served utilization", None, |s| Some(s.mean_utilization), Share),
+    Figure::new("servers_needed", "servers needed", LOWER, |s| Some(s.servers_needed as f64), Count),
+    Figure::new("time_remaining_days", "limit crossed in [days]", HIGHER, |s| s.time_remaining_days, Text(days_or_beyond)),
+    Figure::new("demand_core_hours", "demand [core-h]", None, |s| Some(s.demand_core_hours), Fixed(1)),
+    Figure::new("delayed_core_hours", "delayed [core-h]", LOWER, |s| Some(s.delayed_core_hours), Fixed(2)),
+    Figure::new("unmet_core_hours", "unmet [core-h]", LOWER, |s| Some(s.unmet_core_hours), Fixed(2)),
+    Figure::new("worst_sla_met_share", "worst SLA met", HIGHER, |s| Some(s.worst_sla_met_share), Share),
+    Figure::new("cost/hardware", "cost: hardware", LOWER, |s| Some(s.cost.items.hardware), Fixed(2)),
+    Figure::new("cost/core_rights", "cost: core rights", LOWER, |s| Some(s.cost.items.core_rights), Fixed(2)),
+    Figure::new("cost/ticap", "cost: TiCAP", LOWER, |s| Some(s.cost.items.ticap), Fixed(2)),
+    Figure::new("cost/ppu", "cost: pay per use", LOWER, |s| Some(s.cost.items.ppu), Fixed(2)),
+    Figure::new("cost/software", "cost: software", LOWER, |s| Some(s.cost.items.software), Fixed(2)),
+    Figure::new("cost/energy", "cost: energy", LOWER, |s| Some(s.cost.items.energy), Fixed(2)),
+    Figure::new("cost/total", "cost: total", LOWER, |s| Some(s.cost.items.total), Fixed(2)),
+    Figure::new("facility_kwh", "energy (kWh × PUE)", LOWER, |s| Some(s.facility_kwh), Fixed(1)),
+    Figure::new("co2_kg", "CO2 (kg)", LOWER, |s| s.co2_kg, Fixed(1)),
+    Figure::new("standby_hours", "server hours in standby", None, |s| Some(s.standby_hours), Fixed(1)),
+    Figure::new("migrations", "VM migrations", LOWER, |s| Some(s.migrations as f64), Fixed(0)),
+    Figure::new("migration_pause_s", "migration pauses (s)", LOWER, |s| Some(s.migration_pause_s), Fixed(1)),
+    Figure::new("slatah", "SLATAH", LOWER, |s| s.slatah, Fixed(5)),
+    Figure::new("pdm", "PDM", LOWER, |s| s.pdm, Sci(2)),
+    Figure::new("slav", "SLAV (SLATAH × PDM)", LOWER, |s| s.slav, Sci(2)),
 ];
+
+/// "3 of 4" partitions exceeding.
+fn exceeding_of(s: &Column) -> String {
+    format!("{} of {}", s.partitions_exceeding, s.partitions)
+}
+
+/// Days to the first limit crossed, or "beyond" the forecast's horizon.
+fn days_or_beyond(s: &Column) -> String {
+    s.time_remaining_days
+        .map_or("beyond".into(), |d| format!("{d:.0}"))
+}
+
+/// The verdict as a score, higher better: 0 when it exceeds, the stars (1 without) when it
+/// meets.
+fn verdict_score(s: &Column) -> Option<f64> {
+    match s.verdict.status {
+        "exceeds" => Some(0.0),
+        "meets" => Some(s.verdict.stars.map_or(1.0, f64::from)),
+        _ => None,
+    }
+}
 
 /// Two values this close are a tie: a cost summed in another order is the same cost.
 fn same(a: f64, b: f64) -> bool {
@@ -479,14 +392,14 @@ pub fn render(c: &Comparison) -> String {
             } else {
                 "  ".to_string()
             };
-            let _ = write!(out, " {:>width$}{mark}", (f.show)(s));
+            let _ = write!(out, " {:>width$}{mark}", f.show(s));
             if i > 0 {
                 let delta = row.delta.get(i).copied().flatten();
                 let pct = row.percent.get(i).copied().flatten();
                 let _ = write!(
                     out,
                     " {:>DELTA$} {:>PCT$}",
-                    delta.map_or(String::new(), |d| signed(d, f.key)),
+                    delta.map_or(String::new(), |d| f.signed(d)),
                     pct.map_or(String::new(), |p| format!("{p:+.1}%"))
                 );
             }
@@ -509,17 +422,6 @@ pub fn render(c: &Comparison) -> String {
         );
     }
     out
-}
-
-/// A change with its sign, in the row's precision.
-fn signed(d: f64, key: &str) -> String {
-    match key {
-        "servers" | "servers_needed" | "partitions_exceeding" | "time_remaining_days" => {
-            format!("{d:+.0}")
-        }
-        "mean_utilization" | "worst_sla_met_share" => format!("{:+.1}pt", d * 100.0),
-        _ => format!("{d:+.2}"),
-    }
 }
 
 #[cfg(test)]
@@ -563,5 +465,17 @@ mod tests {
         let r = row(figure("verdict"), &[Some(0.0), Some(2.0)]);
         assert_eq!(r.best, vec![false, true]);
         assert_eq!(r.delta[1], None, "a verdict has no difference");
+    }
+
+    /// A row's change is shown in its own kind: a share's 0.842 → 0.857 is +1.5 points, a
+    /// server less is -1, 0.004 kWh more rounds to +0.00, and the migrations' 217 − 122 = 95
+    /// keeps the hundredths it has always had.
+    #[test]
+    fn each_row_shows_its_change_in_its_own_kind() {
+        assert_eq!(figure("mean_utilization").signed(0.857 - 0.842), "+1.5pt");
+        assert_eq!(figure("servers").signed(-1.0), "-1");
+        assert_eq!(figure("time_remaining_days").signed(12.4), "+12");
+        assert_eq!(figure("facility_kwh").signed(0.004), "+0.00");
+        assert_eq!(figure("migrations").signed(217.0 - 122.0), "+95.00");
     }
 }

@@ -20,11 +20,11 @@ use super::compare::{Column, Comparison, Row as CompareMarks};
 use super::ha::{FailureReport, NMinus1Report, PackageReport};
 use super::judge::ScenarioVerdict;
 use super::planning::{GrowthUsed, NodePlan, StudyPlan};
+use super::replicas::{Interval, ReplicaReport, ReplicaRow};
 use super::summary::{
     DomainReport, GicapReport, LicensingReport, NodeReport, PpuBillReport, PpuReport, ServerCost,
     ServerEnergy, SloReport, Summary, TicapReport, Usage, Utilization, Verdict, WorkloadReport,
 };
-use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
@@ -171,7 +171,7 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: 12px; }
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Extras<'a> {
     /// replicas.json (`vsesim run --replicas N`): the Monte Carlo section.
-    pub replicas: Option<&'a Value>,
+    pub replicas: Option<&'a ReplicaReport>,
     /// run.json's `inputs.sha256`: one hash of everything that produced the run.
     pub inputs_sha256: Option<&'a str>,
 }
@@ -233,7 +233,7 @@ fn render(s: &Summary, charts: &[Chart], extras: &Extras) -> Result<String, io::
         (
             "montecarlo",
             "Monte Carlo",
-            extras.replicas.and_then(monte_carlo),
+            extras.replicas.map(monte_carlo),
         ),
         ("charts", "Charts", charts_html(charts)?),
     ];
@@ -1051,13 +1051,11 @@ fn offenders(s: &Summary) -> Option<String> {
 }
 
 /// replicas.json as a table: each figure's mean over the replicas with its 95 % interval,
-/// and the spread of the replicas themselves (min, median, max). `None` when the file has
-/// no replicas.
-fn monte_carlo(r: &Value) -> Option<String> {
-    let runs = items(r.get("runs"));
-    let n = r.get("replicas").and_then(Value::as_u64)?;
-    let spread = |pick: &dyn Fn(&Value) -> Option<f64>| -> [Option<f64>; 3] {
-        let mut xs: Vec<f64> = runs.iter().filter_map(|x| pick(x)).collect();
+/// and the spread of the replicas themselves (min, median, max). A figure the file holds as
+/// null (not finite) shows as "—" and is left out of the spread.
+fn monte_carlo(r: &ReplicaReport) -> String {
+    let spread = |pick: &dyn Fn(&ReplicaRow) -> Option<f64>| -> [Option<f64>; 3] {
+        let mut xs: Vec<f64> = r.runs.iter().filter_map(|x| fin_opt(pick(x))).collect();
         xs.sort_by(f64::total_cmp);
         if xs.is_empty() {
             return [None; 3];
@@ -1069,13 +1067,10 @@ fn monte_carlo(r: &Value) -> Option<String> {
         ]
     };
     let mut body = String::new();
-    let mut row = |label: String, iv: Option<&Value>, spread: [Option<f64>; 3], fmt: Fmt| {
-        let at = |k: &str| iv.and_then(|v| v.get(k));
-        let mut cells = td(&cell(at("mean"), fmt), "");
-        let ci = match (
-            at("ci95_low").and_then(Value::as_f64),
-            at("ci95_high").and_then(Value::as_f64),
-        ) {
+    let mut row = |label: String, iv: &Interval, spread: [Option<f64>; 3], fmt: Fmt| {
+        let figure = |x: Option<f64>| val_cell(x.map_or(Val::Null, Val::Num), fmt);
+        let mut cells = td(&val_cell(Val::Num(iv.mean), fmt), "");
+        let ci = match (fin(iv.ci95_low), fin(iv.ci95_high)) {
             (Some(l), Some(h)) => format!(
                 "{} – {}",
                 number_cell(l, fmt).html,
@@ -1085,7 +1080,7 @@ fn monte_carlo(r: &Value) -> Option<String> {
         };
         let _ = write!(cells, "<td class=\"num\">{ci}</td>");
         for x in spread {
-            cells += &td(&x.map_or(cell(None, fmt), |x| number_cell(x, fmt)), "");
+            cells += &td(&figure(x), "");
         }
         let _ = write!(
             body,
@@ -1095,28 +1090,27 @@ fn monte_carlo(r: &Value) -> Option<String> {
     };
     row(
         "Availability [%] (mean over workloads)".into(),
-        r.get("availability"),
-        spread(&|x| x.get("availability").and_then(Value::as_f64)),
+        &r.availability,
+        spread(&|x| Some(x.availability)),
         Fmt::Pct,
     );
     row(
         "Unmet work [core-h]".into(),
-        r.get("unmet_core_hours"),
-        spread(&|x| x.get("unmet_core_hours").and_then(Value::as_f64)),
+        &r.unmet_core_hours,
+        spread(&|x| Some(x.unmet_core_hours)),
         Fmt::Dec(2),
     );
-    for (k, p) in items(r.get("packages")).into_iter().enumerate() {
-        let name = text(p.get("name"));
+    for (k, p) in r.packages.iter().enumerate() {
         row(
-            format!("{name}: availability [%]"),
-            p.get("availability"),
-            spread(&|x| x.get("package_availability")?.get(k)?.as_f64()),
+            format!("{}: availability [%]", p.name),
+            &p.availability,
+            spread(&|x| x.package_availability.get(k).copied()),
             Fmt::Pct,
         );
         row(
-            format!("{name}: failovers"),
-            p.get("failovers"),
-            spread(&|x| x.get("package_failovers")?.get(k)?.as_f64()),
+            format!("{}: failovers", p.name),
+            &p.failovers,
+            spread(&|x| x.package_failovers.get(k).map(|&n| f64::from(n))),
             Fmt::Dec(2),
         );
     }
@@ -1128,16 +1122,16 @@ fn monte_carlo(r: &Value) -> Option<String> {
         sub_head("One replica", "median", Fmt::Dec(2)),
         sub_head("One replica", "max", Fmt::Dec(2)),
     ];
-    Some(format!(
+    format!(
         "<p>{} replicas of the random failures (each drawn from the scenario's seed {} and \
          its number; demand the same in all).</p>{}<p class=\"note\">The interval is the \
          mean's (Student's t, N − 1 degrees of freedom): where the mean of many more months \
          would lie. Min, median and max are single replicas: what one month can bring. \
          replicas.json has every replica.</p>",
-        group_thousands(&n.to_string()),
-        esc(&text(r.get("seed"))),
+        group_thousands(&r.replicas.to_string()),
+        r.seed,
         table_html(&cols, &body, "")
-    ))
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3041,31 +3035,6 @@ fn val_cell(v: Val, fmt: Fmt) -> Cell {
     }
 }
 
-/// A value of compare.json's tree as a cell. Null or missing is "—"; a string where a
-/// number was expected is shown as it is, since a person can still read it; anything else
-/// unexpected is "—".
-fn cell(v: Option<&Value>, fmt: Fmt) -> Cell {
-    let class = if fmt.numeric() { "num" } else { "" };
-    match v {
-        None | Some(Value::Null) => Cell::dash(),
-        Some(v) if fmt == Fmt::Verdict => verdict_cell(v),
-        Some(Value::Array(a)) if fmt == Fmt::List => Cell {
-            class: "list",
-            html: esc(&a
-                .iter()
-                .map(|x| text(Some(x)))
-                .collect::<Vec<_>>()
-                .join(", ")),
-        },
-        Some(Value::Number(n)) if fmt.numeric() => number_cell(n.as_f64().unwrap_or(f64::NAN), fmt),
-        Some(Value::Array(_) | Value::Object(_)) => Cell::dash(),
-        Some(v) => Cell {
-            class,
-            html: esc(&text(Some(v))),
-        },
-    }
-}
-
 fn number_cell(x: f64, fmt: Fmt) -> Cell {
     let shown = match fmt {
         Fmt::Count => fixed(x, 0),
@@ -3085,14 +3054,6 @@ fn number_cell(x: f64, fmt: Fmt) -> Cell {
 /// A verdict in a table: stars and the status word, red when it exceeds.
 fn verdict_cell_of(v: &Verdict) -> Cell {
     verdict_html(v.status, v.stars.map(u64::from))
-}
-
-/// [`verdict_cell_of`] of a verdict in compare.json's tree.
-fn verdict_cell(v: &Value) -> Cell {
-    let Some(status) = v.get("status").and_then(Value::as_str) else {
-        return Cell::dash();
-    };
-    verdict_html(status, v.get("stars").and_then(Value::as_u64))
 }
 
 fn verdict_html(status: &str, stars: Option<u64>) -> Cell {
@@ -3148,23 +3109,6 @@ fn none(message: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Numbers and text
-
-/// The elements of an array, or none when the value is missing or not an array.
-fn items(v: Option<&Value>) -> Vec<&Value> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default()
-}
-
-/// A scalar as plain text (not escaped); "—" for null, missing, arrays and objects.
-fn text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        _ => DASH.to_string(),
-    }
-}
 
 /// A fraction as [`pct`], or "—" without one.
 fn pct_or_dash(x: Option<f64>) -> String {
@@ -3276,7 +3220,7 @@ pub(crate) fn esc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use std::sync::atomic::{AtomicU32, Ordering};
 
     /// The comparison shows CO2 per scenario only when one has a figure: 1,045.6 kg against
@@ -3642,8 +3586,6 @@ mod tests {
         ] {
             assert_eq!(val_cell(Val::Null, fmt).html, DASH);
             assert_eq!(val_cell(Val::Num(f64::NAN), fmt).html, DASH);
-            assert_eq!(cell(Some(&Value::Null), fmt).html, DASH);
-            assert_eq!(cell(None, fmt).html, DASH);
         }
         assert_eq!(val_cell(Val::Num(f64::INFINITY), Fmt::Dec(2)).class, "dash");
         let mut s = typed(&summary("s", json!({"status": "exceeds", "stars": null})));
@@ -3768,13 +3710,11 @@ mod tests {
         assert_eq!(duration(15_000.0), "15s");
         assert_eq!(duration(250.0), "250 ms");
         assert_eq!(duration(0.0), "0");
-        let c = cell(Some(&json!(-0.18)), Fmt::Signed(2));
+        let c = val_cell(Val::Num(-0.18), Fmt::Signed(2));
         assert_eq!((c.class, c.html.as_str()), ("num bad", "-0.18"));
-        assert_eq!(cell(Some(&json!("n/a")), Fmt::Pct).html, "n/a");
-        assert_eq!(
-            cell(Some(&json!(["a", "<b>"])), Fmt::List).html,
-            "a, &lt;b&gt;"
-        );
+        assert_eq!(val_cell(Val::Str("n/a"), Fmt::Pct).html, "n/a");
+        let list = ["a".to_string(), "<b>".to_string()];
+        assert_eq!(val_cell(Val::List(&list), Fmt::List).html, "a, &lt;b&gt;");
     }
 
     #[test]
@@ -4248,6 +4188,7 @@ mod tests {
             {"replica": 1, "availability": 0.98, "unmet_core_hours": 2.0, "outages": 1,
              "package_availability": [0.5], "package_failovers": [1]}
         ]});
+        let r: ReplicaReport = serde_json::from_value(r).unwrap();
         let extras = Extras {
             replicas: Some(&r),
             inputs_sha256: Some("abc123"),

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 mod scenario;
 // Not every test binary that includes this module builds scenarios.
 #[allow(unused_imports)]
-pub use scenario::Scenario;
+pub use scenario::{Scenario, assert_refused, hourly, power, wake};
 
 pub fn vsesim(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vsesim"))

@@ -11,75 +11,28 @@ fn server_energy<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
     entity(&s["energy"], "servers", name)
 }
 
-/// One workload's hourly trace: 1 core, but 0 over the hours in `idle`.
-fn hourly(name: &str, idle: std::ops::Range<u32>) -> String {
-    std::iter::once(format!("{name}\n"))
-        .chain((0..24).map(|h| if idle.contains(&h) { "0\n" } else { "1\n" }.to_string()))
-        .collect()
-}
-
 /// A 4-cell server of 2 cores a cell (400 W idle, 800 W busy), two nPars of 2 cells: `w1`
-/// in np1 runs 1 core all day, `w2` in np2 1 core but nothing 7 h–17 h; both drop what they
-/// cannot serve. `states` appended.
-fn npar_text(states: &str) -> String {
-    format!(
-        r#"[scenario]
-name = "np"
-horizon = "24h"
-seed = 1
-
-[[servers]]
-name = "s"
-cells = 4
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = {{ idle_w = 400, max_w = 800 }}
-
-[[partitions]]
-name = "np1"
-kind = "npar"
-parent = "s"
-cells = 2
-
-[[partitions]]
-name = "np2"
-kind = "npar"
-parent = "s"
-cells = 2
-
-[[partitions]]
-name = "vp"
-kind = "vpar"
-parent = "np2"
-cores = 2
-
-[[workloads]]
-name = "w1"
-partition = "np1"
-units = "cores"
-synth = {{ pattern = "flat", mean = 1.0 }}
-on_shortfall = "drop"
-
-[[workloads]]
-name = "w2"
-partition = "vp"
-units = "cores"
-trace = "t.csv"
-step = "1h"
-on_shortfall = "drop"
-{states}
-"#
-    )
+/// in np1 runs 1 core all day, `w2` in np2 1 core but nothing 7 h–17 h (`t.csv`, [`hourly`]);
+/// both drop what they cannot serve.
+fn npars() -> Scenario {
+    Scenario::new("np", "24h", 1)
+        .server("s", 4, 2, 16, &power(400, 800))
+        .npar("np1", "s", 2, None)
+        .npar("np2", "s", 2, None)
+        .vpar("vp", "np2", 2)
+        .dropping("w1", "np1", 1.0)
+        .trace(
+            "w2",
+            "vp",
+            "t.csv",
+            "step = \"1h\"\non_shortfall = \"drop\"\n",
+        )
 }
 
-const NPAR_STATES: &str = r#"
-[[power_states]]
-npars = ["np2"]
-standby_after = "1h"
-standby_w = 10
-wake_up = "5m"
-wake_wh = 20
-"#;
+/// np2 sleeps after an idle hour at 10 W; its wake-up takes 5 minutes and 20 Wh.
+fn npar_states(s: Scenario) -> Scenario {
+    s.power_states("npars", &["np2"], "1h", 10, &wake("5m", 20))
+}
 
 /// np2 holds 2 of the server's 4 cells: its idle share is 400 W × 2/4 = 200 W. Idle from 7 h,
 /// standby from 8 h to 17 h (9 h), one wake-up at 17 h: saved (200 − 10) W × 9 h − 20 Wh =
@@ -89,10 +42,11 @@ wake_wh = 20
 /// 1/12) − 1,690 = 9,805.833 Wh.
 #[test]
 fn an_npar_sleeps_on_its_cells_share_of_idle_power() {
+    let trace = hourly("w2", 7..17);
     let s = scratch_run_summary(
         "power_npar",
-        &npar_text(NPAR_STATES),
-        &[("t.csv", hourly("w2", 7..17).as_str())],
+        npar_states(npars()).text(),
+        &[("t.csv", &trace)],
     );
     let e = &s["energy"]["servers"][0];
     assert_eq!(e["name"], "s", "{e}");
@@ -112,68 +66,55 @@ fn an_npar_sleeps_on_its_cells_share_of_idle_power() {
     let w1 = entity(&s, "workloads", "w1");
     assert_eq!(f(&w1["dropped_core_hours"]), 0.0, "{w1}");
     // Without power states the server has no `npars` entry, and none is written.
-    let off = scratch_run_summary(
-        "power_npar_off",
-        &npar_text(""),
-        &[("t.csv", hourly("w2", 7..17).as_str())],
-    );
+    let off = scratch_run_summary("power_npar_off", npars().text(), &[("t.csv", &trace)]);
     assert!(off["energy"]["servers"][0].get("npars").is_none());
 }
 
 #[test]
 fn npar_power_states_refusals() {
-    let bad = |name: &str, states: &str, field: &str, words: &[&str]| {
-        let dir = scratch(name);
-        std::fs::write(dir.join("t.csv"), hourly("w2", 7..17)).unwrap();
-        std::fs::write(dir.join("s.toml"), npar_text(states)).unwrap();
-        let out = vsesim(&["validate", "s.toml"], &dir);
-        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(
-            err.contains("s.toml") && err.contains(field),
-            "{name}: {err}"
-        );
-        for w in words {
-            assert!(err.contains(w), "{name}: {err}");
-        }
+    let trace = hourly("w2", 7..17);
+    let bad = |name: &str, scenario: Scenario, field: &str, words: &[&str]| {
+        assert_refused(name, scenario.text(), &[("t.csv", &trace)], field, words);
     };
-    let entry = |lists: &str, standby_w: u32| {
-        format!("[[power_states]]\n{lists}\nstandby_after = \"1h\"\nstandby_w = {standby_w}\n")
+    // Power states of the named nPars (or servers: `of`), standby after 1 h at `standby_w`.
+    let sleeping = |s: Scenario, of: &str, names: &[&str], standby_w: u32| {
+        s.power_states(of, names, "1h", standby_w, "")
     };
+    let np2 = |standby_w: u32| sleeping(npars(), "npars", &["np2"], standby_w);
     bad(
         "pw_npar_and_server",
-        &(entry("npars = [\"np2\"]", 10) + &entry("servers = [\"s\"]", 10)),
+        sleeping(np2(10), "servers", &["s"], 10),
         "power_states[1].servers",
         &["`s`", "`np2`", "not both"],
     );
     bad(
         "pw_npar_unknown",
-        &entry("npars = [\"np9\"]", 10),
+        sleeping(npars(), "npars", &["np9"], 10),
         "power_states[0].npars",
         &["`np9`"],
     );
     bad(
         "pw_npar_is_vpar",
-        &entry("npars = [\"vp\"]", 10),
+        sleeping(npars(), "npars", &["vp"], 10),
         "power_states[0].npars",
         &["`vp` is a vpar", "expected an nPar"],
     );
     bad(
         "pw_npar_twice",
-        &(entry("npars = [\"np2\"]", 10) + &entry("npars = [\"np2\"]", 10)),
+        sleeping(np2(10), "npars", &["np2"], 10),
         "power_states[1].npars",
         &["already has power states"],
     );
     // np2's share of idle power is 200 W.
     bad(
         "pw_npar_above_share",
-        &entry("npars = [\"np2\"]", 250),
+        np2(250),
         "power_states[0].standby_w",
         &["200 W"],
     );
     bad(
         "pw_empty",
-        &entry("npars = []", 10),
+        sleeping(npars(), "npars", &[], 10),
         "power_states[0].servers",
         &["`npars`"],
     );
@@ -183,59 +124,15 @@ fn npar_power_states_refusals() {
 /// runs in va and moves to vb at 10 h with a reboot of `reboot`. Both servers have power
 /// states: standby after 1 h, 20 W, 5-minute wake-up of 50 Wh.
 fn move_text(reboot: &str) -> String {
-    format!(
-        r#"[scenario]
-name = "mv"
-horizon = "24h"
-seed = 1
-
-[[servers]]
-name = "a"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = {{ idle_w = 200, max_w = 400 }}
-
-[[servers]]
-name = "b"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = {{ idle_w = 200, max_w = 400 }}
-
-[[partitions]]
-name = "va"
-kind = "vpar"
-parent = "a"
-cores = 2
-
-[[partitions]]
-name = "vb"
-kind = "vpar"
-parent = "b"
-cores = 2
-
-[[workloads]]
-name = "w"
-partition = "va"
-units = "cores"
-synth = {{ pattern = "flat", mean = 1.0 }}
-on_shortfall = "drop"
-
-[[moves]]
-workload = "w"
-to = "vb"
-at = "10h"
-reboot = "{reboot}"
-
-[[power_states]]
-servers = ["a", "b"]
-standby_after = "1h"
-standby_w = 20
-wake_up = "5m"
-wake_wh = 50
-"#
-    )
+    Scenario::new("mv", "24h", 1)
+        .server("a", 1, 2, 16, &power(200, 400))
+        .server("b", 1, 2, 16, &power(200, 400))
+        .vpar("va", "a", 2)
+        .vpar("vb", "b", 2)
+        .dropping("w", "va", 1.0)
+        .move_workload("w", "vb", "10h", reboot)
+        .power_states("servers", &["a", "b"], "1h", 20, &wake("5m", 50))
+        .into()
 }
 
 /// b has no work until the move: standby from 1 h. The move begins at 10 h and wakes b then
@@ -271,65 +168,27 @@ fn a_reboot_longer_than_the_wake_up_hides_it() {
 }
 
 /// Serviceguard: `db` (1 core, flat, drop) is a package on vp-a that fails over to vp-b;
-/// sd-a fails at 10 h for good. sd-b has power states and no work of its own.
-fn failover_text(states: &str) -> String {
-    format!(
-        r#"[scenario]
-name = "sg"
-horizon = "24h"
-seed = 1
-
-[[servers]]
-name = "sd-a"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-
-[[servers]]
-name = "sd-b"
-cells = 1
-cores_per_cell = 4
-memory_gb_per_cell = 16
-power = {{ idle_w = 200, max_w = 400 }}
-
-[[partitions]]
-name = "vp-a"
-kind = "vpar"
-parent = "sd-a"
-cores = 4
-
-[[partitions]]
-name = "vp-b"
-kind = "vpar"
-parent = "sd-b"
-cores = 4
-
-[[workloads]]
-name = "db"
-partition = "vp-a"
-units = "cores"
-synth = {{ pattern = "flat", mean = 1.0 }}
-on_shortfall = "drop"
-
-[[clusters]]
-name = "sgc"
-nodes = ["vp-a", "vp-b"]
-member_timeout = "14s"
-lock_time = "6s"
-
-[[packages]]
-name = "pkg"
-cluster = "sgc"
-workloads = ["db"]
-nodes = ["vp-a", "vp-b"]
-start_time = "30s"
-
-[[failures]]
-target = "sd-a"
-at = "10h"
-{states}
-"#
-    )
+/// sd-a fails at 10 h for good. sd-b has a power model and no work of its own.
+fn failover() -> Scenario {
+    Scenario::new("sg", "24h", 1)
+        .server("sd-a", 1, 4, 16, "")
+        .server("sd-b", 1, 4, 16, &power(200, 400))
+        .vpar("vp-a", "sd-a", 4)
+        .vpar("vp-b", "sd-b", 4)
+        .dropping("db", "vp-a", 1.0)
+        .cluster(
+            "sgc",
+            &["vp-a", "vp-b"],
+            "member_timeout = \"14s\"\nlock_time = \"6s\"\n",
+        )
+        .package(
+            "pkg",
+            "sgc",
+            &["db"],
+            &["vp-a", "vp-b"],
+            "start_time = \"30s\"\n",
+        )
+        .failure("sd-a", "10h")
 }
 
 /// sd-b sleeps from 1 h. sd-a fails at 10 h; after the 14 s member timeout and the 6 s lock
@@ -339,11 +198,11 @@ at = "10h"
 /// power states 20 + 30 = 50 s.
 #[test]
 fn a_failover_onto_a_sleeping_node_waits_for_its_wake_up() {
-    let off = scratch_run_summary("power_sg_off", &failover_text(""), &[]);
+    let off = scratch_run_summary("power_sg_off", failover().text(), &[]);
     let p = off["ha"]["packages"][0].clone();
     assert_eq!(p["downtime_ms"], 50_000, "{p}");
-    let states = "\n[[power_states]]\nservers = [\"sd-b\"]\nstandby_after = \"1h\"\nstandby_w = 20\nwake_up = \"5m\"\nwake_wh = 50\n";
-    let s = scratch_run_summary("power_sg", &failover_text(states), &[]);
+    let states = failover().power_states("servers", &["sd-b"], "1h", 20, &wake("5m", 50));
+    let s = scratch_run_summary("power_sg", states.text(), &[]);
     let p = &s["ha"]["packages"][0];
     assert_eq!(p["downtime_ms"], 350_000, "{p}");
     assert_eq!(p["failovers"], 1, "{p}");
@@ -375,34 +234,18 @@ fn a_failover_onto_a_sleeping_node_waits_for_its_wake_up() {
 /// standby, one wake-up (as the single-server case of tests/mobility.rs); sd-b as above.
 #[test]
 fn power_states_are_the_same_in_islands_and_at_any_thread_count() {
-    let text = failover_text(
-        r#"
-[[servers]]
-name = "x"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = { idle_w = 200, max_w = 400 }
-
-[[workloads]]
-name = "xw"
-partition = "x"
-units = "cores"
-trace = "t.csv"
-step = "1h"
-on_shortfall = "drop"
-
-[[power_states]]
-servers = ["sd-b", "x"]
-standby_after = "1h"
-standby_w = 20
-wake_up = "5m"
-wake_wh = 50
-"#,
-    );
+    let text = failover()
+        .server("x", 1, 2, 16, &power(200, 400))
+        .trace(
+            "xw",
+            "x",
+            "t.csv",
+            "step = \"1h\"\non_shortfall = \"drop\"\n",
+        )
+        .power_states("servers", &["sd-b", "x"], "1h", 20, &wake("5m", 50));
     let run = |threads: &str| {
         let dir = scratch(&format!("power_islands_t{threads}"));
-        std::fs::write(dir.join("s.toml"), &text).unwrap();
+        std::fs::write(dir.join("s.toml"), text.text()).unwrap();
         std::fs::write(dir.join("t.csv"), hourly("xw", 7..17)).unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_vsesim"))
             .args(["run", "s.toml", "-o", "out", "-q"])
@@ -431,53 +274,15 @@ wake_wh = 50
 /// 1 h, 20 W, a 10-minute wake-up); `g1` (2 vCPUs, 1.25 GiB) on `a` runs 1 core flat (drop),
 /// `b` is empty. At 10 h `g1` migrates to `b` over 128 MB/s while dirtying 256 MB/s: 300 s of
 /// pre-copy, a 10 s pause, 310 s in all (tests/mobility.rs works these out).
-const GUEST_MOVE: &str = r#"[scenario]
-name = "gm"
-horizon = "24h"
-seed = 1
-
-[[servers]]
-name = "a"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = { idle_w = 200, max_w = 400 }
-
-[[servers]]
-name = "b"
-cells = 1
-cores_per_cell = 2
-memory_gb_per_cell = 16
-power = { idle_w = 200, max_w = 400 }
-
-[[partitions]]
-name = "g1"
-kind = "vm"
-parent = "a"
-vcpus = 2
-entitlement = 50
-memory_gb = 1.25
-
-[[workloads]]
-name = "w1"
-partition = "g1"
-units = "cores"
-synth = { pattern = "flat", mean = 1.0 }
-on_shortfall = "drop"
-
-[[moves]]
-guest = "g1"
-to = "b"
-at = "10h"
-link_mbps = 128
-dirty_mbps = 256
-
-[[power_states]]
-servers = ["a", "b"]
-standby_after = "1h"
-standby_w = 20
-wake_up = "10m"
-"#;
+fn guest_move() -> Scenario {
+    Scenario::new("gm", "24h", 1)
+        .server("a", 1, 2, 16, &power(200, 400))
+        .server("b", 1, 2, 16, &power(200, 400))
+        .guest("g1", "a", 2, 50.0, 1.25)
+        .dropping("w1", "g1", 1.0)
+        .migrate("g1", "b", "10h", 128, 256)
+        .power_states("servers", &["a", "b"], "1h", 20, "wake_up = \"10m\"\n")
+}
 
 /// b sleeps from 1 h; the copy needs it up, so the migration's start at 10 h wakes it (9 h
 /// of standby, one wake-up) and it serves from 10 h 10 min. g1 resumes on b at 10 h 5 min
@@ -486,7 +291,7 @@ wake_up = "10m"
 /// 5 min 10 s to the horizon: 24 h − 11 h 5 min 10 s.
 #[test]
 fn a_guest_migration_wakes_its_sleeping_target_when_the_copy_begins() {
-    let s = scratch_run_summary("power_guest", GUEST_MOVE, &[]);
+    let s = scratch_run_summary("power_guest", guest_move().text(), &[]);
     let b = server_energy(&s, "b");
     assert!(close(f(&b["standby_hours"]), 9.0), "{b}");
     assert_eq!(b["wakeups"].as_u64(), Some(1), "{b}");
