@@ -26,6 +26,15 @@ pub use crate::output::{
     remove_temp_files_on_signals, write_atomic, write_atomic_with,
 };
 
+/// A file vsesim wrote, read back typed: the whole text must be one `T`, and the error names
+/// the field's path (`runs[0].availability`) and what was wrong with it, without the file.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(text: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))
+        .and_then(|t| de.end().map(|()| t).map_err(|e| e.to_string()))
+}
+
 /// Core-milliseconds to core-hours.
 pub fn core_hours(core_ms: f64) -> f64 {
     core_ms / 3_600_000.0

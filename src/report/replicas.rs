@@ -28,10 +28,7 @@ pub fn parse(text: &str) -> Result<ReplicaReport, String> {
 }
 
 fn parse_bytes(text: &[u8]) -> Result<ReplicaReport, String> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    serde_path_to_error::deserialize::<_, ReplicaReport>(&mut de)
-        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))
-        .and_then(|r| de.end().map(|()| r).map_err(|e| e.to_string()))
+    super::typed(text)
 }
 
 /// A figure that may be null in the file: serde_json writes a float that is not finite (the

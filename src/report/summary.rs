@@ -41,11 +41,7 @@ pub fn parse(text: &str) -> Result<Summary, String> {
 }
 
 fn parse_bytes(text: &[u8]) -> Result<Summary, String> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let typed = serde_path_to_error::deserialize::<_, Summary>(&mut de)
-        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))
-        .and_then(|s| de.end().map(|()| s).map_err(|e| e.to_string()));
-    match typed {
+    match super::typed::<Summary>(text) {
         Ok(summary) if summary.format_version == FORMAT_VERSION => Ok(summary),
         // The version decides which message is the true one: a summary of another format
         // fails on some field first, and that field is not what the user needs to hear.
