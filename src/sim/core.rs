@@ -255,6 +255,9 @@ pub(super) struct Sim<'a> {
     scratch: fluid::Scratch,
     pool_scratch: fluid::PoolScratch,
     union: Vec<(f64, f64)>,
+    /// An interval's means, gathered entity by entity before they are recorded: nodes' CPU
+    /// and demand, workloads' CPU.
+    means: [Vec<f64>; 3],
     dirty: Vec<bool>,
     /// Scratch: the members a decision moves; the pools a sample touches.
     moving: Vec<u32>,
@@ -470,6 +473,7 @@ impl<'a> Sim<'a> {
             scratch: fluid::Scratch::new(most),
             pool_scratch: fluid::PoolScratch::default(),
             union: Vec::new(),
+            means: [vec![0.0; nn], vec![0.0; nn], vec![0.0; nw]],
             dirty: vec![false; nn],
             moving: Vec::new(),
             ahead: Vec::new(),
@@ -1458,8 +1462,8 @@ impl<'a> Sim<'a> {
         }
         let dt = span as f64;
         let limits = self.limits;
-        let cpu = self.n.rec.cpu.row(span, limits.cpu);
-        let demand = self.n.rec.demand.row(span, f64::INFINITY);
+        let mut means = std::mem::take(&mut self.means);
+        let [cpu, demand, wcpu] = &mut means;
         for i in 0..self.model.nodes.len() {
             self.flush_node(i, now);
             // Totals over the pools beneath, the exact mean's last piece, then the means.
@@ -1467,28 +1471,27 @@ impl<'a> Sim<'a> {
             let n = &mut self.n;
             let state = &mut n.state[i];
             n.rec.cpu.sum_ms[i] += share_of(served - n.iv_mark[i], state.capacity);
-            let u = utilization(served, state.iv_capacity);
-            n.rec.cpu.put(&cpu, i, u);
+            cpu[i] = utilization(served, state.iv_capacity);
             let nominal = self.model.nodes[i].nominal;
-            let d = share_of(state.iv_demand / dt, nominal * DEMAND_RANGE);
-            n.rec.demand.put(&demand, i, d);
+            demand[i] = share_of(state.iv_demand / dt, nominal * DEMAND_RANGE);
             state.iv_capacity = 0.0;
             state.iv_demand = 0.0;
         }
         let n = &mut self.n;
+        n.rec.cpu.record_means(span, limits.cpu, cpu);
+        n.rec.demand.record_means(span, f64::INFINITY, demand);
         record_held(&mut n.rec, &n.iv_held, span, limits);
-        let cpu = self.w.rec.cpu.row(span, limits.cpu);
         for w in 0..self.model.workloads.len() {
             self.flush_workload(w, now);
-            let ws = &mut self.w;
-            let a = &mut ws.acc[w];
-            let u = utilization(a.iv_served, a.iv_capacity);
+            let a = &mut self.w.acc[w];
+            wcpu[w] = utilization(a.iv_served, a.iv_capacity);
             a.iv_served = 0.0;
             a.iv_capacity = 0.0;
-            ws.rec.cpu.put(&cpu, w, u);
         }
         let ws = &mut self.w;
+        ws.rec.cpu.record_means(span, limits.cpu, wcpu);
         record_held(&mut ws.rec, &ws.iv_held, span, limits);
+        self.means = means;
         self.close_unmet(now);
         let n = &mut self.n;
         for v in [&mut n.own_iv, &mut n.iv_mark] {

@@ -125,18 +125,6 @@ pub struct Dist {
     recorded: bool,
 }
 
-/// One interval of a [`Dist`] opened for recording ([`Dist::row`], [`Dist::put`]); it
-/// borrows nothing, so that the run can bring an entity's books up to date between puts.
-#[derive(Debug, Clone, Copy)]
-pub struct Row {
-    /// Where the interval's bins start in `pending`; `usize::MAX` for a distribution that
-    /// records nothing.
-    start: usize,
-    dt: u64,
-    /// The limit with its tolerance: a mean above this counts as above the limit.
-    above: f64,
-}
-
 impl Dist {
     pub fn new(n: usize) -> Self {
         Dist {
@@ -171,29 +159,22 @@ impl Dist {
 
     /// Record one interval of `dt` ms for every entity: `value(i)` is entity i's mean over it.
     /// The max and the time above `limit` are kept at once; the histogram bins are buffered.
-    pub fn record_interval(&mut self, dt: u64, limit: f64, mut value: impl FnMut(usize) -> f64) {
-        let row = self.row(dt, limit);
-        if row.start != usize::MAX {
-            for i in 0..self.len() {
-                self.put(&row, i, value(i));
-            }
-        }
+    pub fn record_interval(&mut self, dt: u64, limit: f64, value: impl FnMut(usize) -> f64) {
+        let n = self.len();
+        self.record_each(dt, limit, (0..n).map(value));
     }
 
-    /// Open one interval of `dt` ms, to be recorded entity by entity ([`Dist::put`] for every
-    /// entity once): the run closes several distributions in the one pass over its entities
-    /// that also brings their books up to date.
-    pub fn row(&mut self, dt: u64, limit: f64) -> Row {
-        // A mean within a part in a billion of the limit is at it: a partition saturated
-        // exactly at the limit must not count as above by floating-point noise.
-        let above = limit * (1.0 + 1e-9);
+    /// [`Dist::record_interval`] with the means given in entity order, as the run gathers
+    /// them in its one pass over the entities that also brings their books up to date.
+    pub fn record_means(&mut self, dt: u64, limit: f64, means: &[f64]) {
+        debug_assert_eq!(means.len(), self.len());
+        self.record_each(dt, limit, means.iter().copied());
+    }
+
+    fn record_each(&mut self, dt: u64, limit: f64, means: impl Iterator<Item = f64>) {
         let n = self.len();
         if n == 0 || dt == 0 || !self.recorded {
-            return Row {
-                start: usize::MAX,
-                dt,
-                above,
-            };
+            return;
         }
         // A full block is written only when a further interval comes: a run that ends within
         // one block keeps it for `compact`.
@@ -202,29 +183,29 @@ impl Dist {
         }
         let start = self.pending.len();
         self.pending.resize(start + n, ZERO);
+        // A mean within a part in a billion of the limit is at it: a partition saturated
+        // exactly at the limit must not count as above by floating-point noise.
+        let above = limit * (1.0 + 1e-9);
+        let rows = self.pending[start..]
+            .iter_mut()
+            .zip(self.max.iter_mut())
+            .zip(self.above_limit_ms.iter_mut());
+        for (((bin, max), above_ms), u) in rows.zip(means) {
+            if u > *max {
+                *max = u;
+            }
+            if u > above {
+                *above_ms += dt;
+            }
+            // Zero (and, never produced by the run, a negative or NaN mean) counts as idle;
+            // the bin is the mean's thousandths, the top one taking everything from 0.999 up.
+            *bin = if u > 0.0 {
+                (u * BINS as f64).min((BINS - 1) as f64) as u16
+            } else {
+                ZERO
+            };
+        }
         self.pending_ms.push(dt);
-        Row { start, dt, above }
-    }
-
-    /// Entity `i`'s mean `u` over the interval `row` opened.
-    #[inline]
-    pub fn put(&mut self, row: &Row, i: usize, u: f64) {
-        if row.start == usize::MAX {
-            return;
-        }
-        if u > self.max[i] {
-            self.max[i] = u;
-        }
-        if u > row.above {
-            self.above_limit_ms[i] += row.dt;
-        }
-        // Zero (and, never produced by the run, a negative or NaN mean) counts as idle; the
-        // bin is the mean's thousandths, the top one taking everything from 0.999 up.
-        self.pending[row.start + i] = if u > 0.0 {
-            (u * BINS as f64).min((BINS - 1) as f64) as u16
-        } else {
-            ZERO
-        };
     }
 
     /// Record one interval of `dt` ms in which every entity's mean was zero: the same figures
