@@ -1481,10 +1481,10 @@ impl<'a> Sim<'a> {
         n.rec.cpu.record_means(span, limits.cpu, cpu);
         n.rec.demand.record_means(span, f64::INFINITY, demand);
         record_held(&mut n.rec, &n.iv_held, span, limits);
-        for w in 0..self.model.workloads.len() {
+        for (w, mean) in wcpu.iter_mut().enumerate() {
             self.flush_workload(w, now);
             let a = &mut self.w.acc[w];
-            wcpu[w] = utilization(a.iv_served, a.iv_capacity);
+            *mean = utilization(a.iv_served, a.iv_capacity);
             a.iv_served = 0.0;
             a.iv_capacity = 0.0;
         }
