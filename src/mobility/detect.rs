@@ -226,6 +226,92 @@ pub fn ceiling(
     }
 }
 
+/// A bound as [`ceiling`]'s, tightened for MAD by [`mad_ceiling`]: dearer, so a placement
+/// asks for it only about a host the detector has refused.
+pub fn tighter_ceiling(
+    detector: Detector,
+    fallback_limit: f64,
+    history_len: usize,
+    sorted_prefix: &[f64],
+) -> f64 {
+    let c = ceiling(detector, fallback_limit, history_len, sorted_prefix);
+    match detector {
+        Detector::Mad { safety } if history_len.max(1) >= MIN_HISTORY && safety >= 0.0 => {
+            c.min(mad_ceiling(sorted_prefix, safety))
+        }
+        _ => c,
+    }
+}
+
+/// An upper bound on the utilization `u` that MAD with safety `s ≥ 0` accepts
+/// (`u ≤ 1 − s × MAD`) on a history whose other values are `sorted` (ascending), close to
+/// the largest such `u`: where [`mad_floor`] bounds MAD alone, this follows MAD as `u` moves.
+///
+/// Why it holds: let `n = sorted.len() + 1` and `P = sorted[n / 2]`. For `u ≥ P` the median
+/// `m` of the `n` values no longer depends on `u`, nor do the other values' deviations, and
+/// `u`'s own, `u − m`, grows with `u`; MAD, a median of deviations, cannot fall, so
+/// `f(u) = u + s × MAD` rises (slope 1, 1 + s/2 or 1 + s, breaking where `u − m` meets a
+/// middle deviation). The accepted `u` at or above `P` are then those up to the `u*` where
+/// `f(u*) = 1`, found on its affine piece; below `P` every `u` is below `P`. So no accepted
+/// `u` exceeds `max(P, u*)`, less a margin far above the rounding of the detector's figures.
+pub fn mad_ceiling(sorted: &[f64], safety: f64) -> f64 {
+    let n = sorted.len() + 1;
+    let k = n / 2;
+    if k >= sorted.len() || !(safety >= 0.0) {
+        return f64::INFINITY;
+    }
+    let p = sorted[k];
+    let m = if n % 2 == 1 {
+        sorted[k]
+    } else {
+        (sorted[k - 1] + sorted[k]) / 2.0
+    };
+    let mut dev = [0.0f64; HISTORY_LEN];
+    let dev = &mut dev[..sorted.len()];
+    for (d, &x) in dev.iter_mut().zip(sorted) {
+        *d = (x - m).abs();
+    }
+    dev.sort_unstable_by(f64::total_cmp);
+    let dev = &*dev;
+    // MAD with `u`'s deviation `d` among them: the middle of `n` values.
+    let mad = |d: f64| {
+        let at = dev.partition_point(|&x| x < d);
+        let rank = |r: usize| match r.cmp(&at) {
+            std::cmp::Ordering::Less => dev[r],
+            std::cmp::Ordering::Equal => d,
+            std::cmp::Ordering::Greater => dev[r - 1],
+        };
+        if n % 2 == 1 {
+            rank(k)
+        } else {
+            (rank(k - 1) + rank(k)) / 2.0
+        }
+    };
+    let f = |u: f64| u + safety * mad(u - m);
+    let scale = sorted.iter().fold(1.0f64, |a, &x| a.max(x.abs()));
+    let margin = 1e-9 * (1.0 + safety) * scale;
+    if !(f(p) <= 1.0) {
+        return p + margin;
+    }
+    // The pieces' ends above `P`: where `u − m` meets the deviations about the middle rank.
+    let mut a = p;
+    for r in k.saturating_sub(2)..=(k + 1).min(dev.len() - 1) {
+        let b = m + dev[r];
+        if b <= a {
+            continue;
+        }
+        let (fa, fb) = (f(a), f(b));
+        if fb > 1.0 {
+            let u = a + (1.0 - fa) * (b - a) / (fb - fa);
+            return u.max(a) + margin;
+        }
+        a = b;
+    }
+    // Past the last end MAD stands still: f(u) = u + s × MAD.
+    let u = 1.0 - safety * mad(f64::INFINITY);
+    u.max(a) + margin
+}
+
 /// CloudSim's interquartile range (`MathUtil.iqr`): sorted values at 1-based ranks
 /// `round(0.25 (n + 1))` and `round(0.75 (n + 1))`, Java's `Math.round` rounding halves up.
 pub fn iqr(values: &[f64]) -> Option<f64> {
@@ -428,6 +514,9 @@ mod tests {
                 let d = decide(det, 0.7, &host(&what_if, 600.0));
                 let c = ceiling(det, 0.7, history.len(), &sorted);
                 prop_assert!(d.overloaded || u <= c, "{:?}: {} accepted above {}", det, u, c);
+                let t = tighter_ceiling(det, 0.7, history.len(), &sorted);
+                prop_assert!(t <= c, "{:?}: tighter {} above {}", det, t, c);
+                prop_assert!(d.overloaded || u <= t, "{:?}: {} accepted above {}", det, u, t);
             }
         }
     }
@@ -441,5 +530,34 @@ mod tests {
         assert!((mad_floor(&sorted) - 0.5).abs() < 1e-9);
         assert_eq!(mad_with(&sorted, 1.5), 1.75);
         assert_eq!(mad_floor(&[0.3]), 0.0);
+    }
+
+    /// The tight MAD ceiling by hand, on `U`'s first eleven values (the history but now),
+    /// sorted: 0.50 0.52 0.55 0.58 0.60 0.60 0.62 0.65 0.68 0.70 0.72. With `u` the twelve
+    /// have P = 0.62 and, for u ≥ P, median m = (0.60 + 0.62) / 2 = 0.61; the others'
+    /// deviations, sorted: 0.01 0.01 0.01 0.03 0.04 0.06 0.07 0.09 0.09 0.11 0.11. MAD is the
+    /// mean of ranks 5 and 6 with d = u − 0.61 among them: 0.05 for u ≤ 0.65, (u − 0.55) / 2
+    /// for 0.65 ≤ u ≤ 0.68, 0.065 above.
+    /// - s = 2.5: u + 0.1625 = 1 at u* = 0.8375 (above 0.68), `mad_by_hand`'s limit;
+    /// - s = 6: f(0.65) = 0.95, then 4u − 1.65 = 1 at u* = 0.6625 (MAD 0.05625);
+    /// - s = 10: f(0.62) = 1.12 > 1, nothing at or above P is accepted: the bound is P.
+    ///
+    /// The floor's bound for s = 2.5 was 1 − 2.5 × 0.035 = 0.9125 (the narrowest five
+    /// consecutive values span 0.07).
+    #[test]
+    fn mad_ceiling_by_hand() {
+        let mut sorted = U[..11].to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-8;
+        assert!(near(mad_ceiling(&sorted, 2.5), 0.8375));
+        assert!(near(mad_ceiling(&sorted, 6.0), 0.6625));
+        assert!(near(mad_ceiling(&sorted, 10.0), 0.62));
+        assert!(near(
+            ceiling(Detector::Mad { safety: 2.5 }, 0.7, 12, &sorted),
+            0.9125
+        ));
+        // Either side of 0.6625 at s = 6, as the detector decides it.
+        assert!(0.66 <= 1.0 - 6.0 * mad_with(&sorted, 0.66));
+        assert!(0.665 > 1.0 - 6.0 * mad_with(&sorted, 0.665));
     }
 }

@@ -289,6 +289,14 @@ impl Manager {
                 let overloaded_after = |h: usize, u: f64| {
                     overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut())
                 };
+                let tighter = |h: usize| {
+                    detect::tighter_ceiling(
+                        r.detector,
+                        r.fallback_limit,
+                        history[h].len(),
+                        &sorted[h],
+                    )
+                };
                 pabfd_by(
                     self.oracle(),
                     &mut self.hosts,
@@ -296,6 +304,7 @@ impl Manager {
                     &ids,
                     &overloaded_after,
                     &self.ceiling,
+                    &tighter,
                 )
             };
             for (&(g, h), t) in leaving.iter().zip(to) {
@@ -311,6 +320,9 @@ impl Manager {
             let overloaded_after = |h: usize, u: f64| {
                 overloaded_with(&r, &history[h], &sorted[h], u, &mut scratch.borrow_mut())
             };
+            let tighter = |h: usize| {
+                detect::tighter_ceiling(r.detector, r.fallback_limit, history[h].len(), &sorted[h])
+            };
             let (evac, _) = evacuate_by(
                 self.oracle(),
                 &mut self.hosts,
@@ -318,6 +330,7 @@ impl Manager {
                 r.underload_threshold,
                 &overloaded_after,
                 &self.ceiling,
+                &tighter,
             );
             moves.extend(evac.iter().map(|m| (m.guest, m.from, m.to)));
         }
@@ -426,13 +439,14 @@ fn pabfd_by(
     moving: &[usize],
     overloaded_after: &dyn Fn(usize, f64) -> bool,
     ceiling: &[f64],
+    tighter: &dyn Fn(usize) -> f64,
 ) -> Vec<Option<usize>> {
     #[cfg(test)]
     if oracle {
         return place::oracle::pabfd(hosts, guests, moving, overloaded_after);
     }
     let _ = oracle;
-    place::pabfd(hosts, guests, moving, overloaded_after, ceiling)
+    place::pabfd(hosts, guests, moving, overloaded_after, ceiling, tighter)
 }
 
 /// [`place::evacuate_underloaded`], or in tests the oracle it must agree with.
@@ -443,6 +457,7 @@ fn evacuate_by(
     underload_threshold: f64,
     overloaded_after: &dyn Fn(usize, f64) -> bool,
     ceiling: &[f64],
+    tighter: &dyn Fn(usize) -> f64,
 ) -> (Vec<place::Move>, Vec<usize>) {
     #[cfg(test)]
     if oracle {
@@ -460,6 +475,7 @@ fn evacuate_by(
         underload_threshold,
         overloaded_after,
         ceiling,
+        tighter,
     )
 }
 
