@@ -247,69 +247,165 @@ pub fn tighter_ceiling(
 /// (`u ≤ 1 − s × MAD`) on a history whose other values are `sorted` (ascending), close to
 /// the largest such `u`: where [`mad_floor`] bounds MAD alone, this follows MAD as `u` moves.
 ///
-/// Why it holds: let `n = sorted.len() + 1` and `P = sorted[n / 2]`. For `u ≥ P` the median
-/// `m` of the `n` values no longer depends on `u`, nor do the other values' deviations, and
-/// `u`'s own, `u − m`, grows with `u`; MAD, a median of deviations, cannot fall, so
-/// `f(u) = u + s × MAD` rises (slope 1, 1 + s/2 or 1 + s, breaking where `u − m` meets a
-/// middle deviation). The accepted `u` at or above `P` are then those up to the `u*` where
-/// `f(u*) = 1`, found on its affine piece; below `P` every `u` is below `P`. So no accepted
-/// `u` exceeds `max(P, u*)`, less a margin far above the rounding of the detector's figures.
+/// Why it holds: with `n = sorted.len() + 1` values, `u`'s rank decides the median `m`.
+/// - At or above `P` (the value at rank `n / 2`), `m` no longer depends on `u`, nor do the
+///   other values' deviations, and `u`'s own, `u − m`, grows with `u`: MAD, a median of
+///   deviations, is a nondecreasing piecewise affine function of it, breaking where `u − m`
+///   meets a middle deviation, so `f(u) = u + s × MAD` rises and the accepted `u ≥ P` are
+///   those up to the root of `f = 1` on its piece.
+/// - At or below `Q` (the value at the rank below the middle ones), `m` is fixed again and
+///   `u`'s deviation `m − u` shrinks as `u` rises: `f` is piecewise affine with the same
+///   breaks; on each piece `{f ≤ 1}` is an interval, and the pieces are walked from `Q` down
+///   to the first that holds an accepted `u`.
+/// - Between them the median lies between its values at `Q` and at `P`, so each other value's
+///   deviation is at least its distance to that span, and MAD at least the median of those
+///   distances and 0 (order statistics are monotone): no accepted `u` there exceeds
+///   `1 − s ×` that.
+///
+/// The bound is the largest of the three, plus a margin far above the rounding of the
+/// detector's figures.
 pub fn mad_ceiling(sorted: &[f64], safety: f64) -> f64 {
     let n = sorted.len() + 1;
     let k = n / 2;
-    if k >= sorted.len() || !(safety >= 0.0) {
+    if n < 5 || k >= sorted.len() || !(safety >= 0.0) {
         return f64::INFINITY;
     }
+    let odd = n % 2 == 1;
     let p = sorted[k];
-    let m = if n % 2 == 1 {
-        sorted[k]
-    } else {
-        (sorted[k - 1] + sorted[k]) / 2.0
+    let m_hi = if odd { p } else { (sorted[k - 1] + p) / 2.0 };
+    let q = if odd { sorted[k - 1] } else { sorted[k - 2] };
+    let m_lo = if odd { q } else { (q + sorted[k - 1]) / 2.0 };
+    let deviations = |dev: &mut [f64], of: &dyn Fn(f64) -> f64| {
+        for (d, &x) in dev.iter_mut().zip(sorted) {
+            *d = of(x);
+        }
+        dev.sort_unstable_by(f64::total_cmp);
     };
-    let mut dev = [0.0f64; HISTORY_LEN];
-    let dev = &mut dev[..sorted.len()];
-    for (d, &x) in dev.iter_mut().zip(sorted) {
-        *d = (x - m).abs();
-    }
-    dev.sort_unstable_by(f64::total_cmp);
-    let dev = &*dev;
-    // MAD with `u`'s deviation `d` among them: the middle of `n` values.
-    let mad = |d: f64| {
+    // The middle of `dev` (ascending) with `d` among them: MAD when `u`'s deviation is `d`.
+    let mid = |dev: &[f64], d: f64| {
         let at = dev.partition_point(|&x| x < d);
         let rank = |r: usize| match r.cmp(&at) {
             std::cmp::Ordering::Less => dev[r],
             std::cmp::Ordering::Equal => d,
             std::cmp::Ordering::Greater => dev[r - 1],
         };
-        if n % 2 == 1 {
+        if odd {
             rank(k)
         } else {
             (rank(k - 1) + rank(k)) / 2.0
         }
     };
-    let f = |u: f64| u + safety * mad(u - m);
-    let scale = sorted.iter().fold(1.0f64, |a, &x| a.max(x.abs()));
-    let margin = 1e-9 * (1.0 + safety) * scale;
-    if !(f(p) <= 1.0) {
-        return p + margin;
+    let len = sorted.len();
+    let breaks = k.saturating_sub(2)..=(k + 1).min(len - 1);
+    let mut buf = [0.0f64; HISTORY_LEN];
+    let dev = &mut buf[..len];
+
+    // At or above P.
+    deviations(dev, &|x| (x - m_hi).abs());
+    let f = |u: f64| u + safety * mid(dev, u - m_hi);
+    let above = if !(f(p) <= 1.0) {
+        None
+    } else {
+        let mut a = p;
+        let mut found = None;
+        for r in breaks.clone() {
+            let b = m_hi + dev[r];
+            if b <= a {
+                continue;
+            }
+            let (fa, fb) = (f(a), f(b));
+            if fb > 1.0 {
+                found = Some((a + (1.0 - fa) * (b - a) / (fb - fa)).max(a));
+                break;
+            }
+            a = b;
+        }
+        // Past the last break MAD stands still: f(u) = u + s × MAD.
+        Some(found.unwrap_or_else(|| (1.0 - safety * mid(dev, f64::INFINITY)).max(a)))
+    };
+
+    // At or below Q, from Q down.
+    deviations(dev, &|x| (x - m_lo).abs());
+    let f = |u: f64| u + safety * mid(dev, m_lo - u);
+    let mut below = None;
+    let mut b = q;
+    let mut ends = [f64::NEG_INFINITY; 4];
+    let mut count = 0;
+    for r in breaks {
+        let a = m_lo - dev[r];
+        if a < b && count < ends.len() {
+            ends[count] = a;
+            count += 1;
+        }
     }
-    // The pieces' ends above `P`: where `u − m` meets the deviations about the middle rank.
-    let mut a = p;
-    for r in k.saturating_sub(2)..=(k + 1).min(dev.len() - 1) {
-        let b = m + dev[r];
-        if b <= a {
+    ends[..count].sort_unstable_by(|x, y| y.total_cmp(x));
+    for &a in &ends[..count] {
+        if a >= b {
             continue;
         }
         let (fa, fb) = (f(a), f(b));
-        if fb > 1.0 {
-            let u = a + (1.0 - fa) * (b - a) / (fb - fa);
-            return u.max(a) + margin;
+        if fb <= 1.0 {
+            below = Some(b);
+            break;
         }
-        a = b;
+        if fa <= 1.0 {
+            below = Some((a + (1.0 - fa) * (b - a) / (fb - fa)).clamp(a, b));
+            break;
+        }
+        b = a;
     }
-    // Past the last end MAD stands still: f(u) = u + s × MAD.
-    let u = 1.0 - safety * mad(f64::INFINITY);
-    u.max(a) + margin
+    if below.is_none() {
+        // Below the last break MAD stands still: f(u) = u + s × MAD.
+        below = Some(if f(b) <= 1.0 {
+            b
+        } else {
+            (1.0 - safety * mid(dev, f64::INFINITY)).min(b)
+        });
+    }
+
+    // Between Q and P: the median moves with `u` (`m = u`, or `(u + S[k−1]) / 2` for an even
+    // count), bounded on a span of `u` as said above, the span halved towards the top.
+    let pivot = sorted[k - 1];
+    let median = |u: f64| if odd { u } else { (u + pivot) / 2.0 };
+    let mut top = |a: f64, b: f64| {
+        let (lo, hi) = (median(a), median(b));
+        deviations(dev, &|x| (lo - x).max(x - hi).max(0.0));
+        let own = if odd {
+            0.0
+        } else {
+            (a - pivot).max(pivot - b).max(0.0) / 2.0
+        };
+        b.min(1.0 - safety * mid(dev, own))
+    };
+    let between = if q < p {
+        let mut spans = vec![(q, p, 0u32)];
+        let mut found = None;
+        while let Some((a, b, depth)) = spans.pop() {
+            let u = top(a, b);
+            if !(u >= a) {
+                continue;
+            }
+            if depth == 8 {
+                found = Some(u);
+                break;
+            }
+            let half = (a + u) / 2.0;
+            // The lower half comes off the stack after the upper.
+            spans.push((a, half, depth + 1));
+            spans.push((half, u, depth + 1));
+        }
+        found
+    } else {
+        None
+    };
+
+    let scale = sorted.iter().fold(1.0f64, |a, &x| a.max(x.abs()));
+    let margin = 1e-9 * (1.0 + safety) * scale;
+    [above, below, between]
+        .into_iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, f64::max)
+        + margin
 }
 
 /// CloudSim's interquartile range (`MathUtil.iqr`): sorted values at 1-based ranks
@@ -540,7 +636,12 @@ mod tests {
     /// for 0.65 ≤ u ≤ 0.68, 0.065 above.
     /// - s = 2.5: u + 0.1625 = 1 at u* = 0.8375 (above 0.68), `mad_by_hand`'s limit;
     /// - s = 6: f(0.65) = 0.95, then 4u − 1.65 = 1 at u* = 0.6625 (MAD 0.05625);
-    /// - s = 10: f(0.62) = 1.12 > 1, nothing at or above P is accepted: the bound is P.
+    /// - s = 10: f(0.62) = 1.12 > 1, nothing at or above P is accepted. Below Q = 0.60 the
+    ///   median is 0.60, the others' deviations 0 0 0.02 0.02 0.05 0.05 0.08 0.08 0.10 0.10
+    ///   0.12: MAD is 0.05 for u ≥ 0.55 (f ≥ 1.05), (0.05 + 0.60 − u) / 2 on [0.52, 0.55]
+    ///   (f = 3.25 − 4u ≥ 1.05), 0.065 below 0.52 (f = u + 0.65): the bound is 0.35. Between
+    ///   0.60 and 0.62 the median is in [0.60, 0.61], MAD at least 0.045, u at most 0.55:
+    ///   nothing.
     ///
     /// The floor's bound for s = 2.5 was 1 − 2.5 × 0.035 = 0.9125 (the narrowest five
     /// consecutive values span 0.07).
@@ -548,10 +649,14 @@ mod tests {
     fn mad_ceiling_by_hand() {
         let mut sorted = U[..11].to_vec();
         sorted.sort_by(f64::total_cmp);
-        let near = |a: f64, b: f64| (a - b).abs() < 1e-8;
+        // Within the margin (10⁻⁹ × (1 + s)) the bound keeps above the rounding.
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-7;
         assert!(near(mad_ceiling(&sorted, 2.5), 0.8375));
         assert!(near(mad_ceiling(&sorted, 6.0), 0.6625));
-        assert!(near(mad_ceiling(&sorted, 10.0), 0.62));
+        let c = mad_ceiling(&sorted, 10.0);
+        assert!(near(c, 0.35), "{c}");
+        assert!(0.35 <= 1.0 - 10.0 * mad_with(&sorted, 0.35));
+        assert!(0.36 > 1.0 - 10.0 * mad_with(&sorted, 0.36));
         assert!(near(
             ceiling(Detector::Mad { safety: 2.5 }, 0.7, 12, &sorted),
             0.9125

@@ -204,8 +204,9 @@ struct Group {
     power: Power,
     capacity: f64,
     standby: bool,
-    /// Max-trees over the hosts in index order of each member's CPU room and free memory,
-    /// `−∞` for a host not in the group or excluded.
+    /// Max-trees over the hosts in index order of each member's CPU room, one per memory
+    /// level (level `j` at `j × 2 × size`, counting only members with free memory for it),
+    /// and of its free memory; `−∞` for a host not in the group or excluded.
     cpu: Vec<f64>,
     mem: Vec<f64>,
 }
@@ -237,6 +238,12 @@ fn kind_of(host: &Host) -> (u64, u64, u64, u64, u64, bool) {
 /// - the detector is asked only about a host that would otherwise win; when it refuses one,
 ///   the host's ceiling is tightened once (`tighter`), so a full host stops being asked.
 struct Targets<'a> {
+    /// The guests' memory sizes, ascending from the least (a few: at most [`MAX_LEVELS`]).
+    /// A guest searches the CPU tree of the largest level it needs, where every host has
+    /// memory for it when the level is its size: one search of one tree, where a tree of CPU
+    /// and one of memory would lead the search into hosts with room for one but not the
+    /// other (memory-full hosts with CPU to spare, the common case on PlanetLab's small VMs).
+    levels: Vec<f64>,
     ceiling: Vec<f64>,
     tightened: Vec<bool>,
     tighter: &'a dyn Fn(usize) -> f64,
@@ -253,9 +260,15 @@ struct Targets<'a> {
 }
 
 impl<'a> Targets<'a> {
-    fn new(hosts: &[Host], ceiling: &[f64], tighter: &'a dyn Fn(usize) -> f64) -> Targets<'a> {
+    fn new(
+        hosts: &[Host],
+        guests: &[Guest],
+        ceiling: &[f64],
+        tighter: &'a dyn Fn(usize) -> f64,
+    ) -> Targets<'a> {
         let size = hosts.len().next_power_of_two().max(1);
         let mut t = Targets {
+            levels: levels(guests),
             ceiling: ceiling.to_vec(),
             tightened: vec![false; hosts.len()],
             tighter,
@@ -270,16 +283,30 @@ impl<'a> Targets<'a> {
             let g = t.group_for(host);
             t.group_of[h] = g;
             let (c, m) = t.room(host, h);
-            t.groups[g].cpu[size + h] = c;
+            for (j, &l) in t.levels.iter().enumerate() {
+                t.groups[g].cpu[j * 2 * size + size + h] =
+                    if m >= l { c } else { f64::NEG_INFINITY };
+            }
             t.groups[g].mem[size + h] = m;
         }
         for g in &mut t.groups {
+            for tree in g.cpu.chunks_mut(2 * size) {
+                for i in (1..size).rev() {
+                    tree[i] = tree[2 * i].max(tree[2 * i + 1]);
+                }
+            }
             for i in (1..size).rev() {
-                g.cpu[i] = g.cpu[2 * i].max(g.cpu[2 * i + 1]);
                 g.mem[i] = g.mem[2 * i].max(g.mem[2 * i + 1]);
             }
         }
         t
+    }
+
+    /// The memory level a guest of `memory` searches: the largest not above it.
+    fn level(&self, memory: f64) -> usize {
+        self.levels
+            .partition_point(|&l| l <= memory)
+            .saturating_sub(1)
     }
 
     /// The group of `host`'s kind, made when first needed.
@@ -301,7 +328,7 @@ impl<'a> Targets<'a> {
             power: host.power,
             capacity: host.capacity,
             standby: host.standby,
-            cpu: vec![f64::NEG_INFINITY; 2 * self.size],
+            cpu: vec![f64::NEG_INFINITY; self.levels.len() * 2 * self.size],
             mem: vec![f64::NEG_INFINITY; 2 * self.size],
         });
         self.groups.len() - 1
@@ -317,12 +344,18 @@ impl<'a> Targets<'a> {
 
     fn set_leaf(&mut self, g: usize, h: usize, c: f64, m: f64) {
         let grp = &mut self.groups[g];
+        for (tree, &l) in grp.cpu.chunks_mut(2 * self.size).zip(&self.levels) {
+            let mut i = self.size + h;
+            tree[i] = if m >= l { c } else { f64::NEG_INFINITY };
+            while i > 1 {
+                i /= 2;
+                tree[i] = tree[2 * i].max(tree[2 * i + 1]);
+            }
+        }
         let mut i = self.size + h;
-        grp.cpu[i] = c;
         grp.mem[i] = m;
         while i > 1 {
             i /= 2;
-            grp.cpu[i] = grp.cpu[2 * i].max(grp.cpu[2 * i + 1]);
             grp.mem[i] = grp.mem[2 * i].max(grp.mem[2 * i + 1]);
         }
     }
@@ -344,10 +377,12 @@ impl<'a> Targets<'a> {
     /// The first host at or after `from` in group `g` with room for `cpu` and `memory`.
     fn leftmost(&mut self, g: usize, from: usize, cpu: f64, memory: f64) -> Option<usize> {
         let grp = &self.groups[g];
+        let at = self.level(memory) * 2 * self.size;
+        let cpus = &grp.cpu[at..at + 2 * self.size];
         self.stack.clear();
         self.stack.push((1, 0, self.size));
         while let Some((i, lo, hi)) = self.stack.pop() {
-            if hi <= from || !(grp.cpu[i] >= cpu && grp.mem[i] >= memory) {
+            if hi <= from || !(cpus[i] >= cpu && grp.mem[i] >= memory) {
                 continue;
             }
             if i >= self.size {
@@ -397,9 +432,10 @@ impl<'a> Targets<'a> {
         let (cpu, memory) = (guest.cpu, guest.memory_gb);
         let mut best: Option<(f64, usize)> = None;
         self.order.clear();
+        let at = self.level(memory) * 2 * self.size;
         for g in 0..self.groups.len() {
             let grp = &self.groups[g];
-            if !(grp.cpu[1] >= cpu && grp.mem[1] >= memory) {
+            if !(grp.cpu[at + 1] >= cpu && grp.mem[1] >= memory) {
                 continue;
             }
             if grp.kind.is_some() {
@@ -463,6 +499,37 @@ impl<'a> Targets<'a> {
     }
 }
 
+/// Memory levels beyond which a placement keeps quantiles of the guests' sizes (a guest then
+/// searches the level below its size and the memory tree prunes the rest).
+const MAX_LEVELS: usize = 8;
+
+/// The levels for these guests: their distinct memory sizes, ascending, or [`MAX_LEVELS`] of
+/// them from the least when there are more.
+fn levels(guests: &[Guest]) -> Vec<f64> {
+    let mut l: Vec<f64> = Vec::with_capacity(MAX_LEVELS + 1);
+    for g in guests {
+        if !l.iter().any(|&x| x.to_bits() == g.memory_gb.to_bits()) {
+            l.push(g.memory_gb);
+            if l.len() > MAX_LEVELS {
+                break;
+            }
+        }
+    }
+    if l.len() > MAX_LEVELS {
+        l = guests.iter().map(|g| g.memory_gb).collect();
+        l.sort_by(f64::total_cmp);
+        l.dedup_by(|a, b| a.to_bits() == b.to_bits());
+        let n = l.len();
+        l = (0..MAX_LEVELS).map(|j| l[j * n / MAX_LEVELS]).collect();
+    } else {
+        l.sort_by(f64::total_cmp);
+    }
+    if l.is_empty() || l[0].is_nan() {
+        l.insert(0, f64::NEG_INFINITY);
+    }
+    l
+}
+
 /// Whether `guest` fits `host` (CPU to its capacity, memory), to a rounding margin.
 fn fits(host: &Host, guest: &Guest) -> bool {
     !(host.excluded
@@ -520,7 +587,7 @@ pub fn pabfd(
 ) -> Vec<Option<usize>> {
     let mut order: Vec<usize> = (0..moving.len()).collect();
     order.sort_by(|&a, &b| guests[moving[b]].cpu.total_cmp(&guests[moving[a]].cpu));
-    let mut targets = Targets::new(hosts, ceiling, tighter);
+    let mut targets = Targets::new(hosts, guests, ceiling, tighter);
     let mut out = vec![None; moving.len()];
     for k in order {
         let g = moving[k];
@@ -575,7 +642,7 @@ pub fn evacuate_underloaded(
             .total_cmp(&hosts[b].utilization())
             .then(a.cmp(&b))
     });
-    let mut targets = Targets::new(hosts, ceiling, tighter);
+    let mut targets = Targets::new(hosts, guests, ceiling, tighter);
     let mut received = vec![false; n];
     let mut moves = Vec::new();
     let mut asleep = Vec::new();
