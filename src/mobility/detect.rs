@@ -267,7 +267,7 @@ pub fn tighter_ceiling(
 pub fn mad_ceiling(sorted: &[f64], safety: f64) -> f64 {
     let n = sorted.len() + 1;
     let k = n / 2;
-    if n < 5 || k >= sorted.len() || !(safety >= 0.0) {
+    if n < 5 || k >= sorted.len() || safety.is_nan() || safety < 0.0 {
         return f64::INFINITY;
     }
     let odd = n % 2 == 1;
@@ -303,7 +303,8 @@ pub fn mad_ceiling(sorted: &[f64], safety: f64) -> f64 {
     // At or above P.
     deviations(dev, &|x| (x - m_hi).abs());
     let f = |u: f64| u + safety * mid(dev, u - m_hi);
-    let above = if !(f(p) <= 1.0) {
+    let fp = f(p);
+    let above = if fp.is_nan() || fp > 1.0 {
         None
     } else {
         let mut a = p;
@@ -382,7 +383,7 @@ pub fn mad_ceiling(sorted: &[f64], safety: f64) -> f64 {
         let mut found = None;
         while let Some((a, b, depth)) = spans.pop() {
             let u = top(a, b);
-            if !(u >= a) {
+            if u.is_nan() || u < a {
                 continue;
             }
             if depth == 8 {

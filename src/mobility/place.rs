@@ -886,8 +886,9 @@ mod tests {
     use proptest::prelude::*;
 
     /// A host as the fleets below draw it: (type, standby, excluded, ceiling mode, limit).
-    /// Few types, so that many hosts are equal and the first of equals (and the rounding of
-    /// equal rises) decides, as on a real fleet.
+    /// Few types, so that many hosts are equal and the first of equals decides, as on a real
+    /// fleet; more kinds (type × standby) than the tests' `MAX_GROUPS`, so that the mixed
+    /// group is walked too.
     type Drawn = (usize, bool, bool, u8, f64);
 
     const TYPES: [(f64, f64, f64, f64, f64); 5] = [
