@@ -226,6 +226,189 @@ pub fn ceiling(
     }
 }
 
+/// A bound as [`ceiling`]'s, tightened for MAD by [`mad_ceiling`]: dearer, so a placement
+/// asks for it only about a host the detector has refused.
+pub fn tighter_ceiling(
+    detector: Detector,
+    fallback_limit: f64,
+    history_len: usize,
+    sorted_prefix: &[f64],
+) -> f64 {
+    let c = ceiling(detector, fallback_limit, history_len, sorted_prefix);
+    match detector {
+        Detector::Mad { safety } if history_len.max(1) >= MIN_HISTORY && safety >= 0.0 => {
+            c.min(mad_ceiling(sorted_prefix, safety))
+        }
+        _ => c,
+    }
+}
+
+/// An upper bound on the utilization `u` that MAD with safety `s ≥ 0` accepts
+/// (`u ≤ 1 − s × MAD`) on a history whose other values are `sorted` (ascending), close to
+/// the largest such `u`: where [`mad_floor`] bounds MAD alone, this follows MAD as `u` moves.
+///
+/// Why it holds: with `n = sorted.len() + 1` values, `u`'s rank decides the median `m`.
+/// - At or above `P` (the value at rank `n / 2`), `m` no longer depends on `u`, nor do the
+///   other values' deviations, and `u`'s own, `u − m`, grows with `u`: MAD, a median of
+///   deviations, is a nondecreasing piecewise affine function of it, breaking where `u − m`
+///   meets a middle deviation, so `f(u) = u + s × MAD` rises and the accepted `u ≥ P` are
+///   those up to the root of `f = 1` on its piece.
+/// - At or below `Q` (the value at the rank below the middle ones), `m` is fixed again and
+///   `u`'s deviation `m − u` shrinks as `u` rises: `f` is piecewise affine with the same
+///   breaks; on each piece `{f ≤ 1}` is an interval, and the pieces are walked from `Q` down
+///   to the first that holds an accepted `u`.
+/// - Between them the median lies between its values at `Q` and at `P`, so each other value's
+///   deviation is at least its distance to that span, and MAD at least the median of those
+///   distances and 0 (order statistics are monotone): no accepted `u` there exceeds
+///   `1 − s ×` that.
+///
+/// The bound is the largest of the three, plus a margin far above the rounding of the
+/// detector's figures.
+pub fn mad_ceiling(sorted: &[f64], safety: f64) -> f64 {
+    let n = sorted.len() + 1;
+    let k = n / 2;
+    if n < 5 || k >= sorted.len() || safety.is_nan() || safety < 0.0 {
+        return f64::INFINITY;
+    }
+    let odd = n % 2 == 1;
+    let p = sorted[k];
+    let m_hi = if odd { p } else { (sorted[k - 1] + p) / 2.0 };
+    let q = if odd { sorted[k - 1] } else { sorted[k - 2] };
+    let m_lo = if odd { q } else { (q + sorted[k - 1]) / 2.0 };
+    let deviations = |dev: &mut [f64], of: &dyn Fn(f64) -> f64| {
+        for (d, &x) in dev.iter_mut().zip(sorted) {
+            *d = of(x);
+        }
+        dev.sort_unstable_by(f64::total_cmp);
+    };
+    // The middle of `dev` (ascending) with `d` among them: MAD when `u`'s deviation is `d`.
+    let mid = |dev: &[f64], d: f64| {
+        let at = dev.partition_point(|&x| x < d);
+        let rank = |r: usize| match r.cmp(&at) {
+            std::cmp::Ordering::Less => dev[r],
+            std::cmp::Ordering::Equal => d,
+            std::cmp::Ordering::Greater => dev[r - 1],
+        };
+        if odd {
+            rank(k)
+        } else {
+            (rank(k - 1) + rank(k)) / 2.0
+        }
+    };
+    let len = sorted.len();
+    let breaks = k.saturating_sub(2)..=(k + 1).min(len - 1);
+    let mut buf = [0.0f64; HISTORY_LEN];
+    let dev = &mut buf[..len];
+
+    // At or above P.
+    deviations(dev, &|x| (x - m_hi).abs());
+    let f = |u: f64| u + safety * mid(dev, u - m_hi);
+    let fp = f(p);
+    let above = if fp.is_nan() || fp > 1.0 {
+        None
+    } else {
+        let mut a = p;
+        let mut found = None;
+        for r in breaks.clone() {
+            let b = m_hi + dev[r];
+            if b <= a {
+                continue;
+            }
+            let (fa, fb) = (f(a), f(b));
+            if fb > 1.0 {
+                found = Some((a + (1.0 - fa) * (b - a) / (fb - fa)).max(a));
+                break;
+            }
+            a = b;
+        }
+        // Past the last break MAD stands still: f(u) = u + s × MAD.
+        Some(found.unwrap_or_else(|| (1.0 - safety * mid(dev, f64::INFINITY)).max(a)))
+    };
+
+    // At or below Q, from Q down.
+    deviations(dev, &|x| (x - m_lo).abs());
+    let f = |u: f64| u + safety * mid(dev, m_lo - u);
+    let mut below = None;
+    let mut b = q;
+    let mut ends = [f64::NEG_INFINITY; 4];
+    let mut count = 0;
+    for r in breaks {
+        let a = m_lo - dev[r];
+        if a < b && count < ends.len() {
+            ends[count] = a;
+            count += 1;
+        }
+    }
+    ends[..count].sort_unstable_by(|x, y| y.total_cmp(x));
+    for &a in &ends[..count] {
+        if a >= b {
+            continue;
+        }
+        let (fa, fb) = (f(a), f(b));
+        if fb <= 1.0 {
+            below = Some(b);
+            break;
+        }
+        if fa <= 1.0 {
+            below = Some((a + (1.0 - fa) * (b - a) / (fb - fa)).clamp(a, b));
+            break;
+        }
+        b = a;
+    }
+    if below.is_none() {
+        // Below the last break MAD stands still: f(u) = u + s × MAD.
+        below = Some(if f(b) <= 1.0 {
+            b
+        } else {
+            (1.0 - safety * mid(dev, f64::INFINITY)).min(b)
+        });
+    }
+
+    // Between Q and P: the median moves with `u` (`m = u`, or `(u + S[k−1]) / 2` for an even
+    // count), bounded on a span of `u` as said above, the span halved towards the top.
+    let pivot = sorted[k - 1];
+    let median = |u: f64| if odd { u } else { (u + pivot) / 2.0 };
+    let mut top = |a: f64, b: f64| {
+        let (lo, hi) = (median(a), median(b));
+        deviations(dev, &|x| (lo - x).max(x - hi).max(0.0));
+        let own = if odd {
+            0.0
+        } else {
+            (a - pivot).max(pivot - b).max(0.0) / 2.0
+        };
+        b.min(1.0 - safety * mid(dev, own))
+    };
+    let between = if q < p {
+        let mut spans = vec![(q, p, 0u32)];
+        let mut found = None;
+        while let Some((a, b, depth)) = spans.pop() {
+            let u = top(a, b);
+            if u.is_nan() || u < a {
+                continue;
+            }
+            if depth == 8 {
+                found = Some(u);
+                break;
+            }
+            let half = (a + u) / 2.0;
+            // The lower half comes off the stack after the upper.
+            spans.push((a, half, depth + 1));
+            spans.push((half, u, depth + 1));
+        }
+        found
+    } else {
+        None
+    };
+
+    let scale = sorted.iter().fold(1.0f64, |a, &x| a.max(x.abs()));
+    let margin = 1e-9 * (1.0 + safety) * scale;
+    [above, below, between]
+        .into_iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, f64::max)
+        + margin
+}
+
 /// CloudSim's interquartile range (`MathUtil.iqr`): sorted values at 1-based ranks
 /// `round(0.25 (n + 1))` and `round(0.75 (n + 1))`, Java's `Math.round` rounding halves up.
 pub fn iqr(values: &[f64]) -> Option<f64> {
@@ -428,6 +611,9 @@ mod tests {
                 let d = decide(det, 0.7, &host(&what_if, 600.0));
                 let c = ceiling(det, 0.7, history.len(), &sorted);
                 prop_assert!(d.overloaded || u <= c, "{:?}: {} accepted above {}", det, u, c);
+                let t = tighter_ceiling(det, 0.7, history.len(), &sorted);
+                prop_assert!(t <= c, "{:?}: tighter {} above {}", det, t, c);
+                prop_assert!(d.overloaded || u <= t, "{:?}: {} accepted above {}", det, u, t);
             }
         }
     }
@@ -441,5 +627,43 @@ mod tests {
         assert!((mad_floor(&sorted) - 0.5).abs() < 1e-9);
         assert_eq!(mad_with(&sorted, 1.5), 1.75);
         assert_eq!(mad_floor(&[0.3]), 0.0);
+    }
+
+    /// The tight MAD ceiling by hand, on `U`'s first eleven values (the history but now),
+    /// sorted: 0.50 0.52 0.55 0.58 0.60 0.60 0.62 0.65 0.68 0.70 0.72. With `u` the twelve
+    /// have P = 0.62 and, for u ≥ P, median m = (0.60 + 0.62) / 2 = 0.61; the others'
+    /// deviations, sorted: 0.01 0.01 0.01 0.03 0.04 0.06 0.07 0.09 0.09 0.11 0.11. MAD is the
+    /// mean of ranks 5 and 6 with d = u − 0.61 among them: 0.05 for u ≤ 0.65, (u − 0.55) / 2
+    /// for 0.65 ≤ u ≤ 0.68, 0.065 above.
+    /// - s = 2.5: u + 0.1625 = 1 at u* = 0.8375 (above 0.68), `mad_by_hand`'s limit;
+    /// - s = 6: f(0.65) = 0.95, then 4u − 1.65 = 1 at u* = 0.6625 (MAD 0.05625);
+    /// - s = 10: f(0.62) = 1.12 > 1, nothing at or above P is accepted. Below Q = 0.60 the
+    ///   median is 0.60, the others' deviations 0 0 0.02 0.02 0.05 0.05 0.08 0.08 0.10 0.10
+    ///   0.12: MAD is 0.05 for u ≥ 0.55 (f ≥ 1.05), (0.05 + 0.60 − u) / 2 on [0.52, 0.55]
+    ///   (f = 3.25 − 4u ≥ 1.05), 0.065 below 0.52 (f = u + 0.65): the bound is 0.35. Between
+    ///   0.60 and 0.62 the median is in [0.60, 0.61], MAD at least 0.045, u at most 0.55:
+    ///   nothing.
+    ///
+    /// The floor's bound for s = 2.5 was 1 − 2.5 × 0.035 = 0.9125 (the narrowest five
+    /// consecutive values span 0.07).
+    #[test]
+    fn mad_ceiling_by_hand() {
+        let mut sorted = U[..11].to_vec();
+        sorted.sort_by(f64::total_cmp);
+        // Within the margin (10⁻⁹ × (1 + s)) the bound keeps above the rounding.
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-7;
+        assert!(near(mad_ceiling(&sorted, 2.5), 0.8375));
+        assert!(near(mad_ceiling(&sorted, 6.0), 0.6625));
+        let c = mad_ceiling(&sorted, 10.0);
+        assert!(near(c, 0.35), "{c}");
+        assert!(0.35 <= 1.0 - 10.0 * mad_with(&sorted, 0.35));
+        assert!(0.36 > 1.0 - 10.0 * mad_with(&sorted, 0.36));
+        assert!(near(
+            ceiling(Detector::Mad { safety: 2.5 }, 0.7, 12, &sorted),
+            0.9125
+        ));
+        // Either side of 0.6625 at s = 6, as the detector decides it.
+        assert!(0.66 <= 1.0 - 6.0 * mad_with(&sorted, 0.66));
+        assert!(0.665 > 1.0 - 6.0 * mad_with(&sorted, 0.665));
     }
 }

@@ -150,166 +150,391 @@ pub fn fits_vm_host(
     Ok(())
 }
 
-/// The hosts a guest may go to, indexed so that a placement looks only at those with room
-/// for it: the scan of every host per guest placed made the manager's interval cost grow with
-/// the square of the fleet (docs/PERFORMANCE.md).
-///
-/// Decisions are those of scanning every host in order and keeping the first whose power
-/// rises least (the oracle in this module's tests); the index only skips hosts that cannot be
-/// that one:
-/// - an active host is looked at only if its *room* (an upper bound on the CPU it can take:
-///   to its capacity, and to its detector's ceiling when it carries load) and its free memory
-///   are at least the guest's; a max-tree over the hosts in index order finds those in
-///   `O(k log H)` for `k` of them, in index order, so the first of equals stays first;
-/// - hosts in standby are looked at only when no active host rises less than the least any of
-///   them can: a host in standby rises by `P(u) − standby_w ≥ idle_w − standby_w` (the power
-///   is nondecreasing in `u` when `max_w ≥ idle_w`, and rounding is monotone, so the bound
-///   holds on the computed figures too);
-/// - the detector is asked only about a host that would otherwise win: it refuses, it never
-///   makes a host rise less.
-///
-/// Within the room every host is still looked at: on a fleet of equal hosts every active host
-/// rises by the same watts but for rounding, and the rounding decides the first of equals.
-struct Targets<'a> {
-    ceiling: &'a [f64],
-    /// Leaves in the max-trees (a power of two ≥ the hosts).
-    size: usize,
-    /// Max-trees of each active host's CPU room and free memory, `−∞` where it may not take
-    /// guests (excluded, or in standby: those are in `standby`).
+/// Rises that round to the same multiple of this are equal [W]: a micro-watt is not a
+/// planner's reason to pick one host over another, and the first of equals is.
+pub const RISE_QUANTUM_W: f64 = 1e-6;
+
+/// What a host's power rises by when it takes `cpu` more [W]: `(max_w − idle_w) / capacity`
+/// per core, plus `idle_w − standby_w` to wake it from standby. The linear power model's
+/// exact rise wherever the guest fits (utilization at most 1), computed from the host's power
+/// and capacity alone, not from its load: equal hosts rise by bit-equal figures, so a fleet of
+/// equal hosts is decided by host order, not by the rounding of `P(u + Δ) − P(u)`.
+pub fn rise_w(host: &Host, cpu: f64) -> f64 {
+    rise_of(&host.power, host.capacity, host.standby, cpu)
+}
+
+fn rise_of(p: &Power, capacity: f64, standby: bool, cpu: f64) -> f64 {
+    let wake = if standby { p.idle_w - p.standby_w } else { 0.0 };
+    wake + (p.max_w - p.idle_w) / capacity * cpu
+}
+
+/// The figure PABFD orders hosts by for a guest of `cpu`: [`rise_w`] in whole
+/// [`RISE_QUANTUM_W`] (a NaN rise orders last).
+pub fn rise_key(host: &Host, cpu: f64) -> f64 {
+    quantum(rise_w(host, cpu))
+}
+
+fn quantum(rise: f64) -> f64 {
+    let k = (rise / RISE_QUANTUM_W).round();
+    if k.is_nan() { f64::INFINITY } else { k }
+}
+
+/// PABFD's one comparison, used by the index and the scan alike: host `a` (its
+/// [`rise_key`], its index) is preferred to `b` when it rises less, or as little and comes
+/// first.
+pub fn preferred(a: (f64, usize), b: (f64, usize)) -> bool {
+    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+/// Uniform groups a placement keeps before it puts further kinds of host into one group that
+/// it walks whole (a fleet is a few host types; a fleet of all different hosts still places
+/// exactly, at the scan's cost).
+#[cfg(not(test))]
+const MAX_GROUPS: usize = 16;
+/// Few in tests, so that the fleets drawn there have a mixed group too.
+#[cfg(test)]
+const MAX_GROUPS: usize = 3;
+
+/// Hosts of one kind (equal power and capacity, and both on or both in standby), which rise
+/// by the same figure for any guest; or, for `kind: None`, the hosts beyond [`MAX_GROUPS`]
+/// kinds.
+struct Group {
+    kind: Option<(u64, u64, u64, u64, u64, bool)>,
+    /// The kind's power, capacity and standby, which give its rise.
+    power: Power,
+    capacity: f64,
+    standby: bool,
+    /// Max-trees over the hosts in index order of each member's CPU room, one per memory
+    /// level (level `j` at `j × 2 × size`, counting only members with free memory for it),
+    /// and of its free memory; `−∞` for a host not in the group or excluded.
     cpu: Vec<f64>,
     mem: Vec<f64>,
-    /// Hosts in standby that may be woken, ascending.
-    standby: Vec<usize>,
-    /// No host in standby rises less than this, whatever it takes.
-    standby_floor: f64,
-    stack: Vec<usize>,
+}
+
+fn kind_of(host: &Host) -> (u64, u64, u64, u64, u64, bool) {
+    let p = &host.power;
+    (
+        host.capacity.to_bits(),
+        host.memory_gb.to_bits(),
+        p.idle_w.to_bits(),
+        p.max_w.to_bits(),
+        p.standby_w.to_bits(),
+        host.standby,
+    )
+}
+
+/// The hosts a guest may go to, indexed so that a placement costs `O(log H)` per guest
+/// rather than a look at every host: the scan of every host per guest placed made the
+/// manager's interval cost grow with the square of the fleet (docs/PERFORMANCE.md).
+///
+/// Decisions are those of scanning every host and keeping the [`preferred`] one among those
+/// that take the guest (the oracle in this module's tests):
+/// - hosts are grouped by kind; within a group every host rises by the same [`rise_key`], so
+///   the group's candidate is its first host with room: a leftmost descent of max-trees of
+///   each host's *room* (an upper bound on the CPU it can take: to its capacity, and to its
+///   detector's ceiling when it carries load) and free memory;
+/// - groups are tried in increasing rise, groups of equal rise together by host index, and
+///   the first host the detector accepts ends the search: no later host rises less;
+/// - the detector is asked only about a host that would otherwise win; when it refuses one,
+///   the host's ceiling is tightened once (`tighter`), so a full host stops being asked.
+struct Targets<'a> {
+    /// The guests' memory sizes, ascending from the least (a few: at most [`MAX_LEVELS`]).
+    /// A guest searches the CPU tree of the largest level it needs, where every host has
+    /// memory for it when the level is its size: one search of one tree, where a tree of CPU
+    /// and one of memory would lead the search into hosts with room for one but not the
+    /// other (memory-full hosts with CPU to spare, the common case on PlanetLab's small VMs).
+    levels: Vec<f64>,
+    ceiling: Vec<f64>,
+    tightened: Vec<bool>,
+    tighter: &'a dyn Fn(usize) -> f64,
+    /// Leaves in the max-trees (a power of two ≥ the hosts).
+    size: usize,
+    groups: Vec<Group>,
+    /// Each host's group now (a host that wakes changes group).
+    group_of: Vec<usize>,
+    /// Scratch: the groups with room for the guest, by rise; the cursors of a run of equal
+    /// rise; the descent's stack.
+    order: Vec<(f64, usize)>,
+    cursors: Vec<(usize, usize)>,
+    stack: Vec<(usize, usize, usize)>,
 }
 
 impl<'a> Targets<'a> {
-    fn new(hosts: &[Host], ceiling: &'a [f64]) -> Targets<'a> {
+    fn new(
+        hosts: &[Host],
+        guests: &[Guest],
+        ceiling: &[f64],
+        tighter: &'a dyn Fn(usize) -> f64,
+    ) -> Targets<'a> {
         let size = hosts.len().next_power_of_two().max(1);
         let mut t = Targets {
-            ceiling,
+            levels: levels(guests),
+            ceiling: ceiling.to_vec(),
+            tightened: vec![false; hosts.len()],
+            tighter,
             size,
-            cpu: vec![f64::NEG_INFINITY; 2 * size],
-            mem: vec![f64::NEG_INFINITY; 2 * size],
-            standby: Vec::new(),
-            standby_floor: f64::INFINITY,
+            groups: Vec::new(),
+            group_of: vec![usize::MAX; hosts.len()],
+            order: Vec::new(),
+            cursors: Vec::new(),
             stack: Vec::with_capacity(64),
         };
         for (h, host) in hosts.iter().enumerate() {
-            if host.excluded {
-                continue;
+            let g = t.group_for(host);
+            t.group_of[h] = g;
+            let (c, m) = t.room(host, h);
+            for (j, &l) in t.levels.iter().enumerate() {
+                t.groups[g].cpu[j * 2 * size + size + h] =
+                    if m >= l { c } else { f64::NEG_INFINITY };
             }
-            if host.standby {
-                t.standby.push(h);
-                t.standby_floor = t.standby_floor.min(standby_floor(&host.power));
-            } else {
-                t.cpu[size + h] = cpu_room(host, ceiling[h]);
-                t.mem[size + h] = memory_room(host);
-            }
+            t.groups[g].mem[size + h] = m;
         }
-        for i in (1..size).rev() {
-            t.cpu[i] = t.cpu[2 * i].max(t.cpu[2 * i + 1]);
-            t.mem[i] = t.mem[2 * i].max(t.mem[2 * i + 1]);
+        for g in &mut t.groups {
+            for tree in g.cpu.chunks_mut(2 * size) {
+                for i in (1..size).rev() {
+                    tree[i] = tree[2 * i].max(tree[2 * i + 1]);
+                }
+            }
+            for i in (1..size).rev() {
+                g.mem[i] = g.mem[2 * i].max(g.mem[2 * i + 1]);
+            }
         }
         t
     }
 
-    /// Host `h` changed (took or gave back guests, woke, was excluded): its leaves again.
-    fn refresh(&mut self, hosts: &[Host], h: usize) {
-        let host = &hosts[h];
-        let asleep = !host.excluded && host.standby;
-        match (self.standby.binary_search(&h), asleep) {
-            (Ok(i), false) => {
-                self.standby.remove(i);
-            }
-            (Err(i), true) => {
-                // The floor may only fall: a host back in standby counts again.
-                self.standby.insert(i, h);
-                self.standby_floor = self.standby_floor.min(standby_floor(&host.power));
-            }
-            _ => {}
+    /// The memory level a guest of `memory` searches: the largest not above it.
+    fn level(&self, memory: f64) -> usize {
+        self.levels
+            .partition_point(|&l| l <= memory)
+            .saturating_sub(1)
+    }
+
+    /// The group of `host`'s kind, made when first needed.
+    fn group_for(&mut self, host: &Host) -> usize {
+        let kind = kind_of(host);
+        if let Some(g) = self.groups.iter().position(|g| g.kind == Some(kind)) {
+            return g;
         }
-        let (c, m) = if host.excluded || host.standby {
+        let uniform = self.groups.iter().filter(|g| g.kind.is_some()).count();
+        let kind = if uniform < MAX_GROUPS {
+            Some(kind)
+        } else if let Some(g) = self.groups.iter().position(|g| g.kind.is_none()) {
+            return g;
+        } else {
+            None
+        };
+        self.groups.push(Group {
+            kind,
+            power: host.power,
+            capacity: host.capacity,
+            standby: host.standby,
+            cpu: vec![f64::NEG_INFINITY; self.levels.len() * 2 * self.size],
+            mem: vec![f64::NEG_INFINITY; 2 * self.size],
+        });
+        self.groups.len() - 1
+    }
+
+    fn room(&self, host: &Host, h: usize) -> (f64, f64) {
+        if host.excluded {
             (f64::NEG_INFINITY, f64::NEG_INFINITY)
         } else {
             (cpu_room(host, self.ceiling[h]), memory_room(host))
-        };
-        let mut i = self.size + h;
-        self.cpu[i] = c;
-        self.mem[i] = m;
-        while i > 1 {
-            i /= 2;
-            self.cpu[i] = self.cpu[2 * i].max(self.cpu[2 * i + 1]);
-            self.mem[i] = self.mem[2 * i].max(self.mem[2 * i + 1]);
         }
     }
 
-    /// The host PABFD gives one guest: among hosts not excluded where it fits (CPU and
-    /// memory), skipping an active host it would overload (`overloaded_after(host,
-    /// utilization)`; CloudSim skips only hosts that carry load), the one whose power rises
-    /// least; the first of equals.
+    fn set_leaf(&mut self, g: usize, h: usize, c: f64, m: f64) {
+        let grp = &mut self.groups[g];
+        for (tree, &l) in grp.cpu.chunks_mut(2 * self.size).zip(&self.levels) {
+            let mut i = self.size + h;
+            tree[i] = if m >= l { c } else { f64::NEG_INFINITY };
+            while i > 1 {
+                i /= 2;
+                tree[i] = tree[2 * i].max(tree[2 * i + 1]);
+            }
+        }
+        let mut i = self.size + h;
+        grp.mem[i] = m;
+        while i > 1 {
+            i /= 2;
+            grp.mem[i] = grp.mem[2 * i].max(grp.mem[2 * i + 1]);
+        }
+    }
+
+    /// Host `h` changed (took or gave back guests, woke, went back to standby, was
+    /// excluded): its leaves again, in the group of its kind now.
+    fn refresh(&mut self, hosts: &[Host], h: usize) {
+        let host = &hosts[h];
+        let g = self.group_for(host);
+        if g != self.group_of[h] {
+            let old = self.group_of[h];
+            self.set_leaf(old, h, f64::NEG_INFINITY, f64::NEG_INFINITY);
+            self.group_of[h] = g;
+        }
+        let (c, m) = self.room(host, h);
+        self.set_leaf(g, h, c, m);
+    }
+
+    /// The first host at or after `from` in group `g` with room for `cpu` and `memory`.
+    fn leftmost(&mut self, g: usize, from: usize, cpu: f64, memory: f64) -> Option<usize> {
+        let grp = &self.groups[g];
+        let at = self.level(memory) * 2 * self.size;
+        let cpus = &grp.cpu[at..at + 2 * self.size];
+        self.stack.clear();
+        self.stack.push((1, 0, self.size));
+        while let Some((i, lo, hi)) = self.stack.pop() {
+            if hi <= from || !(cpus[i] >= cpu && grp.mem[i] >= memory) {
+                continue;
+            }
+            if i >= self.size {
+                return Some(lo);
+            }
+            let mid = (lo + hi) / 2;
+            // Right first on the stack: the left comes off first.
+            self.stack.push((2 * i + 1, mid, hi));
+            self.stack.push((2 * i, lo, mid));
+        }
+        None
+    }
+
+    /// Whether host `h` takes `guest`: it fits (CPU and memory), and the detector does not
+    /// find it overloaded after (asked only of a host that carries load, as CloudSim). A
+    /// refusal tightens the host's ceiling, once.
+    fn takes(
+        &mut self,
+        hosts: &[Host],
+        h: usize,
+        guest: &Guest,
+        overloaded_after: &dyn Fn(usize, f64) -> bool,
+    ) -> bool {
+        let host = &hosts[h];
+        if !fits(host, guest) {
+            return false;
+        }
+        if host.cpu > 0.0 && overloaded_after(h, (host.cpu + guest.cpu) / host.capacity) {
+            if !self.tightened[h] {
+                self.tightened[h] = true;
+                self.ceiling[h] = self.ceiling[h].min((self.tighter)(h));
+                self.refresh(hosts, h);
+            }
+            return false;
+        }
+        true
+    }
+
+    /// The host PABFD gives one guest: among hosts that take it ([`Targets::takes`]), the
+    /// [`preferred`] one.
     fn best(
         &mut self,
         hosts: &[Host],
         guest: &Guest,
         overloaded_after: &dyn Fn(usize, f64) -> bool,
     ) -> Option<usize> {
-        let mut best: Option<(usize, f64)> = None;
-        self.stack.clear();
-        self.stack.push(1);
-        while let Some(i) = self.stack.pop() {
-            if !(self.cpu[i] >= guest.cpu && self.mem[i] >= guest.memory_gb) {
+        let (cpu, memory) = (guest.cpu, guest.memory_gb);
+        let mut best: Option<(f64, usize)> = None;
+        self.order.clear();
+        let at = self.level(memory) * 2 * self.size;
+        for g in 0..self.groups.len() {
+            let grp = &self.groups[g];
+            if !(grp.cpu[at + 1] >= cpu && grp.mem[1] >= memory) {
                 continue;
             }
-            if i < self.size {
-                // Right first on the stack: hosts come off it in index order.
-                self.stack.push(2 * i + 1);
-                self.stack.push(2 * i);
+            if grp.kind.is_some() {
+                let key = quantum(rise_of(&grp.power, grp.capacity, grp.standby, cpu));
+                self.order.push((key, g));
             } else {
-                consider(hosts, i - self.size, guest, overloaded_after, &mut best);
+                // The mixed group: every member with room, each by its own rise.
+                let mut from = 0;
+                while let Some(h) = self.leftmost(g, from, cpu, memory) {
+                    from = h + 1;
+                    let key = (rise_key(&hosts[h], cpu), h);
+                    if best.is_none_or(|b| preferred(key, b))
+                        && self.takes(hosts, h, guest, overloaded_after)
+                    {
+                        best = Some(key);
+                    }
+                }
             }
         }
-        // Not `r >= floor`: a NaN rise must still look at the standby hosts.
-        let below = |r: f64| r.partial_cmp(&self.standby_floor) == Some(std::cmp::Ordering::Less);
-        if best.is_none_or(|(_, r)| !below(r)) {
-            for &h in &self.standby {
-                consider(hosts, h, guest, overloaded_after, &mut best);
+        let mut order = std::mem::take(&mut self.order);
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut cursors = std::mem::take(&mut self.cursors);
+        let mut run = 0;
+        while run < order.len() {
+            let key = order[run].0;
+            let end = run + order[run..].iter().take_while(|o| o.0 == key).count();
+            if best.is_some_and(|(b, _)| b < key) {
+                break;
             }
+            // The groups of this rise, merged by host index: the first that takes the guest.
+            cursors.clear();
+            for &(_, g) in &order[run..end] {
+                if let Some(h) = self.leftmost(g, 0, cpu, memory) {
+                    cursors.push((h, g));
+                }
+            }
+            while let Some(c) = (0..cursors.len()).min_by_key(|&c| cursors[c].0) {
+                let (h, g) = cursors[c];
+                if best.is_some_and(|b| !preferred((key, h), b)) {
+                    break;
+                }
+                if self.takes(hosts, h, guest, overloaded_after) {
+                    best = Some((key, h));
+                    break;
+                }
+                match self.leftmost(g, h + 1, cpu, memory) {
+                    Some(next) => cursors[c].0 = next,
+                    None => {
+                        cursors.swap_remove(c);
+                    }
+                }
+            }
+            if best.is_some_and(|(b, _)| b == key) {
+                break;
+            }
+            run = end;
         }
-        best.map(|(h, _)| h)
+        self.order = order;
+        self.cursors = cursors;
+        best.map(|(_, h)| h)
     }
 }
 
-/// Host `h` for `guest`, against the best so far: the first of the least rises wins, so a
-/// host after the best wins only by rising less and one before it (the hosts in standby come
-/// after the active ones) by rising no more.
-fn consider(
-    hosts: &[Host],
-    h: usize,
-    guest: &Guest,
-    overloaded_after: &dyn Fn(usize, f64) -> bool,
-    best: &mut Option<(usize, f64)>,
-) {
-    let host = &hosts[h];
-    if host.excluded
+/// Memory levels beyond which a placement keeps quantiles of the guests' sizes (a guest then
+/// searches the level below its size and the memory tree prunes the rest).
+const MAX_LEVELS: usize = 8;
+
+/// The levels for these guests: their distinct memory sizes, ascending, or [`MAX_LEVELS`] of
+/// them from the least when there are more.
+fn levels(guests: &[Guest]) -> Vec<f64> {
+    let mut l: Vec<f64> = Vec::with_capacity(MAX_LEVELS + 1);
+    for g in guests {
+        if !l.iter().any(|&x| x.to_bits() == g.memory_gb.to_bits()) {
+            l.push(g.memory_gb);
+            if l.len() > MAX_LEVELS {
+                break;
+            }
+        }
+    }
+    if l.len() > MAX_LEVELS {
+        l = guests.iter().map(|g| g.memory_gb).collect();
+        l.sort_by(f64::total_cmp);
+        l.dedup_by(|a, b| a.to_bits() == b.to_bits());
+        let n = l.len();
+        l = (0..MAX_LEVELS).map(|j| l[j * n / MAX_LEVELS]).collect();
+    } else {
+        l.sort_by(f64::total_cmp);
+    }
+    if l.is_empty() || l[0].is_nan() {
+        l.insert(0, f64::NEG_INFINITY);
+    }
+    l
+}
+
+/// Whether `guest` fits `host` (CPU to its capacity, memory), to a rounding margin.
+fn fits(host: &Host, guest: &Guest) -> bool {
+    !(host.excluded
         || host.cpu + guest.cpu > host.capacity + 1e-9
-        || host.memory_used_gb + guest.memory_gb > host.memory_gb + 1e-9
-    {
-        return;
-    }
-    let after = (host.cpu + guest.cpu) / host.capacity;
-    let rise = host.power.watts(after) - host.watts();
-    if let Some((b, r)) = *best
-        && !(rise < r || (rise == r && h < b))
-    {
-        return;
-    }
-    if host.cpu > 0.0 && overloaded_after(h, after) {
-        return;
-    }
-    *best = Some((h, rise));
+        || host.memory_used_gb + guest.memory_gb > host.memory_gb + 1e-9)
 }
 
 /// The most CPU `host` may take: to its capacity (the fit), and when it carries load to its
@@ -332,16 +557,6 @@ fn memory_room(host: &Host) -> f64 {
     free + 1e-9 * (1.0 + host.memory_gb.abs() + host.memory_used_gb.abs())
 }
 
-/// The least a host in standby can rise by waking: `idle_w − standby_w` when its power does
-/// not fall with load, else no bound.
-fn standby_floor(power: &Power) -> f64 {
-    if power.max_w >= power.idle_w {
-        power.idle_w - power.standby_w
-    } else {
-        f64::NEG_INFINITY
-    }
-}
-
 fn put(host: &mut Host, g: usize, guest: &Guest) {
     host.cpu += guest.cpu;
     host.memory_used_gb += guest.memory_gb;
@@ -358,18 +573,21 @@ fn take(host: &mut Host, g: usize, guest: &Guest) {
 /// PABFD: `moving` (indexes into `guests`) in decreasing CPU demand (the first of equals
 /// first), each to the host whose power rises least ([`Targets::best`]); the hosts are
 /// updated. `ceiling[h]` bounds the utilization at which `overloaded_after(h, ·)` may say no
-/// ([`super::detect::ceiling`]; infinite where unknown). Returns each moving guest's new host
-/// in the order of `moving`, `None` where none fits (the guest stays put).
+/// ([`super::detect::ceiling`]; infinite where unknown), and `tighter(h)` is a bound as
+/// good or better, dearer to compute, asked once for a host the detector refuses
+/// ([`super::detect::tighter_ceiling`]). Returns each moving guest's new host in the order of
+/// `moving`, `None` where none fits (the guest stays put).
 pub fn pabfd(
     hosts: &mut [Host],
     guests: &[Guest],
     moving: &[usize],
     overloaded_after: &dyn Fn(usize, f64) -> bool,
     ceiling: &[f64],
+    tighter: &dyn Fn(usize) -> f64,
 ) -> Vec<Option<usize>> {
     let mut order: Vec<usize> = (0..moving.len()).collect();
     order.sort_by(|&a, &b| guests[moving[b]].cpu.total_cmp(&guests[moving[a]].cpu));
-    let mut targets = Targets::new(hosts, ceiling);
+    let mut targets = Targets::new(hosts, guests, ceiling, tighter);
     let mut out = vec![None; moving.len()];
     for k in order {
         let g = moving[k];
@@ -394,8 +612,8 @@ pub struct Move {
 /// PABFD to active hosts that are neither excluded nor evacuated, or none of them moves.
 /// A host that received guests is not evacuated in turn; a host left empty goes to standby
 /// (as does an active host that was empty from the start). Excluded hosts (the overloaded
-/// ones) neither give nor take. `ceiling` as for [`pabfd`]. Returns the moves, and the hosts
-/// put in standby, in order.
+/// ones) neither give nor take. `ceiling` and `tighter` as for [`pabfd`]. Returns the moves,
+/// and the hosts put in standby, in order.
 ///
 /// A host tried is closed to guests whether or not it empties, and only hosts that received
 /// change utilization (and receiving bars them), so the order of the candidates is known at
@@ -406,6 +624,7 @@ pub fn evacuate_underloaded(
     underload_threshold: f64,
     overloaded_after: &dyn Fn(usize, f64) -> bool,
     ceiling: &[f64],
+    tighter: &dyn Fn(usize) -> f64,
 ) -> (Vec<Move>, Vec<usize>) {
     let n = hosts.len();
     let was_excluded: Vec<bool> = hosts.iter().map(|h| h.excluded).collect();
@@ -423,7 +642,7 @@ pub fn evacuate_underloaded(
             .total_cmp(&hosts[b].utilization())
             .then(a.cmp(&b))
     });
-    let mut targets = Targets::new(hosts, ceiling);
+    let mut targets = Targets::new(hosts, guests, ceiling, tighter);
     let mut received = vec![false; n];
     let mut moves = Vec::new();
     let mut asleep = Vec::new();
@@ -546,7 +765,7 @@ mod tests {
         ];
         let mut h = hosts.clone();
         assert_eq!(
-            pabfd(&mut h, &guests, &[0, 1], &thr(0.8), &[0.8; 3]),
+            pabfd(&mut h, &guests, &[0, 1], &thr(0.8), &[0.8; 3], &|_| 0.8),
             vec![Some(1), Some(1)]
         );
         assert!((h[1].cpu - 5.0).abs() < 1e-12);
@@ -554,7 +773,7 @@ mod tests {
         let mut h = hosts.clone();
         h[1].memory_used_gb = 62.0;
         assert_eq!(
-            pabfd(&mut h, &guests, &[0], &thr(0.8), &[0.8; 3]),
+            pabfd(&mut h, &guests, &[0], &thr(0.8), &[0.8; 3], &|_| 0.8),
             vec![Some(0)]
         );
         // Nowhere active fits a 5-core guest; the standby 4-core host cannot either.
@@ -563,7 +782,14 @@ mod tests {
             memory_gb: 1.0,
         }];
         assert_eq!(
-            pabfd(&mut hosts.clone(), &big, &[0], &thr(0.8), &[0.8; 3]),
+            pabfd(
+                &mut hosts.clone(),
+                &big,
+                &[0],
+                &thr(0.8),
+                &[0.8; 3],
+                &|_| 0.8
+            ),
             vec![None]
         );
     }
@@ -584,7 +810,8 @@ mod tests {
             memory_gb: 2.0,
         };
         let guests = [g(1.0), g(4.0), g(1.0), g(1.0)];
-        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.3, &thr(0.8), &[0.8; 3]);
+        let (moves, asleep) =
+            evacuate_underloaded(&mut hosts, &guests, 0.3, &thr(0.8), &[0.8; 3], &|_| 0.8);
         assert_eq!(
             moves,
             vec![Move {
@@ -614,11 +841,13 @@ mod tests {
         };
         let guests = [g(1.5), g(1.5), g(4.0)];
         let before = hosts.clone();
-        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.8), &[0.8; 2]);
+        let (moves, asleep) =
+            evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.8), &[0.8; 2], &|_| 0.8);
         assert!(moves.is_empty() && asleep.is_empty());
         assert_eq!(hosts, before);
         // With room for both (THR 0.9: 7 / 8 = 0.875 passes), both go and H0 sleeps.
-        let (moves, asleep) = evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.9), &[0.9; 2]);
+        let (moves, asleep) =
+            evacuate_underloaded(&mut hosts, &guests, 0.45, &thr(0.9), &[0.9; 2], &|_| 0.9);
         assert_eq!(moves.len(), 2);
         assert_eq!(asleep, vec![0]);
         assert!((hosts[1].cpu - 7.0).abs() < 1e-12);
@@ -657,8 +886,9 @@ mod tests {
     use proptest::prelude::*;
 
     /// A host as the fleets below draw it: (type, standby, excluded, ceiling mode, limit).
-    /// Few types, so that many hosts are equal and the first of equals (and the rounding of
-    /// equal rises) decides, as on a real fleet.
+    /// Few types, so that many hosts are equal and the first of equals decides, as on a real
+    /// fleet; more kinds (type × standby) than the tests' `MAX_GROUPS`, so that the mixed
+    /// group is walked too.
     type Drawn = (usize, bool, bool, u8, f64);
 
     const TYPES: [(f64, f64, f64, f64, f64); 5] = [
@@ -705,9 +935,18 @@ mod tests {
         }
         let ceiling = drawn
             .iter()
-            .map(|&(_, _, _, mode, limit)| if mode == 0 { f64::INFINITY } else { limit })
+            .map(|&(_, _, _, mode, limit)| if mode == 2 { limit } else { f64::INFINITY })
             .collect();
         (hosts, guests, ceiling)
+    }
+
+    /// The tighter ceiling the index may ask for: the threshold's limit (told up front only
+    /// in mode 2, so that mode 1 learns it on a refusal), nothing in mode 0.
+    fn tighter(drawn: &[Drawn]) -> impl Fn(usize) -> f64 + '_ {
+        move |h| {
+            let (_, _, _, mode, limit) = drawn[h];
+            if mode == 0 { f64::INFINITY } else { limit }
+        }
     }
 
     /// Per host: a threshold (`u > limit`), or where the index is told nothing (mode 0) a
@@ -768,7 +1007,7 @@ mod tests {
             let mut old = hosts.clone();
             let want = oracle::pabfd(&mut old, &guests, &moving, &over);
             let mut new = hosts;
-            let got = pabfd(&mut new, &guests, &moving, &over, &ceiling);
+            let got = pabfd(&mut new, &guests, &moving, &over, &ceiling, &tighter(&drawn));
             prop_assert_eq!(got, want);
             prop_assert_eq!(new, old);
         }
@@ -787,7 +1026,9 @@ mod tests {
             let mut old = hosts.clone();
             let want = oracle::evacuate_underloaded(&mut old, &guests, threshold, &over);
             let mut new = hosts;
-            let got = evacuate_underloaded(&mut new, &guests, threshold, &over, &ceiling);
+            let got = evacuate_underloaded(
+                &mut new, &guests, threshold, &over, &ceiling, &tighter(&drawn),
+            );
             prop_assert_eq!(got, want);
             prop_assert_eq!(new, old);
         }
@@ -798,17 +1039,26 @@ mod tests {
 /// for each evacuation tried: the oracle the indexed placement must agree with exactly.
 #[cfg(test)]
 pub(crate) mod oracle {
-    use super::{Guest, Host, Move};
+    use super::{Guest, Host, Move, preferred, rise_key};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Placements where the rule before the quantum (`P(u + Δ) − P(u)` as computed, the
+        /// first strictly least) would have picked another host, and of those, how many
+        /// picked a host of another [`rise_key`] (not a rounding tie).
+        pub static CHANGED: Cell<(u64, u64, u64)> = const { Cell::new((0, 0, 0)) };
+    }
 
     /// The host PABFD gives one guest: among hosts not excluded where it fits (CPU and memory),
     /// skipping an active host it would overload (`overloaded_after(host, utilization)`; CloudSim
-    /// skips only hosts that carry load), the one whose power rises least; the first of equals.
+    /// skips only hosts that carry load), the [`preferred`] one.
     pub fn best_host(
         hosts: &[Host],
         guest: &Guest,
         overloaded_after: &dyn Fn(usize, f64) -> bool,
     ) -> Option<usize> {
-        let mut best: Option<(usize, f64)> = None;
+        let mut best: Option<(f64, usize)> = None;
+        let mut before: Option<(usize, f64)> = None;
         for (h, host) in hosts.iter().enumerate() {
             if host.excluded
                 || host.cpu + guest.cpu > host.capacity + 1e-9
@@ -820,12 +1070,29 @@ pub(crate) mod oracle {
             if host.cpu > 0.0 && overloaded_after(h, after) {
                 continue;
             }
+            let key = (rise_key(host, guest.cpu), h);
+            if best.is_none_or(|b| preferred(key, b)) {
+                best = Some(key);
+            }
             let rise = host.power.watts(after) - host.watts();
-            if best.is_none_or(|(_, r)| rise < r) {
-                best = Some((h, rise));
+            if before.is_none_or(|(_, r)| rise < r) {
+                before = Some((h, rise));
             }
         }
-        best.map(|(h, _)| h)
+        CHANGED.with(|c| {
+            let (mut n, mut changed, mut not_ties) = c.get();
+            n += 1;
+            if let (Some((k, h)), Some((b, _))) = (best, before)
+                && h != b
+            {
+                changed += 1;
+                if rise_key(&hosts[b], guest.cpu) != k {
+                    not_ties += 1;
+                }
+            }
+            c.set((n, changed, not_ties));
+        });
+        best.map(|(_, h)| h)
     }
 
     fn put(host: &mut Host, g: usize, guest: &Guest) {
