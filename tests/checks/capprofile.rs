@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use std::path::{Path, PathBuf};
-use vsesim::workload::{Series, native::NativeTrace, parquet};
+use vsesim::workload::{Series, native::NativeTrace};
 
 /// Relative error a value may pick up going through a profile: printed to 6 significant
 /// digits (at most 5 parts in 10⁶), and stored as f32 by the native format (6 in 10⁸).
@@ -14,27 +14,6 @@ const ROUNDING: f64 = 5.1e-6;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= ROUNDING * a.abs().max(b.abs()) + 1e-12
-}
-
-fn run_ok(args: &[&str], dir: &Path) -> String {
-    let out = vsesim(args, dir);
-    assert!(
-        out.status.success(),
-        "vsesim {}: {}",
-        args.join(" "),
-        stderr(&out)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn read(path: &Path) -> NativeTrace {
-    parquet::read(path, None).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn series<'a>(trace: &'a NativeTrace, name: &str) -> &'a Series {
-    trace
-        .get(name)
-        .unwrap_or_else(|| panic!("no workload `{name}`"))
 }
 
 /// The rows of OUT.sources.csv, as (workload, cores, mhz_per_core, memory_gb).
@@ -111,11 +90,11 @@ YYYYMMDDhhmm, UTIS, CPU_UTIL, MEM_UTIL, DISK_UTIL, NET_UTIL, CPU_ALLOC
 fn a_hand_written_profile_gives_the_values_derived_by_hand() {
     let dir = scratch("cap-hand");
     std::fs::write(dir.join("db01.txt"), DB01).unwrap();
-    let stdout = run_ok(
+    let stdout = vsesim_ok(
         &["import", "capprofile", "db01.txt", "-o", "db.parquet"],
         &dir,
     );
-    let trace = read(&dir.join("db.parquet"));
+    let trace = read_native(&dir.join("db.parquet"));
     let s = series(&trace, "db01");
     // Steps of 5 minutes from 00:05 to 00:20 (stamped at their end): time_s 0 … 900.
     assert_eq!((s.start_ms, s.step_ms, s.cpu.len()), (0, 300_000, 4));
@@ -161,8 +140,8 @@ fn profiles_of_different_spans_share_one_grid() {
         "#Profile: late one\n#CPU: 4@2\n#Metrics: CPU_UTIL\n202401010015,0,25\n202401010020,0,25\n",
     )
     .unwrap();
-    let stdout = run_ok(&["import", "capprofile", "in", "-o", "x.parquet"], &dir);
-    let trace = read(&dir.join("x.parquet"));
+    let stdout = vsesim_ok(&["import", "capprofile", "in", "-o", "x.parquet"], &dir);
+    let trace = read_native(&dir.join("x.parquet"));
     assert_eq!(series(&trace, "early").cpu, [2.0, 1.0, 0.0, 0.0]);
     assert_eq!(series(&trace, "late one").cpu, [0.0, 0.0, 1.0, 1.0]);
     assert!(stdout.contains("4 steps padded"), "{stdout}");
@@ -346,7 +325,7 @@ fn a_native_trace_survives_export_and_import() {
     let out = vsesim(&["export", "capprofile", "t.csv", "-o", "prof"], &dir);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--cores"), "{}", stderr(&out));
-    let stdout = run_ok(
+    let stdout = vsesim_ok(
         &[
             "export",
             "capprofile",
@@ -380,12 +359,12 @@ fn a_native_trace_survives_export_and_import() {
         lines[10],
         "202403010005,1709251500,30.8642,10.4167,0,123457"
     );
-    run_ok(
+    vsesim_ok(
         &["import", "capprofile", "prof", "-o", "back.parquet"],
         &dir,
     );
     let original = vsesim::workload::native::read_csv(&dir.join("t.csv"), None).unwrap();
-    assert_same_series(&original, &read(&dir.join("back.parquet")));
+    assert_same_series(&original, &read_native(&dir.join("back.parquet")));
     let rows = sources(&dir.join("back.sources.csv"));
     assert!(rows.contains(&("web/a b".to_owned(), 4.0, Some(2500.0), Some(32.0))));
 }
@@ -394,7 +373,7 @@ fn a_native_trace_survives_export_and_import() {
 fn a_wide_trace_without_time_takes_the_step() {
     let dir = scratch("cap-wide");
     std::fs::write(dir.join("w.csv"), "a,b\n1,0.5\n2,0.25\n3,0\n").unwrap();
-    run_ok(
+    vsesim_ok(
         &[
             "export",
             "capprofile",
@@ -416,8 +395,8 @@ fn a_wide_trace_without_time_takes_the_step() {
         a.contains("\n200001010010,946685400,50\n200001010020,946686000,100\n"),
         "{a}"
     );
-    run_ok(&["import", "capprofile", "p", "-o", "back.parquet"], &dir);
-    let back = read(&dir.join("back.parquet"));
+    vsesim_ok(&["import", "capprofile", "p", "-o", "back.parquet"], &dir);
+    let back = read_native(&dir.join("back.parquet"));
     assert_eq!(series(&back, "a").cpu, [1.0, 2.0, 3.0]);
     assert_eq!(series(&back, "b").cpu, [0.5, 0.25, 0.0]);
     assert_eq!(series(&back, "a").step_ms, 600_000);
@@ -432,16 +411,16 @@ fn bitbrains_survives_export_and_import() {
     };
     let dir = scratch("cap-bitbrains");
     let src = src.to_string_lossy().into_owned();
-    run_ok(&["import", "bitbrains", &src, "-o", "bb.parquet"], &dir);
-    run_ok(&["export", "capprofile", "bb.parquet", "-o", "prof"], &dir);
+    vsesim_ok(&["import", "bitbrains", &src, "-o", "bb.parquet"], &dir);
+    vsesim_ok(&["export", "capprofile", "bb.parquet", "-o", "prof"], &dir);
     let files = std::fs::read_dir(dir.join("prof")).unwrap().count();
     assert_eq!(files, 20);
-    run_ok(
+    vsesim_ok(
         &["import", "capprofile", "prof", "-o", "back.parquet"],
         &dir,
     );
-    let original = read(&dir.join("bb.parquet"));
-    let back = read(&dir.join("back.parquet"));
+    let original = read_native(&dir.join("bb.parquet"));
+    let back = read_native(&dir.join("back.parquet"));
     assert_eq!(original.series.len(), 20);
     assert_same_series(&original, &back);
     let mut a = sources(&dir.join("bb.sources.csv"));
@@ -496,8 +475,8 @@ units = "cores"
 "#,
     )
     .unwrap();
-    run_ok(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
-    run_ok(
+    vsesim_ok(&["run", "s.toml", "-o", "out", "--quiet"], &dir);
+    vsesim_ok(
         &["export", "capprofile", "out", "-o", "prof", "--ghz", "2"],
         &dir,
     );
@@ -511,11 +490,11 @@ units = "cores"
     );
     let a = std::fs::read_to_string(dir.join("prof/a.txt")).unwrap();
     assert!(a.contains("#Host: sd\n"), "{a}");
-    run_ok(
+    vsesim_ok(
         &["import", "capprofile", "prof", "-o", "back.parquet"],
         &dir,
     );
-    let back = read(&dir.join("back.parquet"));
+    let back = read_native(&dir.join("back.parquet"));
     // a's demand 1, 2, 3, 6 reference cores = ÷ 1.5 cores of sd.
     let cpu: Vec<f64> = series(&back, "a")
         .cpu

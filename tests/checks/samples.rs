@@ -10,31 +10,9 @@ use crate::common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vsesim::workload::import::{self, AlibabaTable, Basis, Format, ImportReport, Options, Skip};
-use vsesim::workload::{Series, native::NativeTrace, parquet};
 
 fn traces() -> PathBuf {
     project_root().join("traces")
-}
-
-fn run_ok(args: &[&str], dir: &Path) -> String {
-    let out = vsesim(args, dir);
-    assert!(
-        out.status.success(),
-        "vsesim {}: {}",
-        args.join(" "),
-        stderr(&out)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn read(path: &Path) -> NativeTrace {
-    parquet::read(path, None).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn series<'a>(trace: &'a NativeTrace, name: &str) -> &'a Series {
-    trace
-        .get(name)
-        .unwrap_or_else(|| panic!("no workload `{name}`"))
 }
 
 /// Within what a value picks up on its way through the native format (f32) or an
@@ -127,7 +105,7 @@ fn the_generator_commands_in_traces_readme_make_the_shipped_samples() {
     std::fs::copy(traces().join("estate.toml"), dir.join("traces/estate.toml")).unwrap();
     for args in &commands {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_ok(&args, &dir);
+        vsesim_ok(&args, &dir);
     }
     let shipped: Vec<PathBuf> = files_under(&traces())
         .into_iter()
@@ -137,7 +115,7 @@ fn the_generator_commands_in_traces_readme_make_the_shipped_samples() {
     for p in &shipped {
         let (a, b) = (traces().join(p), dir.join("traces").join(p));
         if p.extension().is_some_and(|e| e == "parquet") {
-            assert_eq!(read(&a), read(&b), "{}", p.display());
+            assert_eq!(read_native(&a), read_native(&b), "{}", p.display());
         } else {
             assert!(
                 std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
@@ -164,7 +142,7 @@ fn the_samples_are_small() {
 fn planetlab_sample_imports_file_by_file() {
     let dir = scratch("samples-planetlab");
     let src = traces().join("planetlab");
-    let out = run_ok(
+    let out = vsesim_ok(
         &[
             "import",
             "planetlab",
@@ -178,7 +156,7 @@ fn planetlab_sample_imports_file_by_file() {
         out.contains("80 workloads × 288 samples every 300 s"),
         "{out}"
     );
-    let trace = read(&dir.join("pl.parquet"));
+    let trace = read_native(&dir.join("pl.parquet"));
     assert_eq!(trace.series.len(), 80);
     let mut double_underscore = 0;
     for f in files_under(&src) {
@@ -213,7 +191,7 @@ const BITBRAINS_ORIGIN_S: i64 = 1_372_636_800; // 2013-07-01 00:00 UTC
 fn bitbrains_sample_counts_its_quirks_and_averages_its_duplicates() {
     let dir = scratch("samples-bitbrains");
     let src = traces().join("bitbrains");
-    let out = run_ok(
+    let out = vsesim_ok(
         &[
             "import",
             "bitbrains",
@@ -229,7 +207,7 @@ fn bitbrains_sample_counts_its_quirks_and_averages_its_duplicates() {
         ),
         "{out}"
     );
-    let trace = read(&dir.join("bb.parquet"));
+    let trace = read_native(&dir.join("bb.parquet"));
     for vm in 1..=4 {
         let path = src.join(format!("2013-7/{vm}.csv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -379,7 +357,7 @@ fn alibaba_container_sample_skips_usage_of_no_container() {
 fn azure_sample_joins_its_vmtable_and_fills_its_gaps() {
     let dir = scratch("samples-azure");
     let src = traces().join("azure");
-    let out = run_ok(
+    let out = vsesim_ok(
         &["import", "azure", src.to_str().unwrap(), "-o", "az.parquet"],
         &dir,
     );
@@ -421,7 +399,7 @@ fn azure_sample_joins_its_vmtable_and_fills_its_gaps() {
         }
     }
     assert_eq!(boundary_files, 2, "time 21,600 is split between the files");
-    let trace = read(&dir.join("az.parquet"));
+    let trace = read_native(&dir.join("az.parquet"));
     assert_eq!(trace.series.len(), 5);
     let mut sizes: Vec<f64> = rows.keys().map(|id| cores[id.as_str()]).collect();
     sizes.sort_by(f64::total_cmp);
@@ -451,7 +429,7 @@ fn azure_sample_joins_its_vmtable_and_fills_its_gaps() {
 fn capprofile_sample_reads_as_capacity_advisor_would() {
     let dir = scratch("samples-capprofile");
     let src = traces().join("capprofile");
-    let out = run_ok(
+    let out = vsesim_ok(
         &[
             "import",
             "capprofile",
@@ -471,7 +449,7 @@ fn capprofile_sample_reads_as_capacity_advisor_would() {
     ] {
         assert!(out.contains(expected), "`{expected}` not in {out}");
     }
-    let trace = read(&dir.join("ca.parquet"));
+    let trace = read_native(&dir.join("ca.parquet"));
     // (file, cores, memory GiB, delimiter)
     for (name, cores, memory, sep) in [
         ("db01", 8.0, 32.0, ','),
@@ -509,7 +487,7 @@ fn capprofile_sample_reads_as_capacity_advisor_would() {
 #[test]
 fn native_samples_are_their_spec() {
     let csv = vsesim::workload::native::read(&traces().join("estate.csv"), None).unwrap();
-    let pq = read(&traces().join("estate.parquet"));
+    let pq = read_native(&traces().join("estate.parquet"));
     assert_eq!(csv, pq);
     assert_eq!(
         csv.series
@@ -594,9 +572,9 @@ trace = "{0}/planetlab/{pl}"
         ),
     )
     .unwrap();
-    run_ok(&["run", "s.toml", "-o", "out", "-q"], &dir);
+    vsesim_ok(&["run", "s.toml", "-o", "out", "-q"], &dir);
     let summary = read_json(&dir.join("out/summary.json"));
-    let estate = read(&t.join("estate.parquet"));
+    let estate = read_native(&t.join("estate.parquet"));
     let core_hours = |v: &[f32]| v.iter().map(|&c| f64::from(c)).sum::<f64>() * 5.0 / 60.0;
     let pl_values: Vec<f32> = std::fs::read_to_string(t.join("planetlab").join(pl))
         .unwrap()
@@ -623,7 +601,7 @@ trace = "{0}/planetlab/{pl}"
 fn the_planner_plans_the_shipped_planetlab_day() {
     let dir = scratch("samples-plan");
     let plan_file = project_root().join("scenarios/plan-planetlab.toml");
-    run_ok(
+    vsesim_ok(
         &["plan", plan_file.to_str().unwrap(), "-o", "out", "-q"],
         &dir,
     );
@@ -666,7 +644,7 @@ fn the_planner_plans_the_shipped_planetlab_day() {
         .sum();
     assert_eq!(placed, 80);
 
-    run_ok(&["run", "out/planetlab-plan.toml", "-o", "run", "-q"], &dir);
+    vsesim_ok(&["run", "out/planetlab-plan.toml", "-o", "run", "-q"], &dir);
     let s = read_json(&dir.join("run/summary.json"));
     assert_eq!(s["servers"].as_array().unwrap().len() as u64, servers);
     for server in s["servers"].as_array().unwrap() {

@@ -19,6 +19,35 @@ pub fn vsesim(args: &[&str], cwd: &Path) -> Output {
         .expect("the vsesim binary runs")
 }
 
+/// `vsesim ARGS` in `cwd`, asserting it succeeded (its stderr and stdout in the failure);
+/// its stdout.
+pub fn vsesim_ok(args: &[&str], cwd: &Path) -> String {
+    let out = vsesim(args, cwd);
+    assert!(
+        out.status.success(),
+        "vsesim {} failed: {}\n{}",
+        args.join(" "),
+        stderr(&out),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A native trace file (`.parquet`) read back, or the test fails with the reader's message.
+pub fn read_native(path: &Path) -> vsesim::workload::native::NativeTrace {
+    vsesim::workload::parquet::read(path, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Workload `name`'s series in a native trace, or the test fails naming it.
+pub fn series<'a>(
+    trace: &'a vsesim::workload::native::NativeTrace,
+    name: &str,
+) -> &'a vsesim::workload::Series {
+    trace
+        .get(name)
+        .unwrap_or_else(|| panic!("no workload `{name}`"))
+}
+
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

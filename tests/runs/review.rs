@@ -7,13 +7,6 @@ use crate::common::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// `vsesim run` in `dir`, asserting it succeeded; its stdout.
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = vsesim(args, dir);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// 120 days of hourly demand from `vsesim synth`: `lin` grows linearly by 60 % a year and
 /// `cmp` compounds at 60 % a year, both from 4 cores with 5 % noise.
 fn growing_traces(dir: &Path) {
@@ -24,7 +17,7 @@ fn growing_traces(dir: &Path) {
          [[workloads]]\nname = \"cmp\"\nsynth = { pattern = \"trend\", mean = 4, growth = 0.6, growth_model = \"compound\", noise = 0.05 }\n",
     )
     .unwrap();
-    run_ok(dir, &["synth", "spec.toml", "-o", "t.csv", "-q"]);
+    vsesim_ok(&["synth", "spec.toml", "-o", "t.csv", "-q"], dir);
     let scenario = Scenario::new("fit", "120d", 1)
         .server("s-lin", 1, 8, 64, "")
         .server("s-cmp", 1, 8, 64, "")
@@ -58,9 +51,9 @@ fn fitted_trends_recover_the_synthetic_growth_within_their_interval() {
     ] {
         let out = format!("out-{model}");
         let set = format!("report.growth.model={model}");
-        run_ok(
-            &dir,
+        vsesim_ok(
             &["run", "s.toml", "-o", &out, "--quiet", "--set", &set],
+            &dir,
         );
         let s = read_json(&dir.join(&out).join("summary.json"));
         let p = cpu_plan(&s, server);
@@ -108,8 +101,7 @@ fn fitted_trends_recover_the_synthetic_growth_within_their_interval() {
 fn a_workload_fits_its_own_growth() {
     let dir = scratch("fit-workload");
     growing_traces(&dir);
-    run_ok(
-        &dir,
+    vsesim_ok(
         &[
             "run",
             "s.toml",
@@ -121,6 +113,7 @@ fn a_workload_fits_its_own_growth() {
             "workloads[name=cmp].growth=\"fit\"",
             "report.growth.model=compound",
         ],
+        &dir,
     );
     let s = read_json(&dir.join("out/summary.json"));
     let g = &cpu_plan(&s, "s-cmp")["growth"];
@@ -155,9 +148,8 @@ fn set_overrides_a_field_and_run_json_records_it() {
     let dir = scratch("set");
     let text = flat("set", 4, 1.0);
     std::fs::write(dir.join("s.toml"), &text).unwrap();
-    run_ok(&dir, &["run", "s.toml", "-o", "plain", "--quiet"]);
-    run_ok(
-        &dir,
+    vsesim_ok(&["run", "s.toml", "-o", "plain", "--quiet"], &dir);
+    vsesim_ok(
         &[
             "run",
             "s.toml",
@@ -169,6 +161,7 @@ fn set_overrides_a_field_and_run_json_records_it() {
             "--set",
             "workloads[name=w].scale=2.5",
         ],
+        &dir,
     );
     let s = read_json(&dir.join("bigger/summary.json"));
     let sd = entity(&s, "servers", "sd");
@@ -241,7 +234,7 @@ fn shift_rotates_the_profile_within_the_horizon() {
         .trace("w", "sd", "t.csv", "shift = \"+6h\"\n")
         .report("interval = \"1h\"\n");
     std::fs::write(dir.join("s.toml"), scenario.text()).unwrap();
-    run_ok(&dir, &["run", "s.toml", "-o", "out", "--quiet", "--csv"]);
+    vsesim_ok(&["run", "s.toml", "-o", "out", "--quiet", "--csv"], &dir);
     let text = std::fs::read_to_string(dir.join("out/timeseries.csv")).unwrap();
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -349,14 +342,14 @@ fn the_table_lists_the_worst_partitions_unless_all() {
             })
             .collect()
     };
-    let default = run_ok(&dir, &["run", "s.toml", "-o", "out"]);
+    let default = vsesim_ok(&["run", "s.toml", "-o", "out"], &dir);
     assert!(default.lines().any(|l| l.starts_with("np ")), "{default}");
     assert_eq!(rows(&default), (6..=14).collect::<Vec<_>>(), "{default}");
     assert!(
         default.contains("… and 5 more partitions (0 of them exceeding, less than those above)"),
         "{default}"
     );
-    let all = run_ok(&dir, &["run", "s.toml", "-o", "out", "--all"]);
+    let all = vsesim_ok(&["run", "s.toml", "-o", "out", "--all"], &dir);
     assert_eq!(rows(&all), (1..=14).collect::<Vec<_>>(), "{all}");
     assert!(!all.contains("more partitions"));
 }
@@ -368,8 +361,7 @@ fn the_table_lists_the_worst_partitions_unless_all() {
 fn set_adds_a_missing_table_and_a_short_history_is_not_fitted() {
     let dir = scratch("set-table");
     std::fs::write(dir.join("s.toml"), flat("short", 4, 1.0)).unwrap();
-    run_ok(
-        &dir,
+    vsesim_ok(
         &[
             "run",
             "s.toml",
@@ -379,6 +371,7 @@ fn set_adds_a_missing_table_and_a_short_history_is_not_fitted() {
             "--set",
             "report.growth.cpu=fit",
         ],
+        &dir,
     );
     let s = read_json(&dir.join("out/summary.json"));
     let g = &cpu_plan(&s, "sd")["growth"];

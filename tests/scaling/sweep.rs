@@ -85,17 +85,6 @@ fn setup(name: &str, base: &str, sweep: &str) -> PathBuf {
     dir
 }
 
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = vsesim(args, dir);
-    assert!(
-        out.status.success(),
-        "vsesim {args:?} failed: {}\n{}",
-        stderr(&out),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn assert_same_tables(a: &Path, b: &Path) {
     for t in TABLES {
         let (x, y) = (std::fs::read(a.join(t)), std::fs::read(b.join(t)));
@@ -148,16 +137,15 @@ fn point_files(dir: &Path) -> usize {
 #[test]
 fn shards_merged_and_thread_counts_give_the_whole_sweeps_tables() {
     let dir = setup("sweep-shards", NOISY_BASE, NOISY_SWEEP);
-    let out = run_ok(&dir, &["sweep", "sweep.toml", "-o", "whole", "-j", "2"]);
+    let out = vsesim_ok(&["sweep", "sweep.toml", "-o", "whole", "-j", "2"], &dir);
     assert!(out.contains("6 points × 3 replicas"), "{out}");
     assert!(out.contains("Pareto front"), "{out}");
-    run_ok(&dir, &["sweep", "sweep.toml", "-o", "one", "-j", "1", "-q"]);
+    vsesim_ok(&["sweep", "sweep.toml", "-o", "one", "-j", "1", "-q"], &dir);
     assert_same_tables(&dir.join("whole"), &dir.join("one"));
 
     for k in 1..=3 {
         let shard = format!("{k}/3");
-        run_ok(
-            &dir,
+        vsesim_ok(
             &[
                 "sweep",
                 "sweep.toml",
@@ -167,6 +155,7 @@ fn shards_merged_and_thread_counts_give_the_whole_sweeps_tables() {
                 &shard,
                 "-q",
             ],
+            &dir,
         );
     }
     // A shard holds its own points only: i mod 3 = K − 1.
@@ -201,7 +190,7 @@ fn shards_merged_and_thread_counts_give_the_whole_sweeps_tables() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("given twice"), "{}", stderr(&out));
 
-    run_ok(&dir, &["merge", "split"]);
+    vsesim_ok(&["merge", "split"], &dir);
     assert_same_tables(&dir.join("whole"), &dir.join("split"));
     let info = read_json(&dir.join("split/sweep.json"));
     assert_eq!(info["complete"], true);
@@ -236,11 +225,11 @@ fn shards_merged_and_thread_counts_give_the_whole_sweeps_tables() {
 #[test]
 fn a_stopped_or_damaged_sweep_resumes_to_the_same_tables() {
     let dir = setup("sweep-resume", NOISY_BASE, NOISY_SWEEP);
-    run_ok(&dir, &["sweep", "sweep.toml", "-o", "straight", "-q"]);
+    vsesim_ok(&["sweep", "sweep.toml", "-o", "straight", "-q"], &dir);
 
-    let out = run_ok(
-        &dir,
+    let out = vsesim_ok(
         &["sweep", "sweep.toml", "-o", "limited", "--limit", "2"],
+        &dir,
     );
     assert!(out.contains("2 of 6 done"), "{out}");
     assert_eq!(point_files(&dir.join("limited")), 2);
@@ -248,7 +237,7 @@ fn a_stopped_or_damaged_sweep_resumes_to_the_same_tables() {
         !dir.join("limited/results.csv").exists(),
         "no tables before the end"
     );
-    let out = run_ok(&dir, &["sweep", "sweep.toml", "-o", "limited"]);
+    let out = vsesim_ok(&["sweep", "sweep.toml", "-o", "limited"], &dir);
     assert!(out.contains("2 done before, 4 to run"), "{out}");
     assert_same_tables(&dir.join("straight"), &dir.join("limited"));
 
@@ -257,7 +246,7 @@ fn a_stopped_or_damaged_sweep_resumes_to_the_same_tables() {
         std::fs::remove_file(dir.join("limited/points").join(p)).unwrap();
     }
     std::fs::write(dir.join("limited/points/p000004.json.tmp"), "{\"trunc").unwrap();
-    let out = run_ok(&dir, &["sweep", "sweep.toml", "-o", "limited"]);
+    let out = vsesim_ok(&["sweep", "sweep.toml", "-o", "limited"], &dir);
     assert!(out.contains("4 done before, 2 to run"), "{out}");
     assert!(!dir.join("limited/points/p000004.json.tmp").exists());
     assert_same_tables(&dir.join("straight"), &dir.join("limited"));
@@ -303,9 +292,9 @@ fn a_sweep_killed_with_sigkill_resumes_to_the_same_tables() {
     );
     assert!(!killed.join("results.csv").exists());
 
-    let out = run_ok(&dir, &["sweep", sweep, "-q", "-o", "killed"]);
+    let out = vsesim_ok(&["sweep", sweep, "-q", "-o", "killed"], &dir);
     assert!(out.is_empty(), "{out}");
-    run_ok(&dir, &["sweep", sweep, "-q", "-o", "straight"]);
+    vsesim_ok(&["sweep", sweep, "-q", "-o", "straight"], &dir);
     assert_same_tables(&dir.join("straight"), &killed);
 }
 
@@ -352,7 +341,7 @@ fn ctrl_c_stops_between_points_and_the_sweep_resumes() {
     let done = point_files(&out_dir);
     assert!(done < 42, "it ran on after Ctrl-C");
     // Every point file left is whole: the resumed run keeps them all.
-    let out = run_ok(&dir, &["sweep", sweep.to_str().unwrap(), "-o", "out", "-q"]);
+    let out = vsesim_ok(&["sweep", sweep.to_str().unwrap(), "-o", "out", "-q"], &dir);
     assert!(out.is_empty());
     assert!(out_dir.join("results.parquet").is_file());
 }
@@ -362,7 +351,7 @@ fn ctrl_c_stops_between_points_and_the_sweep_resumes() {
 #[test]
 fn a_changed_base_is_refused() {
     let dir = setup("sweep-changed", NOISY_BASE, NOISY_SWEEP);
-    run_ok(&dir, &["sweep", "sweep.toml", "-o", "out", "-q"]);
+    vsesim_ok(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
     let base = format!("{NOISY_BASE}\n# edited\n");
     std::fs::write(
         dir.join("base.toml"),
@@ -381,25 +370,25 @@ fn a_changed_base_is_refused() {
         "{err}"
     );
 
-    let out = run_ok(&dir, &["sweep", "sweep.toml", "-o", "out", "--force"]);
+    let out = vsesim_ok(&["sweep", "sweep.toml", "-o", "out", "--force"], &dir);
     assert!(
         out.contains("6 done before, 0 to run") && out.contains("forced"),
         "{out}"
     );
     assert_eq!(read_json(&dir.join("out/sweep.json"))["forced"], true);
-    let out = run_ok(&dir, &["sweep", "sweep.toml", "-o", "out", "--restart"]);
+    let out = vsesim_ok(&["sweep", "sweep.toml", "-o", "out", "--restart"], &dir);
     assert!(out.contains("0 done before, 6 to run"), "{out}");
     assert_eq!(read_json(&dir.join("out/sweep.json"))["forced"], false);
 
     // Shards of different inputs are not merged either.
-    run_ok(
-        &dir,
+    vsesim_ok(
         &["sweep", "sweep.toml", "-o", "split", "--shard", "1/2", "-q"],
+        &dir,
     );
     std::fs::write(dir.join("base.toml"), NOISY_BASE).unwrap();
-    run_ok(
-        &dir,
+    vsesim_ok(
         &["sweep", "sweep.toml", "-o", "split", "--shard", "2/2", "-q"],
+        &dir,
     );
     let out = vsesim(&["merge", "split"], &dir);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -482,7 +471,7 @@ synth = { pattern = "flat", mean = 2.5 }
 "#;
     let sweep = "[sweep]\nbase = \"base.toml\"\nreplicas = 2\n\n[[axes]]\nname = \"cores\"\npath = \"partitions[0].cores\"\nrange = { from = 1, to = 4, step = 1 }\n";
     let dir = setup("sweep-by-hand", base, sweep);
-    run_ok(&dir, &["sweep", "sweep.toml", "-o", "out", "-q"]);
+    vsesim_ok(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
     let csv = std::fs::read_to_string(dir.join("out/summary.csv")).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -530,7 +519,7 @@ synth = { pattern = "flat", mean = 2.5 }
 fn latin_hypercube_samples_each_stratum_once() {
     let sweep = "[sweep]\nbase = \"base.toml\"\nsampling = \"latin_hypercube\"\nsamples = 4\nseed = 99\n\n[[axes]]\nname = \"vp2_cores\"\npath = \"partitions[name=vp2].cores\"\nuniform = { low = 1, high = 4 }\n\n[[axes]]\npath = \"workloads[0].synth.noise\"\nuniform = { low = 0.0, high = 0.4 }\n";
     let dir = setup("sweep-lhs", NOISY_BASE, sweep);
-    run_ok(&dir, &["sweep", "sweep.toml", "-o", "out", "-q"]);
+    vsesim_ok(&["sweep", "sweep.toml", "-o", "out", "-q"], &dir);
     let csv = std::fs::read_to_string(dir.join("out/summary.csv")).unwrap();
     let mut cores: Vec<i64> = Vec::new();
     let mut noise: Vec<f64> = Vec::new();
