@@ -1039,7 +1039,8 @@ mod tests {
 /// for each evacuation tried: the oracle the indexed placement must agree with exactly.
 #[cfg(test)]
 pub(crate) mod oracle {
-    use super::{Guest, Host, Move, preferred, rise_key};
+    // The hosts' books are kept as the index keeps them: the oracle checks the decisions.
+    use super::{Guest, Host, Move, preferred, put, rise_key, take};
     use std::cell::Cell;
 
     thread_local! {
@@ -1093,19 +1094,6 @@ pub(crate) mod oracle {
             c.set((n, changed, not_ties));
         });
         best.map(|(_, h)| h)
-    }
-
-    fn put(host: &mut Host, g: usize, guest: &Guest) {
-        host.cpu += guest.cpu;
-        host.memory_used_gb += guest.memory_gb;
-        host.guests.push(g);
-        host.standby = false;
-    }
-
-    fn take(host: &mut Host, g: usize, guest: &Guest) {
-        host.cpu -= guest.cpu;
-        host.memory_used_gb -= guest.memory_gb;
-        host.guests.retain(|&x| x != g);
     }
 
     /// PABFD: `moving` (indexes into `guests`) in decreasing CPU demand (the first of equals
