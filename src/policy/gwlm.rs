@@ -91,7 +91,7 @@ pub enum Granularity {
 
 impl Granularity {
     /// The step in cores, or `None` when the step is unusable (not finite or ≤ 0).
-    fn step(self) -> Option<f64> {
+    pub fn step(self) -> Option<f64> {
         match self {
             Granularity::WholeCores => Some(1.0),
             Granularity::Step(s) if s.is_finite() && s > 0.0 => Some(s),
@@ -209,8 +209,10 @@ fn round(x: f64) -> f64 {
 }
 
 /// Observations: NaN, infinite or negative count as 0 (a broken sensor must not move cores).
+#[inline]
 fn observed(x: f64) -> f64 {
-    if x.is_finite() && x > 0.0 { x } else { 0.0 }
+    // Positive and finite (NaN fails both tests).
+    if x > 0.0 && x < f64::INFINITY { x } else { 0.0 }
 }
 
 /// Configuration amounts in [`arbitrate`]: NaN, infinite or negative count as 0.
@@ -326,8 +328,9 @@ impl Prepared {
         self.request_with(o, gran.step())
     }
 
+    /// [`Prepared::request`] with the granularity's step worked out once per tick.
     #[inline]
-    fn request_with(&self, o: &Observation, step: Option<f64>) -> f64 {
+    pub fn request_with(&self, o: &Observation, step: Option<f64>) -> f64 {
         let Prepared {
             lo,
             hi,
@@ -335,7 +338,7 @@ impl Prepared {
             target,
             ..
         } = *self;
-        let raw = match self.policy {
+        let raw = match &self.policy {
             Policy::Fixed { .. } => return lo,
             Policy::Utilization { .. } => observed(o.consumed) / target,
             Policy::OwnBorrow { .. } => {

@@ -120,15 +120,7 @@ struct Nodes {
     squeeze: Vec<f64>,
     /// What every span of the node reads and adds to, together (see [`NodeState`]).
     state: Vec<NodeState>,
-    /// Served, dropped, delayed by the pool root or dynamic node itself: a static node's
-    /// figures are the sums over the pools beneath.
-    own_served: Vec<f64>,
-    own_dropped: Vec<f64>,
-    own_delayed: Vec<f64>,
-    own_iv: Vec<f64>,
     iv_held: HeldIv,
-    /// Served in the interval before the capacity last changed (for the exact mean).
-    iv_mark: Vec<f64>,
     /// Unmet stretches `[from, to)` in the open interval (pool roots and dynamic nodes).
     unmet: Vec<Vec<(f64, f64)>>,
     /// A backlog run still open at the last interval boundary [ms].
@@ -155,6 +147,19 @@ struct NodeState {
     /// Σ capacity × duration and Σ demand × duration in the interval [core-ms].
     iv_capacity: f64,
     iv_demand: f64,
+    /// Served, dropped, delayed by the pool root or dynamic node itself [core-ms]: a static
+    /// node's figures are the sums over the pools beneath (`Sim::total`); served in the open
+    /// interval, and in it before the capacity last changed (for the exact mean).
+    own_served: f64,
+    own_dropped: f64,
+    own_delayed: f64,
+    own_iv: f64,
+    iv_mark: f64,
+    /// The books a flush adds to, copied into the records at the end: Σ grant × duration,
+    /// Σ demand × duration [core-ms], the highest demand rate.
+    granted_cms: f64,
+    demand_cms: f64,
+    peak_demand: f64,
 }
 
 /// Accumulators of the open time-series row (empty without a time series).
@@ -449,12 +454,7 @@ impl<'a> Sim<'a> {
                         ..NodeState::default()
                     })
                     .collect(),
-                own_served: vec![0.0; nn],
-                own_dropped: vec![0.0; nn],
-                own_delayed: vec![0.0; nn],
-                own_iv: vec![0.0; nn],
                 iv_held: HeldIv::new(nn),
-                iv_mark: vec![0.0; nn],
                 unmet: vec![Vec::new(); nn],
                 run_open: vec![0.0; nn],
                 held_capacity,
@@ -733,7 +733,7 @@ impl<'a> Sim<'a> {
     /// Account node `i`'s grant, capacity, demand and held resources up to `now`.
     /// Most calls find it accounted up to now already: that test is inline, the books out
     /// of line.
-    #[inline]
+    #[inline(always)]
     fn flush_node(&mut self, i: usize, now: TimeMs) {
         self.observe_grant(i, now);
         let since = self.n.state[i].since;
@@ -748,7 +748,7 @@ impl<'a> Sim<'a> {
         let n = &mut self.n;
         if self.tree.feed[i] == Feed::Static {
             let g = n.grant[i] * dt;
-            n.rec.granted_cms[i] += g;
+            n.state[i].granted_cms += g;
             if !n.row.granted.is_empty() {
                 n.row.granted[i] += g;
             }
@@ -756,10 +756,11 @@ impl<'a> Sim<'a> {
         let cap = n.state[i].capacity * dt;
         n.state[i].iv_capacity += cap;
         let d = n.state[i].demand;
-        n.rec.demand_cms[i] += d * dt;
-        n.state[i].iv_demand += d * dt;
-        if d > n.rec.peak_demand[i] {
-            n.rec.peak_demand[i] = d;
+        let state = &mut n.state[i];
+        state.demand_cms += d * dt;
+        state.iv_demand += d * dt;
+        if d > state.peak_demand {
+            state.peak_demand = d;
         }
         let h = n.state[i].held;
         // Most scenarios hold no memory or I/O: nothing to add then.
@@ -810,13 +811,13 @@ impl<'a> Sim<'a> {
 
     /// What node `i` served in the open interval: its own when it is part of a pool, else
     /// the sum over the pools beneath.
-    #[inline]
-    fn total(&self, i: usize, own: &[f64]) -> f64 {
+    #[inline(always)]
+    fn total(&self, i: usize, own: impl Fn(usize) -> f64) -> f64 {
         // A static leaf is its pool's root, alone in its region.
         if self.tree.feed[i] != Feed::Static || !self.tree.inner[i] {
-            return own[i];
+            return own(i);
         }
-        self.tree.roots_of(i).iter().map(|&r| own[r as usize]).sum()
+        self.tree.roots_of(i).iter().map(|&r| own(r as usize)).sum()
     }
 
     /// Node `i`'s capacity changes now: the exact time-weighted utilization takes what it
@@ -826,10 +827,11 @@ impl<'a> Sim<'a> {
             return;
         }
         self.flush_node(i, now);
-        let served = self.total(i, &self.n.own_iv);
-        self.n.rec.cpu.sum_ms[i] += share_of(served - self.n.iv_mark[i], self.n.state[i].capacity);
-        self.n.iv_mark[i] = served;
-        self.n.state[i].capacity = new;
+        let served = self.total(i, |r| self.n.state[r].own_iv);
+        let state = &mut self.n.state[i];
+        self.n.rec.cpu.sum_ms[i] += share_of(served - state.iv_mark, state.capacity);
+        state.iv_mark = served;
+        state.capacity = new;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -906,6 +908,7 @@ impl<'a> Sim<'a> {
         }
     }
 
+    #[inline(always)]
     fn establish_rates(&mut self, p: usize) {
         let pool = &self.tree.pools[p];
         if !pool.simple {
@@ -915,12 +918,18 @@ impl<'a> Sim<'a> {
         let leaf = pool.root as usize;
         let rate = self.n.grant[leaf];
         let range = self.members_of(leaf);
-        let k = range.len();
-        if k == 1 {
+        if range.len() == 1 {
             let w = self.leaf_workloads[range.start] as usize;
             self.establish_one(p, w, rate);
-            return;
+        } else {
+            self.establish_many(p, range, rate);
         }
+    }
+
+    /// [`Sim::establish_rates`] for a pool of several workloads: the water-fill.
+    #[inline(never)]
+    fn establish_many(&mut self, p: usize, range: std::ops::Range<usize>, rate: f64) {
+        let k = range.len();
         let s = &mut self.scratch;
         for (j, x) in range.clone().enumerate() {
             let w = self.leaf_workloads[x] as usize;
@@ -961,6 +970,7 @@ impl<'a> Sim<'a> {
     /// layout): what the water-fill gives one claimant, and the sums of one term, without the
     /// scratch rows and loops. The same arithmetic, term for term (`0.0 + x` as the sums
     /// start), so the same bits.
+    #[inline(always)]
     fn establish_one(&mut self, p: usize, w: usize, rate: f64) {
         let d = self.w.demand[w];
         let running = self.failover.running[w];
@@ -1056,8 +1066,9 @@ impl<'a> Sim<'a> {
     /// What a pool's root served: its own books, its observers', its server's meter, the row.
     #[inline]
     fn credit_root(&mut self, p: usize, root: usize, served: f64) {
-        self.n.own_served[root] += served;
-        self.n.own_iv[root] += served;
+        let state = &mut self.n.state[root];
+        state.own_served += served;
+        state.own_iv += served;
         let pool: &Pool = &self.tree.pools[p];
         for &o in &self.tree.observers[pool.observers.start as usize..pool.observers.end as usize] {
             self.alloc.obs_served[o as usize] += served;
@@ -1086,15 +1097,16 @@ impl<'a> Sim<'a> {
     fn settle_span(&mut self, p: usize) {
         let dt = std::mem::take(&mut self.p[p].lin_ms);
         let leaf = self.tree.pools[p].root as usize;
-        let capacity = self.n.state[leaf].capacity;
-        let (h, cap) = (share_of(dt, capacity), capacity * dt);
-        let end = self.p[p].at as f64;
         let q = &self.p[p];
+        let end = q.at as f64;
         let served = q.served_rate * dt;
-        self.n.own_served[leaf] += served;
-        self.n.own_iv[leaf] += served;
-        self.n.own_dropped[leaf] += q.dropped_rate * dt;
-        self.n.own_delayed[leaf] += q.delayed_rate * dt;
+        let state = &mut self.n.state[leaf];
+        let capacity = state.capacity;
+        let (h, cap) = (share_of(dt, capacity), capacity * dt);
+        state.own_served += served;
+        state.own_iv += served;
+        state.own_dropped += q.dropped_rate * dt;
+        state.own_delayed += q.delayed_rate * dt;
         if q.unmet {
             push_unmet(&mut self.n.unmet[leaf], end - dt, end);
         }
@@ -1232,8 +1244,8 @@ impl<'a> Sim<'a> {
             });
         }
         self.check_conservation(arrived, accounted, queued, from);
-        self.n.own_dropped[leaf] += dropped;
-        self.n.own_delayed[leaf] += delayed;
+        self.n.state[leaf].own_dropped += dropped;
+        self.n.state[leaf].own_delayed += delayed;
         if unmet > 0.0 {
             push_unmet(&mut self.n.unmet[leaf], from as f64, from as f64 + unmet);
         }
@@ -1393,7 +1405,7 @@ impl<'a> Sim<'a> {
             let (served, dropped, delayed, unmet) = sums[x];
             if x > 0 {
                 let offered = self.spans[x].offered;
-                self.n.rec.granted_cms[i] += offered;
+                self.n.state[i].granted_cms += offered;
                 if !self.n.row.granted.is_empty() {
                     self.n.row.granted[i] += offered;
                 }
@@ -1408,14 +1420,14 @@ impl<'a> Sim<'a> {
                         format!("`{name}` served {served} core-ms with {offered} offered at t = {from} ms")
                     });
                 }
-                self.n.own_served[i] += served;
-                self.n.own_iv[i] += served;
+                self.n.state[i].own_served += served;
+                self.n.state[i].own_iv += served;
                 if !self.n.row.served.is_empty() {
                     self.n.row.served[i] += served;
                 }
             }
-            self.n.own_dropped[i] += dropped;
-            self.n.own_delayed[i] += delayed;
+            self.n.state[i].own_dropped += dropped;
+            self.n.state[i].own_delayed += delayed;
             if unmet > 0.0 {
                 push_unmet(&mut self.n.unmet[i], from as f64, from as f64 + unmet);
             }
@@ -1467,10 +1479,10 @@ impl<'a> Sim<'a> {
         for i in 0..self.model.nodes.len() {
             self.flush_node(i, now);
             // Totals over the pools beneath, the exact mean's last piece, then the means.
-            let served = self.total(i, &self.n.own_iv);
+            let served = self.total(i, |r| self.n.state[r].own_iv);
             let n = &mut self.n;
             let state = &mut n.state[i];
-            n.rec.cpu.sum_ms[i] += share_of(served - n.iv_mark[i], state.capacity);
+            n.rec.cpu.sum_ms[i] += share_of(served - state.iv_mark, state.capacity);
             cpu[i] = utilization(served, state.iv_capacity);
             let nominal = self.model.nodes[i].nominal;
             demand[i] = share_of(state.iv_demand / dt, nominal * DEMAND_RANGE);
@@ -1494,8 +1506,9 @@ impl<'a> Sim<'a> {
         self.means = means;
         self.close_unmet(now);
         let n = &mut self.n;
-        for v in [&mut n.own_iv, &mut n.iv_mark] {
-            v.fill(0.0);
+        for state in &mut n.state {
+            state.own_iv = 0.0;
+            state.iv_mark = 0.0;
         }
         n.iv_held.clear();
         self.w.iv_held.clear();
@@ -1566,7 +1579,9 @@ impl<'a> Sim<'a> {
                 backlog[p as usize] += backlog[i];
             }
         }
-        let served: Vec<f64> = (0..nn).map(|i| self.total(i, &self.n.row.served)).collect();
+        let served: Vec<f64> = (0..nn)
+            .map(|i| self.total(i, |r| self.n.row.served[r]))
+            .collect();
         let Some(ts) = &mut self.timeseries else {
             return;
         };
@@ -1599,6 +1614,152 @@ impl<'a> Sim<'a> {
     // -----------------------------------------------------------------------------------------
     // Managers
     // -----------------------------------------------------------------------------------------
+
+    /// New demand for every workload of one stream at `now`.
+    fn sample(&mut self, stream: u32, now: TimeMs, queue: &mut Queue<Ev>) {
+        let s = stream as usize;
+        self.touched.clear();
+        let st = &mut self.streams[s];
+        st.sample(now / st.step_ms, &mut self.next_demand, &mut self.next_held);
+        // A workload whose sample repeats the last changes nothing: its books and its pool's
+        // rates run on untouched.
+        for j in 0..self.streams[s].len() {
+            let w = self.streams[s].workload(j);
+            let (d, h) = (self.next_demand[j], self.next_held[j]);
+            if d == self.w.demand[w] && h == self.w.held[w] {
+                continue;
+            }
+            let leaf = self.failover.leaf[w] as usize;
+            let p = self.tree.pool_of[leaf] as usize;
+            if self.sample_solo(w, leaf, p, d, h, now) {
+                // Its parent's sums in the scan below.
+                let parent = self.tree.parent[leaf];
+                if parent != NONE {
+                    self.dirty[parent as usize] = true;
+                }
+                self.touched.push(p as u32);
+                continue;
+            }
+            self.integrate(p, now);
+            self.settle(p);
+            self.flush_workload(w, now);
+            self.w.demand[w] = d;
+            self.w.held[w] = h;
+            if !self.dirty[leaf] {
+                self.dirty[leaf] = true;
+                self.touched.push(p as u32);
+            }
+        }
+        let st = &self.streams[s];
+        let next = now + st.step_ms;
+        if next < self.horizon {
+            queue.schedule(next, Ev::Sample { stream });
+        }
+        // New sums up the tree, then new rates for the pools touched.
+        self.refresh_rates(now);
+        for x in 0..self.touched.len() {
+            let p = self.touched[x] as usize;
+            self.establish(p);
+        }
+    }
+
+    /// [`Sim::sample`]'s work for workload `w` taking demand `d` and holding `h`, when it runs
+    /// alone in its partition (`leaf`, pool `p`), holds nothing before or after, its pool ran
+    /// at constant rates up to now, and no time series is kept: the usual layout of a
+    /// consolidation study. It does what `integrate`, `settle`, `flush_workload`, and the
+    /// partition's `flush_node` and `recompute_rates` do, term for term (the same bits), from
+    /// records fetched once, where those generic steps look everything up again; some 1.7
+    /// million times in a week of the policy-heavy case. Returns false, having done nothing,
+    /// for any other workload.
+    #[inline(always)]
+    fn sample_solo(
+        &mut self,
+        w: usize,
+        leaf: usize,
+        p: usize,
+        d: f64,
+        h: Held,
+        now: TimeMs,
+    ) -> bool {
+        let q = self.p[p];
+        let pool = &self.tree.pools[p];
+        if self.timeseries.is_some()
+            || !pool.simple
+            || self.leaf_start[leaf + 1] - self.leaf_start[leaf] != 1
+            || now <= q.at
+            || !q.linear
+            || (now as f64) >= q.until
+            || h != Held::default()
+            || self.w.held[w] != Held::default()
+            || self.n.state[leaf].held != Held::default()
+            || self.tree.feed[leaf] != Feed::Static
+        {
+            return false;
+        }
+        // `integrate`, a linear span: what the observers read at once.
+        let dt = (now - q.at) as f64;
+        let lin = q.lin_ms + dt;
+        let observed = q.served_rate * dt;
+        for &o in &self.tree.observers[pool.observers.start as usize..pool.observers.end as usize] {
+            self.alloc.obs_served[o as usize] += observed;
+        }
+        // `settle`: the partition's and the workload's books over the linear time.
+        let (server, end) = (pool.server, now as f64);
+        let served = q.served_rate * lin;
+        let state = &mut self.n.state[leaf];
+        let capacity = state.capacity;
+        let (share, cap) = (share_of(lin, capacity), capacity * lin);
+        state.own_served += served;
+        state.own_iv += served;
+        state.own_dropped += q.dropped_rate * lin;
+        state.own_delayed += q.delayed_rate * lin;
+        if q.unmet {
+            push_unmet(&mut self.n.unmet[leaf], end - lin, end);
+        }
+        if server != NONE {
+            self.settlement.add_served(server as usize, served);
+        }
+        let q = &mut self.p[p];
+        q.at = now;
+        q.lin_ms = 0.0;
+        let up = !self.failover.down[leaf];
+        self.settle_member(w, lin, share, cap, up);
+        // `flush_workload`: its demand up to now, held nothing.
+        let old = self.w.demand[w];
+        let a = &mut self.w.acc[w];
+        if now > a.since {
+            let dt = (now - a.since) as f64;
+            a.since = now;
+            a.demand_cms += old * dt;
+            if old > a.peak_demand {
+                a.peak_demand = old;
+            }
+        }
+        self.w.demand[w] = d;
+        self.w.held[w] = h;
+        // `flush_node` of the partition, a static leaf holding nothing, then its new sums.
+        let grant = self.n.grant[leaf];
+        let state = &mut self.n.state[leaf];
+        let seen = std::mem::replace(&mut state.obs_since, now);
+        if now > seen {
+            self.alloc.obs_granted[leaf] += grant * (now - seen) as f64;
+        }
+        if now > state.since {
+            let dt = (now - state.since) as f64;
+            state.granted_cms += grant * dt;
+            state.iv_capacity += state.capacity * dt;
+            let demand = state.demand;
+            state.demand_cms += demand * dt;
+            state.iv_demand += demand * dt;
+            if demand > state.peak_demand {
+                state.peak_demand = demand;
+            }
+            state.since = now;
+        }
+        state.demand = 0.0 + d;
+        state.held = Held::default();
+        true
+    }
 
     /// Bring what compartment `m` is observed by up to `now`.
     fn observe(&mut self, m: usize, now: TimeMs) {
@@ -1882,10 +2043,14 @@ impl<'a> Sim<'a> {
             }
         }
         for (i, b) in backlog.into_iter().enumerate() {
-            self.n.rec.served_cms[i] = self.total(i, &self.n.own_served);
-            self.n.rec.dropped_cms[i] = self.total(i, &self.n.own_dropped);
-            self.n.rec.delayed_cms[i] = self.total(i, &self.n.own_delayed);
+            self.n.rec.served_cms[i] = self.total(i, |r| self.n.state[r].own_served);
+            self.n.rec.dropped_cms[i] = self.total(i, |r| self.n.state[r].own_dropped);
+            self.n.rec.delayed_cms[i] = self.total(i, |r| self.n.state[r].own_delayed);
             self.n.rec.backlog_cms[i] = b;
+            let state = &self.n.state[i];
+            self.n.rec.granted_cms[i] = state.granted_cms;
+            self.n.rec.demand_cms[i] = state.demand_cms;
+            self.n.rec.peak_demand[i] = state.peak_demand;
         }
         self.w.rec.compact();
         self.n.rec.compact();
@@ -2029,43 +2194,7 @@ fn push_unmet(list: &mut Vec<(f64, f64)>, a: f64, b: f64) {
 impl Handler<Ev> for Sim<'_> {
     fn handle(&mut self, now: TimeMs, event: Ev, queue: &mut Queue<Ev>) {
         match event {
-            Ev::Sample { stream } => {
-                let s = stream as usize;
-                self.touched.clear();
-                let st = &mut self.streams[s];
-                st.sample(now / st.step_ms, &mut self.next_demand, &mut self.next_held);
-                // A workload whose sample repeats the last changes nothing: its books and
-                // its pool's rates run on untouched.
-                for j in 0..self.streams[s].len() {
-                    let w = self.streams[s].workload(j);
-                    let (d, h) = (self.next_demand[j], self.next_held[j]);
-                    if d == self.w.demand[w] && h == self.w.held[w] {
-                        continue;
-                    }
-                    let leaf = self.failover.leaf[w] as usize;
-                    let p = self.tree.pool_of[leaf] as usize;
-                    self.integrate(p, now);
-                    self.settle(p);
-                    self.flush_workload(w, now);
-                    if !self.dirty[leaf] {
-                        self.dirty[leaf] = true;
-                        self.touched.push(p as u32);
-                    }
-                    self.w.demand[w] = d;
-                    self.w.held[w] = h;
-                }
-                let st = &self.streams[s];
-                let next = now + st.step_ms;
-                if next < self.horizon {
-                    queue.schedule(next, event);
-                }
-                // New sums up the tree, then new rates for the pools touched.
-                self.refresh_rates(now);
-                for x in 0..self.touched.len() {
-                    let p = self.touched[x] as usize;
-                    self.establish(p);
-                }
-            }
+            Ev::Sample { stream } => self.sample(stream, now, queue),
             Ev::Report => {
                 self.close_row(now);
                 if now < self.horizon {

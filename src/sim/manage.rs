@@ -383,17 +383,23 @@ pub fn tick(
     if !state.plain {
         switch_policies(d, state, model, wlm, around, now);
     }
+    let (n, step) = (state.node.len(), d.granularity.step());
+    let (speed, metric) = (&state.speed[..n], &state.metric[..n]);
+    let (obs, requests, prepared) = (
+        &mut state.obs[..n],
+        &mut state.requests[..n],
+        &state.prepared[..n],
+    );
     for (j, &i) in state.node.iter().enumerate() {
-        let speed = state.speed[j];
-        let obs = observation(
+        let o = observation(
             nodes.obs_served[i],
             nodes.obs_granted[i],
             dt,
-            speed,
-            state.metric[j],
+            speed[j],
+            metric[j],
         );
-        state.obs[j] = obs;
-        state.requests[j] = state.prepared[j].request(&obs, d.granularity);
+        obs[j] = o;
+        requests[j] = prepared[j].request_with(&o, step);
         nodes.obs_served[i] = 0.0;
         nodes.obs_granted[i] = 0.0;
     }
@@ -491,26 +497,21 @@ impl DomainState {
         let n = self.node.len();
         let (obs, range) = (&self.obs[..n], &self.range[..n]);
         let (decided, requests) = (&self.decided[..n], &self.requests[..n]);
+        // The comparisons are data, not control: which way they go changes from tick to tick
+        // and member to member, so they are counted without branches.
         for j in 0..n {
             let meter = &mut nodes.meters[self.node[j]];
             let ((lo, hi), decided, request) = (range[j], decided[j], requests[j]);
             let held = obs[j].allocation;
             meter.observed_ms += whole;
-            if held <= lo + 1e-9 {
-                meter.at_min_ms += whole;
-            }
-            if held >= hi - 1e-9 {
-                meter.at_max_ms += whole;
-            }
-            if decided >= request - 1e-9 {
-                meter.request_met_ms += whole;
-            }
+            meter.at_min_ms += whole * u64::from(held <= lo + 1e-9);
+            meter.at_max_ms += whole * u64::from(held >= hi - 1e-9);
+            meter.request_met_ms += whole * u64::from(decided >= request - 1e-9);
+            let cms = decided * dt;
             for _ in 0..ticks {
-                meter.decided_cms += decided * dt;
+                meter.decided_cms += cms;
             }
-            if (decided - held).abs() > 1e-9 {
-                meter.changes_decided += ticks;
-            }
+            meter.changes_decided += ticks * u64::from((decided - held).abs() > 1e-9);
         }
     }
 
