@@ -231,7 +231,8 @@ fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
 fn ceil_to(x: f64, step: Option<f64>) -> f64 {
     match step {
         Some(s) => {
-            let u = x / s;
+            // Whole cores, the usual step: a division by one gives its dividend exactly.
+            let u = if s == 1.0 { x } else { x / s };
             ceil(u - REQUEST_NOISE - slack(u)).max(0.0) * s
         }
         None => x,

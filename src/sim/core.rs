@@ -1932,8 +1932,50 @@ impl<'a> Sim<'a> {
         }
         for x in 0..self.moving.len() {
             let m = self.moving[x] as usize;
-            self.after_allocation(m..self.tree.end[m] as usize, now);
+            if !self.allocation_solo(m, now) {
+                self.after_allocation(m..self.tree.end[m] as usize, now);
+            }
         }
+        true
+    }
+
+    /// [`Sim::after_allocation`] for a member that is a static partition with no children,
+    /// its own simple pool, under a parent (a vPar of one workload, the usual layout): the same
+    /// steps in the same order, without the loops over a subtree and its region. Returns
+    /// false, having done nothing, for any other member.
+    #[inline(always)]
+    fn allocation_solo(&mut self, m: usize, now: TimeMs) -> bool {
+        let (p, parent) = (self.tree.pool_of[m], self.tree.parent[m]);
+        if self.tree.end[m] as usize != m + 1 || p == NONE || parent == NONE {
+            return false;
+        }
+        let p = p as usize;
+        let pool = &self.tree.pools[p];
+        if !pool.simple
+            || pool.root as usize != m
+            || self.tree.feed[m] != Feed::Static
+            || self.tree.region(m) != (p..p + 1)
+        {
+            return false;
+        }
+        let (md, _) = self.member_slot[m];
+        if md != NONE {
+            self.rest[md as usize].changed(now);
+        }
+        for x in 0..self.node_domains.of(m).len() {
+            let d = self.node_domains.of(m)[x] as usize;
+            self.wake(d, now);
+        }
+        self.settle(p);
+        let new = self.alloc.held(m);
+        self.capacity_changes(m, now, new);
+        // `fluid::static_grants` of a static leaf under a parent.
+        self.n.grant[m] = if self.failover.down[m] {
+            0.0
+        } else {
+            self.alloc.fixed[m] * self.n.squeeze[parent as usize]
+        };
+        self.establish(p);
         true
     }
 
