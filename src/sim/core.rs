@@ -1632,12 +1632,13 @@ impl<'a> Sim<'a> {
             let leaf = self.failover.leaf[w] as usize;
             let p = self.tree.pool_of[leaf] as usize;
             if self.sample_solo(w, leaf, p, d, h, now) {
-                // Its parent's sums in the scan below.
+                // Its parent's sums in the scan below. Its rates at once, while its records
+                // are at hand: they read nothing the scan changes (its demand, its grant).
                 let parent = self.tree.parent[leaf];
                 if parent != NONE {
                     self.dirty[parent as usize] = true;
                 }
-                self.touched.push(p as u32);
+                self.establish(p);
                 continue;
             }
             self.integrate(p, now);
@@ -1686,9 +1687,7 @@ impl<'a> Sim<'a> {
         if self.timeseries.is_some()
             || !pool.simple
             || self.leaf_start[leaf + 1] - self.leaf_start[leaf] != 1
-            || now <= q.at
-            || !q.linear
-            || (now as f64) >= q.until
+            || (now > q.at && (!q.linear || (now as f64) >= q.until))
             || h != Held::default()
             || self.w.held[w] != Held::default()
             || self.n.state[leaf].held != Held::default()
@@ -1696,34 +1695,41 @@ impl<'a> Sim<'a> {
         {
             return false;
         }
-        // `integrate`, a linear span: what the observers read at once.
-        let dt = (now - q.at) as f64;
-        let lin = q.lin_ms + dt;
-        let observed = q.served_rate * dt;
-        for &o in &self.tree.observers[pool.observers.start as usize..pool.observers.end as usize] {
-            self.alloc.obs_served[o as usize] += observed;
+        // `integrate`, a linear span (none when its domain's waking brought it to now
+        // already): what the observers read at once.
+        let mut lin = q.lin_ms;
+        if now > q.at {
+            let dt = (now - q.at) as f64;
+            lin += dt;
+            let observed = q.served_rate * dt;
+            let observers = &pool.observers;
+            for &o in &self.tree.observers[observers.start as usize..observers.end as usize] {
+                self.alloc.obs_served[o as usize] += observed;
+            }
         }
         // `settle`: the partition's and the workload's books over the linear time.
         let (server, end) = (pool.server, now as f64);
-        let served = q.served_rate * lin;
-        let state = &mut self.n.state[leaf];
-        let capacity = state.capacity;
-        let (share, cap) = (share_of(lin, capacity), capacity * lin);
-        state.own_served += served;
-        state.own_iv += served;
-        state.own_dropped += q.dropped_rate * lin;
-        state.own_delayed += q.delayed_rate * lin;
-        if q.unmet {
-            push_unmet(&mut self.n.unmet[leaf], end - lin, end);
+        let pq = &mut self.p[p];
+        pq.at = now;
+        if lin > 0.0 {
+            pq.lin_ms = 0.0;
+            let served = q.served_rate * lin;
+            let state = &mut self.n.state[leaf];
+            let capacity = state.capacity;
+            let (share, cap) = (share_of(lin, capacity), capacity * lin);
+            state.own_served += served;
+            state.own_iv += served;
+            state.own_dropped += q.dropped_rate * lin;
+            state.own_delayed += q.delayed_rate * lin;
+            if q.unmet {
+                push_unmet(&mut self.n.unmet[leaf], end - lin, end);
+            }
+            if server != NONE {
+                self.settlement.add_served(server as usize, served);
+            }
+            let up = !self.failover.down[leaf];
+            self.settle_member(w, lin, share, cap, up);
         }
-        if server != NONE {
-            self.settlement.add_served(server as usize, served);
-        }
-        let q = &mut self.p[p];
-        q.at = now;
-        q.lin_ms = 0.0;
-        let up = !self.failover.down[leaf];
-        self.settle_member(w, lin, share, cap, up);
         // `flush_workload`: its demand up to now, held nothing.
         let old = self.w.demand[w];
         let a = &mut self.w.acc[w];
@@ -1888,14 +1894,16 @@ impl<'a> Sim<'a> {
         let parent = domain.node.0 as usize;
         let state = &self.dom_state[d];
         let (fixed, weight) = (&self.alloc.fixed, &self.alloc.weight);
-        let before = fluid::squeeze_of(self.model, parent, self.n.grant[parent], fixed, weight);
-        // The reservations the decision sets, as `manage::apply` will.
-        let mut reserved = 0.0;
+        // The parent's squeeze before (as `fluid::squeeze_of` sums it) and after, with the
+        // reservations the decision sets as `manage::apply` will: both sums in one pass over
+        // the children, each in child order.
+        let (mut before, mut after) = (0.0, 0.0);
         let kids = self.model.children(crate::model::NodeId(parent as u32));
         for c in kids {
             let c = c.0 as usize;
             if weight[c] <= 0.0 {
-                reserved += match self.member_slot[c] {
+                before += fixed[c];
+                after += match self.member_slot[c] {
                     (md, j) if md as usize == d => {
                         state.pending[j as usize] * self.model.nodes[c].speed
                     }
@@ -1904,11 +1912,14 @@ impl<'a> Sim<'a> {
             }
         }
         let grant = crate::model::vcpu::guests_rate(self.model, parent, self.n.grant[parent]);
-        let after = if reserved > grant {
-            grant / reserved
-        } else {
-            1.0
+        let squeeze = |reserved: f64| {
+            if reserved > grant {
+                grant / reserved
+            } else {
+                1.0
+            }
         };
+        let (before, after) = (squeeze(before), squeeze(after));
         if self.tree.feed[parent] != Feed::Static || before != 1.0 || after != 1.0 {
             return false;
         }

@@ -67,6 +67,8 @@ pub struct DomainState {
     /// The compartments with the policy in force (conditional ones switch at ticks).
     comps: Vec<gwlm::Compartment>,
     obs: Vec<gwlm::Observation>,
+    /// Scratch: the observations a predicted tick would make (`repeats_after_apply`).
+    ahead: Vec<gwlm::Observation>,
     decided: Vec<f64>,
     /// This tick's rounded request of each compartment.
     requests: Vec<f64>,
@@ -254,6 +256,7 @@ impl DomainState {
                 };
                 n
             ],
+            ahead: Vec::with_capacity(n),
             decided: vec![0.0; n],
             requests: vec![0.0; n],
             prepared: d.compartments.iter().map(gwlm::Prepared::new).collect(),
@@ -549,20 +552,20 @@ impl DomainState {
         {
             return false;
         }
-        let dt = span as f64;
+        let (dt, step) = (span as f64, d.granularity.step());
+        self.ahead.clear();
         for (j, &(served, granted)) in ahead.iter().enumerate() {
             let (i, speed) = (self.node[j], self.speed[j]);
             let obs = observation(served, granted, dt, speed, self.metric[j]);
-            let request = self.prepared[j].request(&obs, d.granularity);
+            let request = self.prepared[j].request_with(&obs, step);
             if request.to_bits() != self.requests[j].to_bits()
                 || (self.decided[j] - in_own_cores(nodes.fixed[i], speed)).abs() > 1e-9
             {
                 return false;
             }
+            self.ahead.push(obs);
         }
-        for (j, &(served, granted)) in ahead.iter().enumerate() {
-            self.obs[j] = observation(served, granted, dt, self.speed[j], self.metric[j]);
-        }
+        self.obs.copy_from_slice(&self.ahead);
         true
     }
 
