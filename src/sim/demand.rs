@@ -137,9 +137,19 @@ impl Stream {
         held.resize(self.workloads.len(), Held::default());
         match &mut self.members {
             Members::Trace(series) => {
+                // A stream's traces mostly share one length: the wrapped index (an integer
+                // division) is worked out once per length met in a row.
+                let (mut last_len, mut wrapped) = (0, 0);
                 for (j, (s, repeat)) in series.iter().enumerate() {
                     let len = s.cpu.len() as u64;
-                    let i = if *repeat && len > 0 { k % len } else { k };
+                    let i = if *repeat && len > 0 {
+                        if len != last_len {
+                            (last_len, wrapped) = (len, k % len);
+                        }
+                        wrapped
+                    } else {
+                        k
+                    };
                     let fallback = self.constant[j];
                     let (cpu, h) = if i < len {
                         let i = i as usize;

@@ -182,29 +182,29 @@ impl Dist {
             self.flush();
         }
         let start = self.pending.len();
-        self.pending.resize(start + n, ZERO);
         // A mean within a part in a billion of the limit is at it: a partition saturated
         // exactly at the limit must not count as above by floating-point noise.
         let above = limit * (1.0 + 1e-9);
-        let rows = self.pending[start..]
-            .iter_mut()
-            .zip(self.max.iter_mut())
-            .zip(self.above_limit_ms.iter_mut());
-        for (((bin, max), above_ms), u) in rows.zip(means) {
-            if u > *max {
-                *max = u;
-            }
-            if u > above {
-                *above_ms += dt;
-            }
-            // Zero (and, never produced by the run, a negative or NaN mean) counts as idle;
-            // the bin is the mean's thousandths, the top one taking everything from 0.999 up.
-            *bin = if u > 0.0 {
-                (u * BINS as f64).min((BINS - 1) as f64) as u16
-            } else {
-                ZERO
-            };
-        }
+        let rows = self.max.iter_mut().zip(self.above_limit_ms.iter_mut());
+        self.pending
+            .extend(rows.zip(means).map(|((max, above_ms), u)| {
+                if u > *max {
+                    *max = u;
+                }
+                if u > above {
+                    *above_ms += dt;
+                }
+                // Zero (and, never produced by the run, a negative or NaN mean) counts as
+                // idle; the bin is the mean's thousandths, the top one taking everything from
+                // 0.999 up.
+                if u > 0.0 {
+                    (u * BINS as f64).min((BINS - 1) as f64) as u16
+                } else {
+                    ZERO
+                }
+            }));
+        // An entity given no mean (never, from the run) is idle in this interval.
+        self.pending.resize(start + n, ZERO);
         self.pending_ms.push(dt);
     }
 
