@@ -1096,24 +1096,10 @@ impl<'a> Sim<'a> {
     #[inline(never)]
     fn settle_span(&mut self, p: usize) {
         let dt = std::mem::take(&mut self.p[p].lin_ms);
-        let leaf = self.tree.pools[p].root as usize;
-        let q = &self.p[p];
-        let end = q.at as f64;
-        let served = q.served_rate * dt;
-        let state = &mut self.n.state[leaf];
-        let capacity = state.capacity;
-        let (h, cap) = (share_of(dt, capacity), capacity * dt);
-        state.own_served += served;
-        state.own_iv += served;
-        state.own_dropped += q.dropped_rate * dt;
-        state.own_delayed += q.delayed_rate * dt;
-        if q.unmet {
-            push_unmet(&mut self.n.unmet[leaf], end - dt, end);
-        }
-        let server = self.tree.pools[p].server;
-        if server != NONE {
-            self.settlement.add_served(server as usize, served);
-        }
+        let pool = &self.tree.pools[p];
+        let (leaf, server) = (pool.root as usize, pool.server);
+        let q = self.p[p];
+        let (served, h, cap) = self.book_partition(leaf, q, server, dt);
         if !self.n.row.served.is_empty() {
             self.n.row.served[leaf] += served;
         }
@@ -1129,6 +1115,34 @@ impl<'a> Sim<'a> {
                 self.settle_member(w, dt, h, cap, up);
             }
         }
+    }
+
+    /// The partition's books for the last `dt` ms of linear pool `q` rooted at `leaf`: what it
+    /// served, dropped and delayed, its unmet stretch, its server's meter. Gives what it
+    /// served, and Σ duration ÷ capacity and Σ capacity × duration for its workloads' books.
+    #[inline(always)]
+    fn book_partition(
+        &mut self,
+        leaf: usize,
+        q: PoolState,
+        server: u32,
+        dt: f64,
+    ) -> (f64, f64, f64) {
+        let end = q.at as f64;
+        let served = q.served_rate * dt;
+        let state = &mut self.n.state[leaf];
+        let capacity = state.capacity;
+        state.own_served += served;
+        state.own_iv += served;
+        state.own_dropped += q.dropped_rate * dt;
+        state.own_delayed += q.delayed_rate * dt;
+        if q.unmet {
+            push_unmet(&mut self.n.unmet[leaf], end - dt, end);
+        }
+        if server != NONE {
+            self.settlement.add_served(server as usize, served);
+        }
+        (served, share_of(dt, capacity), capacity * dt)
     }
 
     /// A workload's books for a linear span of `dt` ms of its pool (see [`Sim::settle`]).
@@ -1708,25 +1722,13 @@ impl<'a> Sim<'a> {
             }
         }
         // `settle`: the partition's and the workload's books over the linear time.
-        let (server, end) = (pool.server, now as f64);
+        let server = pool.server;
         let pq = &mut self.p[p];
         pq.at = now;
         if lin > 0.0 {
             pq.lin_ms = 0.0;
-            let served = q.served_rate * lin;
-            let state = &mut self.n.state[leaf];
-            let capacity = state.capacity;
-            let (share, cap) = (share_of(lin, capacity), capacity * lin);
-            state.own_served += served;
-            state.own_iv += served;
-            state.own_dropped += q.dropped_rate * lin;
-            state.own_delayed += q.delayed_rate * lin;
-            if q.unmet {
-                push_unmet(&mut self.n.unmet[leaf], end - lin, end);
-            }
-            if server != NONE {
-                self.settlement.add_served(server as usize, served);
-            }
+            let q = PoolState { at: now, ..q };
+            let (_, share, cap) = self.book_partition(leaf, q, server, lin);
             let up = !self.failover.down[leaf];
             self.settle_member(w, lin, share, cap, up);
         }
@@ -1969,14 +1971,7 @@ impl<'a> Sim<'a> {
         {
             return false;
         }
-        let (md, _) = self.member_slot[m];
-        if md != NONE {
-            self.rest[md as usize].changed(now);
-        }
-        for x in 0..self.node_domains.of(m).len() {
-            let d = self.node_domains.of(m)[x] as usize;
-            self.wake(d, now);
-        }
+        self.allocation_moves(m, now);
         self.settle(p);
         let new = self.alloc.held(m);
         self.capacity_changes(m, now, new);
@@ -1990,18 +1985,25 @@ impl<'a> Sim<'a> {
         true
     }
 
+    /// Node `i`'s allocation changes at `now`: the domain it is a member of has not run
+    /// steadily since, and every domain that depends on it wakes first.
+    #[inline(always)]
+    fn allocation_moves(&mut self, i: usize, now: TimeMs) {
+        let (md, _) = self.member_slot[i];
+        if md != NONE {
+            self.rest[md as usize].changed(now);
+        }
+        for x in 0..self.node_domains.of(i).len() {
+            let d = self.node_domains.of(i)[x] as usize;
+            self.wake(d, now);
+        }
+    }
+
     /// Allocations in `nodes` (a subtree) changed at `now`: new capacities, grants and
     /// cleanliness.
     fn after_allocation(&mut self, nodes: std::ops::Range<usize>, now: TimeMs) {
         for i in nodes.clone() {
-            let (md, _) = self.member_slot[i];
-            if md != NONE {
-                self.rest[md as usize].changed(now);
-            }
-            for x in 0..self.node_domains.of(i).len() {
-                let d = self.node_domains.of(i)[x] as usize;
-                self.wake(d, now);
-            }
+            self.allocation_moves(i, now);
         }
         // Everything here is integrated to now: the books catch up at the old rates and
         // capacities, then capacities, grants and rates change.
