@@ -13,6 +13,11 @@
 //! Piecewise-constant quantities (demand rates, held memory and I/O, static grants and
 //! capacities) are accounted when they change and when a reader closes a period, not per
 //! span.
+//!
+//! A workload alone in its partition, the usual layout of a consolidation study, has its own
+//! straight-line paths for what it does most, a new sample ([`Sim::sample_solo`]) and a new
+//! allocation ([`Sim::allocation_solo`]): the same floating-point terms in the same order as
+//! the generic steps, from records fetched once.
 
 use super::demand::{Stream, build_streams};
 use super::fluid::{self, Feed, Member, NONE, Pool, PoolView, Tree};
