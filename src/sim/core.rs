@@ -1650,7 +1650,9 @@ impl<'a> Sim<'a> {
             }
             let leaf = self.failover.leaf[w] as usize;
             let p = self.tree.pool_of[leaf] as usize;
-            if self.sample_solo(w, leaf, p, d, h, now) {
+            // One workload in its partition (two loads, cheap to rule out for the others).
+            let solo = self.leaf_start[leaf + 1] - self.leaf_start[leaf] == 1;
+            if solo && self.sample_solo(w, leaf, p, d, h, now) {
                 // Its parent's sums in the scan below. Its rates at once, while its records
                 // are at hand: they read nothing the scan changes (its demand, its grant).
                 let parent = self.tree.parent[leaf];
@@ -1689,8 +1691,8 @@ impl<'a> Sim<'a> {
     /// consolidation study. It does what `integrate`, `settle`, `flush_workload`, and the
     /// partition's `flush_node` and `recompute_rates` do, term for term (the same bits), from
     /// records fetched once, where those generic steps look everything up again; some 1.7
-    /// million times in a week of the policy-heavy case. Returns false, having done nothing,
-    /// for any other workload.
+    /// million times in a week of the policy-heavy case. The caller has checked that `w` is
+    /// alone in its partition; returns false, having done nothing, when the rest does not hold.
     #[inline(always)]
     fn sample_solo(
         &mut self,
@@ -1705,7 +1707,6 @@ impl<'a> Sim<'a> {
         let pool = &self.tree.pools[p];
         if self.timeseries.is_some()
             || !pool.simple
-            || self.leaf_start[leaf + 1] - self.leaf_start[leaf] != 1
             || (now > q.at && (!q.linear || (now as f64) >= q.until))
             || h != Held::default()
             || self.w.held[w] != Held::default()
