@@ -15,9 +15,8 @@
 //! span.
 //!
 //! A workload alone in its partition, the usual layout of a consolidation study, has its own
-//! straight-line paths for what it does most, a new sample ([`Sim::sample_solo`]) and a new
-//! allocation ([`Sim::allocation_solo`]): the same floating-point terms in the same order as
-//! the generic steps, from records fetched once.
+//! straight-line path for what it does most, a new sample ([`Sim::sample_solo`]): the same
+//! floating-point terms in the same order as the generic steps, from records fetched once.
 
 use super::demand::{Stream, build_streams};
 use super::fluid::{self, Feed, Member, NONE, Pool, PoolView, Tree};
@@ -749,6 +748,13 @@ impl<'a> Sim<'a> {
 
     #[inline(never)]
     fn flush_node_span(&mut self, i: usize, since: TimeMs, now: TimeMs) {
+        self.node_books(i, since, now);
+    }
+
+    /// Node `i`'s books from `since` to `now` (see [`Sim::flush_node`]), inline where a caller
+    /// already knows they are due (`sample_solo`).
+    #[inline(always)]
+    fn node_books(&mut self, i: usize, since: TimeMs, now: TimeMs) {
         let dt = (now - since) as f64;
         let n = &mut self.n;
         if self.tree.feed[i] == Feed::Static {
@@ -791,6 +797,13 @@ impl<'a> Sim<'a> {
 
     #[inline(never)]
     fn flush_workload_span(&mut self, w: usize, now: TimeMs) {
+        self.workload_books(w, now);
+    }
+
+    /// Workload `w`'s books up to `now` (see [`Sim::flush_workload`]), inline where a caller
+    /// already knows they are due (`sample_solo`).
+    #[inline(always)]
+    fn workload_books(&mut self, w: usize, now: TimeMs) {
         let a = &mut self.w.acc[w];
         let since = a.since;
         a.since = now;
@@ -842,6 +855,126 @@ impl<'a> Sim<'a> {
     // -----------------------------------------------------------------------------------------
     // Demand and membership
     // -----------------------------------------------------------------------------------------
+
+    /// New demand for every workload of one stream at `now`.
+    fn sample(&mut self, stream: u32, now: TimeMs, queue: &mut Queue<Ev>) {
+        let s = stream as usize;
+        self.touched.clear();
+        let st = &mut self.streams[s];
+        st.sample(now / st.step_ms, &mut self.next_demand, &mut self.next_held);
+        // A workload whose sample repeats the last changes nothing: its books and its pool's
+        // rates run on untouched.
+        for j in 0..self.streams[s].len() {
+            let w = self.streams[s].workload(j);
+            let (d, h) = (self.next_demand[j], self.next_held[j]);
+            if d == self.w.demand[w] && h == self.w.held[w] {
+                continue;
+            }
+            let leaf = self.failover.leaf[w] as usize;
+            let p = self.tree.pool_of[leaf] as usize;
+            // One workload in its partition (two loads, cheap to rule out for the others).
+            let solo = self.leaf_start[leaf + 1] - self.leaf_start[leaf] == 1;
+            if solo && self.sample_solo(w, leaf, p, d, h, now) {
+                // Its parent's sums in the scan below. Its rates at once, while its records
+                // are at hand: they read nothing the scan changes (its demand, its grant).
+                let parent = self.tree.parent[leaf];
+                if parent != NONE {
+                    self.dirty[parent as usize] = true;
+                }
+                self.establish(p);
+                continue;
+            }
+            self.integrate(p, now);
+            self.settle(p);
+            self.flush_workload(w, now);
+            self.w.demand[w] = d;
+            self.w.held[w] = h;
+            if !self.dirty[leaf] {
+                self.dirty[leaf] = true;
+                self.touched.push(p as u32);
+            }
+        }
+        let st = &self.streams[s];
+        let next = now + st.step_ms;
+        if next < self.horizon {
+            queue.schedule(next, Ev::Sample { stream });
+        }
+        // New sums up the tree, then new rates for the pools touched.
+        self.refresh_rates(now);
+        for x in 0..self.touched.len() {
+            let p = self.touched[x] as usize;
+            self.establish(p);
+        }
+    }
+
+    /// [`Sim::sample`]'s work for workload `w` taking demand `d` and holding `h`, when it runs
+    /// alone in its partition (`leaf`, pool `p`), holds nothing after, its pool ran
+    /// at constant rates up to now, and no time series is kept: the usual layout of a
+    /// consolidation study. It does what `integrate`, `settle`, `flush_workload`, and the
+    /// partition's `flush_node` and `recompute_rates` do, with the same books inline (the same
+    /// bits), from records fetched once, where those generic steps look everything up again;
+    /// some 1.7 million times in a week of the policy-heavy case. The caller has checked that `w` is
+    /// alone in its partition; returns false, having done nothing, when the rest does not hold.
+    #[inline(always)]
+    fn sample_solo(
+        &mut self,
+        w: usize,
+        leaf: usize,
+        p: usize,
+        d: f64,
+        h: Held,
+        now: TimeMs,
+    ) -> bool {
+        let q = self.p[p];
+        let pool = &self.tree.pools[p];
+        if self.timeseries.is_some()
+            || !pool.simple
+            || (now > q.at && (!q.linear || (now as f64) >= q.until))
+            || h != Held::default()
+            || self.tree.feed[leaf] != Feed::Static
+        {
+            return false;
+        }
+        // `integrate`, a linear span (none when its domain's waking brought it to now
+        // already): what the observers read at once.
+        let mut lin = q.lin_ms;
+        if now > q.at {
+            let dt = (now - q.at) as f64;
+            lin += dt;
+            let observed = q.served_rate * dt;
+            let observers = &pool.observers;
+            for &o in &self.tree.observers[observers.start as usize..observers.end as usize] {
+                self.alloc.obs_served[o as usize] += observed;
+            }
+        }
+        // `settle`: the partition's and the workload's books over the linear time.
+        let server = pool.server;
+        let pq = &mut self.p[p];
+        pq.at = now;
+        if lin > 0.0 {
+            pq.lin_ms = 0.0;
+            let q = PoolState { at: now, ..q };
+            let (_, share, cap) = self.book_partition(leaf, q, server, lin);
+            let up = !self.failover.down[leaf];
+            self.settle_member(w, lin, share, cap, up);
+        }
+        // `flush_workload`, then the partition's `flush_node`, each inline.
+        if now > self.w.acc[w].since {
+            self.workload_books(w, now);
+        }
+        self.w.demand[w] = d;
+        self.w.held[w] = h;
+        self.observe_grant(leaf, now);
+        let since = self.n.state[leaf].since;
+        if now > since {
+            self.node_books(leaf, since, now);
+        }
+        // Its new sums, as `recompute_rates` makes them from zero: it holds nothing now.
+        let state = &mut self.n.state[leaf];
+        state.demand = 0.0 + d;
+        state.held = Held::default();
+        true
+    }
 
     /// Recompute the demand and held sums of every node marked dirty (and their ancestors),
     /// accounting the old values first.
@@ -1634,147 +1767,6 @@ impl<'a> Sim<'a> {
     // Managers
     // -----------------------------------------------------------------------------------------
 
-    /// New demand for every workload of one stream at `now`.
-    fn sample(&mut self, stream: u32, now: TimeMs, queue: &mut Queue<Ev>) {
-        let s = stream as usize;
-        self.touched.clear();
-        let st = &mut self.streams[s];
-        st.sample(now / st.step_ms, &mut self.next_demand, &mut self.next_held);
-        // A workload whose sample repeats the last changes nothing: its books and its pool's
-        // rates run on untouched.
-        for j in 0..self.streams[s].len() {
-            let w = self.streams[s].workload(j);
-            let (d, h) = (self.next_demand[j], self.next_held[j]);
-            if d == self.w.demand[w] && h == self.w.held[w] {
-                continue;
-            }
-            let leaf = self.failover.leaf[w] as usize;
-            let p = self.tree.pool_of[leaf] as usize;
-            // One workload in its partition (two loads, cheap to rule out for the others).
-            let solo = self.leaf_start[leaf + 1] - self.leaf_start[leaf] == 1;
-            if solo && self.sample_solo(w, leaf, p, d, h, now) {
-                // Its parent's sums in the scan below. Its rates at once, while its records
-                // are at hand: they read nothing the scan changes (its demand, its grant).
-                let parent = self.tree.parent[leaf];
-                if parent != NONE {
-                    self.dirty[parent as usize] = true;
-                }
-                self.establish(p);
-                continue;
-            }
-            self.integrate(p, now);
-            self.settle(p);
-            self.flush_workload(w, now);
-            self.w.demand[w] = d;
-            self.w.held[w] = h;
-            if !self.dirty[leaf] {
-                self.dirty[leaf] = true;
-                self.touched.push(p as u32);
-            }
-        }
-        let st = &self.streams[s];
-        let next = now + st.step_ms;
-        if next < self.horizon {
-            queue.schedule(next, Ev::Sample { stream });
-        }
-        // New sums up the tree, then new rates for the pools touched.
-        self.refresh_rates(now);
-        for x in 0..self.touched.len() {
-            let p = self.touched[x] as usize;
-            self.establish(p);
-        }
-    }
-
-    /// [`Sim::sample`]'s work for workload `w` taking demand `d` and holding `h`, when it runs
-    /// alone in its partition (`leaf`, pool `p`), holds nothing before or after, its pool ran
-    /// at constant rates up to now, and no time series is kept: the usual layout of a
-    /// consolidation study. It does what `integrate`, `settle`, `flush_workload`, and the
-    /// partition's `flush_node` and `recompute_rates` do, term for term (the same bits), from
-    /// records fetched once, where those generic steps look everything up again; some 1.7
-    /// million times in a week of the policy-heavy case. The caller has checked that `w` is
-    /// alone in its partition; returns false, having done nothing, when the rest does not hold.
-    #[inline(always)]
-    fn sample_solo(
-        &mut self,
-        w: usize,
-        leaf: usize,
-        p: usize,
-        d: f64,
-        h: Held,
-        now: TimeMs,
-    ) -> bool {
-        let q = self.p[p];
-        let pool = &self.tree.pools[p];
-        if self.timeseries.is_some()
-            || !pool.simple
-            || (now > q.at && (!q.linear || (now as f64) >= q.until))
-            || h != Held::default()
-            || self.w.held[w] != Held::default()
-            || self.n.state[leaf].held != Held::default()
-            || self.tree.feed[leaf] != Feed::Static
-        {
-            return false;
-        }
-        // `integrate`, a linear span (none when its domain's waking brought it to now
-        // already): what the observers read at once.
-        let mut lin = q.lin_ms;
-        if now > q.at {
-            let dt = (now - q.at) as f64;
-            lin += dt;
-            let observed = q.served_rate * dt;
-            let observers = &pool.observers;
-            for &o in &self.tree.observers[observers.start as usize..observers.end as usize] {
-                self.alloc.obs_served[o as usize] += observed;
-            }
-        }
-        // `settle`: the partition's and the workload's books over the linear time.
-        let server = pool.server;
-        let pq = &mut self.p[p];
-        pq.at = now;
-        if lin > 0.0 {
-            pq.lin_ms = 0.0;
-            let q = PoolState { at: now, ..q };
-            let (_, share, cap) = self.book_partition(leaf, q, server, lin);
-            let up = !self.failover.down[leaf];
-            self.settle_member(w, lin, share, cap, up);
-        }
-        // `flush_workload`: its demand up to now, held nothing.
-        let old = self.w.demand[w];
-        let a = &mut self.w.acc[w];
-        if now > a.since {
-            let dt = (now - a.since) as f64;
-            a.since = now;
-            a.demand_cms += old * dt;
-            if old > a.peak_demand {
-                a.peak_demand = old;
-            }
-        }
-        self.w.demand[w] = d;
-        self.w.held[w] = h;
-        // `flush_node` of the partition, a static leaf holding nothing, then its new sums.
-        let grant = self.n.grant[leaf];
-        let state = &mut self.n.state[leaf];
-        let seen = std::mem::replace(&mut state.obs_since, now);
-        if now > seen {
-            self.alloc.obs_granted[leaf] += grant * (now - seen) as f64;
-        }
-        if now > state.since {
-            let dt = (now - state.since) as f64;
-            state.granted_cms += grant * dt;
-            state.iv_capacity += state.capacity * dt;
-            let demand = state.demand;
-            state.demand_cms += demand * dt;
-            state.iv_demand += demand * dt;
-            if demand > state.peak_demand {
-                state.peak_demand = demand;
-            }
-            state.since = now;
-        }
-        state.demand = 0.0 + d;
-        state.held = Held::default();
-        true
-    }
-
     /// Bring what compartment `m` is observed by up to `now`.
     fn observe(&mut self, m: usize, now: TimeMs) {
         self.integrate_region(self.tree.region(m), now);
@@ -1951,65 +1943,23 @@ impl<'a> Sim<'a> {
         }
         for x in 0..self.moving.len() {
             let m = self.moving[x] as usize;
-            if !self.allocation_solo(m, now) {
-                self.after_allocation(m..self.tree.end[m] as usize, now);
-            }
+            self.after_allocation(m..self.tree.end[m] as usize, now);
         }
         true
-    }
-
-    /// [`Sim::after_allocation`] for a member that is a static partition with no children,
-    /// its own simple pool, under a parent (a vPar of one workload, the usual layout): the same
-    /// steps in the same order, without the loops over a subtree and its region. Returns
-    /// false, having done nothing, for any other member.
-    #[inline(always)]
-    fn allocation_solo(&mut self, m: usize, now: TimeMs) -> bool {
-        let (p, parent) = (self.tree.pool_of[m], self.tree.parent[m]);
-        if self.tree.end[m] as usize != m + 1 || p == NONE || parent == NONE {
-            return false;
-        }
-        let p = p as usize;
-        let pool = &self.tree.pools[p];
-        if !pool.simple
-            || pool.root as usize != m
-            || self.tree.feed[m] != Feed::Static
-            || self.tree.region(m) != (p..p + 1)
-        {
-            return false;
-        }
-        self.allocation_moves(m, now);
-        self.settle(p);
-        let new = self.alloc.held(m);
-        self.capacity_changes(m, now, new);
-        // `fluid::static_grants` of a static leaf under a parent.
-        self.n.grant[m] = if self.failover.down[m] {
-            0.0
-        } else {
-            self.alloc.fixed[m] * self.n.squeeze[parent as usize]
-        };
-        self.establish(p);
-        true
-    }
-
-    /// Node `i`'s allocation changes at `now`: the domain it is a member of has not run
-    /// steadily since, and every domain that depends on it wakes first.
-    #[inline(always)]
-    fn allocation_moves(&mut self, i: usize, now: TimeMs) {
-        let (md, _) = self.member_slot[i];
-        if md != NONE {
-            self.rest[md as usize].changed(now);
-        }
-        for x in 0..self.node_domains.of(i).len() {
-            let d = self.node_domains.of(i)[x] as usize;
-            self.wake(d, now);
-        }
     }
 
     /// Allocations in `nodes` (a subtree) changed at `now`: new capacities, grants and
     /// cleanliness.
     fn after_allocation(&mut self, nodes: std::ops::Range<usize>, now: TimeMs) {
         for i in nodes.clone() {
-            self.allocation_moves(i, now);
+            let (md, _) = self.member_slot[i];
+            if md != NONE {
+                self.rest[md as usize].changed(now);
+            }
+            for x in 0..self.node_domains.of(i).len() {
+                let d = self.node_domains.of(i)[x] as usize;
+                self.wake(d, now);
+            }
         }
         // Everything here is integrated to now: the books catch up at the old rates and
         // capacities, then capacities, grants and rates change.
